@@ -1,0 +1,275 @@
+//! JSON Web Tokens signed with HMAC, written out by hand (RFC 7519, RFC 7515).
+//!
+//! A token is three base64url segments joined by dots:
+//!
+//! ```text
+//!   eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9 . eyJ0b2tlbl90eXBlIjoiYWNjZXNz... . ruhCFnpO2XjU...
+//!   └── header: {"alg":"HS256",       ┘   └── payload: the claims, ┘         └── signature: ┘
+//!              "typ":"JWT"}                  compact JSON                 HMAC(key, header "." payload)
+//! ```
+//!
+//! The signature covers the first two segments exactly as transmitted, so
+//! the bytes of the header and payload matter: [`encode`] writes them the
+//! way PyJWT does, which makes jwtd's tokens byte-identical to SimpleJWT's.
+//! [`decode`] runs its checks in a fixed order, cheapest and most
+//! fundamental first, and nothing inside the payload is trusted before the
+//! signature has been verified.
+//!
+//! This module knows nothing of SimpleJWT's token types; `crate::token` adds
+//! those rules on top.
+
+mod base64url;
+mod claims;
+mod signing;
+
+pub use claims::Claims;
+pub use signing::{Algorithm, KeyError, SigningKey, Tag};
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// Tokens longer than this are refused before any work is done. SimpleJWT's
+/// tokens are about 250 bytes; the limit leaves room for custom claims.
+pub const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// Claim checks beyond the signature, as SimpleJWT configures PyJWT.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validation {
+    /// Seconds of clock skew allowed on `exp`, `iat` and `nbf`. Defaults to 0.
+    pub leeway: u64,
+    /// When set, `aud` must be present and name one of these. Defaults to
+    /// `None`: `aud` is not checked.
+    pub audience: Option<Vec<String>>,
+    /// When set, `iss` must be present and equal to it. Defaults to `None`.
+    pub issuer: Option<String>,
+}
+
+/// Why [`decode`] refused a token. Every variant is "Token is invalid" to a
+/// client except [`DecodeError::Expired`], "Token is expired"; the variant
+/// itself is for the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Check 1: longer than [`MAX_TOKEN_LEN`].
+    TooLong,
+    /// Check 2: not three dot-separated segments.
+    NotThreeSegments,
+    /// Check 3: the header is not canonical base64url of a JSON object.
+    MalformedHeader,
+    /// Check 3: `alg` is not the configured algorithm.
+    WrongAlgorithm,
+    /// Check 3: the header uses `crit`, `b64` or a non-string `kid`.
+    UnsupportedHeader,
+    /// Check 4: the signature segment is not canonical base64url of a tag of the right length.
+    MalformedSignature,
+    /// Check 4: the signature does not match.
+    BadSignature,
+    /// Check 5: the payload is not canonical base64url of a JSON object.
+    MalformedPayload,
+    /// Check 6: `iat`, `nbf` or `exp` is not a JSON number.
+    MalformedTime,
+    /// Check 6: `iat` or `nbf` is in the future.
+    NotYetValid,
+    /// Check 6: `exp` has passed (`exp <= now - leeway`).
+    Expired,
+    /// Check 7: `iss` is missing or wrong.
+    WrongIssuer,
+    /// Check 8: `aud` is missing, malformed or names no accepted audience.
+    WrongAudience,
+    /// Check 9: `sub` or `jti` is present but not a string.
+    MalformedClaim,
+}
+
+impl DecodeError {
+    /// Whether this is the one failure SimpleJWT reports as "Token is expired".
+    pub fn is_expired(self) -> bool {
+        self == DecodeError::Expired
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DecodeError::TooLong => "token too long",
+            DecodeError::NotThreeSegments => "not three segments",
+            DecodeError::MalformedHeader => "malformed header",
+            DecodeError::WrongAlgorithm => "algorithm not allowed",
+            DecodeError::UnsupportedHeader => "unsupported header parameter",
+            DecodeError::MalformedSignature => "malformed signature",
+            DecodeError::BadSignature => "signature mismatch",
+            DecodeError::MalformedPayload => "malformed payload",
+            DecodeError::MalformedTime => "time claim is not a number",
+            DecodeError::NotYetValid => "iat or nbf in the future",
+            DecodeError::Expired => "expired",
+            DecodeError::WrongIssuer => "issuer mismatch",
+            DecodeError::WrongAudience => "audience mismatch",
+            DecodeError::MalformedClaim => "sub or jti is not a string",
+        })
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Signs `claims` with `key`: `b64(header) "." b64(payload) "." b64(HMAC)`,
+/// with PyJWT's header and payload bytes.
+pub fn encode(key: &SigningKey, claims: &Claims) -> String {
+    sign_parts(key, key.algorithm().encoded_header(), claims.to_json().as_bytes())
+}
+
+/// Assembles a token from an already-encoded header and raw payload bytes.
+/// [`encode`] uses it; tests use it to build tokens no honest issuer would.
+pub fn sign_parts(key: &SigningKey, encoded_header: &str, payload: &[u8]) -> String {
+    let mut token = String::with_capacity(encoded_header.len() + payload.len() * 4 / 3 + 92);
+    token.push_str(encoded_header);
+    token.push('.');
+    base64url::encode_into(payload, &mut token);
+    let tag = key.sign(token.as_bytes());
+    token.push('.');
+    base64url::encode_into(tag.as_bytes(), &mut token);
+    token
+}
+
+/// The base64url encoding of `bytes`, for building headers in tests and tools.
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    base64url::encode(bytes)
+}
+
+/// Verifies `token` and returns its claims. The checks run in this order,
+/// each one before anything that depends on it:
+///
+/// 1. length at most [`MAX_TOKEN_LEN`];
+/// 2. exactly three segments;
+/// 3. the header: canonical base64url of a JSON object whose `alg` is the
+///    key's algorithm, and no `crit` or `b64` (PyJWT supports neither) and
+///    no non-string `kid`; SimpleJWT's own header is recognised by its bytes
+///    and not parsed at all;
+/// 4. the signature, compared in constant time;
+/// 5. the payload: canonical base64url of a JSON object without duplicate
+///    member names;
+/// 6. the times, each a JSON number truncated to whole seconds, with
+///    `leeway` L: `iat <= now + L`, `nbf <= now + L`, then `exp > now - L`;
+/// 7. `iss`, when an issuer is configured;
+/// 8. `aud`, when an audience is configured: a string or a list of strings
+///    naming one of the accepted audiences;
+/// 9. `sub` and `jti`, if present, are strings.
+///
+/// `exp` is not required here; SimpleJWT requires it one level up.
+pub fn decode(
+    token: &str,
+    key: &SigningKey,
+    validation: &Validation,
+    now: u64,
+) -> Result<Claims, DecodeError> {
+    // 1.
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(DecodeError::TooLong);
+    }
+    // 2.
+    let mut segments = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (segments.next(), segments.next(), segments.next(), segments.next())
+    else {
+        return Err(DecodeError::NotThreeSegments);
+    };
+    // 3.
+    let algorithm = key.algorithm();
+    if header != algorithm.encoded_header() {
+        check_header(header, algorithm)?;
+    }
+    // 4.
+    let mut tag = [0u8; 64];
+    let tag = &mut tag[..algorithm.tag_len()];
+    base64url::decode_exact(signature, tag).ok_or(DecodeError::MalformedSignature)?;
+    let signed = &token[..header.len() + 1 + payload.len()];
+    if !key.verify(signed.as_bytes(), tag) {
+        return Err(DecodeError::BadSignature);
+    }
+    // 5.
+    let claims = base64url::decode(payload)
+        .and_then(|json| Claims::from_json(&json))
+        .ok_or(DecodeError::MalformedPayload)?;
+    // 6.
+    let now = now as f64;
+    let leeway = validation.leeway as f64;
+    if let Some(iat) = numeric_date(&claims, "iat")? {
+        if iat > now + leeway {
+            return Err(DecodeError::NotYetValid);
+        }
+    }
+    if let Some(nbf) = numeric_date(&claims, "nbf")? {
+        if nbf > now + leeway {
+            return Err(DecodeError::NotYetValid);
+        }
+    }
+    if let Some(exp) = numeric_date(&claims, "exp")? {
+        if exp <= now - leeway {
+            return Err(DecodeError::Expired);
+        }
+    }
+    // 7.
+    if let Some(issuer) = &validation.issuer {
+        if claims.get_str("iss") != Some(issuer.as_str()) {
+            return Err(DecodeError::WrongIssuer);
+        }
+    }
+    // 8.
+    if let Some(accepted) = &validation.audience {
+        check_audience(claims.get("aud"), accepted)?;
+    }
+    // 9.
+    for name in ["sub", "jti"] {
+        if claims.get(name).is_some_and(|v| !v.is_string()) {
+            return Err(DecodeError::MalformedClaim);
+        }
+    }
+    Ok(claims)
+}
+
+/// Check 3 for a header other than SimpleJWT's own bytes.
+fn check_header(header: &str, algorithm: Algorithm) -> Result<(), DecodeError> {
+    let fields = base64url::decode(header)
+        .and_then(|json| Claims::from_json(&json))
+        .ok_or(DecodeError::MalformedHeader)?;
+    if fields.get_str("alg") != Some(algorithm.name()) {
+        return Err(DecodeError::WrongAlgorithm);
+    }
+    let kid_is_not_a_string = fields.get("kid").is_some_and(|kid| !kid.is_string());
+    if fields.contains("crit") || fields.contains("b64") || kid_is_not_a_string {
+        return Err(DecodeError::UnsupportedHeader);
+    }
+    Ok(())
+}
+
+/// A NumericDate claim truncated to whole seconds as PyJWT's `int()` does,
+/// or `None` if absent. Strings, booleans and the like are refused.
+fn numeric_date(claims: &Claims, name: &str) -> Result<Option<f64>, DecodeError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .map(|seconds| Some(seconds.trunc()))
+            .ok_or(DecodeError::MalformedTime),
+        Some(_) => Err(DecodeError::MalformedTime),
+    }
+}
+
+/// Check 8, as PyJWT does it: `aud` is a string or a list of strings, and at
+/// least one accepted audience is in it.
+fn check_audience(aud: Option<&Value>, accepted: &[String]) -> Result<(), DecodeError> {
+    let matches = |s: &str| accepted.iter().any(|a| a == s);
+    match aud {
+        Some(Value::String(s)) if matches(s) => Ok(()),
+        Some(Value::Array(items)) => {
+            if items.iter().all(Value::is_string) && items.iter().filter_map(Value::as_str).any(matches) {
+                Ok(())
+            } else {
+                Err(DecodeError::WrongAudience)
+            }
+        }
+        _ => Err(DecodeError::WrongAudience),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

@@ -1,0 +1,287 @@
+//! Known-answer vectors first (RFC 7515 appendix A.1, SimpleJWT's V1, V2,
+//! V3, V5), then one test per numbered check of `decode`.
+
+use super::*;
+
+const KEY: &[u8] = b"simplejwt-test-vector-signing-key-0123456789abcdef";
+/// 2025-01-01T00:00:00Z, the reference vectors' frozen clock.
+const NOW: u64 = 1_735_689_600;
+
+const V1_REFRESH_PAYLOAD: &str = r#"{"token_type":"refresh","exp":1735776000,"iat":1735689600,"jti":"00000000000000000000000000000001","user_id":"1"}"#;
+const V1_REFRESH: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsImV4cCI6MTczNTc3NjAwMCwiaWF0IjoxNzM1Njg5NjAwLCJqdGkiOiIwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMSIsInVzZXJfaWQiOiIxIn0.xWdg4K5yRUgKRR4wMngHA6v6WJb5kBdiP5k6K8CeGjQ";
+const V1_ACCESS_PAYLOAD: &str = r#"{"token_type":"access","exp":1735689900,"iat":1735689600,"jti":"00000000000000000000000000000002","user_id":"1"}"#;
+const V1_ACCESS: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAyIiwidXNlcl9pZCI6IjEifQ.ruhCFnpO2XjULqI1GoCuXvYj1BbJb30E42ka3VXwCVk";
+const V2_HS512_ACCESS: &str = "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAyIiwidXNlcl9pZCI6IjEifQ.M7P7zvYyYNU6ydf04PWYlWjJglWkaHI5yCQAsS9n8O2J8A4nGAiqk56-cMZyZQtVeNjYRp7-w_YBk_X4JjxhNQ";
+const V3_PAYLOAD: &str = r#"{"token_type":"access","exp":1735689900,"iat":1735689600,"jti":"00000000000000000000000000000002","user_id":"1","aud":"my-aud","iss":"https://issuer.example"}"#;
+const V3_AUD_ISS: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAyIiwidXNlcl9pZCI6IjEiLCJhdWQiOiJteS1hdWQiLCJpc3MiOiJodHRwczovL2lzc3Vlci5leGFtcGxlIn0.gONHh_IvnNyzpWDFLCXq13P6n0WLOf3Pxg2ENlu4JL8";
+const V5_PAYLOAD: &str = r#"{"token_type":"access","exp":1735689900,"iat":1735689600,"jti":"00000000000000000000000000000001","user_id":"1","name":"Zo\u00eb \ud83d\ude00","n":1.5,"ok":true,"nil":null}"#;
+const V5_CUSTOM: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAxIiwidXNlcl9pZCI6IjEiLCJuYW1lIjoiWm9cdTAwZWIgXHVkODNkXHVkZTAwIiwibiI6MS41LCJvayI6dHJ1ZSwibmlsIjpudWxsfQ.WlBolK28YCTHenJ3RJRob6AOgIUJqLY7dSFpqx7iRtU";
+
+fn hs256() -> SigningKey {
+    SigningKey::new(Algorithm::HS256, KEY).unwrap()
+}
+
+fn claims(json: &str) -> Claims {
+    Claims::from_json(json.as_bytes()).unwrap()
+}
+
+fn strict() -> Validation {
+    Validation::default()
+}
+
+/// Signs arbitrary header and payload JSON with the test key.
+fn forge(header: &str, payload: &str) -> String {
+    sign_parts(&hs256(), &base64url_encode(header.as_bytes()), payload.as_bytes())
+}
+
+fn decode_at(token: &str, now: u64) -> Result<Claims, DecodeError> {
+    decode(token, &hs256(), &strict(), now)
+}
+
+// --- known answers -------------------------------------------------------
+
+#[test]
+fn rfc7515_appendix_a1_hs256() {
+    // The JWK "k" of RFC 7515 A.1, and its token: header and payload contain
+    // CRLF and spaces, so only the transmitted bytes can be signed.
+    let key = base64url::decode(
+        "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow",
+    )
+    .unwrap();
+    let key = SigningKey::new(Algorithm::HS256, &key).unwrap();
+    let header = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9";
+    let payload = "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
+    let token = sign_parts(&key, header, payload.as_bytes());
+    assert_eq!(
+        token,
+        "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9\
+         .eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ\
+         .dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    );
+    let claims = decode(&token, &key, &strict(), 1_300_819_379).unwrap();
+    assert_eq!(claims.get_str("iss"), Some("joe"));
+    assert_eq!(claims.get("http://example.com/is_root"), Some(&Value::Bool(true)));
+    assert_eq!(decode(&token, &key, &strict(), 1_300_819_380), Err(DecodeError::Expired));
+}
+
+#[test]
+fn simplejwt_v1_refresh_and_access_byte_for_byte() {
+    assert_eq!(encode(&hs256(), &claims(V1_REFRESH_PAYLOAD)), V1_REFRESH);
+    assert_eq!(encode(&hs256(), &claims(V1_ACCESS_PAYLOAD)), V1_ACCESS);
+    assert_eq!(decode_at(V1_REFRESH, NOW).unwrap(), claims(V1_REFRESH_PAYLOAD));
+    assert_eq!(decode_at(V1_ACCESS, NOW).unwrap(), claims(V1_ACCESS_PAYLOAD));
+}
+
+#[test]
+fn simplejwt_v2_hs512_byte_for_byte() {
+    let key = SigningKey::new(Algorithm::HS512, KEY).unwrap();
+    assert_eq!(encode(&key, &claims(V1_ACCESS_PAYLOAD)), V2_HS512_ACCESS);
+    assert!(decode(V2_HS512_ACCESS, &key, &strict(), NOW).is_ok());
+    assert_eq!(decode_at(V2_HS512_ACCESS, NOW), Err(DecodeError::WrongAlgorithm));
+}
+
+#[test]
+fn simplejwt_v3_audience_and_issuer_byte_for_byte() {
+    assert_eq!(encode(&hs256(), &claims(V3_PAYLOAD)), V3_AUD_ISS);
+    let validation = Validation {
+        leeway: 0,
+        audience: Some(vec!["my-aud".into()]),
+        issuer: Some("https://issuer.example".into()),
+    };
+    assert!(decode(V3_AUD_ISS, &hs256(), &validation, NOW).is_ok());
+    // V1 carries neither claim, so it fails both checks.
+    assert_eq!(
+        decode(V1_ACCESS, &hs256(), &validation, NOW),
+        Err(DecodeError::WrongIssuer)
+    );
+}
+
+#[test]
+fn simplejwt_v5_custom_claims_byte_for_byte() {
+    assert_eq!(encode(&hs256(), &claims(V5_PAYLOAD)), V5_CUSTOM);
+    let decoded = decode_at(V5_CUSTOM, NOW).unwrap();
+    assert_eq!(decoded.get_str("name"), Some("Zo\u{eb} \u{1f600}"));
+    assert_eq!(decoded.to_json(), V5_PAYLOAD);
+}
+
+// --- the numbered checks --------------------------------------------------
+
+#[test]
+fn check_1_length() {
+    let long = format!("{}.{}.{}", "a".repeat(MAX_TOKEN_LEN), "b", "c");
+    assert_eq!(decode_at(&long, NOW), Err(DecodeError::TooLong));
+}
+
+#[test]
+fn check_2_three_segments() {
+    for bad in ["", ".", "a.b", "a.b.c.d", "a.b.c.d.e", &format!("{V1_ACCESS}.")] {
+        assert_eq!(decode_at(bad, NOW), Err(DecodeError::NotThreeSegments), "{bad:?}");
+    }
+    // Three empty segments have the right shape and fail on the header.
+    assert_eq!(decode_at("..", NOW), Err(DecodeError::MalformedHeader));
+}
+
+#[test]
+fn check_3_header() {
+    let payload = V1_ACCESS_PAYLOAD;
+    // Other producers' headers are parsed: no typ, other key order, a kid.
+    for ok in [r#"{"alg":"HS256"}"#, r#"{"typ":"JWT","alg":"HS256"}"#, r#"{"alg":"HS256","typ":"x","kid":"k"}"#] {
+        assert!(decode_at(&forge(ok, payload), NOW).is_ok(), "{ok}");
+    }
+    for (header, want) in [
+        (r#"{"alg":"none","typ":"JWT"}"#, DecodeError::WrongAlgorithm),
+        (r#"{"alg":"None"}"#, DecodeError::WrongAlgorithm),
+        (r#"{"alg":"hs256"}"#, DecodeError::WrongAlgorithm),
+        (r#"{"alg":"HS512"}"#, DecodeError::WrongAlgorithm),
+        (r#"{"alg":"RS256"}"#, DecodeError::WrongAlgorithm),
+        (r#"{"alg":""}"#, DecodeError::WrongAlgorithm),
+        (r#"{"alg":null}"#, DecodeError::WrongAlgorithm),
+        (r#"{"typ":"JWT"}"#, DecodeError::WrongAlgorithm),
+        (r#"{"alg":"HS256","alg":"none"}"#, DecodeError::MalformedHeader),
+        (r#"{"alg":"none","alg":"HS256"}"#, DecodeError::MalformedHeader),
+        (r#"["HS256"]"#, DecodeError::MalformedHeader),
+        ("not json", DecodeError::MalformedHeader),
+        (r#"{"alg":"HS256","crit":["x-unknown"]}"#, DecodeError::UnsupportedHeader),
+        (r#"{"alg":"HS256","b64":false}"#, DecodeError::UnsupportedHeader),
+        (r#"{"alg":"HS256","kid":{"a":1}}"#, DecodeError::UnsupportedHeader),
+        (r#"{"alg":"HS256","kid":0}"#, DecodeError::UnsupportedHeader),
+    ] {
+        assert_eq!(decode_at(&forge(header, payload), NOW), Err(want), "{header}");
+    }
+    // Padding on the header changes the signing input: refused as malformed.
+    let (h, rest) = V1_ACCESS.split_once('.').unwrap();
+    assert_eq!(decode_at(&format!("{h}=.{rest}"), NOW), Err(DecodeError::MalformedHeader));
+}
+
+#[test]
+fn check_4_signature() {
+    let (signed, sig) = V1_ACCESS.rsplit_once('.').unwrap();
+    assert_eq!(decode_at(&format!("{signed}."), NOW), Err(DecodeError::MalformedSignature));
+    assert_eq!(decode_at(&format!("{signed}.{sig}="), NOW), Err(DecodeError::MalformedSignature));
+    assert_eq!(decode_at(&format!("{signed}.{}", &sig[..42]), NOW), Err(DecodeError::MalformedSignature));
+    // Non-zero trailing bits in the last character: same tag bytes, another
+    // spelling. Refused so that a token has exactly one spelling.
+    let last = sig.as_bytes()[42];
+    let sibling = ["k", "l", "m", "n"].into_iter().find(|c| c.as_bytes()[0] != last).unwrap();
+    assert_eq!(sig.chars().last(), Some('k'));
+    assert_eq!(decode_at(&format!("{signed}.{}{sibling}", &sig[..42]), NOW), Err(DecodeError::MalformedSignature));
+    // Standard alphabet in place of url-safe.
+    let (v3_signed, v3_sig) = V3_AUD_ISS.rsplit_once('.').unwrap();
+    assert!(v3_sig.contains('_'));
+    let standard = format!("{v3_signed}.{}", v3_sig.replace('_', "/"));
+    assert_eq!(decode_at(&standard, NOW), Err(DecodeError::MalformedSignature));
+    // One flipped bit anywhere.
+    let mut tag = base64url::decode(sig).unwrap();
+    tag[31] ^= 0x10;
+    let flipped = format!("{signed}.{}", base64url::encode(&tag));
+    assert_eq!(decode_at(&flipped, NOW), Err(DecodeError::BadSignature));
+    // Another token's signature, a weak key, an empty key's signature.
+    let (_, refresh_sig) = V1_REFRESH.rsplit_once('.').unwrap();
+    assert_eq!(decode_at(&format!("{signed}.{refresh_sig}"), NOW), Err(DecodeError::BadSignature));
+    let weak = SigningKey::new(Algorithm::HS256, b"secret").unwrap();
+    let forged = encode(&weak, &claims(V1_ACCESS_PAYLOAD));
+    assert_eq!(decode_at(&forged, NOW), Err(DecodeError::BadSignature));
+    // An edited payload under the original signature.
+    let edited = V1_ACCESS_PAYLOAD.replace("1735689900", "1999999999");
+    let edited = format!("{}.{}.{}", Algorithm::HS256.encoded_header(), base64url_encode(edited.as_bytes()), &V1_ACCESS[V1_ACCESS.rfind('.').unwrap() + 1..]);
+    assert_eq!(decode_at(&edited, NOW), Err(DecodeError::BadSignature));
+    // A NUL after a valid token.
+    assert!(decode_at(&format!("{V1_ACCESS}\0"), NOW).is_err());
+}
+
+#[test]
+fn check_5_payload() {
+    let header = r#"{"alg":"HS256","typ":"JWT"}"#;
+    for payload in ["[]", "\"x\"", "1", "null", "", "{", r#"{"a":1,"a":2}"#, r#"{"user_id":"1","user_id":"2"}"#] {
+        assert_eq!(decode_at(&forge(header, payload), NOW), Err(DecodeError::MalformedPayload), "{payload}");
+    }
+    let deep = format!("{{\"a\":{}1{}}}", "[".repeat(1000), "]".repeat(1000));
+    assert_eq!(decode_at(&forge(header, &deep), NOW), Err(DecodeError::MalformedPayload));
+    assert!(decode_at(&forge(header, "{}"), NOW).is_ok(), "no claim is required here");
+}
+
+#[test]
+fn check_6_times_with_exact_boundaries() {
+    let header = r#"{"alg":"HS256"}"#;
+    let at = |payload: &str, now| decode_at(&forge(header, payload), now);
+    // exp: expired when exp <= now.
+    assert_eq!(at(r#"{"exp":1000}"#, 1000), Err(DecodeError::Expired));
+    assert!(at(r#"{"exp":1000}"#, 999).is_ok());
+    assert_eq!(at(r#"{"exp":1000.9}"#, 1000), Err(DecodeError::Expired), "truncated like int()");
+    assert!(at(r#"{"exp":1001.5}"#, 1000).is_ok());
+    assert_eq!(at(r#"{"exp":-5}"#, 1000), Err(DecodeError::Expired));
+    assert!(at(r#"{"exp":18446744073709551617}"#, 1000).is_ok(), "2^64+1 is far in the future");
+    // iat and nbf: invalid when later than now.
+    assert!(at(r#"{"iat":1000}"#, 1000).is_ok());
+    assert_eq!(at(r#"{"iat":1001}"#, 1000), Err(DecodeError::NotYetValid));
+    assert_eq!(at(r#"{"iat":1e30}"#, 1000), Err(DecodeError::NotYetValid));
+    assert!(at(r#"{"nbf":1000}"#, 1000).is_ok());
+    assert_eq!(at(r#"{"nbf":1001}"#, 1000), Err(DecodeError::NotYetValid));
+    // iat and nbf are checked before exp.
+    assert_eq!(at(r#"{"exp":5,"iat":2000}"#, 1000), Err(DecodeError::NotYetValid));
+    // Only JSON numbers are NumericDates.
+    for bad in [r#"{"exp":"1999999999"}"#, r#"{"exp":null}"#, r#"{"exp":true}"#, r#"{"exp":[1]}"#, r#"{"iat":"x"}"#, r#"{"nbf":"1"}"#] {
+        assert_eq!(at(bad, 1000), Err(DecodeError::MalformedTime), "{bad}");
+    }
+}
+
+#[test]
+fn check_6_leeway_widens_every_time_claim() {
+    let key = hs256();
+    let lenient = Validation { leeway: 30, ..Validation::default() };
+    let at = |payload: &str| decode(&forge(r#"{"alg":"HS256"}"#, payload), &key, &lenient, 1000);
+    assert!(at(r#"{"exp":990}"#).is_ok());
+    assert!(at(r#"{"exp":971}"#).is_ok());
+    assert_eq!(at(r#"{"exp":970}"#), Err(DecodeError::Expired));
+    assert_eq!(at(r#"{"exp":900}"#), Err(DecodeError::Expired));
+    assert!(at(r#"{"iat":1030}"#).is_ok());
+    assert_eq!(at(r#"{"iat":1031}"#), Err(DecodeError::NotYetValid));
+    assert!(at(r#"{"nbf":1010}"#).is_ok());
+    assert_eq!(at(r#"{"nbf":1100}"#), Err(DecodeError::NotYetValid));
+}
+
+#[test]
+fn check_7_issuer() {
+    let key = hs256();
+    let v = Validation { issuer: Some("https://issuer.example".into()), ..Validation::default() };
+    let at = |payload: &str| decode(&forge(r#"{"alg":"HS256"}"#, payload), &key, &v, NOW);
+    assert!(at(r#"{"iss":"https://issuer.example"}"#).is_ok());
+    assert_eq!(at(r#"{}"#), Err(DecodeError::WrongIssuer));
+    assert_eq!(at(r#"{"iss":"https://evil.example"}"#), Err(DecodeError::WrongIssuer));
+    assert_eq!(at(r#"{"iss":["https://issuer.example"]}"#), Err(DecodeError::WrongIssuer));
+    // Without a configured issuer any iss is accepted.
+    assert!(decode_at(&forge(r#"{"alg":"HS256"}"#, r#"{"iss":5}"#), NOW).is_ok());
+}
+
+#[test]
+fn check_8_audience() {
+    let key = hs256();
+    let v = Validation { audience: Some(vec!["my-aud".into()]), ..Validation::default() };
+    let at = |payload: &str| decode(&forge(r#"{"alg":"HS256"}"#, payload), &key, &v, NOW);
+    assert!(at(r#"{"aud":"my-aud"}"#).is_ok());
+    assert!(at(r#"{"aud":["other","my-aud"]}"#).is_ok());
+    for bad in [r#"{}"#, r#"{"aud":"other"}"#, r#"{"aud":["other"]}"#, r#"{"aud":""}"#, r#"{"aud":[]}"#, r#"{"aud":["my-aud",1]}"#, r#"{"aud":1}"#, r#"{"aud":null}"#] {
+        assert_eq!(at(bad), Err(DecodeError::WrongAudience), "{bad}");
+    }
+    // Without a configured audience, aud is not looked at.
+    assert!(decode_at(&forge(r#"{"alg":"HS256"}"#, r#"{"aud":["x"]}"#), NOW).is_ok());
+}
+
+#[test]
+fn check_9_sub_and_jti_are_strings() {
+    let at = |payload: &str| decode_at(&forge(r#"{"alg":"HS256"}"#, payload), NOW);
+    assert!(at(r#"{"sub":"1","jti":"x"}"#).is_ok());
+    assert_eq!(at(r#"{"jti":1}"#), Err(DecodeError::MalformedClaim));
+    assert_eq!(at(r#"{"sub":1}"#), Err(DecodeError::MalformedClaim));
+    assert_eq!(at(r#"{"jti":null}"#), Err(DecodeError::MalformedClaim));
+}
+
+#[test]
+fn signature_is_checked_before_any_claim() {
+    // Garbage claims under a bad signature report the signature, never the claims.
+    let header = Algorithm::HS256.encoded_header();
+    let token = format!("{header}.{}.{}", base64url_encode(br#"{"exp":"soon","aud":{}}"#), "A".repeat(42));
+    assert_eq!(decode_at(&token, NOW), Err(DecodeError::MalformedSignature));
+    let token = format!("{header}.{}.{}", base64url_encode(br#"{"exp":"soon","aud":{}}"#), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    assert_eq!(decode_at(&token, NOW), Err(DecodeError::BadSignature));
+}
