@@ -124,7 +124,12 @@ pub fn float_repr(x: f64) -> String {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let _ = write!(out, "e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs());
+        let _ = write!(
+            out,
+            "e{}{:02}",
+            if exponent < 0 { '-' } else { '+' },
+            exponent.abs()
+        );
     }
     out
 }
@@ -169,7 +174,8 @@ mod tests {
 
     #[test]
     fn values_are_compact() {
-        let v: Value = serde_json::from_str(r#"[1, -2, 1.5, true, null, "x", {"a": [ ]}]"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"[1, -2, 1.5, true, null, "x", {"a": [ ]}]"#).unwrap();
         let mut out = String::new();
         write_value(&mut out, &v);
         assert_eq!(out, r#"[1,-2,1.5,true,null,"x",{"a":[]}]"#);

@@ -124,10 +124,14 @@ mod tests {
 
     #[test]
     fn keeps_member_order() {
-        let json = br#"{"token_type":"access","exp":1,"iat":0,"jti":"j","user_id":"1","z":1,"a":2}"#;
+        let json =
+            br#"{"token_type":"access","exp":1,"iat":0,"jti":"j","user_id":"1","z":1,"a":2}"#;
         let claims = Claims::from_json(json).unwrap();
         let names: Vec<&str> = claims.iter().map(|(k, _)| k).collect();
-        assert_eq!(names, ["token_type", "exp", "iat", "jti", "user_id", "z", "a"]);
+        assert_eq!(
+            names,
+            ["token_type", "exp", "iat", "jti", "user_id", "z", "a"]
+        );
         assert_eq!(claims.to_json().as_bytes(), json);
     }
 
@@ -146,7 +150,11 @@ mod tests {
             br#"{"a":1e400}"#,
             br#"{"a":NaN}"#,
         ] {
-            assert!(Claims::from_json(bad).is_none(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                Claims::from_json(bad).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

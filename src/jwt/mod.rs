@@ -113,7 +113,11 @@ impl std::error::Error for DecodeError {}
 /// Signs `claims` with `key`: `b64(header) "." b64(payload) "." b64(HMAC)`,
 /// with PyJWT's header and payload bytes.
 pub fn encode(key: &SigningKey, claims: &Claims) -> String {
-    sign_parts(key, key.algorithm().encoded_header(), claims.to_json().as_bytes())
+    sign_parts(
+        key,
+        key.algorithm().encoded_header(),
+        claims.to_json().as_bytes(),
+    )
 }
 
 /// Assembles a token from an already-encoded header and raw payload bytes.
@@ -166,9 +170,12 @@ pub fn decode(
     }
     // 2.
     let mut segments = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (segments.next(), segments.next(), segments.next(), segments.next())
-    else {
+    let (Some(header), Some(payload), Some(signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
         return Err(DecodeError::NotThreeSegments);
     };
     // 3.
@@ -260,7 +267,9 @@ fn check_audience(aud: Option<&Value>, accepted: &[String]) -> Result<(), Decode
     match aud {
         Some(Value::String(s)) if matches(s) => Ok(()),
         Some(Value::Array(items)) => {
-            if items.iter().all(Value::is_string) && items.iter().filter_map(Value::as_str).any(matches) {
+            if items.iter().all(Value::is_string)
+                && items.iter().filter_map(Value::as_str).any(matches)
+            {
                 Ok(())
             } else {
                 Err(DecodeError::WrongAudience)

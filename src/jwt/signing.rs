@@ -152,9 +152,15 @@ impl SigningKey {
     /// The HMAC of `input`.
     pub fn sign(&self, input: &[u8]) -> Tag {
         match &self.keyed {
-            Keyed::HS256(mac) => Tag::from_slice(&mac.clone().chain_update(input).finalize().into_bytes()),
-            Keyed::HS384(mac) => Tag::from_slice(&mac.clone().chain_update(input).finalize().into_bytes()),
-            Keyed::HS512(mac) => Tag::from_slice(&mac.clone().chain_update(input).finalize().into_bytes()),
+            Keyed::HS256(mac) => {
+                Tag::from_slice(&mac.clone().chain_update(input).finalize().into_bytes())
+            }
+            Keyed::HS384(mac) => {
+                Tag::from_slice(&mac.clone().chain_update(input).finalize().into_bytes())
+            }
+            Keyed::HS512(mac) => {
+                Tag::from_slice(&mac.clone().chain_update(input).finalize().into_bytes())
+            }
         }
     }
 
@@ -290,7 +296,10 @@ mod tests {
 
     #[test]
     fn empty_key_is_refused() {
-        assert_eq!(SigningKey::new(Algorithm::HS256, b"").unwrap_err(), KeyError::Empty);
+        assert_eq!(
+            SigningKey::new(Algorithm::HS256, b"").unwrap_err(),
+            KeyError::Empty
+        );
     }
 
     #[test]

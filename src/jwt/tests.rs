@@ -31,7 +31,11 @@ fn strict() -> Validation {
 
 /// Signs arbitrary header and payload JSON with the test key.
 fn forge(header: &str, payload: &str) -> String {
-    sign_parts(&hs256(), &base64url_encode(header.as_bytes()), payload.as_bytes())
+    sign_parts(
+        &hs256(),
+        &base64url_encode(header.as_bytes()),
+        payload.as_bytes(),
+    )
 }
 
 fn decode_at(token: &str, now: u64) -> Result<Claims, DecodeError> {
@@ -50,7 +54,8 @@ fn rfc7515_appendix_a1_hs256() {
     .unwrap();
     let key = SigningKey::new(Algorithm::HS256, &key).unwrap();
     let header = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9";
-    let payload = "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
+    let payload =
+        "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
     let token = sign_parts(&key, header, payload.as_bytes());
     assert_eq!(
         token,
@@ -60,16 +65,28 @@ fn rfc7515_appendix_a1_hs256() {
     );
     let claims = decode(&token, &key, &strict(), 1_300_819_379).unwrap();
     assert_eq!(claims.get_str("iss"), Some("joe"));
-    assert_eq!(claims.get("http://example.com/is_root"), Some(&Value::Bool(true)));
-    assert_eq!(decode(&token, &key, &strict(), 1_300_819_380), Err(DecodeError::Expired));
+    assert_eq!(
+        claims.get("http://example.com/is_root"),
+        Some(&Value::Bool(true))
+    );
+    assert_eq!(
+        decode(&token, &key, &strict(), 1_300_819_380),
+        Err(DecodeError::Expired)
+    );
 }
 
 #[test]
 fn simplejwt_v1_refresh_and_access_byte_for_byte() {
     assert_eq!(encode(&hs256(), &claims(V1_REFRESH_PAYLOAD)), V1_REFRESH);
     assert_eq!(encode(&hs256(), &claims(V1_ACCESS_PAYLOAD)), V1_ACCESS);
-    assert_eq!(decode_at(V1_REFRESH, NOW).unwrap(), claims(V1_REFRESH_PAYLOAD));
-    assert_eq!(decode_at(V1_ACCESS, NOW).unwrap(), claims(V1_ACCESS_PAYLOAD));
+    assert_eq!(
+        decode_at(V1_REFRESH, NOW).unwrap(),
+        claims(V1_REFRESH_PAYLOAD)
+    );
+    assert_eq!(
+        decode_at(V1_ACCESS, NOW).unwrap(),
+        claims(V1_ACCESS_PAYLOAD)
+    );
 }
 
 #[test]
@@ -77,7 +94,10 @@ fn simplejwt_v2_hs512_byte_for_byte() {
     let key = SigningKey::new(Algorithm::HS512, KEY).unwrap();
     assert_eq!(encode(&key, &claims(V1_ACCESS_PAYLOAD)), V2_HS512_ACCESS);
     assert!(decode(V2_HS512_ACCESS, &key, &strict(), NOW).is_ok());
-    assert_eq!(decode_at(V2_HS512_ACCESS, NOW), Err(DecodeError::WrongAlgorithm));
+    assert_eq!(
+        decode_at(V2_HS512_ACCESS, NOW),
+        Err(DecodeError::WrongAlgorithm)
+    );
 }
 
 #[test]
@@ -114,8 +134,19 @@ fn check_1_length() {
 
 #[test]
 fn check_2_three_segments() {
-    for bad in ["", ".", "a.b", "a.b.c.d", "a.b.c.d.e", &format!("{V1_ACCESS}.")] {
-        assert_eq!(decode_at(bad, NOW), Err(DecodeError::NotThreeSegments), "{bad:?}");
+    for bad in [
+        "",
+        ".",
+        "a.b",
+        "a.b.c.d",
+        "a.b.c.d.e",
+        &format!("{V1_ACCESS}."),
+    ] {
+        assert_eq!(
+            decode_at(bad, NOW),
+            Err(DecodeError::NotThreeSegments),
+            "{bad:?}"
+        );
     }
     // Three empty segments have the right shape and fail on the header.
     assert_eq!(decode_at("..", NOW), Err(DecodeError::MalformedHeader));
@@ -125,7 +156,11 @@ fn check_2_three_segments() {
 fn check_3_header() {
     let payload = V1_ACCESS_PAYLOAD;
     // Other producers' headers are parsed: no typ, other key order, a kid.
-    for ok in [r#"{"alg":"HS256"}"#, r#"{"typ":"JWT","alg":"HS256"}"#, r#"{"alg":"HS256","typ":"x","kid":"k"}"#] {
+    for ok in [
+        r#"{"alg":"HS256"}"#,
+        r#"{"typ":"JWT","alg":"HS256"}"#,
+        r#"{"alg":"HS256","typ":"x","kid":"k"}"#,
+    ] {
         assert!(decode_at(&forge(ok, payload), NOW).is_ok(), "{ok}");
     }
     for (header, want) in [
@@ -137,39 +172,79 @@ fn check_3_header() {
         (r#"{"alg":""}"#, DecodeError::WrongAlgorithm),
         (r#"{"alg":null}"#, DecodeError::WrongAlgorithm),
         (r#"{"typ":"JWT"}"#, DecodeError::WrongAlgorithm),
-        (r#"{"alg":"HS256","alg":"none"}"#, DecodeError::MalformedHeader),
-        (r#"{"alg":"none","alg":"HS256"}"#, DecodeError::MalformedHeader),
+        (
+            r#"{"alg":"HS256","alg":"none"}"#,
+            DecodeError::MalformedHeader,
+        ),
+        (
+            r#"{"alg":"none","alg":"HS256"}"#,
+            DecodeError::MalformedHeader,
+        ),
         (r#"["HS256"]"#, DecodeError::MalformedHeader),
         ("not json", DecodeError::MalformedHeader),
-        (r#"{"alg":"HS256","crit":["x-unknown"]}"#, DecodeError::UnsupportedHeader),
-        (r#"{"alg":"HS256","b64":false}"#, DecodeError::UnsupportedHeader),
-        (r#"{"alg":"HS256","kid":{"a":1}}"#, DecodeError::UnsupportedHeader),
+        (
+            r#"{"alg":"HS256","crit":["x-unknown"]}"#,
+            DecodeError::UnsupportedHeader,
+        ),
+        (
+            r#"{"alg":"HS256","b64":false}"#,
+            DecodeError::UnsupportedHeader,
+        ),
+        (
+            r#"{"alg":"HS256","kid":{"a":1}}"#,
+            DecodeError::UnsupportedHeader,
+        ),
         (r#"{"alg":"HS256","kid":0}"#, DecodeError::UnsupportedHeader),
     ] {
-        assert_eq!(decode_at(&forge(header, payload), NOW), Err(want), "{header}");
+        assert_eq!(
+            decode_at(&forge(header, payload), NOW),
+            Err(want),
+            "{header}"
+        );
     }
     // Padding on the header changes the signing input: refused as malformed.
     let (h, rest) = V1_ACCESS.split_once('.').unwrap();
-    assert_eq!(decode_at(&format!("{h}=.{rest}"), NOW), Err(DecodeError::MalformedHeader));
+    assert_eq!(
+        decode_at(&format!("{h}=.{rest}"), NOW),
+        Err(DecodeError::MalformedHeader)
+    );
 }
 
 #[test]
 fn check_4_signature() {
     let (signed, sig) = V1_ACCESS.rsplit_once('.').unwrap();
-    assert_eq!(decode_at(&format!("{signed}."), NOW), Err(DecodeError::MalformedSignature));
-    assert_eq!(decode_at(&format!("{signed}.{sig}="), NOW), Err(DecodeError::MalformedSignature));
-    assert_eq!(decode_at(&format!("{signed}.{}", &sig[..42]), NOW), Err(DecodeError::MalformedSignature));
+    assert_eq!(
+        decode_at(&format!("{signed}."), NOW),
+        Err(DecodeError::MalformedSignature)
+    );
+    assert_eq!(
+        decode_at(&format!("{signed}.{sig}="), NOW),
+        Err(DecodeError::MalformedSignature)
+    );
+    assert_eq!(
+        decode_at(&format!("{signed}.{}", &sig[..42]), NOW),
+        Err(DecodeError::MalformedSignature)
+    );
     // Non-zero trailing bits in the last character: same tag bytes, another
     // spelling. Refused so that a token has exactly one spelling.
     let last = sig.as_bytes()[42];
-    let sibling = ["k", "l", "m", "n"].into_iter().find(|c| c.as_bytes()[0] != last).unwrap();
+    let sibling = ["k", "l", "m", "n"]
+        .into_iter()
+        .find(|c| c.as_bytes()[0] != last)
+        .unwrap();
     assert_eq!(sig.chars().last(), Some('k'));
-    assert_eq!(decode_at(&format!("{signed}.{}{sibling}", &sig[..42]), NOW), Err(DecodeError::MalformedSignature));
+    assert_eq!(
+        decode_at(&format!("{signed}.{}{sibling}", &sig[..42]), NOW),
+        Err(DecodeError::MalformedSignature)
+    );
     // Standard alphabet in place of url-safe.
     let (v3_signed, v3_sig) = V3_AUD_ISS.rsplit_once('.').unwrap();
     assert!(v3_sig.contains('_'));
     let standard = format!("{v3_signed}.{}", v3_sig.replace('_', "/"));
-    assert_eq!(decode_at(&standard, NOW), Err(DecodeError::MalformedSignature));
+    assert_eq!(
+        decode_at(&standard, NOW),
+        Err(DecodeError::MalformedSignature)
+    );
     // One flipped bit anywhere.
     let mut tag = base64url::decode(sig).unwrap();
     tag[31] ^= 0x10;
@@ -177,13 +252,21 @@ fn check_4_signature() {
     assert_eq!(decode_at(&flipped, NOW), Err(DecodeError::BadSignature));
     // Another token's signature, a weak key, an empty key's signature.
     let (_, refresh_sig) = V1_REFRESH.rsplit_once('.').unwrap();
-    assert_eq!(decode_at(&format!("{signed}.{refresh_sig}"), NOW), Err(DecodeError::BadSignature));
+    assert_eq!(
+        decode_at(&format!("{signed}.{refresh_sig}"), NOW),
+        Err(DecodeError::BadSignature)
+    );
     let weak = SigningKey::new(Algorithm::HS256, b"secret").unwrap();
     let forged = encode(&weak, &claims(V1_ACCESS_PAYLOAD));
     assert_eq!(decode_at(&forged, NOW), Err(DecodeError::BadSignature));
     // An edited payload under the original signature.
     let edited = V1_ACCESS_PAYLOAD.replace("1735689900", "1999999999");
-    let edited = format!("{}.{}.{}", Algorithm::HS256.encoded_header(), base64url_encode(edited.as_bytes()), &V1_ACCESS[V1_ACCESS.rfind('.').unwrap() + 1..]);
+    let edited = format!(
+        "{}.{}.{}",
+        Algorithm::HS256.encoded_header(),
+        base64url_encode(edited.as_bytes()),
+        &V1_ACCESS[V1_ACCESS.rfind('.').unwrap() + 1..]
+    );
     assert_eq!(decode_at(&edited, NOW), Err(DecodeError::BadSignature));
     // A NUL after a valid token.
     assert!(decode_at(&format!("{V1_ACCESS}\0"), NOW).is_err());
@@ -192,12 +275,31 @@ fn check_4_signature() {
 #[test]
 fn check_5_payload() {
     let header = r#"{"alg":"HS256","typ":"JWT"}"#;
-    for payload in ["[]", "\"x\"", "1", "null", "", "{", r#"{"a":1,"a":2}"#, r#"{"user_id":"1","user_id":"2"}"#] {
-        assert_eq!(decode_at(&forge(header, payload), NOW), Err(DecodeError::MalformedPayload), "{payload}");
+    for payload in [
+        "[]",
+        "\"x\"",
+        "1",
+        "null",
+        "",
+        "{",
+        r#"{"a":1,"a":2}"#,
+        r#"{"user_id":"1","user_id":"2"}"#,
+    ] {
+        assert_eq!(
+            decode_at(&forge(header, payload), NOW),
+            Err(DecodeError::MalformedPayload),
+            "{payload}"
+        );
     }
     let deep = format!("{{\"a\":{}1{}}}", "[".repeat(1000), "]".repeat(1000));
-    assert_eq!(decode_at(&forge(header, &deep), NOW), Err(DecodeError::MalformedPayload));
-    assert!(decode_at(&forge(header, "{}"), NOW).is_ok(), "no claim is required here");
+    assert_eq!(
+        decode_at(&forge(header, &deep), NOW),
+        Err(DecodeError::MalformedPayload)
+    );
+    assert!(
+        decode_at(&forge(header, "{}"), NOW).is_ok(),
+        "no claim is required here"
+    );
 }
 
 #[test]
@@ -207,10 +309,17 @@ fn check_6_times_with_exact_boundaries() {
     // exp: expired when exp <= now.
     assert_eq!(at(r#"{"exp":1000}"#, 1000), Err(DecodeError::Expired));
     assert!(at(r#"{"exp":1000}"#, 999).is_ok());
-    assert_eq!(at(r#"{"exp":1000.9}"#, 1000), Err(DecodeError::Expired), "truncated like int()");
+    assert_eq!(
+        at(r#"{"exp":1000.9}"#, 1000),
+        Err(DecodeError::Expired),
+        "truncated like int()"
+    );
     assert!(at(r#"{"exp":1001.5}"#, 1000).is_ok());
     assert_eq!(at(r#"{"exp":-5}"#, 1000), Err(DecodeError::Expired));
-    assert!(at(r#"{"exp":18446744073709551617}"#, 1000).is_ok(), "2^64+1 is far in the future");
+    assert!(
+        at(r#"{"exp":18446744073709551617}"#, 1000).is_ok(),
+        "2^64+1 is far in the future"
+    );
     // iat and nbf: invalid when later than now.
     assert!(at(r#"{"iat":1000}"#, 1000).is_ok());
     assert_eq!(at(r#"{"iat":1001}"#, 1000), Err(DecodeError::NotYetValid));
@@ -218,9 +327,19 @@ fn check_6_times_with_exact_boundaries() {
     assert!(at(r#"{"nbf":1000}"#, 1000).is_ok());
     assert_eq!(at(r#"{"nbf":1001}"#, 1000), Err(DecodeError::NotYetValid));
     // iat and nbf are checked before exp.
-    assert_eq!(at(r#"{"exp":5,"iat":2000}"#, 1000), Err(DecodeError::NotYetValid));
+    assert_eq!(
+        at(r#"{"exp":5,"iat":2000}"#, 1000),
+        Err(DecodeError::NotYetValid)
+    );
     // Only JSON numbers are NumericDates.
-    for bad in [r#"{"exp":"1999999999"}"#, r#"{"exp":null}"#, r#"{"exp":true}"#, r#"{"exp":[1]}"#, r#"{"iat":"x"}"#, r#"{"nbf":"1"}"#] {
+    for bad in [
+        r#"{"exp":"1999999999"}"#,
+        r#"{"exp":null}"#,
+        r#"{"exp":true}"#,
+        r#"{"exp":[1]}"#,
+        r#"{"iat":"x"}"#,
+        r#"{"nbf":"1"}"#,
+    ] {
         assert_eq!(at(bad, 1000), Err(DecodeError::MalformedTime), "{bad}");
     }
 }
@@ -228,7 +347,10 @@ fn check_6_times_with_exact_boundaries() {
 #[test]
 fn check_6_leeway_widens_every_time_claim() {
     let key = hs256();
-    let lenient = Validation { leeway: 30, ..Validation::default() };
+    let lenient = Validation {
+        leeway: 30,
+        ..Validation::default()
+    };
     let at = |payload: &str| decode(&forge(r#"{"alg":"HS256"}"#, payload), &key, &lenient, 1000);
     assert!(at(r#"{"exp":990}"#).is_ok());
     assert!(at(r#"{"exp":971}"#).is_ok());
@@ -243,12 +365,21 @@ fn check_6_leeway_widens_every_time_claim() {
 #[test]
 fn check_7_issuer() {
     let key = hs256();
-    let v = Validation { issuer: Some("https://issuer.example".into()), ..Validation::default() };
+    let v = Validation {
+        issuer: Some("https://issuer.example".into()),
+        ..Validation::default()
+    };
     let at = |payload: &str| decode(&forge(r#"{"alg":"HS256"}"#, payload), &key, &v, NOW);
     assert!(at(r#"{"iss":"https://issuer.example"}"#).is_ok());
     assert_eq!(at(r#"{}"#), Err(DecodeError::WrongIssuer));
-    assert_eq!(at(r#"{"iss":"https://evil.example"}"#), Err(DecodeError::WrongIssuer));
-    assert_eq!(at(r#"{"iss":["https://issuer.example"]}"#), Err(DecodeError::WrongIssuer));
+    assert_eq!(
+        at(r#"{"iss":"https://evil.example"}"#),
+        Err(DecodeError::WrongIssuer)
+    );
+    assert_eq!(
+        at(r#"{"iss":["https://issuer.example"]}"#),
+        Err(DecodeError::WrongIssuer)
+    );
     // Without a configured issuer any iss is accepted.
     assert!(decode_at(&forge(r#"{"alg":"HS256"}"#, r#"{"iss":5}"#), NOW).is_ok());
 }
@@ -256,11 +387,23 @@ fn check_7_issuer() {
 #[test]
 fn check_8_audience() {
     let key = hs256();
-    let v = Validation { audience: Some(vec!["my-aud".into()]), ..Validation::default() };
+    let v = Validation {
+        audience: Some(vec!["my-aud".into()]),
+        ..Validation::default()
+    };
     let at = |payload: &str| decode(&forge(r#"{"alg":"HS256"}"#, payload), &key, &v, NOW);
     assert!(at(r#"{"aud":"my-aud"}"#).is_ok());
     assert!(at(r#"{"aud":["other","my-aud"]}"#).is_ok());
-    for bad in [r#"{}"#, r#"{"aud":"other"}"#, r#"{"aud":["other"]}"#, r#"{"aud":""}"#, r#"{"aud":[]}"#, r#"{"aud":["my-aud",1]}"#, r#"{"aud":1}"#, r#"{"aud":null}"#] {
+    for bad in [
+        r#"{}"#,
+        r#"{"aud":"other"}"#,
+        r#"{"aud":["other"]}"#,
+        r#"{"aud":""}"#,
+        r#"{"aud":[]}"#,
+        r#"{"aud":["my-aud",1]}"#,
+        r#"{"aud":1}"#,
+        r#"{"aud":null}"#,
+    ] {
         assert_eq!(at(bad), Err(DecodeError::WrongAudience), "{bad}");
     }
     // Without a configured audience, aud is not looked at.
@@ -280,8 +423,16 @@ fn check_9_sub_and_jti_are_strings() {
 fn signature_is_checked_before_any_claim() {
     // Garbage claims under a bad signature report the signature, never the claims.
     let header = Algorithm::HS256.encoded_header();
-    let token = format!("{header}.{}.{}", base64url_encode(br#"{"exp":"soon","aud":{}}"#), "A".repeat(42));
+    let token = format!(
+        "{header}.{}.{}",
+        base64url_encode(br#"{"exp":"soon","aud":{}}"#),
+        "A".repeat(42)
+    );
     assert_eq!(decode_at(&token, NOW), Err(DecodeError::MalformedSignature));
-    let token = format!("{header}.{}.{}", base64url_encode(br#"{"exp":"soon","aud":{}}"#), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let token = format!(
+        "{header}.{}.{}",
+        base64url_encode(br#"{"exp":"soon","aud":{}}"#),
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    );
     assert_eq!(decode_at(&token, NOW), Err(DecodeError::BadSignature));
 }

@@ -1,0 +1,1115 @@
+//! Persistent state in one redb file: users, issued refresh tokens and the
+//! blacklist. This is the only module that knows redb.
+//!
+//! Tables:
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `users` | id | [`User`], encoded by [`User::to_bytes`] |
+//! | `usernames` | username | id (the unique index) |
+//! | `issued` | jti | (user id, exp, family) of a refresh token jwtd issued |
+//! | `families` | family | jti of every refresh token of that login (multimap) |
+//! | `blacklist` | jti | (blacklisted at, exp) |
+//! | `meta` | name | schema version, next user id, generated signing key |
+//!
+//! A family is named after the jti of the refresh token a login issued; every
+//! token rotated from it inherits the name, so a replayed token can revoke
+//! its whole family at once.
+//!
+//! Every write commits with `Durability::Immediate`: when a method returns
+//! `Ok`, the change is on disk. [`Store::apply`] runs a whole batch of
+//! writes in one transaction (one fsync); each write is still checked on its
+//! own, against the writes before it in the batch.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use redb::{
+    Database, Durability, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable,
+    ReadableTable, ReadableTableMetadata, TableDefinition,
+};
+
+const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
+const USERNAMES: TableDefinition<&str, u64> = TableDefinition::new("usernames");
+const ISSUED: TableDefinition<&str, (u64, u64, &str)> = TableDefinition::new("issued");
+const FAMILIES: MultimapTableDefinition<&str, &str> = MultimapTableDefinition::new("families");
+const BLACKLIST: TableDefinition<&str, (u64, u64)> = TableDefinition::new("blacklist");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+const SCHEMA_KEY: &str = "schema_version";
+const SCHEMA_VERSION: &[u8] = b"1";
+const NEXT_USER_ID_KEY: &str = "next_user_id";
+const SIGNING_KEY_KEY: &str = "signing_key";
+
+/// A user account, with Django's `auth_user` fields that jwtd uses.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    /// The primary key; tokens name the user by it (`user_id`).
+    pub id: u64,
+    /// Unique, case-sensitive.
+    pub username: String,
+    /// The stored hash, in Django's format (`pbkdf2_sha256$...`), or an
+    /// unusable `!...` value.
+    pub password: String,
+    /// Inactive users can neither log in nor use tokens.
+    pub is_active: bool,
+    /// Kept for Django compatibility; jwtd grants nothing by it.
+    pub is_staff: bool,
+    /// Kept for Django compatibility; jwtd grants nothing by it.
+    pub is_superuser: bool,
+    /// Microseconds since the Unix epoch.
+    pub date_joined: i64,
+    /// Microseconds since the Unix epoch, if the user ever logged in with
+    /// `UPDATE_LAST_LOGIN` on.
+    pub last_login: Option<i64>,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .field("is_active", &self.is_active)
+            .field("is_staff", &self.is_staff)
+            .field("is_superuser", &self.is_superuser)
+            .field("date_joined", &self.date_joined)
+            .field("last_login", &self.last_login)
+            .finish()
+    }
+}
+
+/// Encoding version 1: `[1, flags, date_joined i64 LE, last_login i64 LE
+/// (i64::MIN for none), username len u16 LE, username, password len u16 LE,
+/// password]`; flags bit 0 active, bit 1 staff, bit 2 superuser.
+impl User {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(22 + self.username.len() + self.password.len());
+        out.push(1);
+        out.push(
+            u8::from(self.is_active)
+                | u8::from(self.is_staff) << 1
+                | u8::from(self.is_superuser) << 2,
+        );
+        out.extend_from_slice(&self.date_joined.to_le_bytes());
+        out.extend_from_slice(&self.last_login.unwrap_or(i64::MIN).to_le_bytes());
+        for text in [&self.username, &self.password] {
+            // Both are bounded far below 64 KiB where they are accepted.
+            let len = u16::try_from(text.len()).unwrap_or(u16::MAX);
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(&text.as_bytes()[..usize::from(len)]);
+        }
+        out
+    }
+
+    fn from_bytes(id: u64, bytes: &[u8]) -> Option<User> {
+        let mut r = Reader(bytes);
+        if r.take(1)? != [1] {
+            return None;
+        }
+        let flags = r.take(1)?[0];
+        let date_joined = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
+        let last_login = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
+        let username = r.text()?;
+        let password = r.text()?;
+        Some(User {
+            id,
+            username,
+            password,
+            is_active: flags & 1 != 0,
+            is_staff: flags & 2 != 0,
+            is_superuser: flags & 4 != 0,
+            date_joined,
+            last_login: (last_login != i64::MIN).then_some(last_login),
+        })
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let len = u16::from_le_bytes(self.take(2)?.try_into().ok()?);
+        String::from_utf8(self.take(usize::from(len))?.to_vec()).ok()
+    }
+}
+
+/// A new account for [`Store::add_user`].
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Preserved when importing from Django; `None` takes the next free id.
+    pub id: Option<u64>,
+    /// The full record except the id.
+    pub user: User,
+}
+
+/// A refresh token as the store sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// The token's `jti`.
+    pub jti: String,
+    /// The user it names, 0 when it names none.
+    pub user_id: u64,
+    /// Its `exp`; rows are purged after it.
+    pub exp: u64,
+}
+
+/// One change in a batch given to [`Store::apply`].
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// A login issued `token`, the first of a new family.
+    Issue {
+        /// The new refresh token.
+        token: TokenRecord,
+    },
+    /// Rotation: `old` is spent and `new` replaces it, unless `old` is
+    /// already blacklisted.
+    Rotate {
+        /// The refresh token presented.
+        old: TokenRecord,
+        /// The refresh token minted in its place.
+        new: TokenRecord,
+        /// Blacklist `old` (BLACKLIST_AFTER_ROTATION).
+        blacklist_old: bool,
+        /// On reuse of a blacklisted `old`, blacklist its whole family.
+        revoke_family_on_reuse: bool,
+        /// Unix seconds.
+        now: u64,
+    },
+    /// Logout: blacklist `token`, unless it already is.
+    Blacklist {
+        /// The refresh token to revoke.
+        token: TokenRecord,
+        /// Unix seconds.
+        now: u64,
+    },
+    /// After a successful login: `last_login` and a re-hashed password.
+    RecordLogin {
+        /// The user who logged in.
+        user_id: u64,
+        /// New `last_login`, microseconds (UPDATE_LAST_LOGIN).
+        last_login: Option<i64>,
+        /// A new hash at the configured iterations.
+        password: Option<String>,
+    },
+    /// Delete rows of tokens whose `exp` has passed (`exp <= now`).
+    Purge {
+        /// Unix seconds.
+        now: u64,
+    },
+}
+
+/// What one [`Write`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied.
+    Done,
+    /// The token was already blacklisted; nothing was written for it, except
+    /// the family revocation counted here (rotation with reuse detection).
+    AlreadyBlacklisted {
+        /// The family the token belonged to.
+        family: String,
+        /// Tokens of the family newly blacklisted because of the reuse.
+        revoked: u64,
+    },
+    /// Rows removed by a purge.
+    Purged {
+        /// Issued-token rows removed.
+        issued: u64,
+        /// Blacklist rows removed.
+        blacklisted: u64,
+    },
+}
+
+/// Why the store could not do something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// Another process holds the database file (a running `jwtd serve`).
+    InUse,
+    /// The file is not a jwtd database, or was written by an incompatible
+    /// version.
+    Incompatible(String),
+    /// I/O or transaction failure; the text is for the log, never a client.
+    Io(String),
+    /// [`Store::add_user`]: the username exists.
+    UsernameTaken,
+    /// [`Store::add_user`] with an explicit id that exists.
+    IdTaken,
+    /// No user by that name.
+    NoSuchUser,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::InUse => {
+                f.write_str("the database is in use by another process (is `jwtd serve` running?)")
+            }
+            StoreError::Incompatible(why) => write!(f, "not a usable jwtd database: {why}"),
+            StoreError::Io(why) => write!(f, "storage error: {why}"),
+            StoreError::UsernameTaken => f.write_str("a user with that username already exists"),
+            StoreError::IdTaken => f.write_str("a user with that id already exists"),
+            StoreError::NoSuchUser => f.write_str("no such user"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Converts every redb error at the boundary, so redb's large error types
+/// never travel further.
+trait OrStoreError<T> {
+    fn or_store(self) -> Result<T, StoreError>;
+}
+
+impl<T, E: Into<redb::Error>> OrStoreError<T> for Result<T, E> {
+    fn or_store(self) -> Result<T, StoreError> {
+        self.map_err(|e| match e.into() {
+            redb::Error::DatabaseAlreadyOpen => StoreError::InUse,
+            redb::Error::UpgradeRequired(v) => {
+                StoreError::Incompatible(format!("redb file format {v} needs an upgrade"))
+            }
+            other => StoreError::Io(other.to_string()),
+        })
+    }
+}
+
+/// Where the database lives.
+#[derive(Debug, Clone)]
+enum Location {
+    File { path: PathBuf, cache_bytes: usize },
+    Memory,
+}
+
+/// The database handle, shared by every thread.
+pub struct Store {
+    /// `None` only while [`Store::reopen`] swaps the file.
+    db: RwLock<Option<Arc<Database>>>,
+    location: Location,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("location", &self.location)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens or creates the database at `path` with a page cache of
+    /// `cache_bytes` (redb's own default is 1 GiB).
+    pub fn open(path: &Path, cache_bytes: usize) -> Result<Store, StoreError> {
+        let location = Location::File {
+            path: path.to_owned(),
+            cache_bytes,
+        };
+        Store::from_db(open_database(&location)?, location)
+    }
+
+    /// A database that lives in memory, for tests.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Store::from_db(open_database(&Location::Memory)?, Location::Memory)
+    }
+
+    fn from_db(db: Database, location: Location) -> Result<Store, StoreError> {
+        prepare(&db)?;
+        Ok(Store {
+            db: RwLock::new(Some(Arc::new(db))),
+            location,
+        })
+    }
+
+    fn db(&self) -> Result<Arc<Database>, StoreError> {
+        let guard = self
+            .db
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard
+            .clone()
+            .ok_or_else(|| StoreError::Io("database is being reopened".into()))
+    }
+
+    /// Closes and reopens the file. redb refuses every write after a failed
+    /// commit until the database is reopened, which also repairs it.
+    pub fn reopen(&self) -> Result<(), StoreError> {
+        let Location::File { .. } = self.location else {
+            return Ok(());
+        };
+        let mut guard = self
+            .db
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(mut old) = guard.take() {
+            // Readers hold clones only for the length of one transaction.
+            let mut waited = Duration::ZERO;
+            loop {
+                match Arc::try_unwrap(old) {
+                    Ok(db) => {
+                        drop(db);
+                        break;
+                    }
+                    Err(still_shared) if waited < Duration::from_secs(5) => {
+                        old = still_shared;
+                        std::thread::sleep(Duration::from_millis(1));
+                        waited += Duration::from_millis(1);
+                    }
+                    Err(still_shared) => {
+                        *guard = Some(still_shared);
+                        return Err(StoreError::Io("database still in use; not reopened".into()));
+                    }
+                }
+            }
+        }
+        let db = open_database(&self.location)?;
+        prepare(&db)?;
+        *guard = Some(Arc::new(db));
+        Ok(())
+    }
+
+    // --- reads ---------------------------------------------------------
+
+    /// The user with this id.
+    pub fn user(&self, id: u64) -> Result<Option<User>, StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        let users = tx.open_table(USERS).or_store()?;
+        let found = users.get(id).or_store()?;
+        Ok(found.and_then(|bytes| User::from_bytes(id, bytes.value())))
+    }
+
+    /// The user with exactly this username (case-sensitive, as Django on
+    /// SQLite and PostgreSQL).
+    pub fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        let Some(id) = tx
+            .open_table(USERNAMES)
+            .or_store()?
+            .get(username)
+            .or_store()?
+            .map(|g| g.value())
+        else {
+            return Ok(None);
+        };
+        let users = tx.open_table(USERS).or_store()?;
+        let found = users.get(id).or_store()?;
+        Ok(found.and_then(|bytes| User::from_bytes(id, bytes.value())))
+    }
+
+    /// Every user, by id.
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        let users = tx.open_table(USERS).or_store()?;
+        let mut all = Vec::new();
+        for row in users.iter().or_store()? {
+            let (id, bytes) = row.or_store()?;
+            if let Some(user) = User::from_bytes(id.value(), bytes.value()) {
+                all.push(user);
+            }
+        }
+        Ok(all)
+    }
+
+    /// Whether `jti` is blacklisted.
+    pub fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        let blacklist = tx.open_table(BLACKLIST).or_store()?;
+        Ok(blacklist.get(jti).or_store()?.is_some())
+    }
+
+    /// Row counts of the issued-token table and the blacklist.
+    pub fn token_counts(&self) -> Result<(u64, u64), StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        let issued = tx.open_table(ISSUED).or_store()?.len().or_store()?;
+        let blacklisted = tx.open_table(BLACKLIST).or_store()?.len().or_store()?;
+        Ok((issued, blacklisted))
+    }
+
+    /// The family of an issued refresh token.
+    pub fn family_of(&self, jti: &str) -> Result<Option<String>, StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        let issued = tx.open_table(ISSUED).or_store()?;
+        let found = issued.get(jti).or_store()?;
+        Ok(found.map(|row| row.value().2.to_owned()))
+    }
+
+    /// The signing key generated on first start, creating it with `generate`
+    /// if there is none yet.
+    pub fn signing_key_or_insert(
+        &self,
+        generate: impl FnOnce() -> Vec<u8>,
+    ) -> Result<Vec<u8>, StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        if let Some(key) = tx
+            .open_table(META)
+            .or_store()?
+            .get(SIGNING_KEY_KEY)
+            .or_store()?
+        {
+            return Ok(key.value().to_vec());
+        }
+        drop(tx);
+        let key = generate();
+        let tx = begin_durable_write(&db)?;
+        {
+            let mut meta = tx.open_table(META).or_store()?;
+            let existing = meta
+                .get(SIGNING_KEY_KEY)
+                .or_store()?
+                .map(|k| k.value().to_vec());
+            if let Some(existing) = existing {
+                return Ok(existing);
+            }
+            meta.insert(SIGNING_KEY_KEY, key.as_slice()).or_store()?;
+        }
+        tx.commit().or_store()?;
+        Ok(key)
+    }
+
+    // --- account administration (command line) -------------------------
+
+    /// Adds a user; the username must be free, and so must `id` if given.
+    pub fn add_user(&self, new: NewUser) -> Result<User, StoreError> {
+        let db = self.db()?;
+        let tx = begin_durable_write(&db)?;
+        let user = insert_user(&tx, new)?;
+        tx.commit().or_store()?;
+        Ok(user)
+    }
+
+    /// Adds several users in one transaction: all of them or none. Returns
+    /// the index of the first that conflicts.
+    pub fn add_users(&self, new: Vec<NewUser>) -> Result<Vec<User>, (usize, StoreError)> {
+        let db = self.db().map_err(|e| (0, e))?;
+        let tx = begin_durable_write(&db).map_err(|e| (0, e))?;
+        let mut added = Vec::with_capacity(new.len());
+        for (i, user) in new.into_iter().enumerate() {
+            added.push(insert_user(&tx, user).map_err(|e| (i, e))?);
+        }
+        tx.commit().or_store().map_err(|e| (added.len(), e))?;
+        Ok(added)
+    }
+
+    /// Changes the user `username` with `change`; the id and username stay.
+    pub fn update_user(
+        &self,
+        username: &str,
+        change: impl FnOnce(&mut User),
+    ) -> Result<User, StoreError> {
+        let db = self.db()?;
+        let tx = begin_durable_write(&db)?;
+        let user = {
+            let id = tx
+                .open_table(USERNAMES)
+                .or_store()?
+                .get(username)
+                .or_store()?
+                .map(|g| g.value())
+                .ok_or(StoreError::NoSuchUser)?;
+            let mut users = tx.open_table(USERS).or_store()?;
+            let mut user = users
+                .get(id)
+                .or_store()?
+                .and_then(|bytes| User::from_bytes(id, bytes.value()))
+                .ok_or(StoreError::NoSuchUser)?;
+            change(&mut user);
+            user.id = id;
+            user.username = username.to_owned();
+            users.insert(id, user.to_bytes().as_slice()).or_store()?;
+            user
+        };
+        tx.commit().or_store()?;
+        Ok(user)
+    }
+
+    /// Deletes the user `username`. Its tokens stay signed but name nobody,
+    /// so every use of them fails; ids are never reused.
+    pub fn delete_user(&self, username: &str) -> Result<(), StoreError> {
+        let db = self.db()?;
+        let tx = begin_durable_write(&db)?;
+        {
+            let id = tx
+                .open_table(USERNAMES)
+                .or_store()?
+                .remove(username)
+                .or_store()?
+                .map(|g| g.value())
+                .ok_or(StoreError::NoSuchUser)?;
+            tx.open_table(USERS).or_store()?.remove(id).or_store()?;
+        }
+        tx.commit().or_store()?;
+        Ok(())
+    }
+
+    // --- token state, in batches ----------------------------------------
+
+    /// Applies `writes` in one transaction and one commit. Each write is
+    /// checked against the state left by the ones before it, so of two
+    /// rotations of the same token in a batch exactly one succeeds. On `Err`
+    /// nothing was written.
+    pub fn apply(&self, writes: &[Write]) -> Result<Vec<Outcome>, StoreError> {
+        let db = self.db()?;
+        let tx = begin_durable_write(&db)?;
+        let mut outcomes = Vec::with_capacity(writes.len());
+        {
+            let mut tables = Tables {
+                users: tx.open_table(USERS).or_store()?,
+                issued: tx.open_table(ISSUED).or_store()?,
+                families: tx.open_multimap_table(FAMILIES).or_store()?,
+                blacklist: tx.open_table(BLACKLIST).or_store()?,
+            };
+            for write in writes {
+                outcomes.push(tables.apply(write)?);
+            }
+        }
+        tx.commit().or_store()?;
+        Ok(outcomes)
+    }
+}
+
+fn open_database(location: &Location) -> Result<Database, StoreError> {
+    match location {
+        Location::File { path, cache_bytes } => Database::builder()
+            .set_cache_size(*cache_bytes)
+            .create(path)
+            .or_store(),
+        Location::Memory => Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .or_store(),
+    }
+}
+
+fn begin_durable_write(db: &Database) -> Result<redb::WriteTransaction, StoreError> {
+    let mut tx = db.begin_write().or_store()?;
+    tx.set_durability(Durability::Immediate)
+        .map_err(|e| StoreError::Io(e.to_string()))?;
+    Ok(tx)
+}
+
+/// Creates the tables (a read of a table never created fails) and checks the
+/// schema version.
+fn prepare(db: &Database) -> Result<(), StoreError> {
+    let tx = begin_durable_write(db)?;
+    {
+        tx.open_table(USERS).or_store()?;
+        tx.open_table(USERNAMES).or_store()?;
+        tx.open_table(ISSUED).or_store()?;
+        tx.open_multimap_table(FAMILIES).or_store()?;
+        tx.open_table(BLACKLIST).or_store()?;
+        let mut meta = tx.open_table(META).or_store()?;
+        let version = meta.get(SCHEMA_KEY).or_store()?.map(|v| v.value().to_vec());
+        match version {
+            None => {
+                meta.insert(SCHEMA_KEY, SCHEMA_VERSION).or_store()?;
+            }
+            Some(v) if v == SCHEMA_VERSION => {}
+            Some(v) => {
+                return Err(StoreError::Incompatible(format!(
+                    "schema version {}",
+                    String::from_utf8_lossy(&v)
+                )))
+            }
+        }
+    }
+    tx.commit().or_store()
+}
+
+fn insert_user(tx: &redb::WriteTransaction, new: NewUser) -> Result<User, StoreError> {
+    let mut usernames = tx.open_table(USERNAMES).or_store()?;
+    let mut users = tx.open_table(USERS).or_store()?;
+    let mut meta = tx.open_table(META).or_store()?;
+    if usernames
+        .get(new.user.username.as_str())
+        .or_store()?
+        .is_some()
+    {
+        return Err(StoreError::UsernameTaken);
+    }
+    let next = match meta.get(NEXT_USER_ID_KEY).or_store()? {
+        Some(bytes) => {
+            u64::from_le_bytes(bytes.value().try_into().unwrap_or([1, 0, 0, 0, 0, 0, 0, 0]))
+        }
+        None => 1,
+    };
+    let id = match new.id {
+        Some(id) => {
+            if users.get(id).or_store()?.is_some() {
+                return Err(StoreError::IdTaken);
+            }
+            id
+        }
+        None => next,
+    };
+    // Ids only grow, so a deleted user's tokens can never name a new user.
+    let next = next.max(id.saturating_add(1));
+    meta.insert(NEXT_USER_ID_KEY, next.to_le_bytes().as_slice())
+        .or_store()?;
+    let mut user = new.user;
+    user.id = id;
+    usernames.insert(user.username.as_str(), id).or_store()?;
+    users.insert(id, user.to_bytes().as_slice()).or_store()?;
+    Ok(user)
+}
+
+/// The tables a batch writes, open for the length of the batch.
+struct Tables<'tx> {
+    users: redb::Table<'tx, u64, &'static [u8]>,
+    issued: redb::Table<'tx, &'static str, (u64, u64, &'static str)>,
+    families: redb::MultimapTable<'tx, &'static str, &'static str>,
+    blacklist: redb::Table<'tx, &'static str, (u64, u64)>,
+}
+
+impl Tables<'_> {
+    fn apply(&mut self, write: &Write) -> Result<Outcome, StoreError> {
+        match write {
+            Write::Issue { token } => {
+                self.issue(token, &token.jti)?;
+                Ok(Outcome::Done)
+            }
+            Write::Rotate {
+                old,
+                new,
+                blacklist_old,
+                revoke_family_on_reuse,
+                now,
+            } => {
+                let family = self.family_of(old)?;
+                if self.blacklist.get(old.jti.as_str()).or_store()?.is_some() {
+                    let revoked = if *revoke_family_on_reuse {
+                        self.revoke_family(&family, *now)?
+                    } else {
+                        0
+                    };
+                    return Ok(Outcome::AlreadyBlacklisted { family, revoked });
+                }
+                if *blacklist_old {
+                    self.blacklist
+                        .insert(old.jti.as_str(), (*now, old.exp))
+                        .or_store()?;
+                    // A token minted elsewhere becomes the root of its own family.
+                    if self.issued.get(old.jti.as_str()).or_store()?.is_none() {
+                        self.issue(old, &family)?;
+                    }
+                }
+                self.issue(new, &family)?;
+                Ok(Outcome::Done)
+            }
+            Write::Blacklist { token, now } => {
+                if self.blacklist.get(token.jti.as_str()).or_store()?.is_some() {
+                    let family = self.family_of(token)?;
+                    return Ok(Outcome::AlreadyBlacklisted { family, revoked: 0 });
+                }
+                self.blacklist
+                    .insert(token.jti.as_str(), (*now, token.exp))
+                    .or_store()?;
+                if self.issued.get(token.jti.as_str()).or_store()?.is_none() {
+                    self.issue(token, &token.jti)?;
+                }
+                Ok(Outcome::Done)
+            }
+            Write::RecordLogin {
+                user_id,
+                last_login,
+                password,
+            } => {
+                let found = self
+                    .users
+                    .get(*user_id)
+                    .or_store()?
+                    .map(|b| b.value().to_vec());
+                if let Some(mut user) = found.and_then(|b| User::from_bytes(*user_id, &b)) {
+                    if let Some(at) = last_login {
+                        user.last_login = Some(*at);
+                    }
+                    if let Some(hash) = password {
+                        user.password.clone_from(hash);
+                    }
+                    self.users
+                        .insert(*user_id, user.to_bytes().as_slice())
+                        .or_store()?;
+                }
+                Ok(Outcome::Done)
+            }
+            Write::Purge { now } => self.purge(*now),
+        }
+    }
+
+    fn family_of(&self, token: &TokenRecord) -> Result<String, StoreError> {
+        let row = self.issued.get(token.jti.as_str()).or_store()?;
+        Ok(row.map_or_else(|| token.jti.clone(), |r| r.value().2.to_owned()))
+    }
+
+    fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError> {
+        self.issued
+            .insert(token.jti.as_str(), (token.user_id, token.exp, family))
+            .or_store()?;
+        self.families
+            .insert(family, token.jti.as_str())
+            .or_store()?;
+        Ok(())
+    }
+
+    /// Blacklists every member of `family` not yet blacklisted.
+    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
+        let mut members = Vec::new();
+        for member in self.families.get(family).or_store()? {
+            members.push(member.or_store()?.value().to_owned());
+        }
+        let mut revoked = 0;
+        for jti in members {
+            if self.blacklist.get(jti.as_str()).or_store()?.is_some() {
+                continue;
+            }
+            let exp = self
+                .issued
+                .get(jti.as_str())
+                .or_store()?
+                .map_or(u64::MAX, |r| r.value().1);
+            self.blacklist.insert(jti.as_str(), (now, exp)).or_store()?;
+            revoked += 1;
+        }
+        Ok(revoked)
+    }
+
+    fn purge(&mut self, now: u64) -> Result<Outcome, StoreError> {
+        let mut expired: Vec<(String, String)> = Vec::new();
+        let before = self.issued.len().or_store()?;
+        self.issued
+            .retain(|jti, (_, exp, family)| {
+                let keep = exp > now;
+                if !keep {
+                    expired.push((family.to_owned(), jti.to_owned()));
+                }
+                keep
+            })
+            .or_store()?;
+        for (family, jti) in &expired {
+            self.families
+                .remove(family.as_str(), jti.as_str())
+                .or_store()?;
+        }
+        let issued = before - self.issued.len().or_store()?;
+        let before = self.blacklist.len().or_store()?;
+        self.blacklist.retain(|_, (_, exp)| exp > now).or_store()?;
+        let blacklisted = before - self.blacklist.len().or_store()?;
+        Ok(Outcome::Purged {
+            issued,
+            blacklisted,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str) -> NewUser {
+        NewUser {
+            id: None,
+            user: User {
+                id: 0,
+                username: name.into(),
+                password: "pbkdf2_sha256$1000$salt$hash".into(),
+                is_active: true,
+                is_staff: false,
+                is_superuser: false,
+                date_joined: 1_735_689_600_000_000,
+                last_login: None,
+            },
+        }
+    }
+
+    fn token(jti: &str, exp: u64) -> TokenRecord {
+        TokenRecord {
+            jti: jti.into(),
+            user_id: 1,
+            exp,
+        }
+    }
+
+    fn rotate(old: &str, new: &str) -> Write {
+        Write::Rotate {
+            old: token(old, 100),
+            new: token(new, 200),
+            blacklist_old: true,
+            revoke_family_on_reuse: false,
+            now: 10,
+        }
+    }
+
+    #[test]
+    fn user_record_round_trips() {
+        let mut u = user("zoë").user;
+        u.id = 7;
+        u.is_staff = true;
+        u.last_login = Some(-5);
+        assert_eq!(User::from_bytes(7, &u.to_bytes()), Some(u.clone()));
+        u.last_login = None;
+        u.is_active = false;
+        assert_eq!(User::from_bytes(7, &u.to_bytes()), Some(u));
+        assert_eq!(User::from_bytes(7, &[2, 0]), None);
+        assert_eq!(User::from_bytes(7, &[1, 0, 1]), None);
+    }
+
+    #[test]
+    fn users_get_increasing_ids_that_are_never_reused() {
+        let store = Store::open_in_memory().unwrap();
+        let a = store.add_user(user("alice")).unwrap();
+        let b = store.add_user(user("bob")).unwrap();
+        assert_eq!((a.id, b.id), (1, 2));
+        assert_eq!(
+            store.add_user(user("alice")).unwrap_err(),
+            StoreError::UsernameTaken
+        );
+        store.delete_user("bob").unwrap();
+        assert_eq!(store.user(2).unwrap(), None);
+        assert_eq!(store.add_user(user("carol")).unwrap().id, 3);
+        let mut imported = user("dave");
+        imported.id = Some(42);
+        assert_eq!(store.add_user(imported).unwrap().id, 42);
+        assert_eq!(store.add_user(user("erin")).unwrap().id, 43);
+        let mut clash = user("frank");
+        clash.id = Some(1);
+        assert_eq!(store.add_user(clash).unwrap_err(), StoreError::IdTaken);
+        assert_eq!(store.user_by_name("alice").unwrap().unwrap().id, 1);
+        assert_eq!(store.user_by_name("Alice").unwrap(), None, "case-sensitive");
+        let names: Vec<String> = store
+            .users()
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        assert_eq!(names, ["alice", "carol", "dave", "erin"]);
+    }
+
+    #[test]
+    fn add_users_is_all_or_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        store.add_user(user("alice")).unwrap();
+        let err = store
+            .add_users(vec![user("x"), user("y"), user("alice")])
+            .unwrap_err();
+        assert_eq!(err, (2, StoreError::UsernameTaken));
+        assert_eq!(store.users().unwrap().len(), 1);
+        assert_eq!(
+            store.add_users(vec![user("x"), user("y")]).unwrap().len(),
+            2
+        );
+    }
+
+    #[test]
+    fn update_and_delete_user() {
+        let store = Store::open_in_memory().unwrap();
+        store.add_user(user("alice")).unwrap();
+        let u = store.update_user("alice", |u| u.is_active = false).unwrap();
+        assert!(!u.is_active);
+        assert!(!store.user(1).unwrap().unwrap().is_active);
+        assert_eq!(
+            store.update_user("nobody", |_| {}).unwrap_err(),
+            StoreError::NoSuchUser
+        );
+        store.delete_user("alice").unwrap();
+        assert_eq!(
+            store.delete_user("alice").unwrap_err(),
+            StoreError::NoSuchUser
+        );
+        assert_eq!(store.user_by_name("alice").unwrap(), None);
+    }
+
+    #[test]
+    fn one_rotation_wins_within_a_batch() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .apply(&[Write::Issue {
+                token: token("a", 100),
+            }])
+            .unwrap();
+        let outcomes = store
+            .apply(&[rotate("a", "b1"), rotate("a", "b2")])
+            .unwrap();
+        assert_eq!(outcomes[0], Outcome::Done);
+        assert!(
+            matches!(outcomes[1], Outcome::AlreadyBlacklisted { ref family, revoked: 0 } if family == "a")
+        );
+        assert!(store.is_blacklisted("a").unwrap());
+        assert_eq!(store.family_of("b1").unwrap().as_deref(), Some("a"));
+        assert_eq!(
+            store.family_of("b2").unwrap(),
+            None,
+            "the loser wrote nothing"
+        );
+        // Across batches too.
+        let again = store.apply(&[rotate("a", "b3")]).unwrap();
+        assert!(matches!(again[0], Outcome::AlreadyBlacklisted { .. }));
+    }
+
+    #[test]
+    fn a_foreign_token_starts_its_own_family() {
+        let store = Store::open_in_memory().unwrap();
+        store.apply(&[rotate("django", "ours")]).unwrap();
+        assert_eq!(store.family_of("ours").unwrap().as_deref(), Some("django"));
+        assert_eq!(
+            store.family_of("django").unwrap().as_deref(),
+            Some("django")
+        );
+    }
+
+    #[test]
+    fn reuse_revokes_the_family_when_asked() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .apply(&[Write::Issue {
+                token: token("root", 100),
+            }])
+            .unwrap();
+        store.apply(&[rotate("root", "r1")]).unwrap();
+        store.apply(&[rotate("r1", "r2")]).unwrap();
+        store
+            .apply(&[Write::Issue {
+                token: token("other", 100),
+            }])
+            .unwrap();
+        let replay = Write::Rotate {
+            old: token("root", 100),
+            new: token("evil", 200),
+            blacklist_old: true,
+            revoke_family_on_reuse: true,
+            now: 20,
+        };
+        let outcome = store.apply(&[replay]).unwrap();
+        assert_eq!(
+            outcome[0],
+            Outcome::AlreadyBlacklisted {
+                family: "root".into(),
+                revoked: 1
+            }
+        );
+        assert!(
+            store.is_blacklisted("r2").unwrap(),
+            "the live descendant is revoked"
+        );
+        assert!(
+            !store.is_blacklisted("other").unwrap(),
+            "other logins are untouched"
+        );
+        assert!(!store.is_blacklisted("evil").unwrap());
+    }
+
+    #[test]
+    fn blacklist_once() {
+        let store = Store::open_in_memory().unwrap();
+        let w = Write::Blacklist {
+            token: token("t", 100),
+            now: 1,
+        };
+        let outcomes = store.apply(&[w.clone(), w.clone()]).unwrap();
+        assert_eq!(outcomes[0], Outcome::Done);
+        assert!(matches!(outcomes[1], Outcome::AlreadyBlacklisted { .. }));
+        assert!(store.is_blacklisted("t").unwrap());
+    }
+
+    #[test]
+    fn purge_removes_rows_at_and_after_exp() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .apply(&[
+                Write::Issue {
+                    token: token("old", 50),
+                },
+                Write::Issue {
+                    token: token("new", 500),
+                },
+                Write::Blacklist {
+                    token: token("old", 50),
+                    now: 1,
+                },
+                Write::Blacklist {
+                    token: token("new", 500),
+                    now: 1,
+                },
+            ])
+            .unwrap();
+        let purged = store.apply(&[Write::Purge { now: 50 }]).unwrap();
+        assert_eq!(
+            purged[0],
+            Outcome::Purged {
+                issued: 1,
+                blacklisted: 1
+            }
+        );
+        assert_eq!(store.token_counts().unwrap(), (1, 1));
+        assert!(!store.is_blacklisted("old").unwrap());
+        assert!(store.is_blacklisted("new").unwrap());
+        assert_eq!(store.family_of("old").unwrap(), None);
+    }
+
+    #[test]
+    fn record_login_updates_the_user() {
+        let store = Store::open_in_memory().unwrap();
+        store.add_user(user("alice")).unwrap();
+        store
+            .apply(&[Write::RecordLogin {
+                user_id: 1,
+                last_login: Some(99),
+                password: Some("pbkdf2_sha256$2$x$y".into()),
+            }])
+            .unwrap();
+        let u = store.user(1).unwrap().unwrap();
+        assert_eq!(u.last_login, Some(99));
+        assert_eq!(u.password, "pbkdf2_sha256$2$x$y");
+        // A user deleted meanwhile is simply skipped.
+        let skipped = store.apply(&[Write::RecordLogin {
+            user_id: 9,
+            last_login: Some(1),
+            password: None,
+        }]);
+        assert_eq!(skipped.unwrap(), [Outcome::Done]);
+    }
+
+    #[test]
+    fn signing_key_is_generated_once() {
+        let store = Store::open_in_memory().unwrap();
+        let first = store.signing_key_or_insert(|| b"one".to_vec()).unwrap();
+        let second = store.signing_key_or_insert(|| b"two".to_vec()).unwrap();
+        assert_eq!(
+            (first.as_slice(), second.as_slice()),
+            (&b"one"[..], &b"one"[..])
+        );
+    }
+
+    #[test]
+    fn a_second_open_of_the_file_is_refused_and_reopen_works() {
+        let dir = std::env::temp_dir().join(format!("jwtd-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lock.redb");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(&path, 1 << 20).unwrap();
+        store.add_user(user("alice")).unwrap();
+        assert_eq!(Store::open(&path, 1 << 20).unwrap_err(), StoreError::InUse);
+        store.reopen().unwrap();
+        assert_eq!(store.user(1).unwrap().unwrap().username, "alice");
+        drop(store);
+        let store = Store::open(&path, 1 << 20).unwrap();
+        assert_eq!(store.users().unwrap().len(), 1);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,565 @@
+//! SimpleJWT's token classes on top of [`crate::jwt`]: which claims an access
+//! or refresh token carries, in which order, and the checks SimpleJWT's
+//! `Token.verify` adds to PyJWT's.
+//!
+//! ```text
+//! refresh (login)    {"token_type":"refresh","exp":now+1d,"iat":now,"jti":J1,"user_id":"1"}
+//! access (from it)   {"token_type":"access","exp":now+60m,"iat":now,"jti":J2,"user_id":"1"}
+//! refresh (rotated)  the same payload with a new jti, exp and iat, in place
+//! ```
+//!
+//! An access token copies every claim of its refresh token except
+//! `token_type`, `exp`, `iat` and `jti`, so custom claims added by a Django
+//! service travel on. `aud` and `iss` are written when the token is
+//! encoded, replacing a value already present in place.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::Value;
+
+use crate::config::{Audience, Settings};
+use crate::jwt::{self, Claims, DecodeError, SigningKey, Validation};
+use crate::md5;
+use crate::store::User;
+
+/// The two token types jwtd issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenType {
+    /// Authenticates requests; never stored.
+    Access,
+    /// Obtains access tokens; tracked in the store.
+    Refresh,
+}
+
+impl TokenType {
+    /// The `token_type` claim value.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenType::Access => "access",
+            TokenType::Refresh => "refresh",
+        }
+    }
+
+    /// SimpleJWT's class name, as reported in the protected view's `messages`.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            TokenType::Access => "AccessToken",
+            TokenType::Refresh => "RefreshToken",
+        }
+    }
+}
+
+/// SimpleJWT's `TokenError`, with its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// PyJWT refused it: "Token is invalid" (or "Token is expired").
+    Decode(DecodeError),
+    /// No `exp`: "Token has no 'exp' claim".
+    NoExp,
+    /// No jti: "Token has no id".
+    NoId,
+    /// No type claim: "Token has no type".
+    NoType,
+    /// Another type: "Token has wrong type".
+    WrongType,
+    /// A refresh token already spent or revoked: "Token is blacklisted".
+    Blacklisted,
+}
+
+impl TokenError {
+    /// The client-facing message, SimpleJWT's English msgid.
+    pub fn message(self) -> &'static str {
+        match self {
+            TokenError::Decode(e) if e.is_expired() => "Token is expired",
+            TokenError::Decode(_) => "Token is invalid",
+            TokenError::NoExp => "Token has no 'exp' claim",
+            TokenError::NoId => "Token has no id",
+            TokenError::NoType => "Token has no type",
+            TokenError::WrongType => "Token has wrong type",
+            TokenError::Blacklisted => "Token is blacklisted",
+        }
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::Decode(e) => write!(f, "token is invalid: {e}"),
+            other => f.write_str(&other.message().to_ascii_lowercase()),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// Where jtis come from: the OS in production, a counter in tests so that
+/// the reference vectors (`uuid4` patched to `UUID(int=1)`, 2, ...) can be
+/// reproduced byte for byte.
+#[derive(Debug)]
+pub enum JtiSource {
+    /// 128 random bits as 32 lowercase hex digits, like `uuid4().hex`
+    /// (without the version nibble, which carries no randomness).
+    Random,
+    /// `UUID(int=n).hex` for n = 1, 2, 3, ...
+    Counter(AtomicU64),
+}
+
+impl JtiSource {
+    /// A counter starting at 1.
+    pub fn counter() -> JtiSource {
+        JtiSource::Counter(AtomicU64::new(1))
+    }
+
+    /// The next jti.
+    pub fn next(&self) -> Result<String, getrandom::Error> {
+        let value = match self {
+            JtiSource::Random => {
+                let mut bytes = [0u8; 16];
+                getrandom::fill(&mut bytes)?;
+                u128::from_be_bytes(bytes)
+            }
+            JtiSource::Counter(n) => u128::from(n.fetch_add(1, Ordering::Relaxed)),
+        };
+        Ok(format!("{value:032x}"))
+    }
+}
+
+/// What a token says about its user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserClaim {
+    /// No claim, or a falsy one (`""`, `0`, `null`, `false`): SimpleJWT's
+    /// refresh skips the user check for these.
+    Absent,
+    /// A user id.
+    Id(u64),
+    /// A value that is no id (`"abc"`, `1.5`, an object).
+    NotAnId,
+}
+
+/// SimpleJWT's token backend and token classes, configured once.
+#[derive(Debug)]
+pub struct Tokens {
+    key: SigningKey,
+    validation: Validation,
+    access_lifetime: u64,
+    refresh_lifetime: u64,
+    token_type_claim: Option<String>,
+    jti_claim: Option<String>,
+    user_id_claim: String,
+    revoke_claim: Option<String>,
+    audience: Option<Audience>,
+    issuer: Option<String>,
+    jtis: JtiSource,
+}
+
+impl Tokens {
+    /// Tokens as `settings` describe them, signed with `key`.
+    pub fn new(settings: &Settings, key: SigningKey, jtis: JtiSource) -> Tokens {
+        Tokens {
+            validation: Validation {
+                leeway: settings.leeway,
+                audience: settings.audience.as_ref().map(Audience::values),
+                issuer: settings.issuer.clone(),
+            },
+            key,
+            access_lifetime: settings.access_token_lifetime,
+            refresh_lifetime: settings.refresh_token_lifetime,
+            token_type_claim: settings.token_type_claim.clone(),
+            jti_claim: settings.jti_claim.clone(),
+            user_id_claim: settings.user_id_claim.clone(),
+            revoke_claim: settings
+                .check_revoke_token
+                .then(|| settings.revoke_token_claim.clone()),
+            audience: settings.audience.clone(),
+            issuer: settings.issuer.clone(),
+            jtis,
+        }
+    }
+
+    /// The claim holding the jti. With `JTI_CLAIM` disabled jwtd still
+    /// writes `jti`, because refresh tokens need an id to be revoked.
+    fn jti_name(&self) -> &str {
+        self.jti_claim.as_deref().unwrap_or("jti")
+    }
+
+    /// `token_type, exp, iat, jti`: the head of every new token.
+    fn new_token(
+        &self,
+        kind: TokenType,
+        lifetime: u64,
+        now: u64,
+    ) -> Result<Claims, getrandom::Error> {
+        let mut claims = Claims::new();
+        if let Some(name) = &self.token_type_claim {
+            claims.set(name, kind.name());
+        }
+        claims.set("exp", now.saturating_add(lifetime));
+        claims.set("iat", now);
+        claims.set(self.jti_name(), self.jtis.next()?);
+        Ok(claims)
+    }
+
+    /// `RefreshToken.for_user(user)`.
+    pub fn refresh_for(&self, user: &User, now: u64) -> Result<Claims, getrandom::Error> {
+        let mut claims = self.new_token(TokenType::Refresh, self.refresh_lifetime, now)?;
+        claims.set(&self.user_id_claim, user.id.to_string());
+        if let Some(name) = &self.revoke_claim {
+            claims.set(name, revoke_hash(user));
+        }
+        Ok(claims)
+    }
+
+    /// `refresh.access_token`: a new access token carrying the refresh
+    /// token's other claims.
+    pub fn access_for(&self, refresh: &Claims, now: u64) -> Result<Claims, getrandom::Error> {
+        let mut access = self.new_token(TokenType::Access, self.access_lifetime, now)?;
+        for (name, value) in refresh.iter() {
+            let not_copied = Some(name) == self.token_type_claim.as_deref()
+                || matches!(name, "exp" | "iat" | "jti")
+                || name == self.jti_name();
+            if !not_copied {
+                access.set(name, value.clone());
+            }
+        }
+        Ok(access)
+    }
+
+    /// Rotation: the same payload with a new jti, `exp = now + lifetime` and
+    /// `iat = now`, each kept in its position.
+    pub fn rotate(&self, refresh: &mut Claims, now: u64) -> Result<(), getrandom::Error> {
+        refresh.set(self.jti_name(), self.jtis.next()?);
+        refresh.set("exp", now.saturating_add(self.refresh_lifetime));
+        refresh.set("iat", now);
+        Ok(())
+    }
+
+    /// The token string, with `aud` and `iss` set as configured.
+    pub fn encode(&self, claims: &Claims) -> String {
+        if self.audience.is_none() && self.issuer.is_none() {
+            return jwt::encode(&self.key, claims);
+        }
+        let mut claims = claims.clone();
+        if let Some(audience) = &self.audience {
+            claims.set("aud", audience.to_value());
+        }
+        if let Some(issuer) = &self.issuer {
+            claims.set("iss", issuer.as_str());
+        }
+        jwt::encode(&self.key, &claims)
+    }
+
+    /// PyJWT's part of decoding: signature, times, audience and issuer.
+    pub fn decode(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
+        jwt::decode(token, &self.key, &self.validation, now).map_err(TokenError::Decode)
+    }
+
+    /// `Token.verify()` after decoding: `exp` present (its value was checked
+    /// by [`Tokens::decode`]), the jti present, and the type, when
+    /// `expected` names one (`UntypedToken` passes `None`).
+    pub fn verify(&self, claims: &Claims, expected: Option<TokenType>) -> Result<(), TokenError> {
+        if !claims.contains("exp") {
+            return Err(TokenError::NoExp);
+        }
+        if let Some(name) = &self.jti_claim {
+            if !claims.contains(name) {
+                return Err(TokenError::NoId);
+            }
+        }
+        if let (Some(name), Some(expected)) = (&self.token_type_claim, expected) {
+            match claims.get(name) {
+                None => return Err(TokenError::NoType),
+                Some(t) if t.as_str() != Some(expected.name()) => {
+                    return Err(TokenError::WrongType)
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The jti the store knows a refresh token by.
+    pub fn jti<'c>(&self, claims: &'c Claims) -> Option<&'c str> {
+        claims.get_str(self.jti_name())
+    }
+
+    /// The `exp` of a decoded token, as whole seconds (0 if absent).
+    pub fn exp(claims: &Claims) -> u64 {
+        claims.get("exp").and_then(Value::as_f64).map_or(0, |e| {
+            if e <= 0.0 {
+                0
+            } else {
+                e.trunc() as u64
+            }
+        })
+    }
+
+    /// What `USER_ID_CLAIM` holds.
+    pub fn user_claim(&self, claims: &Claims) -> UserClaim {
+        match claims.get(&self.user_id_claim) {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => UserClaim::Absent,
+            Some(Value::String(s)) if s.is_empty() => UserClaim::Absent,
+            Some(Value::String(s)) => s
+                .trim_matches(|c: char| c.is_ascii_whitespace())
+                .parse()
+                .map_or(UserClaim::NotAnId, UserClaim::Id),
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(0) => UserClaim::Absent,
+                Some(id) => UserClaim::Id(id),
+                None if n.as_f64() == Some(0.0) => UserClaim::Absent,
+                None => UserClaim::NotAnId,
+            },
+            Some(_) => UserClaim::NotAnId,
+        }
+    }
+
+    /// Whether the token's revoke claim still matches the user's stored hash
+    /// (always true with `CHECK_REVOKE_TOKEN` off).
+    pub fn password_unchanged(&self, claims: &Claims, user: &User) -> bool {
+        match &self.revoke_claim {
+            None => true,
+            Some(name) => claims.get_str(name) == Some(revoke_hash(user).as_str()),
+        }
+    }
+}
+
+/// SimpleJWT's `get_md5_hash_password`: MD5 of the stored hash string, in
+/// upper-case hex.
+fn revoke_hash(user: &User) -> String {
+    md5::hex_upper(user.password.as_bytes())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::jwt::Algorithm;
+
+    const KEY: &[u8] = b"simplejwt-test-vector-signing-key-0123456789abcdef";
+    const NOW: u64 = 1_735_689_600;
+    const P1: &str =
+        "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv$7g09gCC/g1P5ACeEb8xx77VaL+guiGRutJE6Ai8cR90=";
+
+    /// The reference vectors' settings: SimpleJWT's own defaults (5 min
+    /// access lifetime), not jwtd's.
+    fn reference_settings() -> Settings {
+        Settings {
+            access_token_lifetime: 300,
+            ..Settings::default()
+        }
+    }
+
+    fn tokens(settings: &Settings) -> Tokens {
+        let key = SigningKey::new(settings.algorithm, KEY).unwrap();
+        Tokens::new(settings, key, JtiSource::counter())
+    }
+
+    fn user_1() -> User {
+        User {
+            id: 1,
+            username: "alice".into(),
+            password: P1.into(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            date_joined: 0,
+            last_login: None,
+        }
+    }
+
+    #[test]
+    fn vector_v1_refresh_then_access() {
+        let t = tokens(&reference_settings());
+        let refresh = t.refresh_for(&user_1(), NOW).unwrap();
+        assert_eq!(t.encode(&refresh), "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsImV4cCI6MTczNTc3NjAwMCwiaWF0IjoxNzM1Njg5NjAwLCJqdGkiOiIwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMSIsInVzZXJfaWQiOiIxIn0.xWdg4K5yRUgKRR4wMngHA6v6WJb5kBdiP5k6K8CeGjQ");
+        let access = t.access_for(&refresh, NOW).unwrap();
+        assert_eq!(t.encode(&access), "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAyIiwidXNlcl9pZCI6IjEifQ.ruhCFnpO2XjULqI1GoCuXvYj1BbJb30E42ka3VXwCVk");
+    }
+
+    #[test]
+    fn vector_v2_hs512() {
+        let settings = Settings {
+            algorithm: Algorithm::HS512,
+            ..reference_settings()
+        };
+        let t = tokens(&settings);
+        let refresh = t.refresh_for(&user_1(), NOW).unwrap();
+        let access = t.access_for(&refresh, NOW).unwrap();
+        assert_eq!(t.encode(&access), "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAyIiwidXNlcl9pZCI6IjEifQ.M7P7zvYyYNU6ydf04PWYlWjJglWkaHI5yCQAsS9n8O2J8A4nGAiqk56-cMZyZQtVeNjYRp7-w_YBk_X4JjxhNQ");
+    }
+
+    #[test]
+    fn vector_v3_audience_and_issuer() {
+        let settings = Settings {
+            audience: Some(Audience::One("my-aud".into())),
+            issuer: Some("https://issuer.example".into()),
+            ..reference_settings()
+        };
+        let t = tokens(&settings);
+        let refresh = t.refresh_for(&user_1(), NOW).unwrap();
+        let access = t.access_for(&refresh, NOW).unwrap();
+        let token = t.encode(&access);
+        assert_eq!(token, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAyIiwidXNlcl9pZCI6IjEiLCJhdWQiOiJteS1hdWQiLCJpc3MiOiJodHRwczovL2lzc3Vlci5leGFtcGxlIn0.gONHh_IvnNyzpWDFLCXq13P6n0WLOf3Pxg2ENlu4JL8");
+        assert!(t.decode(&token, NOW).is_ok());
+        // A token without them is refused under this configuration.
+        let plain = tokens(&reference_settings());
+        let other = plain.encode(&plain.refresh_for(&user_1(), NOW).unwrap());
+        assert_eq!(
+            t.decode(&other, NOW).unwrap_err().message(),
+            "Token is invalid"
+        );
+    }
+
+    #[test]
+    fn vector_v6_check_revoke_token() {
+        let settings = Settings {
+            check_revoke_token: true,
+            ..reference_settings()
+        };
+        let t = tokens(&settings);
+        let refresh = t.refresh_for(&user_1(), NOW).unwrap();
+        let access = t.access_for(&refresh, NOW).unwrap();
+        assert_eq!(t.encode(&access), "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAyIiwidXNlcl9pZCI6IjEiLCJoYXNoX3Bhc3N3b3JkIjoiMDE0RDM1MTU1MUZDOENDRDEwODQxMTUxOTAyNjE3N0UifQ.Ap04TdBXx5N4pCWtKDofoN-m-KEUvT-ac8Ct-lN9ZiE");
+        assert!(t.password_unchanged(&access, &user_1()));
+        let mut changed = user_1();
+        changed.password.push('x');
+        assert!(!t.password_unchanged(&access, &changed));
+    }
+
+    #[test]
+    fn access_copies_custom_claims_in_order_and_rotation_keeps_positions() {
+        let t = tokens(&reference_settings());
+        let mut refresh = Claims::from_json(
+            br#"{"token_type":"refresh","exp":1,"jti":"old","user_id":"1","name":"Zo\u00eb","scope":["a"]}"#,
+        )
+        .unwrap();
+        let access = t.access_for(&refresh, NOW).unwrap();
+        let names: Vec<&str> = access.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            names,
+            [
+                "token_type",
+                "exp",
+                "iat",
+                "jti",
+                "user_id",
+                "name",
+                "scope"
+            ]
+        );
+        assert_eq!(access.get_str("token_type"), Some("access"));
+        t.rotate(&mut refresh, NOW).unwrap();
+        let names: Vec<&str> = refresh.iter().map(|(k, _)| k).collect();
+        // The old token had no iat; rotation appends it, as a dict would.
+        assert_eq!(
+            names,
+            [
+                "token_type",
+                "exp",
+                "jti",
+                "user_id",
+                "name",
+                "scope",
+                "iat"
+            ]
+        );
+        assert_eq!(refresh.get("exp"), Some(&Value::from(NOW + 86400)));
+        assert_ne!(refresh.get_str("jti"), Some("old"));
+    }
+
+    #[test]
+    fn verify_runs_simplejwt_checks_in_order() {
+        let t = tokens(&reference_settings());
+        let claims = |json: &str| Claims::from_json(json.as_bytes()).unwrap();
+        let ok = claims(r#"{"token_type":"refresh","exp":9,"jti":"x"}"#);
+        assert_eq!(t.verify(&ok, Some(TokenType::Refresh)), Ok(()));
+        assert_eq!(
+            t.verify(&ok, Some(TokenType::Access)),
+            Err(TokenError::WrongType)
+        );
+        assert_eq!(t.verify(&ok, None), Ok(()), "untyped");
+        let no_exp = claims(r#"{"token_type":"refresh","jti":"x"}"#);
+        assert_eq!(
+            t.verify(&no_exp, Some(TokenType::Refresh)),
+            Err(TokenError::NoExp)
+        );
+        let no_jti = claims(r#"{"exp":9}"#);
+        assert_eq!(t.verify(&no_jti, None), Err(TokenError::NoId));
+        let no_type = claims(r#"{"exp":9,"jti":"x"}"#);
+        assert_eq!(
+            t.verify(&no_type, Some(TokenType::Access)),
+            Err(TokenError::NoType)
+        );
+        assert_eq!(t.verify(&no_type, None), Ok(()));
+        let odd_type = claims(r#"{"exp":9,"jti":"x","token_type":1}"#);
+        assert_eq!(
+            t.verify(&odd_type, Some(TokenType::Access)),
+            Err(TokenError::WrongType)
+        );
+        // With the claims disabled, their checks are off.
+        let loose = tokens(&Settings {
+            token_type_claim: None,
+            jti_claim: None,
+            ..reference_settings()
+        });
+        assert_eq!(
+            loose.verify(&claims(r#"{"exp":9}"#), Some(TokenType::Access)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn user_claim_values() {
+        let t = tokens(&reference_settings());
+        let c = |v: &str| {
+            t.user_claim(&Claims::from_json(format!(r#"{{"user_id":{v}}}"#).as_bytes()).unwrap())
+        };
+        assert_eq!(c(r#""1""#), UserClaim::Id(1));
+        assert_eq!(c("7"), UserClaim::Id(7), "5.5.0 tokens carry an int");
+        assert_eq!(c(r#""""#), UserClaim::Absent);
+        assert_eq!(c("0"), UserClaim::Absent);
+        assert_eq!(c("null"), UserClaim::Absent);
+        assert_eq!(
+            c(r#""0""#),
+            UserClaim::Id(0),
+            "a non-empty string is truthy"
+        );
+        assert_eq!(c(r#""abc""#), UserClaim::NotAnId);
+        assert_eq!(c(r#""1 OR 1=1""#), UserClaim::NotAnId);
+        assert_eq!(c(r#"{"$ne":null}"#), UserClaim::NotAnId);
+        assert_eq!(c("1.5"), UserClaim::NotAnId);
+        assert_eq!(c("-1"), UserClaim::NotAnId);
+        assert_eq!(t.user_claim(&Claims::new()), UserClaim::Absent);
+    }
+
+    #[test]
+    fn random_jtis_are_32_lowercase_hex_and_distinct() {
+        let a = JtiSource::Random.next().unwrap();
+        let b = JtiSource::Random.next().unwrap();
+        assert_eq!(a.len(), 32);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        assert_ne!(a, b);
+        let counter = JtiSource::counter();
+        assert_eq!(counter.next().unwrap(), "00000000000000000000000000000001");
+        assert_eq!(counter.next().unwrap(), "00000000000000000000000000000002");
+    }
+
+    #[test]
+    fn messages_are_simplejwt_msgids() {
+        assert_eq!(
+            TokenError::Decode(DecodeError::Expired).message(),
+            "Token is expired"
+        );
+        assert_eq!(
+            TokenError::Decode(DecodeError::BadSignature).message(),
+            "Token is invalid"
+        );
+        assert_eq!(TokenError::NoExp.message(), "Token has no 'exp' claim");
+        assert_eq!(TokenError::NoId.message(), "Token has no id");
+        assert_eq!(TokenError::NoType.message(), "Token has no type");
+        assert_eq!(TokenError::WrongType.message(), "Token has wrong type");
+        assert_eq!(TokenError::Blacklisted.message(), "Token is blacklisted");
+    }
+}
