@@ -187,6 +187,14 @@ pub enum Write {
         /// Unix seconds.
         now: u64,
     },
+    /// A blacklisted refresh token was presented again: blacklist every
+    /// token of its family (reuse detection).
+    Reuse {
+        /// The replayed token's jti.
+        jti: String,
+        /// Unix seconds.
+        now: u64,
+    },
     /// Logout: blacklist `token`, unless it already is.
     Blacklist {
         /// The refresh token to revoke.
@@ -710,6 +718,16 @@ impl Tables<'_> {
                 }
                 self.issue(new, &family)?;
                 Ok(Outcome::Done)
+            }
+            Write::Reuse { jti, now } => {
+                let token = TokenRecord {
+                    jti: jti.clone(),
+                    user_id: 0,
+                    exp: 0,
+                };
+                let family = self.family_of(&token)?;
+                let revoked = self.revoke_family(&family, *now)?;
+                Ok(Outcome::AlreadyBlacklisted { family, revoked })
             }
             Write::Blacklist { token, now } => {
                 if self.blacklist.get(token.jti.as_str()).or_store()?.is_some() {

@@ -52,6 +52,8 @@ pub struct Validation {
 pub enum DecodeError {
     /// Check 1: longer than [`MAX_TOKEN_LEN`].
     TooLong,
+    /// Check 1: not text at all (a header value that is not UTF-8).
+    NotText,
     /// Check 2: not three dot-separated segments.
     NotThreeSegments,
     /// Check 3: the header is not canonical base64url of a JSON object.
@@ -91,6 +93,7 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             DecodeError::TooLong => "token too long",
+            DecodeError::NotText => "token is not text",
             DecodeError::NotThreeSegments => "not three segments",
             DecodeError::MalformedHeader => "malformed header",
             DecodeError::WrongAlgorithm => "algorithm not allowed",

@@ -1,0 +1,402 @@
+//! The authentication policy: what SimpleJWT's serializers and
+//! `JWTAuthentication` decide, with the store and the clock as inputs.
+//!
+//! - [`Auth::login`]: one identical failure for an unknown user, a wrong
+//!   password and an inactive user, each costing one full password hash.
+//! - [`Auth::refresh`]: decode, blacklist check, type check, user check,
+//!   then rotation as one atomic write, so one refresh token is spent once.
+//! - [`Auth::verify`], [`Auth::blacklist`], [`Auth::authenticate`].
+//!
+//! Nothing here knows HTTP; every function takes `now` (Unix seconds).
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::hasher::{Busy, Hasher};
+use crate::jwt::{Claims, DecodeError};
+use crate::log;
+use crate::password;
+use crate::store::{Outcome, Store, StoreError, TokenRecord, User, Write};
+use crate::token::{TokenError, TokenType, Tokens, UserClaim};
+use crate::writer::Writer;
+
+/// Every way a request can fail in this layer. The HTTP layer turns each
+/// into SimpleJWT's status and body; the log gets [`fmt::Display`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    /// Login failed: unknown user, wrong password, inactive or unusable.
+    Credentials,
+    /// Too many logins are waiting for a password hash.
+    Busy,
+    /// The token was refused (refresh, verify, blacklist).
+    Token(TokenError),
+    /// Verify: the token is blacklisted (SimpleJWT answers 400 here).
+    BlacklistedOnVerify,
+    /// Refresh: the user is gone, inactive, or not an id.
+    NoActiveAccount,
+    /// `CHECK_REVOKE_TOKEN`: the password changed since the token was issued.
+    PasswordChanged,
+    /// Bearer: the header has the scheme but not exactly one token.
+    BadHeader,
+    /// Bearer: the token failed as an access token.
+    NotValidForAnyType(TokenError),
+    /// Bearer: no usable `USER_ID_CLAIM`.
+    NoUserId,
+    /// Bearer: no user with that id.
+    UserNotFound,
+    /// Bearer: the user is inactive.
+    UserInactive,
+    /// The store or the random source failed; the text is for the log.
+    Unavailable(String),
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthError::Credentials => f.write_str("bad credentials"),
+            AuthError::Busy => f.write_str("login queue full"),
+            AuthError::Token(e) | AuthError::NotValidForAnyType(e) => write!(f, "{e}"),
+            AuthError::BlacklistedOnVerify => f.write_str("token is blacklisted"),
+            AuthError::NoActiveAccount => f.write_str("no active account for the token"),
+            AuthError::PasswordChanged => f.write_str("password changed since the token was issued"),
+            AuthError::BadHeader => f.write_str("malformed authorization header"),
+            AuthError::NoUserId => f.write_str("token names no user"),
+            AuthError::UserNotFound => f.write_str("user not found"),
+            AuthError::UserInactive => f.write_str("user inactive"),
+            AuthError::Unavailable(why) => write!(f, "unavailable: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+impl From<StoreError> for AuthError {
+    fn from(e: StoreError) -> AuthError {
+        AuthError::Unavailable(e.to_string())
+    }
+}
+
+impl From<TokenError> for AuthError {
+    fn from(e: TokenError) -> AuthError {
+        AuthError::Token(e)
+    }
+}
+
+impl From<getrandom::Error> for AuthError {
+    fn from(e: getrandom::Error) -> AuthError {
+        AuthError::Unavailable(format!("random source: {e}"))
+    }
+}
+
+impl From<Busy> for AuthError {
+    fn from(_: Busy) -> AuthError {
+        AuthError::Busy
+    }
+}
+
+/// A successful login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPair {
+    /// The refresh token.
+    pub refresh: String,
+    /// The access token.
+    pub access: String,
+}
+
+/// A successful refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refreshed {
+    /// A new access token.
+    pub access: String,
+    /// The rotated refresh token (`ROTATE_REFRESH_TOKENS`).
+    pub refresh: Option<String>,
+}
+
+/// The policy, with everything it needs.
+pub struct Auth {
+    settings: Arc<Settings>,
+    tokens: Tokens,
+    store: Arc<Store>,
+    writer: Writer,
+    hasher: Hasher,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth").field("tokens", &self.tokens).finish_non_exhaustive()
+    }
+}
+
+impl Auth {
+    /// Assembles the policy.
+    pub fn new(
+        settings: Arc<Settings>,
+        tokens: Tokens,
+        store: Arc<Store>,
+        writer: Writer,
+        hasher: Hasher,
+    ) -> Auth {
+        Auth {
+            settings,
+            tokens,
+            store,
+            writer,
+            hasher,
+        }
+    }
+
+    /// The store, for reads elsewhere (health checks).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The writer, for background purges.
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
+    /// `TokenObtainPairSerializer`: Django's `ModelBackend.authenticate`,
+    /// then `RefreshToken.for_user` and its access token.
+    pub fn login(&self, username: &str, password: &str, now: u64) -> Result<TokenPair, AuthError> {
+        let found = self.store.user_by_name(username)?;
+        let iterations = self.settings.password_iterations;
+        let stored = found.as_ref().map(|u| u.password.clone());
+        let password = password.to_owned();
+        // Every branch costs one full hash, so failures cannot be told apart
+        // by time (Django ticket #20760).
+        let verdict = self.hasher.run(move || match stored {
+            None => {
+                password::hash_for_timing(&password, iterations);
+                None
+            }
+            Some(stored) => {
+                let check = password::check_password(&password, &stored, iterations);
+                let rehash = (check.matched && check.must_update)
+                    .then(|| password::make_password(&password, iterations).ok())
+                    .flatten();
+                Some((check.matched, rehash))
+            }
+        })?;
+        let (Some(mut user), Some((true, rehash))) = (found, verdict) else {
+            return Err(AuthError::Credentials);
+        };
+        // Django's ModelBackend refuses inactive users whatever
+        // CHECK_USER_IS_ACTIVE says.
+        if !user.is_active {
+            return Err(AuthError::Credentials);
+        }
+        if let Some(hash) = &rehash {
+            user.password.clone_from(hash);
+        }
+        let refresh = self.tokens.refresh_for(&user, now)?;
+        let access = self.tokens.access_for(&refresh, now)?;
+        let mut writes = vec![Write::Issue {
+            token: self.record(&refresh, user.id),
+        }];
+        let last_login = self
+            .settings
+            .update_last_login
+            .then(|| i64::try_from(now).unwrap_or(i64::MAX).saturating_mul(1_000_000));
+        if last_login.is_some() || rehash.is_some() {
+            writes.push(Write::RecordLogin {
+                user_id: user.id,
+                last_login,
+                password: rehash,
+            });
+        }
+        self.writer.submit(writes)?;
+        Ok(TokenPair {
+            refresh: self.tokens.encode(&refresh),
+            access: self.tokens.encode(&access),
+        })
+    }
+
+    /// `TokenRefreshSerializer`, as SimpleJWT's master branch fixes it: a
+    /// deleted, inactive or unidentifiable user is a 401, not a crash, and a
+    /// changed password (`CHECK_REVOKE_TOKEN`) revokes the token.
+    pub fn refresh(&self, token: &str, now: u64) -> Result<Refreshed, AuthError> {
+        let claims = self.tokens.decode(token, now)?;
+        // SimpleJWT checks the blacklist before the other token checks.
+        let jti = self.tokens.jti(&claims).ok_or(TokenError::NoId)?.to_owned();
+        if self.store.is_blacklisted(&jti)? {
+            if self.tokens.verify(&claims, Some(TokenType::Refresh)).is_ok() {
+                self.report_reuse(&jti, now);
+            }
+            return Err(TokenError::Blacklisted.into());
+        }
+        self.tokens.verify(&claims, Some(TokenType::Refresh))?;
+        let user_id = match self.tokens.user_claim(&claims) {
+            UserClaim::Absent => 0,
+            UserClaim::NotAnId => return Err(AuthError::NoActiveAccount),
+            UserClaim::Id(id) => {
+                let user = self.store.user(id)?.ok_or(AuthError::NoActiveAccount)?;
+                if self.settings.check_user_is_active && !user.is_active {
+                    return Err(AuthError::NoActiveAccount);
+                }
+                if !self.tokens.password_unchanged(&claims, &user) {
+                    let token = self.record(&claims, id);
+                    self.writer.submit(vec![Write::Blacklist { token, now }])?;
+                    return Err(AuthError::PasswordChanged);
+                }
+                id
+            }
+        };
+        let access = self.tokens.access_for(&claims, now)?;
+        let access = self.tokens.encode(&access);
+        if !self.settings.rotate_refresh_tokens {
+            return Ok(Refreshed { access, refresh: None });
+        }
+        let mut rotated = claims.clone();
+        self.tokens.rotate(&mut rotated, now)?;
+        let write = Write::Rotate {
+            old: self.record(&claims, user_id),
+            new: self.record(&rotated, user_id),
+            blacklist_old: self.settings.blacklist_after_rotation,
+            revoke_family_on_reuse: self.reuse_detection(),
+            now,
+        };
+        match self.writer.submit(vec![write])?.first() {
+            Some(Outcome::Done) => Ok(Refreshed {
+                access,
+                refresh: Some(self.tokens.encode(&rotated)),
+            }),
+            Some(Outcome::AlreadyBlacklisted { family, revoked }) => {
+                // Lost a race with another rotation of the same token.
+                self.log_reuse(&jti, family, *revoked);
+                Err(TokenError::Blacklisted.into())
+            }
+            other => Err(AuthError::Unavailable(format!("unexpected outcome {other:?}"))),
+        }
+    }
+
+    /// `TokenVerifySerializer`: any token type; a blacklisted one is a 400
+    /// when `BLACKLIST_AFTER_ROTATION` is on.
+    pub fn verify(&self, token: &str, now: u64) -> Result<(), AuthError> {
+        let claims = self.tokens.decode(token, now)?;
+        self.tokens.verify(&claims, None)?;
+        if self.settings.blacklist_after_rotation {
+            if let Some(jti) = self.tokens.jti(&claims) {
+                if self.store.is_blacklisted(jti)? {
+                    return Err(AuthError::BlacklistedOnVerify);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `TokenBlacklistSerializer` (logout): exactly one of several concurrent
+    /// requests for the same token succeeds.
+    pub fn blacklist(&self, token: &str, now: u64) -> Result<(), AuthError> {
+        let claims = self.tokens.decode(token, now)?;
+        let jti = self.tokens.jti(&claims).ok_or(TokenError::NoId)?;
+        if self.store.is_blacklisted(jti)? {
+            return Err(TokenError::Blacklisted.into());
+        }
+        self.tokens.verify(&claims, Some(TokenType::Refresh))?;
+        let user_id = match self.tokens.user_claim(&claims) {
+            UserClaim::Id(id) => id,
+            _ => 0,
+        };
+        let token = self.record(&claims, user_id);
+        match self.writer.submit(vec![Write::Blacklist { token, now }])?.first() {
+            Some(Outcome::Done) => Ok(()),
+            _ => Err(TokenError::Blacklisted.into()),
+        }
+    }
+
+    /// `JWTAuthentication.authenticate` for a request's authorization header
+    /// value: `Ok(None)` when there are no credentials (absent, empty, or
+    /// another scheme), the user when the access token is good.
+    pub fn authenticate(&self, header: Option<&[u8]>, now: u64) -> Result<Option<User>, AuthError> {
+        let Some(header) = header else { return Ok(None) };
+        let mut parts = header
+            .split(|b| is_python_whitespace(*b))
+            .filter(|part| !part.is_empty());
+        let Some(scheme) = parts.next() else { return Ok(None) };
+        // RFC 9110 section 11.1: the scheme is case-insensitive (SimpleJWT
+        // 5.5.1 compares it exactly; its master branch no longer does).
+        let known = self
+            .settings
+            .auth_header_types
+            .iter()
+            .any(|t| t.as_bytes().eq_ignore_ascii_case(scheme));
+        if !known {
+            return Ok(None);
+        }
+        let (Some(raw), None) = (parts.next(), parts.next()) else {
+            return Err(AuthError::BadHeader);
+        };
+        let token = std::str::from_utf8(raw)
+            .map_err(|_| AuthError::NotValidForAnyType(TokenError::Decode(DecodeError::NotText)))?;
+        let claims = self
+            .tokens
+            .decode(token, now)
+            .and_then(|claims| self.tokens.verify(&claims, Some(TokenType::Access)).map(|()| claims))
+            .map_err(AuthError::NotValidForAnyType)?;
+        let id = match self.tokens.user_claim(&claims) {
+            UserClaim::Id(id) => id,
+            UserClaim::Absent | UserClaim::NotAnId => return Err(AuthError::NoUserId),
+        };
+        let user = self.store.user(id)?.ok_or(AuthError::UserNotFound)?;
+        if self.settings.check_user_is_active && !user.is_active {
+            return Err(AuthError::UserInactive);
+        }
+        if !self.tokens.password_unchanged(&claims, &user) {
+            return Err(AuthError::PasswordChanged);
+        }
+        Ok(Some(user))
+    }
+
+    fn reuse_detection(&self) -> bool {
+        self.settings.revoke_family_on_reuse
+            && self.settings.rotate_refresh_tokens
+            && self.settings.blacklist_after_rotation
+    }
+
+    /// A spent refresh token came back: with reuse detection on, revoke its
+    /// family (RFC 9700 section 4.14.2). The caller answers 401 either way.
+    fn report_reuse(&self, jti: &str, now: u64) {
+        if !self.reuse_detection() {
+            return;
+        }
+        let reuse = Write::Reuse {
+            jti: jti.to_owned(),
+            now,
+        };
+        match self.writer.submit(vec![reuse]) {
+            Ok(outcomes) => {
+                if let Some(Outcome::AlreadyBlacklisted { family, revoked }) = outcomes.first() {
+                    self.log_reuse(jti, family, *revoked);
+                }
+            }
+            Err(e) => log::error(&format!("reuse of refresh token {jti}: revoking its family failed: {e}")),
+        }
+    }
+
+    fn log_reuse(&self, jti: &str, family: &str, revoked: u64) {
+        if self.reuse_detection() {
+            log::warn(&format!(
+                "refresh token reuse: jti {jti} of family {family} presented again; \
+                 {revoked} live token(s) of the family revoked"
+            ));
+        }
+    }
+
+    fn record(&self, claims: &Claims, user_id: u64) -> TokenRecord {
+        TokenRecord {
+            jti: self.tokens.jti(claims).unwrap_or_default().to_owned(),
+            user_id,
+            exp: Tokens::exp(claims),
+        }
+    }
+}
+
+/// Python's `bytes.split()` separators.
+fn is_python_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

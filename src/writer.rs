@@ -1,0 +1,177 @@
+//! The single writer: group commit for token state.
+//!
+//! A durable commit costs one fsync, and redb runs one write transaction at a
+//! time. So instead of each request committing on its own, requests hand
+//! their writes to this thread, which takes everything that queued up while
+//! the previous commit was on its way to disk, applies it in one
+//! transaction, commits once, and then answers each request. Every request is
+//! still answered only after its write is on disk, and each write is checked
+//! on its own inside the batch (see [`Store::apply`]), so exactly one of N
+//! concurrent refreshes of a token wins.
+//!
+//! After a failed commit redb refuses writes until the database is reopened;
+//! the writer reopens it before the next batch, and until that succeeds the
+//! requests that need a write get [`StoreError`]s (503), while reads go on.
+
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+
+use crate::log;
+use crate::store::{Outcome, Store, StoreError, Write};
+
+/// Most writes taken into one transaction.
+const MAX_BATCH: usize = 512;
+
+struct Job {
+    writes: Vec<Write>,
+    reply: SyncSender<Result<Vec<Outcome>, StoreError>>,
+}
+
+/// A handle for submitting writes. Cloneable; the writer thread ends when
+/// the last handle is dropped.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: SyncSender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread for `store`.
+    pub fn start(store: Arc<Store>) -> std::io::Result<(Writer, JoinHandle<()>)> {
+        let (jobs, queue) = mpsc::sync_channel(4096);
+        let thread = thread::Builder::new()
+            .name("jwtd-writer".into())
+            .spawn(move || run(&store, &queue))?;
+        Ok((Writer { jobs }, thread))
+    }
+
+    /// Applies `writes` atomically, in some batch; returns once they are on
+    /// disk, with one outcome per write.
+    pub fn submit(&self, writes: Vec<Write>) -> Result<Vec<Outcome>, StoreError> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let gone = || StoreError::Io("the writer has stopped".into());
+        self.jobs.send(Job { writes, reply }).map_err(|_| gone())?;
+        answer.recv().map_err(|_| gone())?
+    }
+}
+
+fn run(store: &Store, queue: &Receiver<Job>) {
+    let mut needs_reopen = false;
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        let mut count = batch[0].writes.len();
+        while count < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => {
+                    count += job.writes.len();
+                    batch.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        if needs_reopen {
+            match store.reopen() {
+                Ok(()) => {
+                    log::info("database reopened after a failed commit; writes resume");
+                    needs_reopen = false;
+                }
+                Err(e) => log::error(&format!("database reopen failed: {e}")),
+            }
+        }
+        let writes: Vec<Write> = batch
+            .iter()
+            .flat_map(|job| job.writes.iter().cloned())
+            .collect();
+        match store.apply(&writes) {
+            Ok(outcomes) => {
+                let mut outcomes = outcomes.into_iter();
+                for job in batch {
+                    let mine: Vec<Outcome> = outcomes.by_ref().take(job.writes.len()).collect();
+                    let _ = job.reply.send(Ok(mine));
+                }
+            }
+            Err(e) => {
+                log::error(&format!("write of {} changes failed: {e}", writes.len()));
+                needs_reopen = true;
+                for job in batch {
+                    let _ = job.reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::store::TokenRecord;
+
+    fn record(jti: &str) -> TokenRecord {
+        TokenRecord {
+            jti: jti.into(),
+            user_id: 1,
+            exp: 1000,
+        }
+    }
+
+    #[test]
+    fn concurrent_rotations_of_one_token_have_one_winner() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let (writer, thread) = Writer::start(store.clone()).unwrap();
+        for round in 0..20 {
+            let old = format!("old-{round}");
+            writer
+                .submit(vec![Write::Issue {
+                    token: record(&old),
+                }])
+                .unwrap();
+            let barrier = Arc::new(std::sync::Barrier::new(8));
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let (writer, barrier, old) = (writer.clone(), barrier.clone(), old.clone());
+                    thread::spawn(move || {
+                        barrier.wait();
+                        let rotate = Write::Rotate {
+                            old: record(&old),
+                            new: record(&format!("{old}-new-{i}")),
+                            blacklist_old: true,
+                            revoke_family_on_reuse: false,
+                            now: 1,
+                        };
+                        writer.submit(vec![rotate]).unwrap()
+                    })
+                })
+                .collect();
+            let wins = handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|outcomes| outcomes[0] == Outcome::Done)
+                .count();
+            assert_eq!(wins, 1, "round {round}");
+        }
+        drop(writer);
+        thread.join().unwrap();
+    }
+
+    #[test]
+    fn each_job_gets_its_own_outcomes() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let (writer, _thread) = Writer::start(store).unwrap();
+        let outcomes = writer
+            .submit(vec![
+                Write::Blacklist {
+                    token: record("a"),
+                    now: 1,
+                },
+                Write::Blacklist {
+                    token: record("a"),
+                    now: 1,
+                },
+            ])
+            .unwrap();
+        assert_eq!(outcomes.len(), 2);
+        assert_eq!(outcomes[0], Outcome::Done);
+        assert!(matches!(outcomes[1], Outcome::AlreadyBlacklisted { .. }));
+    }
+}
