@@ -59,7 +59,9 @@ impl fmt::Display for AuthError {
             AuthError::Token(e) | AuthError::NotValidForAnyType(e) => write!(f, "{e}"),
             AuthError::BlacklistedOnVerify => f.write_str("token is blacklisted"),
             AuthError::NoActiveAccount => f.write_str("no active account for the token"),
-            AuthError::PasswordChanged => f.write_str("password changed since the token was issued"),
+            AuthError::PasswordChanged => {
+                f.write_str("password changed since the token was issued")
+            }
             AuthError::BadHeader => f.write_str("malformed authorization header"),
             AuthError::NoUserId => f.write_str("token names no user"),
             AuthError::UserNotFound => f.write_str("user not found"),
@@ -124,7 +126,9 @@ pub struct Auth {
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Auth").field("tokens", &self.tokens).finish_non_exhaustive()
+        f.debug_struct("Auth")
+            .field("tokens", &self.tokens)
+            .finish_non_exhaustive()
     }
 }
 
@@ -194,10 +198,11 @@ impl Auth {
         let mut writes = vec![Write::Issue {
             token: self.record(&refresh, user.id),
         }];
-        let last_login = self
-            .settings
-            .update_last_login
-            .then(|| i64::try_from(now).unwrap_or(i64::MAX).saturating_mul(1_000_000));
+        let last_login = self.settings.update_last_login.then(|| {
+            i64::try_from(now)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1_000_000)
+        });
         if last_login.is_some() || rehash.is_some() {
             writes.push(Write::RecordLogin {
                 user_id: user.id,
@@ -220,7 +225,11 @@ impl Auth {
         // SimpleJWT checks the blacklist before the other token checks.
         let jti = self.tokens.jti(&claims).ok_or(TokenError::NoId)?.to_owned();
         if self.store.is_blacklisted(&jti)? {
-            if self.tokens.verify(&claims, Some(TokenType::Refresh)).is_ok() {
+            if self
+                .tokens
+                .verify(&claims, Some(TokenType::Refresh))
+                .is_ok()
+            {
                 self.report_reuse(&jti, now);
             }
             return Err(TokenError::Blacklisted.into());
@@ -245,7 +254,10 @@ impl Auth {
         let access = self.tokens.access_for(&claims, now)?;
         let access = self.tokens.encode(&access);
         if !self.settings.rotate_refresh_tokens {
-            return Ok(Refreshed { access, refresh: None });
+            return Ok(Refreshed {
+                access,
+                refresh: None,
+            });
         }
         let mut rotated = claims.clone();
         self.tokens.rotate(&mut rotated, now)?;
@@ -266,7 +278,9 @@ impl Auth {
                 self.log_reuse(&jti, family, *revoked);
                 Err(TokenError::Blacklisted.into())
             }
-            other => Err(AuthError::Unavailable(format!("unexpected outcome {other:?}"))),
+            other => Err(AuthError::Unavailable(format!(
+                "unexpected outcome {other:?}"
+            ))),
         }
     }
 
@@ -299,7 +313,11 @@ impl Auth {
             _ => 0,
         };
         let token = self.record(&claims, user_id);
-        match self.writer.submit(vec![Write::Blacklist { token, now }])?.first() {
+        match self
+            .writer
+            .submit(vec![Write::Blacklist { token, now }])?
+            .first()
+        {
             Some(Outcome::Done) => Ok(()),
             _ => Err(TokenError::Blacklisted.into()),
         }
@@ -309,11 +327,15 @@ impl Auth {
     /// value: `Ok(None)` when there are no credentials (absent, empty, or
     /// another scheme), the user when the access token is good.
     pub fn authenticate(&self, header: Option<&[u8]>, now: u64) -> Result<Option<User>, AuthError> {
-        let Some(header) = header else { return Ok(None) };
+        let Some(header) = header else {
+            return Ok(None);
+        };
         let mut parts = header
             .split(|b| is_python_whitespace(*b))
             .filter(|part| !part.is_empty());
-        let Some(scheme) = parts.next() else { return Ok(None) };
+        let Some(scheme) = parts.next() else {
+            return Ok(None);
+        };
         // RFC 9110 section 11.1: the scheme is case-insensitive (SimpleJWT
         // 5.5.1 compares it exactly; its master branch no longer does).
         let known = self
@@ -332,7 +354,11 @@ impl Auth {
         let claims = self
             .tokens
             .decode(token, now)
-            .and_then(|claims| self.tokens.verify(&claims, Some(TokenType::Access)).map(|()| claims))
+            .and_then(|claims| {
+                self.tokens
+                    .verify(&claims, Some(TokenType::Access))
+                    .map(|()| claims)
+            })
             .map_err(AuthError::NotValidForAnyType)?;
         let id = match self.tokens.user_claim(&claims) {
             UserClaim::Id(id) => id,
@@ -370,7 +396,9 @@ impl Auth {
                     self.log_reuse(jti, family, *revoked);
                 }
             }
-            Err(e) => log::error(&format!("reuse of refresh token {jti}: revoking its family failed: {e}")),
+            Err(e) => log::error(&format!(
+                "reuse of refresh token {jti}: revoking its family failed: {e}"
+            )),
         }
     }
 

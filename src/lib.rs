@@ -1,16 +1,35 @@
 //! jwtd: a JWT authentication server wire-compatible with
-//! djangorestframework-simplejwt 5.5.1.
+//! djangorestframework-simplejwt 5.5.1, in one small binary.
+//!
+//! A request's path through the modules:
+//!
+//! ```text
+//! http::server ─ epoll, fixed worker pool ─► http::conn ─► http::parse (framing)
+//!      ─► app::App ─► http::router ─► http::handlers::<endpoint> ─► http::body (DRF parsers)
+//!      ─► auth (policy) ─► token (SimpleJWT claims) ─► jwt (RFC 7519/7515 by hand)
+//!                      ─► password (Django PBKDF2, on the hasher pool)
+//!                      ─► store (redb), writes through writer (group commit)
+//! ```
+//!
+//! Each external crate has one home: `httparse` in `http::parse`, `redb` in
+//! `store`, `hmac`/`sha2` in `jwt::signing` and `password`, `pbkdf2` in
+//! `password`, `base64` in `jwt::base64url` and `password`, `libc` in `sys`
+//! (the only `unsafe` code), `getrandom` where ids and salts are made.
 
+pub mod app;
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod hasher;
+pub mod http;
 pub mod jwt;
 pub mod log;
 pub mod md5;
 pub mod password;
 pub mod pyjson;
+pub mod serve;
 pub mod store;
 pub mod sys;
 pub mod time;
 pub mod token;
 pub mod writer;
-pub mod auth;

@@ -171,6 +171,26 @@ pub fn lower_thread_priority() {
     }
 }
 
+/// Raises the soft limit on open descriptors to the hard limit, and returns
+/// the limit in force.
+pub fn raise_fd_limit() -> io::Result<u64> {
+    // SAFETY: getrlimit and setrlimit read and write the struct given.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        check(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit))?;
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                return Ok(raised.rlim_cur);
+            }
+        }
+        Ok(limit.rlim_cur)
+    }
+}
+
 /// Whether `fd` is a terminal.
 pub fn is_terminal(fd: RawFd) -> bool {
     // SAFETY: isatty takes no pointers.

@@ -1,0 +1,348 @@
+//! One connection's state machine. A worker calls [`Conn::advance`] when
+//! epoll reports the socket ready; it reads what is there without blocking,
+//! answers every complete request in the buffer, and says what to wait for
+//! next. Deadlines are enforced by the server's sweeper, which closes a
+//! connection whose deadline has passed.
+
+use std::cell::RefCell;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Shutdown, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use super::parse::{self, Parsed, Rejection};
+use super::request::Version;
+use super::response::Response;
+use super::{Handler, Limits};
+use crate::{log, time};
+
+/// After a response that closes the connection, unread input is drained for
+/// this long before the socket is closed, so the kernel does not reset the
+/// connection and destroy the response in flight (RFC 9112 section 9.6).
+const LINGER: Duration = Duration::from_secs(2);
+/// At most this much input is discarded while lingering.
+const LINGER_BYTES: usize = 256 * 1024;
+/// Buffers above this capacity are released when the connection goes idle.
+const KEEP_CAPACITY: usize = 4096;
+
+/// Where a connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Between requests, nothing buffered.
+    Idle,
+    /// Part of a request has arrived.
+    Reading,
+    /// A response waits for the client to take it; then close or go on.
+    Writing {
+        /// Close once written.
+        close: bool,
+    },
+    /// Response sent and write side shut; discarding input until EOF.
+    Lingering,
+}
+
+/// What to wait for next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Readability.
+    Read,
+    /// Writability.
+    Write,
+    /// Nothing: close the connection.
+    Close,
+}
+
+/// Per-call context from the server.
+pub struct Context<'a> {
+    /// The application.
+    pub handler: &'a dyn Handler,
+    /// The bounds.
+    pub limits: &'a Limits,
+    /// The server is stopping: finish the request at hand, then close.
+    pub draining: bool,
+}
+
+/// A client connection.
+pub struct Conn {
+    stream: TcpStream,
+    peer: IpAddr,
+    input: Vec<u8>,
+    output: Vec<u8>,
+    written: usize,
+    phase: Phase,
+    deadline: Instant,
+    served: u32,
+    continue_sent: bool,
+    lingered: usize,
+}
+
+impl Conn {
+    /// A new connection; its first request must start before `request_timeout`.
+    pub fn new(stream: TcpStream, peer: IpAddr, limits: &Limits) -> Conn {
+        Conn {
+            stream,
+            peer,
+            input: Vec::new(),
+            output: Vec::new(),
+            written: 0,
+            phase: Phase::Idle,
+            deadline: Instant::now() + limits.request_timeout,
+            served: 0,
+            continue_sent: false,
+            lingered: 0,
+        }
+    }
+
+    /// The socket descriptor.
+    pub fn fd(&self) -> RawFd {
+        self.stream.as_raw_fd()
+    }
+
+    /// When the sweeper closes this connection.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Idle with nothing buffered: safe to close on stop.
+    pub fn is_idle(&self) -> bool {
+        self.phase == Phase::Idle && self.input.is_empty()
+    }
+
+    /// Handles readiness and says what to wait for next.
+    pub fn advance(&mut self, cx: &Context<'_>) -> Next {
+        match self.phase {
+            Phase::Lingering => return self.linger(),
+            Phase::Writing { close } => match self.flush() {
+                Ok(true) if close => return self.start_lingering(),
+                Ok(true) => self.phase = Phase::Reading,
+                Ok(false) => return Next::Write,
+                Err(_) => return Next::Close,
+            },
+            Phase::Idle | Phase::Reading => {}
+        }
+        let eof = match self.fill(cx.limits) {
+            Ok(eof) => eof,
+            Err(_) => return Next::Close,
+        };
+        let next = self.process(cx);
+        if eof && next == Next::Read {
+            return Next::Close;
+        }
+        next
+    }
+
+    /// Reads what the socket has, up to the buffer cap. Returns whether the
+    /// client closed its side.
+    fn fill(&mut self, limits: &Limits) -> io::Result<bool> {
+        let cap = limits.max_head + limits.max_body;
+        let mut chunk = [0u8; 8192];
+        while self.input.len() < cap {
+            let room = (cap - self.input.len()).min(chunk.len());
+            match self.stream.read(&mut chunk[..room]) {
+                Ok(0) => return Ok(true),
+                Ok(n) => self.input.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Answers every complete request in the buffer.
+    fn process(&mut self, cx: &Context<'_>) -> Next {
+        loop {
+            if self.input.is_empty() {
+                self.become_idle(cx.limits);
+                return if cx.draining { Next::Close } else { Next::Read };
+            }
+            if self.phase == Phase::Idle {
+                self.phase = Phase::Reading;
+                self.deadline = Instant::now() + cx.limits.request_timeout;
+            }
+            let started = Instant::now();
+            let keep_alive = match parse::parse(&self.input, cx.limits, self.peer) {
+                Parsed::Partial { send_continue } => {
+                    if self.input.len() >= cx.limits.max_head + cx.limits.max_body {
+                        return self.refuse(
+                            Rejection {
+                                status: 400,
+                                detail: "Malformed request.",
+                            },
+                            cx,
+                            started,
+                        );
+                    }
+                    if send_continue && !self.continue_sent {
+                        // Fits any socket buffer of a fresh request.
+                        let _ = self.stream.write(b"HTTP/1.1 100 Continue\r\n\r\n");
+                        self.continue_sent = true;
+                    }
+                    return Next::Read;
+                }
+                Parsed::Rejected(rejection) => return self.refuse(rejection, cx, started),
+                Parsed::Complete {
+                    request,
+                    consumed,
+                    keep_alive,
+                } => {
+                    let response =
+                        panic::catch_unwind(AssertUnwindSafe(|| cx.handler.handle(&request)))
+                            .unwrap_or_else(|_| {
+                                log::error(&format!(
+                                    "handler panicked on {} {}",
+                                    request.method,
+                                    printable(request.path)
+                                ));
+                                Response::detail(500, "A server error occurred.")
+                            });
+                    self.served += 1;
+                    let keep = keep_alive
+                        && !response.close
+                        && !cx.draining
+                        && self.served < cx.limits.max_requests;
+                    let connection = match (request.version, keep) {
+                        (_, false) => Some("close"),
+                        (Version::Http10, true) => Some("keep-alive"),
+                        (Version::Http11, true) => None,
+                    };
+                    with_date(|date| {
+                        response.write_to(&mut self.output, request.is_head(), connection, date)
+                    });
+                    if cx.limits.access_log {
+                        access_log(
+                            self.peer,
+                            request.method,
+                            request.path,
+                            response.status,
+                            started,
+                        );
+                    }
+                    self.input.drain(..consumed);
+                    keep
+                }
+            };
+            self.continue_sent = false;
+            match self.write_out(!keep_alive, cx.limits) {
+                Next::Read => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Answers a request that cannot be framed, and closes.
+    fn refuse(&mut self, rejection: Rejection, cx: &Context<'_>, started: Instant) -> Next {
+        let response = Response::detail(rejection.status, rejection.detail);
+        with_date(|date| response.write_to(&mut self.output, false, Some("close"), date));
+        if cx.limits.access_log {
+            access_log(self.peer, "-", "-", rejection.status, started);
+        }
+        self.input.clear();
+        self.write_out(true, cx.limits)
+    }
+
+    /// Sends the queued output; `Read` means it is all out and the
+    /// connection goes on.
+    fn write_out(&mut self, close: bool, limits: &Limits) -> Next {
+        match self.flush() {
+            Ok(true) if close => self.start_lingering(),
+            Ok(true) => Next::Read,
+            Ok(false) => {
+                self.phase = Phase::Writing { close };
+                self.deadline = Instant::now() + limits.write_timeout;
+                Next::Write
+            }
+            Err(_) => Next::Close,
+        }
+    }
+
+    /// Writes as much output as the socket takes; `true` when all is out.
+    fn flush(&mut self) -> io::Result<bool> {
+        while self.written < self.output.len() {
+            match self.stream.write(&self.output[self.written..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.output.clear();
+        self.written = 0;
+        Ok(true)
+    }
+
+    fn start_lingering(&mut self) -> Next {
+        let _ = self.stream.shutdown(Shutdown::Write);
+        self.phase = Phase::Lingering;
+        self.deadline = Instant::now() + LINGER;
+        self.input = Vec::new();
+        self.output = Vec::new();
+        self.linger()
+    }
+
+    /// Discards input until the client closes, or enough was discarded.
+    fn linger(&mut self) -> Next {
+        let mut chunk = [0u8; 8192];
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return Next::Close,
+                Ok(n) => {
+                    self.lingered += n;
+                    if self.lingered > LINGER_BYTES {
+                        return Next::Close;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::Read,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Next::Close,
+            }
+        }
+    }
+
+    fn become_idle(&mut self, limits: &Limits) {
+        if self.phase != Phase::Idle {
+            self.phase = Phase::Idle;
+            self.deadline = Instant::now() + limits.keepalive_timeout;
+        }
+        if self.input.capacity() > KEEP_CAPACITY {
+            self.input = Vec::new();
+        }
+        if self.output.capacity() > KEEP_CAPACITY {
+            self.output = Vec::new();
+        }
+    }
+}
+
+/// The path as it may appear in a log line: visible ASCII only.
+fn printable(path: &str) -> String {
+    path.chars()
+        .take(200)
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect()
+}
+
+fn access_log(peer: IpAddr, method: &str, path: &str, status: u16, started: Instant) {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    log::info(&format!(
+        "{peer} {method} {} {status} {ms:.2}ms",
+        printable(path)
+    ));
+}
+
+thread_local! {
+    static DATE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+}
+
+/// Calls `f` with the current HTTP date, formatted once per second per thread.
+fn with_date<T>(f: impl FnOnce(&str) -> T) -> T {
+    DATE.with(|cell| {
+        let mut cached = cell.borrow_mut();
+        let now = time::now_seconds();
+        if cached.0 != now {
+            *cached = (now, time::http_date(now));
+        }
+        f(&cached.1)
+    })
+}

@@ -1,0 +1,538 @@
+//! Request framing (RFC 9112): where a request starts and ends, and which
+//! requests are refused before any handler sees them. `httparse` reads the
+//! request line and header fields; everything it leaves to the caller is
+//! decided here, strictly:
+//!
+//! - line endings are CRLF; a bare CR or LF, or a NUL, is a 400;
+//! - the request line is at most `max_request_line` (414), the head at most
+//!   `max_head` and `max_headers` fields (431);
+//! - HTTP/1.1 needs exactly one `Host`; versions other than 1.0 and 1.1 get 505;
+//! - a body is framed by one `Content-Length` of plain digits only:
+//!   duplicates, signs, spaces or lists are a 400, `Transfer-Encoding` is a
+//!   411 (and a 400 together with `Content-Length`: a smuggling attempt),
+//!   a length over `max_body` is a 413;
+//! - `Expect: 100-continue` is honoured; any other expectation is a 417.
+//!
+//! Every refusal closes the connection, since what follows cannot be framed.
+
+use std::net::IpAddr;
+
+use super::request::{Header, Request, Version};
+use super::Limits;
+
+/// The most header fields any configuration may allow.
+pub const HEADERS_CAP: usize = 256;
+
+/// A request that cannot be served: answered with `status` and closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejection {
+    /// The status code.
+    pub status: u16,
+    /// The `detail` text of the JSON body.
+    pub detail: &'static str,
+}
+
+const fn reject(status: u16, detail: &'static str) -> Rejection {
+    Rejection { status, detail }
+}
+
+/// The result of looking at a connection's buffered bytes.
+#[derive(Debug)]
+pub enum Parsed<'b> {
+    /// Not a whole request yet. `send_continue`: the head is complete, the
+    /// client sent `Expect: 100-continue` and is waiting to send the body.
+    Partial {
+        /// Send `100 Continue` now.
+        send_continue: bool,
+    },
+    /// A whole request, `consumed` bytes long.
+    Complete {
+        /// The request.
+        request: Request<'b>,
+        /// Bytes of the buffer it took.
+        consumed: usize,
+        /// The client allows the connection to stay open.
+        keep_alive: bool,
+    },
+    /// A request to refuse.
+    Rejected(Rejection),
+}
+
+/// Looks for one request at the start of `buf`.
+pub fn parse<'b>(buf: &'b [u8], limits: &Limits, peer: IpAddr) -> Parsed<'b> {
+    // RFC 9112 section 2.2: empty lines before a request line are ignored.
+    let mut start = 0;
+    while buf[start..].starts_with(b"\r\n") {
+        start += 2;
+    }
+    let buf_from = &buf[start..];
+    let Some(head_len) = find(buf_from, b"\r\n\r\n").map(|i| i + 4) else {
+        let line = find(buf_from, b"\n").unwrap_or(buf_from.len());
+        if line > limits.max_request_line {
+            return Parsed::Rejected(reject(414, "Request line too long."));
+        }
+        if buf_from.len() > limits.max_head {
+            return Parsed::Rejected(reject(431, "Request header fields too large."));
+        }
+        return Parsed::Partial {
+            send_continue: false,
+        };
+    };
+    let head = &buf_from[..head_len];
+    match check_head(head, limits) {
+        Ok(()) => {}
+        Err(rejection) => return Parsed::Rejected(rejection),
+    }
+    let mut storage = [httparse::EMPTY_HEADER; HEADERS_CAP];
+    let mut parsed = httparse::Request::new(&mut storage[..limits.max_headers.min(HEADERS_CAP)]);
+    match parsed.parse(head) {
+        Ok(httparse::Status::Complete(n)) if n == head_len => {}
+        Ok(_) => return Parsed::Rejected(reject(400, "Malformed request.")),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Parsed::Rejected(reject(431, "Too many header fields."))
+        }
+        Err(httparse::Error::Version) if version_looks_like_http(head) => {
+            return Parsed::Rejected(reject(505, "HTTP version not supported."))
+        }
+        Err(_) => return Parsed::Rejected(reject(400, "Malformed request.")),
+    }
+    let (Some(method), Some(target), Some(minor)) = (parsed.method, parsed.path, parsed.version)
+    else {
+        return Parsed::Rejected(reject(400, "Malformed request."));
+    };
+    let version = if minor == 0 {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
+    let headers: Vec<Header<'b>> = parsed
+        .headers
+        .iter()
+        .map(|h| Header {
+            name: h.name,
+            value: h.value,
+        })
+        .collect();
+    let framing = match frame(&headers, version, limits) {
+        Ok(framing) => framing,
+        Err(rejection) => return Parsed::Rejected(rejection),
+    };
+    let Some((path, query)) = split_target(method, target) else {
+        return Parsed::Rejected(reject(400, "Malformed request target."));
+    };
+    let body_start = start + head_len;
+    let needed = body_start + framing.content_length;
+    if buf.len() < needed {
+        let waiting =
+            framing.expect_continue && version == Version::Http11 && buf.len() == body_start;
+        return Parsed::Partial {
+            send_continue: waiting,
+        };
+    }
+    Parsed::Complete {
+        request: Request {
+            method,
+            path,
+            query,
+            version,
+            headers,
+            body: &buf[body_start..needed],
+            peer,
+        },
+        consumed: needed,
+        keep_alive: framing.keep_alive,
+    }
+}
+
+/// Byte-level checks of the whole head, before any parsing.
+fn check_head(head: &[u8], limits: &Limits) -> Result<(), Rejection> {
+    let line = find(head, b"\r\n").unwrap_or(head.len());
+    if line > limits.max_request_line {
+        return Err(reject(414, "Request line too long."));
+    }
+    if head.len() > limits.max_head {
+        return Err(reject(431, "Request header fields too large."));
+    }
+    for (i, &b) in head.iter().enumerate() {
+        let bad = match b {
+            0 => true,
+            b'\n' => i == 0 || head[i - 1] != b'\r',
+            b'\r' => head.get(i + 1) != Some(&b'\n'),
+            _ => false,
+        };
+        if bad {
+            return Err(reject(400, "Malformed request."));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the request line ends in `HTTP/<something>`, so that a bad
+/// version is "not supported" (505) rather than garbage (400).
+fn version_looks_like_http(head: &[u8]) -> bool {
+    let line = &head[..find(head, b"\r\n").unwrap_or(head.len())];
+    let last = line.rsplit(|b| *b == b' ').next().unwrap_or_default();
+    last.starts_with(b"HTTP/") && last.len() > 5
+}
+
+struct Framing {
+    content_length: usize,
+    keep_alive: bool,
+    expect_continue: bool,
+}
+
+fn frame(headers: &[Header<'_>], version: Version, limits: &Limits) -> Result<Framing, Rejection> {
+    let named = |name: &'static str| {
+        headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+    };
+    if version == Version::Http11 && named("host").count() != 1 {
+        return Err(reject(400, "Exactly one Host header is required."));
+    }
+    let mut lengths = named("content-length");
+    let length = lengths.next();
+    if lengths.next().is_some() {
+        return Err(reject(400, "Conflicting Content-Length."));
+    }
+    if named("transfer-encoding").next().is_some() {
+        return Err(match length {
+            Some(_) => reject(400, "Transfer-Encoding with Content-Length."),
+            None => reject(
+                411,
+                "Content-Length required; Transfer-Encoding is not supported.",
+            ),
+        });
+    }
+    let content_length = match length {
+        None => 0,
+        Some(h) => {
+            let digits = h.value;
+            if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+                return Err(reject(400, "Invalid Content-Length."));
+            }
+            let n = digits
+                .iter()
+                .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+            match usize::try_from(n) {
+                Ok(n) if n <= limits.max_body => n,
+                _ => return Err(reject(413, "Request body too large.")),
+            }
+        }
+    };
+    let mut close = false;
+    let mut keep_alive_token = false;
+    for h in named("connection") {
+        for token in h.value.split(|b| *b == b',') {
+            let token = token.trim_ascii();
+            close |= token.eq_ignore_ascii_case(b"close");
+            keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
+        }
+    }
+    let keep_alive = match version {
+        Version::Http11 => !close,
+        Version::Http10 => keep_alive_token && !close,
+    };
+    let mut expect_continue = false;
+    for h in named("expect") {
+        // RFC 9110 section 10.1.1: HTTP/1.0 clients' expectations are ignored.
+        if version == Version::Http10 {
+            continue;
+        }
+        if h.value.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
+            expect_continue = true;
+        } else {
+            return Err(reject(417, "Expectation failed."));
+        }
+    }
+    Ok(Framing {
+        content_length,
+        keep_alive,
+        expect_continue,
+    })
+}
+
+/// Splits the request target into path and query. Origin form (`/p?q`) and
+/// absolute form (`http://host/p?q`, RFC 9112 section 3.2.2) are accepted;
+/// `*` only for OPTIONS.
+fn split_target<'b>(method: &str, target: &'b str) -> Option<(&'b str, Option<&'b str>)> {
+    let origin = if target.starts_with('/') {
+        target
+    } else if target == "*" {
+        return (method == "OPTIONS").then_some(("*", None));
+    } else {
+        let lower = target.get(..8).unwrap_or(target).to_ascii_lowercase();
+        let rest = if lower.starts_with("http://") {
+            &target[7..]
+        } else if lower.starts_with("https://") {
+            &target[8..]
+        } else {
+            return None;
+        };
+        match rest.find('/') {
+            Some(i) => &rest[i..],
+            None => match rest.find('?') {
+                Some(_) => return None,
+                None => "/",
+            },
+        }
+    };
+    Some(match origin.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (origin, None),
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn limits() -> Limits {
+        Limits::from_settings(&crate::config::Settings::default())
+    }
+
+    fn parse_str(text: &str) -> Parsed<'_> {
+        parse(text.as_bytes(), &limits(), IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    fn status(text: &str) -> u16 {
+        match parse_str(text) {
+            Parsed::Rejected(r) => r.status,
+            Parsed::Complete { .. } => 200,
+            Parsed::Partial { .. } => 0,
+        }
+    }
+
+    #[test]
+    fn a_simple_get() {
+        let Parsed::Complete {
+            request,
+            consumed,
+            keep_alive,
+        } = parse_str(
+            "GET /api/protected/?a=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\nnext",
+        )
+        else {
+            panic!("not complete")
+        };
+        assert_eq!(request.method, "GET");
+        assert_eq!(request.path, "/api/protected/");
+        assert_eq!(request.query, Some("a=1"));
+        assert_eq!(request.header("authorization"), Some(&b"Bearer t"[..]));
+        assert_eq!(request.body, b"");
+        assert_eq!(
+            consumed,
+            "GET /api/protected/?a=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n".len()
+        );
+        assert!(keep_alive);
+    }
+
+    #[test]
+    fn a_post_with_its_body_and_a_pipelined_rest() {
+        let text = "POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbodyGET";
+        let Parsed::Complete {
+            request, consumed, ..
+        } = parse_str(text)
+        else {
+            panic!()
+        };
+        assert_eq!(request.body, b"body");
+        assert_eq!(&text[consumed..], "GET");
+    }
+
+    #[test]
+    fn partial_until_the_body_is_in() {
+        assert!(matches!(
+            parse_str("GET / HTTP/1.1\r\nHost: x\r\n"),
+            Parsed::Partial {
+                send_continue: false
+            }
+        ));
+        let head =
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+        assert!(matches!(
+            parse_str(head),
+            Parsed::Partial {
+                send_continue: true
+            }
+        ));
+        assert!(matches!(
+            parse_str(&format!("{head}ab")),
+            Parsed::Partial {
+                send_continue: false
+            }
+        ));
+        assert_eq!(status(&format!("{head}abcde")), 200);
+    }
+
+    #[test]
+    fn strict_content_length() {
+        for cl in [
+            "+26",
+            "-1",
+            "26 ",
+            "1,1",
+            "0x1a",
+            "1e3",
+            "",
+            "99999999999999999999",
+        ] {
+            let text = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {cl}\r\n\r\n");
+            let s = status(&text);
+            assert!(
+                s == 400 || (cl.starts_with('9') && s == 413),
+                "{cl:?} gave {s}"
+            );
+        }
+        let two = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx";
+        assert_eq!(status(two), 400);
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 16385\r\n\r\n"),
+            413
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000000\r\n\r\n"),
+            413
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 18446744073709551616\r\n\r\n"),
+            400
+        );
+    }
+
+    #[test]
+    fn transfer_encoding_is_refused() {
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            411
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: xchunked\r\n\r\n"),
+            400
+        );
+    }
+
+    #[test]
+    fn malformed_heads() {
+        assert_eq!(status("GET / HTTP/1.1\r\nHost x\r\n\r\n"), 400, "no colon");
+        assert_eq!(
+            status("GET / HTTP/1.1\r\nHost : x\r\n\r\n"),
+            400,
+            "space before colon"
+        );
+        assert_eq!(
+            status("GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n"),
+            400,
+            "obs-fold"
+        );
+        assert_eq!(status("GET / HTTP/1.1\nHost: x\r\n\r\n"), 400, "bare LF");
+        assert_eq!(
+            status("GET / HTTP/1.1\r\nHost: x\ry: z\r\n\r\n"),
+            400,
+            "bare CR"
+        );
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: x\0\r\n\r\n"), 400, "NUL");
+        assert_eq!(status("GET / HTTP/1.1\r\n\r\n"), 400, "no Host");
+        assert_eq!(
+            status("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+            400,
+            "two Hosts"
+        );
+        assert_eq!(status("GET / HTTP/1.0\r\n\r\n"), 200, "1.0 needs no Host");
+        assert_eq!(status("GET /\r\n\r\n"), 400, "HTTP/0.9");
+        assert_eq!(
+            status("G(T / HTTP/1.1\r\nHost: x\r\n\r\n"),
+            400,
+            "bad method"
+        );
+        assert_eq!(
+            status("GET foo HTTP/1.1\r\nHost: x\r\n\r\n"),
+            400,
+            "bad target"
+        );
+        assert_eq!(
+            status("\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+            200,
+            "leading empty lines"
+        );
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(status("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), 505);
+        assert_eq!(status("GET / HTTP/3.0\r\nHost: x\r\n\r\n"), 505);
+        assert_eq!(status("GET / HTTP/9.9\r\nHost: x\r\n\r\n"), 505);
+        assert_eq!(status("GET / HTTP/1.2\r\nHost: x\r\n\r\n"), 505);
+        assert_eq!(status("GET / FTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    }
+
+    #[test]
+    fn size_limits() {
+        let long_line = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(9000));
+        assert_eq!(status(&long_line), 414);
+        let unfinished_line = format!("GET /{}", "a".repeat(9000));
+        assert_eq!(status(&unfinished_line), 414);
+        let big_header = format!(
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+            "a".repeat(17000)
+        );
+        assert_eq!(status(&big_header), 431);
+        let unfinished_header =
+            format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}", "a".repeat(17000));
+        assert_eq!(status(&unfinished_header), 431);
+        let many: String = (0..101).map(|i| format!("X-{i}: v\r\n")).collect();
+        assert_eq!(
+            status(&format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n")),
+            431
+        );
+    }
+
+    #[test]
+    fn connection_and_expect() {
+        let keep = |text: &str| match parse_str(text) {
+            Parsed::Complete { keep_alive, .. } => keep_alive,
+            other => panic!("{other:?}"),
+        };
+        assert!(keep("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assert!(!keep(
+            "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        ));
+        assert!(!keep(
+            "GET / HTTP/1.1\r\nHost: x\r\nConnection: Keep-Alive, CLOSE\r\n\r\n"
+        ));
+        assert!(!keep("GET / HTTP/1.0\r\n\r\n"));
+        assert!(keep("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\nx"),
+            417
+        );
+        assert_eq!(
+            status("POST / HTTP/1.0\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\nx"),
+            200
+        );
+    }
+
+    #[test]
+    fn request_targets() {
+        assert_eq!(split_target("GET", "/a?b"), Some(("/a", Some("b"))));
+        assert_eq!(
+            split_target("GET", "http://h:80/a/b?c"),
+            Some(("/a/b", Some("c")))
+        );
+        assert_eq!(split_target("GET", "HTTPS://h"), Some(("/", None)));
+        assert_eq!(split_target("OPTIONS", "*"), Some(("*", None)));
+        assert_eq!(split_target("GET", "*"), None);
+        assert_eq!(split_target("CONNECT", "h:443"), None);
+        assert_eq!(split_target("GET", "ftp://h/a"), None);
+    }
+}

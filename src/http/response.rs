@@ -1,0 +1,222 @@
+//! A response and its serialisation. Header values are either fixed strings
+//! or built from checked values: no request byte ever reaches a response
+//! header, so CR/LF injection has no path in.
+
+use std::fmt::Write as _;
+
+/// Headers on every response: jwtd's small set of security headers, and no
+/// caching anywhere, since every body is about credentials (RFC 6749
+/// section 5.1 asks this of token responses).
+const FIXED_HEADERS: &str = "Cache-Control: no-store\r\n\
+    X-Content-Type-Options: nosniff\r\n\
+    X-Frame-Options: DENY\r\n\
+    Referrer-Policy: same-origin\r\n";
+
+/// A response to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    headers: Vec<(&'static str, String)>,
+    /// The body (not sent for HEAD, but counted in Content-Length).
+    pub body: Vec<u8>,
+    /// Close the connection after this response.
+    pub close: bool,
+}
+
+impl Response {
+    /// An empty response.
+    pub fn new(status: u16) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            close: false,
+        }
+    }
+
+    /// A JSON response as DRF sends it: `application/json` (no charset) and
+    /// `Vary: Accept`.
+    pub fn json(status: u16, body: String) -> Response {
+        Response::new(status)
+            .with_header("Content-Type", "application/json")
+            .with_header("Vary", "Accept")
+            .with_body(body.into_bytes())
+    }
+
+    /// `{"detail": <text>}`, DRF's shape for most errors.
+    pub fn detail(status: u16, text: &str) -> Response {
+        let mut body = String::from("{\"detail\":");
+        push_json_str(&mut body, text);
+        body.push('}');
+        Response::json(status, body)
+    }
+
+    /// Adds a header. The value must not contain control characters;
+    /// any that slip through are dropped, never written.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Response {
+        let mut value = value.into();
+        debug_assert!(
+            !value.bytes().any(|b| b.is_ascii_control()),
+            "control byte in {name}"
+        );
+        value.retain(|c| !c.is_ascii_control());
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Sets the body.
+    pub fn with_body(mut self, body: Vec<u8>) -> Response {
+        self.body = body;
+        self
+    }
+
+    /// Marks the connection to be closed after this response.
+    pub fn closing(mut self) -> Response {
+        self.close = true;
+        self
+    }
+
+    /// The first value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text (tests and logs).
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).unwrap_or("")
+    }
+
+    /// Writes the status line, headers and (unless `head_only`) the body.
+    /// `connection` is the `Connection` header value to send, if any.
+    pub fn write_to(
+        &self,
+        out: &mut Vec<u8>,
+        head_only: bool,
+        connection: Option<&str>,
+        date: &str,
+    ) {
+        let mut head = String::with_capacity(256);
+        let _ = write!(
+            head,
+            "HTTP/1.1 {} {}\r\nDate: {date}\r\n",
+            self.status,
+            reason(self.status)
+        );
+        for (name, value) in &self.headers {
+            let _ = write!(head, "{name}: {value}\r\n");
+        }
+        let _ = write!(head, "Content-Length: {}\r\n", self.body.len());
+        if let Some(connection) = connection {
+            let _ = write!(head, "Connection: {connection}\r\n");
+        }
+        head.push_str(FIXED_HEADERS);
+        head.push_str("\r\n");
+        out.extend_from_slice(head.as_bytes());
+        if !head_only {
+            out.extend_from_slice(&self.body);
+        }
+    }
+}
+
+/// Appends `s` as a JSON string, UTF-8 kept raw as DRF does
+/// (`ensure_ascii=False`).
+pub fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The reason phrase for a status code.
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        200 => "OK",
+        301 => "Moved Permanently",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        417 => "Expectation Failed",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        505 => "HTTP Version Not Supported",
+        _ => "Unknown",
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_head_and_body() {
+        let r = Response::detail(404, "Not found.");
+        let mut out = Vec::new();
+        r.write_to(&mut out, false, None, "Wed, 01 Jan 2025 00:00:00 GMT");
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("HTTP/1.1 404 Not Found\r\nDate: Wed, 01 Jan 2025 00:00:00 GMT\r\n")
+        );
+        assert!(text
+            .contains("Content-Type: application/json\r\nVary: Accept\r\nContent-Length: 23\r\n"));
+        assert!(text.contains("X-Content-Type-Options: nosniff\r\n"));
+        assert!(text.ends_with("\r\n\r\n{\"detail\":\"Not found.\"}"));
+    }
+
+    #[test]
+    fn head_keeps_the_length_but_not_the_body() {
+        let r = Response::detail(405, "Method \"HEAD\" not allowed.");
+        let mut out = Vec::new();
+        r.write_to(&mut out, true, Some("close"), "d");
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("Content-Length: 41\r\n"), "{text}");
+        assert!(text.contains("Connection: close\r\n"));
+        assert!(text.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn control_bytes_never_reach_a_header() {
+        let r = std::panic::catch_unwind(|| {
+            Response::new(200).with_header("Location", "/a\r\nSet-Cookie: x")
+        });
+        if let Ok(r) = r {
+            // Release builds drop the bytes instead of asserting.
+            assert_eq!(r.header("Location"), Some("/aSet-Cookie: x"));
+        }
+    }
+
+    #[test]
+    fn json_strings_keep_utf8_and_escape_controls() {
+        let mut out = String::new();
+        push_json_str(&mut out, "Zoë \"q\" \\ \n \u{1}");
+        assert_eq!(out, r#""Zoë \"q\" \\ \n \u0001""#);
+    }
+}

@@ -1,0 +1,55 @@
+//! Which handler answers which request, and the answers no handler gives:
+//! 404, 405 with `Allow`, OPTIONS metadata, and Django's trailing-slash
+//! redirect.
+
+use super::handlers::{self, Endpoint};
+use super::{Request, Response};
+use crate::app::App;
+
+/// Every route, by exact path.
+const ROUTES: [(&str, Endpoint); 5] = [
+    ("/api/token/", Endpoint::Obtain),
+    ("/api/token/refresh/", Endpoint::Refresh),
+    ("/api/token/verify/", Endpoint::Verify),
+    ("/api/token/blacklist/", Endpoint::Blacklist),
+    ("/api/protected/", Endpoint::Protected),
+];
+
+/// Answers `request`.
+pub fn route(app: &App, request: &Request<'_>) -> Response {
+    let Some(&(_, endpoint)) = ROUTES.iter().find(|(path, _)| *path == request.path) else {
+        return missing(request);
+    };
+    if endpoint == Endpoint::Protected {
+        return handlers::protected::handle(app, request);
+    }
+    let response = match request.method {
+        "POST" => match endpoint {
+            Endpoint::Obtain => handlers::obtain::handle(app, request),
+            Endpoint::Refresh => handlers::refresh::handle(app, request),
+            Endpoint::Verify => handlers::verify::handle(app, request),
+            Endpoint::Blacklist => handlers::blacklist::handle(app, request),
+            Endpoint::Protected => unreachable!("handled above"),
+        },
+        "OPTIONS" => handlers::metadata(endpoint),
+        method => handlers::method_not_allowed(method),
+    };
+    response.with_header("Allow", "POST, OPTIONS")
+}
+
+/// A path no route has: Django's APPEND_SLASH redirect when adding the
+/// slash finds a route, otherwise 404.
+fn missing(request: &Request<'_>) -> Response {
+    let with_slash = format!("{}/", request.path);
+    if ROUTES.iter().any(|(path, _)| *path == with_slash) {
+        // The query is kept, as Django does, when it is plain visible ASCII.
+        let location = match request.query {
+            Some(q) if q.bytes().all(|b| b.is_ascii_graphic()) => format!("{with_slash}?{q}"),
+            _ => with_slash,
+        };
+        return Response::new(301)
+            .with_header("Content-Type", "text/html; charset=utf-8")
+            .with_header("Location", location);
+    }
+    Response::detail(404, "Not found.")
+}

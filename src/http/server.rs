@@ -1,0 +1,376 @@
+//! The server: one acceptor thread and a fixed pool of workers sharing one
+//! epoll instance.
+//!
+//! Connections live in a fixed table of slots, one mutex each. A
+//! registration is one-shot and carries the slot index and a generation
+//! number, so exactly one worker handles a connection at a time, and an
+//! event that arrives for a connection already closed (the slot since
+//! reused) is recognised by its generation and ignored.
+//!
+//! The acceptor also sweeps the table a few times a second and closes every
+//! connection past its deadline: a slow or silent client costs a slot and a
+//! descriptor until then, never a thread.
+//!
+//! Stopping: the acceptor closes the listener, idle connections are closed,
+//! in-flight requests finish (their responses say `Connection: close`), and
+//! when none is left, or the shutdown timeout has passed, the workers are
+//! told to exit.
+
+use std::io::{self, Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use super::conn::{Conn, Context, Next};
+use super::{Handler, Limits};
+use crate::log;
+use crate::sys::{Epoll, Event, Interest};
+
+/// Token of the broadcast registration that tells workers to exit.
+const EXIT: u64 = u64::MAX;
+/// Tokens of the acceptor's own epoll.
+const LISTENER: u64 = 1;
+const WAKE: u64 = 2;
+/// How often deadlines are checked.
+const SWEEP_EVERY: Duration = Duration::from_millis(100);
+
+/// The body sent, without reading the request, when every slot is taken.
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
+Content-Type: application/json\r\n\
+Retry-After: 1\r\n\
+Connection: close\r\n\
+Content-Length: 63\r\n\r\n\
+{\"detail\":\"Service temporarily unavailable, try again later.\"}";
+
+struct Slot {
+    generation: u32,
+    conn: Option<Conn>,
+}
+
+struct Shared {
+    epoll: Epoll,
+    slots: Vec<Mutex<Slot>>,
+    free: Mutex<Vec<u32>>,
+    active: AtomicUsize,
+    draining: AtomicBool,
+    handler: Arc<dyn Handler>,
+    limits: Limits,
+    /// Registered for every worker; made readable once, when they must exit.
+    /// Lives as long as the workers, so the registration does too.
+    exit_signal: UnixStream,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Panics are caught inside the locked regions, so a poisoned lock only
+    // means a panic in code that left the data consistent.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn token(index: u32, generation: u32) -> u64 {
+    u64::from(generation) << 32 | u64::from(index)
+}
+
+impl Shared {
+    /// Closes the connection in `slot` and frees the slot.
+    fn close(&self, index: u32, slot: &mut Slot) {
+        if let Some(conn) = slot.conn.take() {
+            let _ = self.epoll.delete(conn.fd());
+            drop(conn);
+            slot.generation = slot.generation.wrapping_add(1);
+            lock(&self.free).push(index);
+            self.active.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Handles one readiness event in a worker.
+    fn dispatch(&self, token: u64) {
+        let index = token as u32;
+        let generation = (token >> 32) as u32;
+        let Some(cell) = self.slots.get(index as usize) else {
+            return;
+        };
+        let mut slot = lock(cell);
+        if slot.generation != generation {
+            return;
+        }
+        let Some(conn) = slot.conn.as_mut() else {
+            return;
+        };
+        let cx = Context {
+            handler: &*self.handler,
+            limits: &self.limits,
+            draining: self.draining.load(Ordering::Acquire),
+        };
+        // A bug in connection handling closes that connection, not the worker.
+        let next =
+            panic::catch_unwind(AssertUnwindSafe(|| conn.advance(&cx))).unwrap_or_else(|_| {
+                log::error("connection handling panicked; connection closed");
+                Next::Close
+            });
+        let fd = conn.fd();
+        let rearmed = match next {
+            Next::Read => self.epoll.rearm(fd, token, Interest::Read),
+            Next::Write => self.epoll.rearm(fd, token, Interest::Write),
+            Next::Close => Err(io::ErrorKind::Other.into()),
+        };
+        if rearmed.is_err() {
+            self.close(index, &mut slot);
+        }
+    }
+
+    /// Closes connections past their deadline (and, when stopping, idle
+    /// ones, or all of them once `force`).
+    fn sweep(&self, now: Instant, force: bool) {
+        let draining = self.draining.load(Ordering::Acquire);
+        for (index, cell) in self.slots.iter().enumerate() {
+            // A slot a worker holds is busy with a request; it is not expired.
+            let Ok(mut slot) = cell.try_lock() else {
+                continue;
+            };
+            let expired = slot
+                .conn
+                .as_ref()
+                .is_some_and(|c| force || c.deadline() <= now || (draining && c.is_idle()));
+            if expired {
+                self.close(index as u32, &mut slot);
+            }
+        }
+    }
+
+    /// Takes a new connection, or turns it away when every slot is taken.
+    fn admit(&self, stream: TcpStream, peer: SocketAddr) {
+        if stream.set_nonblocking(true).is_err() || stream.set_nodelay(true).is_err() {
+            return;
+        }
+        let Some(index) = lock(&self.free).pop() else {
+            // Best effort: the socket buffer of a fresh connection takes it.
+            let _ = (&stream).write(BUSY);
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            return;
+        };
+        let mut slot = lock(&self.slots[index as usize]);
+        let conn = Conn::new(stream, peer.ip(), &self.limits);
+        let fd = conn.fd();
+        slot.conn = Some(conn);
+        self.active.fetch_add(1, Ordering::AcqRel);
+        if self
+            .epoll
+            .add(fd, token(index, slot.generation), Interest::Read)
+            .is_err()
+        {
+            self.close(index, &mut slot);
+        }
+    }
+}
+
+/// Stops a running [`Server`] from any thread.
+#[derive(Clone)]
+pub struct StopHandle {
+    wake: Arc<UnixStream>,
+}
+
+impl StopHandle {
+    /// Begins a graceful stop; returns at once.
+    pub fn stop(&self) {
+        let _ = (&*self.wake).write(b"s");
+    }
+}
+
+/// A running server.
+pub struct Server {
+    local_addr: SocketAddr,
+    stop: StopHandle,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Serves `listener` with `workers` threads until stopped.
+    pub fn start(
+        listener: TcpListener,
+        handler: Arc<dyn Handler>,
+        limits: Limits,
+        workers: usize,
+    ) -> io::Result<Server> {
+        let local_addr = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
+        let max = limits.max_connections.clamp(1, u32::MAX as usize);
+        let (exit_tx, exit_signal) = UnixStream::pair()?;
+        let shared = Arc::new(Shared {
+            epoll: Epoll::new()?,
+            slots: (0..max)
+                .map(|_| {
+                    Mutex::new(Slot {
+                        generation: 0,
+                        conn: None,
+                    })
+                })
+                .collect(),
+            free: Mutex::new((0..max as u32).rev().collect()),
+            active: AtomicUsize::new(0),
+            draining: AtomicBool::new(false),
+            handler,
+            limits,
+            exit_signal,
+        });
+        shared
+            .epoll
+            .add_broadcast(shared.exit_signal.as_raw_fd(), EXIT)?;
+        let (wake_tx, wake_rx) = UnixStream::pair()?;
+        wake_rx.set_nonblocking(true)?;
+        let mut threads = Vec::with_capacity(workers + 1);
+        for i in 0..workers.max(1) {
+            let shared = shared.clone();
+            threads.push(
+                thread::Builder::new()
+                    .name(format!("jwtd-worker-{i}"))
+                    .stack_size(512 * 1024)
+                    .spawn(move || work(&shared))?,
+            );
+        }
+        let acceptor = {
+            let shared = shared.clone();
+            thread::Builder::new()
+                .name("jwtd-acceptor".into())
+                .spawn(move || accept(&shared, listener, &wake_rx, &exit_tx))?
+        };
+        threads.push(acceptor);
+        Ok(Server {
+            local_addr,
+            stop: StopHandle {
+                wake: Arc::new(wake_tx),
+            },
+            threads,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle that stops it.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// Waits until it has stopped.
+    pub fn join(self) {
+        for thread in self.threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn work(shared: &Shared) {
+    let mut events = [Event::EMPTY; 1];
+    loop {
+        match shared.epoll.wait(&mut events, -1) {
+            Ok(0) => continue,
+            Ok(_) => {}
+            Err(e) => {
+                log::error(&format!("epoll wait failed: {e}"));
+                thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        }
+        let token = events[0].token();
+        if token == EXIT {
+            return;
+        }
+        shared.dispatch(token);
+    }
+}
+
+fn accept(shared: &Shared, listener: TcpListener, wake: &UnixStream, exit_tx: &UnixStream) {
+    let poller = match Epoll::new()
+        .and_then(|p| p.add_broadcast(listener.as_raw_fd(), LISTENER).map(|()| p))
+        .and_then(|p| p.add_broadcast(wake.as_raw_fd(), WAKE).map(|()| p))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            log::error(&format!("acceptor cannot start: {e}"));
+            let _ = (&*exit_tx).write(b"x");
+            return;
+        }
+    };
+    let mut listener = Some(listener);
+    let mut events = [Event::EMPTY; 4];
+    let mut last_sweep = Instant::now();
+    let mut last_accept_error: Option<Instant> = None;
+    let mut drain_deadline: Option<Instant> = None;
+    loop {
+        let n = poller
+            .wait(&mut events, SWEEP_EVERY.as_millis() as i32)
+            .unwrap_or(0);
+        for event in &events[..n] {
+            match event.token() {
+                LISTENER => {
+                    if let Some(l) = &listener {
+                        accept_ready(shared, l, &mut last_accept_error);
+                    }
+                }
+                WAKE => {
+                    let mut buf = [0u8; 16];
+                    let _ = (&*wake).read(&mut buf);
+                    if let Some(l) = listener.take() {
+                        let _ = poller.delete(l.as_raw_fd());
+                        drop(l);
+                        shared.draining.store(true, Ordering::Release);
+                        drain_deadline = Some(Instant::now() + shared.limits.shutdown_timeout);
+                        log::info("stopping: no new connections; finishing requests in flight");
+                    }
+                }
+                _ => {}
+            }
+        }
+        let now = Instant::now();
+        if now.duration_since(last_sweep) >= SWEEP_EVERY || drain_deadline.is_some() {
+            shared.sweep(now, false);
+            last_sweep = now;
+        }
+        if let Some(deadline) = drain_deadline {
+            let done = shared.active.load(Ordering::Acquire) == 0;
+            if done || now >= deadline {
+                if !done {
+                    log::warn("shutdown timeout: closing the remaining connections");
+                    shared.sweep(now, true);
+                }
+                // Stays readable: every worker sees it and exits.
+                let _ = (&*exit_tx).write(b"x");
+                return;
+            }
+        }
+    }
+}
+
+fn accept_ready(shared: &Shared, listener: &TcpListener, last_error: &mut Option<Instant>) {
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => shared.admit(stream, peer),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                ) => {}
+            Err(e) => {
+                // EMFILE and the like: the pending connection stays queued;
+                // retry shortly instead of spinning or giving up.
+                let quiet = last_error.is_some_and(|t| t.elapsed() < Duration::from_secs(10));
+                if !quiet {
+                    log::error(&format!("accept failed: {e}; retrying"));
+                    *last_error = Some(Instant::now());
+                }
+                thread::sleep(Duration::from_millis(50));
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! `jwtd serve`: assembles the store, the writer, the hashing pool, the
+//! policy and the HTTP server; runs until SIGINT or SIGTERM; then stops in
+//! order (no new connections, requests in flight finished, last writes
+//! committed, database closed).
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crate::app::{App, Clock};
+use crate::auth::Auth;
+use crate::config::Settings;
+use crate::hasher::Hasher;
+use crate::http::{Limits, Server, StopHandle};
+use crate::jwt::SigningKey;
+use crate::log;
+use crate::store::{Outcome, Store, StoreError, Write};
+use crate::sys;
+use crate::time;
+use crate::token::{JtiSource, Tokens};
+use crate::writer::Writer;
+
+/// A running service.
+pub struct Service {
+    server: Server,
+    app: Arc<App>,
+    writer_thread: JoinHandle<()>,
+    purger: Purger,
+}
+
+impl Service {
+    /// Starts serving `listener` with `store`. The signing key comes from
+    /// the environment or the store ([`signing_secret`]).
+    pub fn start(
+        settings: Settings,
+        listener: TcpListener,
+        store: Arc<Store>,
+        clock: Clock,
+    ) -> Result<Service, String> {
+        let secret = signing_secret(&settings, &store)?;
+        let key = SigningKey::new(settings.algorithm, &secret).map_err(|e| e.to_string())?;
+        if secret.len() < settings.algorithm.tag_len() {
+            log::warn(&format!(
+                "the signing key is {} bytes, shorter than the {} bytes RFC 7518 section 3.2 asks for {}",
+                secret.len(),
+                settings.algorithm.tag_len(),
+                settings.algorithm
+            ));
+        }
+        drop(secret);
+        let settings = Arc::new(settings);
+        let (writer, writer_thread) =
+            Writer::start(store.clone()).map_err(|e| format!("cannot start the writer: {e}"))?;
+        let hasher = Hasher::start(settings.login_threads, settings.login_queue)
+            .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
+        let tokens = Tokens::new(&settings, key, JtiSource::Random);
+        let auth = Auth::new(settings.clone(), tokens, store, writer.clone(), hasher);
+        let app = Arc::new(App::new(settings.clone(), auth, clock));
+        let server = Server::start(
+            listener,
+            app.clone(),
+            Limits::from_settings(&settings),
+            settings.workers,
+        )
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+        let purger = Purger::start(writer, settings.purge_interval);
+        Ok(Service {
+            server,
+            app,
+            writer_thread,
+            purger,
+        })
+    }
+
+    /// Where it listens.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Stops it from any thread.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.server.stop_handle()
+    }
+
+    /// The application, for in-process tests.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Waits for a stop, then shuts down in order.
+    pub fn wait(self) {
+        self.server.join();
+        self.purger.stop();
+        // The last handles to the writer go with the application; the
+        // writer then finishes its queue and ends, and with it the store.
+        drop(self.app);
+        let _ = self.writer_thread.join();
+    }
+}
+
+/// Runs `jwtd serve` until a termination signal.
+pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> {
+    // Before any thread starts, so every thread inherits the mask and only
+    // the signal thread below receives SIGINT and SIGTERM.
+    sys::block_termination_signals().map_err(|e| format!("cannot set up signals: {e}"))?;
+    if let Ok(limit) = sys::raise_fd_limit() {
+        let usable = usize::try_from(limit.saturating_sub(64) / 2)
+            .unwrap_or(usize::MAX)
+            .max(16);
+        if settings.max_connections > usable {
+            log::warn(&format!(
+                "MAX_CONNECTIONS {} exceeds what the descriptor limit {limit} allows; using {usable}",
+                settings.max_connections
+            ));
+            settings.max_connections = usable;
+        }
+    }
+    let store = Store::open(db, settings.cache_size).map_err(|e| match e {
+        StoreError::InUse => format!(
+            "the database {} is in use by another process (is another `jwtd serve` running?)",
+            db.display()
+        ),
+        other => format!("cannot open {}: {other}", db.display()),
+    })?;
+    let store = Arc::new(store);
+    let users = store.users().map(|u| u.len()).unwrap_or(0);
+    let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let workers = settings.workers;
+    let algorithm = settings.algorithm;
+    let service = Service::start(settings, listener, store, Clock::System)?;
+    log::info(&format!(
+        "jwtd {} listening on http://{} (database {}, {workers} workers, {algorithm})",
+        env!("CARGO_PKG_VERSION"),
+        service.local_addr(),
+        db.display()
+    ));
+    if users == 0 {
+        log::info("no users yet: add one with `jwtd user add NAME` (stop the server first, or use another --db)");
+    }
+    let stop = service.stop_handle();
+    thread::Builder::new()
+        .name("jwtd-signals".into())
+        .spawn(move || {
+            if let Ok(signal) = sys::wait_for_termination() {
+                log::info(&format!("signal {signal} received: stopping gracefully"));
+                stop.stop();
+            }
+            if sys::wait_for_termination().is_ok() {
+                log::warn("second signal: exiting now");
+                std::process::exit(130);
+            }
+        })
+        .map_err(|e| format!("cannot start the signal thread: {e}"))?;
+    service.wait();
+    log::info("stopped");
+    Ok(())
+}
+
+/// The signing secret: `JWTD_SIGNING_KEY`, else the file named by
+/// `JWTD_SIGNING_KEY_FILE` or `SIGNING_KEY_FILE` (one trailing newline
+/// dropped), else a random 256-bit key kept in the database, so tokens
+/// survive restarts.
+pub fn signing_secret(settings: &Settings, store: &Store) -> Result<Vec<u8>, String> {
+    if let Some(key) = std::env::var_os("JWTD_SIGNING_KEY") {
+        let key = key.into_encoded_bytes();
+        if key.is_empty() {
+            return Err("JWTD_SIGNING_KEY is set but empty".into());
+        }
+        return Ok(key);
+    }
+    let file = std::env::var_os("JWTD_SIGNING_KEY_FILE")
+        .filter(|f| !f.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| settings.signing_key_file.clone());
+    if let Some(file) = file {
+        let mut key = std::fs::read(&file)
+            .map_err(|e| format!("cannot read the signing key file {}: {e}", file.display()))?;
+        if key.ends_with(b"\n") {
+            key.pop();
+            if key.ends_with(b"\r") {
+                key.pop();
+            }
+        }
+        if key.is_empty() {
+            return Err(format!("the signing key file {} is empty", file.display()));
+        }
+        return Ok(key);
+    }
+    let mut generation_error = None;
+    let key = store
+        .signing_key_or_insert(|| {
+            let mut random = [0u8; 32];
+            if let Err(e) = getrandom::fill(&mut random) {
+                generation_error = Some(e);
+            }
+            random
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+                .into_bytes()
+        })
+        .map_err(|e| format!("cannot keep the generated signing key: {e}"))?;
+    match generation_error {
+        Some(e) => Err(format!("cannot generate a signing key: {e}")),
+        None => Ok(key),
+    }
+}
+
+/// Purges expired token rows every interval, in the background.
+struct Purger {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Purger {
+    fn start(writer: Writer, every: Duration) -> Purger {
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let flag = stop.clone();
+        let thread = thread::Builder::new()
+            .name("jwtd-purge".into())
+            .stack_size(128 * 1024)
+            .spawn(move || loop {
+                let (lock, wake) = &*flag;
+                let stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
+                let (stopped, _) = wake
+                    .wait_timeout_while(stopped, every, |stopped| !*stopped)
+                    .unwrap_or_else(|p| p.into_inner());
+                if *stopped {
+                    return;
+                }
+                drop(stopped);
+                match writer.submit(vec![Write::Purge { now: time::now_seconds() }]) {
+                    Ok(outcomes) => {
+                        if let Some(Outcome::Purged { issued, blacklisted }) = outcomes.first() {
+                            if issued + blacklisted > 0 {
+                                log::info(&format!("purged {issued} expired token(s) and {blacklisted} blacklist entr(ies)"));
+                            }
+                        }
+                    }
+                    Err(e) => log::error(&format!("purge failed: {e}")),
+                }
+            })
+            .ok();
+        Purger { stop, thread }
+    }
+
+    fn stop(mut self) {
+        let (lock, wake) = &*self.stop;
+        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
