@@ -6,8 +6,13 @@ use std::sync::Arc;
 
 use crate::auth::Auth;
 use crate::config::Settings;
+use crate::hasher::Hasher;
 use crate::http::{router, Handler, Request, Response};
+use crate::jwt::SigningKey;
+use crate::store::Store;
 use crate::time;
+use crate::token::{JtiSource, Tokens};
+use crate::writer::Writer;
 
 /// Where `now` comes from.
 #[derive(Debug)]
@@ -69,6 +74,26 @@ impl App {
     /// Unix seconds.
     pub fn now(&self) -> u64 {
         self.clock.now()
+    }
+
+    /// An application over an in-memory database with a fixed clock at
+    /// `now` and `jtis` as the id source: the whole request path without a
+    /// socket or a disk, for tests.
+    pub fn in_memory(
+        settings: Settings,
+        key: &[u8],
+        now: u64,
+        jtis: JtiSource,
+    ) -> Result<App, String> {
+        let store = Arc::new(Store::open_in_memory().map_err(|e| e.to_string())?);
+        let key = SigningKey::new(settings.algorithm, key).map_err(|e| e.to_string())?;
+        let settings = Arc::new(settings);
+        let (writer, _thread) = Writer::start(store.clone()).map_err(|e| e.to_string())?;
+        let hasher = Hasher::start(settings.login_threads, settings.login_queue)
+            .map_err(|e| e.to_string())?;
+        let tokens = Tokens::new(&settings, key, jtis);
+        let auth = Auth::new(settings.clone(), tokens, store, writer, hasher);
+        Ok(App::new(settings, auth, Clock::Fixed(AtomicU64::new(now))))
     }
 }
 

@@ -9,6 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::parse::{self, Parsed, Rejection};
@@ -60,7 +61,13 @@ pub struct Context<'a> {
     /// The bounds.
     pub limits: &'a Limits,
     /// The server is stopping: finish the request at hand, then close.
-    pub draining: bool,
+    pub draining: &'a AtomicBool,
+}
+
+impl Context<'_> {
+    fn draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
 }
 
 /// A client connection.
@@ -155,7 +162,11 @@ impl Conn {
         loop {
             if self.input.is_empty() {
                 self.become_idle(cx.limits);
-                return if cx.draining { Next::Close } else { Next::Read };
+                return if cx.draining() {
+                    Next::Close
+                } else {
+                    Next::Read
+                };
             }
             if self.phase == Phase::Idle {
                 self.phase = Phase::Reading;
@@ -200,7 +211,7 @@ impl Conn {
                     self.served += 1;
                     let keep = keep_alive
                         && !response.close
-                        && !cx.draining
+                        && !cx.draining()
                         && self.served < cx.limits.max_requests;
                     let connection = match (request.version, keep) {
                         (_, false) => Some("close"),

@@ -27,9 +27,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::conn::{Conn, Context, Next};
-use super::{Handler, Limits};
-use crate::log;
+use super::{Handler, Limits, Response};
 use crate::sys::{Epoll, Event, Interest};
+use crate::{log, time};
 
 /// Token of the broadcast registration that tells workers to exit.
 const EXIT: u64 = u64::MAX;
@@ -38,14 +38,6 @@ const LISTENER: u64 = 1;
 const WAKE: u64 = 2;
 /// How often deadlines are checked.
 const SWEEP_EVERY: Duration = Duration::from_millis(100);
-
-/// The body sent, without reading the request, when every slot is taken.
-const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
-Content-Type: application/json\r\n\
-Retry-After: 1\r\n\
-Connection: close\r\n\
-Content-Length: 63\r\n\r\n\
-{\"detail\":\"Service temporarily unavailable, try again later.\"}";
 
 struct Slot {
     generation: u32,
@@ -106,7 +98,7 @@ impl Shared {
         let cx = Context {
             handler: &*self.handler,
             limits: &self.limits,
-            draining: self.draining.load(Ordering::Acquire),
+            draining: &self.draining,
         };
         // A bug in connection handling closes that connection, not the worker.
         let next =
@@ -150,8 +142,18 @@ impl Shared {
             return;
         }
         let Some(index) = lock(&self.free).pop() else {
-            // Best effort: the socket buffer of a fresh connection takes it.
-            let _ = (&stream).write(BUSY);
+            // Answered without reading the request. Best effort: the socket
+            // buffer of a fresh connection takes it.
+            let mut busy = Vec::with_capacity(512);
+            Response::detail(503, "Service temporarily unavailable, try again later.")
+                .with_header("Retry-After", "1")
+                .write_to(
+                    &mut busy,
+                    false,
+                    Some("close"),
+                    &time::http_date(time::now_seconds()),
+                );
+            let _ = (&stream).write(&busy);
             let _ = stream.shutdown(std::net::Shutdown::Both);
             return;
         };

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `jwtd` binary on 127.0.0.1 with a temporary
+//! database, driven over real sockets and through its command line.
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod flow;
+mod protocol;
+mod reference;
+mod support;
