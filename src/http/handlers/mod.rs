@@ -265,3 +265,7 @@ pub fn metadata(endpoint: Endpoint) -> Response {
         .raw("actions", &Json::object().raw("POST", &fields).end())
         .end())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
