@@ -10,6 +10,7 @@
 //! Nothing here knows HTTP; every function takes `now` (Unix seconds).
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::config::Settings;
@@ -18,6 +19,7 @@ use crate::jwt::{Claims, DecodeError};
 use crate::log;
 use crate::password;
 use crate::store::{Outcome, Store, StoreError, TokenRecord, User, Write};
+use crate::throttle::Throttle;
 use crate::token::{TokenError, TokenType, Tokens, UserClaim};
 use crate::writer::Writer;
 
@@ -29,6 +31,8 @@ pub enum AuthError {
     Credentials,
     /// Too many logins are waiting for a password hash.
     Busy,
+    /// Too many failed logins from this client: wait this many seconds.
+    Throttled(u64),
     /// The token was refused (refresh, verify, blacklist).
     Token(TokenError),
     /// Verify: the token is blacklisted (SimpleJWT answers 400 here).
@@ -56,6 +60,7 @@ impl fmt::Display for AuthError {
         match self {
             AuthError::Credentials => f.write_str("bad credentials"),
             AuthError::Busy => f.write_str("login queue full"),
+            AuthError::Throttled(wait) => write!(f, "throttled for {wait} s"),
             AuthError::Token(e) | AuthError::NotValidForAnyType(e) => write!(f, "{e}"),
             AuthError::BlacklistedOnVerify => f.write_str("token is blacklisted"),
             AuthError::NoActiveAccount => f.write_str("no active account for the token"),
@@ -122,6 +127,7 @@ pub struct Auth {
     store: Arc<Store>,
     writer: Writer,
     hasher: Hasher,
+    throttle: Throttle,
 }
 
 impl fmt::Debug for Auth {
@@ -141,12 +147,18 @@ impl Auth {
         writer: Writer,
         hasher: Hasher,
     ) -> Auth {
+        let throttle = Throttle::new(
+            settings.login_failures_per_address,
+            settings.login_failures_per_user,
+            settings.login_failure_window,
+        );
         Auth {
             settings,
             tokens,
             store,
             writer,
             hasher,
+            throttle,
         }
     }
 
@@ -161,8 +173,34 @@ impl Auth {
     }
 
     /// `TokenObtainPairSerializer`: Django's `ModelBackend.authenticate`,
-    /// then `RefreshToken.for_user` and its access token.
-    pub fn login(&self, username: &str, password: &str, now: u64) -> Result<TokenPair, AuthError> {
+    /// then `RefreshToken.for_user` and its access token. `client` is the
+    /// address failed attempts are counted against.
+    pub fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: IpAddr,
+        now: u64,
+    ) -> Result<TokenPair, AuthError> {
+        // Refused before any hashing: a throttled client costs nothing.
+        self.throttle
+            .check(username, client, now)
+            .map_err(AuthError::Throttled)?;
+        let result = self.authenticate_password(username, password, now);
+        match &result {
+            Err(AuthError::Credentials) => self.throttle.record_failure(username, client, now),
+            Ok(_) => self.throttle.record_success(username, client),
+            Err(_) => {}
+        }
+        result
+    }
+
+    fn authenticate_password(
+        &self,
+        username: &str,
+        password: &str,
+        now: u64,
+    ) -> Result<TokenPair, AuthError> {
         let found = self.store.user_by_name(username)?;
         let iterations = self.settings.password_iterations;
         let stored = found.as_ref().map(|u| u.password.clone());

@@ -69,6 +69,18 @@ pub struct Settings {
     /// `LOGIN_QUEUE`, logins waiting for a hashing thread before 429.
     /// Defaults to 2 per login thread.
     pub login_queue: usize,
+    /// `LOGIN_FAILURES_PER_ADDRESS`: failed logins from one client address
+    /// (IPv6: one /64) per window before 429; 0 disables. Defaults to 50.
+    pub login_failures_per_address: u32,
+    /// `LOGIN_FAILURES_PER_USER`: failed logins for one username from one
+    /// client address per window before 429; 0 disables. Defaults to 10.
+    pub login_failures_per_user: u32,
+    /// `LOGIN_FAILURE_WINDOW`: the throttling window. Defaults to 15 min.
+    pub login_failure_window: u64,
+    /// `NUM_PROXIES`, as DRF's: the client address is taken from
+    /// `X-Forwarded-For`, this many hops from the right. Defaults to 0 (the
+    /// peer address; the header is ignored).
+    pub num_proxies: usize,
     /// `MAX_CONNECTIONS`, open connections; beyond it 503. Defaults to 1024.
     pub max_connections: usize,
     /// `MAX_BODY_BYTES`; larger bodies get 413. Defaults to 16384.
@@ -155,6 +167,10 @@ impl Default for Settings {
             workers: (4 * cores).max(4),
             login_threads: cores,
             login_queue: 2 * cores,
+            login_failures_per_address: 50,
+            login_failures_per_user: 10,
+            login_failure_window: 15 * 60,
+            num_proxies: 0,
             max_connections: 1024,
             max_body_bytes: 16 * 1024,
             max_request_line_bytes: 8 * 1024,
@@ -287,6 +303,14 @@ impl Settings {
             "WORKERS" => s.workers = integer(raw, 1, 1024).map_err(err)? as usize,
             "LOGIN_THREADS" => s.login_threads = integer(raw, 1, 256).map_err(err)? as usize,
             "LOGIN_QUEUE" => s.login_queue = integer(raw, 0, 65_536).map_err(err)? as usize,
+            "LOGIN_FAILURES_PER_ADDRESS" => {
+                s.login_failures_per_address = integer(raw, 0, u32::MAX.into()).map_err(err)? as u32
+            }
+            "LOGIN_FAILURES_PER_USER" => {
+                s.login_failures_per_user = integer(raw, 0, u32::MAX.into()).map_err(err)? as u32
+            }
+            "LOGIN_FAILURE_WINDOW" => s.login_failure_window = positive_seconds(raw).map_err(err)?,
+            "NUM_PROXIES" => s.num_proxies = integer(raw, 0, 16).map_err(err)? as usize,
             "MAX_CONNECTIONS" => s.max_connections = integer(raw, 1, 1 << 20).map_err(err)? as usize,
             "MAX_BODY_BYTES" => s.max_body_bytes = integer(raw, 64, 1 << 24).map_err(err)? as usize,
             "MAX_REQUEST_LINE_BYTES" => s.max_request_line_bytes = integer(raw, 64, 1 << 20).map_err(err)? as usize,

@@ -30,6 +30,7 @@ pub mod pyjson;
 pub mod serve;
 pub mod store;
 pub mod sys;
+pub mod throttle;
 pub mod time;
 pub mod token;
 pub mod writer;

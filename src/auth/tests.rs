@@ -16,6 +16,7 @@ const V1_REFRESH: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlI
 const P1: &str =
     "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv$7g09gCC/g1P5ACeEb8xx77VaL+guiGRutJE6Ai8cR90=";
 const PASSWORD: &str = "correct horse battery staple";
+const CLIENT: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
 
 struct Fixture {
     auth: Auth,
@@ -76,7 +77,7 @@ fn add_user(store: &Store, name: &str, hash: &str, active: bool) -> User {
 
 impl Fixture {
     fn login(&self) -> TokenPair {
-        self.auth.login("alice", PASSWORD, NOW).unwrap()
+        self.auth.login("alice", PASSWORD, CLIENT, NOW).unwrap()
     }
 
     fn claims(&self, token: &str) -> Claims {
@@ -134,7 +135,7 @@ fn every_login_failure_is_the_same() {
         ("alice", ""),
     ] {
         assert_eq!(
-            f.auth.login(user, password, NOW),
+            f.auth.login(user, password, CLIENT, NOW),
             Err(AuthError::Credentials),
             "{user}"
         );
@@ -149,7 +150,7 @@ fn inactive_users_cannot_log_in_even_without_check_user_is_active() {
     });
     add_user(&f.store, "bob", P1, false);
     assert_eq!(
-        f.auth.login("bob", PASSWORD, NOW),
+        f.auth.login("bob", PASSWORD, CLIENT, NOW),
         Err(AuthError::Credentials)
     );
 }
@@ -161,7 +162,7 @@ fn login_rehashes_at_the_configured_iterations_and_records_last_login() {
         update_last_login: true,
         ..settings()
     });
-    f.auth.login("alice", PASSWORD, NOW).unwrap();
+    f.auth.login("alice", PASSWORD, CLIENT, NOW).unwrap();
     let user = f.store.user(1).unwrap().unwrap();
     assert!(
         user.password.starts_with("pbkdf2_sha256$2000$"),
@@ -171,7 +172,7 @@ fn login_rehashes_at_the_configured_iterations_and_records_last_login() {
     assert_ne!(user.password, P1);
     assert_eq!(user.last_login, Some(NOW as i64 * 1_000_000));
     // The new hash still works, and needs no further update.
-    f.auth.login("alice", PASSWORD, NOW + 1).unwrap();
+    f.auth.login("alice", PASSWORD, CLIENT, NOW + 1).unwrap();
     let again = f.store.user(1).unwrap().unwrap();
     assert_eq!(again.password, user.password);
 }
@@ -582,7 +583,10 @@ fn check_revoke_token_follows_password_changes() {
         Err(TokenError::Blacklisted.into())
     );
     // A fresh login works again.
-    let fresh = f.auth.login("alice", "another password", NOW).unwrap();
+    let fresh = f
+        .auth
+        .login("alice", "another password", CLIENT, NOW)
+        .unwrap();
     assert!(f.bearer(&fresh.access).unwrap().is_some());
 }
 
@@ -597,5 +601,49 @@ fn check_revoke_token_survives_a_rehash_on_login() {
     assert!(
         f.bearer(&pair.access).unwrap().is_some(),
         "the claim names the new hash"
+    );
+}
+
+#[test]
+fn failed_logins_are_throttled_per_user_and_address() {
+    let f = fixture_with(Settings {
+        login_failures_per_user: 3,
+        login_failures_per_address: 5,
+        login_failure_window: 60,
+        ..settings()
+    });
+    for _ in 0..3 {
+        assert_eq!(
+            f.auth.login("alice", "wrong", CLIENT, NOW),
+            Err(AuthError::Credentials)
+        );
+    }
+    // Even the right password is refused now, without hashing.
+    assert_eq!(
+        f.auth.login("alice", PASSWORD, CLIENT, NOW + 10),
+        Err(AuthError::Throttled(50))
+    );
+    // The real alice elsewhere is not locked out.
+    let elsewhere = std::net::IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 9));
+    assert!(f.auth.login("alice", PASSWORD, elsewhere, NOW + 10).is_ok());
+    // Two more failures from the attacker's address, on other names, trip its own limit.
+    assert_eq!(
+        f.auth.login("bob", "x", CLIENT, NOW + 10),
+        Err(AuthError::Credentials)
+    );
+    assert_eq!(
+        f.auth.login("carol", "x", CLIENT, NOW + 10),
+        Err(AuthError::Credentials)
+    );
+    assert_eq!(
+        f.auth.login("dave", "x", CLIENT, NOW + 11),
+        Err(AuthError::Throttled(49))
+    );
+    // After the window, the address may try again.
+    assert_eq!(
+        f.auth
+            .login("alice", PASSWORD, CLIENT, NOW + 60)
+            .map(|_| ()),
+        Ok(())
     );
 }

@@ -137,11 +137,8 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
             app,
             detail("No active account found with the given credentials").end(),
         ),
-        AuthError::Busy => Response::detail(
-            429,
-            "Request was throttled. Expected available in 1 second.",
-        )
-        .with_header("Retry-After", "1"),
+        AuthError::Busy => throttled(1),
+        AuthError::Throttled(wait) => throttled(*wait),
         AuthError::Token(e) => unauthorized(
             app,
             detail(e.message()).str("code", "token_not_valid").end(),
@@ -203,6 +200,37 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
             unavailable()
         }
     }
+}
+
+/// DRF's 429 (`Throttled`), with `Retry-After`.
+pub fn throttled(wait: u64) -> Response {
+    let unit = if wait == 1 { "second" } else { "seconds" };
+    Response::detail(
+        429,
+        &format!("Request was throttled. Expected available in {wait} {unit}."),
+    )
+    .with_header("Retry-After", wait.to_string())
+}
+
+/// The client's address as DRF's throttles see it: the peer, or with
+/// `NUM_PROXIES` the address that many hops from the right of
+/// `X-Forwarded-For` (the peer when the header is absent or unusable).
+pub fn client_address(app: &App, request: &super::Request<'_>) -> std::net::IpAddr {
+    let proxies = app.settings.num_proxies;
+    if proxies == 0 {
+        return request.peer;
+    }
+    let forwarded = request
+        .header("x-forwarded-for")
+        .and_then(|v| std::str::from_utf8(v).ok());
+    let Some(forwarded) = forwarded else {
+        return request.peer;
+    };
+    let hops: Vec<&str> = forwarded.split(',').map(str::trim).collect();
+    let index = hops.len().saturating_sub(proxies.min(hops.len()));
+    hops.get(index)
+        .and_then(|h| h.parse().ok())
+        .unwrap_or(request.peer)
 }
 
 /// DRF's 503, for a store that cannot write or read.

@@ -1,6 +1,6 @@
 //! `POST /api/token/` {username, password} -> {refresh, access}.
 
-use super::{auth_error, body_error, ok, Json};
+use super::{auth_error, body_error, client_address, ok, Json};
 use crate::app::App;
 use crate::http::{body, Request, Response};
 
@@ -14,7 +14,12 @@ pub fn handle(app: &App, request: &Request<'_>) -> Response {
         Ok(fields) => fields,
         Err(e) => return body_error(e),
     };
-    match app.auth.login(&username, &password, app.now()) {
+    match app.auth.login(
+        &username,
+        &password,
+        client_address(app, request),
+        app.now(),
+    ) {
         Ok(pair) => ok(Json::object()
             .str("refresh", &pair.refresh)
             .str("access", &pair.access)

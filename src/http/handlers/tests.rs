@@ -1602,3 +1602,66 @@ fn check_revoke_token_refuses_tokens_after_a_password_change() {
         &not_valid("Token is blacklisted"),
     );
 }
+
+// --- throttling (jwtd) ----------------------------------------------------
+
+#[test]
+fn throttled_logins_get_drf_429_with_retry_after() {
+    let app = app_with(Settings {
+        login_failures_per_user: 2,
+        login_failure_window: 60,
+        ..settings()
+    });
+    let wrong = r#"{"username":"alice","password":"wrong"}"#;
+    for _ in 0..2 {
+        expect_view(&post(&app, OBTAIN, wrong), 401, BAD_CREDENTIALS);
+    }
+    let r = post(
+        &app,
+        OBTAIN,
+        &format!(r#"{{"username":"alice","password":"{PASSWORD}"}}"#),
+    );
+    expect_view(
+        &r,
+        429,
+        r#"{"detail":"Request was throttled. Expected available in 60 seconds."}"#,
+    );
+    assert_eq!(r.header("Retry-After"), Some("60"));
+    app.clock.set(NOW + 59);
+    let r = post(&app, OBTAIN, wrong);
+    expect_view(
+        &r,
+        429,
+        r#"{"detail":"Request was throttled. Expected available in 1 second."}"#,
+    );
+    assert_eq!(r.header("Retry-After"), Some("1"));
+    // Another client address is not affected.
+    let elsewhere = TestRequest::post_json(
+        OBTAIN,
+        &format!(r#"{{"username":"alice","password":"{PASSWORD}"}}"#),
+    )
+    .peer("198.51.100.7".parse().unwrap());
+    assert_eq!(send(&app, &elsewhere).status, 200);
+}
+
+#[test]
+fn num_proxies_takes_the_client_from_x_forwarded_for() {
+    let app = app_with(Settings {
+        login_failures_per_user: 1,
+        num_proxies: 1,
+        ..settings()
+    });
+    let attempt = |forwarded: &str| {
+        let request = TestRequest::post_json(OBTAIN, r#"{"username":"alice","password":"wrong"}"#)
+            .header("X-Forwarded-For", forwarded);
+        send(&app, &request).status
+    };
+    assert_eq!(attempt("203.0.113.5"), 401);
+    assert_eq!(attempt("203.0.113.5"), 429, "same client behind the proxy");
+    assert_eq!(
+        attempt("spoofed, 203.0.113.6"),
+        401,
+        "the proxy's hop is the one trusted"
+    );
+    assert_eq!(attempt("203.0.113.6"), 429);
+}

@@ -1,0 +1,235 @@
+//! Brute-force throttling of logins: failed attempts are counted per client
+//! address and per (username, client address) pair, in fixed windows.
+//!
+//! Counting per pair rather than per username alone means an attacker who
+//! hammers `alice` from one address is stopped without locking the real
+//! alice out from hers. IPv6 clients are counted by their /64 prefix, the
+//! block a single host is usually given, so rotating addresses inside it
+//! does not reset the count.
+//!
+//! The table is bounded: it holds at most [`CAPACITY`] entries, keyed by a
+//! keyed hash (so usernames of any length cost 8 bytes and cannot be chosen
+//! to collide); when full, expired windows are dropped first, then the
+//! oldest.
+
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::net::IpAddr;
+use std::sync::{Mutex, MutexGuard};
+
+/// Most entries kept (about 40 bytes each).
+pub const CAPACITY: usize = 10_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start: u64,
+    failures: u32,
+}
+
+/// Limits on failed logins.
+#[derive(Debug)]
+pub struct Throttle {
+    per_address: u32,
+    per_user: u32,
+    window: u64,
+    keys: RandomState,
+    windows: Mutex<HashMap<u64, Window>>,
+}
+
+impl Throttle {
+    /// At most `per_address` failures per address and `per_user` per
+    /// (username, address) in `window` seconds; 0 disables a limit.
+    pub fn new(per_address: u32, per_user: u32, window: u64) -> Throttle {
+        Throttle {
+            per_address,
+            per_user,
+            window: window.max(1),
+            keys: RandomState::new(),
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Window>> {
+        self.windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn keys(&self, username: &str, client: IpAddr) -> [(u64, u32); 2] {
+        let client = prefix(client);
+        let address = self.keys.hash_one(("address", client));
+        let pair = self.keys.hash_one(("user", username, client));
+        [(address, self.per_address), (pair, self.per_user)]
+    }
+
+    /// `Err(seconds)` if `username` from `client` must wait that long.
+    pub fn check(&self, username: &str, client: IpAddr, now: u64) -> Result<(), u64> {
+        let windows = self.lock();
+        let mut wait = 0;
+        for (key, limit) in self.keys(username, client) {
+            if limit == 0 {
+                continue;
+            }
+            if let Some(w) = windows.get(&key) {
+                let end = w.start + self.window;
+                if w.failures >= limit && now < end {
+                    wait = wait.max(end - now);
+                }
+            }
+        }
+        if wait > 0 {
+            Err(wait)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Counts a failed login.
+    pub fn record_failure(&self, username: &str, client: IpAddr, now: u64) {
+        let mut windows = self.lock();
+        for (key, limit) in self.keys(username, client) {
+            if limit == 0 {
+                continue;
+            }
+            if !windows.contains_key(&key) && windows.len() >= CAPACITY {
+                self.make_room(&mut windows, now);
+            }
+            let w = windows.entry(key).or_insert(Window {
+                start: now,
+                failures: 0,
+            });
+            if now >= w.start + self.window {
+                *w = Window {
+                    start: now,
+                    failures: 0,
+                };
+            }
+            w.failures = w.failures.saturating_add(1);
+        }
+    }
+
+    /// A successful login clears its pair's count (not the address's).
+    pub fn record_success(&self, username: &str, client: IpAddr) {
+        let [_, (pair, _)] = self.keys(username, client);
+        self.lock().remove(&pair);
+    }
+
+    /// Entries held, for tests and metrics.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether nothing is counted.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn make_room(&self, windows: &mut HashMap<u64, Window>, now: u64) {
+        let window = self.window;
+        windows.retain(|_, w| now < w.start + window);
+        if windows.len() >= CAPACITY {
+            if let Some((&oldest, _)) = windows.iter().min_by_key(|(_, w)| w.start) {
+                windows.remove(&oldest);
+            }
+        }
+    }
+}
+
+/// The unit an address is counted by: IPv4 as is, IPv6 by its /64.
+fn prefix(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V4(_) => client,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn pair_limit_then_window_expiry() {
+        let t = Throttle::new(100, 3, 60);
+        let a = ip("10.0.0.1");
+        for _ in 0..3 {
+            assert_eq!(t.check("alice", a, 1000), Ok(()));
+            t.record_failure("alice", a, 1000);
+        }
+        assert_eq!(t.check("alice", a, 1000), Err(60));
+        assert_eq!(t.check("alice", a, 1059), Err(1));
+        assert_eq!(t.check("alice", a, 1060), Ok(()), "the window has passed");
+        // The real alice elsewhere, and other users here, are not affected.
+        assert_eq!(t.check("alice", ip("10.0.0.2"), 1000), Ok(()));
+        assert_eq!(t.check("bob", a, 1000), Ok(()));
+    }
+
+    #[test]
+    fn address_limit_covers_every_username() {
+        let t = Throttle::new(5, 100, 60);
+        let a = ip("192.0.2.7");
+        for i in 0..5 {
+            t.record_failure(&format!("user{i}"), a, 0);
+        }
+        assert_eq!(t.check("anyone", a, 10), Err(50));
+        assert_eq!(t.check("anyone", ip("192.0.2.8"), 10), Ok(()));
+    }
+
+    #[test]
+    fn success_clears_the_pair_but_not_the_address() {
+        let t = Throttle::new(4, 2, 60);
+        let a = ip("10.0.0.1");
+        t.record_failure("alice", a, 0);
+        t.record_failure("alice", a, 0);
+        assert!(t.check("alice", a, 0).is_err());
+        t.record_success("alice", a);
+        assert_eq!(t.check("alice", a, 0), Ok(()));
+        t.record_failure("bob", a, 0);
+        t.record_failure("bob", a, 0);
+        assert!(
+            t.check("carol", a, 0).is_err(),
+            "four failures from the address"
+        );
+    }
+
+    #[test]
+    fn ipv6_is_counted_by_its_64_prefix() {
+        let t = Throttle::new(2, 100, 60);
+        t.record_failure("a", ip("2001:db8:1:2::1"), 0);
+        t.record_failure("b", ip("2001:db8:1:2:ffff::9"), 0);
+        assert!(t.check("c", ip("2001:db8:1:2::77"), 0).is_err());
+        assert_eq!(t.check("c", ip("2001:db8:1:3::1"), 0), Ok(()));
+        assert_eq!(prefix(ip("::ffff:10.1.2.3")), ip("10.1.2.3"));
+    }
+
+    #[test]
+    fn zero_disables_a_limit() {
+        let t = Throttle::new(0, 0, 60);
+        for _ in 0..100 {
+            t.record_failure("alice", ip("10.0.0.1"), 0);
+        }
+        assert_eq!(t.check("alice", ip("10.0.0.1"), 0), Ok(()));
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn the_table_stays_bounded() {
+        let t = Throttle::new(1000, 1000, 60);
+        for i in 0..(CAPACITY as u32 + 500) {
+            let a = IpAddr::V4(std::net::Ipv4Addr::from(i));
+            t.record_failure("u", a, u64::from(i / 1000));
+        }
+        assert!(t.len() <= CAPACITY, "{}", t.len());
+    }
+}
