@@ -86,6 +86,17 @@ impl App {
         jtis: JtiSource,
     ) -> Result<App, String> {
         let store = Arc::new(Store::open_in_memory().map_err(|e| e.to_string())?);
+        App::with_store(settings, key, now, jtis, store)
+    }
+
+    /// As [`App::in_memory`], over a given store.
+    pub fn with_store(
+        settings: Settings,
+        key: &[u8],
+        now: u64,
+        jtis: JtiSource,
+        store: Arc<Store>,
+    ) -> Result<App, String> {
         let key = SigningKey::new(settings.algorithm, key).map_err(|e| e.to_string())?;
         let settings = Arc::new(settings);
         let (writer, _thread) = Writer::start(store.clone()).map_err(|e| e.to_string())?;

@@ -293,11 +293,29 @@ impl<T, E: Into<redb::Error>> OrStoreError<T> for Result<T, E> {
     }
 }
 
+/// Opens the database on a custom backend; [`Store::reopen`] calls it again.
+pub(crate) type Opener = dyn Fn() -> Result<Database, StoreError> + Send + Sync;
+/// Tells whether a custom backend takes writes again.
+pub(crate) type Probe = dyn Fn() -> bool + Send + Sync;
+
 /// Where the database lives.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Location {
     File { path: PathBuf, cache_bytes: usize },
     Memory,
+    Backend(Arc<Opener>, Arc<Probe>),
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File { path, cache_bytes } => {
+                write!(f, "{} (cache {cache_bytes} bytes)", path.display())
+            }
+            Location::Memory => f.write_str("memory"),
+            Location::Backend(..) => f.write_str("custom backend"),
+        }
+    }
 }
 
 /// The database handle, shared by every thread.
@@ -331,6 +349,13 @@ impl Store {
         Store::from_db(open_database(&Location::Memory)?, Location::Memory)
     }
 
+    /// A database `open` opens (again on every reopen) on a backend of its
+    /// own: for tests that inject storage failures.
+    pub(crate) fn open_with(open: Arc<Opener>, probe: Arc<Probe>) -> Result<Store, StoreError> {
+        let location = Location::Backend(open, probe);
+        Store::from_db(open_database(&location)?, location)
+    }
+
     fn from_db(db: Database, location: Location) -> Result<Store, StoreError> {
         prepare(&db)?;
         Ok(Store {
@@ -349,12 +374,36 @@ impl Store {
             .ok_or_else(|| StoreError::Io("database is being reopened".into()))
     }
 
+    /// Whether the storage takes writes again: a small file is written,
+    /// synced and removed beside the database. Checked before a reopen after
+    /// a failed commit, so that a disk still full or read-only does not cost
+    /// the readers their handle.
+    pub fn storage_writable(&self) -> bool {
+        match &self.location {
+            Location::Memory => true,
+            Location::Backend(_, probe) => probe(),
+            Location::File { path, .. } => {
+                let mut probe = path.clone().into_os_string();
+                probe.push(".probe");
+                let probe = PathBuf::from(probe);
+                let written = (|| {
+                    use std::io::Write as _;
+                    let mut file = std::fs::File::create(&probe)?;
+                    file.write_all(&[0u8; 4096])?;
+                    file.sync_all()
+                })();
+                let _ = std::fs::remove_file(&probe);
+                written.is_ok()
+            }
+        }
+    }
+
     /// Closes and reopens the file. redb refuses every write after a failed
     /// commit until the database is reopened, which also repairs it.
     pub fn reopen(&self) -> Result<(), StoreError> {
-        let Location::File { .. } = self.location else {
+        if let Location::Memory = self.location {
             return Ok(());
-        };
+        }
         let mut guard = self
             .db
             .write()
@@ -601,6 +650,7 @@ fn open_database(location: &Location) -> Result<Database, StoreError> {
         Location::Memory => Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .or_store(),
+        Location::Backend(open, _) => open(),
     }
 }
 
@@ -836,7 +886,7 @@ impl Tables<'_> {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn user(name: &str) -> NewUser {
@@ -1111,6 +1161,149 @@ mod tests {
             (first.as_slice(), second.as_slice()),
             (&b"one"[..], &b"one"[..])
         );
+    }
+
+    /// A file backend whose writes and syncs fail with ENOSPC while `full`.
+    #[derive(Debug)]
+    pub(crate) struct FullDisk {
+        inner: redb::backends::FileBackend,
+        full: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl FullDisk {
+        /// Opens `path` through a `FullDisk` that fails while `full`.
+        pub(crate) fn opener(
+            path: PathBuf,
+            full: Arc<std::sync::atomic::AtomicBool>,
+        ) -> Arc<Opener> {
+            Arc::new(move || {
+                let file = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(&path)
+                    .map_err(|e| StoreError::Io(e.to_string()))?;
+                let inner = redb::backends::FileBackend::new(file).or_store()?;
+                let backend = FullDisk {
+                    inner,
+                    full: full.clone(),
+                };
+                Database::builder().create_with_backend(backend).or_store()
+            })
+        }
+
+        /// Writable while not `full`.
+        pub(crate) fn probe(full: Arc<std::sync::atomic::AtomicBool>) -> Arc<Probe> {
+            Arc::new(move || !full.load(std::sync::atomic::Ordering::SeqCst))
+        }
+
+        fn check(&self) -> std::io::Result<()> {
+            if self.full.load(std::sync::atomic::Ordering::SeqCst) {
+                Err(std::io::Error::from_raw_os_error(28)) // ENOSPC
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    type Bounds = std::ops::Bound<u64>;
+
+    impl redb::StorageBackend for FullDisk {
+        fn len(&self) -> std::io::Result<u64> {
+            self.inner.len()
+        }
+        fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
+            self.inner.read(offset, out)
+        }
+        fn set_len(&self, len: u64) -> std::io::Result<()> {
+            self.check()?;
+            self.inner.set_len(len)
+        }
+        fn sync_data(&self) -> std::io::Result<()> {
+            self.check()?;
+            self.inner.sync_data()
+        }
+        fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+            self.check()?;
+            self.inner.write(offset, data)
+        }
+        fn close(&self) -> std::io::Result<()> {
+            self.inner.close()
+        }
+        fn try_lock_range(&self, start: Bounds, end: Bounds) -> Result<bool, redb::BackendError> {
+            self.inner.try_lock_range(start, end)
+        }
+        fn try_lock_shared_range(
+            &self,
+            start: Bounds,
+            end: Bounds,
+        ) -> Result<bool, redb::BackendError> {
+            self.inner.try_lock_shared_range(start, end)
+        }
+        fn lock_range(&self, start: Bounds, end: Bounds) -> Result<(), redb::BackendError> {
+            self.inner.lock_range(start, end)
+        }
+        fn lock_shared_range(&self, start: Bounds, end: Bounds) -> Result<(), redb::BackendError> {
+            self.inner.lock_shared_range(start, end)
+        }
+        fn unlock_range(&self, start: Bounds, end: Bounds) -> Result<(), redb::BackendError> {
+            self.inner.unlock_range(start, end)
+        }
+        fn query_lock_range(&self, start: Bounds, end: Bounds) -> Result<bool, redb::BackendError> {
+            self.inner.query_lock_range(start, end)
+        }
+    }
+
+    #[test]
+    fn a_full_disk_fails_writes_keeps_reads_and_recovers_after_reopen() {
+        let dir = std::env::temp_dir().join(format!("jwtd-full-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("full.redb");
+        let _ = std::fs::remove_file(&path);
+        let full = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let store = Store::open_with(
+            FullDisk::opener(path.clone(), full.clone()),
+            FullDisk::probe(full.clone()),
+        )
+        .unwrap();
+        store.add_user(user("alice")).unwrap();
+        store
+            .apply(&[Write::Issue {
+                token: token("a", 100),
+            }])
+            .unwrap();
+
+        full.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(matches!(
+            store.apply(&[Write::Issue {
+                token: token("b", 100)
+            }]),
+            Err(StoreError::Io(_))
+        ));
+        // Reads go on.
+        assert_eq!(store.user(1).unwrap().unwrap().username, "alice");
+        assert_eq!(store.family_of("a").unwrap().as_deref(), Some("a"));
+        assert_eq!(
+            store.family_of("b").unwrap(),
+            None,
+            "the failed batch left nothing"
+        );
+
+        // The disk recovers; redb wants a reopen before it writes again.
+        assert!(!store.storage_writable());
+        full.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert!(store.storage_writable());
+        store.reopen().unwrap();
+        store
+            .apply(&[Write::Issue {
+                token: token("c", 100),
+            }])
+            .unwrap();
+        assert_eq!(store.family_of("c").unwrap().as_deref(), Some("c"));
+        assert_eq!(store.user(1).unwrap().unwrap().username, "alice");
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

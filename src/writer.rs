@@ -70,6 +70,15 @@ fn run(store: &Store, queue: &Receiver<Job>) {
             }
         }
         if needs_reopen {
+            // Reopen only once the storage takes writes: until then readers
+            // keep the old handle and writers get an error at once.
+            if !store.storage_writable() {
+                let e = StoreError::Io("storage is not writable (disk full or read-only?)".into());
+                for job in batch {
+                    let _ = job.reply.send(Err(e.clone()));
+                }
+                continue;
+            }
             match store.reopen() {
                 Ok(()) => {
                     log::info("database reopened after a failed commit; writes resume");
