@@ -294,9 +294,9 @@ impl<T, E: Into<redb::Error>> OrStoreError<T> for Result<T, E> {
 }
 
 /// Opens the database on a custom backend; [`Store::reopen`] calls it again.
-pub(crate) type Opener = dyn Fn() -> Result<Database, StoreError> + Send + Sync;
+pub type Opener = dyn Fn() -> Result<Database, StoreError> + Send + Sync;
 /// Tells whether a custom backend takes writes again.
-pub(crate) type Probe = dyn Fn() -> bool + Send + Sync;
+pub type Probe = dyn Fn() -> bool + Send + Sync;
 
 /// Where the database lives.
 #[derive(Clone)]
@@ -351,7 +351,7 @@ impl Store {
 
     /// A database `open` opens (again on every reopen) on a backend of its
     /// own: for tests that inject storage failures.
-    pub(crate) fn open_with(open: Arc<Opener>, probe: Arc<Probe>) -> Result<Store, StoreError> {
+    pub fn open_with(open: Arc<Opener>, probe: Arc<Probe>) -> Result<Store, StoreError> {
         let location = Location::Backend(open, probe);
         Store::from_db(open_database(&location)?, location)
     }
