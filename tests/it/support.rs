@@ -157,6 +157,12 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Kills the server with SIGKILL, as a crash or power cut would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn stop(mut self) -> (i32, String) {
         signal(self.child.id(), "TERM");
