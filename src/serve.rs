@@ -130,15 +130,6 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     let workers = settings.workers;
     let algorithm = settings.algorithm;
     let service = Service::start(settings, listener, store, Clock::System)?;
-    log::info(&format!(
-        "jwtd {} listening on http://{} (database {}, {workers} workers, {algorithm})",
-        env!("CARGO_PKG_VERSION"),
-        service.local_addr(),
-        db.display()
-    ));
-    if users == 0 {
-        log::info("no users yet: add one with `jwtd user add NAME` (stop the server first, or use another --db)");
-    }
     let stop = service.stop_handle();
     thread::Builder::new()
         .name("jwtd-signals".into())
@@ -153,6 +144,15 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
             }
         })
         .map_err(|e| format!("cannot start the signal thread: {e}"))?;
+    log::info(&format!(
+        "jwtd {} listening on http://{} (database {}, {workers} workers, {algorithm})",
+        env!("CARGO_PKG_VERSION"),
+        service.local_addr(),
+        db.display()
+    ));
+    if users == 0 {
+        log::info("no users yet: add one with `jwtd user add NAME` (stop the server first, or use another --db)");
+    }
     service.wait();
     log::info("stopped");
     Ok(())

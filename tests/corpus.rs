@@ -77,7 +77,10 @@ fn report(target: &str, label: &str, input: &[u8], message: &str) -> String {
     let path = dir.join(format!("{target}-{label}"));
     let saved = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(&path, input))
-        .map_or_else(|e| format!("not saved: {e}"), |()| path.display().to_string());
+        .map_or_else(
+            |e| format!("not saved: {e}"),
+            |()| path.display().to_string(),
+        );
     format!(
         "{target}/{label} ({saved}): {message}\n  input: {:?}",
         String::from_utf8_lossy(&input[..input.len().min(600)])
@@ -113,7 +116,9 @@ fn replay(target: &str, property: fn(&[u8])) {
         started.elapsed()
     );
     for (name, input) in files(&corpus_dir(&["known_bugs", target])) {
-        let Some((_, _, bug)) = KNOWN_BUGS.iter().find(|(t, n, _)| *t == target && *n == name)
+        let Some((_, _, bug)) = KNOWN_BUGS
+            .iter()
+            .find(|(t, n, _)| *t == target && *n == name)
         else {
             failures.push(format!(
                 "{target}: known_bugs/{target}/{name} has no KNOWN_BUGS entry"

@@ -12,7 +12,9 @@
 //! The file is compiled twice, as `jwtd_fuzz::properties` and as a module of
 //! `tests/corpus.rs`, and uses only jwtd's public API and std.
 
+use std::cell::Cell;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use jwtd::app::App;
@@ -38,6 +40,86 @@ const ISSUER: &str = "https://issuer.example";
 
 fn localhost() -> IpAddr {
     IpAddr::V4(Ipv4Addr::LOCALHOST)
+}
+
+// ---------------------------------------------------------------------------
+// Known bugs
+// ---------------------------------------------------------------------------
+
+/// Bugs these properties found that are reported and not fixed yet. Each is
+/// tolerated exactly where it shows, so that a fuzz run goes on looking for
+/// new bugs instead of stopping at the same one within seconds. In strict
+/// mode (`JWTD_FUZZ_STRICT=1` in the environment, or inside [`strict`]) they
+/// fail like any other property; `tests/corpus.rs` replays one input per bug
+/// that way and expects the failure, so an entry cannot outlive its bug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnownBug {
+    /// Number claims do not survive decode, encode, decode: serde_json is
+    /// built without its `float_roundtrip` feature and reads some literals
+    /// one ULP off, among them the shortest repr `Claims::to_json` writes
+    /// for the value it read (`{"b":18446744073718446744073709551615}` reads
+    /// as 1.8446744073718448e31, which is written as `1.8446744073718448e+31`
+    /// and read back as 1.8446744073718446e31).
+    FloatRoundTrip,
+    /// `http::parse` refuses with 414 an incomplete head whose request line
+    /// is exactly `max_request_line` bytes long (the incomplete-head check
+    /// counts the line's CR), though the same request is accepted when its
+    /// head arrives whole: the answer depends on how the client's bytes are
+    /// split into reads.
+    RequestLineAtLimit,
+    /// `http::body`: CPython's 4300-digit limit on integer literals is only
+    /// applied to the values of the requested fields, while DRF's parser
+    /// raises on such a literal anywhere in the document (a 400 "JSON parse
+    /// error"), so the answer depends on which fields a view asks for.
+    IntDigitLimitPerField,
+}
+
+impl KnownBug {
+    const ALL: [KnownBug; 3] = [
+        KnownBug::FloatRoundTrip,
+        KnownBug::RequestLineAtLimit,
+        KnownBug::IntDigitLimitPerField,
+    ];
+}
+
+thread_local! {
+    static STRICT: Cell<bool> = Cell::new(
+        std::env::var_os("JWTD_FUZZ_STRICT").is_some_and(|v| v == "1"),
+    );
+}
+
+/// How often each known bug was tolerated, in [`KnownBug::ALL`]'s order.
+static TOLERATED: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+
+/// Runs `f` with every known bug failing like any other property.
+pub fn strict<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            STRICT.set(self.0);
+        }
+    }
+    let _restore = Restore(STRICT.replace(true));
+    f()
+}
+
+/// Whether to let `bug` pass this time (and count it).
+fn tolerate(bug: KnownBug) -> bool {
+    if STRICT.get() {
+        return false;
+    }
+    let index = KnownBug::ALL.iter().position(|b| *b == bug).unwrap_or(0);
+    TOLERATED[index].fetch_add(1, Ordering::Relaxed);
+    true
+}
+
+/// How often each known bug has been tolerated in this process.
+pub fn tolerated() -> Vec<(KnownBug, u64)> {
+    KnownBug::ALL
+        .iter()
+        .zip(&TOLERATED)
+        .map(|(bug, count)| (*bug, count.load(Ordering::Relaxed)))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -188,7 +270,8 @@ fn jwt_oracle(token: &str, key: &SigningKey, validation: &Validation) -> Option<
         let ok = match claims.get("aud") {
             Some(aud) if aud.is_string() => aud.as_str().is_some_and(named),
             Some(aud) => aud.as_array().is_some_and(|items| {
-                items.iter().all(|i| i.is_string()) && items.iter().any(|i| i.as_str().is_some_and(named))
+                items.iter().all(|i| i.is_string())
+                    && items.iter().any(|i| i.as_str().is_some_and(named))
             }),
             None => false,
         };
@@ -216,11 +299,18 @@ fn jwt_oracle(token: &str, key: &SigningKey, validation: &Validation) -> Option<
 ///   segment) is refused: tokens are not malleable.
 fn check_accepted(token: &str, key: &SigningKey, validation: &Validation, claims: &Claims) {
     let reencoded = encode(key, claims);
-    assert_eq!(
-        decode(&reencoded, key, validation, NOW).as_ref(),
-        Ok(claims),
-        "decode(encode(claims)) lost or changed claims of {token:?}: re-encoded as {reencoded:?}"
-    );
+    let again = decode(&reencoded, key, validation, NOW);
+    let float_rounding = again.as_ref().is_ok_and(|again| {
+        only_float_rounding(&claims.to_json(), &again.to_json())
+            && tolerate(KnownBug::FloatRoundTrip)
+    });
+    if !float_rounding {
+        assert_eq!(
+            again.as_ref(),
+            Ok(claims),
+            "decode(encode(claims)) lost or changed claims of {token:?}: re-encoded as {reencoded:?}"
+        );
+    }
     let json = claims.to_json();
     let mut segments = token.split('.');
     let header = segments.next().unwrap_or_default();
@@ -252,6 +342,11 @@ fn check_canonical_form(claims: &Claims) {
     let json = claims.to_json();
     assert!(json.is_ascii(), "to_json wrote non-ASCII: {json:?}");
     let again = Claims::from_json(json.as_bytes());
+    if again.as_ref().is_some_and(|again| {
+        only_float_rounding(&json, &again.to_json()) && tolerate(KnownBug::FloatRoundTrip)
+    }) {
+        return;
+    }
     assert_eq!(
         again.as_ref(),
         Some(claims),
@@ -260,6 +355,40 @@ fn check_canonical_form(claims: &Claims) {
     if let Some(again) = again {
         assert_eq!(again.to_json(), json, "to_json is not a fixpoint");
     }
+}
+
+/// Whether two different `to_json` texts differ only in numbers that are
+/// one ULP apart (read with Rust's correctly rounded parser): the signature
+/// of [`KnownBug::FloatRoundTrip`] and of nothing else.
+fn only_float_rounding(a: &str, b: &str) -> bool {
+    fn split(text: &str) -> Vec<(bool, &str)> {
+        let numeric = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E');
+        let mut runs = Vec::new();
+        let mut rest = text;
+        while let Some(first) = rest.chars().next() {
+            let is_number = numeric(first);
+            let end = rest
+                .find(|c: char| numeric(c) != is_number)
+                .unwrap_or(rest.len());
+            runs.push((is_number, &rest[..end]));
+            rest = &rest[end..];
+        }
+        runs
+    }
+    let (runs_a, runs_b) = (split(a), split(b));
+    a != b
+        && runs_a.len() == runs_b.len()
+        && runs_a.iter().zip(&runs_b).all(|((number, x), (_, y))| {
+            x == y
+                || (*number
+                    && match (x.parse::<f64>(), y.parse::<f64>()) {
+                        (Ok(x), Ok(y)) => {
+                            x.is_sign_negative() == y.is_sign_negative()
+                                && x.to_bits().abs_diff(y.to_bits()) <= 1
+                        }
+                        _ => false,
+                    })
+        })
 }
 
 /// base64url without padding, refusing every non-canonical spelling (RFC
@@ -390,12 +519,18 @@ fn check_complete(
     );
     // The body is the last `body.len()` bytes of what was consumed.
     assert!(
-        within(buf, body) && body.as_ptr() as usize + body.len() == buf.as_ptr() as usize + consumed,
+        within(buf, body)
+            && body.as_ptr() as usize + body.len() == buf.as_ptr() as usize + consumed,
         "the body is not the end of the consumed bytes"
     );
     assert!(body.len() <= limits.max_body, "body over max_body");
-    // Everything borrowed comes from the buffer.
-    assert!(within(buf, request.method.as_bytes()) && within(buf, request.path.as_bytes()));
+    // Everything borrowed comes from the buffer (but the two paths `parse`
+    // spells itself: `*` and the `/` of an absolute-form target without one).
+    assert!(within(buf, request.method.as_bytes()));
+    assert!(
+        within(buf, request.path.as_bytes()) || request.path == "*" || request.path == "/",
+        "path not from the buffer"
+    );
     assert!(request.query.is_none_or(|q| within(buf, q.as_bytes())));
     for h in &request.headers {
         assert!(within(buf, h.name.as_bytes()) && within(buf, h.value));
@@ -422,9 +557,18 @@ fn check_complete(
     }
     let head = &buf[start..consumed - body.len()];
     assert!(head.len() <= limits.max_head, "head over max_head");
-    assert!(head.ends_with(b"\r\n\r\n"), "head does not end with an empty line");
-    let line = head.windows(2).position(|w| w == b"\r\n").unwrap_or(head.len());
-    assert!(line <= limits.max_request_line, "request line over max_request_line");
+    assert!(
+        head.ends_with(b"\r\n\r\n"),
+        "head does not end with an empty line"
+    );
+    let line = head
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .unwrap_or(head.len());
+    assert!(
+        line <= limits.max_request_line,
+        "request line over max_request_line"
+    );
     assert!(
         !head.contains(&0) && head.windows(2).all(|w| (w[0] == b'\r') == (w[1] == b'\n')),
         "NUL, bare CR or bare LF in an accepted head"
@@ -437,7 +581,10 @@ fn check_complete(
             .filter(|h| h.name.eq_ignore_ascii_case(name))
             .collect::<Vec<_>>()
     };
-    assert!(named("transfer-encoding").is_empty(), "Transfer-Encoding accepted");
+    assert!(
+        named("transfer-encoding").is_empty(),
+        "Transfer-Encoding accepted"
+    );
     match named("content-length").as_slice() {
         [] => assert!(body.is_empty(), "a body without Content-Length"),
         [length] => assert_eq!(
@@ -465,7 +612,10 @@ fn check_complete(
         Version::Http11 => !close,
         Version::Http10 => keep && !close,
     };
-    assert_eq!(keep_alive, want, "keep_alive wrong for Connection {tokens:?}");
+    assert_eq!(
+        keep_alive, want,
+        "keep_alive wrong for Connection {tokens:?}"
+    );
 }
 
 /// Cut a complete request short at a few places (inside the request line,
@@ -474,6 +624,16 @@ fn check_complete(
 /// since a client may split its bytes anywhere.
 fn check_prefixes(buf: &[u8], limits: &Limits, consumed: usize, body_start: usize) {
     let first_line_end = buf.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+    // The request line's length without its CRLF, after any leading empty lines.
+    let head = &buf[buf.windows(2).take_while(|_| true).count().min(0)..];
+    let mut start = 0;
+    while head[start..].starts_with(b"\r\n") {
+        start += 2;
+    }
+    let request_line = head[start..]
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .unwrap_or(head.len() - start);
     let cuts = [
         first_line_end,
         first_line_end.saturating_sub(1),
@@ -486,6 +646,12 @@ fn check_prefixes(buf: &[u8], limits: &Limits, consumed: usize, body_start: usiz
             continue;
         }
         let result = parse(&buf[..cut], limits, localhost());
+        if matches!(result, Parsed::Rejected(r) if r.status == 414)
+            && request_line == limits.max_request_line
+            && tolerate(KnownBug::RequestLineAtLimit)
+        {
+            continue;
+        }
         assert!(
             matches!(result, Parsed::Partial { .. }),
             "the first {cut} bytes of a complete {consumed}-byte request gave {result:?} \
@@ -512,7 +678,8 @@ const CONTENT_TYPES: [Option<&[u8]>; 7] = [
     None,
 ];
 
-/// DRF's CharField messages, the only ones a field error may carry.
+/// DRF's CharField messages, the only ones a field error may carry besides
+/// [`SURROGATE_MESSAGE`].
 const FIELD_MESSAGES: [&str; 5] = [
     "This field is required.",
     "This field may not be null.",
@@ -520,6 +687,8 @@ const FIELD_MESSAGES: [&str; 5] = [
     "This field may not be blank.",
     "Null characters are not allowed.",
 ];
+/// DRF's ProhibitSurrogateCharactersValidator: this, then `U+D800.` or the like.
+const SURROGATE_MESSAGE: &str = "Surrogate characters are not allowed";
 
 /// Body parsing. An input starting `CT:` names its own Content-Type on that
 /// first line and the body follows; any other input is a body tried with
@@ -559,12 +728,24 @@ fn body_for(content_type: Option<&[u8]>, body: &[u8]) {
                 Some(error) => Err(BodyError::Fields(vec![*error])),
                 None => {
                     // Valid in the pair, so its value is what it is alone.
-                    assert!(alone.is_ok(), "{name} alone: {alone:?}, in the pair: {pair:?}");
+                    assert!(
+                        alone.is_ok(),
+                        "{name} alone: {alone:?}, in the pair: {pair:?}"
+                    );
                     continue;
                 }
             },
             Err(other) => Err(other.clone()),
         };
+        let int_limit = |r: &Result<[String; 1], BodyError>| {
+            matches!(r, Err(BodyError::Malformed(m)) if m.contains("for integer string conversion"))
+        };
+        if alone != expected
+            && (int_limit(&alone) || int_limit(&expected))
+            && tolerate(KnownBug::IntDigitLimitPerField)
+        {
+            continue;
+        }
         assert_eq!(
             alone, expected,
             "{name} alone differs from {name} in the pair {pair:?}"
@@ -591,9 +772,12 @@ fn check_fields<const N: usize>(
     match result {
         Ok(values) => {
             for value in values {
-                let python_space = |c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c);
+                let python_space =
+                    |c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c);
                 assert!(
-                    !value.is_empty() && !value.contains('\0') && value.trim_matches(python_space) == value,
+                    !value.is_empty()
+                        && !value.contains('\0')
+                        && value.trim_matches(python_space) == value,
                     "field value {value:?} is blank, has a NUL or is not stripped"
                 );
             }
@@ -606,7 +790,10 @@ fn check_fields<const N: usize>(
                     let positions: Vec<usize> = errors
                         .iter()
                         .map(|(name, message)| {
-                            assert!(FIELD_MESSAGES.contains(message), "unknown message {message:?}");
+                            assert!(
+                                FIELD_MESSAGES.contains(message),
+                                "unknown message {message:?}"
+                            );
                             fields
                                 .iter()
                                 .position(|f| f == name)
@@ -735,10 +922,15 @@ fn check_response(request: &Request<'_>, response: &Response) {
         response.text()
     );
     match response.status {
-        401 => assert!(response.header("WWW-Authenticate").is_some(), "{what} without WWW-Authenticate"),
+        401 => assert!(
+            response.header("WWW-Authenticate").is_some(),
+            "{what} without WWW-Authenticate"
+        ),
         405 => assert!(response.header("Allow").is_some(), "{what} without Allow"),
         301 => assert!(
-            response.header("Location").is_some_and(|l| l.starts_with('/')),
+            response
+                .header("Location")
+                .is_some_and(|l| l.starts_with('/')),
             "{what} without a relative Location"
         ),
         _ => {}
@@ -751,7 +943,12 @@ fn check_response(request: &Request<'_>, response: &Response) {
         );
     }
     let mut out = Vec::new();
-    response.write_to(&mut out, request.is_head(), None, "Wed, 01 Jan 2025 00:00:00 GMT");
+    response.write_to(
+        &mut out,
+        request.is_head(),
+        None,
+        "Wed, 01 Jan 2025 00:00:00 GMT",
+    );
     let head_end = out
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -760,7 +957,9 @@ fn check_response(request: &Request<'_>, response: &Response) {
     let head = &out[..head_end];
     assert!(
         head.windows(2).all(|w| (w[0] == b'\r') == (w[1] == b'\n'))
-            && !head.iter().any(|&b| b.is_ascii_control() && b != b'\r' && b != b'\n'),
+            && !head
+                .iter()
+                .any(|&b| b.is_ascii_control() && b != b'\r' && b != b'\n'),
         "{what}: a control byte in the response head: {:?}",
         String::from_utf8_lossy(head)
     );

@@ -157,6 +157,11 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the server with SIGKILL, as a crash or power cut would.
     pub fn kill(mut self) {
         let _ = self.child.kill();
