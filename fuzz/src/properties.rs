@@ -618,26 +618,26 @@ fn check_complete(
     );
 }
 
-/// Cut a complete request short at a few places (inside the request line,
-/// just before the head's end, just before the body's end, and one place
-/// that depends on the input): each cut must be incomplete, never refused,
-/// since a client may split its bytes anywhere.
+/// Cut a complete request short at a few places (around the end of the
+/// request line, just before the head's end, just before the body's end,
+/// and one place that depends on the input): each cut must be incomplete,
+/// never refused, since a client may split its bytes anywhere.
 fn check_prefixes(buf: &[u8], limits: &Limits, consumed: usize, body_start: usize) {
-    let first_line_end = buf.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
-    // The request line's length without its CRLF, after any leading empty lines.
-    let head = &buf[buf.windows(2).take_while(|_| true).count().min(0)..];
+    // The request line, after any leading empty lines, without its CRLF.
     let mut start = 0;
-    while head[start..].starts_with(b"\r\n") {
+    while buf[start..].starts_with(b"\r\n") {
         start += 2;
     }
-    let request_line = head[start..]
+    let request_line = buf[start..]
         .windows(2)
         .position(|w| w == b"\r\n")
-        .unwrap_or(head.len() - start);
+        .unwrap_or(buf.len() - start);
+    let line_end = start + request_line;
     let cuts = [
-        first_line_end,
-        first_line_end.saturating_sub(1),
-        body_start.saturating_sub(1),
+        line_end,
+        line_end + 1,
+        line_end + 2,
+        body_start - 1,
         consumed - 1,
         consumed * 7 / 13,
     ];
@@ -791,7 +791,8 @@ fn check_fields<const N: usize>(
                         .iter()
                         .map(|(name, message)| {
                             assert!(
-                                FIELD_MESSAGES.contains(message),
+                                FIELD_MESSAGES.contains(message)
+                                    || message.starts_with(SURROGATE_MESSAGE),
                                 "unknown message {message:?}"
                             );
                             fields

@@ -647,3 +647,35 @@ fn failed_logins_are_throttled_per_user_and_address() {
         Ok(())
     );
 }
+
+#[test]
+fn losers_of_a_concurrent_refresh_count_as_reuse_and_revoke_the_winner_too() {
+    // The documented choice: a second presentation of one refresh token is
+    // reuse, whoever sent it, so the family dies and the client logs in again.
+    let f = Arc::new(fixture());
+    let token = Arc::new(f.login().refresh);
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (f, token, barrier) = (f.clone(), token.clone(), barrier.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                f.auth.refresh(&token, NOW)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let winner = results.iter().find_map(|r| r.as_ref().ok()).unwrap();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    let new_refresh = winner.refresh.clone().unwrap();
+    assert_eq!(f.auth.refresh(&new_refresh, NOW), Err(TokenError::Blacklisted.into()));
+    // With detection off, the winner keeps its token.
+    let f = Arc::new(fixture_with(Settings {
+        revoke_family_on_reuse: false,
+        ..settings()
+    }));
+    let token = f.login().refresh;
+    let winner = f.auth.refresh(&token, NOW).unwrap().refresh.unwrap();
+    assert!(f.auth.refresh(&token, NOW).is_err());
+    assert!(f.auth.refresh(&winner, NOW).is_ok());
+}

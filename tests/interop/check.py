@@ -699,9 +699,9 @@ def run_scenario(name, jwtd, dbtool):
         now = int(time.time())
         other_alg = "HS512" if alg == "HS256" else "HS256"
 
-        def claims_for(token_type="access", uid=DJ_ID, **changes):
+        def claims_for(ttype="access", uid=DJ_ID, **changes):
             p = {
-                "token_type": token_type,
+                "token_type": ttype,
                 "exp": now + 300,
                 "iat": now,
                 "jti": uuid.uuid4().hex,

@@ -72,7 +72,6 @@ fn obtain_protected_refresh_verify_blacklist() {
         verify.body,
         r#"{"non_field_errors":["Token is blacklisted"]}"#
     );
-    drop(rotated);
     let log = server.log();
     assert!(log.contains("POST /api/token/refresh/ 200"), "{log}");
     assert!(
