@@ -14,7 +14,6 @@
 
 use std::cell::Cell;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use jwtd::app::App;
@@ -86,10 +85,10 @@ thread_local! {
     static STRICT: Cell<bool> = Cell::new(
         std::env::var_os("JWTD_FUZZ_STRICT").is_some_and(|v| v == "1"),
     );
+    /// How often each known bug was tolerated on this thread, in
+    /// [`KnownBug::ALL`]'s order (per thread: each test has its own).
+    static TOLERATED: [Cell<u64>; 3] = const { [Cell::new(0), Cell::new(0), Cell::new(0)] };
 }
-
-/// How often each known bug was tolerated, in [`KnownBug::ALL`]'s order.
-static TOLERATED: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
 
 /// Runs `f` with every known bug failing like any other property.
 pub fn strict<R>(f: impl FnOnce() -> R) -> R {
@@ -109,17 +108,19 @@ fn tolerate(bug: KnownBug) -> bool {
         return false;
     }
     let index = KnownBug::ALL.iter().position(|b| *b == bug).unwrap_or(0);
-    TOLERATED[index].fetch_add(1, Ordering::Relaxed);
+    TOLERATED.with(|counts| counts[index].set(counts[index].get() + 1));
     true
 }
 
-/// How often each known bug has been tolerated in this process.
+/// How often each known bug has been tolerated on this thread.
 pub fn tolerated() -> Vec<(KnownBug, u64)> {
-    KnownBug::ALL
-        .iter()
-        .zip(&TOLERATED)
-        .map(|(bug, count)| (*bug, count.load(Ordering::Relaxed)))
-        .collect()
+    TOLERATED.with(|counts| {
+        KnownBug::ALL
+            .iter()
+            .zip(counts)
+            .map(|(bug, count)| (*bug, count.get()))
+            .collect()
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -170,21 +171,26 @@ fn jwt() -> &'static Jwt {
 /// must reach its canonical form in one step.
 pub fn jwt_decode(data: &[u8]) {
     let jwt = jwt();
-    let mut tokens: Vec<String> = Vec::new();
+    // (token, the keys to try): a token this function signed is only tried
+    // with the key that signed it; under the others it is one more badly
+    // signed token, and the input as a token string covers those.
+    let mut tokens: Vec<(String, &[SigningKey])> = Vec::new();
     if let Ok(text) = std::str::from_utf8(data) {
-        tokens.push(text.to_owned());
+        tokens.push((text.to_owned(), &jwt.keys));
     }
     for key in &jwt.keys {
-        tokens.push(sign_parts(key, key.algorithm().encoded_header(), data));
+        let token = sign_parts(key, key.algorithm().encoded_header(), data);
+        tokens.push((token, std::slice::from_ref(key)));
     }
     if let Some(newline) = data.iter().position(|&b| b == b'\n') {
         let (header, payload) = (&data[..newline], &data[newline + 1..]);
         for key in &jwt.keys {
-            tokens.push(sign_parts(key, &base64url_encode(header), payload));
+            let token = sign_parts(key, &base64url_encode(header), payload);
+            tokens.push((token, std::slice::from_ref(key)));
         }
     }
-    for token in &tokens {
-        for key in &jwt.keys {
+    for (token, keys) in &tokens {
+        for key in *keys {
             for validation in &jwt.validations {
                 let got = decode(token, key, validation, NOW);
                 let want = jwt_oracle(token, key, validation);
@@ -237,9 +243,13 @@ fn jwt_oracle(token: &str, key: &SigningKey, validation: &Validation) -> Option<
             return None;
         }
     }
-    // 4: the signature is the HMAC of the first two segments as sent.
+    // 4: the signature is the HMAC of the first two segments as sent, in
+    // its one canonical spelling (its length is checked first only to spare
+    // computing the HMAC).
     let signed = &token[..header.len() + 1 + payload.len()];
-    if signature != base64url_encode(key.sign(signed.as_bytes()).as_bytes()) {
+    if signature.len() != (alg.tag_len() * 4).div_ceil(3)
+        || signature != base64url_encode(key.sign(signed.as_bytes()).as_bytes())
+    {
         return None;
     }
     // 5: the payload is a JSON object without duplicate names.
@@ -737,9 +747,7 @@ fn body_for(content_type: Option<&[u8]>, body: &[u8]) {
             },
             Err(other) => Err(other.clone()),
         };
-        let int_limit = |r: &Result<[String; 1], BodyError>| {
-            matches!(r, Err(BodyError::Malformed(m)) if m.contains("for integer string conversion"))
-        };
+        let int_limit = |r: &Result<[String; 1], BodyError>| matches!(r, Err(BodyError::Malformed(m)) if m.contains("for integer string conversion"));
         if alone != expected
             && (int_limit(&alone) || int_limit(&expected))
             && tolerate(KnownBug::IntDigitLimitPerField)
@@ -831,7 +839,10 @@ const P1: &str =
 fn app() -> &'static App {
     static APP: OnceLock<App> = OnceLock::new();
     APP.get_or_init(|| {
+        // New hashes (the dummy hash for unknown users, the upgrade of
+        // P1 on login) at P1's 1000 iterations, not Django's million.
         let settings = Settings {
+            password_iterations: 1000,
             access_log: false,
             login_threads: 1,
             login_queue: 64,

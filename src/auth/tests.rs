@@ -668,7 +668,10 @@ fn losers_of_a_concurrent_refresh_count_as_reuse_and_revoke_the_winner_too() {
     let winner = results.iter().find_map(|r| r.as_ref().ok()).unwrap();
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     let new_refresh = winner.refresh.clone().unwrap();
-    assert_eq!(f.auth.refresh(&new_refresh, NOW), Err(TokenError::Blacklisted.into()));
+    assert_eq!(
+        f.auth.refresh(&new_refresh, NOW),
+        Err(TokenError::Blacklisted.into())
+    );
     // With detection off, the winner keeps its token.
     let f = Arc::new(fixture_with(Settings {
         revoke_family_on_reuse: false,

@@ -41,6 +41,12 @@ pub enum Phase {
     },
     /// Response sent and write side shut; discarding input until EOF.
     Lingering,
+    /// A response held back until the deadline (a tarpit for throttled
+    /// clients); the sweeper resumes it. Then close or go on.
+    Delayed {
+        /// Close once written.
+        close: bool,
+    },
 }
 
 /// What to wait for next.
@@ -52,6 +58,8 @@ pub enum Next {
     Write,
     /// Nothing: close the connection.
     Close,
+    /// Nothing until the sweeper resumes a delayed response.
+    Park,
 }
 
 /// Per-call context from the server.
@@ -116,6 +124,26 @@ impl Conn {
         self.phase == Phase::Idle && self.input.is_empty()
     }
 
+    /// Holding a delayed response: its deadline is when to send it.
+    pub fn is_parked(&self) -> bool {
+        matches!(self.phase, Phase::Delayed { .. })
+    }
+
+    /// Sends a delayed response whose time has come.
+    pub fn resume(&mut self, limits: &Limits) -> Next {
+        match self.phase {
+            Phase::Delayed { close } => {
+                self.phase = Phase::Reading;
+                match self.write_out(close, limits) {
+                    // Requests pipelined behind it are read on the next event.
+                    Next::Read if !self.input.is_empty() => Next::Write,
+                    other => other,
+                }
+            }
+            _ => Next::Close,
+        }
+    }
+
     /// Handles readiness and says what to wait for next.
     pub fn advance(&mut self, cx: &Context<'_>) -> Next {
         match self.phase {
@@ -126,6 +154,8 @@ impl Conn {
                 Ok(false) => return Next::Write,
                 Err(_) => return Next::Close,
             },
+            // Parked connections are not armed; an event means nothing new.
+            Phase::Delayed { .. } => return Next::Park,
             Phase::Idle | Phase::Reading => {}
         }
         let eof = match self.fill(cx.limits) {
@@ -231,6 +261,12 @@ impl Conn {
                         );
                     }
                     self.input.drain(..consumed);
+                    if let Some(delay) = response.delay {
+                        self.continue_sent = false;
+                        self.phase = Phase::Delayed { close: !keep };
+                        self.deadline = Instant::now() + delay;
+                        return Next::Park;
+                    }
                     keep
                 }
             };

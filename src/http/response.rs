@@ -22,6 +22,9 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Close the connection after this response.
     pub close: bool,
+    /// Hold the response back this long, without occupying a worker: a
+    /// tarpit for clients that are throttled.
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Response {
@@ -32,6 +35,7 @@ impl Response {
             headers: Vec::new(),
             body: Vec::new(),
             close: false,
+            delay: None,
         }
     }
 
@@ -74,6 +78,12 @@ impl Response {
     /// Marks the connection to be closed after this response.
     pub fn closing(mut self) -> Response {
         self.close = true;
+        self
+    }
+
+    /// Holds the response back for `delay`.
+    pub fn delayed(mut self, delay: std::time::Duration) -> Response {
+        self.delay = Some(delay);
         self
     }
 

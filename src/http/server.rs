@@ -110,6 +110,7 @@ impl Shared {
         let rearmed = match next {
             Next::Read => self.epoll.rearm(fd, token, Interest::Read),
             Next::Write => self.epoll.rearm(fd, token, Interest::Write),
+            Next::Park => Ok(()),
             Next::Close => Err(io::ErrorKind::Other.into()),
         };
         if rearmed.is_err() {
@@ -126,11 +127,25 @@ impl Shared {
             let Ok(mut slot) = cell.try_lock() else {
                 continue;
             };
-            let expired = slot
-                .conn
-                .as_ref()
-                .is_some_and(|c| force || c.deadline() <= now || (draining && c.is_idle()));
-            if expired {
+            let generation = slot.generation;
+            let Some(conn) = slot.conn.as_mut() else {
+                continue;
+            };
+            if conn.is_parked() && conn.deadline() <= now && !force {
+                // A delayed response is due: send it, then wait as usual.
+                let fd = conn.fd();
+                let token = token(index as u32, generation);
+                let rearmed = match conn.resume(&self.limits) {
+                    Next::Read => self.epoll.rearm(fd, token, Interest::Read),
+                    Next::Write => self.epoll.rearm(fd, token, Interest::Write),
+                    Next::Park | Next::Close => Err(io::ErrorKind::Other.into()),
+                };
+                if rearmed.is_err() {
+                    self.close(index as u32, &mut slot);
+                }
+                continue;
+            }
+            if force || conn.deadline() <= now || (draining && conn.is_idle()) {
                 self.close(index as u32, &mut slot);
             }
         }

@@ -376,7 +376,8 @@ fn a_login_flood_gets_429_at_once_and_does_not_starve_token_checks() {
 
 #[test]
 fn brute_force_from_one_address_is_throttled_over_http() {
-    let (_dir, server) = server_with_alice(&[("JWTD_LOGIN_FAILURES_PER_USER", "3")]);
+    let (_dir, server) =
+        server_with_alice(&[("JWTD_LOGIN_FAILURES_PER_USER", "3"), ("JWTD_WORKERS", "1")]);
     for _ in 0..3 {
         let r = server.post_json("/api/token/", r#"{"username":"alice","password":"guess"}"#);
         assert_eq!(r.status, 401);

@@ -138,7 +138,10 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
             detail("No active account found with the given credentials").end(),
         ),
         AuthError::Busy => throttled(1),
-        AuthError::Throttled(wait) => throttled(*wait),
+        // A throttled client waits a second for its answer, holding only a
+        // connection slot: a brute-force loop slows to one guess a second
+        // per connection instead of costing a worker turn per guess.
+        AuthError::Throttled(wait) => throttled(*wait).delayed(std::time::Duration::from_secs(1)),
         AuthError::Token(e) => unauthorized(
             app,
             detail(e.message()).str("code", "token_not_valid").end(),
