@@ -44,6 +44,20 @@ fn obtain_protected_refresh_verify_blacklist() {
         again.body,
         r#"{"detail":"Token is blacklisted","code":"token_not_valid"}"#
     );
+    // That was reuse of a spent token: logged, and the family revoked.
+    assert!(
+        server.log().contains("WARN refresh token reuse"),
+        "{}",
+        server.log()
+    );
+    let revoked = server.post_json(
+        "/api/token/refresh/",
+        &format!(r#"{{"refresh":"{rotated}"}}"#),
+    );
+    assert_eq!(
+        revoked.status, 401,
+        "the rotated token died with its family"
+    );
 
     let v = server.post_json(
         "/api/token/verify/",
