@@ -9,6 +9,7 @@ use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
 use crate::config::Settings;
+use crate::dumpdata;
 use crate::password;
 use crate::serve;
 use crate::store::{NewUser, Outcome, Store, StoreError, User, Write};
@@ -53,6 +54,10 @@ pub enum Command {
     UserDeactivate(String),
     /// Delete an account.
     UserDelete(String),
+    /// Import `manage.py dumpdata auth.user` output (`-` for stdin).
+    UserImportDjango(PathBuf),
+    /// Print every user as `dumpdata auth.user` would.
+    UserExportDjango,
     /// Delete expired token rows.
     FlushExpiredTokens,
     /// Print help text.
@@ -95,6 +100,9 @@ Commands:
   user activate NAME    Let a user log in again
   user deactivate NAME  Stop a user from logging in and using tokens
   user delete NAME      Delete a user
+  user import-django FILE
+                        Import users from `manage.py dumpdata auth.user` output
+  user export-django    Print users in the same format
   flushexpiredtokens    Delete expired refresh tokens and blacklist entries
 
 Options for every command:
@@ -134,10 +142,19 @@ Usage:
   jwtd user activate NAME
   jwtd user deactivate NAME
   jwtd user delete NAME
+  jwtd user import-django FILE      (FILE is `manage.py dumpdata auth.user` output, or - for stdin)
+  jwtd user export-django
 
 Without --password-stdin the password is asked for twice on the terminal,
 without echo. With it, the first line of standard input is the password.
 Passwords are hashed as Django does (pbkdf2_sha256, PASSWORD_ITERATIONS).
+
+import-django keeps ids, usernames, pbkdf2_sha256 hashes, is_active,
+is_staff, is_superuser, date_joined and last_login, in one transaction: a
+bad entry or a conflicting user changes nothing. Users already present with
+the same id and username are left as they are, so running it twice is safe.
+Hashes jwtd cannot verify (argon2, bcrypt, scrypt, pbkdf2_sha1) are imported
+as unusable passwords and listed; set them with `jwtd user passwd NAME`.
 
 Options:
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
@@ -252,6 +269,14 @@ pub fn parse(
         ["user", "list"] => {
             allow_flags(&[])?;
             Command::UserList
+        }
+        ["user", "import-django", file] => {
+            allow_flags(&[])?;
+            Command::UserImportDjango(PathBuf::from(file))
+        }
+        ["user", "export-django"] => {
+            allow_flags(&[])?;
+            Command::UserExportDjango
         }
         ["user", action @ ("activate" | "deactivate" | "delete"), name] => {
             allow_flags(&[])?;
@@ -397,6 +422,8 @@ pub fn run(invocation: Invocation) -> Result<(), CliError> {
             store.delete_user(&name).map_err(|e| user_error(e, &name))?;
             println!("Deleted user {name:?}.");
         }
+        Command::UserImportDjango(file) => import_django(&store, &file)?,
+        Command::UserExportDjango => println!("{}", dumpdata::write(&store.users()?)),
         Command::FlushExpiredTokens => {
             let outcomes = store.apply(&[Write::Purge {
                 now: time::now_seconds(),
@@ -423,6 +450,88 @@ pub fn open(db: &std::path::Path, settings: &Settings) -> Result<Store, CliError
         )),
         other => CliError(format!("cannot open {}: {other}", db.display())),
     })
+}
+
+/// `user import-django`: all of the file or nothing.
+fn import_django(store: &Store, file: &std::path::Path) -> Result<(), CliError> {
+    let text = if file.as_os_str() == "-" {
+        io::read_to_string(io::stdin())?
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| CliError(format!("cannot read {}: {e}", file.display())))?
+    };
+    let nothing = |problem: String| {
+        CliError(format!(
+            "{}: {problem}; nothing was imported",
+            file.display()
+        ))
+    };
+    let imported = dumpdata::parse(&text).map_err(|e| nothing(e.to_string()))?;
+    let mut fresh = Vec::new();
+    let mut present = 0;
+    for (i, entry) in imported.iter().enumerate() {
+        let user = &entry.user;
+        let earlier = &imported[..i];
+        if let Some(j) = earlier
+            .iter()
+            .position(|e| e.user.id == user.id || e.user.username == user.username)
+        {
+            return Err(nothing(format!(
+                "entry {} repeats the id or username of entry {}",
+                i + 1,
+                j + 1
+            )));
+        }
+        match (store.user(user.id)?, store.user_by_name(&user.username)?) {
+            (Some(a), Some(b)) if a.id == b.id => present += 1,
+            (None, None) => fresh.push(NewUser {
+                id: Some(user.id),
+                user: user.clone(),
+            }),
+            (Some(holder), _) => {
+                return Err(nothing(format!(
+                    "entry {}: id {} already belongs to user {:?}",
+                    i + 1,
+                    user.id,
+                    holder.username
+                )))
+            }
+            (None, Some(holder)) => {
+                return Err(nothing(format!(
+                    "entry {}: user {:?} already exists with id {}",
+                    i + 1,
+                    user.username,
+                    holder.id
+                )))
+            }
+        }
+    }
+    let added = store
+        .add_users(fresh)
+        .map_err(|(i, e)| nothing(format!("user {i}: {e}")))?;
+    println!(
+        "Imported {} user(s); {present} already present and left unchanged.",
+        added.len()
+    );
+    let unusable: Vec<&dumpdata::Imported> = imported
+        .iter()
+        .filter(|e| e.unusable.is_some() && added.iter().any(|a| a.id == e.user.id))
+        .collect();
+    if !unusable.is_empty() {
+        println!(
+            "{} user(s) were imported with an unusable password:",
+            unusable.len()
+        );
+        for entry in unusable {
+            println!(
+                "  {} ({})",
+                entry.user.username,
+                entry.unusable.as_deref().unwrap_or("")
+            );
+        }
+        println!("They cannot log in until you set a password: jwtd user passwd NAME");
+    }
+    Ok(())
 }
 
 fn no_such_user(name: &str) -> CliError {

@@ -20,6 +20,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dumpdata;
 pub mod hasher;
 pub mod http;
 pub mod jwt;

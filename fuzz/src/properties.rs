@@ -67,9 +67,11 @@ pub enum KnownBug {
     /// split into reads.
     RequestLineAtLimit,
     /// `http::body`: CPython's 4300-digit limit on integer literals is only
-    /// applied to the values of the requested fields, while DRF's parser
-    /// raises on such a literal anywhere in the document (a 400 "JSON parse
-    /// error"), so the answer depends on which fields a view asks for.
+    /// applied where a requested field's value is such a literal; DRF's
+    /// parser (Python's `json`) raises on one anywhere in the document, a
+    /// 400 "JSON parse error". So jwtd's answer depends on which fields a view
+    /// asks for, and `{"username":"alice","password":"…","x":<4301 digits>}`
+    /// logs in where the reference answers 400.
     IntDigitLimitPerField,
 }
 

@@ -198,3 +198,167 @@ fn help_version_and_usage_errors() {
         bad_setting.stderr
     );
 }
+
+/// A `manage.py dumpdata auth.user --indent 2` file with one user of each kind.
+fn django_dump() -> String {
+    let user = |pk: u64, name: &str, password: &str, active: bool| {
+        format!(
+            r#"{{"model": "auth.user", "pk": {pk}, "fields": {{"password": "{password}", "last_login": "2025-03-04T05:06:07.891Z", "is_superuser": {su}, "username": "{name}", "first_name": "", "last_name": "", "email": "{name}@example.com", "is_staff": false, "is_active": {active}, "date_joined": "2025-01-02T03:04:05.678Z", "groups": [], "user_permissions": []}}}}"#,
+            su = pk == 1
+        )
+    };
+    let entries = [
+        // Reference P1: "correct horse battery staple" at 1000 iterations.
+        user(1, "alice", "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv$7g09gCC/g1P5ACeEb8xx77VaL+guiGRutJE6Ai8cR90=", true),
+        // Reference P7: a UTF-8 password and another salt.
+        user(42, "bob", "pbkdf2_sha256$1000$NaCl0123456789abcdefgh$vHx5RkptI4PgcgnvsAlXMrvCvnNl9qBczjMUGo7xPmA=", true),
+        user(43, "carol", "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdHNhbHQ$aGFzaGhhc2g", true),
+        user(44, "dave", "!jNJWNtrRLWsfgUjUO1bhKR8FIGu7NpvmJKAvHr5H", true),
+        user(45, "erin", "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv$7g09gCC/g1P5ACeEb8xx77VaL+guiGRutJE6Ai8cR90=", false),
+    ];
+    let value: serde_json::Value =
+        serde_json::from_str(&format!("[{}]", entries.join(", "))).unwrap();
+    serde_json::to_string_pretty(&value).unwrap()
+}
+
+#[test]
+fn import_django_users_keep_ids_and_hashes_and_log_in() {
+    let dir = TempDir::new();
+    let dump = dir.path().join("users.json");
+    std::fs::write(&dump, django_dump()).unwrap();
+    let path = dump.to_str().unwrap();
+    let out = run(&dir, &["user", "import-django", path], "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Imported 5 user(s); 0 already present"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("carol (argon2 hash, which jwtd cannot verify)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("dave (unusable in Django too)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("jwtd user passwd NAME"),
+        "{}",
+        out.stdout
+    );
+
+    // Twice: nothing duplicated.
+    let again = run(&dir, &["user", "import-django", path], "");
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("Imported 0 user(s); 5 already present"),
+        "{}",
+        again.stdout
+    );
+    let list = run(&dir, &["user", "list"], "").stdout;
+    assert_eq!(list.lines().count(), 6, "{list}");
+    assert!(list.lines().any(|l| l.starts_with("42  bob")), "{list}");
+    assert!(
+        list.contains("2025-03-04T05:06:07Z"),
+        "last_login kept: {list}"
+    );
+
+    let server = Server::start(&dir, &[]);
+    let login = |user: &str, password: &str| {
+        server.post_json(
+            "/api/token/",
+            &serde_json::json!({"username": user, "password": password}).to_string(),
+        )
+    };
+    let r = login("alice", PASSWORD);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let bob = login("bob", "pässwörd-✓");
+    assert_eq!(bob.status, 200, "{}", bob.body);
+    // Tokens name the Django id.
+    let access = bob.json()["access"].as_str().unwrap().to_owned();
+    let payload = access.split('.').nth(1).unwrap();
+    let claims = String::from_utf8(jwtd_base64url(payload)).unwrap();
+    assert!(claims.contains(r#""user_id":"42""#), "{claims}");
+    for (user, password) in [
+        ("carol", "anything"),
+        ("dave", "anything"),
+        ("erin", PASSWORD),
+    ] {
+        assert_eq!(login(user, password).status, 401, "{user}");
+    }
+    drop(server);
+    // New users continue after the highest imported id.
+    add_user(&dir, "frank", &[]);
+    assert!(run(&dir, &["user", "list"], "")
+        .stdout
+        .lines()
+        .any(|l| l.starts_with("46  frank")));
+    // Export gives back what was imported.
+    let export = run(&dir, &["user", "export-django"], "");
+    assert_eq!(export.code, 0);
+    let exported: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
+    assert_eq!(exported[1]["pk"], 42);
+    assert_eq!(
+        exported[1]["fields"]["password"],
+        "pbkdf2_sha256$1000$NaCl0123456789abcdefgh$vHx5RkptI4PgcgnvsAlXMrvCvnNl9qBczjMUGo7xPmA="
+    );
+    assert_eq!(
+        exported[0]["fields"]["date_joined"],
+        "2025-01-02T03:04:05.678Z"
+    );
+}
+
+fn jwtd_base64url(segment: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .unwrap()
+}
+
+#[test]
+fn import_django_is_all_or_nothing() {
+    let dir = TempDir::new();
+    add_user(&dir, "alice", &[]);
+    let dump = dir.path().join("users.json");
+    // alice exists with id 1 here; the dump's alice comes with id 2.
+    let mut conflicting: serde_json::Value = serde_json::from_str(&django_dump()).unwrap();
+    conflicting[0]["pk"] = 2.into();
+    std::fs::write(&dump, conflicting.to_string()).unwrap();
+    let out = run(&dir, &["user", "import-django", dump.to_str().unwrap()], "");
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("entry 1: user \"alice\" already exists with id 1"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("nothing was imported"),
+        "{}",
+        out.stderr
+    );
+    let malformed = django_dump().replace("\"is_active\": false", "\"is_active\": \"no\"");
+    std::fs::write(&dump, malformed).unwrap();
+    let out = run(&dir, &["user", "import-django", dump.to_str().unwrap()], "");
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("entry 5 (counting from 1): \"is_active\" must be true or false"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        run(&dir, &["user", "list"], "").stdout.lines().count(),
+        2,
+        "only alice"
+    );
+    // From stdin.
+    let out = run(&dir, &["user", "import-django", "-"], "[]");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
