@@ -9,8 +9,7 @@
 #    never skips.
 # 2. Builds jwtd with `cargo build` (the dev profile `cargo test` already
 #    builds, so CI compiles nothing twice; Cargo.toml gives the crypto crates
-#    opt-level 3 there, so a 1,000,000-round PBKDF2 takes ~0.2 s as in release)
-#    and the test-only helper tests/interop/dbtool.
+#    opt-level 3 there, so a 1,000,000-round PBKDF2 takes ~0.2 s as in release).
 # 3. Runs tests/interop/check.py against them. Exit status 0 only if every
 #    check passed.
 #
@@ -45,12 +44,5 @@ fi
 
 echo "interop: building jwtd (cargo build)"
 cargo build --quiet || die "cargo build failed"
-echo "interop: building tests/interop/dbtool"
-# The helper links jwtd's library; it resolves jwtd's dependencies exactly as
-# jwtd's own lock file does, and shares target/ so they are not rebuilt.
-cp Cargo.lock tests/interop/dbtool/Cargo.lock
-CARGO_TARGET_DIR="$PWD/target" cargo build --quiet --manifest-path tests/interop/dbtool/Cargo.toml \
-    || die "building tests/interop/dbtool failed"
-
 exec "$VENV/bin/python" tests/interop/check.py \
-    --jwtd target/debug/jwtd --dbtool target/debug/jwtd-interop-dbtool "$@"
+    --jwtd target/debug/jwtd "$@"

@@ -5,8 +5,7 @@ djangorestframework-simplejwt 5.5.1 (Django 5.2, DRF 3.18, PyJWT 2.x).
 Run through scripts/interop.sh, which makes the virtual environment and builds
 the binaries:
 
-    python tests/interop/check.py --jwtd target/debug/jwtd \
-        --dbtool target/debug/jwtd-interop-dbtool
+    python tests/interop/check.py --jwtd target/debug/jwtd
 
 For every scenario (algorithm, AUDIENCE/ISSUER, CHECK_REVOKE_TOKEN) a child
 process configures Django in code with SIMPLE_JWT equal to the settings jwtd
@@ -22,13 +21,11 @@ same stored password hash) and checks, with SimpleJWT's own classes and views:
                    (then blacklisted) and /api/token/blacklist/;
   both ways        hand-made good and bad tokens get the same status and the
                    same response bytes from jwtd and from SimpleJWT's views;
-  passwords        a hash made by `jwtd user add` passes Django's
-                   check_password and is what Django 5.2 would store; a hash
-                   made by Django logs in to jwtd.
-
-jwtd's CLI has no way to print a stored hash or to import a Django hash yet,
-so those two steps go through tests/interop/dbtool, a few lines linking
-jwtd's own `store` module (see import_django_user / stored_hash below).
+  passwords        a hash made by `jwtd user add` (read back with
+                   `jwtd user export-django`) passes Django's check_password
+                   and is what Django 5.2 would store; a user brought over
+                   with Django's own `dumpdata auth.user` and
+                   `jwtd user import-django` logs in to jwtd.
 
 One line per check, "PASS [scenario] what" or "FAIL [scenario] what: why",
 then "interop: N passed, M failed". Exit status 0 only if nothing failed.
@@ -235,19 +232,36 @@ def jwtd_user_add(jwtd, db, env, name, password):
 # hash export) exists, these are the only functions to change.
 
 
-def stored_hash(dbtool, db, env, name):
+def exported_users(jwtd, db, env):
+    """jwtd's users, as `jwtd user export-django` writes them."""
+    return json.loads(run_cli([jwtd, "user", "export-django", "--db", db], env))
+
+
+def stored_hash(jwtd, db, env, name):
     """The password hash jwtd stored for `name`."""
-    return run_cli([dbtool, "get-hash", "--db", db, name], env).strip()
+    for entry in exported_users(jwtd, db, env):
+        if entry["fields"]["username"] == name:
+            return entry["fields"]["password"]
+    raise CheckFailed(f"`jwtd user export-django` has no user {name!r}")
 
 
-def import_django_user(dbtool, db, env, user):
-    """Adds a Django user to jwtd with its pk, username and stored hash."""
-    out = run_cli(
-        [dbtool, "import", "--db", db, "--id", str(user.pk), user.username],
-        env,
-        user.password + "\n",
-    )
-    return int(out.strip())
+def import_django_user(jwtd, db, env, user):
+    """Brings a Django user over the way an operator would: Django's own
+    `dumpdata auth.user`, then `jwtd user import-django`. Returns its id in jwtd."""
+    import io
+
+    from django.core.management import call_command
+
+    dump = io.StringIO()
+    call_command("dumpdata", "auth.user", pks=str(user.pk), stdout=dump)
+    path = db + f".user-{user.pk}.json"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(dump.getvalue())
+    run_cli([jwtd, "user", "import-django", path, "--db", db], env)
+    for entry in exported_users(jwtd, db, env):
+        if entry["fields"]["username"] == user.username:
+            return int(entry["pk"])
+    raise CheckFailed(f"user {user.username!r} missing after import-django")
 
 
 class Server:
@@ -419,7 +433,7 @@ def same_answer(jwtd, django, method, path, body=None, headers=None, want_status
     return jb
 
 
-def run_scenario(name, jwtd, dbtool):
+def run_scenario(name, jwtd):
     spec = SCENARIOS[name]
     cfg = dict(COMMON)
     cfg.update({k: v for k, v in spec.items() if k != "SIGNING_KEY"})
@@ -445,14 +459,14 @@ def run_scenario(name, jwtd, dbtool):
 
         # ---- users: the same id, username and stored hash on both sides ----
         jw_id = jwtd_user_add(jwtd, db, env, JW_NAME, JW_PASSWORD)
-        jw_hash = stored_hash(dbtool, db, env, JW_NAME)
+        jw_hash = stored_hash(jwtd, db, env, JW_NAME)
         jw_user = User(id=jw_id, username=JW_NAME, password=jw_hash)
         jw_user.save()
         dj_user = User.objects.create_user(id=DJ_ID, username=DJ_NAME, password=DJ_PASSWORD)
         dj_hash = dj_user.password
         r.check(
             f"Django user {DJ_NAME} (id {DJ_ID}, Django-made hash) added to jwtd with its id",
-            lambda: expect_eq(import_django_user(dbtool, db, env, dj_user), DJ_ID, "id"),
+            lambda: expect_eq(import_django_user(jwtd, db, env, dj_user), DJ_ID, "id"),
         )
 
         # ---- passwords: jwtd's hashes in Django ----
@@ -812,8 +826,8 @@ def run_scenario(name, jwtd, dbtool):
         r.check("jwtd serve exits 0 on SIGTERM", lambda: expect_eq(rc, 0, "exit status"))
 
         def unchanged():
-            expect_eq(stored_hash(dbtool, db, env, DJ_NAME), dj_hash, f"{DJ_NAME}'s stored hash")
-            expect_eq(stored_hash(dbtool, db, env, JW_NAME), jw_hash, f"{JW_NAME}'s stored hash")
+            expect_eq(stored_hash(jwtd, db, env, DJ_NAME), dj_hash, f"{DJ_NAME}'s stored hash")
+            expect_eq(stored_hash(jwtd, db, env, JW_NAME), jw_hash, f"{JW_NAME}'s stored hash")
 
         r.check(
             "jwtd kept both Django 5.2-default hashes as they were after logins (no needless re-hash)", unchanged
@@ -861,14 +875,13 @@ def check_versions():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jwtd", required=True, help="path to the jwtd binary")
-    ap.add_argument("--dbtool", required=True, help="path to jwtd-interop-dbtool")
     ap.add_argument("--scenario", help="run one scenario in this process (internal)")
     ap.add_argument("--only", action="append", help="run only these scenarios")
     args = ap.parse_args()
-    jwtd, dbtool = os.path.abspath(args.jwtd), os.path.abspath(args.dbtool)
+    jwtd = os.path.abspath(args.jwtd)
 
     if args.scenario:
-        r = run_scenario(args.scenario, jwtd, dbtool)
+        r = run_scenario(args.scenario, jwtd)
         return 1 if r.failed else 0
 
     started = time.monotonic()
@@ -887,10 +900,9 @@ def main():
         print(f"PASS [env] {', '.join(f'{d} {v}' for d, v in PINS.items())} on Python "
               f"{sys.version.split()[0]}", flush=True)
         passed += 1
-        for exe in (jwtd, dbtool):
-            if not os.access(exe, os.X_OK):
-                print(f"FAIL [env] not an executable: {exe}", flush=True)
-                failed += 1
+        if not os.access(jwtd, os.X_OK):
+            print(f"FAIL [env] not an executable: {jwtd}", flush=True)
+            failed += 1
     names = args.only or list(SCENARIOS)
     for name in names if not failed else []:
         if name not in SCENARIOS:
@@ -898,7 +910,7 @@ def main():
             failed += 1
             continue
         proc = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--jwtd", jwtd, "--dbtool", dbtool, "--scenario", name],
+            [sys.executable, os.path.abspath(__file__), "--jwtd", jwtd, "--scenario", name],
             stdout=subprocess.PIPE,
             text=True,
         )
