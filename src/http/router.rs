@@ -17,6 +17,9 @@ const ROUTES: [(&str, Endpoint); 5] = [
 
 /// Answers `request`.
 pub fn route(app: &App, request: &Request<'_>) -> Response {
+    if request.path == "/api/schema/" {
+        return handlers::schema::handle(request);
+    }
     let Some(&(_, endpoint)) = ROUTES.iter().find(|(path, _)| *path == request.path) else {
         return missing(request);
     };
@@ -41,7 +44,7 @@ pub fn route(app: &App, request: &Request<'_>) -> Response {
 /// slash finds a route, otherwise 404.
 fn missing(request: &Request<'_>) -> Response {
     let with_slash = format!("{}/", request.path);
-    if ROUTES.iter().any(|(path, _)| *path == with_slash) {
+    if with_slash == "/api/schema/" || ROUTES.iter().any(|(path, _)| *path == with_slash) {
         // The query is kept, as Django does, when it is plain visible ASCII.
         let location = match request.query {
             Some(q) if q.bytes().all(|b| b.is_ascii_graphic()) => format!("{with_slash}?{q}"),

@@ -5,6 +5,7 @@ pub mod blacklist;
 pub mod obtain;
 pub mod protected;
 pub mod refresh;
+pub mod schema;
 pub mod verify;
 
 use super::body::BodyError;
