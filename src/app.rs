@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::hasher::Hasher;
 use crate::http::{router, Handler, Request, Response};
 use crate::jwt::SigningKey;
+use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::time;
 use crate::token::{JtiSource, Tokens};
@@ -53,6 +54,8 @@ pub struct App {
     pub auth_header: String,
     /// `WWW-Authenticate` on every 401: `Bearer realm="api"`.
     pub www_authenticate: String,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
 }
 
 impl App {
@@ -68,6 +71,7 @@ impl App {
             settings,
             auth,
             clock,
+            metrics: Metrics::default(),
         }
     }
 
@@ -110,6 +114,13 @@ impl App {
 
 impl Handler for App {
     fn handle(&self, request: &Request<'_>) -> Response {
-        router::route(self, request)
+        let started = std::time::Instant::now();
+        let response = router::route(self, request);
+        self.metrics.request(
+            router::route_of(request.path),
+            response.status,
+            started.elapsed(),
+        );
+        response
     }
 }

@@ -11,6 +11,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::config::Settings;
@@ -128,6 +129,7 @@ pub struct Auth {
     writer: Writer,
     hasher: Hasher,
     throttle: Throttle,
+    reuse_events: AtomicU64,
 }
 
 impl fmt::Debug for Auth {
@@ -159,7 +161,13 @@ impl Auth {
             writer,
             hasher,
             throttle,
+            reuse_events: AtomicU64::new(0),
         }
+    }
+
+    /// Spent refresh tokens presented again since start.
+    pub fn reuse_events(&self) -> u64 {
+        self.reuse_events.load(Ordering::Relaxed)
     }
 
     /// The store, for reads elsewhere (health checks).
@@ -441,6 +449,7 @@ impl Auth {
     }
 
     fn log_reuse(&self, jti: &str, family: &str, revoked: u64) {
+        self.reuse_events.fetch_add(1, Ordering::Relaxed);
         if self.reuse_detection() {
             log::warn(&format!(
                 "refresh token reuse: jti {jti} of family {family} presented again; \

@@ -110,6 +110,9 @@ pub struct Settings {
     pub purge_interval: Duration,
     /// `ACCESS_LOG`: one line per request on stderr. Defaults to true.
     pub access_log: bool,
+    /// `LOG_PROBES`: also log `/healthz` and `/metrics` requests, which
+    /// monitoring repeats all day. Defaults to false.
+    pub log_probes: bool,
     /// `SIGNING_KEY_FILE`, a file holding the key. Defaults to none (the
     /// `JWTD_SIGNING_KEY` variable, else a key kept in the database).
     pub signing_key_file: Option<PathBuf>,
@@ -185,6 +188,7 @@ impl Default for Settings {
             cache_size: 4 << 20,
             purge_interval: Duration::from_secs(60 * 60),
             access_log: true,
+            log_probes: false,
             signing_key_file: None,
         }
     }
@@ -327,6 +331,7 @@ impl Settings {
             "CACHE_SIZE" => s.cache_size = integer(raw, 64 * 1024, 1 << 40).map_err(err)? as usize,
             "PURGE_INTERVAL" => s.purge_interval = duration(raw).map_err(err)?,
             "ACCESS_LOG" => s.access_log = boolean(raw).map_err(err)?,
+            "LOG_PROBES" => s.log_probes = boolean(raw).map_err(err)?,
             "SIGNING_KEY_FILE" => s.signing_key_file = optional_string(raw).map_err(err)?.map(PathBuf::from),
             removed if REMOVED.contains(&removed) => {
                 return Err(err(format!(

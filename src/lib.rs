@@ -26,6 +26,7 @@ pub mod http;
 pub mod jwt;
 pub mod log;
 pub mod md5;
+pub mod metrics;
 pub mod password;
 pub mod pyjson;
 pub mod serve;

@@ -349,6 +349,11 @@ impl Store {
         Store::from_db(open_database(&Location::Memory)?, Location::Memory)
     }
 
+    /// A fresh in-memory redb database, for openers in tests.
+    pub fn open_in_memory_database() -> Result<Database, StoreError> {
+        open_database(&Location::Memory)
+    }
+
     /// A database `open` opens (again on every reopen) on a backend of its
     /// own: for tests that inject storage failures.
     pub fn open_with(open: Arc<Opener>, probe: Arc<Probe>) -> Result<Store, StoreError> {

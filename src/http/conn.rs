@@ -251,7 +251,7 @@ impl Conn {
                     with_date(|date| {
                         response.write_to(&mut self.output, request.is_head(), connection, date)
                     });
-                    if cx.limits.access_log {
+                    if cx.limits.access_log && !response.quiet {
                         access_log(
                             self.peer,
                             request.method,

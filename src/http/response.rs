@@ -22,6 +22,8 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Close the connection after this response.
     pub close: bool,
+    /// Leave this request out of the access log (health probes).
+    pub quiet: bool,
     /// Hold the response back this long, without occupying a worker: a
     /// tarpit for clients that are throttled.
     pub delay: Option<std::time::Duration>,
@@ -35,6 +37,7 @@ impl Response {
             headers: Vec::new(),
             body: Vec::new(),
             close: false,
+            quiet: false,
             delay: None,
         }
     }
@@ -78,6 +81,12 @@ impl Response {
     /// Marks the connection to be closed after this response.
     pub fn closing(mut self) -> Response {
         self.close = true;
+        self
+    }
+
+    /// Leaves the request out of the access log.
+    pub fn quietly(mut self) -> Response {
+        self.quiet = true;
         self
     }
 

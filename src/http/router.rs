@@ -5,6 +5,7 @@
 use super::handlers::{self, Endpoint};
 use super::{Request, Response};
 use crate::app::App;
+use crate::metrics::Route;
 
 /// Every route, by exact path.
 const ROUTES: [(&str, Endpoint); 5] = [
@@ -17,8 +18,11 @@ const ROUTES: [(&str, Endpoint); 5] = [
 
 /// Answers `request`.
 pub fn route(app: &App, request: &Request<'_>) -> Response {
-    if request.path == "/api/schema/" {
-        return handlers::schema::handle(request);
+    match request.path {
+        "/api/schema/" => return handlers::schema::handle(request),
+        "/healthz" => return handlers::health::handle(app, request),
+        "/metrics" => return handlers::metrics::handle(app, request),
+        _ => {}
     }
     let Some(&(_, endpoint)) = ROUTES.iter().find(|(path, _)| *path == request.path) else {
         return missing(request);
@@ -38,6 +42,21 @@ pub fn route(app: &App, request: &Request<'_>) -> Response {
         method => handlers::method_not_allowed(method),
     };
     response.with_header("Allow", "POST, OPTIONS")
+}
+
+/// The route a path is counted under in `/metrics`.
+pub fn route_of(path: &str) -> Route {
+    match path {
+        "/api/token/" => Route::Obtain,
+        "/api/token/refresh/" => Route::Refresh,
+        "/api/token/verify/" => Route::Verify,
+        "/api/token/blacklist/" => Route::Blacklist,
+        "/api/protected/" => Route::Protected,
+        "/api/schema/" => Route::Schema,
+        "/healthz" => Route::Health,
+        "/metrics" => Route::Metrics,
+        _ => Route::Other,
+    }
 }
 
 /// A path no route has: Django's APPEND_SLASH redirect when adding the

@@ -141,6 +141,12 @@ pub fn base64url_encode(bytes: &[u8]) -> String {
     base64url::encode(bytes)
 }
 
+/// Strict base64url decoding of one segment, for reading a payload in tests
+/// and tools (it verifies nothing).
+pub fn base64url_decode(segment: &str) -> Option<Vec<u8>> {
+    base64url::decode(segment)
+}
+
 /// Verifies `token` and returns its claims. The checks run in this order,
 /// each one before anything that depends on it:
 ///

@@ -4,6 +4,7 @@
 
 mod attacks;
 mod cli;
+mod contrib;
 mod crash;
 mod flow;
 mod protocol;

@@ -2,6 +2,8 @@
 //! DRF's bodies for every error, built in the order DRF writes their keys.
 
 pub mod blacklist;
+pub mod health;
+pub mod metrics;
 pub mod obtain;
 pub mod protected;
 pub mod refresh;
@@ -130,8 +132,39 @@ pub fn body_error(error: BodyError) -> Response {
     }
 }
 
+/// The `/metrics` reason a refused token or header is counted under.
+fn rejection(error: &AuthError) -> Option<&'static str> {
+    use crate::token::TokenError as T;
+    let token = |e: &T| match e {
+        T::Decode(d) if d.is_expired() => "expired",
+        T::Decode(_) => "invalid",
+        T::NoExp => "no_exp",
+        T::NoId => "no_id",
+        T::NoType => "no_type",
+        T::WrongType => "wrong_type",
+        T::Blacklisted => "blacklisted",
+    };
+    Some(match error {
+        AuthError::Token(e) | AuthError::NotValidForAnyType(e) => token(e),
+        AuthError::BlacklistedOnVerify => "blacklisted",
+        AuthError::BadHeader => "bad_header",
+        AuthError::NoUserId => "no_user_id",
+        AuthError::UserNotFound => "user_not_found",
+        AuthError::UserInactive => "user_inactive",
+        AuthError::PasswordChanged => "password_changed",
+        AuthError::NoActiveAccount => "user_not_found",
+        AuthError::Credentials
+        | AuthError::Busy
+        | AuthError::Throttled(_)
+        | AuthError::Unavailable(_) => return None,
+    })
+}
+
 /// The response for a policy failure.
 pub fn auth_error(app: &App, error: &AuthError) -> Response {
+    if let Some(reason) = rejection(error) {
+        app.metrics.rejected(reason);
+    }
     let detail = |text: &str| Json::object().str("detail", text);
     match error {
         AuthError::Credentials => unauthorized(

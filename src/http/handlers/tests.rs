@@ -1721,3 +1721,117 @@ fn a_full_disk_answers_503_to_writes_keeps_reads_and_recovers() {
     drop(app);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// --- operations -----------------------------------------------------------
+
+#[test]
+fn healthz_answers_ok_without_credentials_and_stays_out_of_the_log() {
+    let app = app();
+    let r = send(&app, &TestRequest::new("GET", "/healthz"));
+    assert_eq!((r.status, r.text()), (200, r#"{"status":"ok"}"#));
+    assert_eq!(r.header("Content-Type"), Some("application/json"));
+    assert!(r.quiet, "probes are not logged by default");
+    assert_eq!(
+        send(&app, &TestRequest::new("POST", "/healthz")).status,
+        405
+    );
+    let logged = app_with(Settings {
+        log_probes: true,
+        ..settings()
+    });
+    assert!(!send(&logged, &TestRequest::new("GET", "/healthz")).quiet);
+}
+
+#[test]
+fn healthz_is_503_when_the_database_cannot_be_read() {
+    use crate::store::{Opener, Store, StoreError};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    let opened = Arc::new(AtomicU32::new(0));
+    let counter = opened.clone();
+    // Opens in memory once; every later open fails, as with a vanished disk.
+    let opener: Arc<Opener> = Arc::new(move || {
+        if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            Store::open_in_memory_database()
+        } else {
+            Err(StoreError::Io("the disk is gone".into()))
+        }
+    });
+    let store = Arc::new(Store::open_with(opener, Arc::new(|| true)).unwrap());
+    let app = App::with_store(settings(), KEY, NOW, JtiSource::counter(), store.clone()).unwrap();
+    assert_eq!(send(&app, &TestRequest::new("GET", "/healthz")).status, 200);
+    assert!(store.reopen().is_err());
+    let r = send(&app, &TestRequest::new("GET", "/healthz"));
+    assert_eq!((r.status, r.text()), (503, r#"{"status":"unavailable"}"#));
+}
+
+#[test]
+fn metrics_count_requests_logins_and_rejections() {
+    let app = app();
+    login(&app);
+    post(&app, OBTAIN, r#"{"username":"alice","password":"wrong"}"#);
+    get_protected(&app, "Bearer x.y.z");
+    let r = send(&app, &TestRequest::new("GET", "/metrics"));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = r.text();
+    for line in [
+        "jwtd_http_requests_total{route=\"obtain\",status=\"200\"} 1",
+        "jwtd_http_requests_total{route=\"obtain\",status=\"401\"} 1",
+        "jwtd_http_requests_total{route=\"protected\",status=\"401\"} 1",
+        "jwtd_logins_total{result=\"success\"} 1",
+        "jwtd_logins_total{result=\"failure\"} 1",
+        "jwtd_tokens_rejected_total{reason=\"invalid\"} 1",
+        "jwtd_issued_refresh_tokens 1",
+        "jwtd_blacklisted_tokens 0",
+        "jwtd_http_request_duration_seconds_count{route=\"obtain\"} 2",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+    }
+    assert!(r.quiet);
+}
+
+#[test]
+fn user_id_claim_names_the_claim_written_and_read() {
+    let app = app_with(Settings {
+        user_id_claim: "uid".into(),
+        ..settings()
+    });
+    let (refresh, access) = login(&app);
+    for token in [&refresh, &access] {
+        let payload = token.split('.').nth(1).unwrap();
+        let claims = crate::jwt::Claims::from_json(&base64url_decode(payload)).unwrap();
+        assert_eq!(claims.get_str("uid"), Some("1"));
+        assert!(claims.get("user_id").is_none());
+    }
+    expect_protected(
+        &get_protected(&app, &format!("Bearer {access}")),
+        200,
+        HELLO_ALICE,
+    );
+    // A token that names its user under the default claim names no one here.
+    let other = forge(&format!(
+        r#"{{"token_type":"access","exp":{},"iat":{NOW},"jti":"x","user_id":"1"}}"#,
+        NOW + 60
+    ));
+    expect_protected(
+        &get_protected(&app, &format!("Bearer {other}")),
+        401,
+        r#"{"detail":"Token contained no recognizable user identification","code":"token_not_valid"}"#,
+    );
+    assert_eq!(
+        post(&app, REFRESH, &format!(r#"{{"refresh":"{refresh}"}}"#)).status,
+        200
+    );
+}
+
+fn base64url_decode(segment: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .unwrap()
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# API conformance check: the real jwtd against its own OpenAPI document.
+#
+#   scripts/schemathesis.sh [extra schemathesis run options]...
+#
+# 1. Makes a virtual environment in target/schemathesis-venv with the exact
+#    pins of tests/schemathesis/requirements.txt (reused while its marker file
+#    names the same requirements and Python). If pip cannot install them this
+#    FAILS, it never skips.
+# 2. Builds jwtd with `cargo build` (the dev profile `cargo test` builds).
+# 3. Makes a temporary database with one user, alice, whose password is the
+#    example of POST /api/token/ in the document (so the examples phase logs
+#    in and the stateful phase follows the document's links to refresh,
+#    verify and blacklist), and starts `jwtd serve` on a free port with fast
+#    password hashing and login throttling out of the way (429 stays
+#    documented; the test is about shapes, not limits).
+# 4. Checks the document served at GET /api/schema/ with openapi-spec-validator,
+#    then runs schemathesis against it with a valid bearer access token:
+#    no 5xx, and every status code, content type, header and body as documented.
+#    Exit status 0 only if every check passed. Stops the server with SIGTERM.
+#
+# PYTHON selects the interpreter (default python3). SCHEMATHESIS_MAX_EXAMPLES
+# (default 100) bounds the test cases per operation and phase; the seed is fixed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+VENV=target/schemathesis-venv
+REQS=tests/schemathesis/requirements.txt
+MARKER="$VENV/.schemathesis-requirements"
+MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-100}"
+SEED=20250101
+USERNAME=alice
+PASSWORD='correct horse battery staple'
+
+die() { echo "schemathesis: $*" >&2; exit 1; }
+
+command -v "$PYTHON" >/dev/null 2>&1 || die "no Python interpreter '$PYTHON' (set PYTHON=...)"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || die "$("$PYTHON" -V 2>&1) is too old: schemathesis needs Python 3.10 or later"
+
+want="$( { "$PYTHON" -c 'import sys; print(sys.version)'; cat "$REQS"; } | sha256sum | cut -d' ' -f1)"
+if [[ -x "$VENV/bin/python" && -f "$MARKER" && "$(cat "$MARKER")" == "$want" ]]; then
+    echo "schemathesis: reusing $VENV"
+else
+    echo "schemathesis: creating $VENV with the pins of $REQS"
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV" \
+        || die "could not create a virtual environment with $PYTHON -m venv (is the venv module installed?). The schemathesis check FAILS; it does not skip."
+    if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -r "$REQS"; then
+        die "pip could not install the pinned Python packages of $REQS (see pip's output above): schemathesis and openapi-spec-validator are required. The schemathesis check FAILS; it does not skip."
+    fi
+    echo "$want" >"$MARKER"
+fi
+
+echo "schemathesis: building jwtd (cargo build)"
+cargo build --quiet || die "cargo build failed"
+JWTD="$PWD/target/debug/jwtd"
+
+# The server's settings are this script's alone.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep '^JWTD_' || true)
+export JWTD_PASSWORD_ITERATIONS=1000
+export JWTD_LOGIN_FAILURES_PER_ADDRESS=1000000
+export JWTD_LOGIN_FAILURES_PER_USER=1000000
+
+work="$(mktemp -d)"
+server=""
+stop_server() {
+    if [[ -n "$server" ]] && kill -0 "$server" 2>/dev/null; then
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+    fi
+    server=""
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+
+printf '%s\n' "$PASSWORD" | "$JWTD" user add "$USERNAME" --password-stdin --db "$work/jwtd.redb" \
+    || die "jwtd user add failed"
+
+"$JWTD" serve --addr 127.0.0.1:0 --db "$work/jwtd.redb" 2>"$work/server.log" &
+server=$!
+addr=""
+for _ in $(seq 100); do
+    addr="$(grep -o -m1 'listening on http://[^ ]*' "$work/server.log" | sed 's|listening on http://||' || true)"
+    [[ -n "$addr" ]] && break
+    kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; die "jwtd serve exited at start-up"; }
+    sleep 0.1
+done
+[[ -n "$addr" ]] || { cat "$work/server.log" >&2; die "jwtd serve did not say where it listens within 10 s"; }
+base="http://$addr"
+echo "schemathesis: jwtd listening on $base"
+
+# A valid access token for the bearer scheme (jwtAuth), and the document.
+access="$(BASE="$base" USERNAME="$USERNAME" PASSWORD="$PASSWORD" "$VENV/bin/python" - "$work/openapi.json" <<'EOF'
+import json, os, sys, urllib.request
+base = os.environ["BASE"]
+body = json.dumps({"username": os.environ["USERNAME"], "password": os.environ["PASSWORD"]}).encode()
+req = urllib.request.Request(base + "/api/token/", body, {"Content-Type": "application/json"})
+with urllib.request.urlopen(req, timeout=10) as r:
+    print(json.load(r)["access"])
+with urllib.request.urlopen(base + "/api/schema/", timeout=10) as r, open(sys.argv[1], "wb") as f:
+    f.write(r.read())
+EOF
+)" || die "could not log in as $USERNAME or fetch /api/schema/"
+
+echo "schemathesis: validating the document served at /api/schema/ (openapi-spec-validator)"
+"$VENV/bin/openapi-spec-validator" "$work/openapi.json" || die "the document is not valid OpenAPI"
+
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
+cmd=(
+    "$VENV/bin/schemathesis" run "$base/api/schema/"
+    --checks "$checks"
+    --header "Authorization: Bearer $access"
+    --max-examples "$MAX_EXAMPLES"
+    --seed "$SEED"
+    --workers 1
+    --generation-database none
+    --request-timeout 10
+    --no-color
+    "$@"
+)
+echo "schemathesis: ${cmd[*]/$access/<access token>}"
+started=$SECONDS
+status=0
+"${cmd[@]}" || status=$?
+elapsed=$((SECONDS - started))
+
+stop_server
+errors="$(grep -E ' [0-9]+\.[0-9]+ms$' "$work/server.log" | grep -cE ' 5[0-9][0-9] [0-9.]+ms$' || true)"
+if [[ "$errors" != 0 ]]; then
+    echo "schemathesis: the server answered $errors request(s) with 5xx:" >&2
+    grep -E ' 5[0-9][0-9] [0-9.]+ms$' "$work/server.log" | head -20 >&2
+fi
+if grep -qiE 'panic|error' "$work/server.log"; then
+    echo "schemathesis: the server logged:" >&2
+    grep -iE 'panic|error' "$work/server.log" | head -20 >&2
+fi
+echo "schemathesis: $elapsed s, exit status $status"
+exit "$status"

@@ -1,0 +1,328 @@
+//! Counters for `GET /metrics`, in the Prometheus text format (0.0.4).
+//!
+//! Every counter is a relaxed atomic in a fixed table: recording costs a few
+//! uncontended increments on the request path and never takes a lock.
+//! Gauges that live elsewhere (token table sizes, memory, descriptors) are
+//! read when scraped.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// The routes requests are counted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `/api/token/`
+    Obtain,
+    /// `/api/token/refresh/`
+    Refresh,
+    /// `/api/token/verify/`
+    Verify,
+    /// `/api/token/blacklist/`
+    Blacklist,
+    /// `/api/protected/`
+    Protected,
+    /// `/api/schema/`
+    Schema,
+    /// `/healthz`
+    Health,
+    /// `/metrics`
+    Metrics,
+    /// Anything else (404s and redirects).
+    Other,
+}
+
+const ROUTES: [Route; 9] = [
+    Route::Obtain,
+    Route::Refresh,
+    Route::Verify,
+    Route::Blacklist,
+    Route::Protected,
+    Route::Schema,
+    Route::Health,
+    Route::Metrics,
+    Route::Other,
+];
+
+impl Route {
+    /// The `route` label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Route::Obtain => "obtain",
+            Route::Refresh => "refresh",
+            Route::Verify => "verify",
+            Route::Blacklist => "blacklist",
+            Route::Protected => "protected",
+            Route::Schema => "schema",
+            Route::Health => "healthz",
+            Route::Metrics => "metrics",
+            Route::Other => "other",
+        }
+    }
+}
+
+/// Status codes counted individually; anything else is counted as "other".
+const STATUSES: [u16; 18] = [
+    200, 301, 400, 401, 404, 405, 408, 411, 413, 414, 415, 417, 429, 431, 500, 503, 505, 0,
+];
+
+/// Latency bucket bounds in microseconds: 0.1 ms to 2.5 s.
+const BUCKETS_US: [u64; 14] = [
+    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
+    1_000_000, 2_500_000,
+];
+
+/// Why a token or a bearer header was refused.
+pub const REJECTIONS: [&str; 12] = [
+    "invalid",
+    "expired",
+    "no_type",
+    "wrong_type",
+    "no_id",
+    "no_exp",
+    "blacklisted",
+    "bad_header",
+    "no_user_id",
+    "user_not_found",
+    "user_inactive",
+    "password_changed",
+];
+
+#[derive(Default)]
+struct Latency {
+    buckets: [AtomicU64; BUCKETS_US.len()],
+    sum_us: AtomicU64,
+    count: AtomicU64,
+}
+
+/// All counters.
+pub struct Metrics {
+    requests: [[AtomicU64; STATUSES.len()]; ROUTES.len()],
+    latency: [Latency; ROUTES.len()],
+    logins: [AtomicU64; 3],
+    refreshes: AtomicU64,
+    rejected: [AtomicU64; REJECTIONS.len()],
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            requests: Default::default(),
+            latency: Default::default(),
+            logins: Default::default(),
+            refreshes: AtomicU64::new(0),
+            rejected: Default::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+/// Gauges read at scrape time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauges {
+    /// Rows of issued refresh tokens.
+    pub issued: Option<u64>,
+    /// Rows of the blacklist.
+    pub blacklisted: Option<u64>,
+    /// Spent refresh tokens presented again.
+    pub reuse: u64,
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+impl Metrics {
+    /// Counts one answered request.
+    pub fn request(&self, route: Route, status: u16, took: Duration) {
+        let r = route as usize;
+        let s = STATUSES
+            .iter()
+            .position(|x| *x == status)
+            .unwrap_or(STATUSES.len() - 1);
+        bump(&self.requests[r][s]);
+        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let latency = &self.latency[r];
+        if let Some(b) = BUCKETS_US.iter().position(|bound| us <= *bound) {
+            bump(&latency.buckets[b]);
+        }
+        latency.sum_us.fetch_add(us, Ordering::Relaxed);
+        bump(&latency.count);
+        match (route, status) {
+            (Route::Obtain, 200) => bump(&self.logins[0]),
+            (Route::Obtain, 401) => bump(&self.logins[1]),
+            (Route::Obtain, 429) => bump(&self.logins[2]),
+            (Route::Refresh, 200) => bump(&self.refreshes),
+            _ => {}
+        }
+    }
+
+    /// Counts a refused token or header; `reason` is one of [`REJECTIONS`].
+    pub fn rejected(&self, reason: &str) {
+        if let Some(i) = REJECTIONS.iter().position(|r| *r == reason) {
+            bump(&self.rejected[i]);
+        }
+    }
+
+    /// The exposition text.
+    pub fn render(&self, gauges: Gauges) -> String {
+        let mut out = String::with_capacity(8 * 1024);
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        out.push_str("# HELP jwtd_http_requests_total Requests answered by the application, by route and status.\n");
+        out.push_str("# TYPE jwtd_http_requests_total counter\n");
+        for (route, row) in ROUTES.iter().zip(&self.requests) {
+            for (status, count) in STATUSES.iter().zip(row) {
+                let n = get(count);
+                if n > 0 {
+                    let status = if *status == 0 {
+                        "other".to_owned()
+                    } else {
+                        status.to_string()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "jwtd_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                        route.label()
+                    );
+                }
+            }
+        }
+        out.push_str("# HELP jwtd_http_request_duration_seconds Time spent answering, by route.\n");
+        out.push_str("# TYPE jwtd_http_request_duration_seconds histogram\n");
+        for (route, latency) in ROUTES.iter().zip(&self.latency) {
+            let count = get(&latency.count);
+            if count == 0 {
+                continue;
+            }
+            let label = route.label();
+            let mut cumulative = 0;
+            for (bound, bucket) in BUCKETS_US.iter().zip(&latency.buckets) {
+                cumulative += get(bucket);
+                let le = *bound as f64 / 1e6;
+                let _ = writeln!(out, "jwtd_http_request_duration_seconds_bucket{{route=\"{label}\",le=\"{le}\"}} {cumulative}");
+            }
+            let _ = writeln!(out, "jwtd_http_request_duration_seconds_bucket{{route=\"{label}\",le=\"+Inf\"}} {count}");
+            let sum = get(&latency.sum_us) as f64 / 1e6;
+            let _ = writeln!(
+                out,
+                "jwtd_http_request_duration_seconds_sum{{route=\"{label}\"}} {sum}"
+            );
+            let _ = writeln!(
+                out,
+                "jwtd_http_request_duration_seconds_count{{route=\"{label}\"}} {count}"
+            );
+        }
+        out.push_str("# HELP jwtd_logins_total Login attempts, by result.\n# TYPE jwtd_logins_total counter\n");
+        for (result, count) in ["success", "failure", "throttled"].iter().zip(&self.logins) {
+            let _ = writeln!(
+                out,
+                "jwtd_logins_total{{result=\"{result}\"}} {}",
+                get(count)
+            );
+        }
+        out.push_str("# HELP jwtd_refreshes_total Successful refreshes.\n# TYPE jwtd_refreshes_total counter\n");
+        let _ = writeln!(out, "jwtd_refreshes_total {}", get(&self.refreshes));
+        out.push_str("# HELP jwtd_refresh_reuse_total Spent refresh tokens presented again.\n# TYPE jwtd_refresh_reuse_total counter\n");
+        let _ = writeln!(out, "jwtd_refresh_reuse_total {}", gauges.reuse);
+        out.push_str(
+            "# HELP jwtd_tokens_rejected_total Tokens and bearer headers refused, by reason.\n",
+        );
+        out.push_str("# TYPE jwtd_tokens_rejected_total counter\n");
+        for (reason, count) in REJECTIONS.iter().zip(&self.rejected) {
+            let _ = writeln!(
+                out,
+                "jwtd_tokens_rejected_total{{reason=\"{reason}\"}} {}",
+                get(count)
+            );
+        }
+        if let Some(n) = gauges.blacklisted {
+            out.push_str("# HELP jwtd_blacklisted_tokens Rows in the blacklist.\n# TYPE jwtd_blacklisted_tokens gauge\n");
+            let _ = writeln!(out, "jwtd_blacklisted_tokens {n}");
+        }
+        if let Some(n) = gauges.issued {
+            out.push_str("# HELP jwtd_issued_refresh_tokens Refresh tokens tracked, not yet expired or purged.\n# TYPE jwtd_issued_refresh_tokens gauge\n");
+            let _ = writeln!(out, "jwtd_issued_refresh_tokens {n}");
+        }
+        process_gauges(&mut out);
+        out
+    }
+}
+
+/// Resident memory, open descriptors and threads of this process, from /proc.
+fn process_gauges(out: &mut String) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    if let Some(kb) = field("VmRSS:") {
+        out.push_str("# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n");
+        let _ = writeln!(out, "process_resident_memory_bytes {}", kb * 1024);
+    }
+    if let Some(threads) = field("Threads:") {
+        out.push_str(
+            "# HELP process_threads Threads of the process.\n# TYPE process_threads gauge\n",
+        );
+        let _ = writeln!(out, "process_threads {threads}");
+    }
+    if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
+        out.push_str(
+            "# HELP process_open_fds Open file descriptors.\n# TYPE process_open_fds gauge\n",
+        );
+        let _ = writeln!(out, "process_open_fds {}", fds.count());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_a_cumulative_histogram() {
+        let m = Metrics::default();
+        m.request(Route::Protected, 200, Duration::from_micros(80));
+        m.request(Route::Protected, 200, Duration::from_micros(3000));
+        m.request(Route::Protected, 401, Duration::from_micros(90));
+        m.request(Route::Obtain, 401, Duration::from_millis(150));
+        m.request(Route::Obtain, 429, Duration::from_micros(10));
+        m.request(Route::Other, 418, Duration::from_micros(10));
+        m.rejected("expired");
+        let text = m.render(Gauges {
+            issued: Some(4),
+            blacklisted: Some(2),
+            reuse: 1,
+        });
+        for line in [
+            "jwtd_http_requests_total{route=\"protected\",status=\"200\"} 2",
+            "jwtd_http_requests_total{route=\"protected\",status=\"401\"} 1",
+            "jwtd_http_requests_total{route=\"other\",status=\"other\"} 1",
+            "jwtd_http_request_duration_seconds_bucket{route=\"protected\",le=\"0.0001\"} 2",
+            "jwtd_http_request_duration_seconds_bucket{route=\"protected\",le=\"0.0025\"} 2",
+            "jwtd_http_request_duration_seconds_bucket{route=\"protected\",le=\"0.005\"} 3",
+            "jwtd_http_request_duration_seconds_bucket{route=\"protected\",le=\"+Inf\"} 3",
+            "jwtd_http_request_duration_seconds_count{route=\"protected\"} 3",
+            "jwtd_logins_total{result=\"failure\"} 1",
+            "jwtd_logins_total{result=\"throttled\"} 1",
+            "jwtd_logins_total{result=\"success\"} 0",
+            "jwtd_tokens_rejected_total{reason=\"expired\"} 1",
+            "jwtd_refresh_reuse_total 1",
+            "jwtd_blacklisted_tokens 2",
+            "jwtd_issued_refresh_tokens 4",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+        }
+        assert!(text.contains("process_resident_memory_bytes "));
+        assert!(
+            !text.contains("route=\"verify\""),
+            "empty series are left out"
+        );
+    }
+}
