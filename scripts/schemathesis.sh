@@ -62,6 +62,7 @@ while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep '^JWTD_' |
 export JWTD_PASSWORD_ITERATIONS=1000
 export JWTD_LOGIN_FAILURES_PER_ADDRESS=1000000
 export JWTD_LOGIN_FAILURES_PER_USER=1000000
+export JWTD_LOG_PROBES=true
 
 work="$(mktemp -d)"
 server=""
@@ -81,7 +82,7 @@ printf '%s\n' "$PASSWORD" | "$JWTD" user add "$USERNAME" --password-stdin --db "
 server=$!
 addr=""
 for _ in $(seq 100); do
-    addr="$(grep -o -m1 'listening on http://[^ ]*' "$work/server.log" | sed 's|listening on http://||' || true)"
+    addr="$(grep -o -m1 'listening on http://[^ ]*' "$work/server.log" 2>/dev/null | sed 's|listening on http://||' || true)"
     [[ -n "$addr" ]] && break
     kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; die "jwtd serve exited at start-up"; }
     sleep 0.1
@@ -106,9 +107,14 @@ EOF
 echo "schemathesis: validating the document served at /api/schema/ (openapi-spec-validator)"
 "$VENV/bin/openapi-spec-validator" "$work/openapi.json" || die "the document is not valid OpenAPI"
 
+# schemathesis leaves out the operation that serves the document it loads,
+# so it loads the copy just fetched (the same bytes) and targets the server
+# with --url: GET /api/schema/ is tested like every other operation. It runs
+# in the temporary directory, where its crash cache goes.
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
 cmd=(
-    "$VENV/bin/schemathesis" run "$base/api/schema/"
+    "$PWD/$VENV/bin/schemathesis" run "$work/openapi.json"
+    --url "$base"
     --checks "$checks"
     --header "Authorization: Bearer $access"
     --max-examples "$MAX_EXAMPLES"
@@ -122,18 +128,22 @@ cmd=(
 echo "schemathesis: ${cmd[*]/$access/<access token>}"
 started=$SECONDS
 status=0
-"${cmd[@]}" || status=$?
+(cd "$work" && "${cmd[@]}") || status=$?
 elapsed=$((SECONDS - started))
 
 stop_server
-errors="$(grep -E ' [0-9]+\.[0-9]+ms$' "$work/server.log" | grep -cE ' 5[0-9][0-9] [0-9.]+ms$' || true)"
-if [[ "$errors" != 0 ]]; then
-    echo "schemathesis: the server answered $errors request(s) with 5xx:" >&2
-    grep -E ' 5[0-9][0-9] [0-9.]+ms$' "$work/server.log" | head -20 >&2
+# The access log: "<time> INFO <client> <method> <path> <status> <ms>ms".
+requests="$work/requests.txt"
+awk '$2 == "INFO" && NF == 7 && $7 ~ /ms$/ { print $4, $5, $6 }' "$work/server.log" >"$requests"
+echo "schemathesis: the server answered $(wc -l <"$requests") requests:"
+sort "$requests" | uniq -c | sort -k2,2 -k3,3 -k4,4n | sed 's/^/    /'
+if grep -qE ' 5[0-9][0-9]$' "$requests"; then
+    echo "schemathesis: the server answered 5xx (see above)" >&2
+    status=1
 fi
-if grep -qiE 'panic|error' "$work/server.log"; then
+if grep -qE ' (ERROR|WARN)' "$work/server.log"; then
     echo "schemathesis: the server logged:" >&2
-    grep -iE 'panic|error' "$work/server.log" | head -20 >&2
+    grep -E ' (ERROR|WARN)' "$work/server.log" | head -20 >&2
 fi
-echo "schemathesis: $elapsed s, exit status $status"
+echo "schemathesis: schemathesis took $elapsed s, exit status $status"
 exit "$status"

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 /// Derived inputs per target: enough to leave the seeds' neighbourhood,
 /// few enough for a debug build to finish in seconds.
-const MUTATIONS: usize = 3000;
+const MUTATIONS: usize = 5000;
 /// A safety net, not the bound that normally applies: stop mutating a
 /// target after this long (a slow machine runs fewer inputs, the same ones).
 const TIME_BUDGET: Duration = Duration::from_secs(8);
