@@ -67,7 +67,13 @@ pub fn parse<'b>(buf: &'b [u8], limits: &Limits, peer: IpAddr) -> Parsed<'b> {
     }
     let buf_from = &buf[start..];
     let Some(head_len) = find(buf_from, b"\r\n\r\n").map(|i| i + 4) else {
-        let line = find(buf_from, b"\n").unwrap_or(buf_from.len());
+        // The request line without its CRLF, as check_head measures it, so
+        // a line of exactly the limit passes whether or not the rest of the
+        // head has arrived.
+        let line = match find(buf_from, b"\n") {
+            Some(end) => end - usize::from(end > 0 && buf_from[end - 1] == b'\r'),
+            None => buf_from.len(),
+        };
         if line > limits.max_request_line {
             return Parsed::Rejected(reject(414, "Request line too long."));
         }
@@ -474,6 +480,16 @@ mod tests {
         assert_eq!(status("GET / HTTP/9.9\r\nHost: x\r\n\r\n"), 505);
         assert_eq!(status("GET / HTTP/1.2\r\nHost: x\r\n\r\n"), 505);
         assert_eq!(status("GET / FTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    }
+
+    #[test]
+    fn a_request_line_of_exactly_the_limit_passes_however_it_arrives() {
+        let target = "a".repeat(8192 - "GET / HTTP/1.1".len());
+        let line = format!("GET /{target} HTTP/1.1");
+        assert_eq!(line.len(), 8192);
+        assert_eq!(status(&format!("{line}\r\nHost: x\r\n\r\n")), 200);
+        assert_eq!(status(&format!("{line}\r\nHost: x\r\n")), 0, "partial, not 414");
+        assert_eq!(status(&format!("{line}a\r\nHost: x\r\n")), 414);
     }
 
     #[test]
