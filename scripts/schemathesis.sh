@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# API conformance check: the real jwtd against its own OpenAPI document.
+# API conformance check: the real jwtd against its own OpenAPI document
+# (src/http/handlers/openapi.json, served at GET /api/schema/).
 #
-#   scripts/schemathesis.sh [extra schemathesis run options]...
+#   scripts/schemathesis.sh [extra `schemathesis run` options]...
 #
 # 1. Makes a virtual environment in target/schemathesis-venv with the exact
 #    pins of tests/schemathesis/requirements.txt (reused while its marker file
@@ -9,18 +10,24 @@
 #    FAILS, it never skips.
 # 2. Builds jwtd with `cargo build` (the dev profile `cargo test` builds).
 # 3. Makes a temporary database with one user, alice, whose password is the
-#    example of POST /api/token/ in the document (so the examples phase logs
+#    example of POST /api/token/ in the document, so the examples phase logs
 #    in and the stateful phase follows the document's links to refresh,
-#    verify and blacklist), and starts `jwtd serve` on a free port with fast
+#    verify and blacklist. Starts `jwtd serve` on a free port, with fast
 #    password hashing and login throttling out of the way (429 stays
-#    documented; the test is about shapes, not limits).
-# 4. Checks the document served at GET /api/schema/ with openapi-spec-validator,
-#    then runs schemathesis against it with a valid bearer access token:
-#    no 5xx, and every status code, content type, header and body as documented.
-#    Exit status 0 only if every check passed. Stops the server with SIGTERM.
+#    documented, and is checked in step 5).
+# 4. Fetches the document from GET /api/schema/, checks it with
+#    openapi-spec-validator, and runs schemathesis with a valid bearer access
+#    token: no 5xx, and every status code, content type, header and body as
+#    documented.
+# 5. Restarts jwtd on the same database with its default limits and runs
+#    tests/schemathesis/edges.py: the answers schemathesis cannot provoke
+#    (413, 414, 431, 411, 429, 503, blacklisted and misused tokens), each
+#    checked against the document the same way.
+# Exit status 0 only if every step passed. The server is stopped with SIGTERM.
 #
 # PYTHON selects the interpreter (default python3). SCHEMATHESIS_MAX_EXAMPLES
-# (default 100) bounds the test cases per operation and phase; the seed is fixed.
+# (default 200) bounds the test cases per operation and phase; the seed is
+# fixed (SCHEMATHESIS_SEED to change it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,10 +35,11 @@ PYTHON="${PYTHON:-python3}"
 VENV=target/schemathesis-venv
 REQS=tests/schemathesis/requirements.txt
 MARKER="$VENV/.schemathesis-requirements"
-MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-100}"
-SEED=20250101
+MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-200}"
+SEED="${SCHEMATHESIS_SEED:-20250101}"
 USERNAME=alice
 PASSWORD='correct horse battery staple'
+EDGE_MAX_CONNECTIONS=16
 
 die() { echo "schemathesis: $*" >&2; exit 1; }
 
@@ -52,6 +60,7 @@ else
     fi
     echo "$want" >"$MARKER"
 fi
+PY="$PWD/$VENV/bin/python"
 
 echo "schemathesis: building jwtd (cargo build)"
 cargo build --quiet || die "cargo build failed"
@@ -60,12 +69,11 @@ JWTD="$PWD/target/debug/jwtd"
 # The server's settings are this script's alone.
 while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep '^JWTD_' || true)
 export JWTD_PASSWORD_ITERATIONS=1000
-export JWTD_LOGIN_FAILURES_PER_ADDRESS=1000000
-export JWTD_LOGIN_FAILURES_PER_USER=1000000
 export JWTD_LOG_PROBES=true
 
 work="$(mktemp -d)"
 server=""
+base=""
 stop_server() {
     if [[ -n "$server" ]] && kill -0 "$server" 2>/dev/null; then
         kill -TERM "$server" 2>/dev/null || true
@@ -75,24 +83,30 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$work"' EXIT
 
+# start_server LOG [VAR=VALUE]...: jwtd serve on a free port; sets $server, $base.
+start_server() {
+    local log="$1" addr=""
+    shift
+    env "$@" "$JWTD" serve --addr 127.0.0.1:0 --db "$work/jwtd.redb" 2>"$log" &
+    server=$!
+    for _ in $(seq 100); do
+        addr="$(grep -o -m1 'listening on http://[^ ]*' "$log" 2>/dev/null | sed 's|listening on http://||' || true)"
+        [[ -n "$addr" ]] && break
+        kill -0 "$server" 2>/dev/null || { cat "$log" >&2; die "jwtd serve exited at start-up"; }
+        sleep 0.1
+    done
+    [[ -n "$addr" ]] || { cat "$log" >&2; die "jwtd serve did not say where it listens within 10 s"; }
+    base="http://$addr"
+    echo "schemathesis: jwtd listening on $base"
+}
+
 printf '%s\n' "$PASSWORD" | "$JWTD" user add "$USERNAME" --password-stdin --db "$work/jwtd.redb" \
     || die "jwtd user add failed"
 
-"$JWTD" serve --addr 127.0.0.1:0 --db "$work/jwtd.redb" 2>"$work/server.log" &
-server=$!
-addr=""
-for _ in $(seq 100); do
-    addr="$(grep -o -m1 'listening on http://[^ ]*' "$work/server.log" 2>/dev/null | sed 's|listening on http://||' || true)"
-    [[ -n "$addr" ]] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; die "jwtd serve exited at start-up"; }
-    sleep 0.1
-done
-[[ -n "$addr" ]] || { cat "$work/server.log" >&2; die "jwtd serve did not say where it listens within 10 s"; }
-base="http://$addr"
-echo "schemathesis: jwtd listening on $base"
+start_server "$work/server.log" JWTD_LOGIN_FAILURES_PER_ADDRESS=1000000 JWTD_LOGIN_FAILURES_PER_USER=1000000
 
 # A valid access token for the bearer scheme (jwtAuth), and the document.
-access="$(BASE="$base" USERNAME="$USERNAME" PASSWORD="$PASSWORD" "$VENV/bin/python" - "$work/openapi.json" <<'EOF'
+access="$(BASE="$base" USERNAME="$USERNAME" PASSWORD="$PASSWORD" "$PY" - "$work/openapi.json" <<'EOF'
 import json, os, sys, urllib.request
 base = os.environ["BASE"]
 body = json.dumps({"username": os.environ["USERNAME"], "password": os.environ["PASSWORD"]}).encode()
@@ -104,13 +118,19 @@ with urllib.request.urlopen(base + "/api/schema/", timeout=10) as r, open(sys.ar
 EOF
 )" || die "could not log in as $USERNAME or fetch /api/schema/"
 
+passed=0
+failed=0
+step() { if [[ "$1" == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi; }
+
 echo "schemathesis: validating the document served at /api/schema/ (openapi-spec-validator)"
-"$VENV/bin/openapi-spec-validator" "$work/openapi.json" || die "the document is not valid OpenAPI"
+status=0
+"$VENV/bin/openapi-spec-validator" "$work/openapi.json" || status=$?
+step "$status"
 
 # schemathesis leaves out the operation that serves the document it loads,
 # so it loads the copy just fetched (the same bytes) and targets the server
 # with --url: GET /api/schema/ is tested like every other operation. It runs
-# in the temporary directory, where its crash cache goes.
+# in the temporary directory, where its crash cache (.schemathesis/) goes.
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
 cmd=(
     "$PWD/$VENV/bin/schemathesis" run "$work/openapi.json"
@@ -129,21 +149,34 @@ echo "schemathesis: ${cmd[*]/$access/<access token>}"
 started=$SECONDS
 status=0
 (cd "$work" && "${cmd[@]}") || status=$?
-elapsed=$((SECONDS - started))
-
+echo "schemathesis: schemathesis run took $((SECONDS - started)) s, exit status $status"
+step "$status"
 stop_server
+
 # The access log: "<time> INFO <client> <method> <path> <status> <ms>ms".
 requests="$work/requests.txt"
 awk '$2 == "INFO" && NF == 7 && $7 ~ /ms$/ { print $4, $5, $6 }' "$work/server.log" >"$requests"
-echo "schemathesis: the server answered $(wc -l <"$requests") requests:"
+echo "schemathesis: the server answered $(wc -l <"$requests") requests (method, path, status):"
 sort "$requests" | uniq -c | sort -k2,2 -k3,3 -k4,4n | sed 's/^/    /'
+status=0
 if grep -qE ' 5[0-9][0-9]$' "$requests"; then
     echo "schemathesis: the server answered 5xx (see above)" >&2
     status=1
 fi
-if grep -qE ' (ERROR|WARN)' "$work/server.log"; then
-    echo "schemathesis: the server logged:" >&2
-    grep -E ' (ERROR|WARN)' "$work/server.log" | head -20 >&2
+if grep -q ' ERROR ' "$work/server.log"; then
+    echo "schemathesis: the server logged errors:" >&2
+    grep ' ERROR ' "$work/server.log" | head -20 >&2
+    status=1
 fi
-echo "schemathesis: schemathesis took $elapsed s, exit status $status"
-exit "$status"
+step "$status"
+
+echo "schemathesis: edge cases against jwtd with its default limits (tests/schemathesis/edges.py)"
+start_server "$work/server-edges.log" JWTD_MAX_CONNECTIONS="$EDGE_MAX_CONNECTIONS"
+status=0
+"$PY" tests/schemathesis/edges.py --base "$base" --document "$work/openapi.json" \
+    --username "$USERNAME" --password "$PASSWORD" --max-connections "$EDGE_MAX_CONNECTIONS" || status=$?
+step "$status"
+stop_server
+
+echo "schemathesis: $passed passed, $failed failed"
+[[ "$failed" == 0 ]]

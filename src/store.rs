@@ -5,12 +5,16 @@
 //!
 //! | table | key | value |
 //! |---|---|---|
-//! | `users` | id | [`User`], encoded by [`User::to_bytes`] |
-//! | `usernames` | username | id (the unique index) |
-//! | `issued` | jti | (user id, exp, family) of a refresh token jwtd issued |
-//! | `families` | family | jti of every refresh token of that login (multimap) |
-//! | `blacklist` | jti | (blacklisted at, exp) |
+//! | `users` | id (u64 big-endian) | [`User`], encoded by `User::to_bytes` |
+//! | `usernames` | username | id (u64 big-endian): the unique index |
+//! | `issued` | jti | user id, exp (u64 little-endian each), family: a refresh token jwtd issued |
+//! | `families` | family length (u16 big-endian), family, jti | nothing: one row per member |
+//! | `blacklist` | jti | blacklisted at, exp (u64 little-endian each) |
 //! | `meta` | name | schema version, next user id, generated signing key |
+//!
+//! Every table maps bytes to bytes, encoded by the small functions below.
+//! redb's B-tree code is generic over key and value types, so one type for
+//! every table keeps one copy of it in the binary instead of six.
 //!
 //! A family is named after the jti of the refresh token a login issued; every
 //! token rotated from it inherits the name, so a replayed token can revoke
@@ -27,21 +31,64 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use redb::{
-    Database, Durability, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable,
-    ReadableTable, ReadableTableMetadata, TableDefinition,
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
 };
 
-const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
-const USERNAMES: TableDefinition<&str, u64> = TableDefinition::new("usernames");
-const ISSUED: TableDefinition<&str, (u64, u64, &str)> = TableDefinition::new("issued");
-const FAMILIES: MultimapTableDefinition<&str, &str> = MultimapTableDefinition::new("families");
-const BLACKLIST: TableDefinition<&str, (u64, u64)> = TableDefinition::new("blacklist");
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Every table: bytes to bytes.
+type Bytes = TableDefinition<'static, &'static [u8], &'static [u8]>;
+type Table<'tx> = redb::Table<'tx, &'static [u8], &'static [u8]>;
 
-const SCHEMA_KEY: &str = "schema_version";
-const SCHEMA_VERSION: &[u8] = b"1";
-const NEXT_USER_ID_KEY: &str = "next_user_id";
-const SIGNING_KEY_KEY: &str = "signing_key";
+const USERS: Bytes = TableDefinition::new("users");
+const USERNAMES: Bytes = TableDefinition::new("usernames");
+const ISSUED: Bytes = TableDefinition::new("issued");
+const FAMILIES: Bytes = TableDefinition::new("families");
+const BLACKLIST: Bytes = TableDefinition::new("blacklist");
+const META: Bytes = TableDefinition::new("meta");
+
+const SCHEMA_KEY: &[u8] = b"schema_version";
+const SCHEMA_VERSION: &[u8] = b"2";
+const NEXT_USER_ID_KEY: &[u8] = b"next_user_id";
+const SIGNING_KEY_KEY: &[u8] = b"signing_key";
+
+/// A user's key: big-endian, so rows sort by id.
+fn id_key(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+fn id_from(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.try_into().ok()?))
+}
+
+/// Two little-endian u64s followed by a tail: the `issued` and `blacklist` rows.
+fn pair_row(a: u64, b: u64, tail: &[u8]) -> Vec<u8> {
+    let mut row = Vec::with_capacity(16 + tail.len());
+    row.extend_from_slice(&a.to_le_bytes());
+    row.extend_from_slice(&b.to_le_bytes());
+    row.extend_from_slice(tail);
+    row
+}
+
+fn pair_from(row: &[u8]) -> Option<(u64, u64, &[u8])> {
+    let a = u64::from_le_bytes(row.get(..8)?.try_into().ok()?);
+    let b = u64::from_le_bytes(row.get(8..16)?.try_into().ok()?);
+    Some((a, b, row.get(16..)?))
+}
+
+/// A `families` key: the family's length, the family, then the member.
+fn member_key(family: &str, jti: &str) -> Vec<u8> {
+    let mut key = family_prefix(family);
+    key.extend_from_slice(jti.as_bytes());
+    key
+}
+
+/// The common start of every `families` key of `family`.
+fn family_prefix(family: &str) -> Vec<u8> {
+    let len = u16::try_from(family.len()).unwrap_or(u16::MAX);
+    let mut key = Vec::with_capacity(2 + family.len() + 32);
+    key.extend_from_slice(&len.to_be_bytes());
+    key.extend_from_slice(family.as_bytes());
+    key
+}
 
 /// A user account, with Django's `auth_user` fields that jwtd uses.
 #[derive(Clone, PartialEq, Eq)]
@@ -447,7 +494,7 @@ impl Store {
         let db = self.db()?;
         let tx = db.begin_read().or_store()?;
         let users = tx.open_table(USERS).or_store()?;
-        let found = users.get(id).or_store()?;
+        let found = users.get(id_key(id).as_slice()).or_store()?;
         Ok(found.and_then(|bytes| User::from_bytes(id, bytes.value())))
     }
 
@@ -459,14 +506,14 @@ impl Store {
         let Some(id) = tx
             .open_table(USERNAMES)
             .or_store()?
-            .get(username)
+            .get(username.as_bytes())
             .or_store()?
-            .map(|g| g.value())
+            .and_then(|g| id_from(g.value()))
         else {
             return Ok(None);
         };
         let users = tx.open_table(USERS).or_store()?;
-        let found = users.get(id).or_store()?;
+        let found = users.get(id_key(id).as_slice()).or_store()?;
         Ok(found.and_then(|bytes| User::from_bytes(id, bytes.value())))
     }
 
@@ -478,7 +525,9 @@ impl Store {
         let mut all = Vec::new();
         for row in users.iter().or_store()? {
             let (id, bytes) = row.or_store()?;
-            if let Some(user) = User::from_bytes(id.value(), bytes.value()) {
+            if let Some(user) =
+                id_from(id.value()).and_then(|id| User::from_bytes(id, bytes.value()))
+            {
                 all.push(user);
             }
         }
@@ -490,7 +539,7 @@ impl Store {
         let db = self.db()?;
         let tx = db.begin_read().or_store()?;
         let blacklist = tx.open_table(BLACKLIST).or_store()?;
-        Ok(blacklist.get(jti).or_store()?.is_some())
+        Ok(blacklist.get(jti.as_bytes()).or_store()?.is_some())
     }
 
     /// Row counts of the issued-token table and the blacklist.
@@ -507,8 +556,11 @@ impl Store {
         let db = self.db()?;
         let tx = db.begin_read().or_store()?;
         let issued = tx.open_table(ISSUED).or_store()?;
-        let found = issued.get(jti).or_store()?;
-        Ok(found.map(|row| row.value().2.to_owned()))
+        let found = issued.get(jti.as_bytes()).or_store()?;
+        Ok(found.and_then(|row| {
+            pair_from(row.value())
+                .map(|(_, _, family)| String::from_utf8_lossy(family).into_owned())
+        }))
     }
 
     /// The signing key generated on first start, creating it with `generate`
@@ -581,20 +633,22 @@ impl Store {
             let id = tx
                 .open_table(USERNAMES)
                 .or_store()?
-                .get(username)
+                .get(username.as_bytes())
                 .or_store()?
-                .map(|g| g.value())
+                .and_then(|g| id_from(g.value()))
                 .ok_or(StoreError::NoSuchUser)?;
             let mut users = tx.open_table(USERS).or_store()?;
             let mut user = users
-                .get(id)
+                .get(id_key(id).as_slice())
                 .or_store()?
                 .and_then(|bytes| User::from_bytes(id, bytes.value()))
                 .ok_or(StoreError::NoSuchUser)?;
             change(&mut user);
             user.id = id;
             user.username = username.to_owned();
-            users.insert(id, user.to_bytes().as_slice()).or_store()?;
+            users
+                .insert(id_key(id).as_slice(), user.to_bytes().as_slice())
+                .or_store()?;
             user
         };
         tx.commit().or_store()?;
@@ -610,11 +664,14 @@ impl Store {
             let id = tx
                 .open_table(USERNAMES)
                 .or_store()?
-                .remove(username)
+                .remove(username.as_bytes())
                 .or_store()?
-                .map(|g| g.value())
+                .and_then(|g| id_from(g.value()))
                 .ok_or(StoreError::NoSuchUser)?;
-            tx.open_table(USERS).or_store()?.remove(id).or_store()?;
+            tx.open_table(USERS)
+                .or_store()?
+                .remove(id_key(id).as_slice())
+                .or_store()?;
         }
         tx.commit().or_store()?;
         Ok(())
@@ -634,7 +691,7 @@ impl Store {
             let mut tables = Tables {
                 users: tx.open_table(USERS).or_store()?,
                 issued: tx.open_table(ISSUED).or_store()?,
-                families: tx.open_multimap_table(FAMILIES).or_store()?,
+                families: tx.open_table(FAMILIES).or_store()?,
                 blacklist: tx.open_table(BLACKLIST).or_store()?,
             };
             for write in writes {
@@ -674,7 +731,7 @@ fn prepare(db: &Database) -> Result<(), StoreError> {
         tx.open_table(USERS).or_store()?;
         tx.open_table(USERNAMES).or_store()?;
         tx.open_table(ISSUED).or_store()?;
-        tx.open_multimap_table(FAMILIES).or_store()?;
+        tx.open_table(FAMILIES).or_store()?;
         tx.open_table(BLACKLIST).or_store()?;
         let mut meta = tx.open_table(META).or_store()?;
         let version = meta.get(SCHEMA_KEY).or_store()?.map(|v| v.value().to_vec());
@@ -699,7 +756,7 @@ fn insert_user(tx: &redb::WriteTransaction, new: NewUser) -> Result<User, StoreE
     let mut users = tx.open_table(USERS).or_store()?;
     let mut meta = tx.open_table(META).or_store()?;
     if usernames
-        .get(new.user.username.as_str())
+        .get(new.user.username.as_bytes())
         .or_store()?
         .is_some()
     {
@@ -713,7 +770,7 @@ fn insert_user(tx: &redb::WriteTransaction, new: NewUser) -> Result<User, StoreE
     };
     let id = match new.id {
         Some(id) => {
-            if users.get(id).or_store()?.is_some() {
+            if users.get(id_key(id).as_slice()).or_store()?.is_some() {
                 return Err(StoreError::IdTaken);
             }
             id
@@ -726,17 +783,21 @@ fn insert_user(tx: &redb::WriteTransaction, new: NewUser) -> Result<User, StoreE
         .or_store()?;
     let mut user = new.user;
     user.id = id;
-    usernames.insert(user.username.as_str(), id).or_store()?;
-    users.insert(id, user.to_bytes().as_slice()).or_store()?;
+    usernames
+        .insert(user.username.as_bytes(), id_key(id).as_slice())
+        .or_store()?;
+    users
+        .insert(id_key(id).as_slice(), user.to_bytes().as_slice())
+        .or_store()?;
     Ok(user)
 }
 
 /// The tables a batch writes, open for the length of the batch.
 struct Tables<'tx> {
-    users: redb::Table<'tx, u64, &'static [u8]>,
-    issued: redb::Table<'tx, &'static str, (u64, u64, &'static str)>,
-    families: redb::MultimapTable<'tx, &'static str, &'static str>,
-    blacklist: redb::Table<'tx, &'static str, (u64, u64)>,
+    users: Table<'tx>,
+    issued: Table<'tx>,
+    families: Table<'tx>,
+    blacklist: Table<'tx>,
 }
 
 impl Tables<'_> {
@@ -754,7 +815,7 @@ impl Tables<'_> {
                 now,
             } => {
                 let family = self.family_of(old)?;
-                if self.blacklist.get(old.jti.as_str()).or_store()?.is_some() {
+                if self.blacklisted(&old.jti)? {
                     let revoked = if *revoke_family_on_reuse {
                         self.revoke_family(&family, *now)?
                     } else {
@@ -763,11 +824,9 @@ impl Tables<'_> {
                     return Ok(Outcome::AlreadyBlacklisted { family, revoked });
                 }
                 if *blacklist_old {
-                    self.blacklist
-                        .insert(old.jti.as_str(), (*now, old.exp))
-                        .or_store()?;
+                    self.blacklist(&old.jti, *now, old.exp)?;
                     // A token minted elsewhere becomes the root of its own family.
-                    if self.issued.get(old.jti.as_str()).or_store()?.is_none() {
+                    if self.issued.get(old.jti.as_bytes()).or_store()?.is_none() {
                         self.issue(old, &family)?;
                     }
                 }
@@ -785,14 +844,12 @@ impl Tables<'_> {
                 Ok(Outcome::AlreadyBlacklisted { family, revoked })
             }
             Write::Blacklist { token, now } => {
-                if self.blacklist.get(token.jti.as_str()).or_store()?.is_some() {
+                if self.blacklisted(&token.jti)? {
                     let family = self.family_of(token)?;
                     return Ok(Outcome::AlreadyBlacklisted { family, revoked: 0 });
                 }
-                self.blacklist
-                    .insert(token.jti.as_str(), (*now, token.exp))
-                    .or_store()?;
-                if self.issued.get(token.jti.as_str()).or_store()?.is_none() {
+                self.blacklist(&token.jti, *now, token.exp)?;
+                if self.issued.get(token.jti.as_bytes()).or_store()?.is_none() {
                     self.issue(token, &token.jti)?;
                 }
                 Ok(Outcome::Done)
@@ -804,7 +861,7 @@ impl Tables<'_> {
             } => {
                 let found = self
                     .users
-                    .get(*user_id)
+                    .get(id_key(*user_id).as_slice())
                     .or_store()?
                     .map(|b| b.value().to_vec());
                 if let Some(mut user) = found.and_then(|b| User::from_bytes(*user_id, &b)) {
@@ -815,7 +872,7 @@ impl Tables<'_> {
                         user.password.clone_from(hash);
                     }
                     self.users
-                        .insert(*user_id, user.to_bytes().as_slice())
+                        .insert(id_key(*user_id).as_slice(), user.to_bytes().as_slice())
                         .or_store()?;
                 }
                 Ok(Outcome::Done)
@@ -825,37 +882,58 @@ impl Tables<'_> {
     }
 
     fn family_of(&self, token: &TokenRecord) -> Result<String, StoreError> {
-        let row = self.issued.get(token.jti.as_str()).or_store()?;
-        Ok(row.map_or_else(|| token.jti.clone(), |r| r.value().2.to_owned()))
+        let row = self.issued.get(token.jti.as_bytes()).or_store()?;
+        let family = row.and_then(|r| {
+            pair_from(r.value()).map(|(_, _, family)| String::from_utf8_lossy(family).into_owned())
+        });
+        Ok(family.unwrap_or_else(|| token.jti.clone()))
+    }
+
+    fn blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
+        Ok(self.blacklist.get(jti.as_bytes()).or_store()?.is_some())
+    }
+
+    fn blacklist(&mut self, jti: &str, now: u64, exp: u64) -> Result<(), StoreError> {
+        self.blacklist
+            .insert(jti.as_bytes(), pair_row(now, exp, &[]).as_slice())
+            .or_store()?;
+        Ok(())
     }
 
     fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError> {
+        let row = pair_row(token.user_id, token.exp, family.as_bytes());
         self.issued
-            .insert(token.jti.as_str(), (token.user_id, token.exp, family))
+            .insert(token.jti.as_bytes(), row.as_slice())
             .or_store()?;
         self.families
-            .insert(family, token.jti.as_str())
+            .insert(member_key(family, &token.jti).as_slice(), [].as_slice())
             .or_store()?;
         Ok(())
     }
 
     /// Blacklists every member of `family` not yet blacklisted.
     fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
+        let prefix = family_prefix(family);
         let mut members = Vec::new();
-        for member in self.families.get(family).or_store()? {
-            members.push(member.or_store()?.value().to_owned());
+        for row in self.families.range(prefix.as_slice()..).or_store()? {
+            let (key, _) = row.or_store()?;
+            let Some(jti) = key.value().strip_prefix(prefix.as_slice()) else {
+                break;
+            };
+            members.push(String::from_utf8_lossy(jti).into_owned());
         }
         let mut revoked = 0;
         for jti in members {
-            if self.blacklist.get(jti.as_str()).or_store()?.is_some() {
+            if self.blacklisted(&jti)? {
                 continue;
             }
             let exp = self
                 .issued
-                .get(jti.as_str())
+                .get(jti.as_bytes())
                 .or_store()?
-                .map_or(u64::MAX, |r| r.value().1);
-            self.blacklist.insert(jti.as_str(), (now, exp)).or_store()?;
+                .and_then(|r| pair_from(r.value()).map(|(_, exp, _)| exp))
+                .unwrap_or(u64::MAX);
+            self.blacklist(&jti, now, exp)?;
             revoked += 1;
         }
         Ok(revoked)
@@ -865,22 +943,28 @@ impl Tables<'_> {
         let mut expired: Vec<(String, String)> = Vec::new();
         let before = self.issued.len().or_store()?;
         self.issued
-            .retain(|jti, (_, exp, family)| {
+            .retain(|jti, row| {
+                let Some((_, exp, family)) = pair_from(row) else {
+                    return false;
+                };
                 let keep = exp > now;
                 if !keep {
-                    expired.push((family.to_owned(), jti.to_owned()));
+                    let family = String::from_utf8_lossy(family).into_owned();
+                    expired.push((family, String::from_utf8_lossy(jti).into_owned()));
                 }
                 keep
             })
             .or_store()?;
         for (family, jti) in &expired {
             self.families
-                .remove(family.as_str(), jti.as_str())
+                .remove(member_key(family, jti).as_slice())
                 .or_store()?;
         }
         let issued = before - self.issued.len().or_store()?;
         let before = self.blacklist.len().or_store()?;
-        self.blacklist.retain(|_, (_, exp)| exp > now).or_store()?;
+        self.blacklist
+            .retain(|_, row| pair_from(row).is_some_and(|(_, exp, _)| exp > now))
+            .or_store()?;
         let blacklisted = before - self.blacklist.len().or_store()?;
         Ok(Outcome::Purged {
             issued,

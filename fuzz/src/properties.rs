@@ -6,8 +6,10 @@
 //! functions, so an input the fuzzer flags fails `cargo test` as soon as it
 //! is checked in under `tests/corpus/<target>/`. Each function takes the raw
 //! input and panics when a property does not hold; returning means the input
-//! passed. Nothing here may depend on anything but the input (no clock, no
-//! randomness), so a failure always reproduces.
+//! passed. Nothing here reads a clock or a random source, so a failure
+//! reproduces from its input alone; the one exception is the handler
+//! target's application, whose store (blacklist, rotations) carries over
+//! from input to input as a server's would.
 //!
 //! The file is compiled twice, as `jwtd_fuzz::properties` and as a module of
 //! `tests/corpus.rs`, and uses only jwtd's public API and std.
@@ -56,15 +58,17 @@ pub enum KnownBug {
     /// Number claims do not survive decode, encode, decode: serde_json is
     /// built without its `float_roundtrip` feature and reads some literals
     /// one ULP off, among them the shortest repr `Claims::to_json` writes
-    /// for the value it read (`{"b":18446744073718446744073709551615}` reads
-    /// as 1.8446744073718448e31, which is written as `1.8446744073718448e+31`
-    /// and read back as 1.8446744073718446e31).
+    /// for a value it read. `{"b":18446744073718446744073709551615}` reads
+    /// as 1.8446744073718446e31 (right), is written `1.8446744073718446e+31`,
+    /// and that reads back as 1.8446744073718448e31 (wrong).
     FloatRoundTrip,
     /// `http::parse` refuses with 414 an incomplete head whose request line
-    /// is exactly `max_request_line` bytes long (the incomplete-head check
-    /// counts the line's CR), though the same request is accepted when its
-    /// head arrives whole: the answer depends on how the client's bytes are
-    /// split into reads.
+    /// is exactly `max_request_line` bytes long, though the same request is
+    /// accepted when its head arrives whole: the answer depends on how the
+    /// client's bytes are split into reads. Commit 4536225 fixed the case
+    /// where the line's LF has arrived; a buffer that ends between the CR
+    /// and the LF still counts the CR (`GET /a…a HTTP/1.1\r`, 8193 bytes
+    /// with the default limits).
     RequestLineAtLimit,
     /// `http::body`: CPython's 4300-digit limit on integer literals is only
     /// applied where a requested field's value is such a literal; DRF's

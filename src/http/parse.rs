@@ -488,7 +488,11 @@ mod tests {
         let line = format!("GET /{target} HTTP/1.1");
         assert_eq!(line.len(), 8192);
         assert_eq!(status(&format!("{line}\r\nHost: x\r\n\r\n")), 200);
-        assert_eq!(status(&format!("{line}\r\nHost: x\r\n")), 0, "partial, not 414");
+        assert_eq!(
+            status(&format!("{line}\r\nHost: x\r\n")),
+            0,
+            "partial, not 414"
+        );
         assert_eq!(status(&format!("{line}a\r\nHost: x\r\n")), 414);
     }
 
