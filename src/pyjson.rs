@@ -50,7 +50,13 @@ pub fn write_number(out: &mut String, n: &Number) {
     } else if let Some(u) = n.as_u64() {
         let _ = write!(out, "{u}");
     } else if let Some(f) = n.as_f64() {
-        out.push_str(&float_repr(f));
+        // json.dumps spells the non-finite values its own way; serde_json
+        // never holds one, but the writer stays total.
+        match f {
+            f if f.is_nan() => out.push_str("NaN"),
+            f if f.is_infinite() => out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" }),
+            f => out.push_str(&float_repr(f)),
+        }
     }
 }
 
@@ -78,16 +84,17 @@ pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Python's `repr(float)`: the shortest digits that read back as the same
+/// Python's `repr(float)` (and `str()`), used for JSON numbers and for the
+/// strings DRF makes of numeric fields: the shortest digits that read back as the same
 /// double, in positional notation when the decimal exponent is in -4..16 and
 /// in scientific notation (`1e+16`, `1.5e-05`) otherwise; integral values in
 /// positional notation keep a `.0`.
 pub fn float_repr(x: f64) -> String {
     if x.is_nan() {
-        return "NaN".into();
+        return "nan".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
     }
     // Rust's `{:e}` gives the shortest round-trip digits: "-1.2345e-7".
     let sci = format!("{x:e}");

@@ -53,11 +53,6 @@ const KNOWN_BUGS: &[(&str, &str, KnownBug)] = &[
         "request_line_exactly_8192.http",
         KnownBug::RequestLineAtLimit,
     ),
-    (
-        "json_body",
-        "int_4301_digits_in_one_field.body",
-        KnownBug::IntDigitLimitPerField,
-    ),
 ];
 
 fn corpus_dir(parts: &[&str]) -> PathBuf {

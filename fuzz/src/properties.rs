@@ -741,7 +741,7 @@ fn body_for(content_type: Option<&[u8]>, body: &[u8]) {
         let expected = match &pair {
             Ok(values) => Ok([values[i].clone()]),
             Err(BodyError::Fields(errors)) => match errors.iter().find(|(n, _)| *n == name) {
-                Some(error) => Err(BodyError::Fields(vec![*error])),
+                Some(error) => Err(BodyError::Fields(vec![error.clone()])),
                 None => {
                     // Valid in the pair, so its value is what it is alone.
                     assert!(
@@ -777,7 +777,10 @@ fn check_fields<const N: usize>(
     body: &[u8],
 ) {
     if body.is_empty() {
-        let all_missing: Vec<_> = fields.iter().map(|f| (*f, FIELD_MESSAGES[0])).collect();
+        let all_missing: Vec<_> = fields
+            .iter()
+            .map(|f| (*f, FIELD_MESSAGES[0].into()))
+            .collect();
         assert!(
             matches!(result, Err(BodyError::Fields(e)) if *e == all_missing),
             "empty body gave {result:?}"
@@ -805,7 +808,7 @@ fn check_fields<const N: usize>(
                         .iter()
                         .map(|(name, message)| {
                             assert!(
-                                FIELD_MESSAGES.contains(message)
+                                FIELD_MESSAGES.contains(&message.as_ref())
                                     || message.starts_with(SURROGATE_MESSAGE),
                                 "unknown message {message:?}"
                             );
