@@ -103,7 +103,8 @@ impl App {
     ) -> Result<App, String> {
         let key = SigningKey::new(settings.algorithm, key).map_err(|e| e.to_string())?;
         let settings = Arc::new(settings);
-        let (writer, _thread) = Writer::start(store.clone()).map_err(|e| e.to_string())?;
+        let (writer, _thread) =
+            Writer::start(store.clone(), settings.purge_interval).map_err(|e| e.to_string())?;
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| e.to_string())?;
         let tokens = Tokens::new(&settings, key, jtis);

@@ -5,9 +5,8 @@
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
 
 use crate::app::{App, Clock};
 use crate::auth::Auth;
@@ -16,9 +15,8 @@ use crate::hasher::Hasher;
 use crate::http::{Limits, Server, StopHandle};
 use crate::jwt::SigningKey;
 use crate::log;
-use crate::store::{Outcome, Store, StoreError, Write};
+use crate::store::{Store, StoreError};
 use crate::sys;
-use crate::time;
 use crate::token::{JtiSource, Tokens};
 use crate::writer::Writer;
 
@@ -27,7 +25,6 @@ pub struct Service {
     server: Server,
     app: Arc<App>,
     writer_thread: JoinHandle<()>,
-    purger: Purger,
 }
 
 impl Service {
@@ -51,12 +48,12 @@ impl Service {
         }
         drop(secret);
         let settings = Arc::new(settings);
-        let (writer, writer_thread) =
-            Writer::start(store.clone()).map_err(|e| format!("cannot start the writer: {e}"))?;
+        let (writer, writer_thread) = Writer::start(store.clone(), settings.purge_interval)
+            .map_err(|e| format!("cannot start the writer: {e}"))?;
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::new(&settings, key, JtiSource::Random);
-        let auth = Auth::new(settings.clone(), tokens, store, writer.clone(), hasher);
+        let auth = Auth::new(settings.clone(), tokens, store, writer, hasher);
         let app = Arc::new(App::new(settings.clone(), auth, clock));
         let server = Server::start(
             listener,
@@ -65,12 +62,10 @@ impl Service {
             settings.workers,
         )
         .map_err(|e| format!("cannot start the server: {e}"))?;
-        let purger = Purger::start(writer, settings.purge_interval);
         Ok(Service {
             server,
             app,
             writer_thread,
-            purger,
         })
     }
 
@@ -92,7 +87,6 @@ impl Service {
     /// Waits for a stop, then shuts down in order.
     pub fn wait(self) {
         self.server.join();
-        self.purger.stop();
         // The last handles to the writer go with the application; the
         // writer then finishes its queue and ends, and with it the store.
         drop(self.app);
@@ -102,8 +96,8 @@ impl Service {
 
 /// Runs `jwtd serve` until a termination signal.
 pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> {
-    // Before any thread starts, so every thread inherits the mask and only
-    // the signal thread below receives SIGINT and SIGTERM.
+    // Before any thread starts, so every thread inherits the mask and
+    // SIGINT and SIGTERM reach only the `sigwait` below.
     sys::block_termination_signals().map_err(|e| format!("cannot set up signals: {e}"))?;
     if let Ok(limit) = sys::raise_fd_limit() {
         let usable = usize::try_from(limit.saturating_sub(64) / 2)
@@ -130,20 +124,6 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     let workers = settings.workers;
     let algorithm = settings.algorithm;
     let service = Service::start(settings, listener, store, Clock::System)?;
-    let stop = service.stop_handle();
-    thread::Builder::new()
-        .name("jwtd-signals".into())
-        .spawn(move || {
-            if let Ok(signal) = sys::wait_for_termination() {
-                log::info(&format!("signal {signal} received: stopping gracefully"));
-                stop.stop();
-            }
-            if sys::wait_for_termination().is_ok() {
-                log::warn("second signal: exiting now");
-                std::process::exit(130);
-            }
-        })
-        .map_err(|e| format!("cannot start the signal thread: {e}"))?;
     log::info(&format!(
         "jwtd {} listening on http://{} (database {}, {workers} workers, {algorithm})",
         env!("CARGO_PKG_VERSION"),
@@ -153,6 +133,22 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     if users == 0 {
         log::info("no users yet: add one with `jwtd user add NAME` (stop the server first, or use another --db)");
     }
+    // This thread waits for the signal; a second one during the graceful
+    // stop ends the process at once.
+    let signal =
+        sys::wait_for_termination().map_err(|e| format!("cannot wait for signals: {e}"))?;
+    log::info(&format!("signal {signal} received: stopping gracefully"));
+    service.stop_handle().stop();
+    thread::Builder::new()
+        .name("jwtd-signals".into())
+        .stack_size(64 * 1024)
+        .spawn(|| {
+            if sys::wait_for_termination().is_ok() {
+                log::warn("second signal: exiting now");
+                std::process::exit(130);
+            }
+        })
+        .map_err(|e| format!("cannot start the signal thread: {e}"))?;
     service.wait();
     log::info("stopped");
     Ok(())
@@ -205,53 +201,5 @@ pub fn signing_secret(settings: &Settings, store: &Store) -> Result<Vec<u8>, Str
     match generation_error {
         Some(e) => Err(format!("cannot generate a signing key: {e}")),
         None => Ok(key),
-    }
-}
-
-/// Purges expired token rows every interval, in the background.
-struct Purger {
-    stop: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Purger {
-    fn start(writer: Writer, every: Duration) -> Purger {
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let flag = stop.clone();
-        let thread = thread::Builder::new()
-            .name("jwtd-purge".into())
-            .stack_size(128 * 1024)
-            .spawn(move || loop {
-                let (lock, wake) = &*flag;
-                let stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
-                let (stopped, _) = wake
-                    .wait_timeout_while(stopped, every, |stopped| !*stopped)
-                    .unwrap_or_else(|p| p.into_inner());
-                if *stopped {
-                    return;
-                }
-                drop(stopped);
-                match writer.submit(vec![Write::Purge { now: time::now_seconds() }]) {
-                    Ok(outcomes) => {
-                        if let Some(Outcome::Purged { issued, blacklisted }) = outcomes.first() {
-                            if issued + blacklisted > 0 {
-                                log::info(&format!("purged {issued} expired token(s) and {blacklisted} blacklist entr(ies)"));
-                            }
-                        }
-                    }
-                    Err(e) => log::error(&format!("purge failed: {e}")),
-                }
-            })
-            .ok();
-        Purger { stop, thread }
-    }
-
-    fn stop(mut self) {
-        let (lock, wake) = &*self.stop;
-        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        wake.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }

@@ -9,16 +9,21 @@
 //! on its own inside the batch (see [`Store::apply`]), so exactly one of N
 //! concurrent refreshes of a token wins.
 //!
+//! The writer also purges expired token rows every `purge_interval`, in the
+//! same queue as every other write.
+//!
 //! After a failed commit redb refuses writes until the database is reopened;
 //! the writer reopens it before the next batch, and until that succeeds the
 //! requests that need a write get [`StoreError`]s (503), while reads go on.
 
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use crate::log;
 use crate::store::{Outcome, Store, StoreError, Write};
+use crate::time;
 
 /// Most writes taken into one transaction.
 const MAX_BATCH: usize = 512;
@@ -36,12 +41,16 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread for `store`.
-    pub fn start(store: Arc<Store>) -> std::io::Result<(Writer, JoinHandle<()>)> {
+    /// Starts the writer thread for `store`, purging expired token rows
+    /// every `purge_interval`.
+    pub fn start(
+        store: Arc<Store>,
+        purge_interval: Duration,
+    ) -> std::io::Result<(Writer, JoinHandle<()>)> {
         let (jobs, queue) = mpsc::sync_channel(4096);
         let thread = thread::Builder::new()
             .name("jwtd-writer".into())
-            .spawn(move || run(&store, &queue))?;
+            .spawn(move || run(&store, &queue, purge_interval))?;
         Ok((Writer { jobs }, thread))
     }
 
@@ -55,9 +64,19 @@ impl Writer {
     }
 }
 
-fn run(store: &Store, queue: &Receiver<Job>) {
+fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration) {
     let mut needs_reopen = false;
-    while let Ok(first) = queue.recv() {
+    let mut next_purge = Instant::now() + purge_interval;
+    loop {
+        let first = match queue.recv_timeout(next_purge.saturating_duration_since(Instant::now())) {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                next_purge = Instant::now() + purge_interval;
+                purge(store);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         let mut batch = vec![first];
         let mut count = batch[0].writes.len();
         while count < MAX_BATCH {
@@ -110,6 +129,28 @@ fn run(store: &Store, queue: &Receiver<Job>) {
     }
 }
 
+/// Deletes expired token rows, logging what went.
+fn purge(store: &Store) {
+    match store.apply(&[Write::Purge {
+        now: time::now_seconds(),
+    }]) {
+        Ok(outcomes) => {
+            if let Some(Outcome::Purged {
+                issued,
+                blacklisted,
+            }) = outcomes.first()
+            {
+                if issued + blacklisted > 0 {
+                    log::info(&format!(
+                        "purged {issued} expired token(s) and {blacklisted} blacklist entr(ies)"
+                    ));
+                }
+            }
+        }
+        Err(e) => log::error(&format!("purge failed: {e}")),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -127,7 +168,7 @@ mod tests {
     #[test]
     fn concurrent_rotations_of_one_token_have_one_winner() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let (writer, thread) = Writer::start(store.clone()).unwrap();
+        let (writer, thread) = Writer::start(store.clone(), Duration::from_secs(3600)).unwrap();
         for round in 0..20 {
             let old = format!("old-{round}");
             writer
@@ -164,9 +205,29 @@ mod tests {
     }
 
     #[test]
+    fn expired_rows_are_purged_on_schedule() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let (writer, _thread) = Writer::start(store.clone(), Duration::from_millis(50)).unwrap();
+        let expired = TokenRecord {
+            jti: "old".into(),
+            user_id: 1,
+            exp: 1,
+        };
+        writer
+            .submit(vec![Write::Blacklist {
+                token: expired,
+                now: 0,
+            }])
+            .unwrap();
+        assert_eq!(store.token_counts().unwrap(), (1, 1));
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(store.token_counts().unwrap(), (0, 0));
+    }
+
+    #[test]
     fn each_job_gets_its_own_outcomes() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let (writer, _thread) = Writer::start(store).unwrap();
+        let (writer, _thread) = Writer::start(store, Duration::from_secs(3600)).unwrap();
         let outcomes = writer
             .submit(vec![
                 Write::Blacklist {

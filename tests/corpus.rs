@@ -37,23 +37,7 @@ const TIME_BUDGET: Duration = Duration::from_secs(8);
 /// are replayed in strict mode and must still fail. When a bug is fixed,
 /// move its file into `tests/corpus/<target>/`, and delete its entry here
 /// and its [`KnownBug`] variant.
-const KNOWN_BUGS: &[(&str, &str, KnownBug)] = &[
-    (
-        "jwt_decode",
-        "float_1.7976310004e308.json",
-        KnownBug::FloatRoundTrip,
-    ),
-    (
-        "jwt_decode",
-        "float_roundtrip.json",
-        KnownBug::FloatRoundTrip,
-    ),
-    (
-        "request_head",
-        "request_line_exactly_8192.http",
-        KnownBug::RequestLineAtLimit,
-    ),
-];
+const KNOWN_BUGS: &[(&str, &str, KnownBug)] = &[];
 
 fn corpus_dir(parts: &[&str]) -> PathBuf {
     let mut dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");

@@ -55,21 +55,6 @@ fn localhost() -> IpAddr {
 /// that way and expects the failure, so an entry cannot outlive its bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KnownBug {
-    /// Number claims do not survive decode, encode, decode: serde_json is
-    /// built without its `float_roundtrip` feature and reads some literals
-    /// one ULP off, among them the shortest repr `Claims::to_json` writes
-    /// for a value it read. `{"b":18446744073718446744073709551615}` reads
-    /// as 1.8446744073718446e31 (right), is written `1.8446744073718446e+31`,
-    /// and that reads back as 1.8446744073718448e31 (wrong).
-    FloatRoundTrip,
-    /// `http::parse` refuses with 414 an incomplete head whose request line
-    /// is exactly `max_request_line` bytes long, though the same request is
-    /// accepted when its head arrives whole: the answer depends on how the
-    /// client's bytes are split into reads. Commit 4536225 fixed the case
-    /// where the line's LF has arrived; a buffer that ends between the CR
-    /// and the LF still counts the CR (`GET /a…a HTTP/1.1\r`, 8193 bytes
-    /// with the default limits).
-    RequestLineAtLimit,
     /// `http::body`: CPython's 4300-digit limit on integer literals is only
     /// applied where a requested field's value is such a literal; DRF's
     /// parser (Python's `json`) raises on one anywhere in the document, a
@@ -80,11 +65,7 @@ pub enum KnownBug {
 }
 
 impl KnownBug {
-    const ALL: [KnownBug; 3] = [
-        KnownBug::FloatRoundTrip,
-        KnownBug::RequestLineAtLimit,
-        KnownBug::IntDigitLimitPerField,
-    ];
+    const ALL: [KnownBug; 1] = [KnownBug::IntDigitLimitPerField];
 }
 
 thread_local! {
@@ -93,7 +74,7 @@ thread_local! {
     );
     /// How often each known bug was tolerated on this thread, in
     /// [`KnownBug::ALL`]'s order (per thread: each test has its own).
-    static TOLERATED: [Cell<u64>; 3] = const { [Cell::new(0), Cell::new(0), Cell::new(0)] };
+    static TOLERATED: [Cell<u64>; 1] = const { [Cell::new(0)] };
 }
 
 /// Runs `f` with every known bug failing like any other property.
@@ -316,17 +297,11 @@ fn jwt_oracle(token: &str, key: &SigningKey, validation: &Validation) -> Option<
 fn check_accepted(token: &str, key: &SigningKey, validation: &Validation, claims: &Claims) {
     let reencoded = encode(key, claims);
     let again = decode(&reencoded, key, validation, NOW);
-    let float_rounding = again.as_ref().is_ok_and(|again| {
-        only_float_rounding(&claims.to_json(), &again.to_json())
-            && tolerate(KnownBug::FloatRoundTrip)
-    });
-    if !float_rounding {
-        assert_eq!(
-            again.as_ref(),
-            Ok(claims),
-            "decode(encode(claims)) lost or changed claims of {token:?}: re-encoded as {reencoded:?}"
-        );
-    }
+    assert_eq!(
+        again.as_ref(),
+        Ok(claims),
+        "decode(encode(claims)) lost or changed claims of {token:?}: re-encoded as {reencoded:?}"
+    );
     let json = claims.to_json();
     let mut segments = token.split('.');
     let header = segments.next().unwrap_or_default();
@@ -358,11 +333,6 @@ fn check_canonical_form(claims: &Claims) {
     let json = claims.to_json();
     assert!(json.is_ascii(), "to_json wrote non-ASCII: {json:?}");
     let again = Claims::from_json(json.as_bytes());
-    if again.as_ref().is_some_and(|again| {
-        only_float_rounding(&json, &again.to_json()) && tolerate(KnownBug::FloatRoundTrip)
-    }) {
-        return;
-    }
     assert_eq!(
         again.as_ref(),
         Some(claims),
@@ -371,40 +341,6 @@ fn check_canonical_form(claims: &Claims) {
     if let Some(again) = again {
         assert_eq!(again.to_json(), json, "to_json is not a fixpoint");
     }
-}
-
-/// Whether two different `to_json` texts differ only in numbers that are
-/// one ULP apart (read with Rust's correctly rounded parser): the signature
-/// of [`KnownBug::FloatRoundTrip`] and of nothing else.
-fn only_float_rounding(a: &str, b: &str) -> bool {
-    fn split(text: &str) -> Vec<(bool, &str)> {
-        let numeric = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E');
-        let mut runs = Vec::new();
-        let mut rest = text;
-        while let Some(first) = rest.chars().next() {
-            let is_number = numeric(first);
-            let end = rest
-                .find(|c: char| numeric(c) != is_number)
-                .unwrap_or(rest.len());
-            runs.push((is_number, &rest[..end]));
-            rest = &rest[end..];
-        }
-        runs
-    }
-    let (runs_a, runs_b) = (split(a), split(b));
-    a != b
-        && runs_a.len() == runs_b.len()
-        && runs_a.iter().zip(&runs_b).all(|((number, x), (_, y))| {
-            x == y
-                || (*number
-                    && match (x.parse::<f64>(), y.parse::<f64>()) {
-                        (Ok(x), Ok(y)) => {
-                            x.is_sign_negative() == y.is_sign_negative()
-                                && x.to_bits().abs_diff(y.to_bits()) <= 1
-                        }
-                        _ => false,
-                    })
-        })
 }
 
 /// base64url without padding, refusing every non-canonical spelling (RFC
@@ -662,12 +598,6 @@ fn check_prefixes(buf: &[u8], limits: &Limits, consumed: usize, body_start: usiz
             continue;
         }
         let result = parse(&buf[..cut], limits, localhost());
-        if matches!(result, Parsed::Rejected(r) if r.status == 414)
-            && request_line == limits.max_request_line
-            && tolerate(KnownBug::RequestLineAtLimit)
-        {
-            continue;
-        }
         assert!(
             matches!(result, Parsed::Partial { .. }),
             "the first {cut} bytes of a complete {consumed}-byte request gave {result:?} \

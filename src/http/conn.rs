@@ -178,6 +178,13 @@ impl Conn {
             let room = (cap - self.input.len()).min(chunk.len());
             match self.stream.read(&mut chunk[..room]) {
                 Ok(0) => return Ok(true),
+                // A short read drained the socket: skip the read that would
+                // only say so (EAGAIN). Anything arriving later re-arms the
+                // level-triggered registration.
+                Ok(n) if n < room => {
+                    self.input.extend_from_slice(&chunk[..n]);
+                    return Ok(false);
+                }
                 Ok(n) => self.input.extend_from_slice(&chunk[..n]),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -372,7 +379,7 @@ fn printable(path: &str) -> String {
 
 fn access_log(peer: IpAddr, method: &str, path: &str, status: u16, started: Instant) {
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    log::info(&format!(
+    log::buffered(&format!(
         "{peer} {method} {} {status} {ms:.2}ms",
         printable(path)
     ));

@@ -72,7 +72,7 @@ pub fn parse<'b>(buf: &'b [u8], limits: &Limits, peer: IpAddr) -> Parsed<'b> {
         // head has arrived.
         let line = match find(buf_from, b"\n") {
             Some(end) => end - usize::from(end > 0 && buf_from[end - 1] == b'\r'),
-            None => buf_from.len(),
+            None => buf_from.len() - usize::from(buf_from.ends_with(b"\r")),
         };
         if line > limits.max_request_line {
             return Parsed::Rejected(reject(414, "Request line too long."));

@@ -288,7 +288,16 @@ impl Server {
 fn work(shared: &Shared) {
     let mut events = [Event::EMPTY; 1];
     loop {
-        match shared.epoll.wait(&mut events, -1) {
+        // Look first without waiting; only a worker about to sleep writes
+        // out its buffered access-log lines.
+        let ready = match shared.epoll.wait(&mut events, 0) {
+            Ok(0) => {
+                log::flush();
+                shared.epoll.wait(&mut events, -1)
+            }
+            other => other,
+        };
+        match ready {
             Ok(0) => continue,
             Ok(_) => {}
             Err(e) => {
@@ -299,6 +308,7 @@ fn work(shared: &Shared) {
         }
         let token = events[0].token();
         if token == EXIT {
+            log::flush();
             return;
         }
         shared.dispatch(token);

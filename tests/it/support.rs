@@ -152,6 +152,20 @@ impl Server {
         Server { child, addr, log }
     }
 
+    /// Whether the log shows `text` within two seconds (lines reach it
+    /// through a pipe, and access-log lines are buffered until a worker
+    /// goes idle).
+    pub fn log_eventually_contains(&self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if self.log().contains(text) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.log().contains(text)
+    }
+
     /// Everything the server wrote to stderr so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
