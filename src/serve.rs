@@ -99,6 +99,7 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     // Before any thread starts, so every thread inherits the mask and
     // SIGINT and SIGTERM reach only the `sigwait` below.
     sys::block_termination_signals().map_err(|e| format!("cannot set up signals: {e}"))?;
+    sys::limit_malloc_arenas();
     if let Ok(limit) = sys::raise_fd_limit() {
         let usable = usize::try_from(limit.saturating_sub(64) / 2)
             .unwrap_or(usize::MAX)
@@ -133,6 +134,8 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     if users == 0 {
         log::info("no users yet: add one with `jwtd user add NAME` (stop the server first, or use another --db)");
     }
+    // Everything has started: code not run so far need not stay resident.
+    sys::release_unused_code();
     // This thread waits for the signal; a second one during the graceful
     // stop ends the process at once.
     let signal =

@@ -4,7 +4,8 @@
 //! - epoll, so a fixed pool of threads can watch every connection;
 //! - signal masks and `sigwait`, for a graceful stop on SIGINT/SIGTERM;
 //! - per-thread `nice`, so password hashing yields to token checks;
-//! - terminal echo, to read a password at a prompt.
+//! - terminal echo, to read a password at a prompt;
+//! - memory hints that keep a small server's resident set small.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -188,6 +189,48 @@ pub fn raise_fd_limit() -> io::Result<u64> {
             }
         }
         Ok(limit.rlim_cur)
+    }
+}
+
+/// Releases the pages of executable code the kernel mapped around the ones
+/// actually run (read-around), and stops it from doing so from now on:
+/// afterwards only code that runs is resident. Code is file-backed and
+/// never written, so a released page is simply read back from the page
+/// cache if it is ever needed. Best effort.
+pub fn release_unused_code() {
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+        return;
+    };
+    for line in maps.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (Some(range), Some(&"r-xp"), Some(path)) = (fields.first(), fields.get(1), fields.get(5)) else {
+            continue;
+        };
+        if !path.starts_with('/') {
+            continue;
+        }
+        let Some((start, end)) = range.split_once('-') else { continue };
+        let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else {
+            continue;
+        };
+        // SAFETY: the range is a whole mapping of this process, read from
+        // /proc/self/maps; MADV_RANDOM only changes paging policy, and
+        // MADV_DONTNEED on a private, never-written file mapping only drops
+        // pages that fault back in unchanged.
+        unsafe {
+            let addr = start as *mut libc::c_void;
+            libc::madvise(addr, end - start, libc::MADV_RANDOM);
+            libc::madvise(addr, end - start, libc::MADV_DONTNEED);
+        }
+    }
+}
+
+/// Limits glibc to two malloc arenas: with one per thread, each idle
+/// worker would keep its own heap resident. Best effort.
+pub fn limit_malloc_arenas() {
+    // SAFETY: mallopt takes no pointers; M_ARENA_MAX is a glibc parameter.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 
