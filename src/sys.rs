@@ -203,14 +203,21 @@ pub fn release_unused_code() {
     };
     for line in maps.lines() {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let (Some(range), Some(&"r-xp"), Some(path)) = (fields.first(), fields.get(1), fields.get(5)) else {
+        let (Some(range), Some(&"r-xp"), Some(path)) =
+            (fields.first(), fields.get(1), fields.get(5))
+        else {
             continue;
         };
         if !path.starts_with('/') {
             continue;
         }
-        let Some((start, end)) = range.split_once('-') else { continue };
-        let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else {
+        let Some((start, end)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+        ) else {
             continue;
         };
         // SAFETY: the range is a whole mapping of this process, read from

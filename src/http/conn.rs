@@ -172,7 +172,7 @@ impl Conn {
     /// Reads what the socket has, up to the buffer cap. Returns whether the
     /// client closed its side.
     fn fill(&mut self, limits: &Limits) -> io::Result<bool> {
-        let cap = limits.max_head + limits.max_body;
+        let cap = input_cap(limits);
         let mut chunk = [0u8; 8192];
         while self.input.len() < cap {
             let room = (cap - self.input.len()).min(chunk.len());
@@ -212,7 +212,7 @@ impl Conn {
             let started = Instant::now();
             let keep_alive = match parse::parse(&self.input, cx.limits, self.peer) {
                 Parsed::Partial { send_continue } => {
-                    if self.input.len() >= cx.limits.max_head + cx.limits.max_body {
+                    if self.input.len() >= input_cap(cx.limits) {
                         return self.refuse(
                             Rejection {
                                 status: 400,
@@ -367,6 +367,12 @@ impl Conn {
             self.output = Vec::new();
         }
     }
+}
+
+/// The most input buffered for one request: a head and a body, with room
+/// for the framing of a chunked body.
+fn input_cap(limits: &Limits) -> usize {
+    limits.max_head + 2 * limits.max_body + 1024
 }
 
 /// The path as it may appear in a log line: visible ASCII only.

@@ -7,14 +7,16 @@
 //! - the request line is at most `max_request_line` (414), the head at most
 //!   `max_head` and `max_headers` fields (431);
 //! - HTTP/1.1 needs exactly one `Host`; versions other than 1.0 and 1.1 get 505;
-//! - a body is framed by one `Content-Length` of plain digits only:
-//!   duplicates, signs, spaces or lists are a 400, `Transfer-Encoding` is a
-//!   411 (and a 400 together with `Content-Length`: a smuggling attempt),
-//!   a length over `max_body` is a 413;
+//! - a body is framed by one `Content-Length` of plain digits only
+//!   (duplicates, signs, spaces or lists are a 400), or by
+//!   `Transfer-Encoding: chunked` alone, decoded here within the same bounds;
+//!   both at once is a 400 (a smuggling attempt), any other transfer coding
+//!   a 501, and a body over `max_body` a 413;
 //! - `Expect: 100-continue` is honoured; any other expectation is a 417.
 //!
 //! Every refusal closes the connection, since what follows cannot be framed.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::request::{Header, Request, Version};
@@ -127,14 +129,27 @@ pub fn parse<'b>(buf: &'b [u8], limits: &Limits, peer: IpAddr) -> Parsed<'b> {
         return Parsed::Rejected(reject(400, "Malformed request target."));
     };
     let body_start = start + head_len;
-    let needed = body_start + framing.content_length;
-    if buf.len() < needed {
-        let waiting =
-            framing.expect_continue && version == Version::Http11 && buf.len() == body_start;
-        return Parsed::Partial {
-            send_continue: waiting,
-        };
-    }
+    let waiting = framing.expect_continue && version == Version::Http11 && buf.len() == body_start;
+    let (body, consumed) = match framing.body {
+        Body::Length(length) => {
+            let needed = body_start + length;
+            if buf.len() < needed {
+                return Parsed::Partial {
+                    send_continue: waiting,
+                };
+            }
+            (Cow::Borrowed(&buf[body_start..needed]), needed)
+        }
+        Body::Chunked => match dechunk(buf, body_start, limits) {
+            Dechunked::Partial => {
+                return Parsed::Partial {
+                    send_continue: waiting,
+                }
+            }
+            Dechunked::Rejected(rejection) => return Parsed::Rejected(rejection),
+            Dechunked::Complete { body, end } => (Cow::Owned(body), end),
+        },
+    };
     Parsed::Complete {
         request: Request {
             method,
@@ -142,10 +157,10 @@ pub fn parse<'b>(buf: &'b [u8], limits: &Limits, peer: IpAddr) -> Parsed<'b> {
             query,
             version,
             headers,
-            body: &buf[body_start..needed],
+            body,
             peer,
         },
-        consumed: needed,
+        consumed,
         keep_alive: framing.keep_alive,
     }
 }
@@ -181,8 +196,16 @@ fn version_looks_like_http(head: &[u8]) -> bool {
     last.starts_with(b"HTTP/") && last.len() > 5
 }
 
+/// How the body is delimited.
+enum Body {
+    /// `Content-Length` bytes (0 without the header).
+    Length(usize),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
 struct Framing {
-    content_length: usize,
+    body: Body,
     keep_alive: bool,
     expect_continue: bool,
 }
@@ -201,16 +224,26 @@ fn frame(headers: &[Header<'_>], version: Version, limits: &Limits) -> Result<Fr
     if lengths.next().is_some() {
         return Err(reject(400, "Conflicting Content-Length."));
     }
-    if named("transfer-encoding").next().is_some() {
-        return Err(match length {
-            Some(_) => reject(400, "Transfer-Encoding with Content-Length."),
-            None => reject(
-                411,
-                "Content-Length required; Transfer-Encoding is not supported.",
-            ),
-        });
-    }
+    let mut codings = named("transfer-encoding");
+    let chunked = match (codings.next(), codings.next()) {
+        (None, _) => false,
+        (Some(_), _) if length.is_some() => {
+            return Err(reject(400, "Transfer-Encoding with Content-Length."))
+        }
+        // RFC 9112 section 6.1: faulty framing in an HTTP/1.0 request.
+        (Some(_), _) if version == Version::Http10 => {
+            return Err(reject(400, "Transfer-Encoding in an HTTP/1.0 request."))
+        }
+        (Some(coding), None) if coding.value.trim_ascii().eq_ignore_ascii_case(b"chunked") => true,
+        _ => {
+            return Err(reject(
+                501,
+                "Only the chunked transfer coding is supported.",
+            ))
+        }
+    };
     let content_length = match length {
+        _ if chunked => 0,
         None => 0,
         Some(h) => {
             let digits = h.value;
@@ -252,10 +285,91 @@ fn frame(headers: &[Header<'_>], version: Version, limits: &Limits) -> Result<Fr
         }
     }
     Ok(Framing {
-        content_length,
+        body: if chunked {
+            Body::Chunked
+        } else {
+            Body::Length(content_length)
+        },
         keep_alive,
         expect_continue,
     })
+}
+
+/// Longest chunk-size line (size and extensions).
+const MAX_CHUNK_LINE: usize = 256;
+
+enum Dechunked {
+    Partial,
+    Rejected(Rejection),
+    Complete { body: Vec<u8>, end: usize },
+}
+
+/// Decodes a chunked body starting at `start` (RFC 9112 section 7.1):
+/// `size[;ext] CRLF data CRLF` ... `0 CRLF [trailers] CRLF`. The data may
+/// not exceed `max_body`, nor the framing the same again; extensions and
+/// trailer fields are read and ignored.
+fn dechunk(buf: &[u8], start: usize, limits: &Limits) -> Dechunked {
+    let malformed = || Dechunked::Rejected(reject(400, "Malformed chunked body."));
+    let too_large = || Dechunked::Rejected(reject(413, "Request body too large."));
+    let mut body = Vec::new();
+    let mut at = start;
+    loop {
+        if at - start > 2 * limits.max_body + MAX_CHUNK_LINE {
+            return too_large();
+        }
+        let rest = &buf[at..];
+        let Some(line) = find(rest, b"\r\n") else {
+            return if rest.len() > MAX_CHUNK_LINE {
+                malformed()
+            } else {
+                Dechunked::Partial
+            };
+        };
+        if line > MAX_CHUNK_LINE {
+            return malformed();
+        }
+        let digits = rest[..line]
+            .split(|b| *b == b';')
+            .next()
+            .unwrap_or_default();
+        let size = match std::str::from_utf8(digits)
+            .ok()
+            .filter(|d| !d.is_empty() && d.len() <= 8 && d.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            Some(hex) => usize::from_str_radix(hex, 16).unwrap_or(usize::MAX),
+            None => return malformed(),
+        };
+        at += line + 2;
+        if size == 0 {
+            // The trailer section: fields up to an empty line, all ignored.
+            loop {
+                let Some(field) = find(&buf[at..], b"\r\n") else {
+                    return if buf.len() - at > limits.max_head {
+                        malformed()
+                    } else {
+                        Dechunked::Partial
+                    };
+                };
+                at += field + 2;
+                if field == 0 {
+                    return Dechunked::Complete { body, end: at };
+                }
+            }
+        }
+        if body.len().saturating_add(size) > limits.max_body {
+            return too_large();
+        }
+        let Some(data) = buf.get(at..at + size) else {
+            return Dechunked::Partial;
+        };
+        match buf.get(at + size..at + size + 2) {
+            None => return Dechunked::Partial,
+            Some(b"\r\n") => {}
+            Some(_) => return malformed(),
+        }
+        body.extend_from_slice(data);
+        at += size + 2;
+    }
 }
 
 /// Splits the request target into path and query. Origin form (`/p?q`) and
@@ -331,7 +445,7 @@ mod tests {
         assert_eq!(request.path, "/api/protected/");
         assert_eq!(request.query, Some("a=1"));
         assert_eq!(request.header("authorization"), Some(&b"Bearer t"[..]));
-        assert_eq!(request.body, b"");
+        assert_eq!(&*request.body, b"");
         assert_eq!(
             consumed,
             "GET /api/protected/?a=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n".len()
@@ -348,7 +462,7 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(request.body, b"body");
+        assert_eq!(&*request.body, b"body");
         assert_eq!(&text[consumed..], "GET");
     }
 
@@ -412,18 +526,79 @@ mod tests {
         );
     }
 
+    fn body_of(text: &str) -> Vec<u8> {
+        match parse_str(text) {
+            Parsed::Complete { request, .. } => request.body.into_owned(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn chunked_bodies_are_decoded_within_the_limits() {
+        let head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(
+            body_of(&format!(
+                "{head}4\r\nWiki\r\n6;ext=1\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\n\r\n"
+            )),
+            b"Wikipedia in \r\n\r\nchunks."
+        );
+        assert_eq!(body_of(&format!("{head}0\r\nX-Trailer: 1\r\n\r\n")), b"");
+        let Parsed::Complete { consumed, .. } = parse_str(&format!("{head}1\r\na\r\n0\r\n\r\nGET"))
+        else {
+            panic!()
+        };
+        assert_eq!(
+            consumed,
+            head.len() + "1\r\na\r\n0\r\n\r\n".len(),
+            "pipelined rest untouched"
+        );
+        // Incomplete at every cut.
+        let whole = format!("{head}3\r\nabc\r\n0\r\n\r\n");
+        for cut in head.len()..whole.len() {
+            assert_eq!(status(&whole[..cut]), 0, "cut at {cut}");
+        }
+        // Malformed framing and oversized bodies.
+        for bad in [
+            "g\r\n",
+            "-1\r\n",
+            " 1\r\na\r\n",
+            "1\r\nab\r\n",
+            "1\r\na\n0\r\n\r\n",
+            "123456789\r\n",
+        ] {
+            assert_eq!(status(&format!("{head}{bad}")), 400, "{bad:?}");
+        }
+        assert_eq!(status(&format!("{head}4001\r\n")), 413, "over max_body");
+        let many = "1\r\na\r\n".repeat(9000);
+        assert_eq!(
+            status(&format!("{head}{many}")),
+            413,
+            "framing overhead is bounded too"
+        );
+        assert_eq!(
+            status(&format!("{head}{}", "a".repeat(300))),
+            400,
+            "endless size line"
+        );
+    }
+
     #[test]
     fn transfer_encoding_is_refused() {
-        assert_eq!(
-            status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            411
-        );
         assert_eq!(
             status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"),
             400
         );
         assert_eq!(
             status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: xchunked\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+            501
+        );
+        assert_eq!(status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"), 501);
+        assert_eq!(
+            status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
             400
         );
     }

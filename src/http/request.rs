@@ -1,6 +1,7 @@
 //! A parsed request, borrowed from the connection's buffer: handlers read it
 //! and never touch a socket, so they are tested with [`TestRequest`].
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// HTTP/1.0 or HTTP/1.1.
@@ -35,8 +36,9 @@ pub struct Request<'a> {
     pub version: Version,
     /// Header fields in order.
     pub headers: Vec<Header<'a>>,
-    /// The body (Content-Length bytes; empty when none).
-    pub body: &'a [u8],
+    /// The body: borrowed from the connection's buffer, or decoded from
+    /// chunks; empty when there is none.
+    pub body: Cow<'a, [u8]>,
     /// The client's address.
     pub peer: IpAddr,
 }
@@ -123,7 +125,7 @@ impl TestRequest {
                 .iter()
                 .map(|(name, value)| Header { name, value })
                 .collect(),
-            body: &self.body,
+            body: Cow::Borrowed(&self.body),
             peer: self.peer,
         }
     }

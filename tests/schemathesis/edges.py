@@ -194,9 +194,13 @@ def main():
          client.request("GET", "/api/protected/", [("X-Padding", "p" * 17000), *bearer]))
     case("more than MAX_HEADERS fields", "/healthz", "get", 431,
          client.request("GET", "/healthz", [(f"X-H{i}", "1") for i in range(101)]))
-    case("chunked body", "/api/token/verify/", "post", 411,
+    case("chunked body", "/api/token/verify/", "post", 400,
          client.request("POST", "/api/token/verify/",
                         [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")],
+                        b"0\r\n\r\n", length=False))
+    case("unsupported transfer coding", "/api/token/verify/", "post", 501,
+         client.request("POST", "/api/token/verify/",
+                        [("Content-Type", "application/json"), ("Transfer-Encoding", "gzip, chunked")],
                         b"0\r\n\r\n", length=False))
     case("two Host headers", "/api/schema/", "get", 400,
          client.request("GET", "/api/schema/", [("Host", "again")]))

@@ -7,7 +7,7 @@ use crate::http::{body, Request, Response};
 /// TokenBlacklistView.
 pub fn handle(app: &App, request: &Request<'_>) -> Response {
     let [token] =
-        match body::parse_fields(request.header("content-type"), request.body, ["refresh"]) {
+        match body::parse_fields(request.header("content-type"), &request.body, ["refresh"]) {
             Ok(fields) => fields,
             Err(e) => return body_error(e),
         };

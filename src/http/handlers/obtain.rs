@@ -8,7 +8,7 @@ use crate::http::{body, Request, Response};
 pub fn handle(app: &App, request: &Request<'_>) -> Response {
     let [username, password] = match body::parse_fields(
         request.header("content-type"),
-        request.body,
+        &request.body,
         ["username", "password"],
     ) {
         Ok(fields) => fields,

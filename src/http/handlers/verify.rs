@@ -6,7 +6,7 @@ use crate::http::{body, Request, Response};
 
 /// TokenVerifyView.
 pub fn handle(app: &App, request: &Request<'_>) -> Response {
-    let [token] = match body::parse_fields(request.header("content-type"), request.body, ["token"])
+    let [token] = match body::parse_fields(request.header("content-type"), &request.body, ["token"])
     {
         Ok(fields) => fields,
         Err(e) => return body_error(e),
