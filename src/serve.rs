@@ -100,6 +100,9 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     // SIGINT and SIGTERM reach only the `sigwait` below.
     sys::block_termination_signals().map_err(|e| format!("cannot set up signals: {e}"))?;
     sys::limit_malloc_arenas();
+    // A panic is a bug: log it in the server's own format (where and why),
+    // one line; the worker catches it and answers 500.
+    std::panic::set_hook(Box::new(|info| log::error(&format!("panic: {info}"))));
     if let Ok(limit) = sys::raise_fd_limit() {
         let usable = usize::try_from(limit.saturating_sub(64) / 2)
             .unwrap_or(usize::MAX)

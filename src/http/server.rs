@@ -401,3 +401,103 @@ fn accept_ready(shared: &Shared, listener: &TcpListener, last_error: &mut Option
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::http::Request;
+    use std::io::Read;
+
+    /// Panics on `/panic`, answers 200 otherwise.
+    struct Fragile;
+
+    impl Handler for Fragile {
+        fn handle(&self, request: &Request<'_>) -> Response {
+            if request.path == "/panic" {
+                panic!("a bug in a handler");
+            }
+            Response::detail(200, "fine")
+        }
+    }
+
+    fn exchange(stream: &mut TcpStream, request: &str) -> String {
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut buf = [0u8; 4096];
+        let n = stream.read(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    fn start(settings: &Settings, workers: usize) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Server::start(
+            listener,
+            Arc::new(Fragile),
+            Limits::from_settings(settings),
+            workers,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_panicking_handler_gets_a_500_and_the_worker_survives() {
+        let server = start(&Settings::default(), 1);
+        let mut s = TcpStream::connect(server.local_addr()).unwrap();
+        let answer = exchange(&mut s, "GET /panic HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert!(
+            answer.starts_with("HTTP/1.1 500 Internal Server Error\r\n"),
+            "{answer}"
+        );
+        assert!(
+            answer.ends_with(r#"{"detail":"A server error occurred."}"#),
+            "{answer}"
+        );
+        // Same connection, same (only) worker: still serving.
+        let answer = exchange(&mut s, "GET /ok HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        server.stop_handle().stop();
+        server.join();
+    }
+
+    #[test]
+    fn a_connection_serves_at_most_max_requests() {
+        let settings = Settings {
+            max_requests_per_connection: 2,
+            ..Settings::default()
+        };
+        let server = start(&settings, 2);
+        let mut s = TcpStream::connect(server.local_addr()).unwrap();
+        let first = exchange(&mut s, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert!(!first.contains("Connection: close"), "{first}");
+        let second = exchange(&mut s, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert!(second.contains("Connection: close\r\n"), "{second}");
+        let mut rest = Vec::new();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(
+            s.read_to_end(&mut rest).unwrap(),
+            0,
+            "closed after the second"
+        );
+        server.stop_handle().stop();
+        server.join();
+    }
+
+    #[test]
+    fn stop_closes_idle_connections_and_ends_every_thread() {
+        let server = start(&Settings::default(), 3);
+        let mut idle = TcpStream::connect(server.local_addr()).unwrap();
+        exchange(&mut idle, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        let started = Instant::now();
+        server.stop_handle().stop();
+        server.join();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let mut rest = Vec::new();
+        idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(
+            idle.read_to_end(&mut rest).unwrap(),
+            0,
+            "the idle connection was closed"
+        );
+    }
+}

@@ -88,6 +88,7 @@ fn obtain_protected_refresh_verify_blacklist() {
     );
     assert!(server.log_eventually_contains("POST /api/token/refresh/ 200"));
     let log = server.log();
+    assert!(!log.contains(KEY), "the signing key in the log");
     assert!(
         !log.contains(&access) && !log.contains(&refresh) && !log.contains(PASSWORD),
         "secrets in the log"
