@@ -17,30 +17,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-python3}"
 VENV=target/interop-venv
 REQS=tests/interop/requirements.txt
-MARKER="$VENV/.interop-requirements"
 
 die() { echo "interop: $*" >&2; exit 1; }
 
-command -v "$PYTHON" >/dev/null 2>&1 || die "no Python interpreter '$PYTHON' (set PYTHON=...)"
-"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
-    || die "$("$PYTHON" -V 2>&1) is too old: Django 5.2 needs Python 3.10 or later"
-
-want="$( { "$PYTHON" -c 'import sys; print(sys.version)'; cat "$REQS"; } | sha256sum | cut -d' ' -f1)"
-if [[ -x "$VENV/bin/python" && -f "$MARKER" && "$(cat "$MARKER")" == "$want" ]]; then
-    echo "interop: reusing $VENV"
-else
-    echo "interop: creating $VENV with the pins of $REQS"
-    rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV" \
-        || die "could not create a virtual environment with $PYTHON -m venv (is the venv module installed?). The interop check FAILS; it does not skip."
-    if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -r "$REQS"; then
-        die "pip could not install the pinned Python packages of $REQS (see pip's output above): Django, djangorestframework, djangorestframework-simplejwt and PyJWT are required. The interop check FAILS; it does not skip."
-    fi
-    echo "$want" >"$MARKER"
-fi
+# shellcheck source=scripts/venv.sh
+source scripts/venv.sh
+pinned_venv interop "$VENV" "$REQS"
 
 echo "interop: building jwtd (cargo build)"
 cargo build --quiet || die "cargo build failed"

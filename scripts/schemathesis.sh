@@ -31,10 +31,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-python3}"
 VENV=target/schemathesis-venv
 REQS=tests/schemathesis/requirements.txt
-MARKER="$VENV/.schemathesis-requirements"
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-200}"
 SEED="${SCHEMATHESIS_SEED:-20250101}"
 USERNAME=alice
@@ -43,23 +41,9 @@ EDGE_MAX_CONNECTIONS=16
 
 die() { echo "schemathesis: $*" >&2; exit 1; }
 
-command -v "$PYTHON" >/dev/null 2>&1 || die "no Python interpreter '$PYTHON' (set PYTHON=...)"
-"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
-    || die "$("$PYTHON" -V 2>&1) is too old: schemathesis needs Python 3.10 or later"
-
-want="$( { "$PYTHON" -c 'import sys; print(sys.version)'; cat "$REQS"; } | sha256sum | cut -d' ' -f1)"
-if [[ -x "$VENV/bin/python" && -f "$MARKER" && "$(cat "$MARKER")" == "$want" ]]; then
-    echo "schemathesis: reusing $VENV"
-else
-    echo "schemathesis: creating $VENV with the pins of $REQS"
-    rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV" \
-        || die "could not create a virtual environment with $PYTHON -m venv (is the venv module installed?). The schemathesis check FAILS; it does not skip."
-    if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -r "$REQS"; then
-        die "pip could not install the pinned Python packages of $REQS (see pip's output above): schemathesis and openapi-spec-validator are required. The schemathesis check FAILS; it does not skip."
-    fi
-    echo "$want" >"$MARKER"
-fi
+# shellcheck source=scripts/venv.sh
+source scripts/venv.sh
+pinned_venv schemathesis "$VENV" "$REQS"
 PY="$PWD/$VENV/bin/python"
 
 echo "schemathesis: building jwtd (cargo build)"

@@ -60,8 +60,21 @@ pub fn write_number(out: &mut String, n: &Number) {
     }
 }
 
-/// Appends `s` as a JSON string with Python's `ensure_ascii` escaping.
+/// Appends `s` as a JSON string with Python's `ensure_ascii` escaping, as
+/// PyJWT writes token payloads.
 pub fn write_str(out: &mut String, s: &str) {
+    write_escaped(out, s, true);
+}
+
+/// Appends `s` as a JSON string with UTF-8 kept raw, as DRF writes response
+/// bodies (`ensure_ascii=False`).
+pub fn write_str_utf8(out: &mut String, s: &str) {
+    write_escaped(out, s, false);
+}
+
+/// `json.dumps` string escaping: quotes, backslashes and control characters
+/// always; everything outside printable ASCII too with `ensure_ascii`.
+fn write_escaped(out: &mut String, s: &str, ensure_ascii: bool) {
     out.push('"');
     let mut units = [0u16; 2];
     for c in s.chars() {
@@ -74,6 +87,7 @@ pub fn write_str(out: &mut String, s: &str) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             ' '..='~' => out.push(c),
+            c if !ensure_ascii && c > '~' => out.push(c),
             _ => {
                 for unit in c.encode_utf16(&mut units) {
                     let _ = write!(out, "\\u{unit:04x}");
@@ -177,6 +191,13 @@ mod tests {
         let mut out = String::new();
         write_str(&mut out, "Zo\u{eb} \u{1f600}\"\\\n\t\u{1}\u{7f}/");
         assert_eq!(out, r#""Zo\u00eb \ud83d\ude00\"\\\n\t\u0001\u007f/""#);
+    }
+
+    #[test]
+    fn drf_strings_keep_utf8_and_escape_controls() {
+        let mut out = String::new();
+        write_str_utf8(&mut out, "Zoë \"q\" \\ \n \u{1} \u{7f}");
+        assert_eq!(out, "\"Zoë \\\"q\\\" \\\\ \\n \\u0001 \u{7f}\"");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::pyjson;
+
 /// Headers on every response: jwtd's small set of security headers, and no
 /// caching anywhere, since every body is about credentials (RFC 6749
 /// section 5.1 asks this of token responses).
@@ -54,7 +56,7 @@ impl Response {
     /// `{"detail": <text>}`, DRF's shape for most errors.
     pub fn detail(status: u16, text: &str) -> Response {
         let mut body = String::from("{\"detail\":");
-        push_json_str(&mut body, text);
+        pyjson::write_str_utf8(&mut body, text);
         body.push('}');
         Response::json(status, body)
     }
@@ -141,28 +143,6 @@ impl Response {
     }
 }
 
-/// Appends `s` as a JSON string, UTF-8 kept raw as DRF does
-/// (`ensure_ascii=False`).
-pub fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// The reason phrase for a status code.
 pub fn reason(status: u16) -> &'static str {
     match status {
@@ -231,12 +211,5 @@ mod tests {
             // Release builds drop the bytes instead of asserting.
             assert_eq!(r.header("Location"), Some("/aSet-Cookie: x"));
         }
-    }
-
-    #[test]
-    fn json_strings_keep_utf8_and_escape_controls() {
-        let mut out = String::new();
-        push_json_str(&mut out, "Zoë \"q\" \\ \n \u{1}");
-        assert_eq!(out, r#""Zoë \"q\" \\ \n \u0001""#);
     }
 }

@@ -38,6 +38,16 @@ fn threads_and_fds(pid: u32) -> (usize, usize) {
     (threads, fds)
 }
 
+/// The peak resident set of a process, in kB.
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
 /// Waits until `probe` is true, up to `limit`.
 fn eventually(limit: Duration, mut probe: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
@@ -69,16 +79,7 @@ fn t1_a_huge_content_length_is_refused_without_reading_or_allocating() {
         }
         assert!(refused || eventually(Duration::from_secs(5), || s.write_all(&chunk).is_err()));
     }
-    let rss = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
-    let kb: u64 = rss
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .unwrap()
-        .trim()
-        .trim_end_matches(" kB")
-        .trim()
-        .parse()
-        .unwrap();
+    let kb = peak_rss_kb(server.pid());
     assert!(kb < 64 * 1024, "peak RSS {kb} kB");
     served_within(&server, Duration::from_secs(1));
 }
@@ -272,16 +273,7 @@ fn t8_an_endless_header_line_is_cut_at_the_limit() {
         sent += chunk.len();
     }
     assert!(sent < 256 << 20, "the server kept reading");
-    let hwm = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
-    let kb: u64 = hwm
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .unwrap()
-        .trim()
-        .trim_end_matches(" kB")
-        .trim()
-        .parse()
-        .unwrap();
+    let kb = peak_rss_kb(server.pid());
     assert!(kb < 64 * 1024, "peak RSS {kb} kB");
     served_within(&server, Duration::from_secs(1));
 }

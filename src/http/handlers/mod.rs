@@ -11,11 +11,11 @@ pub mod schema;
 pub mod verify;
 
 use super::body::BodyError;
-use super::response::push_json_str;
 use super::Response;
 use crate::app::App;
 use crate::auth::AuthError;
 use crate::log;
+use crate::pyjson::write_str_utf8 as push_json_str;
 use crate::token::TokenType;
 
 /// The endpoints.
