@@ -1,8 +1,9 @@
-//! The application: settings, the authentication policy and the clock,
-//! shared by every worker. It is the HTTP server's [`Handler`].
+//! The application: settings, the authentication policy, the clock and
+//! the login pool, shared by every worker. It is the HTTP server's
+//! [`Handler`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crate::auth::Auth;
 use crate::config::Settings;
@@ -56,23 +57,35 @@ pub struct App {
     pub www_authenticate: String,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// The threads that run logins (password hashing), off the HTTP workers.
+    pub logins: Hasher,
+    /// Itself, for work handed to the login pool.
+    me: Weak<App>,
 }
 
 impl App {
     /// Assembles the application.
-    pub fn new(settings: Arc<Settings>, auth: Auth, clock: Clock) -> App {
+    pub fn new(settings: Arc<Settings>, auth: Auth, clock: Clock, logins: Hasher) -> Arc<App> {
         let scheme = settings
             .auth_header_types
             .first()
             .map_or("Bearer", String::as_str);
-        App {
+        let www_authenticate = format!("{scheme} realm=\"api\"");
+        Arc::new_cyclic(|me| App {
             auth_header: settings.auth_header(),
-            www_authenticate: format!("{scheme} realm=\"api\""),
+            www_authenticate,
             settings,
             auth,
             clock,
             metrics: Metrics::default(),
-        }
+            logins,
+            me: me.clone(),
+        })
+    }
+
+    /// A handle on the application for work that outlives a request.
+    pub fn shared(&self) -> Option<Arc<App>> {
+        self.me.upgrade()
     }
 
     /// Unix seconds.
@@ -88,7 +101,7 @@ impl App {
         key: &[u8],
         now: u64,
         jtis: JtiSource,
-    ) -> Result<App, String> {
+    ) -> Result<Arc<App>, String> {
         let store = Arc::new(Store::open_in_memory().map_err(|e| e.to_string())?);
         App::with_store(settings, key, now, jtis, store)
     }
@@ -100,7 +113,7 @@ impl App {
         now: u64,
         jtis: JtiSource,
         store: Arc<Store>,
-    ) -> Result<App, String> {
+    ) -> Result<Arc<App>, String> {
         let key = SigningKey::new(settings.algorithm, key).map_err(|e| e.to_string())?;
         let settings = Arc::new(settings);
         let (writer, _thread) =
@@ -108,8 +121,13 @@ impl App {
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| e.to_string())?;
         let tokens = Tokens::new(&settings, key, jtis);
-        let auth = Auth::new(settings.clone(), tokens, store, writer, hasher);
-        Ok(App::new(settings, auth, Clock::Fixed(AtomicU64::new(now))))
+        let auth = Auth::new(settings.clone(), tokens, store, writer);
+        Ok(App::new(
+            settings,
+            auth,
+            Clock::Fixed(AtomicU64::new(now)),
+            hasher,
+        ))
     }
 }
 
@@ -117,11 +135,14 @@ impl Handler for App {
     fn handle(&self, request: &Request<'_>) -> Response {
         let started = std::time::Instant::now();
         let response = router::route(self, request);
-        self.metrics.request(
-            router::route_of(request.path),
-            response.status,
-            started.elapsed(),
-        );
+        // A login answered later is counted when it completes.
+        if response.pending.is_none() {
+            self.metrics.request(
+                router::route_of(request.path),
+                response.status,
+                started.elapsed(),
+            );
+        }
         response
     }
 }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::hasher::{Busy, Hasher};
+use crate::hasher::Busy;
 use crate::jwt::{Claims, DecodeError};
 use crate::log;
 use crate::password;
@@ -127,7 +127,6 @@ pub struct Auth {
     tokens: Tokens,
     store: Arc<Store>,
     writer: Writer,
-    hasher: Hasher,
     throttle: Throttle,
     reuse_events: AtomicU64,
 }
@@ -142,13 +141,7 @@ impl fmt::Debug for Auth {
 
 impl Auth {
     /// Assembles the policy.
-    pub fn new(
-        settings: Arc<Settings>,
-        tokens: Tokens,
-        store: Arc<Store>,
-        writer: Writer,
-        hasher: Hasher,
-    ) -> Auth {
+    pub fn new(settings: Arc<Settings>, tokens: Tokens, store: Arc<Store>, writer: Writer) -> Auth {
         let throttle = Throttle::new(
             settings.login_failures_per_address,
             settings.login_failures_per_user,
@@ -159,7 +152,6 @@ impl Auth {
             tokens,
             store,
             writer,
-            hasher,
             throttle,
             reuse_events: AtomicU64::new(0),
         }
@@ -180,9 +172,25 @@ impl Auth {
         &self.writer
     }
 
+    /// Whether `username` from `client` may try to log in now; `Err` with
+    /// the seconds to wait if not. Cheap: callers check before queueing a
+    /// login for a hashing thread.
+    pub fn check_throttle(
+        &self,
+        username: &str,
+        client: IpAddr,
+        now: u64,
+    ) -> Result<(), AuthError> {
+        self.throttle
+            .check(username, client, now)
+            .map_err(AuthError::Throttled)
+    }
+
     /// `TokenObtainPairSerializer`: Django's `ModelBackend.authenticate`,
     /// then `RefreshToken.for_user` and its access token. `client` is the
-    /// address failed attempts are counted against.
+    /// address failed attempts are counted against. This hashes the
+    /// password on the calling thread (over 100 ms at Django's iterations):
+    /// the server calls it on its login pool, never on an HTTP worker.
     pub fn login(
         &self,
         username: &str,
@@ -212,22 +220,21 @@ impl Auth {
         let found = self.store.user_by_name(username)?;
         let iterations = self.settings.password_iterations;
         let stored = found.as_ref().map(|u| u.password.clone());
-        let password = password.to_owned();
         // Every branch costs one full hash, so failures cannot be told apart
         // by time (Django ticket #20760).
-        let verdict = self.hasher.run(move || match stored {
+        let verdict = match stored {
             None => {
-                password::hash_for_timing(&password, iterations);
+                password::hash_for_timing(password, iterations);
                 None
             }
             Some(stored) => {
-                let check = password::check_password(&password, &stored, iterations);
+                let check = password::check_password(password, &stored, iterations);
                 let rehash = (check.matched && check.must_update)
-                    .then(|| password::make_password(&password, iterations).ok())
+                    .then(|| password::make_password(password, iterations).ok())
                     .flatten();
                 Some((check.matched, rehash))
             }
-        })?;
+        };
         let (Some(mut user), Some((true, rehash))) = (found, verdict) else {
             return Err(AuthError::Credentials);
         };

@@ -66,9 +66,10 @@ pub struct Settings {
     pub workers: usize,
     /// `LOGIN_THREADS`, threads hashing passwords. Defaults to one per core.
     pub login_threads: usize,
-    /// `LOGIN_QUEUE`, logins waiting for a hashing thread before 429.
-    /// Defaults to one per core, so that waiting logins never hold more
-    /// than half of the HTTP workers.
+    /// `LOGIN_QUEUE`, logins waiting for a hashing thread before 429. A
+    /// waiting login holds a connection, not a worker. Defaults to 8 per
+    /// login thread (at Django's iterations, about a second and a half of
+    /// waiting at most).
     pub login_queue: usize,
     /// `LOGIN_FAILURES_PER_ADDRESS`: failed logins from one client address
     /// (IPv6: one /64) per window before 429; 0 disables. Defaults to 50.
@@ -170,7 +171,7 @@ impl Default for Settings {
             password_iterations: 1_000_000,
             workers: (4 * cores).max(4),
             login_threads: cores,
-            login_queue: cores,
+            login_queue: 8 * cores,
             login_failures_per_address: 50,
             login_failures_per_user: 10,
             login_failure_window: 15 * 60,

@@ -1,11 +1,14 @@
-//! A small pool for password hashing, apart from the HTTP workers.
+//! The login pool: a few threads for password hashing, apart from the HTTP
+//! workers.
 //!
 //! One PBKDF2 check at Django's million iterations costs over 100 ms of CPU.
 //! If the HTTP workers did it themselves, a burst of logins (or of wrong
 //! guesses) would occupy every worker and stall token verification, which
-//! costs microseconds. So hashing runs on a fixed number of threads, at a
+//! costs microseconds. So logins run on a fixed number of threads, at a
 //! lower scheduling priority, behind a bounded queue: when the queue is full
-//! a login is refused at once (429) instead of waiting without end.
+//! a login is refused at once (429) instead of waiting without end. A
+//! queued login holds no HTTP worker: its connection waits in epoll for the
+//! response ([`crate::http::later`]).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -22,6 +25,15 @@ struct Queue {
     closed: bool,
 }
 
+impl fmt::Debug for Queue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("waiting", &self.tasks.len())
+            .finish()
+    }
+}
+
+#[derive(Debug)]
 struct Shared {
     queue: Mutex<Queue>,
     ready: Condvar,
@@ -39,6 +51,7 @@ impl Shared {
 }
 
 /// The hashing pool. Dropping it lets queued work finish and stops the threads.
+#[derive(Debug)]
 pub struct Hasher {
     shared: Arc<Shared>,
     threads: Vec<thread::JoinHandle<()>>,
@@ -83,6 +96,20 @@ impl Hasher {
         })
     }
 
+    /// Queues `task` and returns at once, or returns [`Busy`] if `queue`
+    /// tasks are already waiting.
+    pub fn spawn(&self, task: impl FnOnce() + Send + 'static) -> Result<(), Busy> {
+        {
+            let mut queue = self.shared.lock();
+            if queue.closed || queue.tasks.len() >= self.shared.capacity {
+                return Err(Busy);
+            }
+            queue.tasks.push_back(Box::new(task));
+        }
+        self.shared.ready.notify_one();
+        Ok(())
+    }
+
     /// Runs `task` on the pool and waits for its result, or returns [`Busy`]
     /// at once if `queue` tasks are already waiting. Tasks wait no more than
     /// one hash each per thread ahead of them.
@@ -107,7 +134,13 @@ impl Hasher {
     }
 }
 
+thread_local! {
+    /// Set on the pool's own threads.
+    static IN_POOL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn work(shared: &Shared) {
+    IN_POOL.with(|flag| flag.set(true));
     sys::lower_thread_priority();
     loop {
         let task = {
@@ -134,6 +167,12 @@ impl Drop for Hasher {
     fn drop(&mut self) {
         self.shared.lock().closed = true;
         self.shared.ready.notify_all();
+        // The last owner may be a task on one of these threads (a login that
+        // outlived the server): a thread cannot wait for itself, so then the
+        // threads finish on their own.
+        if IN_POOL.with(std::cell::Cell::get) {
+            return;
+        }
         for handle in self.threads.drain(..) {
             let _ = handle.join();
         }

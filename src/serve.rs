@@ -53,8 +53,8 @@ impl Service {
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::new(&settings, key, JtiSource::Random);
-        let auth = Auth::new(settings.clone(), tokens, store, writer, hasher);
-        let app = Arc::new(App::new(settings.clone(), auth, clock));
+        let auth = Auth::new(settings.clone(), tokens, store, writer);
+        let app = App::new(settings.clone(), auth, clock, hasher);
         let server = Server::start(
             listener,
             app.clone(),

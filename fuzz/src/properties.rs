@@ -800,7 +800,7 @@ const P1: &str =
 /// inactive), the reference key and the reference clock. State (blacklist,
 /// rotations) carries over between inputs, as on a real server.
 fn app() -> &'static App {
-    static APP: OnceLock<App> = OnceLock::new();
+    static APP: OnceLock<std::sync::Arc<App>> = OnceLock::new();
     APP.get_or_init(|| {
         // New hashes (the dummy hash for unknown users, the upgrade of
         // P1 on login) at P1's 1000 iterations, not Django's million.
@@ -845,7 +845,7 @@ pub fn handler(data: &[u8]) {
     let wire = to_http(data);
     let limits = &limit_sets()[0];
     if let Parsed::Complete { request, .. } = parse(&wire, limits, localhost()) {
-        let response = app().handle(&request);
+        let response = app().handle(&request).resolve();
         check_response(&request, &response);
     }
 }

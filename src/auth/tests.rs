@@ -36,7 +36,6 @@ fn fixture_with(settings: Settings) -> Fixture {
     let store = Arc::new(Store::open_in_memory().unwrap());
     let (writer, _thread) =
         Writer::start(store.clone(), std::time::Duration::from_secs(3600)).unwrap();
-    let hasher = Hasher::start(1, 64).unwrap();
     let key = || SigningKey::new(settings.algorithm, KEY).unwrap();
     let tokens = Tokens::new(&settings, key(), JtiSource::Random);
     let auth = Auth::new(
@@ -44,7 +43,6 @@ fn fixture_with(settings: Settings) -> Fixture {
         Tokens::new(&settings, key(), JtiSource::Random),
         store.clone(),
         writer,
-        hasher,
     );
     add_user(&store, "alice", P1, true);
     Fixture {

@@ -10,8 +10,10 @@ use std::net::{IpAddr, Shutdown, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::later::{Later, Wakeup};
 use super::parse::{self, Parsed, Rejection};
 use super::request::Version;
 use super::response::Response;
@@ -47,7 +49,24 @@ pub enum Phase {
         /// Close once written.
         close: bool,
     },
+    /// The response is being made by another thread.
+    Waiting,
 }
+
+/// A response that comes later, and what of its request it needs.
+struct Waiting {
+    later: Later,
+    version: Version,
+    keep_alive: bool,
+    head_only: bool,
+    method: String,
+    path: String,
+    started: Instant,
+}
+
+/// How long a connection waits for a response from another thread before
+/// the sweeper gives up on it (work stuck behind a hung disk).
+const WAIT_LIMIT: Duration = Duration::from_secs(60);
 
 /// What to wait for next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +79,9 @@ pub enum Next {
     Close,
     /// Nothing until the sweeper resumes a delayed response.
     Park,
+    /// Nothing until the response arrives from another thread: the server
+    /// must [`Conn::attach`] the connection to it.
+    Wait,
 }
 
 /// Per-call context from the server.
@@ -90,6 +112,7 @@ pub struct Conn {
     served: u32,
     continue_sent: bool,
     lingered: usize,
+    waiting: Option<Box<Waiting>>,
 }
 
 impl Conn {
@@ -106,6 +129,7 @@ impl Conn {
             served: 0,
             continue_sent: false,
             lingered: 0,
+            waiting: None,
         }
     }
 
@@ -156,6 +180,7 @@ impl Conn {
             },
             // Parked connections are not armed; an event means nothing new.
             Phase::Delayed { .. } => return Next::Park,
+            Phase::Waiting => return Next::Wait,
             Phase::Idle | Phase::Reading => {}
         }
         let eof = match self.fill(cx.limits) {
@@ -210,7 +235,7 @@ impl Conn {
                 self.deadline = Instant::now() + cx.limits.request_timeout;
             }
             let started = Instant::now();
-            let keep_alive = match parse::parse(&self.input, cx.limits, self.peer) {
+            match parse::parse(&self.input, cx.limits, self.peer) {
                 Parsed::Partial { send_continue } => {
                     if self.input.len() >= input_cap(cx.limits) {
                         return self.refuse(
@@ -246,18 +271,31 @@ impl Conn {
                                 Response::detail(500, "A server error occurred.")
                             });
                     self.served += 1;
-                    let keep = keep_alive
-                        && !response.close
-                        && !cx.draining()
-                        && self.served < cx.limits.max_requests;
-                    let connection = match (request.version, keep) {
-                        (_, false) => Some("close"),
-                        (Version::Http10, true) => Some("keep-alive"),
-                        (Version::Http11, true) => None,
-                    };
-                    with_date(|date| {
-                        response.write_to(&mut self.output, request.is_head(), connection, date)
-                    });
+                    if let Some(later) = response.pending {
+                        // The response comes from another thread: keep what
+                        // it needs of the request, and wait without a worker.
+                        self.waiting = Some(Box::new(Waiting {
+                            later,
+                            version: request.version,
+                            keep_alive,
+                            head_only: request.is_head(),
+                            method: request.method.to_owned(),
+                            path: request.path.to_owned(),
+                            started,
+                        }));
+                        self.input.drain(..consumed);
+                        self.continue_sent = false;
+                        self.phase = Phase::Waiting;
+                        self.deadline = Instant::now() + WAIT_LIMIT;
+                        return Next::Wait;
+                    }
+                    let keep = queue_response(
+                        &mut self.output,
+                        &response,
+                        (request.version, keep_alive, request.is_head()),
+                        self.served,
+                        cx,
+                    );
                     if cx.limits.access_log && !response.quiet {
                         access_log(
                             self.peer,
@@ -268,20 +306,74 @@ impl Conn {
                         );
                     }
                     self.input.drain(..consumed);
-                    if let Some(delay) = response.delay {
-                        self.continue_sent = false;
-                        self.phase = Phase::Delayed { close: !keep };
-                        self.deadline = Instant::now() + delay;
-                        return Next::Park;
+                    self.continue_sent = false;
+                    match self.after_response(response.delay, keep, cx) {
+                        Next::Read => continue,
+                        other => return other,
                     }
-                    keep
                 }
             };
-            self.continue_sent = false;
-            match self.write_out(!keep_alive, cx.limits) {
-                Next::Read => continue,
-                other => return other,
-            }
+        }
+    }
+
+    /// Sends the queued response, now or after `delay`; `Read` means the
+    /// connection goes on with whatever is buffered.
+    fn after_response(&mut self, delay: Option<Duration>, keep: bool, cx: &Context<'_>) -> Next {
+        if let Some(delay) = delay {
+            self.phase = Phase::Delayed { close: !keep };
+            self.deadline = Instant::now() + delay;
+            return Next::Park;
+        }
+        self.write_out(!keep, cx.limits)
+    }
+
+    /// The connection starts waiting for its response: registers whom to
+    /// wake, or sends the response at once if it is already there.
+    pub fn attach(&mut self, wakeup: &Arc<Wakeup>, token: u64, cx: &Context<'_>) -> Next {
+        let ready = match &self.waiting {
+            Some(waiting) => waiting.later.attach(wakeup, token),
+            None => return Next::Close,
+        };
+        match ready {
+            Some(response) => self.finish_waiting(response, cx),
+            None => Next::Wait,
+        }
+    }
+
+    /// The response a waiting connection was woken for.
+    pub fn woken(&mut self, cx: &Context<'_>) -> Next {
+        match self.waiting.as_ref().and_then(|w| w.later.take()) {
+            Some(response) => self.finish_waiting(response, cx),
+            None if self.waiting.is_some() => Next::Wait,
+            None => Next::Close,
+        }
+    }
+
+    fn finish_waiting(&mut self, response: Response, cx: &Context<'_>) -> Next {
+        let Some(waiting) = self.waiting.take() else {
+            return Next::Close;
+        };
+        self.phase = Phase::Reading;
+        let keep = queue_response(
+            &mut self.output,
+            &response,
+            (waiting.version, waiting.keep_alive, waiting.head_only),
+            self.served,
+            cx,
+        );
+        if cx.limits.access_log && !response.quiet {
+            access_log(
+                self.peer,
+                &waiting.method,
+                &waiting.path,
+                response.status,
+                waiting.started,
+            );
+        }
+        match self.after_response(response.delay, keep, cx) {
+            // Requests pipelined behind it are answered now.
+            Next::Read => self.process(cx),
+            other => other,
         }
     }
 
@@ -367,6 +459,27 @@ impl Conn {
             self.output = Vec::new();
         }
     }
+}
+
+/// Serialises `response` into `output` for a request of `version` that
+/// allowed keep-alive (or not) and asked for the head only (or not);
+/// returns whether the connection stays open after it.
+fn queue_response(
+    output: &mut Vec<u8>,
+    response: &Response,
+    (version, keep_alive, head_only): (Version, bool, bool),
+    served: u32,
+    cx: &Context<'_>,
+) -> bool {
+    // Read after the handler: a stop may have begun meanwhile.
+    let keep = keep_alive && !response.close && !cx.draining() && served < cx.limits.max_requests;
+    let connection = match (version, keep) {
+        (_, false) => Some("close"),
+        (Version::Http10, true) => Some("keep-alive"),
+        (Version::Http11, true) => None,
+    };
+    with_date(|date| response.write_to(output, head_only, connection, date));
+    keep
 }
 
 /// The most input buffered for one request: a head and a body, with room

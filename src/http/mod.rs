@@ -18,12 +18,14 @@
 pub mod body;
 mod conn;
 pub mod handlers;
+pub mod later;
 pub mod parse;
 pub mod request;
 pub mod response;
 pub mod router;
 pub mod server;
 
+pub use later::{later, Completion, Later};
 pub use request::{Header, Request, TestRequest, Version};
 pub use response::Response;
 pub use server::{Server, StopHandle};

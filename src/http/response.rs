@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::later::Later;
 use crate::pyjson;
 
 /// Headers on every response: jwtd's small set of security headers, and no
@@ -15,7 +16,7 @@ const FIXED_HEADERS: &str = "Cache-Control: no-store\r\n\
     Referrer-Policy: same-origin\r\n";
 
 /// A response to write.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Response {
     /// The status code.
     pub status: u16,
@@ -29,6 +30,9 @@ pub struct Response {
     /// Hold the response back this long, without occupying a worker: a
     /// tarpit for clients that are throttled.
     pub delay: Option<std::time::Duration>,
+    /// The real response comes later, from another thread; this one is only
+    /// its envelope (see [`super::later`]).
+    pub pending: Option<Later>,
 }
 
 impl Response {
@@ -41,6 +45,23 @@ impl Response {
             close: false,
             quiet: false,
             delay: None,
+            pending: None,
+        }
+    }
+
+    /// A response that `later` will deliver.
+    pub fn pending(later: Later) -> Response {
+        let mut envelope = Response::new(0);
+        envelope.pending = Some(later);
+        envelope
+    }
+
+    /// The final response: waits for a pending one (callers without a
+    /// socket: tests, tools).
+    pub fn resolve(self) -> Response {
+        match self.pending {
+            Some(later) => later.wait(),
+            None => self,
         }
     }
 

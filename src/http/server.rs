@@ -27,12 +27,15 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::conn::{Conn, Context, Next};
+use super::later::Wakeup;
 use super::{Handler, Limits, Response};
 use crate::sys::{Epoll, Event, Interest};
 use crate::{log, time};
 
 /// Token of the broadcast registration that tells workers to exit.
 const EXIT: u64 = u64::MAX;
+/// Token of the one-shot registration that says responses were completed.
+const COMPLETED: u64 = u64::MAX - 1;
 /// Tokens of the acceptor's own epoll.
 const LISTENER: u64 = 1;
 const WAKE: u64 = 2;
@@ -52,6 +55,8 @@ struct Shared {
     draining: AtomicBool,
     handler: Arc<dyn Handler>,
     limits: Limits,
+    /// Wakes workers for responses finished by other threads.
+    wakeup: Arc<Wakeup>,
     /// Registered for every worker; made readable once, when they must exit.
     /// Lives as long as the workers, so the registration does too.
     exit_signal: UnixStream,
@@ -106,15 +111,55 @@ impl Shared {
                 log::error("connection handling panicked; connection closed");
                 Next::Close
             });
+        let next = match next {
+            // The response comes from another thread: say whom to wake.
+            Next::Wait => conn.attach(&self.wakeup, token, &cx),
+            other => other,
+        };
+        self.follow(index, &mut slot, token, next);
+    }
+
+    /// Re-arms the connection in `slot` for what `next` says, or closes it.
+    fn follow(&self, index: u32, slot: &mut Slot, token: u64, next: Next) {
+        let Some(conn) = slot.conn.as_ref() else {
+            return;
+        };
         let fd = conn.fd();
         let rearmed = match next {
             Next::Read => self.epoll.rearm(fd, token, Interest::Read),
             Next::Write => self.epoll.rearm(fd, token, Interest::Write),
-            Next::Park => Ok(()),
+            // Unarmed until the sweeper or a completion resumes it.
+            Next::Park | Next::Wait => Ok(()),
             Next::Close => Err(io::ErrorKind::Other.into()),
         };
         if rearmed.is_err() {
-            self.close(index, &mut slot);
+            self.close(index, slot);
+        }
+    }
+
+    /// Sends the responses that other threads finished for waiting connections.
+    fn deliver_completed(&self) {
+        for token in self.wakeup.drain() {
+            let index = token as u32;
+            let generation = (token >> 32) as u32;
+            let Some(cell) = self.slots.get(index as usize) else {
+                continue;
+            };
+            let mut slot = lock(cell);
+            if slot.generation != generation {
+                continue;
+            }
+            let Some(conn) = slot.conn.as_mut() else {
+                continue;
+            };
+            let cx = Context {
+                handler: &*self.handler,
+                limits: &self.limits,
+                draining: &self.draining,
+            };
+            let next =
+                panic::catch_unwind(AssertUnwindSafe(|| conn.woken(&cx))).unwrap_or(Next::Close);
+            self.follow(index, &mut slot, token, next);
         }
     }
 
@@ -138,7 +183,7 @@ impl Shared {
                 let rearmed = match conn.resume(&self.limits) {
                     Next::Read => self.epoll.rearm(fd, token, Interest::Read),
                     Next::Write => self.epoll.rearm(fd, token, Interest::Write),
-                    Next::Park | Next::Close => Err(io::ErrorKind::Other.into()),
+                    Next::Park | Next::Wait | Next::Close => Err(io::ErrorKind::Other.into()),
                 };
                 if rearmed.is_err() {
                     self.close(index as u32, &mut slot);
@@ -234,11 +279,15 @@ impl Server {
             draining: AtomicBool::new(false),
             handler,
             limits,
+            wakeup: Arc::new(Wakeup::new()?),
             exit_signal,
         });
         shared
             .epoll
             .add_broadcast(shared.exit_signal.as_raw_fd(), EXIT)?;
+        shared
+            .epoll
+            .add(shared.wakeup.listen.as_raw_fd(), COMPLETED, Interest::Read)?;
         let (wake_tx, wake_rx) = UnixStream::pair()?;
         wake_rx.set_nonblocking(true)?;
         let mut threads = Vec::with_capacity(workers + 1);
@@ -310,6 +359,13 @@ fn work(shared: &Shared) {
         if token == EXIT {
             log::flush();
             return;
+        }
+        if token == COMPLETED {
+            let _ = shared
+                .epoll
+                .rearm(shared.wakeup.listen.as_raw_fd(), COMPLETED, Interest::Read);
+            shared.deliver_completed();
+            continue;
         }
         shared.dispatch(token);
     }

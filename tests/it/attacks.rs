@@ -38,6 +38,20 @@ fn threads_and_fds(pid: u32) -> (usize, usize) {
     (threads, fds)
 }
 
+/// Threads and descriptors once they stop changing (start-up briefly opens
+/// files of its own).
+fn settled(pid: u32) -> (usize, usize) {
+    let mut last = threads_and_fds(pid);
+    let mut same = 0;
+    while same < 3 {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = threads_and_fds(pid);
+        same = if now == last { same + 1 } else { 0 };
+        last = now;
+    }
+    last
+}
+
 /// The peak resident set of a process, in kB.
 fn peak_rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -98,7 +112,7 @@ fn set_soft_nofile(pid: u32, soft: usize) {
 fn t2_accept_errors_are_retried_and_the_server_recovers() {
     let (_dir, server) = server_with_alice(&[]);
     let pid = server.pid();
-    let (_, fds) = threads_and_fds(pid);
+    let (_, fds) = settled(pid);
     // Leave the server room for only a few more descriptors.
     set_soft_nofile(pid, fds + 3);
     let held: Vec<TcpStream> = (0..20)
@@ -147,7 +161,7 @@ fn t5_a_pipelining_client_that_never_reads_does_not_block_others() {
         ("JWTD_KEEPALIVE_TIMEOUT", "2"),
     ]);
     let pid = server.pid();
-    let before = threads_and_fds(pid).1;
+    let before = settled(pid).1;
     let greedy = connect(&server);
     let writer = {
         let mut greedy = greedy.try_clone().unwrap();
@@ -178,7 +192,7 @@ fn t5_a_pipelining_client_that_never_reads_does_not_block_others() {
 fn t6_http_2_request_lines_get_505_and_leak_nothing() {
     let (_dir, server) = server_with_alice(&[]);
     let pid = server.pid();
-    let idle = threads_and_fds(pid);
+    let idle = settled(pid);
     let mut conns = Vec::new();
     for _ in 0..200 {
         let mut s = connect(&server);
@@ -199,7 +213,7 @@ fn t6_http_2_request_lines_get_505_and_leak_nothing() {
 fn t7_slowloris_500_trickling_connections() {
     let (_dir, server) = server_with_alice(&[]);
     let pid = server.pid();
-    let idle = threads_and_fds(pid);
+    let idle = settled(pid);
     let mut slow: Vec<TcpStream> = (0..500)
         .map(|_| TcpStream::connect(server.addr).unwrap())
         .collect();
@@ -235,7 +249,7 @@ fn t7_idle_and_half_sent_connections_time_out() {
         ("JWTD_KEEPALIVE_TIMEOUT", "1"),
     ]);
     let pid = server.pid();
-    let idle = threads_and_fds(pid);
+    let idle = settled(pid);
     let mut held: Vec<TcpStream> = (0..100)
         .map(|_| TcpStream::connect(server.addr).unwrap())
         .collect();

@@ -1,11 +1,18 @@
 //! `POST /api/token/` {username, password} -> {refresh, access}.
+//!
+//! The login runs on the login pool: the password hash takes over 100 ms,
+//! and while it runs the connection waits in epoll, holding no HTTP worker.
 
-use super::{auth_error, body_error, client_address, ok, Json};
+use std::time::Instant;
+
+use super::{auth_error, body_error, client_address, ok, throttled, Json};
 use crate::app::App;
-use crate::http::{body, Request, Response};
+use crate::http::{body, later, Request, Response};
+use crate::metrics::Route;
 
 /// TokenObtainPairView.
 pub fn handle(app: &App, request: &Request<'_>) -> Response {
+    let started = Instant::now();
     let [username, password] = match body::parse_fields(
         request.header("content-type"),
         &request.body,
@@ -14,16 +21,33 @@ pub fn handle(app: &App, request: &Request<'_>) -> Response {
         Ok(fields) => fields,
         Err(e) => return body_error(e),
     };
-    match app.auth.login(
-        &username,
-        &password,
-        client_address(app, request),
-        app.now(),
-    ) {
-        Ok(pair) => ok(Json::object()
-            .str("refresh", &pair.refresh)
-            .str("access", &pair.access)
-            .end()),
-        Err(e) => auth_error(app, &e),
+    let client = client_address(app, request);
+    let now = app.now();
+    // A throttled client is answered here, without queueing a hash.
+    if let Err(e) = app.auth.check_throttle(&username, client, now) {
+        return auth_error(app, &e);
+    }
+    let Some(shared) = app.shared() else {
+        return super::unavailable();
+    };
+    let (answer, completion) = later();
+    let login = move || {
+        let response = match shared.auth.login(&username, &password, client, now) {
+            Ok(pair) => ok(Json::object()
+                .str("refresh", &pair.refresh)
+                .str("access", &pair.access)
+                .end()),
+            Err(e) => auth_error(&shared, &e),
+        }
+        .with_header("Allow", "POST, OPTIONS");
+        shared
+            .metrics
+            .request(Route::Obtain, response.status, started.elapsed());
+        completion.complete(response);
+    };
+    match app.logins.spawn(login) {
+        Ok(()) => Response::pending(answer),
+        // The queue is full: refused at once, as SimpleJWT's throttles word it.
+        Err(_) => throttled(1),
     }
 }

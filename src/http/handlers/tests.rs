@@ -4,6 +4,8 @@
 //! reference byte for byte: status, body (key order included) and headers.
 //! Policy details are tested in `auth::tests`; here only what a client sees.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::app::App;
@@ -81,7 +83,7 @@ fn add_user(app: &App, id: u64, username: &str, password: &str, is_active: bool)
 
 /// alice (1, active), bob (2, inactive, same password), carol (3, unusable
 /// password) and "123" (4, password "1.5").
-fn app_with(settings: Settings) -> App {
+fn app_with(settings: Settings) -> Arc<App> {
     let app = App::in_memory(settings, KEY, NOW, JtiSource::counter()).unwrap();
     add_user(&app, 1, "alice", P1, true);
     add_user(&app, 2, "bob", P1, false);
@@ -90,12 +92,12 @@ fn app_with(settings: Settings) -> App {
     app
 }
 
-fn app() -> App {
+fn app() -> Arc<App> {
     app_with(settings())
 }
 
 fn send(app: &App, request: &TestRequest) -> Response {
-    app.handle(&request.request())
+    app.handle(&request.request()).resolve()
 }
 
 fn post(app: &App, path: &str, json: &str) -> Response {

@@ -1,0 +1,203 @@
+//! Responses that are ready later: a handler with slow work (a password
+//! hash) hands it to another thread and returns a [`Later`]; the connection
+//! then waits in epoll, holding no worker, until the other thread calls
+//! [`Completion::complete`], which wakes a worker to send the response.
+//!
+//! Either side may come first: the response may be ready before the
+//! connection starts waiting for it, or after.
+
+use std::fmt;
+use std::io::{Read as _, Write as _};
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use super::Response;
+
+/// Wakes workers for connections whose response has arrived: tokens are
+/// queued, and a byte on a pipe registered in the workers' epoll says so.
+#[derive(Debug)]
+pub struct Wakeup {
+    tokens: Mutex<Vec<u64>>,
+    signal: UnixStream,
+    /// The end registered in epoll.
+    pub listen: UnixStream,
+}
+
+impl Wakeup {
+    /// A new, quiet wakeup.
+    pub fn new() -> std::io::Result<Wakeup> {
+        let (signal, listen) = UnixStream::pair()?;
+        signal.set_nonblocking(true)?;
+        listen.set_nonblocking(true)?;
+        Ok(Wakeup {
+            tokens: Mutex::new(Vec::new()),
+            signal,
+            listen,
+        })
+    }
+
+    fn notify(&self, token: u64) {
+        lock(&self.tokens).push(token);
+        // A full pipe already says "something is ready".
+        let _ = (&self.signal).write(&[1]);
+    }
+
+    /// Takes every connection token queued so far, and quiets the pipe.
+    pub fn drain(&self) -> Vec<u64> {
+        let mut sink = [0u8; 256];
+        while matches!((&self.listen).read(&mut sink), Ok(n) if n > 0) {}
+        std::mem::take(&mut *lock(&self.tokens))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[derive(Default)]
+struct State {
+    response: Option<Response>,
+    /// Set once the connection waits: whom to wake.
+    waiter: Option<(Arc<Wakeup>, u64)>,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    /// For [`Later::wait`], when there is no connection.
+    ready: Condvar,
+}
+
+/// The promise of a response, returned by a handler inside a [`Response`].
+pub struct Later(Arc<Shared>);
+
+/// The other side: sends the response when it is ready. Dropped without
+/// completing (a panic in the work), it answers 500.
+pub struct Completion(Option<Arc<Shared>>);
+
+/// A promise and the means to keep it.
+pub fn later() -> (Later, Completion) {
+    let shared = Arc::new(Shared::default());
+    (Later(shared.clone()), Completion(Some(shared)))
+}
+
+impl Later {
+    /// The connection waits from now on: if the response is already there,
+    /// it is returned; otherwise `token` is woken through `wakeup` later.
+    pub fn attach(&self, wakeup: &Arc<Wakeup>, token: u64) -> Option<Response> {
+        let mut state = lock(&self.0.state);
+        let ready = state.response.take();
+        if ready.is_none() {
+            state.waiter = Some((wakeup.clone(), token));
+        }
+        ready
+    }
+
+    /// The response, once woken.
+    pub fn take(&self) -> Option<Response> {
+        lock(&self.0.state).response.take()
+    }
+
+    /// Blocks until the response is ready: for callers without a socket
+    /// (tests, tools).
+    pub fn wait(self) -> Response {
+        let mut state = lock(&self.0.state);
+        loop {
+            if let Some(response) = state.response.take() {
+                return response;
+            }
+            state = self
+                .0
+                .ready
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+}
+
+impl Completion {
+    /// Delivers the response and wakes whoever waits for it.
+    pub fn complete(mut self, response: Response) {
+        if let Some(shared) = self.0.take() {
+            deliver(&shared, response);
+        }
+    }
+}
+
+fn deliver(shared: &Shared, response: Response) {
+    let mut state = lock(&shared.state);
+    state.response = Some(response);
+    if let Some((wakeup, token)) = state.waiter.take() {
+        drop(state);
+        wakeup.notify(token);
+    } else {
+        shared.ready.notify_all();
+    }
+}
+
+impl Drop for Completion {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0.take() {
+            deliver(&shared, Response::detail(500, "A server error occurred."));
+        }
+    }
+}
+
+impl fmt::Debug for Later {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Later")
+    }
+}
+
+impl fmt::Debug for Completion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Completion")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_before_the_connection_waits() {
+        let wakeup = Arc::new(Wakeup::new().unwrap());
+        let (later, completion) = later();
+        completion.complete(Response::new(204));
+        assert_eq!(later.attach(&wakeup, 7).map(|r| r.status), Some(204));
+        assert!(wakeup.drain().is_empty(), "nobody needed waking");
+    }
+
+    #[test]
+    fn ready_after_the_connection_waits() {
+        let wakeup = Arc::new(Wakeup::new().unwrap());
+        let (later, completion) = later();
+        assert!(later.attach(&wakeup, 7).is_none());
+        std::thread::spawn(move || completion.complete(Response::new(200)))
+            .join()
+            .unwrap();
+        assert_eq!(wakeup.drain(), [7]);
+        assert_eq!(later.take().map(|r| r.status), Some(200));
+    }
+
+    #[test]
+    fn a_dropped_completion_answers_500() {
+        let (later, completion) = later();
+        drop(completion);
+        assert_eq!(later.wait().status, 500);
+    }
+
+    #[test]
+    fn wait_blocks_until_completed() {
+        let (later, completion) = later();
+        let worker = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            completion.complete(Response::new(201));
+        });
+        assert_eq!(later.wait().status, 201);
+        worker.join().unwrap();
+    }
+}
