@@ -238,6 +238,7 @@ impl Auth {
         let (Some(mut user), Some((true, rehash))) = (found, verdict) else {
             return Err(AuthError::Credentials);
         };
+        let must_wait = rehash.is_some();
         // Django's ModelBackend refuses inactive users whatever
         // CHECK_USER_IS_ACTIVE says.
         if !user.is_active {
@@ -263,7 +264,16 @@ impl Auth {
                 password: rehash,
             });
         }
-        self.writer.submit(writes)?;
+        // The tokens are valid without their row (a rotation writes it if a
+        // crash lost it, under the same family), and a lost last_login only
+        // means the old value stays: the login does not wait for that
+        // commit. An upgraded hash it does wait for, so that the very next
+        // request sees the hash its tokens' revoke claim was made from.
+        if must_wait {
+            self.writer.submit(writes)?;
+        } else {
+            self.writer.send(writes)?;
+        }
         Ok(TokenPair {
             refresh: self.tokens.encode(&refresh),
             access: self.tokens.encode(&access),

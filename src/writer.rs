@@ -30,7 +30,16 @@ const MAX_BATCH: usize = 512;
 
 struct Job {
     writes: Vec<Write>,
-    reply: SyncSender<Result<Vec<Outcome>, StoreError>>,
+    /// `None` for writes whose sender does not wait (see [`Writer::send`]).
+    reply: Option<SyncSender<Result<Vec<Outcome>, StoreError>>>,
+}
+
+impl Job {
+    fn answer(&self, result: Result<Vec<Outcome>, StoreError>) {
+        if let Some(reply) = &self.reply {
+            let _ = reply.send(result);
+        }
+    }
 }
 
 /// A handle for submitting writes. Cloneable; the writer thread ends when
@@ -59,8 +68,25 @@ impl Writer {
     pub fn submit(&self, writes: Vec<Write>) -> Result<Vec<Outcome>, StoreError> {
         let (reply, answer) = mpsc::sync_channel(1);
         let gone = || StoreError::Io("the writer has stopped".into());
-        self.jobs.send(Job { writes, reply }).map_err(|_| gone())?;
+        self.jobs
+            .send(Job {
+                writes,
+                reply: Some(reply),
+            })
+            .map_err(|_| gone())?;
         answer.recv().map_err(|_| gone())?
+    }
+
+    /// Queues `writes` for the next batch without waiting for the disk:
+    /// for changes whose loss in a crash does no harm (a login's bookkeeping).
+    /// They are still committed durably, and in order with every other write.
+    pub fn send(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.jobs
+            .send(Job {
+                writes,
+                reply: None,
+            })
+            .map_err(|_| StoreError::Io("the writer has stopped".into()))
     }
 }
 
@@ -94,7 +120,7 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration) {
             if !store.storage_writable() {
                 let e = StoreError::Io("storage is not writable (disk full or read-only?)".into());
                 for job in batch {
-                    let _ = job.reply.send(Err(e.clone()));
+                    job.answer(Err(e.clone()));
                 }
                 continue;
             }
@@ -115,14 +141,14 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration) {
                 let mut outcomes = outcomes.into_iter();
                 for job in batch {
                     let mine: Vec<Outcome> = outcomes.by_ref().take(job.writes.len()).collect();
-                    let _ = job.reply.send(Ok(mine));
+                    job.answer(Ok(mine));
                 }
             }
             Err(e) => {
                 log::error(&format!("write of {} changes failed: {e}", writes.len()));
                 needs_reopen = true;
                 for job in batch {
-                    let _ = job.reply.send(Err(e.clone()));
+                    job.answer(Err(e.clone()));
                 }
             }
         }

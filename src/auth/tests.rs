@@ -109,6 +109,8 @@ fn login_issues_a_recorded_refresh_token_and_an_access_token() {
     assert_eq!(refresh.get("exp"), Some(&(NOW + 86_400).into()));
     assert_eq!(access.get("exp"), Some(&(NOW + 3600).into()));
     let jti = refresh.get_str("jti").unwrap();
+    // The login did not wait for its row; a synchronous write after it does.
+    f.auth.writer().submit(Vec::new()).unwrap();
     assert_eq!(f.store.family_of(jti).unwrap().as_deref(), Some(jti));
     assert_eq!(f.bearer(&pair.access).unwrap().unwrap().username, "alice");
 }
