@@ -1,15 +1,17 @@
-//! The command line, parsed by hand: `serve`, `user ...` and
-//! `flushexpiredtokens`. Every command takes `--db PATH` (default
+//! The command line, parsed by hand: `serve`, `user ...`,
+//! `flushexpiredtokens` and `token explain`. Every command takes `--db PATH` (default
 //! `jwtd.redb`, or `JWTD_DB`) and `--config FILE` (or `JWTD_CONFIG`).
 //! Secrets never come from arguments, where `ps` would show them.
 
 use std::fmt;
-use std::io::{self, BufRead as _, IsTerminal as _, Write as _};
+use std::io::{self, BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
 use crate::config::Settings;
 use crate::dumpdata;
+use crate::explain::{self, KeyChoice};
+use crate::jwt;
 use crate::password;
 use crate::serve;
 use crate::store::{NewUser, Outcome, Store, StoreError, User, Write};
@@ -60,6 +62,13 @@ pub enum Command {
     UserExportDjango,
     /// Delete expired token rows.
     FlushExpiredTokens,
+    /// Take a token apart and run the server's checks on it.
+    TokenExplain {
+        /// The token; `None` or `-` reads standard input.
+        token: Option<String>,
+        /// `--json`.
+        json: bool,
+    },
     /// Print help text.
     Help(&'static str),
     /// Print the version.
@@ -104,6 +113,7 @@ Commands:
                         Import users from `manage.py dumpdata auth.user` output
   user export-django    Print users in the same format
   flushexpiredtokens    Delete expired refresh tokens and blacklist entries
+  token explain [TOKEN] Take a token apart and run the server's checks on it
 
 Options for every command:
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
@@ -169,6 +179,29 @@ PURGE_INTERVAL.
 Usage: jwtd flushexpiredtokens [--db PATH] [--config FILE]
 ";
 
+const HELP_TOKEN: &str = "\
+Take a token apart: its segments, header and payload decoded, its dates,
+the exact signing input, the HMAC recomputed beside the one in the token,
+then every numbered check of the server's own decoder, with pass or fail.
+
+Usage: jwtd token explain [TOKEN] [--json] [--db PATH] [--config FILE]
+
+The token comes from the argument, else standard input (also with `-`); a
+leading `Bearer ` is dropped. The key comes from JWTD_SIGNING_KEY, else
+JWTD_SIGNING_KEY_FILE or SIGNING_KEY_FILE, else the key generated in the
+database (which a running server holds locked: give it the key through the
+environment instead). Without a key the token is still decoded, but the
+signature is not checked.
+
+Settings (ALGORITHM, LEEWAY, AUDIENCE, ISSUER, ...) are read as `serve`
+reads them, so the checks are the server's.
+
+Options:
+  --json           Print the same as one JSON object
+
+Exit status: 0 valid, 1 refused, 2 usage error, 3 signature not checked.
+";
+
 /// Parses `args` (without the program name). `env` supplies `JWTD_DB`,
 /// `JWTD_ADDR` and `JWTD_CONFIG`.
 pub fn parse(
@@ -219,7 +252,9 @@ pub fn parse(
                     config: None,
                 })
             }
-            "--superuser" | "--staff" | "--inactive" | "--password-stdin" => flags.push(name),
+            "--superuser" | "--staff" | "--inactive" | "--password-stdin" | "--json" => {
+                flags.push(name)
+            }
             other if other.starts_with('-') && other.len() > 1 => {
                 return Err(UsageError(format!("unknown option {other}")))
             }
@@ -240,6 +275,7 @@ pub fn parse(
             "serve" => HELP_SERVE,
             "user" => HELP_USER,
             "flushexpiredtokens" => HELP_FLUSH,
+            "token" => HELP_TOKEN,
             _ => HELP,
         }),
         ["serve"] => {
@@ -294,6 +330,20 @@ pub fn parse(
                 words[1..].join(" ")
             )))
         }
+        ["token", "explain", rest @ ..] if rest.len() <= 1 => {
+            allow_flags(&["--json"])?;
+            Command::TokenExplain {
+                token: rest.first().map(|t| (*t).to_owned()),
+                json: flag("--json"),
+            }
+        }
+        ["token"] => Command::Help(HELP_TOKEN),
+        ["token", ..] => {
+            return Err(UsageError(format!(
+                "unknown token command: {}",
+                words[1..].join(" ")
+            )))
+        }
         ["flushexpiredtokens"] => {
             allow_flags(&[])?;
             Command::FlushExpiredTokens
@@ -332,8 +382,9 @@ impl From<io::Error> for CliError {
     }
 }
 
-/// Runs a parsed command.
-pub fn run(invocation: Invocation) -> Result<(), CliError> {
+/// Runs a parsed command, returning the exit status for success (always 0
+/// except for `token explain`).
+pub fn run(invocation: Invocation) -> Result<u8, CliError> {
     let Invocation {
         command,
         db,
@@ -342,11 +393,11 @@ pub fn run(invocation: Invocation) -> Result<(), CliError> {
     match command {
         Command::Help(text) => {
             print!("{text}");
-            return Ok(());
+            return Ok(0);
         }
         Command::Version => {
             println!("jwtd {}", env!("CARGO_PKG_VERSION"));
-            return Ok(());
+            return Ok(0);
         }
         _ => {}
     }
@@ -359,7 +410,12 @@ pub fn run(invocation: Invocation) -> Result<(), CliError> {
         if let Some(workers) = workers {
             settings.workers = workers;
         }
-        return serve::run(settings, &addr, &db).map_err(CliError);
+        return serve::run(settings, &addr, &db)
+            .map(|()| 0)
+            .map_err(CliError);
+    }
+    if let Command::TokenExplain { token, json } = command {
+        return explain_token(token, json, &settings, &db);
     }
     let store = open(&db, &settings)?;
     match command {
@@ -436,9 +492,87 @@ pub fn run(invocation: Invocation) -> Result<(), CliError> {
                 println!("Deleted {issued} expired refresh token(s) and {blacklisted} blacklist entr(ies).");
             }
         }
-        Command::Serve { .. } | Command::Help(_) | Command::Version => {}
+        Command::Serve { .. }
+        | Command::TokenExplain { .. }
+        | Command::Help(_)
+        | Command::Version => {}
     }
-    Ok(())
+    Ok(0)
+}
+
+/// `token explain`: prints the explanation, returns its exit status.
+fn explain_token(
+    token: Option<String>,
+    json: bool,
+    settings: &Settings,
+    db: &std::path::Path,
+) -> Result<u8, CliError> {
+    let token = match token.filter(|t| t != "-") {
+        Some(token) => token,
+        None => {
+            // A token is at most 8 KiB; read a little more so that a longer
+            // one is reported as too long rather than cut.
+            let mut input = Vec::new();
+            io::stdin()
+                .lock()
+                .take(jwt::MAX_TOKEN_LEN as u64 * 4)
+                .read_to_end(&mut input)?;
+            String::from_utf8(input)
+                .map_err(|_| CliError("the token on standard input is not UTF-8 text".into()))?
+        }
+    };
+    let token = token.trim();
+    let token = match token.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") => token[7..].trim_start(),
+        _ => token,
+    };
+    let key = explain_key(settings, db)?;
+    let explanation = explain::explain(token, key, settings, time::now_seconds());
+    if json {
+        println!("{:#}", explanation.to_json());
+    } else {
+        print!("{}", explanation.to_text());
+    }
+    Ok(explanation.verdict().exit_code())
+}
+
+/// The key `token explain` verifies with: the server's, found the way the
+/// server finds it, except that none is ever generated.
+fn explain_key(settings: &Settings, db: &std::path::Path) -> Result<KeyChoice, CliError> {
+    let (secret, source) = match serve::configured_secret(settings).map_err(CliError)? {
+        Some(found) => found,
+        None if !db.exists() => {
+            return Ok(KeyChoice::Missing(format!(
+            "JWTD_SIGNING_KEY and JWTD_SIGNING_KEY_FILE are not set and there is no database {}",
+            db.display()
+        )))
+        }
+        None => match Store::open(db, settings.cache_size) {
+            Err(StoreError::InUse) => {
+                return Ok(KeyChoice::Missing(format!(
+                    "the database {} is in use by a running server; give the key with \
+                     JWTD_SIGNING_KEY or JWTD_SIGNING_KEY_FILE",
+                    db.display()
+                )))
+            }
+            Err(e) => return Err(CliError(format!("cannot open {}: {e}", db.display()))),
+            Ok(store) => match store.signing_key()? {
+                Some(key) => (key, format!("the database {}", db.display())),
+                None => {
+                    return Ok(KeyChoice::Missing(format!(
+                        "the database {} holds no key yet (the server makes one on first start)",
+                        db.display()
+                    )))
+                }
+            },
+        },
+    };
+    let key =
+        jwt::SigningKey::new(settings.algorithm, &secret).map_err(|e| CliError(e.to_string()))?;
+    Ok(KeyChoice::Key {
+        key: Box::new(key),
+        source,
+    })
 }
 
 /// Opens the database for a command, explaining a lock held by a server.

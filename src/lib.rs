@@ -21,6 +21,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod dumpdata;
+pub mod explain;
 pub mod hasher;
 pub mod http;
 pub mod jwt;

@@ -1,5 +1,5 @@
 //! `jwtd`: parse the command line, run the command, map the outcome to an
-//! exit code (0 done, 1 failed, 2 usage).
+//! exit code (0 done, 1 failed, 2 usage; `token explain` adds 3).
 
 use std::process::ExitCode;
 
@@ -13,7 +13,7 @@ fn main() -> ExitCode {
             }
         };
     match jwtd::cli::run(invocation) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         Err(e) => {
             eprintln!("jwtd: {e}");
             ExitCode::FAILURE

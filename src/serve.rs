@@ -161,33 +161,11 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
 }
 
 /// The signing secret: `JWTD_SIGNING_KEY`, else the file named by
-/// `JWTD_SIGNING_KEY_FILE` or `SIGNING_KEY_FILE` (one trailing newline
-/// dropped), else a random 256-bit key kept in the database, so tokens
-/// survive restarts.
+/// `JWTD_SIGNING_KEY_FILE` or `SIGNING_KEY_FILE` ([`configured_secret`]),
+/// else a random 256-bit key kept in the database, so tokens survive
+/// restarts.
 pub fn signing_secret(settings: &Settings, store: &Store) -> Result<Vec<u8>, String> {
-    if let Some(key) = std::env::var_os("JWTD_SIGNING_KEY") {
-        let key = key.into_encoded_bytes();
-        if key.is_empty() {
-            return Err("JWTD_SIGNING_KEY is set but empty".into());
-        }
-        return Ok(key);
-    }
-    let file = std::env::var_os("JWTD_SIGNING_KEY_FILE")
-        .filter(|f| !f.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| settings.signing_key_file.clone());
-    if let Some(file) = file {
-        let mut key = std::fs::read(&file)
-            .map_err(|e| format!("cannot read the signing key file {}: {e}", file.display()))?;
-        if key.ends_with(b"\n") {
-            key.pop();
-            if key.ends_with(b"\r") {
-                key.pop();
-            }
-        }
-        if key.is_empty() {
-            return Err(format!("the signing key file {} is empty", file.display()));
-        }
+    if let Some((key, _)) = configured_secret(settings)? {
         return Ok(key);
     }
     let mut generation_error = None;
@@ -208,4 +186,37 @@ pub fn signing_secret(settings: &Settings, store: &Store) -> Result<Vec<u8>, Str
         Some(e) => Err(format!("cannot generate a signing key: {e}")),
         None => Ok(key),
     }
+}
+
+/// The signing secret given from outside the database, and where it came
+/// from: `JWTD_SIGNING_KEY`, else the file named by `JWTD_SIGNING_KEY_FILE`
+/// or `SIGNING_KEY_FILE` (one trailing newline dropped). `None` when neither
+/// is set.
+pub fn configured_secret(settings: &Settings) -> Result<Option<(Vec<u8>, String)>, String> {
+    if let Some(key) = std::env::var_os("JWTD_SIGNING_KEY") {
+        let key = key.into_encoded_bytes();
+        if key.is_empty() {
+            return Err("JWTD_SIGNING_KEY is set but empty".into());
+        }
+        return Ok(Some((key, "JWTD_SIGNING_KEY".into())));
+    }
+    let file = std::env::var_os("JWTD_SIGNING_KEY_FILE")
+        .filter(|f| !f.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| settings.signing_key_file.clone());
+    let Some(file) = file else {
+        return Ok(None);
+    };
+    let mut key = std::fs::read(&file)
+        .map_err(|e| format!("cannot read the signing key file {}: {e}", file.display()))?;
+    if key.ends_with(b"\n") {
+        key.pop();
+        if key.ends_with(b"\r") {
+            key.pop();
+        }
+    }
+    if key.is_empty() {
+        return Err(format!("the signing key file {} is empty", file.display()));
+    }
+    Ok(Some((key, format!("the file {}", file.display()))))
 }

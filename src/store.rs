@@ -563,6 +563,15 @@ impl Store {
         }))
     }
 
+    /// The signing key generated on first start, if there is one.
+    pub fn signing_key(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        let meta = tx.open_table(META).or_store()?;
+        let key = meta.get(SIGNING_KEY_KEY).or_store()?;
+        Ok(key.map(|k| k.value().to_vec()))
+    }
+
     /// The signing key generated on first start, creating it with `generate`
     /// if there is none yet.
     pub fn signing_key_or_insert(

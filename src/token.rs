@@ -157,11 +157,7 @@ impl Tokens {
     /// Tokens as `settings` describe them, signed with `key`.
     pub fn new(settings: &Settings, key: SigningKey, jtis: JtiSource) -> Tokens {
         Tokens {
-            validation: Validation {
-                leeway: settings.leeway,
-                audience: settings.audience.as_ref().map(Audience::values),
-                issuer: settings.issuer.clone(),
-            },
+            validation: validation(settings),
             key,
             access_lifetime: settings.access_token_lifetime,
             refresh_lifetime: settings.refresh_token_lifetime,
@@ -258,24 +254,12 @@ impl Tokens {
     /// by [`Tokens::decode`]), the jti present, and the type, when
     /// `expected` names one (`UntypedToken` passes `None`).
     pub fn verify(&self, claims: &Claims, expected: Option<TokenType>) -> Result<(), TokenError> {
-        if !claims.contains("exp") {
-            return Err(TokenError::NoExp);
-        }
-        if let Some(name) = &self.jti_claim {
-            if !claims.contains(name) {
-                return Err(TokenError::NoId);
-            }
-        }
-        if let (Some(name), Some(expected)) = (&self.token_type_claim, expected) {
-            match claims.get(name) {
-                None => return Err(TokenError::NoType),
-                Some(t) if t.as_str() != Some(expected.name()) => {
-                    return Err(TokenError::WrongType)
-                }
-                Some(_) => {}
-            }
-        }
-        Ok(())
+        verify_claims(
+            claims,
+            self.jti_claim.as_deref(),
+            self.token_type_claim.as_deref(),
+            expected,
+        )
     }
 
     /// The jti the store knows a refresh token by.
@@ -321,6 +305,41 @@ impl Tokens {
             Some(name) => claims.get_str(name) == Some(revoke_hash(user).as_str()),
         }
     }
+}
+
+/// The claim checks `settings` ask of PyJWT: leeway, audience, issuer.
+pub fn validation(settings: &Settings) -> Validation {
+    Validation {
+        leeway: settings.leeway,
+        audience: settings.audience.as_ref().map(Audience::values),
+        issuer: settings.issuer.clone(),
+    }
+}
+
+/// [`Tokens::verify`], with the claim names (`JTI_CLAIM`, `TOKEN_TYPE_CLAIM`;
+/// `None` when disabled) given directly, for tools that have no key.
+pub fn verify_claims(
+    claims: &Claims,
+    jti_claim: Option<&str>,
+    token_type_claim: Option<&str>,
+    expected: Option<TokenType>,
+) -> Result<(), TokenError> {
+    if !claims.contains("exp") {
+        return Err(TokenError::NoExp);
+    }
+    if let Some(name) = jti_claim {
+        if !claims.contains(name) {
+            return Err(TokenError::NoId);
+        }
+    }
+    if let (Some(name), Some(expected)) = (token_type_claim, expected) {
+        match claims.get(name) {
+            None => return Err(TokenError::NoType),
+            Some(t) if t.as_str() != Some(expected.name()) => return Err(TokenError::WrongType),
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// SimpleJWT's `get_md5_hash_password`: MD5 of the stored hash string, in

@@ -173,72 +173,220 @@ pub fn decode(
     validation: &Validation,
     now: u64,
 ) -> Result<Claims, DecodeError> {
-    // 1.
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(DecodeError::TooLong);
+    decode_observed(token, Verifier::Key(key), validation, now, |_, _| {})
+}
+
+/// The numbered checks of [`decode`], in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// 1. At most [`MAX_TOKEN_LEN`] bytes.
+    Length = 1,
+    /// 2. Exactly three segments.
+    Segments,
+    /// 3. The header, and its `alg`.
+    Header,
+    /// 4. The signature.
+    Signature,
+    /// 5. The payload is a JSON object.
+    Payload,
+    /// 6. `iat`, `nbf`, `exp`.
+    Times,
+    /// 7. `iss`.
+    Issuer,
+    /// 8. `aud`.
+    Audience,
+    /// 9. `sub` and `jti` are strings.
+    ClaimTypes,
+}
+
+impl Check {
+    /// Every check, in the order [`decode`] runs them.
+    pub const ALL: [Check; 9] = [
+        Check::Length,
+        Check::Segments,
+        Check::Header,
+        Check::Signature,
+        Check::Payload,
+        Check::Times,
+        Check::Issuer,
+        Check::Audience,
+        Check::ClaimTypes,
+    ];
+
+    /// Its number in [`decode`]'s documentation.
+    pub fn number(self) -> u8 {
+        self as u8
     }
+
+    /// What it requires, in a few words.
+    pub fn requirement(self) -> &'static str {
+        match self {
+            Check::Length => "at most 8 KiB long",
+            Check::Segments => "three segments joined by dots",
+            Check::Header => {
+                "header: base64url JSON, alg is the configured algorithm, no crit or b64"
+            }
+            Check::Signature => {
+                "signature: HMAC of header.payload with the key, compared in constant time"
+            }
+            Check::Payload => "payload: base64url JSON object, no duplicate member names",
+            Check::Times => "iat and nbf not in the future, exp not passed (LEEWAY allowed)",
+            Check::Issuer => "iss equals ISSUER, when one is configured",
+            Check::Audience => "aud names AUDIENCE, when one is configured",
+            Check::ClaimTypes => "sub and jti, if present, are strings",
+        }
+    }
+}
+
+/// How [`decode_observed`] runs check 4.
+#[derive(Debug, Clone, Copy)]
+pub enum Verifier<'k> {
+    /// Verify the signature with this key, as the server always does.
+    Key(&'k SigningKey),
+    /// Do not verify it: for `jwtd token explain` without a key, which
+    /// reports the token as unchecked. Check 3 still expects this algorithm.
+    SkipSignature(Algorithm),
+}
+
+impl Verifier<'_> {
+    fn algorithm(self) -> Algorithm {
+        match self {
+            Verifier::Key(key) => key.algorithm(),
+            Verifier::SkipSignature(algorithm) => algorithm,
+        }
+    }
+}
+
+/// What one check of [`decode_observed`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The token meets it.
+    Passed,
+    /// The token fails it; no later check runs.
+    Failed(DecodeError),
+    /// Not run: the signature, under [`Verifier::SkipSignature`].
+    Skipped,
+}
+
+/// [`decode`], telling `observe` the outcome of each check as it runs: the
+/// one implementation behind both the server and `jwtd token explain`.
+/// Checks after the first failure do not run and are not reported.
+pub fn decode_observed(
+    token: &str,
+    verifier: Verifier<'_>,
+    validation: &Validation,
+    now: u64,
+    observe: impl FnMut(Check, Outcome),
+) -> Result<Claims, DecodeError> {
+    let mut observer = Observer(observe);
+    // 1.
+    let length_ok = if token.len() > MAX_TOKEN_LEN {
+        Err(DecodeError::TooLong)
+    } else {
+        Ok(())
+    };
+    observer.step(Check::Length, length_ok)?;
     // 2.
     let mut segments = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (
+    let parts = match (
         segments.next(),
         segments.next(),
         segments.next(),
         segments.next(),
-    ) else {
-        return Err(DecodeError::NotThreeSegments);
+    ) {
+        (Some(header), Some(payload), Some(signature), None) => Ok((header, payload, signature)),
+        _ => Err(DecodeError::NotThreeSegments),
     };
+    let (header, payload, signature) = observer.step(Check::Segments, parts)?;
     // 3.
-    let algorithm = key.algorithm();
-    if header != algorithm.encoded_header() {
-        check_header(header, algorithm)?;
-    }
+    let algorithm = verifier.algorithm();
+    let header_ok = if header == algorithm.encoded_header() {
+        Ok(())
+    } else {
+        check_header(header, algorithm)
+    };
+    observer.step(Check::Header, header_ok)?;
     // 4.
-    let mut tag = [0u8; 64];
-    let tag = &mut tag[..algorithm.tag_len()];
-    base64url::decode_exact(signature, tag).ok_or(DecodeError::MalformedSignature)?;
-    let signed = &token[..header.len() + 1 + payload.len()];
-    if !key.verify(signed.as_bytes(), tag) {
-        return Err(DecodeError::BadSignature);
+    match verifier {
+        Verifier::Key(key) => {
+            let mut tag = [0u8; 64];
+            let tag = &mut tag[..algorithm.tag_len()];
+            let signed = &token[..header.len() + 1 + payload.len()];
+            let signature_ok = match base64url::decode_exact(signature, tag) {
+                None => Err(DecodeError::MalformedSignature),
+                Some(()) if !key.verify(signed.as_bytes(), tag) => Err(DecodeError::BadSignature),
+                Some(()) => Ok(()),
+            };
+            observer.step(Check::Signature, signature_ok)?;
+        }
+        Verifier::SkipSignature(_) => (observer.0)(Check::Signature, Outcome::Skipped),
     }
     // 5.
     let claims = base64url::decode(payload)
         .and_then(|json| Claims::from_json(&json))
-        .ok_or(DecodeError::MalformedPayload)?;
+        .ok_or(DecodeError::MalformedPayload);
+    let claims = observer.step(Check::Payload, claims)?;
     // 6.
+    observer.step(Check::Times, check_times(&claims, validation.leeway, now))?;
+    // 7.
+    let issuer_ok = match &validation.issuer {
+        Some(issuer) if claims.get_str("iss") != Some(issuer.as_str()) => {
+            Err(DecodeError::WrongIssuer)
+        }
+        _ => Ok(()),
+    };
+    observer.step(Check::Issuer, issuer_ok)?;
+    // 8.
+    let audience_ok = match &validation.audience {
+        Some(accepted) => check_audience(claims.get("aud"), accepted),
+        None => Ok(()),
+    };
+    observer.step(Check::Audience, audience_ok)?;
+    // 9.
+    let not_a_string = |name| claims.get(name).is_some_and(|v: &Value| !v.is_string());
+    let types_ok = if not_a_string("sub") || not_a_string("jti") {
+        Err(DecodeError::MalformedClaim)
+    } else {
+        Ok(())
+    };
+    observer.step(Check::ClaimTypes, types_ok)?;
+    Ok(claims)
+}
+
+/// Reports each check's outcome on its way through.
+struct Observer<F>(F);
+
+impl<F: FnMut(Check, Outcome)> Observer<F> {
+    fn step<T>(&mut self, check: Check, result: Result<T, DecodeError>) -> Result<T, DecodeError> {
+        let outcome = match &result {
+            Ok(_) => Outcome::Passed,
+            Err(e) => Outcome::Failed(*e),
+        };
+        (self.0)(check, outcome);
+        result
+    }
+}
+
+/// Check 6: `iat` and `nbf` first, then `exp`, as PyJWT orders them.
+fn check_times(claims: &Claims, leeway: u64, now: u64) -> Result<(), DecodeError> {
     let now = now as f64;
-    let leeway = validation.leeway as f64;
-    if let Some(iat) = numeric_date(&claims, "iat")? {
+    let leeway = leeway as f64;
+    if let Some(iat) = numeric_date(claims, "iat")? {
         if iat > now + leeway {
             return Err(DecodeError::NotYetValid);
         }
     }
-    if let Some(nbf) = numeric_date(&claims, "nbf")? {
+    if let Some(nbf) = numeric_date(claims, "nbf")? {
         if nbf > now + leeway {
             return Err(DecodeError::NotYetValid);
         }
     }
-    if let Some(exp) = numeric_date(&claims, "exp")? {
+    if let Some(exp) = numeric_date(claims, "exp")? {
         if exp <= now - leeway {
             return Err(DecodeError::Expired);
         }
     }
-    // 7.
-    if let Some(issuer) = &validation.issuer {
-        if claims.get_str("iss") != Some(issuer.as_str()) {
-            return Err(DecodeError::WrongIssuer);
-        }
-    }
-    // 8.
-    if let Some(accepted) = &validation.audience {
-        check_audience(claims.get("aud"), accepted)?;
-    }
-    // 9.
-    for name in ["sub", "jti"] {
-        if claims.get(name).is_some_and(|v| !v.is_string()) {
-            return Err(DecodeError::MalformedClaim);
-        }
-    }
-    Ok(claims)
+    Ok(())
 }
 
 /// Check 3 for a header other than SimpleJWT's own bytes.

@@ -436,3 +436,108 @@ fn signature_is_checked_before_any_claim() {
     );
     assert_eq!(decode_at(&token, NOW), Err(DecodeError::BadSignature));
 }
+
+/// Every outcome `decode_observed` reports, in order.
+fn observe(
+    token: &str,
+    verifier: Verifier<'_>,
+) -> (Vec<(Check, Outcome)>, Result<Claims, DecodeError>) {
+    let mut seen = Vec::new();
+    let result = decode_observed(token, verifier, &strict(), NOW, |check, outcome| {
+        seen.push((check, outcome))
+    });
+    (seen, result)
+}
+
+#[test]
+fn observed_checks_are_numbered_as_documented() {
+    let numbers: Vec<u8> = Check::ALL.iter().map(|c| c.number()).collect();
+    assert_eq!(numbers, (1..=9).collect::<Vec<u8>>());
+    // Each check's number appears in `decode`'s documentation with its subject.
+    let source = include_str!("mod.rs");
+    for (check, subject) in Check::ALL.iter().zip([
+        "length",
+        "exactly three segments",
+        "the header",
+        "the signature",
+        "the payload",
+        "the times",
+        "`iss`",
+        "`aud`",
+        "`sub` and `jti`",
+    ]) {
+        let line = format!("/// {}. {subject}", check.number());
+        assert!(source.contains(&line), "missing {line:?}");
+    }
+}
+
+#[test]
+fn a_valid_token_passes_every_check_in_order() {
+    let (seen, result) = observe(V1_ACCESS, Verifier::Key(&hs256()));
+    assert_eq!(result, decode_at(V1_ACCESS, NOW));
+    let expected: Vec<(Check, Outcome)> =
+        Check::ALL.iter().map(|&c| (c, Outcome::Passed)).collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn observation_stops_at_the_first_failure() {
+    let expired_now = NOW + 300;
+    let mut seen = Vec::new();
+    let result = decode_observed(
+        V1_ACCESS,
+        Verifier::Key(&hs256()),
+        &strict(),
+        expired_now,
+        |c, o| seen.push((c, o)),
+    );
+    assert_eq!(result, Err(DecodeError::Expired));
+    assert_eq!(seen.len(), 6);
+    assert_eq!(
+        seen[5],
+        (Check::Times, Outcome::Failed(DecodeError::Expired))
+    );
+    assert!(seen[..5].iter().all(|(_, o)| *o == Outcome::Passed));
+
+    let tampered = V1_ACCESS.replace(".ruhC", ".ruhD");
+    let (seen, result) = observe(&tampered, Verifier::Key(&hs256()));
+    assert_eq!(result, Err(DecodeError::BadSignature));
+    assert_eq!(
+        seen.last(),
+        Some(&(Check::Signature, Outcome::Failed(DecodeError::BadSignature)))
+    );
+    assert_eq!(seen.len(), 4);
+
+    let (seen, _) = observe("a.b", Verifier::Key(&hs256()));
+    assert_eq!(
+        seen,
+        [
+            (Check::Length, Outcome::Passed),
+            (
+                Check::Segments,
+                Outcome::Failed(DecodeError::NotThreeSegments)
+            )
+        ]
+    );
+}
+
+#[test]
+fn skipping_the_signature_is_reported_and_nothing_else_changes() {
+    let other_key =
+        SigningKey::new(Algorithm::HS256, b"another key, not the one that signed").unwrap();
+    let tampered = V1_ACCESS.replace(".ruhC", ".ruhD");
+    for token in [V1_ACCESS, tampered.as_str()] {
+        assert!(decode(token, &other_key, &strict(), NOW).is_err());
+        let (seen, result) = observe(token, Verifier::SkipSignature(Algorithm::HS256));
+        assert_eq!(result.unwrap(), claims(V1_ACCESS_PAYLOAD));
+        assert_eq!(seen[3], (Check::Signature, Outcome::Skipped));
+        assert_eq!(seen.len(), 9);
+    }
+    // The header must still name the expected algorithm.
+    let (seen, result) = observe(V2_HS512_ACCESS, Verifier::SkipSignature(Algorithm::HS256));
+    assert_eq!(result, Err(DecodeError::WrongAlgorithm));
+    assert_eq!(
+        seen.last(),
+        Some(&(Check::Header, Outcome::Failed(DecodeError::WrongAlgorithm)))
+    );
+}
