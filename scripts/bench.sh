@@ -85,8 +85,15 @@ OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d "$ROOT/target/bench-work.XXXXXX")
 declare -A PIDS=() PORTS=() ACCESS=() KIND=()
 cleanup() {
+  local status=$?
   for name in "${!PIDS[@]}"; do kill "${PIDS[$name]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ "$status" -ne 0 ]; then
+    # Keep the servers' logs of a failed run.
+    mkdir -p "$OUT/logs"
+    for log in "$WORK"/*/server.log; do [ -f "$log" ] && cp "$log" "$OUT/logs/$(basename "$(dirname "$log")").log"; done
+    say "failed; server logs in $OUT/logs"
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -134,7 +141,11 @@ if [ "$INPROC" = 1 ]; then
 fi
 
 # --- servers ------------------------------------------------------------------
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+cpu_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { say "server $1 is gone (crashed, or killed from outside)"; exit 1; }
+  sed 's/.*) //' <<< "$stat" | awk '{print $12 + $13}'
+}
 vm() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
 wait_ready() {  # port log pid
@@ -144,6 +155,21 @@ wait_ready() {  # port log pid
     sleep 0.025
   done
   say "server on port $1 did not answer"; exit 1
+}
+
+# Waits (up to 30 s) until server PID has used no CPU for half a second:
+# logins still queued from the previous run (their clients gone) are hashed
+# to the end, and would otherwise be charged to the next run.
+wait_idle() {
+  local last now
+  last=$(cpu_ticks "$1")
+  for _ in $(seq 60); do
+    sleep 0.5
+    now=$(cpu_ticks "$1")
+    [ $((now - last)) -le 1 ] && return 0
+    last=$now
+  done
+  say "  (server $1 still busy after 30 s)"
 }
 
 # start NAME KIND ITERATIONS PORT [VAR=VALUE...]: a fresh database with alice,
@@ -213,14 +239,16 @@ run() {
              export REFRESH_TOKENS=$WORK/tokens BENCH_THREADS=$THREADS
              args+=(-s scripts/bench/refresh.lua "$url/api/token/refresh/") ;;
   esac
+  wait_idle "$pid"
   local before; before=$(cpu_ticks "$pid")
   wrk "${args[@]}" > "$out" 2>&1 || true
-  local after; after=$(cpu_ticks "$pid")
   unset BENCH_COUNT
-  kill -0 "$pid" 2>/dev/null || { say "$name died during $phase"; tail -5 "$WORK/$name/server.log" >&2; exit 1; }
+  kill -0 "$pid" 2>/dev/null || { say "$name ($pid) died during $phase, c$c"; tail -5 "$WORK/$name/server.log" >&2; exit 1; }
+  local after; after=$(cpu_ticks "$pid")
   local requests seconds rps p50 p99 non2xx errors ok statuses cpu
   requests=$(awk '/ requests in / {print $1}' "$out")
-  seconds=$(awk '/ requests in / {gsub(/[s,]/, "", $4); print $4}' "$out")
+  seconds=$(awk '/ requests in / {v = $4; sub(/,$/, "", v);
+    if (v ~ /ms$/) v = v / 1000; else if (v ~ /m$/) v = v * 60; else if (v ~ /h$/) v = v * 3600; else v = v + 0; print v}' "$out")
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
   p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
