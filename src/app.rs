@@ -34,6 +34,25 @@ impl Clock {
         }
     }
 
+    /// Returns once the clock reads at least `seconds`: sleeps (a second at
+    /// most) on the system clock; a fixed clock is moved there.
+    pub fn wait_until(&self, seconds: u64) {
+        match self {
+            Clock::System => {
+                let target = std::time::Duration::from_secs(seconds);
+                if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)
+                {
+                    if let Some(wait) = target.checked_sub(now) {
+                        std::thread::sleep(wait.min(std::time::Duration::from_secs(1)));
+                    }
+                }
+            }
+            Clock::Fixed(t) => {
+                t.fetch_max(seconds, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Moves a fixed clock; no effect on the system clock.
     pub fn set(&self, seconds: u64) {
         if let Clock::Fixed(t) = self {

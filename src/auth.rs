@@ -52,6 +52,10 @@ pub enum AuthError {
     UserNotFound,
     /// Bearer: the user is inactive.
     UserInactive,
+    /// Login: the user's tokens were revoked less than a second ago, so a
+    /// token minted now would carry an `iat` still refused. Retry the login
+    /// at this time (Unix seconds).
+    RevokedUntil(u64),
     /// The store or the random source failed; the text is for the log.
     Unavailable(String),
 }
@@ -72,6 +76,7 @@ impl fmt::Display for AuthError {
             AuthError::NoUserId => f.write_str("token names no user"),
             AuthError::UserNotFound => f.write_str("user not found"),
             AuthError::UserInactive => f.write_str("user inactive"),
+            AuthError::RevokedUntil(t) => write!(f, "tokens revoked until {t}"),
             AuthError::Unavailable(why) => write!(f, "unavailable: {why}"),
         }
     }
@@ -244,6 +249,11 @@ impl Auth {
         if !user.is_active {
             return Err(AuthError::Credentials);
         }
+        // `iat` has whole seconds: a token minted in the second of a
+        // revocation would be refused, so the caller waits for the next one.
+        if now < user.tokens_valid_after {
+            return Err(AuthError::RevokedUntil(user.tokens_valid_after));
+        }
         if let Some(hash) = &rehash {
             user.password.clone_from(hash);
         }
@@ -311,6 +321,11 @@ impl Auth {
                     self.writer.submit(vec![Write::Blacklist { token, now }])?;
                     return Err(AuthError::PasswordChanged);
                 }
+                // Tokens jwtd issued were blacklisted by the revocation;
+                // this refuses those minted elsewhere with the same key.
+                if Tokens::revoked_for(&claims, &user) {
+                    return Err(TokenError::Revoked.into());
+                }
                 id
             }
         };
@@ -359,7 +374,31 @@ impl Auth {
                 }
             }
         }
+        // As SimpleJWT, verify does not require the user to exist; when it
+        // does, a token from before a revocation is refused.
+        if let UserClaim::Id(id) = self.tokens.user_claim(&claims) {
+            if let Some(user) = self.store.user(id)? {
+                if Tokens::revoked_for(&claims, &user) {
+                    return Err(TokenError::Revoked.into());
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Revokes everything of a user (`jwtd user revoke`, `POST
+    /// /api/token/revoke-all/`, a password change): every refresh token
+    /// jwtd issued them is blacklisted, and every token of theirs issued up
+    /// to this second is refused from now on. Returns the number of refresh
+    /// tokens blacklisted, `None` if there is no such user.
+    pub fn revoke_user(&self, user_id: u64, now: u64) -> Result<Option<u64>, AuthError> {
+        match self.writer.submit(vec![revocation(user_id, now)])?.first() {
+            Some(Outcome::Revoked { tokens }) => Ok(Some(*tokens)),
+            Some(Outcome::NoSuchUser) => Ok(None),
+            other => Err(AuthError::Unavailable(format!(
+                "unexpected outcome {other:?}"
+            ))),
+        }
     }
 
     /// `TokenBlacklistSerializer` (logout): exactly one of several concurrent
@@ -434,6 +473,9 @@ impl Auth {
         if !self.tokens.password_unchanged(&claims, &user) {
             return Err(AuthError::PasswordChanged);
         }
+        if Tokens::revoked_for(&claims, &user) {
+            return Err(AuthError::NotValidForAnyType(TokenError::Revoked));
+        }
         Ok(Some(user))
     }
 
@@ -481,6 +523,17 @@ impl Auth {
             user_id,
             exp: Tokens::exp(claims),
         }
+    }
+}
+
+/// The write that revokes everything of a user at `now`. `iat` has whole
+/// seconds, so every token issued up to the end of this second is refused:
+/// one issued in this second may predate the revocation.
+pub fn revocation(user_id: u64, now: u64) -> Write {
+    Write::RevokeUser {
+        user_id,
+        valid_after: now.saturating_add(1),
+        now,
     }
 }
 

@@ -56,6 +56,8 @@ pub enum Command {
     UserDeactivate(String),
     /// Delete an account.
     UserDelete(String),
+    /// `user revoke NAME`
+    UserRevoke(String),
     /// Import `manage.py dumpdata auth.user` output (`-` for stdin).
     UserImportDjango(PathBuf),
     /// Print every user as `dumpdata auth.user` would.
@@ -104,7 +106,8 @@ Usage: jwtd <COMMAND> [OPTIONS]
 Commands:
   serve                 Run the server
   user add NAME         Create a user
-  user passwd NAME      Set a user's password
+  user passwd NAME      Set a user's password (and revoke their tokens)
+  user revoke NAME      Log a user out everywhere: revoke every token of theirs
   user list             List users
   user activate NAME    Let a user log in again
   user deactivate NAME  Stop a user from logging in and using tokens
@@ -148,6 +151,7 @@ Manage users.
 Usage:
   jwtd user add NAME [--superuser] [--staff] [--inactive] [--password-stdin]
   jwtd user passwd NAME [--password-stdin]
+  jwtd user revoke NAME
   jwtd user list
   jwtd user activate NAME
   jwtd user deactivate NAME
@@ -158,6 +162,10 @@ Usage:
 Without --password-stdin the password is asked for twice on the terminal,
 without echo. With it, the first line of standard input is the password.
 Passwords are hashed as Django does (pbkdf2_sha256, PASSWORD_ITERATIONS).
+
+revoke blacklists every refresh token issued to the user and refuses every
+token of theirs issued up to now, access tokens included, at once. passwd
+does the same unless REVOKE_ON_PASSWORD_CHANGE is false.
 
 import-django keeps ids, usernames, pbkdf2_sha256 hashes, is_active,
 is_staff, is_superuser, date_joined and last_login, in one transaction: a
@@ -314,12 +322,13 @@ pub fn parse(
             allow_flags(&[])?;
             Command::UserExportDjango
         }
-        ["user", action @ ("activate" | "deactivate" | "delete"), name] => {
+        ["user", action @ ("activate" | "deactivate" | "delete" | "revoke"), name] => {
             allow_flags(&[])?;
             let name = (*name).to_owned();
             match *action {
                 "activate" => Command::UserActivate(name),
                 "deactivate" => Command::UserDeactivate(name),
+                "revoke" => Command::UserRevoke(name),
                 _ => Command::UserDelete(name),
             }
         }
@@ -444,6 +453,7 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
                     is_superuser: superuser,
                     date_joined: time::now_micros(),
                     last_login: None,
+                    tokens_valid_after: 0,
                 },
             })?;
             println!("Created user {:?} with id {}.", user.username, user.id);
@@ -458,8 +468,21 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
             let password = read_new_password(password_stdin)?;
             let hash = password::make_password(&password, settings.password_iterations)
                 .map_err(|e| CliError(e.to_string()))?;
-            store.update_user(&name, |u| u.password = hash)?;
+            let user = store.update_user(&name, |u| u.password = hash)?;
             println!("Password changed for user {name:?}.");
+            if settings.revoke_on_password_change {
+                let tokens = revoke_user(&store, user.id)?;
+                println!(
+                    "Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted)."
+                );
+            }
+        }
+        Command::UserRevoke(name) => {
+            let user = store
+                .user_by_name(&name)?
+                .ok_or_else(|| no_such_user(&name))?;
+            let tokens = revoke_user(&store, user.id)?;
+            println!("Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted).");
         }
         Command::UserList => print_users(&store.users()?),
         Command::UserActivate(name) => {
@@ -666,6 +689,19 @@ fn import_django(store: &Store, file: &std::path::Path) -> Result<(), CliError> 
         println!("They cannot log in until you set a password: jwtd user passwd NAME");
     }
     Ok(())
+}
+
+/// `Auth::revoke_user` without a server: the same write, applied directly.
+fn revoke_user(store: &Store, user_id: u64) -> Result<u64, CliError> {
+    match store
+        .apply(&[crate::auth::revocation(user_id, time::now_seconds())])?
+        .first()
+    {
+        Some(Outcome::Revoked { tokens }) => Ok(*tokens),
+        _ => Err(CliError(
+            "the user disappeared during the revocation".into(),
+        )),
+    }
 }
 
 fn no_such_user(name: &str) -> CliError {

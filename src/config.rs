@@ -31,6 +31,9 @@ pub struct Settings {
     /// `REVOKE_FAMILY_ON_REUSE` (jwtd): presenting an already rotated
     /// refresh token blacklists every token of its login. Defaults to true.
     pub revoke_family_on_reuse: bool,
+    /// `REVOKE_ON_PASSWORD_CHANGE` (jwtd): setting a user's password revokes
+    /// every token of theirs, as `jwtd user revoke` does. Defaults to true.
+    pub revoke_on_password_change: bool,
     /// `UPDATE_LAST_LOGIN`: a login records `last_login`. Defaults to false.
     pub update_last_login: bool,
     /// `ALGORITHM`: HS256, HS384 or HS512. Defaults to HS256.
@@ -157,6 +160,7 @@ impl Default for Settings {
             rotate_refresh_tokens: true,
             blacklist_after_rotation: true,
             revoke_family_on_reuse: true,
+            revoke_on_password_change: true,
             update_last_login: false,
             algorithm: Algorithm::HS256,
             audience: None,
@@ -294,6 +298,9 @@ impl Settings {
             "ROTATE_REFRESH_TOKENS" => s.rotate_refresh_tokens = boolean(raw).map_err(err)?,
             "BLACKLIST_AFTER_ROTATION" => s.blacklist_after_rotation = boolean(raw).map_err(err)?,
             "REVOKE_FAMILY_ON_REUSE" => s.revoke_family_on_reuse = boolean(raw).map_err(err)?,
+            "REVOKE_ON_PASSWORD_CHANGE" => {
+                s.revoke_on_password_change = boolean(raw).map_err(err)?
+            }
             "UPDATE_LAST_LOGIN" => s.update_last_login = boolean(raw).map_err(err)?,
             "ALGORITHM" => s.algorithm = algorithm(raw).map_err(err)?,
             "AUDIENCE" => s.audience = audience(raw).map_err(err)?,

@@ -125,6 +125,7 @@ fn parse_entry(entry: &Value) -> Result<Imported, String> {
             is_superuser: boolean(fields, "is_superuser")?,
             date_joined: datetime(fields, "date_joined")?,
             last_login,
+            tokens_valid_after: 0,
         },
         unusable,
     })
@@ -232,6 +233,7 @@ mod tests {
                     is_superuser: false,
                     date_joined: 1_735_787_045_678_000,
                     last_login: None,
+                    tokens_valid_after: 0,
                 }
             );
         }

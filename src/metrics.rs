@@ -22,6 +22,8 @@ pub enum Route {
     Blacklist,
     /// `/api/protected/`
     Protected,
+    /// `/api/token/revoke-all/`
+    RevokeAll,
     /// `/api/schema/`
     Schema,
     /// `/healthz`
@@ -32,12 +34,13 @@ pub enum Route {
     Other,
 }
 
-const ROUTES: [Route; 9] = [
+const ROUTES: [Route; 10] = [
     Route::Obtain,
     Route::Refresh,
     Route::Verify,
     Route::Blacklist,
     Route::Protected,
+    Route::RevokeAll,
     Route::Schema,
     Route::Health,
     Route::Metrics,
@@ -53,6 +56,7 @@ impl Route {
             Route::Verify => "verify",
             Route::Blacklist => "blacklist",
             Route::Protected => "protected",
+            Route::RevokeAll => "revoke_all",
             Route::Schema => "schema",
             Route::Health => "healthz",
             Route::Metrics => "metrics",

@@ -111,6 +111,9 @@ pub struct User {
     /// Microseconds since the Unix epoch, if the user ever logged in with
     /// `UPDATE_LAST_LOGIN` on.
     pub last_login: Option<i64>,
+    /// Unix seconds: tokens of this user issued (`iat`) before it are
+    /// refused. 0 until the user's tokens are first revoked.
+    pub tokens_valid_after: u64,
 }
 
 impl fmt::Debug for User {
@@ -124,17 +127,20 @@ impl fmt::Debug for User {
             .field("is_superuser", &self.is_superuser)
             .field("date_joined", &self.date_joined)
             .field("last_login", &self.last_login)
+            .field("tokens_valid_after", &self.tokens_valid_after)
             .finish()
     }
 }
 
-/// Encoding version 1: `[1, flags, date_joined i64 LE, last_login i64 LE
+/// Encoding version 2: `[2, flags, date_joined i64 LE, last_login i64 LE
 /// (i64::MIN for none), username len u16 LE, username, password len u16 LE,
-/// password]`; flags bit 0 active, bit 1 staff, bit 2 superuser.
+/// password, tokens_valid_after u64 LE]`; flags bit 0 active, bit 1 staff,
+/// bit 2 superuser. Version 1 is the same without `tokens_valid_after`, and
+/// is still read.
 impl User {
     fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(22 + self.username.len() + self.password.len());
-        out.push(1);
+        let mut out = Vec::with_capacity(30 + self.username.len() + self.password.len());
+        out.push(2);
         out.push(
             u8::from(self.is_active)
                 | u8::from(self.is_staff) << 1
@@ -148,12 +154,14 @@ impl User {
             out.extend_from_slice(&len.to_le_bytes());
             out.extend_from_slice(&text.as_bytes()[..usize::from(len)]);
         }
+        out.extend_from_slice(&self.tokens_valid_after.to_le_bytes());
         out
     }
 
     fn from_bytes(id: u64, bytes: &[u8]) -> Option<User> {
         let mut r = Reader(bytes);
-        if r.take(1)? != [1] {
+        let version = r.take(1)?[0];
+        if version != 1 && version != 2 {
             return None;
         }
         let flags = r.take(1)?[0];
@@ -161,6 +169,10 @@ impl User {
         let last_login = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
         let username = r.text()?;
         let password = r.text()?;
+        let tokens_valid_after = match version {
+            1 => 0,
+            _ => u64::from_le_bytes(r.take(8)?.try_into().ok()?),
+        };
         Some(User {
             id,
             username,
@@ -170,6 +182,7 @@ impl User {
             is_superuser: flags & 4 != 0,
             date_joined,
             last_login: (last_login != i64::MIN).then_some(last_login),
+            tokens_valid_after,
         })
     }
 }
@@ -258,6 +271,16 @@ pub enum Write {
         /// A new hash at the configured iterations.
         password: Option<String>,
     },
+    /// Revoke everything of a user: blacklist every refresh token issued to
+    /// them, and refuse every token of theirs issued before `valid_after`.
+    RevokeUser {
+        /// The user.
+        user_id: u64,
+        /// Unix seconds; the user's `tokens_valid_after` becomes at least this.
+        valid_after: u64,
+        /// Unix seconds.
+        now: u64,
+    },
     /// Delete rows of tokens whose `exp` has passed (`exp <= now`).
     Purge {
         /// Unix seconds.
@@ -278,6 +301,13 @@ pub enum Outcome {
         /// Tokens of the family newly blacklisted because of the reuse.
         revoked: u64,
     },
+    /// A user's tokens revoked.
+    Revoked {
+        /// Refresh tokens newly blacklisted.
+        tokens: u64,
+    },
+    /// [`Write::RevokeUser`] for a user who does not exist.
+    NoSuchUser,
     /// Rows removed by a purge.
     Purged {
         /// Issued-token rows removed.
@@ -886,8 +916,54 @@ impl Tables<'_> {
                 }
                 Ok(Outcome::Done)
             }
+            Write::RevokeUser {
+                user_id,
+                valid_after,
+                now,
+            } => self.revoke_user(*user_id, *valid_after, *now),
             Write::Purge { now } => self.purge(*now),
         }
+    }
+
+    /// The `issued` table has no index by user: a revocation reads it whole,
+    /// which keeps every rotation one index update cheaper. Tokens not in it
+    /// (minted elsewhere with the same key) are refused by the user's
+    /// `tokens_valid_after` instead.
+    fn revoke_user(
+        &mut self,
+        user_id: u64,
+        valid_after: u64,
+        now: u64,
+    ) -> Result<Outcome, StoreError> {
+        let found = self
+            .users
+            .get(id_key(user_id).as_slice())
+            .or_store()?
+            .map(|b| b.value().to_vec());
+        let Some(mut user) = found.and_then(|b| User::from_bytes(user_id, &b)) else {
+            return Ok(Outcome::NoSuchUser);
+        };
+        user.tokens_valid_after = user.tokens_valid_after.max(valid_after);
+        self.users
+            .insert(id_key(user_id).as_slice(), user.to_bytes().as_slice())
+            .or_store()?;
+        let mut theirs = Vec::new();
+        for row in self.issued.iter().or_store()? {
+            let (jti, row) = row.or_store()?;
+            if let Some((owner, exp, _)) = pair_from(row.value()) {
+                if owner == user_id && exp > now {
+                    theirs.push((String::from_utf8_lossy(jti.value()).into_owned(), exp));
+                }
+            }
+        }
+        let mut tokens = 0;
+        for (jti, exp) in theirs {
+            if !self.blacklisted(&jti)? {
+                self.blacklist(&jti, now, exp)?;
+                tokens += 1;
+            }
+        }
+        Ok(Outcome::Revoked { tokens })
     }
 
     fn family_of(&self, token: &TokenRecord) -> Result<String, StoreError> {
@@ -999,6 +1075,7 @@ pub(crate) mod tests {
                 is_superuser: false,
                 date_joined: 1_735_689_600_000_000,
                 last_login: None,
+                tokens_valid_after: 0,
             },
         }
     }
@@ -1030,9 +1107,73 @@ pub(crate) mod tests {
         assert_eq!(User::from_bytes(7, &u.to_bytes()), Some(u.clone()));
         u.last_login = None;
         u.is_active = false;
-        assert_eq!(User::from_bytes(7, &u.to_bytes()), Some(u));
+        u.tokens_valid_after = 1_735_689_601;
+        assert_eq!(User::from_bytes(7, &u.to_bytes()), Some(u.clone()));
         assert_eq!(User::from_bytes(7, &[2, 0]), None);
         assert_eq!(User::from_bytes(7, &[1, 0, 1]), None);
+        assert_eq!(User::from_bytes(7, &[3, 0]), None);
+        // Version 1, written before revocation existed, reads as never revoked.
+        let mut v1 = u.to_bytes();
+        v1.truncate(v1.len() - 8);
+        v1[0] = 1;
+        u.tokens_valid_after = 0;
+        assert_eq!(User::from_bytes(7, &v1), Some(u));
+    }
+
+    #[test]
+    fn revoking_a_user_blacklists_only_their_live_tokens() {
+        let store = Store::open_in_memory().unwrap();
+        store.add_user(user("alice")).unwrap();
+        store.add_user(user("bob")).unwrap();
+        let token = |jti: &str, user_id, exp| TokenRecord {
+            jti: jti.into(),
+            user_id,
+            exp,
+        };
+        store
+            .apply(&[
+                Write::Issue {
+                    token: token("a1", 1, 500),
+                },
+                Write::Issue {
+                    token: token("a2", 1, 500),
+                },
+                Write::Issue {
+                    token: token("a-expired", 1, 50),
+                },
+                Write::Issue {
+                    token: token("b1", 2, 500),
+                },
+                Write::Blacklist {
+                    token: token("a2", 1, 500),
+                    now: 90,
+                },
+            ])
+            .unwrap();
+        let revoke = |user_id, valid_after| Write::RevokeUser {
+            user_id,
+            valid_after,
+            now: 100,
+        };
+        assert_eq!(
+            store.apply(&[revoke(1, 101)]).unwrap(),
+            [Outcome::Revoked { tokens: 1 }]
+        );
+        assert!(store.is_blacklisted("a1").unwrap());
+        assert!(!store.is_blacklisted("a-expired").unwrap());
+        assert!(!store.is_blacklisted("b1").unwrap());
+        assert_eq!(store.user(1).unwrap().unwrap().tokens_valid_after, 101);
+        assert_eq!(store.user(2).unwrap().unwrap().tokens_valid_after, 0);
+        // The time only moves forward; a second revocation finds nothing new.
+        assert_eq!(
+            store.apply(&[revoke(1, 60)]).unwrap(),
+            [Outcome::Revoked { tokens: 0 }]
+        );
+        assert_eq!(store.user(1).unwrap().unwrap().tokens_valid_after, 101);
+        assert_eq!(
+            store.apply(&[revoke(9, 101)]).unwrap(),
+            [Outcome::NoSuchUser]
+        );
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub enum TokenError {
     WrongType,
     /// A refresh token already spent or revoked: "Token is blacklisted".
     Blacklisted,
+    /// Issued before its user's tokens were revoked: "Token is revoked"
+    /// (jwtd's own; SimpleJWT has no revocation by user).
+    Revoked,
 }
 
 impl TokenError {
@@ -78,6 +81,7 @@ impl TokenError {
             TokenError::NoType => "Token has no type",
             TokenError::WrongType => "Token has wrong type",
             TokenError::Blacklisted => "Token is blacklisted",
+            TokenError::Revoked => "Token is revoked",
         }
     }
 }
@@ -278,6 +282,20 @@ impl Tokens {
         })
     }
 
+    /// Whether the token was issued before `user`'s tokens were revoked:
+    /// its `iat` (whole seconds; a token without one counts as issued at 0)
+    /// is before the user's `tokens_valid_after`.
+    pub fn revoked_for(claims: &Claims, user: &User) -> bool {
+        let iat = claims.get("iat").and_then(Value::as_f64).map_or(0, |t| {
+            if t <= 0.0 {
+                0
+            } else {
+                t.trunc() as u64
+            }
+        });
+        iat < user.tokens_valid_after
+    }
+
     /// What `USER_ID_CLAIM` holds.
     pub fn user_claim(&self, claims: &Claims) -> UserClaim {
         match claims.get(&self.user_id_claim) {
@@ -383,6 +401,7 @@ mod tests {
             is_superuser: false,
             date_joined: 0,
             last_login: None,
+            tokens_valid_after: 0,
         }
     }
 

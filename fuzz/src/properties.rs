@@ -827,6 +827,7 @@ fn app() -> &'static App {
                         is_superuser: false,
                         date_joined: 0,
                         last_login: None,
+                        tokens_valid_after: 0,
                     },
                 })
                 .expect("a fresh store takes the user");

@@ -8,12 +8,13 @@ use crate::app::App;
 use crate::metrics::Route;
 
 /// Every route, by exact path.
-const ROUTES: [(&str, Endpoint); 5] = [
+const ROUTES: [(&str, Endpoint); 6] = [
     ("/api/token/", Endpoint::Obtain),
     ("/api/token/refresh/", Endpoint::Refresh),
     ("/api/token/verify/", Endpoint::Verify),
     ("/api/token/blacklist/", Endpoint::Blacklist),
     ("/api/protected/", Endpoint::Protected),
+    ("/api/token/revoke-all/", Endpoint::RevokeAll),
 ];
 
 /// Answers `request`.
@@ -27,19 +28,16 @@ pub fn route(app: &App, request: &Request<'_>) -> Response {
     let Some(&(_, endpoint)) = ROUTES.iter().find(|(path, _)| *path == request.path) else {
         return missing(request);
     };
-    if endpoint == Endpoint::Protected {
-        return handlers::protected::handle(app, request);
-    }
-    let response = match request.method {
-        "POST" => match endpoint {
-            Endpoint::Obtain => handlers::obtain::handle(app, request),
-            Endpoint::Refresh => handlers::refresh::handle(app, request),
-            Endpoint::Verify => handlers::verify::handle(app, request),
-            Endpoint::Blacklist => handlers::blacklist::handle(app, request),
-            Endpoint::Protected => unreachable!("handled above"),
-        },
-        "OPTIONS" => handlers::metadata(endpoint),
-        method => handlers::method_not_allowed(method),
+    let response = match (endpoint, request.method) {
+        // Authenticated views check credentials before the method.
+        (Endpoint::Protected, _) => return handlers::protected::handle(app, request),
+        (Endpoint::RevokeAll, _) => return handlers::revoke_all::handle(app, request),
+        (Endpoint::Obtain, "POST") => handlers::obtain::handle(app, request),
+        (Endpoint::Refresh, "POST") => handlers::refresh::handle(app, request),
+        (Endpoint::Verify, "POST") => handlers::verify::handle(app, request),
+        (Endpoint::Blacklist, "POST") => handlers::blacklist::handle(app, request),
+        (_, "OPTIONS") => handlers::metadata(endpoint),
+        (_, method) => handlers::method_not_allowed(method),
     };
     response.with_header("Allow", "POST, OPTIONS")
 }
@@ -52,6 +50,7 @@ pub fn route_of(path: &str) -> Route {
         "/api/token/verify/" => Route::Verify,
         "/api/token/blacklist/" => Route::Blacklist,
         "/api/protected/" => Route::Protected,
+        "/api/token/revoke-all/" => Route::RevokeAll,
         "/api/schema/" => Route::Schema,
         "/healthz" => Route::Health,
         "/metrics" => Route::Metrics,

@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod obtain;
 pub mod protected;
 pub mod refresh;
+pub mod revoke_all;
 pub mod schema;
 pub mod verify;
 
@@ -31,6 +32,8 @@ pub enum Endpoint {
     Blacklist,
     /// `GET /api/protected/`
     Protected,
+    /// `POST /api/token/revoke-all/`
+    RevokeAll,
 }
 
 /// A JSON object written member by member, in order.
@@ -143,6 +146,7 @@ fn rejection(error: &AuthError) -> Option<&'static str> {
         T::NoType => "no_type",
         T::WrongType => "wrong_type",
         T::Blacklisted => "blacklisted",
+        T::Revoked => "revoked",
     };
     Some(match error {
         AuthError::Token(e) | AuthError::NotValidForAnyType(e) => token(e),
@@ -154,6 +158,7 @@ fn rejection(error: &AuthError) -> Option<&'static str> {
         AuthError::PasswordChanged => "password_changed",
         AuthError::NoActiveAccount => "user_not_found",
         AuthError::Credentials
+        | AuthError::RevokedUntil(_)
         | AuthError::Busy
         | AuthError::Throttled(_)
         | AuthError::Unavailable(_) => return None,
@@ -172,6 +177,8 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
             detail("No active account found with the given credentials").end(),
         ),
         AuthError::Busy => throttled(1),
+        // The login path waits this out before answering; never reached.
+        AuthError::RevokedUntil(_) => unavailable(),
         // A throttled client waits a second for its answer, holding only a
         // connection slot: a brute-force loop slows to one guess a second
         // per connection instead of costing a worker turn per guess.
@@ -312,6 +319,11 @@ pub fn metadata(endpoint: Endpoint) -> Response {
             "Token Blacklist",
             "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.",
             writable("refresh", "Refresh").end(),
+        ),
+        Endpoint::RevokeAll => (
+            "Token Revoke All",
+            "Blacklists every refresh token of the authenticated user and refuses\nevery token of theirs issued until now.",
+            Json::object().end(),
         ),
         Endpoint::Protected => {
             return ok(Json::object()

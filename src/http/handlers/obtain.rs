@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use super::{auth_error, body_error, client_address, ok, throttled, Json};
 use crate::app::App;
+use crate::auth::AuthError;
 use crate::http::{body, later, Request, Response};
 use crate::metrics::Route;
 
@@ -32,7 +33,13 @@ pub fn handle(app: &App, request: &Request<'_>) -> Response {
     };
     let (answer, completion) = later();
     let login = move || {
-        let response = match shared.auth.login(&username, &password, client, now) {
+        let mut result = shared.auth.login(&username, &password, client, now);
+        if let Err(AuthError::RevokedUntil(t)) = result {
+            // The user's tokens were revoked this very second.
+            shared.clock.wait_until(t);
+            result = shared.auth.login(&username, &password, client, t);
+        }
+        let response = match result {
             Ok(pair) => ok(Json::object()
                 .str("refresh", &pair.refresh)
                 .str("access", &pair.access)
