@@ -191,6 +191,7 @@ fn main() {
                 is_superuser: false,
                 date_joined: 0,
                 last_login: None,
+                tokens_valid_after: 0,
             },
         })
         .expect("add alice");
