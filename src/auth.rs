@@ -167,6 +167,11 @@ impl Auth {
         self.reuse_events.load(Ordering::Relaxed)
     }
 
+    /// The tokens, whose keys a rotation replaces.
+    pub fn tokens(&self) -> &Tokens {
+        &self.tokens
+    }
+
     /// The store, for reads elsewhere (health checks).
     pub fn store(&self) -> &Store {
         &self.store

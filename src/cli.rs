@@ -9,6 +9,7 @@ use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
 use crate::config::Settings;
+use crate::control;
 use crate::dumpdata;
 use crate::explain::{self, KeyChoice};
 use crate::jwt;
@@ -56,8 +57,9 @@ pub enum Command {
     UserDeactivate(String),
     /// Delete an account.
     UserDelete(String),
-    /// `user revoke NAME`
-    UserRevoke(String),
+    /// A command that a running server carries out through its control
+    /// socket: `key list|rotate|retire ID`, `user revoke NAME`.
+    Control(Vec<String>),
     /// Import `manage.py dumpdata auth.user` output (`-` for stdin).
     UserImportDjango(PathBuf),
     /// Print every user as `dumpdata auth.user` would.
@@ -117,6 +119,8 @@ Commands:
   user export-django    Print users in the same format
   flushexpiredtokens    Delete expired refresh tokens and blacklist entries
   token explain [TOKEN] Take a token apart and run the server's checks on it
+  key list|rotate|retire ID
+                        Manage the signing keys kept in the database
 
 Options for every command:
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
@@ -185,6 +189,26 @@ entries (SimpleJWT's flushexpiredtokens). The server also does this every
 PURGE_INTERVAL.
 
 Usage: jwtd flushexpiredtokens [--db PATH] [--config FILE]
+";
+
+const HELP_KEY: &str = "\
+Manage the signing keys kept in the database (when no key is configured
+with JWTD_SIGNING_KEY or JWTD_SIGNING_KEY_FILE).
+
+Usage:
+  jwtd key list            Ids, creation times and states (current, active, retired)
+  jwtd key rotate          Make a new current key; the others keep verifying
+  jwtd key retire ID       Refuse tokens signed with key ID from now on
+
+Tokens name their key in the `kid` header. Rotating logs nobody out: tokens
+signed with an older key verify until that key is retired. The current key
+cannot be retired; rotate first. With a running server these commands go
+through its control socket (CONTROL_SOCKET, beside the database), and the
+server uses the new keys at once.
+
+Options:
+  --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
+  --config FILE    JSON settings file [env: JWTD_CONFIG]
 ";
 
 const HELP_TOKEN: &str = "\
@@ -284,6 +308,7 @@ pub fn parse(
             "user" => HELP_USER,
             "flushexpiredtokens" => HELP_FLUSH,
             "token" => HELP_TOKEN,
+            "key" => HELP_KEY,
             _ => HELP,
         }),
         ["serve"] => {
@@ -328,7 +353,7 @@ pub fn parse(
             match *action {
                 "activate" => Command::UserActivate(name),
                 "deactivate" => Command::UserDeactivate(name),
-                "revoke" => Command::UserRevoke(name),
+                "revoke" => Command::Control(vec!["user".into(), "revoke".into(), name]),
                 _ => Command::UserDelete(name),
             }
         }
@@ -345,6 +370,17 @@ pub fn parse(
                 token: rest.first().map(|t| (*t).to_owned()),
                 json: flag("--json"),
             }
+        }
+        ["key", "list"] | ["key", "rotate"] | ["key", "retire", _] => {
+            allow_flags(&[])?;
+            Command::Control(words.iter().map(|w| (*w).to_owned()).collect())
+        }
+        ["key"] => Command::Help(HELP_KEY),
+        ["key", ..] => {
+            return Err(UsageError(format!(
+                "unknown key command: {}",
+                words[1..].join(" ")
+            )))
         }
         ["token"] => Command::Help(HELP_TOKEN),
         ["token", ..] => {
@@ -426,6 +462,10 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
     if let Command::TokenExplain { token, json } = command {
         return explain_token(token, json, &settings, &db);
     }
+    if let Command::Control(words) = &command {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        return run_control(&words, &settings, &db);
+    }
     let store = open(&db, &settings)?;
     match command {
         Command::UserAdd {
@@ -477,13 +517,6 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
                 );
             }
         }
-        Command::UserRevoke(name) => {
-            let user = store
-                .user_by_name(&name)?
-                .ok_or_else(|| no_such_user(&name))?;
-            let tokens = revoke_user(&store, user.id)?;
-            println!("Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted).");
-        }
         Command::UserList => print_users(&store.users()?),
         Command::UserActivate(name) => {
             store
@@ -517,6 +550,7 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
         }
         Command::Serve { .. }
         | Command::TokenExplain { .. }
+        | Command::Control(_)
         | Command::Help(_)
         | Command::Version => {}
     }
@@ -559,41 +593,59 @@ fn explain_token(
     Ok(explanation.verdict().exit_code())
 }
 
-/// The key `token explain` verifies with: the server's, found the way the
-/// server finds it, except that none is ever generated.
+/// The keys `token explain` verifies with: the server's, found the way the
+/// server finds them, except that none is ever generated.
 fn explain_key(settings: &Settings, db: &std::path::Path) -> Result<KeyChoice, CliError> {
-    let (secret, source) = match serve::configured_secret(settings).map_err(CliError)? {
-        Some(found) => found,
-        None if !db.exists() => {
-            return Ok(KeyChoice::Missing(format!(
+    if let Some((secret, source)) = crate::keys::configured_secret(settings).map_err(CliError)? {
+        let key = jwt::SigningKey::new(settings.algorithm, &secret)
+            .map_err(|e| CliError(e.to_string()))?;
+        return Ok(KeyChoice::Key {
+            key: Box::new(jwt::Keyring::single(key)),
+            source,
+        });
+    }
+    if !db.exists() {
+        return Ok(KeyChoice::Missing(format!(
             "JWTD_SIGNING_KEY and JWTD_SIGNING_KEY_FILE are not set and there is no database {}",
             db.display()
-        )))
+        )));
+    }
+    let store = match Store::open(db, settings.cache_size) {
+        Err(StoreError::InUse) => {
+            return Ok(KeyChoice::Missing(format!(
+                "the database {} is in use by a running server; give the key with \
+                 JWTD_SIGNING_KEY or JWTD_SIGNING_KEY_FILE",
+                db.display()
+            )))
         }
-        None => match Store::open(db, settings.cache_size) {
-            Err(StoreError::InUse) => {
-                return Ok(KeyChoice::Missing(format!(
-                    "the database {} is in use by a running server; give the key with \
-                     JWTD_SIGNING_KEY or JWTD_SIGNING_KEY_FILE",
-                    db.display()
-                )))
-            }
-            Err(e) => return Err(CliError(format!("cannot open {}: {e}", db.display()))),
-            Ok(store) => match store.signing_key()? {
-                Some(key) => (key, format!("the database {}", db.display())),
-                None => {
-                    return Ok(KeyChoice::Missing(format!(
-                        "the database {} holds no key yet (the server makes one on first start)",
-                        db.display()
-                    )))
-                }
-            },
-        },
+        Err(e) => return Err(CliError(format!("cannot open {}: {e}", db.display()))),
+        Ok(store) => store,
     };
-    let key =
-        jwt::SigningKey::new(settings.algorithm, &secret).map_err(|e| CliError(e.to_string()))?;
+    if store.signing_keys()?.is_empty() {
+        // Written by a jwtd from before keys had ids, or never served.
+        return match store.signing_key()? {
+            Some(secret) => {
+                let key = jwt::SigningKey::new(settings.algorithm, &secret)
+                    .map_err(|e| CliError(e.to_string()))?;
+                Ok(KeyChoice::Key {
+                    key: Box::new(jwt::Keyring::single(key)),
+                    source: format!("the database {}", db.display()),
+                })
+            }
+            None => Ok(KeyChoice::Missing(format!(
+                "the database {} holds no key yet (the server makes one on first start)",
+                db.display()
+            ))),
+        };
+    }
+    let keys = crate::keys::from_database(settings, &store).map_err(|e| CliError(e.to_string()))?;
+    let source = format!(
+        "the database {} (keys {})",
+        db.display(),
+        keys.kids().collect::<Vec<_>>().join(", ")
+    );
     Ok(KeyChoice::Key {
-        key: Box::new(key),
+        key: Box::new(keys),
         source,
     })
 }
@@ -689,6 +741,36 @@ fn import_django(store: &Store, file: &std::path::Path) -> Result<(), CliError> 
         println!("They cannot log in until you set a password: jwtd user passwd NAME");
     }
     Ok(())
+}
+
+/// A control command: here on the database, or, when a running server
+/// holds it, by that server through its control socket.
+fn run_control(words: &[&str], settings: &Settings, db: &std::path::Path) -> Result<u8, CliError> {
+    let reply = match Store::open(db, settings.cache_size) {
+        Ok(store) => control::run_command(words, settings, &store, None),
+        Err(StoreError::InUse) => {
+            let Some(path) = settings.control_socket.path(db) else {
+                return Err(CliError(format!(
+                    "the database {} is in use by a running server, and CONTROL_SOCKET is off",
+                    db.display()
+                )));
+            };
+            control::request(&path, words).map_err(|e| {
+                CliError(format!(
+                    "the database {} is in use by a running server, and its control socket {} \
+                     does not answer: {e}",
+                    db.display(),
+                    path.display()
+                ))
+            })?
+        }
+        Err(e) => return Err(CliError(format!("cannot open {}: {e}", db.display()))),
+    };
+    print!("{}", reply.out);
+    match reply.code {
+        0 => Ok(0),
+        _ => Err(CliError(reply.err)),
+    }
 }
 
 /// `Auth::revoke_user` without a server: the same write, applied directly.

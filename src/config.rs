@@ -86,6 +86,9 @@ pub struct Settings {
     /// `X-Forwarded-For`, this many hops from the right. Defaults to 0 (the
     /// peer address; the header is ignored).
     pub num_proxies: usize,
+    /// `ADMIN_PAGE_SIZE` (jwtd): users per page of `GET /api/admin/users/`,
+    /// as DRF's `PAGE_SIZE`. Defaults to 100.
+    pub admin_page_size: usize,
     /// `MAX_CONNECTIONS`, open connections; beyond it 503. Defaults to 1024.
     pub max_connections: usize,
     /// `MAX_BODY_BYTES`; larger bodies get 413. Defaults to 16384.
@@ -119,9 +122,43 @@ pub struct Settings {
     /// `LOG_PROBES`: also log `/healthz` and `/metrics` requests, which
     /// monitoring repeats all day. Defaults to false.
     pub log_probes: bool,
+    /// `LEARNER_PAGE` (jwtd): `GET /` serves the learner's page, which logs
+    /// in and takes the tokens apart using only the public API; off, `/` is
+    /// a 404. Defaults to true (the contrib systemd unit turns it off).
+    pub learner_page: bool,
     /// `SIGNING_KEY_FILE`, a file holding the key. Defaults to none (the
     /// `JWTD_SIGNING_KEY` variable, else a key kept in the database).
     pub signing_key_file: Option<PathBuf>,
+    /// `CONTROL_SOCKET` (jwtd): the Unix socket through which `jwtd key` and
+    /// `jwtd user revoke` reach a running server. Defaults to the database
+    /// path with `.sock` appended; empty or null turns it off.
+    pub control_socket: ControlSocket,
+}
+
+/// Where the control socket is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlSocket {
+    /// The database path with `.sock` appended.
+    BesideDatabase,
+    /// This path.
+    At(PathBuf),
+    /// No control socket.
+    Off,
+}
+
+impl ControlSocket {
+    /// The socket's path for the database `db`, if there is one.
+    pub fn path(&self, db: &std::path::Path) -> Option<PathBuf> {
+        match self {
+            ControlSocket::BesideDatabase => {
+                let mut path = db.as_os_str().to_owned();
+                path.push(".sock");
+                Some(PathBuf::from(path))
+            }
+            ControlSocket::At(path) => Some(path.clone()),
+            ControlSocket::Off => None,
+        }
+    }
 }
 
 /// `AUDIENCE`: one string, or a list, written into tokens as given.
@@ -182,6 +219,7 @@ impl Default for Settings {
             login_failures_per_user: 10,
             login_failure_window: 15 * 60,
             num_proxies: 0,
+            admin_page_size: 100,
             max_connections: 1024,
             max_body_bytes: 16 * 1024,
             max_request_line_bytes: 8 * 1024,
@@ -196,7 +234,9 @@ impl Default for Settings {
             purge_interval: Duration::from_secs(60 * 60),
             access_log: true,
             log_probes: false,
+            learner_page: true,
             signing_key_file: None,
+            control_socket: ControlSocket::BesideDatabase,
         }
     }
 }
@@ -326,6 +366,7 @@ impl Settings {
             }
             "LOGIN_FAILURE_WINDOW" => s.login_failure_window = positive_seconds(raw).map_err(err)?,
             "NUM_PROXIES" => s.num_proxies = integer(raw, 0, 16).map_err(err)? as usize,
+            "ADMIN_PAGE_SIZE" => s.admin_page_size = integer(raw, 1, 10_000).map_err(err)? as usize,
             "MAX_CONNECTIONS" => s.max_connections = integer(raw, 1, 1 << 20).map_err(err)? as usize,
             "MAX_BODY_BYTES" => s.max_body_bytes = integer(raw, 64, 1 << 24).map_err(err)? as usize,
             "MAX_REQUEST_LINE_BYTES" => s.max_request_line_bytes = integer(raw, 64, 1 << 20).map_err(err)? as usize,
@@ -342,7 +383,14 @@ impl Settings {
             "PURGE_INTERVAL" => s.purge_interval = duration(raw).map_err(err)?,
             "ACCESS_LOG" => s.access_log = boolean(raw).map_err(err)?,
             "LOG_PROBES" => s.log_probes = boolean(raw).map_err(err)?,
+            "LEARNER_PAGE" => s.learner_page = boolean(raw).map_err(err)?,
             "SIGNING_KEY_FILE" => s.signing_key_file = optional_string(raw).map_err(err)?.map(PathBuf::from),
+            "CONTROL_SOCKET" => {
+                s.control_socket = match optional_string(raw).map_err(err)? {
+                    Some(path) => ControlSocket::At(PathBuf::from(path)),
+                    None => ControlSocket::Off,
+                }
+            }
             removed if REMOVED.contains(&removed) => {
                 return Err(err(format!(
                     "the '{removed}' setting has been removed in SimpleJWT; see the README for the available settings"
@@ -727,6 +775,21 @@ mod tests {
             .setting
             .starts_with("config file"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_learner_page_is_on_unless_turned_off() {
+        assert!(Settings::default().learner_page);
+        let page = |value: &str| load(&[("JWTD_LEARNER_PAGE", value)]).map(|s| s.learner_page);
+        assert_eq!(page("false"), Ok(false));
+        assert_eq!(page("off"), Ok(false));
+        assert_eq!(page("1"), Ok(true));
+        assert_eq!(page("nope").unwrap_err().setting, "LEARNER_PAGE");
+        let mut s = Settings::default();
+        let off = Value::Bool(false);
+        assert!(s.set("LEARNER_PAGE", Raw::Json(&off)).is_ok());
+        assert!(!s.learner_page);
+        assert!(s.set("LEARNER_PAGE", Raw::Json(&Value::from(0))).is_err());
     }
 
     #[test]

@@ -13,17 +13,18 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value};
 
 use crate::config::Settings;
-use crate::jwt::{self, Algorithm, Check, Claims, DecodeError, Outcome, SigningKey, Verifier};
+use crate::jwt::{self, Algorithm, Check, Claims, DecodeError, Keyring, Outcome, Verifier};
 use crate::time;
 use crate::token::{self, TokenError};
 
 /// The key an explanation verifies with, or why there is none.
 #[derive(Debug)]
 pub enum KeyChoice {
-    /// Verify with this key; `source` says where it came from.
+    /// Verify with these keys, as the server does; `source` says where
+    /// they came from.
     Key {
-        /// The key (boxed: its HMAC states are large).
-        key: Box<SigningKey>,
+        /// The keys (boxed: their HMAC states are large).
+        key: Box<Keyring>,
         /// `JWTD_SIGNING_KEY`, `the file ...` or `the database ...`.
         source: String,
     },
@@ -75,7 +76,7 @@ impl Verdict {
 /// `now`.
 pub fn explain(token: &str, key: KeyChoice, settings: &Settings, now: u64) -> Explanation {
     let verifier = match &key {
-        KeyChoice::Key { key, .. } => Verifier::Key(key),
+        KeyChoice::Key { key, .. } => Verifier::Keys(key),
         KeyChoice::Missing(_) => Verifier::SkipSignature(settings.algorithm),
     };
     let mut checks = Vec::new();
@@ -147,10 +148,13 @@ impl Explanation {
             .flatten()
     }
 
-    /// The tag the key gives the signing input.
+    /// The tag the key the header selects gives the signing input (none
+    /// when the header names no key in use).
     fn tag_recomputed(&self) -> Option<Vec<u8>> {
         match (&self.key, self.signing_input()) {
             (KeyChoice::Key { key, .. }, Some(input)) => {
+                let header = self.segments().first().copied().unwrap_or_default();
+                let key = key.select(header).ok()?;
                 Some(key.sign(input.as_bytes()).as_bytes().to_vec())
             }
             _ => None,
@@ -612,7 +616,9 @@ mod tests {
 
     fn with_key() -> KeyChoice {
         KeyChoice::Key {
-            key: Box::new(SigningKey::new(Algorithm::HS256, KEY).unwrap()),
+            key: Box::new(Keyring::single(
+                jwt::SigningKey::new(Algorithm::HS256, KEY).unwrap(),
+            )),
             source: "the test".into(),
         }
     }
@@ -698,7 +704,7 @@ mod tests {
 
     #[test]
     fn simplejwt_claim_checks_follow_the_decoder() {
-        let key = SigningKey::new(Algorithm::HS256, KEY).unwrap();
+        let key = jwt::SigningKey::new(Algorithm::HS256, KEY).unwrap();
         let no_jti = jwt::encode(
             &key,
             &Claims::from_json(br#"{"token_type":"access","exp":1735689900}"#).unwrap(),

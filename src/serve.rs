@@ -11,9 +11,10 @@ use std::thread::{self, JoinHandle};
 use crate::app::{App, Clock};
 use crate::auth::Auth;
 use crate::config::Settings;
+use crate::control::Control;
 use crate::hasher::Hasher;
 use crate::http::{Limits, Server, StopHandle};
-use crate::jwt::SigningKey;
+use crate::keys;
 use crate::log;
 use crate::store::{Store, StoreError};
 use crate::sys;
@@ -28,31 +29,22 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts serving `listener` with `store`. The signing key comes from
-    /// the environment or the store ([`signing_secret`]).
+    /// Starts serving `listener` with `store`. The signing keys come from
+    /// the environment or the store ([`keys::load`]).
     pub fn start(
         settings: Settings,
         listener: TcpListener,
         store: Arc<Store>,
         clock: Clock,
     ) -> Result<Service, String> {
-        let secret = signing_secret(&settings, &store)?;
-        let key = SigningKey::new(settings.algorithm, &secret).map_err(|e| e.to_string())?;
-        if secret.len() < settings.algorithm.tag_len() {
-            log::warn(&format!(
-                "the signing key is {} bytes, shorter than the {} bytes RFC 7518 section 3.2 asks for {}",
-                secret.len(),
-                settings.algorithm.tag_len(),
-                settings.algorithm
-            ));
-        }
-        drop(secret);
+        let (keys, source) = keys::load(&settings, &store).map_err(|e| e.to_string())?;
+        log::info(&format!("signing keys from {source}"));
         let settings = Arc::new(settings);
         let (writer, writer_thread) = Writer::start(store.clone(), settings.purge_interval)
             .map_err(|e| format!("cannot start the writer: {e}"))?;
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
-        let tokens = Tokens::new(&settings, key, JtiSource::Random);
+        let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);
         let auth = Auth::new(settings.clone(), tokens, store, writer);
         let app = App::new(settings.clone(), auth, clock, hasher);
         let server = Server::start(
@@ -82,6 +74,11 @@ impl Service {
     /// The application, for in-process tests.
     pub fn app(&self) -> &App {
         &self.app
+    }
+
+    /// A handle on the application, for the control socket.
+    pub fn shared_app(&self) -> Arc<App> {
+        self.app.clone()
     }
 
     /// Waits for a stop, then shuts down in order.
@@ -127,7 +124,24 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let workers = settings.workers;
     let algorithm = settings.algorithm;
+    let control_path = settings.control_socket.path(db);
     let service = Service::start(settings, listener, store, Clock::System)?;
+    let control = control_path.and_then(|path| match Control::start(&path, service.shared_app()) {
+        Ok(control) => {
+            log::info(&format!(
+                "control socket {} (jwtd key ..., jwtd user revoke)",
+                path.display()
+            ));
+            Some(control)
+        }
+        Err(e) => {
+            log::warn(&format!(
+                "no control socket at {}: {e}; `jwtd key` and `jwtd user revoke` need the server stopped",
+                path.display()
+            ));
+            None
+        }
+    });
     log::info(&format!(
         "jwtd {} listening on http://{} (database {}, {workers} workers, {algorithm})",
         env!("CARGO_PKG_VERSION"),
@@ -145,6 +159,9 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
         sys::wait_for_termination().map_err(|e| format!("cannot wait for signals: {e}"))?;
     log::info(&format!("signal {signal} received: stopping gracefully"));
     service.stop_handle().stop();
+    if let Some(control) = control {
+        control.stop();
+    }
     thread::Builder::new()
         .name("jwtd-signals".into())
         .stack_size(64 * 1024)
@@ -158,65 +175,4 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     service.wait();
     log::info("stopped");
     Ok(())
-}
-
-/// The signing secret: `JWTD_SIGNING_KEY`, else the file named by
-/// `JWTD_SIGNING_KEY_FILE` or `SIGNING_KEY_FILE` ([`configured_secret`]),
-/// else a random 256-bit key kept in the database, so tokens survive
-/// restarts.
-pub fn signing_secret(settings: &Settings, store: &Store) -> Result<Vec<u8>, String> {
-    if let Some((key, _)) = configured_secret(settings)? {
-        return Ok(key);
-    }
-    let mut generation_error = None;
-    let key = store
-        .signing_key_or_insert(|| {
-            let mut random = [0u8; 32];
-            if let Err(e) = getrandom::fill(&mut random) {
-                generation_error = Some(e);
-            }
-            random
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-                .into_bytes()
-        })
-        .map_err(|e| format!("cannot keep the generated signing key: {e}"))?;
-    match generation_error {
-        Some(e) => Err(format!("cannot generate a signing key: {e}")),
-        None => Ok(key),
-    }
-}
-
-/// The signing secret given from outside the database, and where it came
-/// from: `JWTD_SIGNING_KEY`, else the file named by `JWTD_SIGNING_KEY_FILE`
-/// or `SIGNING_KEY_FILE` (one trailing newline dropped). `None` when neither
-/// is set.
-pub fn configured_secret(settings: &Settings) -> Result<Option<(Vec<u8>, String)>, String> {
-    if let Some(key) = std::env::var_os("JWTD_SIGNING_KEY") {
-        let key = key.into_encoded_bytes();
-        if key.is_empty() {
-            return Err("JWTD_SIGNING_KEY is set but empty".into());
-        }
-        return Ok(Some((key, "JWTD_SIGNING_KEY".into())));
-    }
-    let file = std::env::var_os("JWTD_SIGNING_KEY_FILE")
-        .filter(|f| !f.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| settings.signing_key_file.clone());
-    let Some(file) = file else {
-        return Ok(None);
-    };
-    let mut key = std::fs::read(&file)
-        .map_err(|e| format!("cannot read the signing key file {}: {e}", file.display()))?;
-    if key.ends_with(b"\n") {
-        key.pop();
-        if key.ends_with(b"\r") {
-            key.pop();
-        }
-    }
-    if key.is_empty() {
-        return Err(format!("the signing key file {} is empty", file.display()));
-    }
-    Ok(Some((key, format!("the file {}", file.display()))))
 }

@@ -10,7 +10,8 @@
 //! | `issued` | jti | user id, exp (u64 little-endian each), family: a refresh token jwtd issued |
 //! | `families` | family length (u16 big-endian), family, jti | nothing: one row per member |
 //! | `blacklist` | jti | blacklisted at, exp (u64 little-endian each) |
-//! | `meta` | name | schema version, next user id, generated signing key |
+//! | `signing_keys` | key id | created at, retired at (microseconds, 0: not retired; u64 little-endian each), secret |
+//! | `meta` | name | schema version, next user id, the signing key generated before keys had ids |
 //!
 //! Every table maps bytes to bytes, encoded by the small functions below.
 //! redb's B-tree code is generic over key and value types, so one type for
@@ -44,6 +45,7 @@ const ISSUED: Bytes = TableDefinition::new("issued");
 const FAMILIES: Bytes = TableDefinition::new("families");
 const BLACKLIST: Bytes = TableDefinition::new("blacklist");
 const META: Bytes = TableDefinition::new("meta");
+const SIGNING_KEYS: Bytes = TableDefinition::new("signing_keys");
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const SCHEMA_VERSION: &[u8] = b"2";
@@ -205,6 +207,30 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A signing key kept in the database. Its `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    /// Its id, written in the `kid` header of the tokens it signs.
+    pub kid: String,
+    /// Unix microseconds.
+    pub created: u64,
+    /// Unix microseconds; `None` while it still verifies.
+    pub retired: Option<u64>,
+    /// The HMAC secret.
+    pub secret: Vec<u8>,
+}
+
+impl fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("kid", &self.kid)
+            .field("created", &self.created)
+            .field("retired", &self.retired)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
 /// A new account for [`Store::add_user`].
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -331,6 +357,10 @@ pub enum StoreError {
     UsernameTaken,
     /// [`Store::add_user`] with an explicit id that exists.
     IdTaken,
+    /// [`Store::add_signing_key`] with an id that exists.
+    KeyIdTaken,
+    /// No signing key with that id.
+    NoSuchKey,
     /// No user by that name.
     NoSuchUser,
 }
@@ -345,6 +375,8 @@ impl fmt::Display for StoreError {
             StoreError::Io(why) => write!(f, "storage error: {why}"),
             StoreError::UsernameTaken => f.write_str("a user with that username already exists"),
             StoreError::IdTaken => f.write_str("a user with that id already exists"),
+            StoreError::KeyIdTaken => f.write_str("a signing key with that id already exists"),
+            StoreError::NoSuchKey => f.write_str("no signing key with that id"),
             StoreError::NoSuchUser => f.write_str("no such user"),
         }
     }
@@ -636,6 +668,69 @@ impl Store {
         Ok(key)
     }
 
+    // --- signing keys ----------------------------------------------------
+
+    /// Every signing key kept in the database, retired ones included,
+    /// oldest first.
+    pub fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        let table = tx.open_table(SIGNING_KEYS).or_store()?;
+        let mut keys = Vec::new();
+        for row in table.iter().or_store()? {
+            let (kid, row) = row.or_store()?;
+            if let Some((created, retired, secret)) = pair_from(row.value()) {
+                keys.push(StoredKey {
+                    kid: String::from_utf8_lossy(kid.value()).into_owned(),
+                    created,
+                    retired: (retired != 0).then_some(retired),
+                    secret: secret.to_vec(),
+                });
+            }
+        }
+        keys.sort_by(|a, b| (a.created, &a.kid).cmp(&(b.created, &b.kid)));
+        Ok(keys)
+    }
+
+    /// Keeps a new signing key; its id must be free.
+    pub fn add_signing_key(&self, key: &StoredKey) -> Result<(), StoreError> {
+        let db = self.db()?;
+        let tx = begin_durable_write(&db)?;
+        {
+            let mut table = tx.open_table(SIGNING_KEYS).or_store()?;
+            if table.get(key.kid.as_bytes()).or_store()?.is_some() {
+                return Err(StoreError::KeyIdTaken);
+            }
+            let row = pair_row(key.created, key.retired.unwrap_or(0), &key.secret);
+            table
+                .insert(key.kid.as_bytes(), row.as_slice())
+                .or_store()?;
+        }
+        tx.commit().or_store()
+    }
+
+    /// Marks the key `kid` retired at `now` (kept, so that `jwtd key list`
+    /// still shows it); retiring it again keeps the first time.
+    pub fn retire_signing_key(&self, kid: &str, now: u64) -> Result<(), StoreError> {
+        let db = self.db()?;
+        let tx = begin_durable_write(&db)?;
+        {
+            let mut table = tx.open_table(SIGNING_KEYS).or_store()?;
+            let row = table
+                .get(kid.as_bytes())
+                .or_store()?
+                .map(|r| r.value().to_vec())
+                .ok_or(StoreError::NoSuchKey)?;
+            let (created, retired, secret) =
+                pair_from(&row).ok_or_else(|| StoreError::Io("malformed key row".into()))?;
+            if retired == 0 {
+                let row = pair_row(created, now.max(1), secret);
+                table.insert(kid.as_bytes(), row.as_slice()).or_store()?;
+            }
+        }
+        tx.commit().or_store()
+    }
+
     // --- account administration (command line) -------------------------
 
     /// Adds a user; the username must be free, and so must `id` if given.
@@ -742,6 +837,81 @@ impl Store {
     }
 }
 
+/// The admin API (`/api/admin/users/`): users a page at a time, and
+/// changes by id, which stays the same when a username is freed and taken
+/// again.
+impl Store {
+    /// The number of users, and up to `limit` of them by id starting at the
+    /// `offset`-th, read in one transaction. Rows before the page are
+    /// skipped without being decoded.
+    pub fn users_page(&self, offset: usize, limit: usize) -> Result<(u64, Vec<User>), StoreError> {
+        let db = self.db()?;
+        let tx = db.begin_read().or_store()?;
+        let users = tx.open_table(USERS).or_store()?;
+        let count = users.len().or_store()?;
+        let mut page = Vec::with_capacity(limit.min(1024));
+        for row in users.iter().or_store()?.skip(offset).take(limit) {
+            let (id, bytes) = row.or_store()?;
+            if let Some(user) =
+                id_from(id.value()).and_then(|id| User::from_bytes(id, bytes.value()))
+            {
+                page.push(user);
+            }
+        }
+        Ok((count, page))
+    }
+
+    /// Changes the user with this id with `change`; the id and username stay.
+    pub fn update_user_by_id(
+        &self,
+        id: u64,
+        change: impl FnOnce(&mut User),
+    ) -> Result<User, StoreError> {
+        let db = self.db()?;
+        let tx = begin_durable_write(&db)?;
+        let user = {
+            let mut users = tx.open_table(USERS).or_store()?;
+            let mut user = users
+                .get(id_key(id).as_slice())
+                .or_store()?
+                .and_then(|bytes| User::from_bytes(id, bytes.value()))
+                .ok_or(StoreError::NoSuchUser)?;
+            let username = user.username.clone();
+            change(&mut user);
+            user.id = id;
+            user.username = username;
+            users
+                .insert(id_key(id).as_slice(), user.to_bytes().as_slice())
+                .or_store()?;
+            user
+        };
+        tx.commit().or_store()?;
+        Ok(user)
+    }
+
+    /// Deletes the user with this id and returns it; as
+    /// [`Store::delete_user`], its tokens then name nobody.
+    pub fn delete_user_by_id(&self, id: u64) -> Result<User, StoreError> {
+        let db = self.db()?;
+        let tx = begin_durable_write(&db)?;
+        let user = {
+            let mut users = tx.open_table(USERS).or_store()?;
+            let user = users
+                .remove(id_key(id).as_slice())
+                .or_store()?
+                .and_then(|bytes| User::from_bytes(id, bytes.value()))
+                .ok_or(StoreError::NoSuchUser)?;
+            tx.open_table(USERNAMES)
+                .or_store()?
+                .remove(user.username.as_bytes())
+                .or_store()?;
+            user
+        };
+        tx.commit().or_store()?;
+        Ok(user)
+    }
+}
+
 fn open_database(location: &Location) -> Result<Database, StoreError> {
     match location {
         Location::File { path, cache_bytes } => Database::builder()
@@ -772,6 +942,7 @@ fn prepare(db: &Database) -> Result<(), StoreError> {
         tx.open_table(ISSUED).or_store()?;
         tx.open_table(FAMILIES).or_store()?;
         tx.open_table(BLACKLIST).or_store()?;
+        tx.open_table(SIGNING_KEYS).or_store()?;
         let mut meta = tx.open_table(META).or_store()?;
         let version = meta.get(SCHEMA_KEY).or_store()?.map(|v| v.value().to_vec());
         match version {
@@ -1242,6 +1413,43 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn users_page_by_page_and_changes_by_id() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.users_page(0, 10).unwrap(), (0, vec![]));
+        for name in ["a", "b", "c", "d", "e"] {
+            store.add_user(user(name)).unwrap();
+        }
+        let names = |(count, page): (u64, Vec<User>)| {
+            let names: Vec<String> = page.into_iter().map(|u| u.username).collect();
+            (count, names.join(","))
+        };
+        assert_eq!(names(store.users_page(0, 2).unwrap()), (5, "a,b".into()));
+        assert_eq!(names(store.users_page(4, 2).unwrap()), (5, "e".into()));
+        assert_eq!(names(store.users_page(9, 2).unwrap()), (5, String::new()));
+        // By id: the username cannot change, and a deleted id stays deleted
+        // even when its name is taken again.
+        let b = store
+            .update_user_by_id(2, |u| {
+                u.is_staff = true;
+                u.username = "renamed".into();
+            })
+            .unwrap();
+        assert_eq!((b.username.as_str(), b.is_staff), ("b", true));
+        assert_eq!(store.delete_user_by_id(2).unwrap().username, "b");
+        assert_eq!(
+            store.delete_user_by_id(2).unwrap_err(),
+            StoreError::NoSuchUser
+        );
+        assert_eq!(store.user_by_name("b").unwrap(), None);
+        assert_eq!(store.add_user(user("b")).unwrap().id, 6);
+        assert_eq!(
+            store.update_user_by_id(2, |_| {}).unwrap_err(),
+            StoreError::NoSuchUser
+        );
+        assert_eq!(names(store.users_page(1, 2).unwrap()), (5, "c,d".into()));
+    }
+
+    #[test]
     fn one_rotation_wins_within_a_batch() {
         let store = Store::open_in_memory().unwrap();
         store
@@ -1389,6 +1597,35 @@ pub(crate) mod tests {
             password: None,
         }]);
         assert_eq!(skipped.unwrap(), [Outcome::Done]);
+    }
+
+    #[test]
+    fn signing_keys_are_kept_listed_and_retired() {
+        let store = Store::open_in_memory().unwrap();
+        let key = |kid: &str, created| StoredKey {
+            kid: kid.into(),
+            created,
+            retired: None,
+            secret: format!("secret of {kid}").into_bytes(),
+        };
+        store.add_signing_key(&key("b", 20)).unwrap();
+        store.add_signing_key(&key("a", 10)).unwrap();
+        assert_eq!(
+            store.add_signing_key(&key("a", 30)),
+            Err(StoreError::KeyIdTaken)
+        );
+        assert_eq!(store.signing_keys().unwrap(), [key("a", 10), key("b", 20)]);
+        store.retire_signing_key("a", 50).unwrap();
+        store.retire_signing_key("a", 60).unwrap();
+        assert_eq!(
+            store.retire_signing_key("zz", 60),
+            Err(StoreError::NoSuchKey)
+        );
+        let keys = store.signing_keys().unwrap();
+        assert_eq!(keys[0].retired, Some(50));
+        assert_eq!(keys[0].secret, b"secret of a");
+        assert_eq!(keys[1].retired, None);
+        assert!(!format!("{:?}", keys[0]).contains("secret of"));
     }
 
     #[test]

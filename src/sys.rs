@@ -5,7 +5,8 @@
 //! - signal masks and `sigwait`, for a graceful stop on SIGINT/SIGTERM;
 //! - per-thread `nice`, so password hashing yields to token checks;
 //! - terminal echo, to read a password at a prompt;
-//! - memory hints that keep a small server's resident set small.
+//! - memory hints that keep a small server's resident set small;
+//! - the user id of a control-socket client.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -239,6 +240,25 @@ pub fn limit_malloc_arenas() {
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
+}
+
+/// The user id of the process at the other end of the Unix socket `fd`
+/// (`SO_PEERCRED`), and this process's effective user id.
+pub fn peer_and_own_uid(fd: RawFd) -> io::Result<(u32, u32)> {
+    // SAFETY: getsockopt writes at most `len` bytes into the zeroed ucred.
+    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    check(unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    })?;
+    // SAFETY: geteuid takes nothing and cannot fail.
+    Ok((cred.uid, unsafe { libc::geteuid() }))
 }
 
 /// Whether `fd` is a terminal.

@@ -15,11 +15,12 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{RwLock, RwLockReadGuard};
 
 use serde_json::Value;
 
 use crate::config::{Audience, Settings};
-use crate::jwt::{self, Claims, DecodeError, SigningKey, Validation};
+use crate::jwt::{self, Claims, DecodeError, Keyring, SigningKey, Validation};
 use crate::md5;
 use crate::store::User;
 
@@ -144,7 +145,9 @@ pub enum UserClaim {
 /// SimpleJWT's token backend and token classes, configured once.
 #[derive(Debug)]
 pub struct Tokens {
-    key: SigningKey,
+    /// Replaced whole when the signing keys change (`jwtd key rotate`);
+    /// every token is signed and checked under one read of it.
+    keys: RwLock<Keyring>,
     validation: Validation,
     access_lifetime: u64,
     refresh_lifetime: u64,
@@ -158,11 +161,17 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// Tokens as `settings` describe them, signed with `key`.
+    /// Tokens as `settings` describe them, signed with `key` and no `kid`
+    /// (SimpleJWT's format).
     pub fn new(settings: &Settings, key: SigningKey, jtis: JtiSource) -> Tokens {
+        Tokens::with_keys(settings, Keyring::single(key), jtis)
+    }
+
+    /// Tokens signed with the current key of `keys`.
+    pub fn with_keys(settings: &Settings, keys: Keyring, jtis: JtiSource) -> Tokens {
         Tokens {
             validation: validation(settings),
-            key,
+            keys: RwLock::new(keys),
             access_lifetime: settings.access_token_lifetime,
             refresh_lifetime: settings.refresh_token_lifetime,
             token_type_claim: settings.token_type_claim.clone(),
@@ -237,7 +246,7 @@ impl Tokens {
     /// The token string, with `aud` and `iss` set as configured.
     pub fn encode(&self, claims: &Claims) -> String {
         if self.audience.is_none() && self.issuer.is_none() {
-            return jwt::encode(&self.key, claims);
+            return jwt::encode_with_keys(&self.keys(), claims);
         }
         let mut claims = claims.clone();
         if let Some(audience) = &self.audience {
@@ -246,12 +255,29 @@ impl Tokens {
         if let Some(issuer) = &self.issuer {
             claims.set("iss", issuer.as_str());
         }
-        jwt::encode(&self.key, &claims)
+        jwt::encode_with_keys(&self.keys(), &claims)
     }
 
     /// PyJWT's part of decoding: signature, times, audience and issuer.
     pub fn decode(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
-        jwt::decode(token, &self.key, &self.validation, now).map_err(TokenError::Decode)
+        jwt::decode_with_keys(token, &self.keys(), &self.validation, now)
+            .map_err(TokenError::Decode)
+    }
+
+    /// The keys in use.
+    pub fn keys(&self) -> RwLockReadGuard<'_, Keyring> {
+        // A panic cannot leave a half-written keyring: it is replaced whole.
+        self.keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Signs and checks with `keys` from now on.
+    pub fn set_keys(&self, keys: Keyring) {
+        *self
+            .keys
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = keys;
     }
 
     /// `Token.verify()` after decoding: `exp` present (its value was checked

@@ -20,9 +20,11 @@
 
 mod base64url;
 mod claims;
+mod keyring;
 mod signing;
 
 pub use claims::Claims;
+pub use keyring::{is_valid_kid, Keyring, KeyringError, MAX_KID_LEN};
 pub use signing::{Algorithm, KeyError, SigningKey, Tag};
 
 use std::fmt;
@@ -62,6 +64,8 @@ pub enum DecodeError {
     WrongAlgorithm,
     /// Check 3: the header uses `crit`, `b64` or a non-string `kid`.
     UnsupportedHeader,
+    /// Check 3: `kid` names no key of the keyring (unknown, or retired).
+    UnknownKey,
     /// Check 4: the signature segment is not canonical base64url of a tag of the right length.
     MalformedSignature,
     /// Check 4: the signature does not match.
@@ -98,6 +102,7 @@ impl fmt::Display for DecodeError {
             DecodeError::MalformedHeader => "malformed header",
             DecodeError::WrongAlgorithm => "algorithm not allowed",
             DecodeError::UnsupportedHeader => "unsupported header parameter",
+            DecodeError::UnknownKey => "kid names no key in use",
             DecodeError::MalformedSignature => "malformed signature",
             DecodeError::BadSignature => "signature mismatch",
             DecodeError::MalformedPayload => "malformed payload",
@@ -119,6 +124,16 @@ pub fn encode(key: &SigningKey, claims: &Claims) -> String {
     sign_parts(
         key,
         key.algorithm().encoded_header(),
+        claims.to_json().as_bytes(),
+    )
+}
+
+/// Signs `claims` with the current key of `keys`, naming it in `kid` when
+/// it has an id.
+pub fn encode_with_keys(keys: &Keyring, claims: &Claims) -> String {
+    sign_parts(
+        keys.current(),
+        keys.encoded_header(),
         claims.to_json().as_bytes(),
     )
 }
@@ -155,7 +170,9 @@ pub fn base64url_decode(segment: &str) -> Option<Vec<u8>> {
 /// 3. the header: canonical base64url of a JSON object whose `alg` is the
 ///    key's algorithm, and no `crit` or `b64` (PyJWT supports neither) and
 ///    no non-string `kid`; SimpleJWT's own header is recognised by its bytes
-///    and not parsed at all;
+///    and not parsed at all. With a [`Keyring`] of keys with ids
+///    ([`decode_with_keys`]), a `kid` must name one of them
+///    ([`Keyring::select`]);
 /// 4. the signature, compared in constant time;
 /// 5. the payload: canonical base64url of a JSON object without duplicate
 ///    member names;
@@ -174,6 +191,16 @@ pub fn decode(
     now: u64,
 ) -> Result<Claims, DecodeError> {
     decode_observed(token, Verifier::Key(key), validation, now, |_, _| {})
+}
+
+/// [`decode`] with the key chosen from `keys` by the header's `kid`.
+pub fn decode_with_keys(
+    token: &str,
+    keys: &Keyring,
+    validation: &Validation,
+    now: u64,
+) -> Result<Claims, DecodeError> {
+    decode_observed(token, Verifier::Keys(keys), validation, now, |_, _| {})
 }
 
 /// The numbered checks of [`decode`], in order.
@@ -224,7 +251,7 @@ impl Check {
             Check::Length => "at most 8 KiB long",
             Check::Segments => "three segments joined by dots",
             Check::Header => {
-                "header: base64url JSON, alg is the configured algorithm, no crit or b64"
+                "header: base64url JSON, alg is the configured algorithm, no crit or b64, kid names a key in use"
             }
             Check::Signature => {
                 "signature: HMAC of header.payload with the key, compared in constant time"
@@ -241,8 +268,12 @@ impl Check {
 /// How [`decode_observed`] runs check 4.
 #[derive(Debug, Clone, Copy)]
 pub enum Verifier<'k> {
-    /// Verify the signature with this key, as the server always does.
+    /// Verify the signature with this key (a `kid` is ignored, as PyJWT
+    /// ignores it).
     Key(&'k SigningKey),
+    /// Verify it with the key of this ring the header names, as the server
+    /// does.
+    Keys(&'k Keyring),
     /// Do not verify it: for `jwtd token explain` without a key, which
     /// reports the token as unchecked. Check 3 still expects this algorithm.
     SkipSignature(Algorithm),
@@ -252,6 +283,7 @@ impl Verifier<'_> {
     fn algorithm(self) -> Algorithm {
         match self {
             Verifier::Key(key) => key.algorithm(),
+            Verifier::Keys(keys) => keys.algorithm(),
             Verifier::SkipSignature(algorithm) => algorithm,
         }
     }
@@ -300,15 +332,22 @@ pub fn decode_observed(
     let (header, payload, signature) = observer.step(Check::Segments, parts)?;
     // 3.
     let algorithm = verifier.algorithm();
-    let header_ok = if header == algorithm.encoded_header() {
-        Ok(())
-    } else {
-        check_header(header, algorithm)
+    let plain_header_ok = || {
+        if header == algorithm.encoded_header() {
+            Ok(())
+        } else {
+            check_header(header, algorithm).map(drop)
+        }
     };
-    observer.step(Check::Header, header_ok)?;
+    let key = match verifier {
+        Verifier::Key(key) => plain_header_ok().map(|()| Some(key)),
+        Verifier::Keys(keys) => keys.select(header).map(Some),
+        Verifier::SkipSignature(_) => plain_header_ok().map(|()| None),
+    };
+    let key = observer.step(Check::Header, key)?;
     // 4.
-    match verifier {
-        Verifier::Key(key) => {
+    match key {
+        Some(key) => {
             let mut tag = [0u8; 64];
             let tag = &mut tag[..algorithm.tag_len()];
             let signed = &token[..header.len() + 1 + payload.len()];
@@ -319,7 +358,7 @@ pub fn decode_observed(
             };
             observer.step(Check::Signature, signature_ok)?;
         }
-        Verifier::SkipSignature(_) => (observer.0)(Check::Signature, Outcome::Skipped),
+        None => (observer.0)(Check::Signature, Outcome::Skipped),
     }
     // 5.
     let claims = base64url::decode(payload)
@@ -389,8 +428,8 @@ fn check_times(claims: &Claims, leeway: u64, now: u64) -> Result<(), DecodeError
     Ok(())
 }
 
-/// Check 3 for a header other than SimpleJWT's own bytes.
-fn check_header(header: &str, algorithm: Algorithm) -> Result<(), DecodeError> {
+/// Check 3 for a header other than SimpleJWT's own bytes; returns its `kid`.
+fn check_header(header: &str, algorithm: Algorithm) -> Result<Option<String>, DecodeError> {
     let fields = base64url::decode(header)
         .and_then(|json| Claims::from_json(&json))
         .ok_or(DecodeError::MalformedHeader)?;
@@ -401,7 +440,7 @@ fn check_header(header: &str, algorithm: Algorithm) -> Result<(), DecodeError> {
     if fields.contains("crit") || fields.contains("b64") || kid_is_not_a_string {
         return Err(DecodeError::UnsupportedHeader);
     }
-    Ok(())
+    Ok(fields.get_str("kid").map(str::to_owned))
 }
 
 /// A NumericDate claim truncated to whole seconds as PyJWT's `int()` does,

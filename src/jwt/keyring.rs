@@ -1,0 +1,277 @@
+//! Several signing keys at once, told apart by the `kid` header parameter
+//! (RFC 7515 section 4.1.4), so that the key can change without logging
+//! anybody out: new tokens are signed with the current key and name it,
+//! tokens signed with an older key still verify until that key is retired.
+//!
+//! ```text
+//!   {"alg":"HS256","kid":"3f9a2c7e01b4d865","typ":"JWT"}   <- header of a token
+//!                          │
+//!                          ▼
+//!   keyring:  3f9a2c7e01b4d865  current  ── signs new tokens, verifies
+//!             a17c09e4b2f35d10  active   ── verifies only
+//!             (retired keys are not in the ring: their tokens are refused)
+//! ```
+//!
+//! A key given from outside (SimpleJWT's `SIGNING_KEY`) has no id: tokens
+//! then carry SimpleJWT's own header, byte for byte, and a `kid` in a token's
+//! header is ignored, as PyJWT ignores it. The `kid` only ever chooses among
+//! keys the server already holds; it is never a path, a URL or a lookup
+//! anywhere else, which is what makes `kid` injection attacks moot here.
+
+use super::base64url;
+use super::{check_header, Algorithm, DecodeError, SigningKey};
+
+/// Longest `kid` accepted in a keyring.
+pub const MAX_KID_LEN: usize = 64;
+
+/// One key of a [`Keyring`].
+#[derive(Debug, Clone)]
+struct NamedKey {
+    kid: Option<String>,
+    key: SigningKey,
+    /// The base64url header of tokens it signs.
+    encoded_header: String,
+}
+
+impl NamedKey {
+    fn new(kid: Option<String>, key: SigningKey) -> NamedKey {
+        let encoded_header = match &kid {
+            None => key.algorithm().encoded_header().to_owned(),
+            // PyJWT writes header members sorted, compactly: alg, kid, typ.
+            Some(kid) => base64url::encode(
+                format!(
+                    r#"{{"alg":"{}","kid":"{kid}","typ":"JWT"}}"#,
+                    key.algorithm().name()
+                )
+                .as_bytes(),
+            ),
+        };
+        NamedKey {
+            kid,
+            key,
+            encoded_header,
+        }
+    }
+}
+
+/// Why a keyring could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyringError {
+    /// A `kid` empty, longer than [`MAX_KID_LEN`], or with characters other
+    /// than ASCII letters, digits, `-` and `_` (so it needs no escaping).
+    BadKid(String),
+    /// Two keys with one `kid`.
+    DuplicateKid(String),
+    /// Keys for different algorithms.
+    MixedAlgorithms,
+}
+
+impl std::fmt::Display for KeyringError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyringError::BadKid(kid) => write!(
+                f,
+                "key id {kid:?} is not 1 to {MAX_KID_LEN} letters, digits, '-' or '_'"
+            ),
+            KeyringError::DuplicateKid(kid) => write!(f, "two keys have the id {kid:?}"),
+            KeyringError::MixedAlgorithms => f.write_str("keys for different algorithms"),
+        }
+    }
+}
+
+impl std::error::Error for KeyringError {}
+
+/// Whether `kid` may name a key: 1 to 64 of `[A-Za-z0-9_-]`.
+pub fn is_valid_kid(kid: &str) -> bool {
+    (1..=MAX_KID_LEN).contains(&kid.len())
+        && kid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The keys a server signs and verifies with.
+#[derive(Debug, Clone)]
+pub struct Keyring {
+    current: NamedKey,
+    /// Keys that still verify; never the current one.
+    others: Vec<NamedKey>,
+}
+
+impl Keyring {
+    /// One key without an id: SimpleJWT's format, for a key given from
+    /// outside the database.
+    pub fn single(key: SigningKey) -> Keyring {
+        Keyring {
+            current: NamedKey::new(None, key),
+            others: Vec::new(),
+        }
+    }
+
+    /// Keys with ids: `current` signs, it and `others` verify.
+    pub fn with_ids(
+        current: (String, SigningKey),
+        others: Vec<(String, SigningKey)>,
+    ) -> Result<Keyring, KeyringError> {
+        let algorithm = current.1.algorithm();
+        let mut seen: Vec<&str> = Vec::with_capacity(others.len() + 1);
+        for (kid, key) in std::iter::once(&current).chain(others.iter()) {
+            if !is_valid_kid(kid) {
+                return Err(KeyringError::BadKid(kid.clone()));
+            }
+            if seen.contains(&kid.as_str()) {
+                return Err(KeyringError::DuplicateKid(kid.clone()));
+            }
+            if key.algorithm() != algorithm {
+                return Err(KeyringError::MixedAlgorithms);
+            }
+            seen.push(kid);
+        }
+        Ok(Keyring {
+            current: NamedKey::new(Some(current.0), current.1),
+            others: others
+                .into_iter()
+                .map(|(kid, key)| NamedKey::new(Some(kid), key))
+                .collect(),
+        })
+    }
+
+    /// The algorithm of every key in the ring.
+    pub fn algorithm(&self) -> Algorithm {
+        self.current.key.algorithm()
+    }
+
+    /// The key new tokens are signed with.
+    pub fn current(&self) -> &SigningKey {
+        &self.current.key
+    }
+
+    /// Its id, `None` for a key without one.
+    pub fn current_kid(&self) -> Option<&str> {
+        self.current.kid.as_deref()
+    }
+
+    /// The base64url header of new tokens.
+    pub fn encoded_header(&self) -> &str {
+        &self.current.encoded_header
+    }
+
+    /// The ids of the keys that verify, the current one first.
+    pub fn kids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(&self.current)
+            .chain(self.others.iter())
+            .filter_map(|k| k.kid.as_deref())
+    }
+
+    /// Check 3 of [`super::decode`] with this ring: the header is valid for
+    /// the ring's algorithm, and the key that must have signed the token.
+    ///
+    /// - the current key's own header bytes: the current key, unparsed;
+    /// - a `kid` naming a key of the ring: that key;
+    /// - no `kid`: the current key;
+    /// - a `kid` naming no key of the ring (unknown, or retired): refused.
+    ///   A ring without ids ignores `kid`, as PyJWT does.
+    pub fn select(&self, encoded_header: &str) -> Result<&SigningKey, DecodeError> {
+        if encoded_header == self.current.encoded_header {
+            return Ok(&self.current.key);
+        }
+        let kid = check_header(encoded_header, self.algorithm())?;
+        match kid {
+            Some(kid) if self.current.kid.is_some() => std::iter::once(&self.current)
+                .chain(self.others.iter())
+                .find(|k| k.kid.as_deref() == Some(kid.as_str()))
+                .map(|k| &k.key)
+                .ok_or(DecodeError::UnknownKey),
+            _ => Ok(&self.current.key),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn key(secret: &str) -> SigningKey {
+        SigningKey::new(Algorithm::HS256, secret.as_bytes()).unwrap()
+    }
+
+    fn header(json: &str) -> String {
+        base64url::encode(json.as_bytes())
+    }
+
+    #[test]
+    fn a_key_with_an_id_writes_it_in_pyjwt_order() {
+        let ring = Keyring::with_ids(("k1".into(), key("one")), Vec::new()).unwrap();
+        assert_eq!(
+            base64url::decode(ring.encoded_header()).unwrap(),
+            br#"{"alg":"HS256","kid":"k1","typ":"JWT"}"#
+        );
+        let single = Keyring::single(key("one"));
+        assert_eq!(single.encoded_header(), Algorithm::HS256.encoded_header());
+        assert_eq!(single.current_kid(), None);
+    }
+
+    #[test]
+    fn the_kid_chooses_among_the_keys_of_the_ring() {
+        let ring = Keyring::with_ids(
+            ("new".into(), key("new secret")),
+            vec![("old".into(), key("old secret"))],
+        )
+        .unwrap();
+        let signs_like = |selected: &SigningKey, secret: &str| {
+            selected.sign(b"x").as_bytes() == key(secret).sign(b"x").as_bytes()
+        };
+        let old = header(r#"{"alg":"HS256","kid":"old","typ":"JWT"}"#);
+        assert!(signs_like(ring.select(&old).unwrap(), "old secret"));
+        assert!(signs_like(
+            ring.select(ring.encoded_header()).unwrap(),
+            "new secret"
+        ));
+        // Without a kid: the current key.
+        let plain = Algorithm::HS256.encoded_header();
+        assert!(signs_like(ring.select(plain).unwrap(), "new secret"));
+        // An unknown (or retired) kid is refused, whatever it looks like.
+        for kid in ["gone", "../../etc/passwd", "http://evil/jwks.json", ""] {
+            let h = header(&format!(r#"{{"alg":"HS256","kid":{kid:?}}}"#));
+            assert_eq!(
+                ring.select(&h).err(),
+                Some(DecodeError::UnknownKey),
+                "{kid}"
+            );
+        }
+        // The header's other rules still hold.
+        let none = header(r#"{"alg":"none","kid":"old"}"#);
+        assert_eq!(ring.select(&none).err(), Some(DecodeError::WrongAlgorithm));
+        let number = header(r#"{"alg":"HS256","kid":7}"#);
+        assert_eq!(
+            ring.select(&number).err(),
+            Some(DecodeError::UnsupportedHeader)
+        );
+    }
+
+    #[test]
+    fn a_ring_without_ids_ignores_kid_as_pyjwt_does() {
+        let ring = Keyring::single(key("s"));
+        let h = header(r#"{"alg":"HS256","kid":"anything","typ":"JWT"}"#);
+        assert!(ring.select(&h).is_ok());
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        let bad = |kid: &str| Keyring::with_ids((kid.into(), key("s")), Vec::new()).err();
+        assert_eq!(bad(""), Some(KeyringError::BadKid(String::new())));
+        assert_eq!(bad("a\"b"), Some(KeyringError::BadKid("a\"b".into())));
+        assert_eq!(
+            bad(&"k".repeat(65)),
+            Some(KeyringError::BadKid("k".repeat(65)))
+        );
+        assert!(bad(&"k".repeat(64)).is_none());
+        let twice = Keyring::with_ids(("a".into(), key("1")), vec![("a".into(), key("2"))]);
+        assert_eq!(twice.err(), Some(KeyringError::DuplicateKid("a".into())));
+        let mixed = Keyring::with_ids(
+            ("a".into(), key("1")),
+            vec![("b".into(), SigningKey::new(Algorithm::HS512, b"2").unwrap())],
+        );
+        assert_eq!(mixed.err(), Some(KeyringError::MixedAlgorithms));
+    }
+}
