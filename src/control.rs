@@ -105,7 +105,9 @@ pub fn run_command(
             Ok(key)
         }) {
             Ok(key) => {
-                log::info(&format!("signing keys: new current key {}", key.kid));
+                if server.is_some() {
+                    log::info(&format!("signing keys: new current key {}", key.kid));
+                }
                 Reply::done(format!(
                     "New current key {}. Tokens signed with the previous keys keep \
                      verifying until `jwtd key retire ID`.\n",
@@ -116,7 +118,9 @@ pub fn run_command(
         },
         ["key", "retire", kid] => match keys::retire(store, kid).and_then(|()| reload()) {
             Ok(()) => {
-                log::info(&format!("signing keys: key {kid} retired"));
+                if server.is_some() {
+                    log::info(&format!("signing keys: key {kid} retired"));
+                }
                 Reply::done(format!(
                     "Retired key {kid}: tokens signed with it are refused from now on.\n"
                 ))
@@ -149,10 +153,13 @@ fn revoke(name: &str, store: &Store, server: Option<&App>) -> Reply {
     };
     match revoked {
         Ok(Some(tokens)) => {
-            log::info(&format!(
-                "user {name:?} (id {}) revoked from the command line: {tokens} refresh token(s) blacklisted",
+            // The server logs what its control socket was asked to do.
+            if server.is_some() {
+                log::info(&format!(
+                "user {name:?} (id {}) revoked through the control socket: {tokens} refresh token(s) blacklisted",
                 user.id
             ));
+            }
             Reply::done(format!(
                 "Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted).\n"
             ))
