@@ -203,7 +203,7 @@ fn main() {
     });
     let key = SigningKey::new(Algorithm::HS256, SECRET.as_bytes()).expect("key");
     let (writer, _writer_thread) =
-        Writer::start(store.clone(), Duration::from_secs(3600)).expect("writer");
+        Writer::start(store.clone(), Duration::from_secs(3600), 0).expect("writer");
     let auth = Auth::new(
         settings.clone(),
         Tokens::new(&settings, key.clone(), JtiSource::Random),
@@ -362,7 +362,7 @@ fn main() {
         let dir = fresh_dir(&base, &format!("group{threads}"));
         let store = Arc::new(Store::open(&dir.join("db.redb"), 4 << 20).expect("open the store"));
         let (writer, handle) =
-            Writer::start(store.clone(), Duration::from_secs(3600)).expect("writer");
+            Writer::start(store.clone(), Duration::from_secs(3600), 0).expect("writer");
         let done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let workers: Vec<_> = (0..threads)

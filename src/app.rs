@@ -136,7 +136,8 @@ impl App {
         let key = SigningKey::new(settings.algorithm, key).map_err(|e| e.to_string())?;
         let settings = Arc::new(settings);
         let (writer, _thread) =
-            Writer::start(store.clone(), settings.purge_interval).map_err(|e| e.to_string())?;
+            Writer::start(store.clone(), settings.purge_interval, settings.leeway)
+                .map_err(|e| e.to_string())?;
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| e.to_string())?;
         let tokens = Tokens::new(&settings, key, jtis);

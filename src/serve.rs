@@ -40,8 +40,9 @@ impl Service {
         let (keys, source) = keys::load(&settings, &store).map_err(|e| e.to_string())?;
         log::info(&format!("signing keys from {source}"));
         let settings = Arc::new(settings);
-        let (writer, writer_thread) = Writer::start(store.clone(), settings.purge_interval)
-            .map_err(|e| format!("cannot start the writer: {e}"))?;
+        let (writer, writer_thread) =
+            Writer::start(store.clone(), settings.purge_interval, settings.leeway)
+                .map_err(|e| format!("cannot start the writer: {e}"))?;
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);

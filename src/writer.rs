@@ -55,11 +55,12 @@ impl Writer {
     pub fn start(
         store: Arc<Store>,
         purge_interval: Duration,
+        purge_grace: u64,
     ) -> std::io::Result<(Writer, JoinHandle<()>)> {
         let (jobs, queue) = mpsc::sync_channel(4096);
         let thread = thread::Builder::new()
             .name("jwtd-writer".into())
-            .spawn(move || run(&store, &queue, purge_interval))?;
+            .spawn(move || run(&store, &queue, purge_interval, purge_grace))?;
         Ok((Writer { jobs }, thread))
     }
 
@@ -90,7 +91,7 @@ impl Writer {
     }
 }
 
-fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration) {
+fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_grace: u64) {
     let mut needs_reopen = false;
     let mut next_purge = Instant::now() + purge_interval;
     loop {
@@ -98,7 +99,7 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration) {
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout) => {
                 next_purge = Instant::now() + purge_interval;
-                purge(store);
+                purge(store, purge_grace);
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return,
@@ -155,10 +156,12 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration) {
     }
 }
 
-/// Deletes expired token rows, logging what went.
-fn purge(store: &Store) {
+/// Deletes the rows of tokens expired more than `grace` seconds ago (the
+/// decoder's `LEEWAY`: a row must outlive every moment its token is still
+/// accepted, or a spent token could be rotated again), logging what went.
+fn purge(store: &Store, grace: u64) {
     match store.apply(&[Write::Purge {
-        now: time::now_seconds(),
+        now: time::now_seconds().saturating_sub(grace),
     }]) {
         Ok(outcomes) => {
             if let Some(Outcome::Purged {
@@ -194,7 +197,7 @@ mod tests {
     #[test]
     fn concurrent_rotations_of_one_token_have_one_winner() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let (writer, thread) = Writer::start(store.clone(), Duration::from_secs(3600)).unwrap();
+        let (writer, thread) = Writer::start(store.clone(), Duration::from_secs(3600), 0).unwrap();
         for round in 0..20 {
             let old = format!("old-{round}");
             writer
@@ -233,27 +236,38 @@ mod tests {
     #[test]
     fn expired_rows_are_purged_on_schedule() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let (writer, _thread) = Writer::start(store.clone(), Duration::from_millis(50)).unwrap();
-        let expired = TokenRecord {
-            jti: "old".into(),
+        // LEEWAY 60: a token expired 10 s ago is still accepted, so its
+        // rows stay.
+        let (writer, _thread) =
+            Writer::start(store.clone(), Duration::from_millis(50), 60).unwrap();
+        let token = |jti: &str, exp| TokenRecord {
+            jti: jti.into(),
             user_id: 1,
-            exp: 1,
+            exp,
         };
+        let recent = time::now_seconds() - 10;
         writer
-            .submit(vec![Write::Blacklist {
-                token: expired,
-                now: 0,
-            }])
+            .submit(vec![
+                Write::Blacklist {
+                    token: token("old", 1),
+                    now: 0,
+                },
+                Write::Blacklist {
+                    token: token("recent", recent),
+                    now: 0,
+                },
+            ])
             .unwrap();
-        assert_eq!(store.token_counts().unwrap(), (1, 1));
+        assert_eq!(store.token_counts().unwrap(), (2, 2));
         std::thread::sleep(Duration::from_millis(300));
-        assert_eq!(store.token_counts().unwrap(), (0, 0));
+        assert_eq!(store.token_counts().unwrap(), (1, 1));
+        assert!(store.is_blacklisted("recent").unwrap());
     }
 
     #[test]
     fn each_job_gets_its_own_outcomes() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let (writer, _thread) = Writer::start(store, Duration::from_secs(3600)).unwrap();
+        let (writer, _thread) = Writer::start(store, Duration::from_secs(3600), 0).unwrap();
         let outcomes = writer
             .submit(vec![
                 Write::Blacklist {

@@ -35,7 +35,7 @@ fn fixture_with(settings: Settings) -> Fixture {
     let settings = Arc::new(settings);
     let store = Arc::new(Store::open_in_memory().unwrap());
     let (writer, _thread) =
-        Writer::start(store.clone(), std::time::Duration::from_secs(3600)).unwrap();
+        Writer::start(store.clone(), std::time::Duration::from_secs(3600), 0).unwrap();
     let key = || SigningKey::new(settings.algorithm, KEY).unwrap();
     let tokens = Tokens::new(&settings, key(), JtiSource::Random);
     let auth = Auth::new(

@@ -3,7 +3,7 @@
 //! Decoding is strict: no `=` padding, no standard-alphabet `+` or `/`, no
 //! whitespace, and the unused bits of the last character must be zero. A
 //! lenient decoder would let one signature be spelled several ways, so the
-//! token string would be malleable (RFC 8725 section 2.6).
+//! token string would be malleable: two different strings, one token.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
