@@ -9,8 +9,9 @@
 #    names the same requirements and Python). If pip cannot install them this
 #    FAILS, it never skips.
 # 2. Builds jwtd with `cargo build` (the dev profile `cargo test` builds).
-# 3. Makes a temporary database with one user, alice, whose password is the
-#    example of POST /api/token/ in the document, so the examples phase logs
+# 3. Makes a temporary database with a user, alice, whose password is the
+#    example of POST /api/token/ in the document (and a superuser, root,
+#    with the same password, for steps 5 and 6), so the examples phase logs
 #    in and the stateful phase follows the document's links to refresh,
 #    verify and blacklist. Starts `jwtd serve` on a free port, with fast
 #    password hashing and login throttling out of the way (429 stays
@@ -21,8 +22,11 @@
 #    documented.
 # 5. Restarts jwtd on the same database with its default limits and runs
 #    tests/schemathesis/edges.py: the answers schemathesis cannot provoke
-#    (413, 414, 431, 411, 429, 503, blacklisted and misused tokens), each
-#    checked against the document the same way.
+#    (413, 414, 431, 411, 429, 503, blacklisted and misused tokens, and the
+#    admin API as a superuser), each checked against the document the same way.
+# 6. Runs schemathesis once more on the admin API's operations alone, as the
+#    superuser root (step 4 runs as alice, who gets 401 and 403 there), and
+#    checks that server's log as in step 4.
 # Exit status 0 only if every step passed. The server is stopped with SIGTERM.
 #
 # PYTHON selects the interpreter (default python3). SCHEMATHESIS_MAX_EXAMPLES
@@ -36,6 +40,7 @@ REQS=tests/schemathesis/requirements.txt
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-200}"
 SEED="${SCHEMATHESIS_SEED:-20250101}"
 USERNAME=alice
+ADMIN_USERNAME=root
 PASSWORD='correct horse battery staple'
 EDGE_MAX_CONNECTIONS=16
 
@@ -86,6 +91,10 @@ start_server() {
 
 printf '%s\n' "$PASSWORD" | "$JWTD" user add "$USERNAME" --password-stdin --db "$work/jwtd.redb" \
     || die "jwtd user add failed"
+# A superuser for the admin API (steps 5 and 6); step 4 runs as alice, who
+# is not one, and sees only the admin API's 401 and 403.
+printf '%s\n' "$PASSWORD" | "$JWTD" user add "$ADMIN_USERNAME" --superuser --password-stdin \
+    --db "$work/jwtd.redb" || die "jwtd user add $ADMIN_USERNAME failed"
 
 start_server "$work/server.log" JWTD_LOGIN_FAILURES_PER_ADDRESS=1000000 JWTD_LOGIN_FAILURES_PER_USER=1000000
 
@@ -116,51 +125,84 @@ step "$status"
 # with --url: GET /api/schema/ is tested like every other operation. It runs
 # in the temporary directory, where its crash cache (.schemathesis/) goes.
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
-cmd=(
-    "$PWD/$VENV/bin/schemathesis" run "$work/openapi.json"
-    --url "$base"
-    --checks "$checks"
-    --header "Authorization: Bearer $access"
-    --max-examples "$MAX_EXAMPLES"
-    --seed "$SEED"
-    --workers 1
-    --generation-database none
-    --request-timeout 10
-    --no-color
-    "$@"
-)
-echo "schemathesis: ${cmd[*]/$access/<access token>}"
-started=$SECONDS
+# run_schemathesis TOKEN [option]...: schemathesis against $base as TOKEN's user.
+run_schemathesis() {
+    local token="$1" status=0 started=$SECONDS
+    shift
+    local cmd=(
+        "$PWD/$VENV/bin/schemathesis" run "$work/openapi.json"
+        --url "$base"
+        --checks "$checks"
+        --header "Authorization: Bearer $token"
+        --max-examples "$MAX_EXAMPLES"
+        --seed "$SEED"
+        --workers 1
+        --generation-database none
+        --request-timeout 10
+        --no-color
+        "$@"
+    )
+    echo "schemathesis: ${cmd[*]/$token/<access token>}"
+    (cd "$work" && "${cmd[@]}") || status=$?
+    echo "schemathesis: schemathesis run took $((SECONDS - started)) s, exit status $status"
+    return "$status"
+}
 status=0
-(cd "$work" && "${cmd[@]}") || status=$?
-echo "schemathesis: schemathesis run took $((SECONDS - started)) s, exit status $status"
+run_schemathesis "$access" "$@" || status=$?
 step "$status"
 stop_server
 
-# The access log: "<time> INFO <client> <method> <path> <status> <ms>ms".
-requests="$work/requests.txt"
-awk '$2 == "INFO" && NF == 7 && $7 ~ /ms$/ { print $4, $5, $6 }' "$work/server.log" >"$requests"
-echo "schemathesis: the server answered $(wc -l <"$requests") requests (method, path, status):"
-sort "$requests" | uniq -c | sort -k2,2 -k3,3 -k4,4n | sed 's/^/    /'
+# check_log LOG: the access log ("<time> INFO <client> <method> <path>
+# <status> <ms>ms") summed up; fails on any 5xx or ERROR line.
+check_log() {
+    local log="$1" requests="$1.requests" status=0
+    awk '$2 == "INFO" && NF == 7 && $7 ~ /ms$/ { print $4, $5, $6 }' "$log" >"$requests"
+    echo "schemathesis: the server answered $(wc -l <"$requests") requests (method, path, status):"
+    sort "$requests" | uniq -c | sort -k2,2 -k3,3 -k4,4n | sed 's/^/    /'
+    if grep -qE ' 5[0-9][0-9]$' "$requests"; then
+        echo "schemathesis: the server answered 5xx (see above)" >&2
+        status=1
+    fi
+    if grep -q ' ERROR ' "$log"; then
+        echo "schemathesis: the server logged errors:" >&2
+        grep ' ERROR ' "$log" | head -20 >&2
+        status=1
+    fi
+    return "$status"
+}
 status=0
-if grep -qE ' 5[0-9][0-9]$' "$requests"; then
-    echo "schemathesis: the server answered 5xx (see above)" >&2
-    status=1
-fi
-if grep -q ' ERROR ' "$work/server.log"; then
-    echo "schemathesis: the server logged errors:" >&2
-    grep ' ERROR ' "$work/server.log" | head -20 >&2
-    status=1
-fi
+check_log "$work/server.log" || status=$?
 step "$status"
 
 echo "schemathesis: edge cases against jwtd with its default limits (tests/schemathesis/edges.py)"
 start_server "$work/server-edges.log" JWTD_MAX_CONNECTIONS="$EDGE_MAX_CONNECTIONS"
 status=0
 "$PY" tests/schemathesis/edges.py --base "$base" --document "$work/openapi.json" \
-    --username "$USERNAME" --password "$PASSWORD" --max-connections "$EDGE_MAX_CONNECTIONS" || status=$?
+    --username "$USERNAME" --password "$PASSWORD" --max-connections "$EDGE_MAX_CONNECTIONS" \
+    --admin-username "$ADMIN_USERNAME" || status=$?
 step "$status"
 stop_server
+
+# Step 4 runs as alice, who is no superuser: the admin API answered her 401
+# and 403 only. So schemathesis runs again on the admin operations alone, as
+# root, last, since it creates, changes and deletes users at random.
+echo "schemathesis: the admin API as the superuser $ADMIN_USERNAME (schemathesis on /api/admin/ only)"
+start_server "$work/server-admin.log" JWTD_LOGIN_FAILURES_PER_ADDRESS=1000000 JWTD_LOGIN_FAILURES_PER_USER=1000000
+root_access="$(BASE="$base" USERNAME="$ADMIN_USERNAME" PASSWORD="$PASSWORD" "$PY" - <<'EOF'
+import json, os, urllib.request
+body = json.dumps({"username": os.environ["USERNAME"], "password": os.environ["PASSWORD"]}).encode()
+req = urllib.request.Request(os.environ["BASE"] + "/api/token/", body, {"Content-Type": "application/json"})
+with urllib.request.urlopen(req, timeout=10) as r:
+    print(json.load(r)["access"])
+EOF
+)" || die "could not log in as $ADMIN_USERNAME"
+status=0
+run_schemathesis "$root_access" --include-path-regex '^/api/admin/' "$@" || status=$?
+step "$status"
+stop_server
+status=0
+check_log "$work/server-admin.log" || status=$?
+step "$status"
 
 echo "schemathesis: $passed passed, $failed failed"
 [[ "$failed" == 0 ]]

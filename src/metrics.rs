@@ -24,6 +24,8 @@ pub enum Route {
     Protected,
     /// `/api/token/revoke-all/`
     RevokeAll,
+    /// `/api/admin/users/` and the paths under it
+    Admin,
     /// `/api/schema/`
     Schema,
     /// `/healthz`
@@ -34,13 +36,14 @@ pub enum Route {
     Other,
 }
 
-const ROUTES: [Route; 10] = [
+const ROUTES: [Route; 11] = [
     Route::Obtain,
     Route::Refresh,
     Route::Verify,
     Route::Blacklist,
     Route::Protected,
     Route::RevokeAll,
+    Route::Admin,
     Route::Schema,
     Route::Health,
     Route::Metrics,
@@ -57,6 +60,7 @@ impl Route {
             Route::Blacklist => "blacklist",
             Route::Protected => "protected",
             Route::RevokeAll => "revoke_all",
+            Route::Admin => "admin",
             Route::Schema => "schema",
             Route::Health => "healthz",
             Route::Metrics => "metrics",
@@ -66,8 +70,9 @@ impl Route {
 }
 
 /// Status codes counted individually; anything else is counted as "other".
-const STATUSES: [u16; 18] = [
-    200, 301, 400, 401, 404, 405, 408, 411, 413, 414, 415, 417, 429, 431, 500, 503, 505, 0,
+const STATUSES: [u16; 21] = [
+    200, 201, 204, 301, 400, 401, 403, 404, 405, 408, 411, 413, 414, 415, 417, 429, 431, 500, 503,
+    505, 0,
 ];
 
 /// Latency bucket bounds in microseconds: 0.1 ms to 2.5 s.

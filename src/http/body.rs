@@ -13,6 +13,9 @@
 //!   a body held in memory.
 //!
 //! [`parse_fields`] is the entry point; a [`BodyError`] says which 4xx to send.
+//! [`parse_raw`] hands the values over unvalidated, for serializers with
+//! fields other than strings, and [`query_pairs`] reads a query string as
+//! Django's `QueryDict` does.
 //!
 //! # Deliberate differences from Django
 //!
@@ -136,22 +139,60 @@ const NULL_CHARACTERS: &str = "Null characters are not allowed.";
 /// DRF's `DefaultContentNegotiation.max_media_type_length`: longer is a 415.
 const MAX_MEDIA_TYPE_LENGTH: usize = 256;
 
-/// What a parser found for a requested field, before validation.
-#[derive(Clone)]
-enum Raw {
+/// What a parser found for a requested field, before validation: what a
+/// DRF serializer field is handed from `request.data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Raw {
+    /// The field is absent.
     Missing,
     /// JSON `null`.
     Null,
-    /// A JSON array, object or boolean.
+    /// JSON `true` or `false`.
+    Bool(bool),
+    /// A JSON array or object.
     NotString,
-    /// A string, or a JSON number already turned into Python's `str()` of it.
+    /// A JSON number, as Python's `str()` of the number it parses to.
+    Number(String),
+    /// A string.
     Str(String),
     /// A JSON string with a lone surrogate (`"\ud800"`), which Python keeps
     /// and a `String` cannot hold: the first one, and whether there is a NUL.
     Surrogate {
+        /// The first lone surrogate, e.g. `0xD800`.
         first: u32,
+        /// Whether the string also holds a NUL.
         has_nul: bool,
     },
+}
+
+/// Parses `body` as its Content-Type says and returns what each of `fields`
+/// holds, unvalidated (the last of repeated keys wins): for serializers
+/// whose fields are not all strings (the admin API's booleans).
+pub fn parse_raw<const N: usize>(
+    content_type: Option<&[u8]>,
+    body: &[u8],
+    fields: [&'static str; N],
+) -> Result<[Raw; N], BodyError> {
+    let mut raw = parse(content_type, body, &fields)?.into_iter();
+    Ok(std::array::from_fn(|_| raw.next().unwrap_or(Raw::Missing)))
+}
+
+/// The name and value pairs of a query string, in order, as Django's
+/// `QueryDict` reads them (`urllib.parse.parse_qsl` with
+/// `keep_blank_values`): split on `&`, empty pieces skipped, `+` and `%XX`
+/// decoded as UTF-8 with replacement.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            (
+                unquote_plus(name, Charset::Utf8),
+                unquote_plus(value, Charset::Utf8),
+            )
+        })
+        .collect()
 }
 
 /// DRF's `CharField.run_validation`: the blank test on the stripped text,
@@ -160,13 +201,13 @@ fn validate_char_field(raw: Raw) -> Result<String, Cow<'static, str>> {
     let message = match raw {
         Raw::Missing => REQUIRED,
         Raw::Null => NULL,
-        Raw::NotString => NOT_A_STRING,
+        Raw::Bool(_) | Raw::NotString => NOT_A_STRING,
         // A surrogate is not whitespace, so such a string is never blank.
         Raw::Surrogate { has_nul: true, .. } => NULL_CHARACTERS,
         Raw::Surrogate { first, .. } => {
             return Err(format!("Surrogate characters are not allowed: U+{first:X}.").into());
         }
-        Raw::Str(value) => match python_strip(&value) {
+        Raw::Str(value) | Raw::Number(value) => match python_strip(&value) {
             "" => BLANK,
             trimmed if trimmed.contains('\0') => NULL_CHARACTERS,
             trimmed => return Ok(trimmed.to_owned()),
@@ -176,7 +217,7 @@ fn validate_char_field(raw: Raw) -> Result<String, Cow<'static, str>> {
 }
 
 /// Python's `str.strip()`: Unicode White_Space plus U+001C..U+001F.
-fn python_strip(s: &str) -> &str {
+pub fn python_strip(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
 }
 
@@ -477,9 +518,11 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
         let raw = match self.0.bytes().next() {
             Some(b'"') => return StringSeed.deserialize(deserializer),
             // serde_json checks the syntax, and `str()` is made from the text.
-            Some(b'-' | b'0'..=b'9') => Raw::Str(python_number_str(number_literal(self.0))),
+            Some(b'-' | b'0'..=b'9') => Raw::Number(python_number_str(number_literal(self.0))),
             Some(b'n') => Raw::Null,
-            // true, false, arrays and objects. serde_json refuses anything else.
+            Some(b't') => Raw::Bool(true),
+            Some(b'f') => Raw::Bool(false),
+            // Arrays and objects. serde_json refuses anything else.
             _ => Raw::NotString,
         };
         IgnoredAny::deserialize(deserializer).map(|_| raw)

@@ -25,6 +25,9 @@ pub fn route(app: &App, request: &Request<'_>) -> Response {
         "/metrics" => return handlers::metrics::handle(app, request),
         _ => {}
     }
+    if let Some(target) = handlers::admin::target(request.path) {
+        return handlers::admin::handle(app, request, target);
+    }
     let Some(&(_, endpoint)) = ROUTES.iter().find(|(path, _)| *path == request.path) else {
         return missing(request);
     };
@@ -51,6 +54,7 @@ pub fn route_of(path: &str) -> Route {
         "/api/token/blacklist/" => Route::Blacklist,
         "/api/protected/" => Route::Protected,
         "/api/token/revoke-all/" => Route::RevokeAll,
+        admin if handlers::admin::target(admin).is_some() => Route::Admin,
         "/api/schema/" => Route::Schema,
         "/healthz" => Route::Health,
         "/metrics" => Route::Metrics,
@@ -62,7 +66,10 @@ pub fn route_of(path: &str) -> Route {
 /// slash finds a route, otherwise 404.
 fn missing(request: &Request<'_>) -> Response {
     let with_slash = format!("{}/", request.path);
-    if with_slash == "/api/schema/" || ROUTES.iter().any(|(path, _)| *path == with_slash) {
+    if with_slash == "/api/schema/"
+        || ROUTES.iter().any(|(path, _)| *path == with_slash)
+        || handlers::admin::target(&with_slash).is_some()
+    {
         // The query is kept, as Django does, when it is plain visible ASCII.
         let location = match request.query {
             Some(q) if q.bytes().all(|b| b.is_ascii_graphic()) => format!("{with_slash}?{q}"),

@@ -2,6 +2,7 @@
 //! database, driven over real sockets and through its command line.
 #![allow(clippy::unwrap_used)]
 
+mod admin;
 mod attacks;
 mod cli;
 mod contrib;

@@ -157,6 +157,7 @@ def main():
     parser.add_argument("--username", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--max-connections", type=int, required=True)
+    parser.add_argument("--admin-username", required=True, help="a superuser with the same password")
     args = parser.parse_args()
     doc = Document(json.load(open(args.document, encoding="utf-8")))
     client = Client(args.base)
@@ -173,12 +174,12 @@ def main():
             print(f"       {problem}")
         return json.loads(body) if body and headers.get("content-type") == "application/json" else None
 
-    def login():
+    def login(username=args.username):
         status, _, body = client.post_json(
-            "/api/token/", {"username": args.username, "password": args.password}
+            "/api/token/", {"username": username, "password": args.password}
         )
         if status != 200:
-            sys.exit(f"edges: cannot log in as {args.username}: {status} {body!r}")
+            sys.exit(f"edges: cannot log in as {username}: {status} {body!r}")
         return json.loads(body)
 
     pair = login()
@@ -272,6 +273,59 @@ def main():
     case("DELETE the document", "/api/schema/", "get", 405, client.request("DELETE", "/api/schema/"))
     case("POST to /healthz", "/healthz", "get", 405, client.request("POST", "/healthz", [], b""))
     case("POST to /metrics", "/metrics", "get", 405, client.request("POST", "/metrics", [], b""))
+
+    # The admin API: schemathesis runs with a user who is no superuser, so
+    # it sees 401 and 403 only; the other answers are provoked here.
+    users, user = "/api/admin/users/", "/api/admin/users/{id}/"
+    revoke = "/api/admin/users/{id}/revoke/"
+    root = login(args.admin_username)
+    admin = [("Authorization", f"Bearer {root['access']}")]
+    admin_json = [("Content-Type", "application/json"), *admin]
+
+    def admin_call(method, target, value):
+        return client.request(method, target, admin_json, json.dumps(value).encode())
+
+    case("admin list without credentials", users, "get", 401, client.request("GET", users))
+    case("admin list as a plain user", users, "get", 403, client.request("GET", users, bearer))
+    case("admin create as a plain user", users, "post", 403,
+         client.post_json(users, {"username": "x", "password": "y"}, bearer))
+    case("admin list", users, "get", 200, client.request("GET", users, admin))
+    case("admin list, page past the end", users, "get", 404,
+         client.request("GET", users + "?page=99", admin))
+    created = case("admin create", users, "post", 201,
+                   admin_call("POST", users, {"username": "edge-user", "password": "edge pass"}))
+    case("admin create, form-encoded", users, "post", 201,
+         client.request("POST", users, [("Content-Type", "application/x-www-form-urlencoded"), *admin],
+                        b"username=edge-form&password=pw&is_staff=on"))
+    case("admin create, field errors", users, "post", 400,
+         admin_call("POST", users, {"username": "edge-user", "password": " x", "is_active": "maybe"}))
+    case("admin create, JSON null", users, "post", 400, admin_call("POST", users, None))
+    case("admin create, text/plain", users, "post", 415,
+         client.request("POST", users, [("Content-Type", "text/plain"), *admin], b"x"))
+    new_id = (created or {}).get("id", 999999)
+    me = next(u["id"] for u in json.loads(client.request("GET", users, admin)[2])["results"]
+              if u["username"] == args.admin_username)
+    case("admin retrieve", user, "get", 200, client.request("GET", f"{users}{new_id}/", admin))
+    case("admin retrieve a missing user", user, "get", 404, client.request("GET", f"{users}999999/", admin))
+    case("admin PUT", user, "get", 405, admin_call("PUT", f"{users}{new_id}/", {}))
+    case("admin patch flags", user, "patch", 200,
+         admin_call("PATCH", f"{users}{new_id}/", {"is_staff": True, "is_active": "off"}))
+    case("admin patch password", user, "patch", 200,
+         admin_call("PATCH", f"{users}{new_id}/", {"password": "new edge pass"}))
+    case("admin patch, bad boolean", user, "patch", 400,
+         admin_call("PATCH", f"{users}{new_id}/", {"is_superuser": "perhaps"}))
+    case("admin deactivates themselves", user, "patch", 400,
+         admin_call("PATCH", f"{users}{me}/", {"is_active": False}))
+    case("admin patch a missing user", user, "patch", 404,
+         admin_call("PATCH", f"{users}999999/", {"is_staff": True}))
+    case("admin revoke", revoke, "post", 200, client.request("POST", f"{users}{new_id}/revoke/", admin, b""))
+    case("admin revoke a missing user", revoke, "post", 404,
+         client.request("POST", f"{users}999999/revoke/", admin, b""))
+    case("admin deletes themselves", user, "delete", 400, client.request("DELETE", f"{users}{me}/", admin))
+    case("admin delete", user, "delete", 204, client.request("DELETE", f"{users}{new_id}/", admin))
+    case("admin delete again", user, "delete", 404, client.request("DELETE", f"{users}{new_id}/", admin))
+    case("admin delete as a plain user", user, "delete", 403,
+         client.request("DELETE", f"{users}{me}/", bearer))
 
     # Login throttling, with the default LOGIN_FAILURES_PER_USER (10).
     for attempt in range(30):

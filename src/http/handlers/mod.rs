@@ -1,6 +1,7 @@
 //! One handler per endpoint, and the responses they share: SimpleJWT's and
 //! DRF's bodies for every error, built in the order DRF writes their keys.
 
+pub mod admin;
 pub mod blacklist;
 pub mod health;
 pub mod metrics;
