@@ -147,8 +147,13 @@ run_schemathesis() {
     echo "schemathesis: schemathesis run took $((SECONDS - started)) s, exit status $status"
     return "$status"
 }
+# POST /api/token/revoke-all/ revokes alice's tokens, the one schemathesis
+# sends included, so it runs on its own, after the others.
 status=0
-run_schemathesis "$access" "$@" || status=$?
+run_schemathesis "$access" --exclude-path-regex '^/api/token/revoke-all/$' "$@" || status=$?
+step "$status"
+status=0
+run_schemathesis "$access" --include-path-regex '^/api/token/revoke-all/$' --phases examples,coverage,fuzzing "$@" || status=$?
 step "$status"
 stop_server
 
