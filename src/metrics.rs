@@ -32,11 +32,13 @@ pub enum Route {
     Health,
     /// `/metrics`
     Metrics,
+    /// `/`, the learner's page
+    Page,
     /// Anything else (404s and redirects).
     Other,
 }
 
-const ROUTES: [Route; 11] = [
+const ROUTES: [Route; 12] = [
     Route::Obtain,
     Route::Refresh,
     Route::Verify,
@@ -47,6 +49,7 @@ const ROUTES: [Route; 11] = [
     Route::Schema,
     Route::Health,
     Route::Metrics,
+    Route::Page,
     Route::Other,
 ];
 
@@ -64,6 +67,7 @@ impl Route {
             Route::Schema => "schema",
             Route::Health => "healthz",
             Route::Metrics => "metrics",
+            Route::Page => "page",
             Route::Other => "other",
         }
     }

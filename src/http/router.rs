@@ -23,6 +23,7 @@ pub fn route(app: &App, request: &Request<'_>) -> Response {
         "/api/schema/" => return handlers::schema::handle(request),
         "/healthz" => return handlers::health::handle(app, request),
         "/metrics" => return handlers::metrics::handle(app, request),
+        "/" if app.settings.learner_page => return handlers::page::handle(request),
         _ => {}
     }
     if let Some(target) = handlers::admin::target(request.path) {
@@ -58,6 +59,7 @@ pub fn route_of(path: &str) -> Route {
         "/api/schema/" => Route::Schema,
         "/healthz" => Route::Health,
         "/metrics" => Route::Metrics,
+        "/" => Route::Page,
         _ => Route::Other,
     }
 }

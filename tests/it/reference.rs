@@ -513,7 +513,8 @@ fn section_1_error_cases_over_http() {
 
 #[test]
 fn routing_redirects_and_not_found() {
-    let (_dir, server) = server_with_alice(&[]);
+    // With the learner's page off, `/` is an unknown path too.
+    let (_dir, server) = server_with_alice(&[("JWTD_LEARNER_PAGE", "false")]);
     for (method, path, location) in [
         ("POST", "/api/token", "/api/token/"),
         ("GET", "/api/token/refresh", "/api/token/refresh/"),

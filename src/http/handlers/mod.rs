@@ -6,6 +6,7 @@ pub mod blacklist;
 pub mod health;
 pub mod metrics;
 pub mod obtain;
+pub mod page;
 pub mod protected;
 pub mod refresh;
 pub mod revoke_all;
