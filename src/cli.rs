@@ -585,13 +585,52 @@ fn explain_token(
         _ => token,
     };
     let key = explain_key(settings, db)?;
-    let explanation = explain::explain(token, key, settings, time::now_seconds());
+    let mut explanation = explain::explain(token, key, settings, time::now_seconds());
+    if let Some(facts) = store_facts(&explanation, settings, db) {
+        explanation = explanation.with_state(facts);
+    }
     if json {
         println!("{:#}", explanation.to_json());
     } else {
         print!("{}", explanation.to_text());
     }
     Ok(explanation.verdict().exit_code())
+}
+
+/// What the database says of an explained token: its jti blacklisted, its
+/// user's tokens revoked since it was issued. `None` when there is no
+/// database, a server holds it, or the token did not decode.
+fn store_facts(
+    explanation: &explain::Explanation,
+    settings: &Settings,
+    db: &std::path::Path,
+) -> Option<explain::StoreFacts> {
+    let claims = explanation.claims()?;
+    if !db.exists() {
+        return None;
+    }
+    let store = Store::open(db, settings.cache_size).ok()?;
+    let jti = claims.get_str(settings.jti_claim.as_deref().unwrap_or("jti"));
+    let blacklisted = match jti {
+        Some(jti) => store.is_blacklisted(jti).ok()?,
+        None => false,
+    };
+    let user_id = match claims.get(&settings.user_id_claim) {
+        Some(serde_json::Value::String(id)) => id.parse::<u64>().ok(),
+        Some(serde_json::Value::Number(id)) => id.as_u64(),
+        _ => None,
+    };
+    let revoked = match user_id {
+        Some(id) => store
+            .user(id)
+            .ok()?
+            .is_some_and(|user| crate::token::Tokens::revoked_for(claims, &user)),
+        None => false,
+    };
+    Some(explain::StoreFacts {
+        blacklisted,
+        revoked,
+    })
 }
 
 /// The keys `token explain` verifies with: the server's, found the way the

@@ -17,6 +17,10 @@ use crate::jwt::{self, Algorithm, Check, Claims, DecodeError, Keyring, Outcome, 
 use crate::time;
 use crate::token::{self, TokenError};
 
+/// What check 11 requires.
+const STATE_REQUIREMENT: &str =
+    "not blacklisted, not issued before its user's tokens were revoked (the database)";
+
 /// The key an explanation verifies with, or why there is none.
 #[derive(Debug)]
 pub enum KeyChoice {
@@ -47,6 +51,19 @@ pub struct Explanation {
     /// SimpleJWT's `Token.verify()` (`exp` and jti present), once decoded.
     claims_check: Option<Result<(), TokenError>>,
     token_type_claim: Option<String>,
+    /// What the database says of the token, when it could be read.
+    state: Option<StoreFacts>,
+}
+
+/// What the database says of a token: the checks after decoding that need
+/// the server's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreFacts {
+    /// Its jti is blacklisted (spent by a rotation, logged out, revoked).
+    pub blacklisted: bool,
+    /// It was issued before its user's tokens were revoked
+    /// (`Tokens::revoked_for`).
+    pub revoked: bool,
 }
 
 /// The overall answer.
@@ -108,17 +125,49 @@ pub fn explain(token: &str, key: KeyChoice, settings: &Settings, now: u64) -> Ex
         decoded,
         claims_check,
         token_type_claim: settings.token_type_claim.clone(),
+        state: None,
     }
 }
 
 impl Explanation {
+    /// Adds what the database says of the token.
+    pub fn with_state(mut self, state: StoreFacts) -> Explanation {
+        self.state = Some(state);
+        self
+    }
+
+    /// The decoded claims, if the token decoded.
+    pub fn claims(&self) -> Option<&Claims> {
+        self.decoded.as_ref().ok()
+    }
+
     /// The overall answer.
     pub fn verdict(&self) -> Verdict {
         match (&self.decoded, self.claims_check) {
             (Err(e), _) => Verdict::Refused(TokenError::Decode(*e)),
             (Ok(_), Some(Err(e))) => Verdict::Refused(e),
+            (Ok(_), _) if self.state.is_some_and(|s| s.blacklisted) => {
+                Verdict::Refused(TokenError::Blacklisted)
+            }
+            (Ok(_), _) if self.state.is_some_and(|s| s.revoked) => {
+                Verdict::Refused(TokenError::Revoked)
+            }
             (Ok(_), _) if matches!(self.key, KeyChoice::Missing(_)) => Verdict::Unchecked,
             (Ok(_), _) => Verdict::Valid,
+        }
+    }
+
+    /// Check 11 for display: passed, failed with the reason, or not read.
+    fn state_check(&self) -> (&'static str, Option<&'static str>) {
+        match (&self.decoded, self.claims_check, self.state) {
+            (Ok(_), Some(Ok(())), Some(s)) if s.blacklisted => {
+                ("failed", Some(TokenError::Blacklisted.message()))
+            }
+            (Ok(_), Some(Ok(())), Some(s)) if s.revoked => {
+                ("failed", Some(TokenError::Revoked.message()))
+            }
+            (Ok(_), Some(Ok(())), Some(_)) => ("passed", None),
+            _ => ("not run", None),
         }
     }
 
@@ -300,8 +349,24 @@ impl Explanation {
         };
         let _ = writeln!(
             out,
-            "  {:>2}  {mark:<8} exp and the jti are present (token::verify_claims){reason}\n",
+            "  {:>2}  {mark:<8} exp and the jti are present (token::verify_claims){reason}",
             Check::ALL.len() + 1
+        );
+        let (outcome, reason) = self.state_check();
+        let mark = match outcome {
+            "passed" => "pass",
+            "failed" => "FAIL",
+            _ => "not run",
+        };
+        let _ = writeln!(
+            out,
+            "  {:>2}  {mark:<8} {STATE_REQUIREMENT}{}\n",
+            Check::ALL.len() + 2,
+            match (reason, self.state) {
+                (Some(reason), _) => format!(": {reason}"),
+                (None, None) => ": the database was not read".to_owned(),
+                (None, Some(_)) => String::new(),
+            }
         );
 
         let _ = writeln!(out, "{}", self.verdict_text());
@@ -314,12 +379,16 @@ impl Explanation {
             Verdict::Valid => format!(
                 "Verdict: VALID{}. POST /api/token/verify/ answers 200 {{}}{}",
                 kind.map_or(String::new(), |k| format!(" {k} token")),
-                if kind == Some("refresh") {
-                    " unless it is blacklisted (the database's blacklist is not read here)"
+                if self.state.is_none() {
+                    " unless the database's blacklist or revocations refuse it (not read here)"
                 } else {
                     ""
                 }
             ),
+            Verdict::Refused(TokenError::Blacklisted) => "Verdict: REFUSED (blacklisted). \
+                 POST /api/token/verify/ answers 400 {\"non_field_errors\": [\"Token is blacklisted\"]}, \
+                 refresh 401 {\"detail\": \"Token is blacklisted\", \"code\": \"token_not_valid\"}"
+                .to_owned(),
             Verdict::Refused(e) => format!(
                 "Verdict: REFUSED ({}). The server answers 401 {{\"detail\": {:?}, \"code\": \"token_not_valid\"}}",
                 match e {
@@ -380,6 +449,13 @@ impl Explanation {
         checks.push(json!({
             "number": Check::ALL.len() + 1,
             "requirement": "exp and the jti are present",
+            "outcome": outcome,
+            "reason": reason,
+        }));
+        let (outcome, reason) = self.state_check();
+        checks.push(json!({
+            "number": Check::ALL.len() + 2,
+            "requirement": STATE_REQUIREMENT,
             "outcome": outcome,
             "reason": reason,
         }));
@@ -628,6 +704,40 @@ mod tests {
     }
 
     #[test]
+    fn the_database_s_blacklist_and_revocations_are_check_11() {
+        let state = |blacklisted, revoked| StoreFacts {
+            blacklisted,
+            revoked,
+        };
+        let e = explain(V1_ACCESS, with_key(), &Settings::default(), NOW + 60);
+        assert!(e.to_text().contains("  11  not run  not blacklisted"));
+        let e = e.with_state(state(false, false));
+        assert_eq!(e.verdict(), Verdict::Valid);
+        assert!(e.to_text().contains("  11  pass     not blacklisted"));
+        let revoked = explain(V1_ACCESS, with_key(), &Settings::default(), NOW + 60)
+            .with_state(state(false, true));
+        assert_eq!(revoked.verdict(), Verdict::Refused(TokenError::Revoked));
+        assert!(revoked
+            .to_text()
+            .contains("(the database): Token is revoked"));
+        let blacklisted = explain(V1_ACCESS, with_key(), &Settings::default(), NOW + 60)
+            .with_state(state(true, true));
+        assert_eq!(
+            blacklisted.verdict(),
+            Verdict::Refused(TokenError::Blacklisted)
+        );
+        assert_eq!(blacklisted.to_json()["checks"][10]["outcome"], "failed");
+        // A token that fails earlier is not looked up.
+        let expired = explain(V1_ACCESS, with_key(), &Settings::default(), NOW + 10_000)
+            .with_state(state(true, false));
+        assert!(matches!(
+            expired.verdict(),
+            Verdict::Refused(TokenError::Decode(_))
+        ));
+        assert!(expired.to_text().contains("  11  not run"));
+    }
+
+    #[test]
     fn a_valid_token_is_explained_in_full() {
         let e = explain(V1_ACCESS, with_key(), &Settings::default(), NOW + 60);
         assert_eq!(e.verdict(), Verdict::Valid);
@@ -653,7 +763,9 @@ mod tests {
         }
         let signing_input = &V1_ACCESS[..V1_ACCESS.rfind('.').unwrap()];
         assert!(text.contains(&format!("\n  {signing_input}\n")));
-        assert!(!text.contains("not run"));
+        // Only check 11 did not run: no database was read.
+        assert_eq!(text.matches("not run").count(), 1, "{text}");
+        assert!(text.contains("  11  not run"), "{text}");
     }
 
     #[test]
@@ -748,7 +860,7 @@ mod tests {
             json["signature"]["recomputed"]["base64url"],
             "ruhCFnpO2XjULqI1GoCuXvYj1BbJb30E42ka3VXwCVk"
         );
-        assert_eq!(json["checks"].as_array().unwrap().len(), 10);
+        assert_eq!(json["checks"].as_array().unwrap().len(), 11);
         assert_eq!(json["checks"][3]["outcome"], "passed");
         assert_eq!(json["times"][1]["claim"], "exp");
         assert_eq!(json["times"][1]["seconds_from_now"], 300.0);

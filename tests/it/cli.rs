@@ -387,7 +387,15 @@ fn token_explain_agrees_with_the_server() {
             out.stdout
         );
     }
-    assert!(!out.stdout.contains("not run"), "{}", out.stdout);
+    // The server holds the database: only its blacklist and revocations
+    // (check 11) are not read.
+    assert_eq!(out.stdout.matches("not run").count(), 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("(the database): the database was not read"),
+        "{}",
+        out.stdout
+    );
 
     // From standard input, as copied from an Authorization header, as JSON.
     let out = run_with(
@@ -564,6 +572,27 @@ fn revoking_a_user_ends_every_session_of_theirs() {
     let server = Server::start(&dir, &[]);
     assert_eq!(server.get("/api/protected/", Some(&bobs_fresh)).status, 401);
     assert_eq!(server.get("/api/protected/", Some(&fresh)).status, 200);
+    server.stop();
+
+    // `token explain` reads the same revocations and blacklist.
+    let key = [("JWTD_SIGNING_KEY", KEY)];
+    let revoked = run_with(&dir, &["token", "explain", &a_access], "", &key);
+    assert_eq!(revoked.code, 1, "{}", revoked.stdout);
+    assert!(
+        revoked.stdout.contains("(the database): Token is revoked"),
+        "{}",
+        revoked.stdout
+    );
+    let spent = run_with(&dir, &["token", "explain", &a_refresh], "", &key);
+    assert_eq!(spent.code, 1, "{}", spent.stdout);
+    assert!(
+        spent.stdout.contains("REFUSED (blacklisted)"),
+        "{}",
+        spent.stdout
+    );
+    let good = run_with(&dir, &["token", "explain", &fresh], "", &key);
+    assert_eq!(good.code, 0, "{}", good.stdout);
+    assert!(good.stdout.contains("  11  pass "), "{}", good.stdout);
 }
 
 /// The `kid` of a token's header, if any.
