@@ -112,8 +112,8 @@ pub struct Settings {
     /// `SHUTDOWN_TIMEOUT`: how long in-flight requests may finish. Defaults to 10 s.
     pub shutdown_timeout: Duration,
     /// `CACHE_SIZE`, bytes of database page cache. Defaults to 2 MiB: the
-    /// refresh rate within 2% of 4 MiB's in paired runs, with the peak RSS
-    /// at 64 connections 7.2 MiB instead of 9.4 (docs/performance.md).
+    /// refresh rate within about 2% of 4 MiB's in paired runs, with the peak
+    /// RSS at 64 connections 7.1 MiB instead of 9.2 (docs/performance.md).
     pub cache_size: usize,
     /// `PURGE_INTERVAL`: expired tokens are purged this often. Defaults to 1 h.
     pub purge_interval: Duration,
