@@ -341,15 +341,22 @@ fn dechunk(buf: &[u8], start: usize, limits: &Limits) -> Dechunked {
         };
         at += line + 2;
         if size == 0 {
-            // The trailer section: fields up to an empty line, all ignored.
+            // The trailer section: fields up to an empty line, all ignored,
+            // at most `max_head` bytes in all, whether they have arrived
+            // whole or not (so a prefix is never refused where the whole
+            // would be taken).
+            let trailers = at;
             loop {
                 let Some(field) = find(&buf[at..], b"\r\n") else {
-                    return if buf.len() - at > limits.max_head {
+                    return if buf.len() - trailers > limits.max_head {
                         malformed()
                     } else {
                         Dechunked::Partial
                     };
                 };
+                if at + field + 2 - trailers > limits.max_head {
+                    return malformed();
+                }
                 at += field + 2;
                 if field == 0 {
                     return Dechunked::Complete { body, end: at };
@@ -580,6 +587,18 @@ mod tests {
             400,
             "endless size line"
         );
+        // Trailers are bounded in all by the head limit, arrived whole or
+        // not: a prefix is refused exactly where the whole would be.
+        let max_head = limits().max_head;
+        let long = format!("{head}0\r\nX: {}\r\n\r\n", "t".repeat(max_head));
+        assert_eq!(status(&long), 400, "one long trailer field");
+        let cut = head.len() + 3 + max_head + 1;
+        assert_eq!(status(&long[..cut]), 400, "the same, not yet whole");
+        let fits = format!("{head}0\r\nX: {}\r\n\r\n", "t".repeat(max_head - 7));
+        assert_eq!(status(&fits), 200, "trailers of max_head bytes in all");
+        for cut in head.len()..fits.len() {
+            assert_eq!(status(&fits[..cut]), 0, "cut at {cut}");
+        }
     }
 
     #[test]
