@@ -19,7 +19,7 @@ use crate::hasher::Busy;
 use crate::jwt::{Claims, DecodeError};
 use crate::log;
 use crate::password;
-use crate::store::{Outcome, Store, StoreError, TokenRecord, User, Write};
+use crate::store::{Blacklisted, Outcome, Store, StoreError, TokenRecord, User, Write};
 use crate::throttle::Throttle;
 use crate::token::{TokenError, TokenType, Tokens, UserClaim};
 use crate::writer::Writer;
@@ -302,11 +302,15 @@ impl Auth {
         let claims = self.tokens.decode(token, now)?;
         // SimpleJWT checks the blacklist before the other token checks.
         let jti = self.tokens.jti(&claims).ok_or(TokenError::NoId)?.to_owned();
-        if self.store.is_blacklisted(&jti)? {
-            if self
-                .tokens
-                .verify(&claims, Some(TokenType::Refresh))
-                .is_ok()
+        if let Some(why) = self.store.blacklisting(&jti)? {
+            // Only a token spent by a rotation coming back is reuse; one
+            // logged out or already revoked is simply refused.
+            let spent = matches!(why, Blacklisted::Rotated | Blacklisted::Unknown);
+            if spent
+                && self
+                    .tokens
+                    .verify(&claims, Some(TokenType::Refresh))
+                    .is_ok()
             {
                 self.report_reuse(&jti, now);
             }

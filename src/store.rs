@@ -9,7 +9,7 @@
 //! | `usernames` | username | id (u64 big-endian): the unique index |
 //! | `issued` | jti | user id, exp (u64 little-endian each), family: a refresh token jwtd issued |
 //! | `families` | family length (u16 big-endian), family, jti | nothing: one row per member |
-//! | `blacklist` | jti | blacklisted at, exp (u64 little-endian each) |
+//! | `blacklist` | jti | blacklisted at, exp (u64 little-endian each), why (one byte, [`Blacklisted`]) |
 //! | `signing_keys` | key id | created at, retired at (microseconds, 0: not retired; u64 little-endian each), secret |
 //! | `meta` | name | schema version, next user id, the signing key generated before keys had ids |
 //!
@@ -228,6 +228,41 @@ impl fmt::Debug for StoredKey {
             .field("retired", &self.retired)
             .field("secret", &"[redacted]")
             .finish()
+    }
+}
+
+/// Why a token is on the blacklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blacklisted {
+    /// Spent by a rotation: presenting it again is reuse (a sign of theft).
+    Rotated,
+    /// Logged out (`/api/token/blacklist/`), or a password changed under
+    /// `CHECK_REVOKE_TOKEN`.
+    LoggedOut,
+    /// Revoked with its family after a reuse, or with every token of its
+    /// user.
+    Revoked,
+    /// Written before the reason was kept: taken as a rotation.
+    Unknown,
+}
+
+impl Blacklisted {
+    fn byte(self) -> u8 {
+        match self {
+            Blacklisted::Rotated => 1,
+            Blacklisted::LoggedOut => 2,
+            Blacklisted::Revoked => 3,
+            Blacklisted::Unknown => 0,
+        }
+    }
+
+    fn from_row(row: &[u8]) -> Blacklisted {
+        match pair_from(row).and_then(|(_, _, tail)| tail.first().copied()) {
+            Some(1) => Blacklisted::Rotated,
+            Some(2) => Blacklisted::LoggedOut,
+            Some(3) => Blacklisted::Revoked,
+            _ => Blacklisted::Unknown,
+        }
     }
 }
 
@@ -598,10 +633,16 @@ impl Store {
 
     /// Whether `jti` is blacklisted.
     pub fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
+        Ok(self.blacklisting(jti)?.is_some())
+    }
+
+    /// Why `jti` is blacklisted, if it is.
+    pub fn blacklisting(&self, jti: &str) -> Result<Option<Blacklisted>, StoreError> {
         let db = self.db()?;
         let tx = db.begin_read().or_store()?;
         let blacklist = tx.open_table(BLACKLIST).or_store()?;
-        Ok(blacklist.get(jti.as_bytes()).or_store()?.is_some())
+        let row = blacklist.get(jti.as_bytes()).or_store()?;
+        Ok(row.map(|row| Blacklisted::from_row(row.value())))
     }
 
     /// Row counts of the issued-token table and the blacklist.
@@ -1034,7 +1075,7 @@ impl Tables<'_> {
                     return Ok(Outcome::AlreadyBlacklisted { family, revoked });
                 }
                 if *blacklist_old {
-                    self.blacklist(&old.jti, *now, old.exp)?;
+                    self.blacklist(&old.jti, *now, old.exp, Blacklisted::Rotated)?;
                     // A token minted elsewhere becomes the root of its own family.
                     if self.issued.get(old.jti.as_bytes()).or_store()?.is_none() {
                         self.issue(old, &family)?;
@@ -1058,7 +1099,7 @@ impl Tables<'_> {
                     let family = self.family_of(token)?;
                     return Ok(Outcome::AlreadyBlacklisted { family, revoked: 0 });
                 }
-                self.blacklist(&token.jti, *now, token.exp)?;
+                self.blacklist(&token.jti, *now, token.exp, Blacklisted::LoggedOut)?;
                 if self.issued.get(token.jti.as_bytes()).or_store()?.is_none() {
                     self.issue(token, &token.jti)?;
                 }
@@ -1130,7 +1171,7 @@ impl Tables<'_> {
         let mut tokens = 0;
         for (jti, exp) in theirs {
             if !self.blacklisted(&jti)? {
-                self.blacklist(&jti, now, exp)?;
+                self.blacklist(&jti, now, exp, Blacklisted::Revoked)?;
                 tokens += 1;
             }
         }
@@ -1149,9 +1190,15 @@ impl Tables<'_> {
         Ok(self.blacklist.get(jti.as_bytes()).or_store()?.is_some())
     }
 
-    fn blacklist(&mut self, jti: &str, now: u64, exp: u64) -> Result<(), StoreError> {
+    fn blacklist(
+        &mut self,
+        jti: &str,
+        now: u64,
+        exp: u64,
+        why: Blacklisted,
+    ) -> Result<(), StoreError> {
         self.blacklist
-            .insert(jti.as_bytes(), pair_row(now, exp, &[]).as_slice())
+            .insert(jti.as_bytes(), pair_row(now, exp, &[why.byte()]).as_slice())
             .or_store()?;
         Ok(())
     }
@@ -1189,7 +1236,7 @@ impl Tables<'_> {
                 .or_store()?
                 .and_then(|r| pair_from(r.value()).map(|(_, exp, _)| exp))
                 .unwrap_or(u64::MAX);
-            self.blacklist(&jti, now, exp)?;
+            self.blacklist(&jti, now, exp, Blacklisted::Revoked)?;
             revoked += 1;
         }
         Ok(revoked)
@@ -1597,6 +1644,49 @@ pub(crate) mod tests {
             password: None,
         }]);
         assert_eq!(skipped.unwrap(), [Outcome::Done]);
+    }
+
+    #[test]
+    fn the_blacklist_keeps_why() {
+        let store = Store::open_in_memory().unwrap();
+        let token = |jti: &str| TokenRecord {
+            jti: jti.into(),
+            user_id: 1,
+            exp: 500,
+        };
+        store.add_user(user("alice")).unwrap();
+        store
+            .apply(&[
+                Write::Issue { token: token("a") },
+                Write::Rotate {
+                    old: token("a"),
+                    new: token("b"),
+                    blacklist_old: true,
+                    revoke_family_on_reuse: true,
+                    now: 10,
+                },
+                Write::Blacklist {
+                    token: token("b"),
+                    now: 11,
+                },
+                Write::Issue { token: token("c") },
+                Write::RevokeUser {
+                    user_id: 1,
+                    valid_after: 13,
+                    now: 12,
+                },
+            ])
+            .unwrap();
+        let why = |jti| store.blacklisting(jti).unwrap();
+        assert_eq!(why("a"), Some(Blacklisted::Rotated));
+        assert_eq!(why("b"), Some(Blacklisted::LoggedOut));
+        assert_eq!(why("c"), Some(Blacklisted::Revoked));
+        assert_eq!(why("d"), None);
+        // Rows written before the reason was kept read as rotations.
+        assert_eq!(
+            Blacklisted::from_row(&pair_row(1, 2, &[])),
+            Blacklisted::Unknown
+        );
     }
 
     #[test]

@@ -244,6 +244,7 @@ fn reuse_revokes_the_whole_family_but_not_other_logins() {
         Err(TokenError::Blacklisted.into())
     );
     assert_eq!(f.auth.verify(&r2, NOW), Err(AuthError::BlacklistedOnVerify));
+    assert_eq!(f.auth.reuse_events(), 1);
     // Another login of the same user is untouched.
     assert!(f.auth.refresh(&other.refresh, NOW).is_ok());
 }
@@ -476,6 +477,23 @@ fn blacklist_once_then_refused() {
         f.auth.refresh(&pair.refresh, NOW),
         Err(TokenError::Blacklisted.into())
     );
+    // A logged-out token coming back is refused, but it is no reuse: it
+    // was never rotated, and the log and metrics do not cry theft.
+    assert_eq!(f.auth.reuse_events(), 0);
+    // A rotated one still is, even after the newest was logged out.
+    let second = f.login();
+    let newer = f
+        .auth
+        .refresh(&second.refresh, NOW)
+        .unwrap()
+        .refresh
+        .unwrap();
+    f.auth.blacklist(&newer, NOW).unwrap();
+    assert_eq!(
+        f.auth.refresh(&second.refresh, NOW),
+        Err(TokenError::Blacklisted.into())
+    );
+    assert_eq!(f.auth.reuse_events(), 1);
 }
 
 // --- bearer authentication ----------------------------------------------------
