@@ -616,19 +616,7 @@ impl Store {
 
     /// Every user, by id.
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
-        let db = self.db()?;
-        let tx = db.begin_read().or_store()?;
-        let users = tx.open_table(USERS).or_store()?;
-        let mut all = Vec::new();
-        for row in users.iter().or_store()? {
-            let (id, bytes) = row.or_store()?;
-            if let Some(user) =
-                id_from(id.value()).and_then(|id| User::from_bytes(id, bytes.value()))
-            {
-                all.push(user);
-            }
-        }
-        Ok(all)
+        Ok(self.users_page(0, usize::MAX)?.1)
     }
 
     /// Whether `jti` is blacklisted.
@@ -802,54 +790,26 @@ impl Store {
         username: &str,
         change: impl FnOnce(&mut User),
     ) -> Result<User, StoreError> {
-        let db = self.db()?;
-        let tx = begin_durable_write(&db)?;
-        let user = {
-            let id = tx
-                .open_table(USERNAMES)
-                .or_store()?
-                .get(username.as_bytes())
-                .or_store()?
-                .and_then(|g| id_from(g.value()))
-                .ok_or(StoreError::NoSuchUser)?;
-            let mut users = tx.open_table(USERS).or_store()?;
-            let mut user = users
-                .get(id_key(id).as_slice())
-                .or_store()?
-                .and_then(|bytes| User::from_bytes(id, bytes.value()))
-                .ok_or(StoreError::NoSuchUser)?;
-            change(&mut user);
-            user.id = id;
-            user.username = username.to_owned();
-            users
-                .insert(id_key(id).as_slice(), user.to_bytes().as_slice())
-                .or_store()?;
-            user
-        };
-        tx.commit().or_store()?;
-        Ok(user)
+        self.write_user(|tx| update_in(tx, id_of(tx, username)?, change))
     }
 
     /// Deletes the user `username`. Its tokens stay signed but name nobody,
     /// so every use of them fails; ids are never reused.
     pub fn delete_user(&self, username: &str) -> Result<(), StoreError> {
+        self.write_user(|tx| delete_in(tx, id_of(tx, username)?))
+            .map(drop)
+    }
+
+    /// Runs `change` in one durable write transaction.
+    fn write_user<T>(
+        &self,
+        change: impl FnOnce(&redb::WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let db = self.db()?;
         let tx = begin_durable_write(&db)?;
-        {
-            let id = tx
-                .open_table(USERNAMES)
-                .or_store()?
-                .remove(username.as_bytes())
-                .or_store()?
-                .and_then(|g| id_from(g.value()))
-                .ok_or(StoreError::NoSuchUser)?;
-            tx.open_table(USERS)
-                .or_store()?
-                .remove(id_key(id).as_slice())
-                .or_store()?;
-        }
+        let done = change(&tx)?;
         tx.commit().or_store()?;
-        Ok(())
+        Ok(done)
     }
 
     // --- token state, in batches ----------------------------------------
@@ -908,49 +868,62 @@ impl Store {
         id: u64,
         change: impl FnOnce(&mut User),
     ) -> Result<User, StoreError> {
-        let db = self.db()?;
-        let tx = begin_durable_write(&db)?;
-        let user = {
-            let mut users = tx.open_table(USERS).or_store()?;
-            let mut user = users
-                .get(id_key(id).as_slice())
-                .or_store()?
-                .and_then(|bytes| User::from_bytes(id, bytes.value()))
-                .ok_or(StoreError::NoSuchUser)?;
-            let username = user.username.clone();
-            change(&mut user);
-            user.id = id;
-            user.username = username;
-            users
-                .insert(id_key(id).as_slice(), user.to_bytes().as_slice())
-                .or_store()?;
-            user
-        };
-        tx.commit().or_store()?;
-        Ok(user)
+        self.write_user(|tx| update_in(tx, id, change))
     }
 
     /// Deletes the user with this id and returns it; as
     /// [`Store::delete_user`], its tokens then name nobody.
     pub fn delete_user_by_id(&self, id: u64) -> Result<User, StoreError> {
-        let db = self.db()?;
-        let tx = begin_durable_write(&db)?;
-        let user = {
-            let mut users = tx.open_table(USERS).or_store()?;
-            let user = users
-                .remove(id_key(id).as_slice())
-                .or_store()?
-                .and_then(|bytes| User::from_bytes(id, bytes.value()))
-                .ok_or(StoreError::NoSuchUser)?;
-            tx.open_table(USERNAMES)
-                .or_store()?
-                .remove(user.username.as_bytes())
-                .or_store()?;
-            user
-        };
-        tx.commit().or_store()?;
-        Ok(user)
+        self.write_user(|tx| delete_in(tx, id))
     }
+}
+
+/// The id of the user `username`.
+fn id_of(tx: &redb::WriteTransaction, username: &str) -> Result<u64, StoreError> {
+    tx.open_table(USERNAMES)
+        .or_store()?
+        .get(username.as_bytes())
+        .or_store()?
+        .and_then(|g| id_from(g.value()))
+        .ok_or(StoreError::NoSuchUser)
+}
+
+/// Changes the user `id` with `change`, keeping its id and username.
+fn update_in(
+    tx: &redb::WriteTransaction,
+    id: u64,
+    change: impl FnOnce(&mut User),
+) -> Result<User, StoreError> {
+    let mut users = tx.open_table(USERS).or_store()?;
+    let mut user = users
+        .get(id_key(id).as_slice())
+        .or_store()?
+        .and_then(|bytes| User::from_bytes(id, bytes.value()))
+        .ok_or(StoreError::NoSuchUser)?;
+    let username = user.username.clone();
+    change(&mut user);
+    user.id = id;
+    user.username = username;
+    users
+        .insert(id_key(id).as_slice(), user.to_bytes().as_slice())
+        .or_store()?;
+    Ok(user)
+}
+
+/// Deletes the user `id` and its username, returning it.
+fn delete_in(tx: &redb::WriteTransaction, id: u64) -> Result<User, StoreError> {
+    let user = tx
+        .open_table(USERS)
+        .or_store()?
+        .remove(id_key(id).as_slice())
+        .or_store()?
+        .and_then(|bytes| User::from_bytes(id, bytes.value()))
+        .ok_or(StoreError::NoSuchUser)?;
+    tx.open_table(USERNAMES)
+        .or_store()?
+        .remove(user.username.as_bytes())
+        .or_store()?;
+    Ok(user)
 }
 
 fn open_database(location: &Location) -> Result<Database, StoreError> {
