@@ -41,7 +41,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use super::{
-    auth_error, body_error, method_not_allowed, ok, throttled, unauthorized, unavailable, Json,
+    auth_error, authenticated, body_error, method_not_allowed, ok, throttled, unavailable, Json,
     PARSES, RENDERS,
 };
 use crate::app::{App, Clock};
@@ -58,7 +58,6 @@ use crate::time;
 pub const PREFIX: &str = "/api/admin/users/";
 
 const FORBIDDEN: &str = "You do not have permission to perform this action.";
-const NOT_PROVIDED: &str = "Authentication credentials were not provided.";
 /// Django's `get_object_or_404`, passed on by DRF 3.15 and later.
 const NO_USER: &str = "No User matches the given query.";
 const INVALID_PAGE: &str = "Invalid page.";
@@ -169,16 +168,13 @@ pub fn handle(app: &App, request: &Request<'_>, target: Target) -> Response {
 /// `JWTAuthentication`, then the permission: the authenticated user if it
 /// is an active superuser, else the 401 or 403 to send.
 fn superuser(app: &App, request: &Request<'_>, now: u64) -> Result<User, Response> {
-    match app.auth.authenticate(request.header(&app.auth_header), now) {
-        Err(e) => Err(auth_error(app, &e)),
-        Ok(None) => Err(unauthorized(
-            app,
-            Json::object().str("detail", NOT_PROVIDED).end(),
-        )),
-        // Django grants a superuser every permission only while active;
-        // this matters when CHECK_USER_IS_ACTIVE is off.
-        Ok(Some(user)) if user.is_active && user.is_superuser => Ok(user),
-        Ok(Some(_)) => Err(Response::detail(403, FORBIDDEN)),
+    let user = authenticated(app, request, now)?;
+    // Django grants a superuser every permission only while active; this
+    // matters when CHECK_USER_IS_ACTIVE is off.
+    if user.is_active && user.is_superuser {
+        Ok(user)
+    } else {
+        Err(Response::detail(403, FORBIDDEN))
     }
 }
 

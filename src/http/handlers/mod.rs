@@ -94,6 +94,25 @@ pub fn unauthorized(app: &App, body: String) -> Response {
     Response::json(401, body).with_header("WWW-Authenticate", app.www_authenticate.clone())
 }
 
+/// `JWTAuthentication` on a view that requires a user (`IsAuthenticated`):
+/// the user, or the 401 to send (no credentials, or refused ones).
+pub fn authenticated(
+    app: &App,
+    request: &super::Request<'_>,
+    now: u64,
+) -> Result<crate::store::User, Response> {
+    match app.auth.authenticate(request.header(&app.auth_header), now) {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(unauthorized(
+            app,
+            Json::object()
+                .str("detail", "Authentication credentials were not provided.")
+                .end(),
+        )),
+        Err(e) => Err(auth_error(app, &e)),
+    }
+}
+
 /// DRF's 405.
 pub fn method_not_allowed(method: &str) -> Response {
     Response::detail(405, &format!("Method \"{method}\" not allowed."))

@@ -2,24 +2,15 @@
 //! DRF, authentication runs before the method check: without credentials
 //! every method gets 401.
 
-use super::{auth_error, metadata, method_not_allowed, ok, unauthorized, Endpoint, Json};
+use super::{authenticated, metadata, method_not_allowed, ok, Endpoint, Json};
 use crate::app::App;
 use crate::http::{Request, Response};
 
 /// The protected view (`IsAuthenticated`).
 pub fn handle(app: &App, request: &Request<'_>) -> Response {
-    let response = match app
-        .auth
-        .authenticate(request.header(&app.auth_header), app.now())
-    {
-        Err(e) => auth_error(app, &e),
-        Ok(None) => unauthorized(
-            app,
-            Json::object()
-                .str("detail", "Authentication credentials were not provided.")
-                .end(),
-        ),
-        Ok(Some(user)) => match request.method {
+    let response = match authenticated(app, request, app.now()) {
+        Err(refused) => refused,
+        Ok(user) => match request.method {
             "GET" => ok(Json::object()
                 .str("message", "Hello, authenticated user!")
                 .str("user", &user.username)

@@ -5,7 +5,7 @@
 //!
 //! Authentication runs before the method check, as on the protected route.
 
-use super::{auth_error, metadata, method_not_allowed, ok, unauthorized, Endpoint, Json};
+use super::{auth_error, authenticated, metadata, method_not_allowed, ok, Endpoint};
 use crate::app::App;
 use crate::http::{Request, Response};
 use crate::log;
@@ -13,15 +13,9 @@ use crate::log;
 /// Revoke every token of the authenticated user.
 pub fn handle(app: &App, request: &Request<'_>) -> Response {
     let now = app.now();
-    let response = match app.auth.authenticate(request.header(&app.auth_header), now) {
-        Err(e) => auth_error(app, &e),
-        Ok(None) => unauthorized(
-            app,
-            Json::object()
-                .str("detail", "Authentication credentials were not provided.")
-                .end(),
-        ),
-        Ok(Some(user)) => match request.method {
+    let response = match authenticated(app, request, now) {
+        Err(refused) => refused,
+        Ok(user) => match request.method {
             "POST" => match app.auth.revoke_user(user.id, now) {
                 Ok(tokens) => {
                     log::info(&format!(
