@@ -511,7 +511,7 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
             let user = store.update_user(&name, |u| u.password = hash)?;
             println!("Password changed for user {name:?}.");
             if settings.revoke_on_password_change {
-                let tokens = revoke_user(&store, user.id)?;
+                let tokens = control::revoke_in_store(&store, user.id)?.unwrap_or(0);
                 println!(
                     "Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted)."
                 );
@@ -584,10 +584,23 @@ fn explain_token(
         Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") => token[7..].trim_start(),
         _ => token,
     };
-    let key = explain_key(settings, db)?;
+    // The database is opened once, for its keys and for its blacklist and
+    // revocations; a running server holds it, and then neither is read.
+    let store = match db.exists().then(|| Store::open(db, settings.cache_size)) {
+        None => Err(format!("there is no database {}", db.display())),
+        Some(Err(StoreError::InUse)) => Err(format!(
+            "the database {} is in use by a running server",
+            db.display()
+        )),
+        Some(Err(e)) => return Err(CliError(format!("cannot open {}: {e}", db.display()))),
+        Some(Ok(store)) => Ok(store),
+    };
+    let key = explain_key(settings, db, store.as_ref())?;
     let mut explanation = explain::explain(token, key, settings, time::now_seconds());
-    if let Some(facts) = store_facts(&explanation, settings, db) {
-        explanation = explanation.with_state(facts);
+    if let Ok(store) = &store {
+        if let Some(facts) = store_facts(&explanation, settings, store) {
+            explanation = explanation.with_state(facts);
+        }
     }
     if json {
         println!("{:#}", explanation.to_json());
@@ -598,34 +611,24 @@ fn explain_token(
 }
 
 /// What the database says of an explained token: its jti blacklisted, its
-/// user's tokens revoked since it was issued. `None` when there is no
-/// database, a server holds it, or the token did not decode.
+/// user's tokens revoked since it was issued. `None` when the token did not
+/// decode.
 fn store_facts(
     explanation: &explain::Explanation,
     settings: &Settings,
-    db: &std::path::Path,
+    store: &Store,
 ) -> Option<explain::StoreFacts> {
     let claims = explanation.claims()?;
-    if !db.exists() {
-        return None;
-    }
-    let store = Store::open(db, settings.cache_size).ok()?;
-    let jti = claims.get_str(settings.jti_claim.as_deref().unwrap_or("jti"));
-    let blacklisted = match jti {
+    let blacklisted = match claims.get_str(settings.jti_claim.as_deref().unwrap_or("jti")) {
         Some(jti) => store.is_blacklisted(jti).ok()?,
         None => false,
     };
-    let user_id = match claims.get(&settings.user_id_claim) {
-        Some(serde_json::Value::String(id)) => id.parse::<u64>().ok(),
-        Some(serde_json::Value::Number(id)) => id.as_u64(),
-        _ => None,
-    };
-    let revoked = match user_id {
-        Some(id) => store
+    let revoked = match crate::token::user_claim(claims, &settings.user_id_claim) {
+        crate::token::UserClaim::Id(id) => store
             .user(id)
             .ok()?
             .is_some_and(|user| crate::token::Tokens::revoked_for(claims, &user)),
-        None => false,
+        _ => false,
     };
     Some(explain::StoreFacts {
         blacklisted,
@@ -635,7 +638,11 @@ fn store_facts(
 
 /// The keys `token explain` verifies with: the server's, found the way the
 /// server finds them, except that none is ever generated.
-fn explain_key(settings: &Settings, db: &std::path::Path) -> Result<KeyChoice, CliError> {
+fn explain_key(
+    settings: &Settings,
+    db: &std::path::Path,
+    store: Result<&Store, &String>,
+) -> Result<KeyChoice, CliError> {
     if let Some((secret, source)) = crate::keys::configured_secret(settings).map_err(CliError)? {
         let key = jwt::SigningKey::new(settings.algorithm, &secret)
             .map_err(|e| CliError(e.to_string()))?;
@@ -644,22 +651,14 @@ fn explain_key(settings: &Settings, db: &std::path::Path) -> Result<KeyChoice, C
             source,
         });
     }
-    if !db.exists() {
-        return Ok(KeyChoice::Missing(format!(
-            "JWTD_SIGNING_KEY and JWTD_SIGNING_KEY_FILE are not set and there is no database {}",
-            db.display()
-        )));
-    }
-    let store = match Store::open(db, settings.cache_size) {
-        Err(StoreError::InUse) => {
+    let store = match store {
+        Ok(store) => store,
+        Err(why) => {
             return Ok(KeyChoice::Missing(format!(
-                "the database {} is in use by a running server; give the key with \
-                 JWTD_SIGNING_KEY or JWTD_SIGNING_KEY_FILE",
-                db.display()
+                "JWTD_SIGNING_KEY and JWTD_SIGNING_KEY_FILE are not set, and {why}; \
+                 give the key through one of them"
             )))
         }
-        Err(e) => return Err(CliError(format!("cannot open {}: {e}", db.display()))),
-        Ok(store) => store,
     };
     if store.signing_keys()?.is_empty() {
         // Written by a jwtd from before keys had ids, or never served.
@@ -678,7 +677,7 @@ fn explain_key(settings: &Settings, db: &std::path::Path) -> Result<KeyChoice, C
             ))),
         };
     }
-    let keys = crate::keys::from_database(settings, &store).map_err(|e| CliError(e.to_string()))?;
+    let keys = crate::keys::from_database(settings, store).map_err(|e| CliError(e.to_string()))?;
     let source = format!(
         "the database {} (keys {})",
         db.display(),
@@ -810,19 +809,6 @@ fn run_control(words: &[&str], settings: &Settings, db: &std::path::Path) -> Res
     match reply.code {
         0 => Ok(0),
         _ => Err(CliError(reply.err)),
-    }
-}
-
-/// `Auth::revoke_user` without a server: the same write, applied directly.
-fn revoke_user(store: &Store, user_id: u64) -> Result<u64, CliError> {
-    match store
-        .apply(&[crate::auth::revocation(user_id, time::now_seconds())])?
-        .first()
-    {
-        Some(Outcome::Revoked { tokens }) => Ok(*tokens),
-        _ => Err(CliError(
-            "the user disappeared during the revocation".into(),
-        )),
     }
 }
 

@@ -33,7 +33,7 @@ use crate::auth;
 use crate::config::Settings;
 use crate::keys;
 use crate::log;
-use crate::store::{Outcome, Store};
+use crate::store::{Outcome, Store, StoreError};
 use crate::sys;
 use crate::time;
 
@@ -143,13 +143,7 @@ fn revoke(name: &str, store: &Store, server: Option<&App>) -> Reply {
             .auth
             .revoke_user(user.id, app.now())
             .map_err(|e| e.to_string()),
-        None => store
-            .apply(&[auth::revocation(user.id, time::now_seconds())])
-            .map_err(|e| e.to_string())
-            .map(|outcomes| match outcomes.first() {
-                Some(Outcome::Revoked { tokens }) => Some(*tokens),
-                _ => None,
-            }),
+        None => revoke_in_store(store, user.id).map_err(|e| e.to_string()),
     };
     match revoked {
         Ok(Some(tokens)) => {
@@ -167,6 +161,16 @@ fn revoke(name: &str, store: &Store, server: Option<&App>) -> Reply {
         Ok(None) => Reply::failed(format!("no user named {name:?}")),
         Err(e) => Reply::failed(e),
     }
+}
+
+/// `Auth::revoke_user` without a server: the same write, applied to the
+/// store directly. `None` if there is no such user.
+pub fn revoke_in_store(store: &Store, user_id: u64) -> Result<Option<u64>, StoreError> {
+    let outcomes = store.apply(&[auth::revocation(user_id, time::now_seconds())])?;
+    Ok(match outcomes.first() {
+        Some(Outcome::Revoked { tokens }) => Some(*tokens),
+        _ => None,
+    })
 }
 
 /// A listening control socket, served by one thread.

@@ -324,21 +324,7 @@ impl Tokens {
 
     /// What `USER_ID_CLAIM` holds.
     pub fn user_claim(&self, claims: &Claims) -> UserClaim {
-        match claims.get(&self.user_id_claim) {
-            None | Some(Value::Null) | Some(Value::Bool(false)) => UserClaim::Absent,
-            Some(Value::String(s)) if s.is_empty() => UserClaim::Absent,
-            Some(Value::String(s)) => s
-                .trim_matches(|c: char| c.is_ascii_whitespace())
-                .parse()
-                .map_or(UserClaim::NotAnId, UserClaim::Id),
-            Some(Value::Number(n)) => match n.as_u64() {
-                Some(0) => UserClaim::Absent,
-                Some(id) => UserClaim::Id(id),
-                None if n.as_f64() == Some(0.0) => UserClaim::Absent,
-                None => UserClaim::NotAnId,
-            },
-            Some(_) => UserClaim::NotAnId,
-        }
+        user_claim(claims, &self.user_id_claim)
     }
 
     /// Whether the token's revoke claim still matches the user's stored hash
@@ -348,6 +334,26 @@ impl Tokens {
             None => true,
             Some(name) => claims.get_str(name) == Some(revoke_hash(user).as_str()),
         }
+    }
+}
+
+/// What the claim `name` (`USER_ID_CLAIM`) says of the token's user, read
+/// as SimpleJWT reads it.
+pub fn user_claim(claims: &Claims, name: &str) -> UserClaim {
+    match claims.get(name) {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => UserClaim::Absent,
+        Some(Value::String(s)) if s.is_empty() => UserClaim::Absent,
+        Some(Value::String(s)) => s
+            .trim_matches(|c: char| c.is_ascii_whitespace())
+            .parse()
+            .map_or(UserClaim::NotAnId, UserClaim::Id),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(0) => UserClaim::Absent,
+            Some(id) => UserClaim::Id(id),
+            None if n.as_f64() == Some(0.0) => UserClaim::Absent,
+            None => UserClaim::NotAnId,
+        },
+        Some(_) => UserClaim::NotAnId,
     }
 }
 
