@@ -302,7 +302,14 @@ impl Auth {
         let claims = self.tokens.decode(token, now)?;
         // SimpleJWT checks the blacklist before the other token checks.
         let jti = self.tokens.jti(&claims).ok_or(TokenError::NoId)?.to_owned();
-        if let Some(why) = self.store.blacklisting(&jti)? {
+        let claimed = self.tokens.user_claim(&claims);
+        let claimed_id = match claimed {
+            UserClaim::Id(id) => Some(id),
+            _ => None,
+        };
+        // The blacklist row and the user, in one read transaction.
+        let (blacklisted, user) = self.store.token_state(Some(&jti), claimed_id)?;
+        if let Some(why) = blacklisted {
             // Only a token spent by a rotation coming back is reuse; one
             // logged out or already revoked is simply refused.
             let spent = matches!(why, Blacklisted::Rotated | Blacklisted::Unknown);
@@ -317,11 +324,11 @@ impl Auth {
             return Err(TokenError::Blacklisted.into());
         }
         self.tokens.verify(&claims, Some(TokenType::Refresh))?;
-        let user_id = match self.tokens.user_claim(&claims) {
+        let user_id = match claimed {
             UserClaim::Absent => 0,
             UserClaim::NotAnId => return Err(AuthError::NoActiveAccount),
             UserClaim::Id(id) => {
-                let user = self.store.user(id)?.ok_or(AuthError::NoActiveAccount)?;
+                let user = user.ok_or(AuthError::NoActiveAccount)?;
                 if self.settings.check_user_is_active && !user.is_active {
                     return Err(AuthError::NoActiveAccount);
                 }
@@ -376,21 +383,22 @@ impl Auth {
     pub fn verify(&self, token: &str, now: u64) -> Result<(), AuthError> {
         let claims = self.tokens.decode(token, now)?;
         self.tokens.verify(&claims, None)?;
-        if self.settings.blacklist_after_rotation {
-            if let Some(jti) = self.tokens.jti(&claims) {
-                if self.store.is_blacklisted(jti)? {
-                    return Err(AuthError::BlacklistedOnVerify);
-                }
-            }
+        let jti = self
+            .tokens
+            .jti(&claims)
+            .filter(|_| self.settings.blacklist_after_rotation);
+        let user_id = match self.tokens.user_claim(&claims) {
+            UserClaim::Id(id) => Some(id),
+            _ => None,
+        };
+        let (blacklisted, user) = self.store.token_state(jti, user_id)?;
+        if blacklisted.is_some() {
+            return Err(AuthError::BlacklistedOnVerify);
         }
         // As SimpleJWT, verify does not require the user to exist; when it
         // does, a token from before a revocation is refused.
-        if let UserClaim::Id(id) = self.tokens.user_claim(&claims) {
-            if let Some(user) = self.store.user(id)? {
-                if Tokens::revoked_for(&claims, &user) {
-                    return Err(TokenError::Revoked.into());
-                }
-            }
+        if user.is_some_and(|user| Tokens::revoked_for(&claims, &user)) {
+            return Err(TokenError::Revoked.into());
         }
         Ok(())
     }

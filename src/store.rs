@@ -626,11 +626,37 @@ impl Store {
 
     /// Why `jti` is blacklisted, if it is.
     pub fn blacklisting(&self, jti: &str) -> Result<Option<Blacklisted>, StoreError> {
+        Ok(self.token_state(Some(jti), None)?.0)
+    }
+
+    /// In one read transaction: why `jti` is blacklisted, if it is, and the
+    /// user `user_id`, if there is one (each looked up only when given).
+    pub fn token_state(
+        &self,
+        jti: Option<&str>,
+        user_id: Option<u64>,
+    ) -> Result<(Option<Blacklisted>, Option<User>), StoreError> {
         let db = self.db()?;
         let tx = db.begin_read().or_store()?;
-        let blacklist = tx.open_table(BLACKLIST).or_store()?;
-        let row = blacklist.get(jti.as_bytes()).or_store()?;
-        Ok(row.map(|row| Blacklisted::from_row(row.value())))
+        let why = match jti {
+            Some(jti) => tx
+                .open_table(BLACKLIST)
+                .or_store()?
+                .get(jti.as_bytes())
+                .or_store()?
+                .map(|row| Blacklisted::from_row(row.value())),
+            None => None,
+        };
+        let user = match user_id {
+            Some(id) => tx
+                .open_table(USERS)
+                .or_store()?
+                .get(id_key(id).as_slice())
+                .or_store()?
+                .and_then(|bytes| User::from_bytes(id, bytes.value())),
+            None => None,
+        };
+        Ok((why, user))
     }
 
     /// Row counts of the issued-token table and the blacklist.
