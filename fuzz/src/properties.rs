@@ -241,12 +241,18 @@ fn jwt_oracle(token: &str, key: &SigningKey, validation: &Validation) -> Option<
     }
     // 5: the payload is a JSON object without duplicate names.
     let claims = Claims::from_json(&strict_base64url(payload)?)?;
-    // 6: NumericDates are JSON numbers, truncated to whole seconds.
+    // 6: NumericDates are JSON numbers, truncated to whole seconds, from
+    // 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (Python's datetime).
     let now = NOW as f64;
     let leeway = validation.leeway as f64;
     let time = |name: &str| match claims.get(name) {
         None => Some(None),
-        Some(value) => value.as_number()?.as_f64().map(|t| Some(t.trunc())),
+        Some(value) => value
+            .as_number()?
+            .as_f64()
+            .map(f64::trunc)
+            .filter(|t| (-62_135_596_800.0..=253_402_300_799.0).contains(t))
+            .map(Some),
     };
     let (iat, nbf, exp) = (time("iat")?, time("nbf")?, time("exp")?);
     if iat.is_some_and(|t| t > now + leeway) || nbf.is_some_and(|t| t > now + leeway) {

@@ -16,6 +16,7 @@
 //! tested without a socket.
 
 pub mod body;
+mod chunked;
 mod conn;
 pub mod handlers;
 pub mod later;

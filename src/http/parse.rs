@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+use super::chunked::{dechunk, Dechunked};
 use super::request::{Header, Request, Version};
 use super::Limits;
 
@@ -34,7 +35,7 @@ pub struct Rejection {
     pub detail: &'static str,
 }
 
-const fn reject(status: u16, detail: &'static str) -> Rejection {
+pub(super) const fn reject(status: u16, detail: &'static str) -> Rejection {
     Rejection { status, detail }
 }
 
@@ -82,6 +83,20 @@ pub fn parse<'b>(buf: &'b [u8], limits: &Limits, peer: IpAddr) -> Parsed<'b> {
         if buf_from.len() > limits.max_head {
             return Parsed::Rejected(reject(431, "Request header fields too large."));
         }
+        // What has arrived is refused at once if no ending could make it a
+        // request: a forbidden byte, or a request line (once its CRLF is
+        // here) or header field that httparse already refuses.
+        if has_forbidden_byte(buf_from) {
+            return Parsed::Rejected(reject(400, "Malformed request."));
+        }
+        if find(buf_from, b"\r\n").is_some() {
+            let mut storage = [httparse::EMPTY_HEADER; HEADERS_CAP];
+            let mut partial =
+                httparse::Request::new(&mut storage[..limits.max_headers.min(HEADERS_CAP)]);
+            if let Err(error) = partial.parse(buf_from) {
+                return Parsed::Rejected(refusal(error, buf_from));
+            }
+        }
         return Parsed::Partial {
             send_continue: false,
         };
@@ -96,13 +111,7 @@ pub fn parse<'b>(buf: &'b [u8], limits: &Limits, peer: IpAddr) -> Parsed<'b> {
     match parsed.parse(head) {
         Ok(httparse::Status::Complete(n)) if n == head_len => {}
         Ok(_) => return Parsed::Rejected(reject(400, "Malformed request.")),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Parsed::Rejected(reject(431, "Too many header fields."))
-        }
-        Err(httparse::Error::Version) if version_looks_like_http(head) => {
-            return Parsed::Rejected(reject(505, "HTTP version not supported."))
-        }
-        Err(_) => return Parsed::Rejected(reject(400, "Malformed request.")),
+        Err(error) => return Parsed::Rejected(refusal(error, head)),
     }
     let (Some(method), Some(target), Some(minor)) = (parsed.method, parsed.path, parsed.version)
     else {
@@ -174,18 +183,32 @@ fn check_head(head: &[u8], limits: &Limits) -> Result<(), Rejection> {
     if head.len() > limits.max_head {
         return Err(reject(431, "Request header fields too large."));
     }
-    for (i, &b) in head.iter().enumerate() {
-        let bad = match b {
-            0 => true,
-            b'\n' => i == 0 || head[i - 1] != b'\r',
-            b'\r' => head.get(i + 1) != Some(&b'\n'),
-            _ => false,
-        };
-        if bad {
-            return Err(reject(400, "Malformed request."));
-        }
+    if has_forbidden_byte(head) {
+        return Err(reject(400, "Malformed request."));
     }
     Ok(())
+}
+
+/// A NUL, a bare LF, or a CR not followed by LF. A CR at the very end is
+/// not (yet) bare: a head still arriving may end there.
+fn has_forbidden_byte(head: &[u8]) -> bool {
+    head.iter().enumerate().any(|(i, &b)| match b {
+        0 => true,
+        b'\n' => i == 0 || head[i - 1] != b'\r',
+        b'\r' => head.get(i + 1).is_some_and(|next| *next != b'\n'),
+        _ => false,
+    })
+}
+
+/// The refusal for what httparse rejects in `head`, whole or not yet.
+fn refusal(error: httparse::Error, head: &[u8]) -> Rejection {
+    match error {
+        httparse::Error::TooManyHeaders => reject(431, "Too many header fields."),
+        httparse::Error::Version if version_looks_like_http(head) => {
+            reject(505, "HTTP version not supported.")
+        }
+        _ => reject(400, "Malformed request."),
+    }
 }
 
 /// Whether the request line ends in `HTTP/<something>`, so that a bad
@@ -293,90 +316,6 @@ fn frame(headers: &[Header<'_>], version: Version, limits: &Limits) -> Result<Fr
         keep_alive,
         expect_continue,
     })
-}
-
-/// Longest chunk-size line (size and extensions).
-const MAX_CHUNK_LINE: usize = 256;
-
-enum Dechunked {
-    Partial,
-    Rejected(Rejection),
-    Complete { body: Vec<u8>, end: usize },
-}
-
-/// Decodes a chunked body starting at `start` (RFC 9112 section 7.1):
-/// `size[;ext] CRLF data CRLF` ... `0 CRLF [trailers] CRLF`. The data may
-/// not exceed `max_body`, nor the framing the same again; extensions and
-/// trailer fields are read and ignored.
-fn dechunk(buf: &[u8], start: usize, limits: &Limits) -> Dechunked {
-    let malformed = || Dechunked::Rejected(reject(400, "Malformed chunked body."));
-    let too_large = || Dechunked::Rejected(reject(413, "Request body too large."));
-    let mut body = Vec::new();
-    let mut at = start;
-    loop {
-        if at - start > 2 * limits.max_body + MAX_CHUNK_LINE {
-            return too_large();
-        }
-        let rest = &buf[at..];
-        let Some(line) = find(rest, b"\r\n") else {
-            return if rest.len() > MAX_CHUNK_LINE {
-                malformed()
-            } else {
-                Dechunked::Partial
-            };
-        };
-        if line > MAX_CHUNK_LINE {
-            return malformed();
-        }
-        let digits = rest[..line]
-            .split(|b| *b == b';')
-            .next()
-            .unwrap_or_default();
-        let size = match std::str::from_utf8(digits)
-            .ok()
-            .filter(|d| !d.is_empty() && d.len() <= 8 && d.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            Some(hex) => usize::from_str_radix(hex, 16).unwrap_or(usize::MAX),
-            None => return malformed(),
-        };
-        at += line + 2;
-        if size == 0 {
-            // The trailer section: fields up to an empty line, all ignored,
-            // at most `max_head` bytes in all, whether they have arrived
-            // whole or not (so a prefix is never refused where the whole
-            // would be taken).
-            let trailers = at;
-            loop {
-                let Some(field) = find(&buf[at..], b"\r\n") else {
-                    return if buf.len() - trailers > limits.max_head {
-                        malformed()
-                    } else {
-                        Dechunked::Partial
-                    };
-                };
-                if at + field + 2 - trailers > limits.max_head {
-                    return malformed();
-                }
-                at += field + 2;
-                if field == 0 {
-                    return Dechunked::Complete { body, end: at };
-                }
-            }
-        }
-        if body.len().saturating_add(size) > limits.max_body {
-            return too_large();
-        }
-        let Some(data) = buf.get(at..at + size) else {
-            return Dechunked::Partial;
-        };
-        match buf.get(at + size..at + size + 2) {
-            None => return Dechunked::Partial,
-            Some(b"\r\n") => {}
-            Some(_) => return malformed(),
-        }
-        body.extend_from_slice(data);
-        at += size + 2;
-    }
 }
 
 /// Splits the request target into path and query. Origin form (`/p?q`) and
@@ -538,6 +477,56 @@ mod tests {
             Parsed::Complete { request, .. } => request.body.into_owned(),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn an_unfinished_head_that_cannot_become_a_request_is_refused_at_once() {
+        for (partial, expected) in [
+            ("GET /api/protected/\r\n", 400),
+            ("GET /api/protected/ HTTP/1.1\r\nHost: x\n", 400),
+            ("GET /api/protected/ HTTP/1.1\nHost: x", 400),
+            ("GET / HTTP/1.1\r\nHo\0", 400),
+            ("GET\0", 400),
+            ("GET / HTTP/1.1\r\nHost: x\ry", 400),
+            ("GET / HTTP/1.1\r\nBad Name: x\r\n", 400),
+            ("GET / HTTP/2.0\r\n", 505),
+            ("GET / HTTP/1.1\r\nHost: x\r", 0),
+            ("GET / HTTP/1.1\r\nHost: x\r\n", 0),
+            ("GET /api/prot", 0),
+        ] {
+            assert_eq!(status(partial), expected, "{partial:?}");
+        }
+        // Every prefix of a good request waits for the rest.
+        let whole =
+            "GET /api/protected/?a=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n";
+        for cut in 0..whole.len() {
+            assert_eq!(status(&whole[..cut]), 0, "cut at {cut}");
+        }
+        assert_eq!(status(whole), 200);
+    }
+
+    #[test]
+    fn chunk_extensions_and_trailers_hide_no_line_break() {
+        let head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for bad in [
+            "2;a\nb\r\n{}\r\n0\r\n\r\n",
+            "2;a\rb\r\n{}\r\n0\r\n\r\n",
+            "2;a\0\r\n{}\r\n0\r\n\r\n",
+            "2;a\n",
+            "2\r\n{}\r\n0\r\nX: y\nGET / HTTP/1.1\r\n\r\n",
+            "2\r\n{}\r\n0\r\nno colon\r\n\r\n",
+            "2\r\n{}\r\n0\r\n folded: x\r\n\r\n",
+            "2\r\n{}\r\n0\r\nX: \0",
+        ] {
+            assert_eq!(status(&format!("{head}{bad}")), 400, "{bad:?}");
+        }
+        assert_eq!(
+            body_of(&format!(
+                "{head}2 ; a = \"b\\\"c\"\r\n{{}}\r\n0;last\r\nX-T: v\r\n\r\n"
+            )),
+            b"{}",
+            "well-formed extensions and trailers are read and ignored"
+        );
     }
 
     #[test]

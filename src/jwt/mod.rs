@@ -72,7 +72,8 @@ pub enum DecodeError {
     BadSignature,
     /// Check 5: the payload is not canonical base64url of a JSON object.
     MalformedPayload,
-    /// Check 6: `iat`, `nbf` or `exp` is not a JSON number.
+    /// Check 6: `iat`, `nbf` or `exp` is not a JSON number, or is outside
+    /// the years 1 to 9999 (Python's `datetime`).
     MalformedTime,
     /// Check 6: `iat` or `nbf` is in the future.
     NotYetValid,
@@ -106,7 +107,7 @@ impl fmt::Display for DecodeError {
             DecodeError::MalformedSignature => "malformed signature",
             DecodeError::BadSignature => "signature mismatch",
             DecodeError::MalformedPayload => "malformed payload",
-            DecodeError::MalformedTime => "time claim is not a number",
+            DecodeError::MalformedTime => "time claim is not a number within years 1 to 9999",
             DecodeError::NotYetValid => "iat or nbf in the future",
             DecodeError::Expired => "expired",
             DecodeError::WrongIssuer => "issuer mismatch",
@@ -176,8 +177,9 @@ pub fn base64url_decode(segment: &str) -> Option<Vec<u8>> {
 /// 4. the signature, compared in constant time;
 /// 5. the payload: canonical base64url of a JSON object without duplicate
 ///    member names;
-/// 6. the times, each a JSON number truncated to whole seconds, with
-///    `leeway` L: `iat <= now + L`, `nbf <= now + L`, then `exp > now - L`;
+/// 6. the times, each a JSON number truncated to whole seconds within
+///    Python's `datetime` range (years 1 to 9999), with `leeway` L:
+///    `iat <= now + L`, `nbf <= now + L`, then `exp > now - L`;
 /// 7. `iss`, when an issuer is configured;
 /// 8. `aud`, when an audience is configured: a string or a list of strings
 ///    naming one of the accepted audiences;
@@ -443,14 +445,23 @@ fn check_header(header: &str, algorithm: Algorithm) -> Result<Option<String>, De
     Ok(fields.get_str("kid").map(str::to_owned))
 }
 
+/// The earliest and latest whole seconds a Python `datetime` can hold:
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z. SimpleJWT turns `exp`
+/// into a `datetime` (and crashes beyond these); a time outside them can
+/// never be a real token's, and one far in the future would never expire.
+pub const NUMERIC_DATE_RANGE: std::ops::RangeInclusive<f64> = -62_135_596_800.0..=253_402_300_799.0;
+
 /// A NumericDate claim truncated to whole seconds as PyJWT's `int()` does,
-/// or `None` if absent. Strings, booleans and the like are refused.
+/// or `None` if absent. Strings, booleans and the like are refused, and so
+/// are times outside [`NUMERIC_DATE_RANGE`].
 fn numeric_date(claims: &Claims, name: &str) -> Result<Option<f64>, DecodeError> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => n
             .as_f64()
-            .map(|seconds| Some(seconds.trunc()))
+            .map(f64::trunc)
+            .filter(|seconds| NUMERIC_DATE_RANGE.contains(seconds))
+            .map(Some)
             .ok_or(DecodeError::MalformedTime),
         Some(_) => Err(DecodeError::MalformedTime),
     }

@@ -10,4 +10,5 @@ mod crash;
 mod flow;
 mod protocol;
 mod reference;
+mod review;
 mod support;

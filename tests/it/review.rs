@@ -1,0 +1,148 @@
+//! What the adversarial review found (issue 11), each shown against the
+//! real binary: the request or token it used, and jwtd refusing it.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use jwtd::jwt::{self, Algorithm, SigningKey};
+
+use crate::support::*;
+
+const INVALID: &str = r#"{"detail":"Token is invalid","code":"token_not_valid"}"#;
+const BEARER_INVALID: &str = r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is invalid"}]}"#;
+
+/// A token signed with the server's key from raw payload JSON.
+fn forge(payload: &str) -> String {
+    let key = SigningKey::new(Algorithm::HS256, KEY.as_bytes()).unwrap();
+    jwt::sign_parts(&key, Algorithm::HS256.encoded_header(), payload.as_bytes())
+}
+
+/// Everything the server sends on one connection until it closes it.
+fn exchange(server: &Server, bytes: &[u8]) -> (String, Duration) {
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    let started = Instant::now();
+    stream.write_all(bytes).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[test]
+fn item_4_a_line_break_hidden_in_a_chunk_extension_or_trailer_smuggles_nothing() {
+    let (_dir, server) = server_with_alice(&[]);
+    let head = "POST /api/token/verify/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let smuggled = "GET /api/protected/ HTTP/1.1\r\nHost: x\r\n\r\n";
+    for body in [
+        // To a parser that ends lines at LF, the extension ends at `a` and
+        // `b` starts the chunk data: one request there, three here.
+        format!("2;a\nb\r\n{{}}\r\n0\r\n\r\n{smuggled}"),
+        format!("2;a\rb\r\n{{}}\r\n0\r\n\r\n{smuggled}"),
+        format!("2;a\0\r\n{{}}\r\n0\r\n\r\n{smuggled}"),
+        format!("2\r\n{{}}\r\n0\r\nX: y\n{smuggled}"),
+        format!("2\r\n{{}}\r\n0\r\nno colon\r\n\r\n{smuggled}"),
+    ] {
+        let (answer, _) = exchange(&server, format!("{head}{body}").as_bytes());
+        assert!(
+            answer.starts_with("HTTP/1.1 400 "),
+            "{body:?} got {answer:?}"
+        );
+        assert!(answer.contains("Connection: close"), "{answer:?}");
+        assert_eq!(
+            answer.matches("HTTP/1.1 ").count(),
+            1,
+            "nothing after the refusal is answered: {answer:?}"
+        );
+    }
+    // Well-formed extensions and trailers still work.
+    let good = format!("{head}2;name=\"va;l\"\r\n{{}}\r\n0\r\nX-Trailer: ok\r\n\r\n");
+    let (answer, _) = exchange(
+        &server,
+        good.replace("Host: x", "Host: x\r\nConnection: close")
+            .as_bytes(),
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 400 "),
+        "verify without token: {answer}"
+    );
+    assert!(
+        answer.contains(r#"{"token":["This field is required."]}"#),
+        "{answer}"
+    );
+}
+
+#[test]
+fn item_5_an_unfinished_head_that_cannot_be_a_request_is_refused_at_once() {
+    let (_dir, server) = server_with_alice(&[]);
+    for partial in [
+        &b"GET /api/protected/\r\n"[..],
+        b"GET /api/protected/ HTTP/1.1\r\nHost: x\n",
+        b"GET /api/protected/ HTTP/1.1\r\nHo\0",
+        b"GET /api/protected/ HTTP/1.1\r\nBad Name: x\r\n",
+    ] {
+        let (answer, took) = exchange(&server, partial);
+        assert!(
+            answer.starts_with("HTTP/1.1 400 "),
+            "{partial:?} got {answer:?}"
+        );
+        assert!(
+            took < Duration::from_secs(2),
+            "{partial:?} answered after {took:?}, not at once (REQUEST_TIMEOUT is 10 s)"
+        );
+    }
+    assert_eq!(server.get("/api/protected/", None).status, 401);
+}
+
+#[test]
+fn item_10_times_beyond_what_django_can_represent_are_refused() {
+    let (_dir, server) = server_with_alice(&[]);
+    let now = jwtd::time::now_seconds();
+    for (n, claims) in [
+        r#""exp":18446744073709551617"#.to_owned(),
+        r#""exp":1e300"#.to_owned(),
+        r#""exp":253402300800"#.to_owned(),
+        format!(r#""exp":{},"iat":253402300800"#, now + 60),
+        format!(r#""exp":{},"nbf":-1e300"#, now + 60),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let access = forge(&format!(
+            r#"{{"token_type":"access",{claims},"jti":"far-a{n}","user_id":"1"}}"#
+        ));
+        let refresh = forge(&format!(
+            r#"{{"token_type":"refresh",{claims},"jti":"far-r{n}","user_id":"1"}}"#
+        ));
+        let protected = server.get("/api/protected/", Some(&access));
+        assert_eq!(
+            (protected.status, protected.body.as_str()),
+            (401, BEARER_INVALID),
+            "{claims}"
+        );
+        let verify = server.post_json("/api/token/verify/", &format!(r#"{{"token":"{access}"}}"#));
+        assert_eq!(
+            (verify.status, verify.body.as_str()),
+            (401, INVALID),
+            "{claims}"
+        );
+        let rotate = server.post_json(
+            "/api/token/refresh/",
+            &format!(r#"{{"refresh":"{refresh}"}}"#),
+        );
+        assert_eq!(
+            (rotate.status, rotate.body.as_str()),
+            (401, INVALID),
+            "{claims}"
+        );
+    }
+    // The last second a Python datetime holds is still a valid time.
+    let latest =
+        forge(r#"{"token_type":"access","exp":253402300799,"jti":"latest","user_id":"1"}"#);
+    assert_eq!(server.get("/api/protected/", Some(&latest)).status, 200);
+}
