@@ -19,6 +19,7 @@ use crate::hasher::Busy;
 use crate::jwt::{Claims, DecodeError};
 use crate::log;
 use crate::password;
+use crate::primitives::RandomError;
 use crate::store::{Blacklisted, Outcome, Store, StoreError, TokenRecord, User, Write};
 use crate::throttle::Throttle;
 use crate::token::{TokenError, TokenType, Tokens, UserClaim};
@@ -96,9 +97,9 @@ impl From<TokenError> for AuthError {
     }
 }
 
-impl From<getrandom::Error> for AuthError {
-    fn from(e: getrandom::Error) -> AuthError {
-        AuthError::Unavailable(format!("random source: {e}"))
+impl From<RandomError> for AuthError {
+    fn from(e: RandomError) -> AuthError {
+        AuthError::Unavailable(e.to_string())
     }
 }
 

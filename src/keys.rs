@@ -29,6 +29,7 @@ use std::fmt;
 use crate::config::Settings;
 use crate::jwt::{Keyring, SigningKey};
 use crate::log;
+use crate::primitives;
 use crate::store::{Store, StoreError, StoredKey};
 use crate::time;
 
@@ -289,8 +290,7 @@ fn random_kid() -> Result<String, KeysError> {
 
 fn random_hex<const N: usize>() -> Result<String, KeysError> {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| KeysError::Unavailable(format!("random source: {e}")))?;
+    primitives::random_bytes(&mut bytes).map_err(|e| KeysError::Unavailable(e.to_string()))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 

@@ -31,6 +31,7 @@ pub mod log;
 pub mod md5;
 pub mod metrics;
 pub mod password;
+pub mod primitives;
 pub mod pyjson;
 pub mod serve;
 pub mod store;

@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::config::{Audience, Settings};
 use crate::jwt::{self, Claims, DecodeError, Keyring, SigningKey, Validation};
 use crate::md5;
+use crate::primitives::{self, RandomError};
 use crate::store::User;
 
 /// The two token types jwtd issues.
@@ -117,11 +118,11 @@ impl JtiSource {
     }
 
     /// The next jti.
-    pub fn next(&self) -> Result<String, getrandom::Error> {
+    pub fn next(&self) -> Result<String, RandomError> {
         let value = match self {
             JtiSource::Random => {
                 let mut bytes = [0u8; 16];
-                getrandom::fill(&mut bytes)?;
+                primitives::random_bytes(&mut bytes)?;
                 u128::from_be_bytes(bytes)
             }
             JtiSource::Counter(n) => u128::from(n.fetch_add(1, Ordering::Relaxed)),
@@ -193,12 +194,7 @@ impl Tokens {
     }
 
     /// `token_type, exp, iat, jti`: the head of every new token.
-    fn new_token(
-        &self,
-        kind: TokenType,
-        lifetime: u64,
-        now: u64,
-    ) -> Result<Claims, getrandom::Error> {
+    fn new_token(&self, kind: TokenType, lifetime: u64, now: u64) -> Result<Claims, RandomError> {
         let mut claims = Claims::new();
         if let Some(name) = &self.token_type_claim {
             claims.set(name, kind.name());
@@ -210,7 +206,7 @@ impl Tokens {
     }
 
     /// `RefreshToken.for_user(user)`.
-    pub fn refresh_for(&self, user: &User, now: u64) -> Result<Claims, getrandom::Error> {
+    pub fn refresh_for(&self, user: &User, now: u64) -> Result<Claims, RandomError> {
         let mut claims = self.new_token(TokenType::Refresh, self.refresh_lifetime, now)?;
         claims.set(&self.user_id_claim, user.id.to_string());
         if let Some(name) = &self.revoke_claim {
@@ -221,7 +217,7 @@ impl Tokens {
 
     /// `refresh.access_token`: a new access token carrying the refresh
     /// token's other claims.
-    pub fn access_for(&self, refresh: &Claims, now: u64) -> Result<Claims, getrandom::Error> {
+    pub fn access_for(&self, refresh: &Claims, now: u64) -> Result<Claims, RandomError> {
         let mut access = self.new_token(TokenType::Access, self.access_lifetime, now)?;
         for (name, value) in refresh.iter() {
             let not_copied = Some(name) == self.token_type_claim.as_deref()
@@ -236,7 +232,7 @@ impl Tokens {
 
     /// Rotation: the same payload with a new jti, `exp = now + lifetime` and
     /// `iat = now`, each kept in its position.
-    pub fn rotate(&self, refresh: &mut Claims, now: u64) -> Result<(), getrandom::Error> {
+    pub fn rotate(&self, refresh: &mut Claims, now: u64) -> Result<(), RandomError> {
         refresh.set(self.jti_name(), self.jtis.next()?);
         refresh.set("exp", now.saturating_add(self.refresh_lifetime));
         refresh.set("iat", now);

@@ -5,22 +5,21 @@
 //! lenient decoder would let one signature be spelled several ways, so the
 //! token string would be malleable: two different strings, one token.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use crate::primitives;
 
 /// Appends the base64url encoding of `bytes` to `out`.
 pub fn encode_into(bytes: &[u8], out: &mut String) {
-    URL_SAFE_NO_PAD.encode_string(bytes, out);
+    primitives::base64url_encode_into(bytes, out);
 }
 
 /// The base64url encoding of `bytes`.
 pub fn encode(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    primitives::base64url_encode(bytes)
 }
 
 /// Decodes a segment, or `None` if it is not canonical unpadded base64url.
 pub fn decode(segment: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(segment).ok()
+    primitives::base64url_decode(segment)
 }
 
 /// Decodes a segment into `out`, which it must fill exactly.
@@ -28,8 +27,8 @@ pub fn decode_exact(segment: &str, out: &mut [u8]) -> Option<()> {
     if segment.len() != encoded_len(out.len()) {
         return None;
     }
-    match URL_SAFE_NO_PAD.decode_slice(segment, out) {
-        Ok(n) if n == out.len() => Some(()),
+    match primitives::base64url_decode_into(segment, out) {
+        Some(n) if n == out.len() => Some(()),
         _ => None,
     }
 }

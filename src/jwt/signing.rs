@@ -3,12 +3,11 @@
 //!
 //! A [`SigningKey`] is keyed once at start-up; signing and verifying clone
 //! the keyed state, which skips the HMAC key schedule on every token.
-//! Verification compares tags in constant time (`Mac::verify_slice`).
+//! Verification compares tags in constant time ([`HmacKey::verify`]).
 
 use std::fmt;
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Sha256, Sha384, Sha512};
+use crate::primitives::{HmacHash, HmacKey};
 
 /// A JWS algorithm from the HMAC family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,23 +82,6 @@ impl Tag {
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
-
-    fn from_slice(bytes: &[u8]) -> Tag {
-        let mut tag = Tag {
-            bytes: [0; 64],
-            len: bytes.len(),
-        };
-        tag.bytes[..bytes.len()].copy_from_slice(bytes);
-        tag
-    }
-}
-
-/// The keyed HMAC state for one algorithm.
-#[derive(Clone)]
-enum Keyed {
-    HS256(Hmac<Sha256>),
-    HS384(Hmac<Sha384>),
-    HS512(Hmac<Sha512>),
 }
 
 /// The server's secret, keyed for one algorithm. Its `Debug` never shows the
@@ -107,7 +89,7 @@ enum Keyed {
 #[derive(Clone)]
 pub struct SigningKey {
     algorithm: Algorithm,
-    keyed: Keyed,
+    mac: HmacKey,
 }
 
 /// Why a key was refused.
@@ -134,14 +116,15 @@ impl SigningKey {
         if secret.is_empty() {
             return Err(KeyError::Empty);
         }
-        // HMAC accepts keys of any length (RFC 2104 section 2), so keying
-        // cannot fail once the key is non-empty.
-        let keyed = match algorithm {
-            Algorithm::HS256 => Keyed::HS256(keyed(secret)),
-            Algorithm::HS384 => Keyed::HS384(keyed(secret)),
-            Algorithm::HS512 => Keyed::HS512(keyed(secret)),
+        let hash = match algorithm {
+            Algorithm::HS256 => HmacHash::Sha256,
+            Algorithm::HS384 => HmacHash::Sha384,
+            Algorithm::HS512 => HmacHash::Sha512,
         };
-        Ok(SigningKey { algorithm, keyed })
+        Ok(SigningKey {
+            algorithm,
+            mac: HmacKey::new(hash, secret),
+        })
     }
 
     /// The algorithm this key signs with, and the only one it verifies.
@@ -151,34 +134,17 @@ impl SigningKey {
 
     /// The HMAC of `input`.
     pub fn sign(&self, input: &[u8]) -> Tag {
-        match &self.keyed {
-            Keyed::HS256(mac) => {
-                Tag::from_slice(&mac.clone().chain_update(input).finalize().into_bytes())
-            }
-            Keyed::HS384(mac) => {
-                Tag::from_slice(&mac.clone().chain_update(input).finalize().into_bytes())
-            }
-            Keyed::HS512(mac) => {
-                Tag::from_slice(&mac.clone().chain_update(input).finalize().into_bytes())
-            }
-        }
+        let mut tag = Tag {
+            bytes: [0; 64],
+            len: 0,
+        };
+        tag.len = self.mac.tag(input, &mut tag.bytes);
+        tag
     }
 
     /// Whether `tag` is the HMAC of `input`, compared in constant time.
     pub fn verify(&self, input: &[u8], tag: &[u8]) -> bool {
-        match &self.keyed {
-            Keyed::HS256(mac) => mac.clone().chain_update(input).verify_slice(tag).is_ok(),
-            Keyed::HS384(mac) => mac.clone().chain_update(input).verify_slice(tag).is_ok(),
-            Keyed::HS512(mac) => mac.clone().chain_update(input).verify_slice(tag).is_ok(),
-        }
-    }
-}
-
-fn keyed<M: KeyInit>(secret: &[u8]) -> M {
-    match M::new_from_slice(secret) {
-        Ok(mac) => mac,
-        // Hmac's new_from_slice only fails for fixed-size keys; Hmac has none.
-        Err(_) => unreachable!("HMAC accepts keys of every length"),
+        self.mac.verify(input, tag)
     }
 }
 

@@ -12,9 +12,7 @@
 
 use std::sync::OnceLock;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
+use crate::primitives;
 
 use super::method_not_allowed;
 use crate::http::{Request, Response};
@@ -65,8 +63,8 @@ fn hashes(html: &str, tag: &str) -> String {
         let Some(end) = content.find(&close) else {
             break;
         };
-        let digest = Sha256::digest(&content.as_bytes()[..end]);
-        out.push(format!("'sha256-{}'", STANDARD.encode(digest)));
+        let digest = primitives::sha256(&content.as_bytes()[..end]);
+        out.push(format!("'sha256-{}'", primitives::base64_encode(&digest)));
         rest = &content[end + close.len()..];
     }
     if out.is_empty() {
@@ -111,8 +109,8 @@ mod tests {
         let parts: Vec<&str> = PAGE.split(&format!("<{tag}>")).collect();
         assert_eq!(parts.len(), 2, "one <{tag}> element");
         let content = parts[1].split(&format!("</{tag}>")).next().unwrap();
-        let digest = Sha256::digest(content.as_bytes());
-        format!("'sha256-{}'", STANDARD.encode(digest))
+        let digest = primitives::sha256(content.as_bytes());
+        format!("'sha256-{}'", primitives::base64_encode(&digest))
     }
 
     #[test]
