@@ -10,7 +10,7 @@
 //!    for the writer thread, which it does not wait for but which is still
 //!    spent once per login.
 //! 3. One durable redb commit of a refresh-token rotation
-//!    (`Store::apply(&[Write::Rotate{..}])`), wall time and CPU time (from
+//!    (`Store::apply(&[Change::Rotate{..}])`), wall time and CPU time (from
 //!    /proc/thread-self/schedstat, kernel included), a bare `fdatasync` of 4 KiB on
 //!    the same file system for scale, and rotations per second through the
 //!    group-commit writer with 16 and 64 threads each chaining its own
@@ -38,7 +38,7 @@ use jwtd::config::Settings;
 use jwtd::hasher::Hasher;
 use jwtd::jwt::{Algorithm, SigningKey};
 use jwtd::password;
-use jwtd::store::{NewUser, Store, TokenRecord, User, Write};
+use jwtd::store::{Change, NewUser, Store, TokenRecord, User};
 use jwtd::throttle::Throttle;
 use jwtd::token::{JtiSource, Tokens};
 use jwtd::writer::Writer;
@@ -136,8 +136,8 @@ fn record(jti: String, exp: u64) -> TokenRecord {
     }
 }
 
-fn rotate(old: &TokenRecord, new: &TokenRecord, now: u64) -> Write {
-    Write::Rotate {
+fn rotate(old: &TokenRecord, new: &TokenRecord, now: u64) -> Change {
+    Change::Rotate {
         old: old.clone(),
         new: new.clone(),
         blacklist_old: true,
@@ -252,7 +252,7 @@ fn main() {
     let issue = each(issues, 0, || {
         n += 1;
         let token = record(format!("issue-{n:028}"), t + 86400);
-        black_box(store.apply(&[Write::Issue { token }]).expect("commit"));
+        black_box(store.apply(&[Change::Issue { token }]).expect("commit"));
     });
     let issue_cpu = (thread_cpu_ns() - cpu0) as f64 / 1e3 / issues as f64;
     let rest = login - check;
@@ -313,7 +313,7 @@ fn main() {
     let exp = now() + 86400;
     let mut current = record("rot-000000000000000000000000000".into(), exp);
     rstore
-        .apply(&[Write::Issue {
+        .apply(&[Change::Issue {
             token: current.clone(),
         }])
         .expect("issue");
@@ -371,7 +371,7 @@ fn main() {
                 std::thread::spawn(move || {
                     let mut current = record(format!("g{t}-0"), exp);
                     writer
-                        .submit(vec![Write::Issue {
+                        .submit(vec![Change::Issue {
                             token: current.clone(),
                         }])
                         .expect("issue");

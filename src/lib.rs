@@ -12,7 +12,7 @@
 //! ```
 //!
 //! Each external crate has one home: `httparse` in `http::parse`, `redb` in
-//! `store`, `hmac`/`sha2` in `jwt::signing` and `password`, `pbkdf2` in
+//! `store::redb`, `hmac`/`sha2` in `jwt::signing` and `password`, `pbkdf2` in
 //! `password`, `base64` in `jwt::base64url` and `password`, `libc` in `sys`
 //! (the only `unsafe` code), `getrandom` where ids and salts are made.
 

@@ -1,9 +1,9 @@
 //! The single writer: group commit for token state.
 //!
-//! A durable commit costs one fsync, and redb runs one write transaction at a
-//! time. So instead of each request committing on its own, requests hand
-//! their writes to this thread, which takes everything that queued up while
-//! the previous commit was on its way to disk, applies it in one
+//! A durable commit costs one fsync, and the store runs one write
+//! transaction at a time. So instead of each request committing on its own,
+//! requests hand their writes to this thread, which takes everything that
+//! queued up while the previous commit was on its way to disk, applies it in one
 //! transaction, commits once, and then answers each request. Every request is
 //! still answered only after its write is on disk, and each write is checked
 //! on its own inside the batch (see [`Store::apply`]), so exactly one of N
@@ -12,9 +12,10 @@
 //! The writer also purges expired token rows every `purge_interval`, in the
 //! same queue as every other write.
 //!
-//! After a failed commit redb refuses writes until the database is reopened;
-//! the writer reopens it before the next batch, and until that succeeds the
-//! requests that need a write get [`StoreError`]s (503), while reads go on.
+//! After a failed commit the store refuses writes until the database is
+//! reopened ([`Store::reopen`]); the writer reopens it before the next
+//! batch, and until that succeeds the requests that need a write get
+//! [`StoreError`]s (503), while reads go on.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
@@ -22,20 +23,20 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::log;
-use crate::store::{Outcome, Store, StoreError, Write};
+use crate::store::{Change, ChangeOutcome, Store, StoreError};
 use crate::time;
 
 /// Most writes taken into one transaction.
 const MAX_BATCH: usize = 512;
 
 struct Job {
-    writes: Vec<Write>,
+    writes: Vec<Change>,
     /// `None` for writes whose sender does not wait (see [`Writer::send`]).
-    reply: Option<SyncSender<Result<Vec<Outcome>, StoreError>>>,
+    reply: Option<SyncSender<Result<Vec<ChangeOutcome>, StoreError>>>,
 }
 
 impl Job {
-    fn answer(&self, result: Result<Vec<Outcome>, StoreError>) {
+    fn answer(&self, result: Result<Vec<ChangeOutcome>, StoreError>) {
         if let Some(reply) = &self.reply {
             let _ = reply.send(result);
         }
@@ -66,9 +67,9 @@ impl Writer {
 
     /// Applies `writes` atomically, in some batch; returns once they are on
     /// disk, with one outcome per write.
-    pub fn submit(&self, writes: Vec<Write>) -> Result<Vec<Outcome>, StoreError> {
+    pub fn submit(&self, writes: Vec<Change>) -> Result<Vec<ChangeOutcome>, StoreError> {
         let (reply, answer) = mpsc::sync_channel(1);
-        let gone = || StoreError::Io("the writer has stopped".into());
+        let gone = || StoreError::io("the writer has stopped");
         self.jobs
             .send(Job {
                 writes,
@@ -81,13 +82,13 @@ impl Writer {
     /// Queues `writes` for the next batch without waiting for the disk:
     /// for changes whose loss in a crash does no harm (a login's bookkeeping).
     /// They are still committed durably, and in order with every other write.
-    pub fn send(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+    pub fn send(&self, writes: Vec<Change>) -> Result<(), StoreError> {
         self.jobs
             .send(Job {
                 writes,
                 reply: None,
             })
-            .map_err(|_| StoreError::Io("the writer has stopped".into()))
+            .map_err(|_| StoreError::io("the writer has stopped"))
     }
 }
 
@@ -119,7 +120,7 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_gra
             // Reopen only once the storage takes writes: until then readers
             // keep the old handle and writers get an error at once.
             if !store.storage_writable() {
-                let e = StoreError::Io("storage is not writable (disk full or read-only?)".into());
+                let e = StoreError::io("storage is not writable (disk full or read-only?)");
                 for job in batch {
                     job.answer(Err(e.clone()));
                 }
@@ -133,7 +134,7 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_gra
                 Err(e) => log::error(&format!("database reopen failed: {e}")),
             }
         }
-        let writes: Vec<Write> = batch
+        let writes: Vec<Change> = batch
             .iter()
             .flat_map(|job| job.writes.iter().cloned())
             .collect();
@@ -141,7 +142,8 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_gra
             Ok(outcomes) => {
                 let mut outcomes = outcomes.into_iter();
                 for job in batch {
-                    let mine: Vec<Outcome> = outcomes.by_ref().take(job.writes.len()).collect();
+                    let mine: Vec<ChangeOutcome> =
+                        outcomes.by_ref().take(job.writes.len()).collect();
                     job.answer(Ok(mine));
                 }
             }
@@ -160,11 +162,11 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_gra
 /// decoder's `LEEWAY`: a row must outlive every moment its token is still
 /// accepted, or a spent token could be rotated again), logging what went.
 fn purge(store: &Store, grace: u64) {
-    match store.apply(&[Write::Purge {
+    match store.apply(&[Change::Purge {
         now: time::now_seconds().saturating_sub(grace),
     }]) {
         Ok(outcomes) => {
-            if let Some(Outcome::Purged {
+            if let Some(ChangeOutcome::Purged {
                 issued,
                 blacklisted,
             }) = outcomes.first()
@@ -201,7 +203,7 @@ mod tests {
         for round in 0..20 {
             let old = format!("old-{round}");
             writer
-                .submit(vec![Write::Issue {
+                .submit(vec![Change::Issue {
                     token: record(&old),
                 }])
                 .unwrap();
@@ -211,7 +213,7 @@ mod tests {
                     let (writer, barrier, old) = (writer.clone(), barrier.clone(), old.clone());
                     thread::spawn(move || {
                         barrier.wait();
-                        let rotate = Write::Rotate {
+                        let rotate = Change::Rotate {
                             old: record(&old),
                             new: record(&format!("{old}-new-{i}")),
                             blacklist_old: true,
@@ -225,7 +227,7 @@ mod tests {
             let wins = handles
                 .into_iter()
                 .map(|h| h.join().unwrap())
-                .filter(|outcomes| outcomes[0] == Outcome::Done)
+                .filter(|outcomes| outcomes[0] == ChangeOutcome::Done)
                 .count();
             assert_eq!(wins, 1, "round {round}");
         }
@@ -248,11 +250,11 @@ mod tests {
         let recent = time::now_seconds() - 10;
         writer
             .submit(vec![
-                Write::Blacklist {
+                Change::Blacklist {
                     token: token("old", 1),
                     now: 0,
                 },
-                Write::Blacklist {
+                Change::Blacklist {
                     token: token("recent", recent),
                     now: 0,
                 },
@@ -270,18 +272,21 @@ mod tests {
         let (writer, _thread) = Writer::start(store, Duration::from_secs(3600), 0).unwrap();
         let outcomes = writer
             .submit(vec![
-                Write::Blacklist {
+                Change::Blacklist {
                     token: record("a"),
                     now: 1,
                 },
-                Write::Blacklist {
+                Change::Blacklist {
                     token: record("a"),
                     now: 1,
                 },
             ])
             .unwrap();
         assert_eq!(outcomes.len(), 2);
-        assert_eq!(outcomes[0], Outcome::Done);
-        assert!(matches!(outcomes[1], Outcome::AlreadyBlacklisted { .. }));
+        assert_eq!(outcomes[0], ChangeOutcome::Done);
+        assert!(matches!(
+            outcomes[1],
+            ChangeOutcome::AlreadyBlacklisted { .. }
+        ));
     }
 }
