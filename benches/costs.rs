@@ -34,6 +34,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jwtd::auth::Auth;
+use jwtd::clock::Clock;
 use jwtd::config::Settings;
 use jwtd::hasher::Hasher;
 use jwtd::jwt::{Algorithm, SigningKey};
@@ -202,8 +203,13 @@ fn main() {
         ..Settings::default()
     });
     let key = SigningKey::new(Algorithm::HS256, SECRET.as_bytes()).expect("key");
-    let (writer, _writer_thread) =
-        Writer::start(store.clone(), Duration::from_secs(3600), 0).expect("writer");
+    let (writer, _writer_thread) = Writer::start(
+        store.clone(),
+        Arc::new(Clock::System),
+        Duration::from_secs(3600),
+        0,
+    )
+    .expect("writer");
     let auth = Auth::new(
         settings.clone(),
         Tokens::new(&settings, key.clone(), JtiSource::Random),
@@ -361,8 +367,13 @@ fn main() {
     for threads in [16usize, 64] {
         let dir = fresh_dir(&base, &format!("group{threads}"));
         let store = Arc::new(Store::open(&dir.join("db.redb"), 4 << 20).expect("open the store"));
-        let (writer, handle) =
-            Writer::start(store.clone(), Duration::from_secs(3600), 0).expect("writer");
+        let (writer, handle) = Writer::start(
+            store.clone(),
+            Arc::new(Clock::System),
+            Duration::from_secs(3600),
+            0,
+        )
+        .expect("writer");
         let done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let workers: Vec<_> = (0..threads)

@@ -5,12 +5,13 @@
 //! requests hand their writes to this thread, which takes everything that
 //! queued up while the previous commit was on its way to disk, applies it in one
 //! transaction, commits once, and then answers each request. Every request is
-//! still answered only after its write is on disk, and each write is checked
-//! on its own inside the batch (see [`Store::apply`]), so exactly one of N
-//! concurrent refreshes of a token wins.
+//! still answered only after its change is on disk, and each change is
+//! checked on its own inside the batch (see [`Store::apply`]), so exactly one
+//! of N concurrent refreshes of a token wins.
 //!
 //! The writer also purges expired token rows every `purge_interval`, in the
-//! same queue as every other write.
+//! same queue as every other write, at the time the application's clock
+//! reads.
 //!
 //! After a failed commit the store refuses writes until the database is
 //! reopened ([`Store::reopen`]); the writer reopens it before the next
@@ -22,16 +23,16 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::clock::Clock;
 use crate::log;
 use crate::store::{Change, ChangeOutcome, Store, StoreError};
-use crate::time;
 
-/// Most writes taken into one transaction.
+/// Most changes taken into one transaction.
 const MAX_BATCH: usize = 512;
 
 struct Job {
-    writes: Vec<Change>,
-    /// `None` for writes whose sender does not wait (see [`Writer::send`]).
+    changes: Vec<Change>,
+    /// `None` for changes whose sender does not wait (see [`Writer::send`]).
     reply: Option<SyncSender<Result<Vec<ChangeOutcome>, StoreError>>>,
 }
 
@@ -43,7 +44,7 @@ impl Job {
     }
 }
 
-/// A handle for submitting writes. Cloneable; the writer thread ends when
+/// A handle for submitting changes. Cloneable; the writer thread ends when
 /// the last handle is dropped.
 #[derive(Clone)]
 pub struct Writer {
@@ -52,65 +53,80 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread for `store`, purging expired token rows
-    /// every `purge_interval`.
+    /// every `purge_interval`, as of `clock`'s time less `purge_grace`
+    /// seconds.
     pub fn start(
         store: Arc<Store>,
+        clock: Arc<Clock>,
         purge_interval: Duration,
         purge_grace: u64,
     ) -> std::io::Result<(Writer, JoinHandle<()>)> {
         let (jobs, queue) = mpsc::sync_channel(4096);
+        let purges = Purges {
+            clock,
+            interval: purge_interval,
+            grace: purge_grace,
+        };
         let thread = thread::Builder::new()
             .name("jwtd-writer".into())
-            .spawn(move || run(&store, &queue, purge_interval, purge_grace))?;
+            .spawn(move || run(&store, &queue, &purges))?;
         Ok((Writer { jobs }, thread))
     }
 
-    /// Applies `writes` atomically, in some batch; returns once they are on
-    /// disk, with one outcome per write.
-    pub fn submit(&self, writes: Vec<Change>) -> Result<Vec<ChangeOutcome>, StoreError> {
+    /// Applies `changes` atomically, in some batch; returns once they are
+    /// on disk, with one outcome per change.
+    pub fn submit(&self, changes: Vec<Change>) -> Result<Vec<ChangeOutcome>, StoreError> {
         let (reply, answer) = mpsc::sync_channel(1);
         let gone = || StoreError::io("the writer has stopped");
         self.jobs
             .send(Job {
-                writes,
+                changes,
                 reply: Some(reply),
             })
             .map_err(|_| gone())?;
         answer.recv().map_err(|_| gone())?
     }
 
-    /// Queues `writes` for the next batch without waiting for the disk:
+    /// Queues `changes` for the next batch without waiting for the disk:
     /// for changes whose loss in a crash does no harm (a login's bookkeeping).
-    /// They are still committed durably, and in order with every other write.
-    pub fn send(&self, writes: Vec<Change>) -> Result<(), StoreError> {
+    /// They are still committed durably, and in order with every other change.
+    pub fn send(&self, changes: Vec<Change>) -> Result<(), StoreError> {
         self.jobs
             .send(Job {
-                writes,
+                changes,
                 reply: None,
             })
             .map_err(|_| StoreError::io("the writer has stopped"))
     }
 }
 
-fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_grace: u64) {
+/// When and up to when expired token rows are purged.
+struct Purges {
+    clock: Arc<Clock>,
+    interval: Duration,
+    /// Seconds a row outlives its token's `exp`.
+    grace: u64,
+}
+
+fn run(store: &Store, queue: &Receiver<Job>, purges: &Purges) {
     let mut needs_reopen = false;
-    let mut next_purge = Instant::now() + purge_interval;
+    let mut next_purge = Instant::now() + purges.interval;
     loop {
         let first = match queue.recv_timeout(next_purge.saturating_duration_since(Instant::now())) {
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout) => {
-                next_purge = Instant::now() + purge_interval;
-                purge(store, purge_grace);
+                next_purge = Instant::now() + purges.interval;
+                purge(store, purges.clock.now().saturating_sub(purges.grace));
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return,
         };
         let mut batch = vec![first];
-        let mut count = batch[0].writes.len();
+        let mut count = batch[0].changes.len();
         while count < MAX_BATCH {
             match queue.try_recv() {
                 Ok(job) => {
-                    count += job.writes.len();
+                    count += job.changes.len();
                     batch.push(job);
                 }
                 Err(_) => break,
@@ -134,21 +150,21 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_gra
                 Err(e) => log::error(&format!("database reopen failed: {e}")),
             }
         }
-        let writes: Vec<Change> = batch
+        let changes: Vec<Change> = batch
             .iter()
-            .flat_map(|job| job.writes.iter().cloned())
+            .flat_map(|job| job.changes.iter().cloned())
             .collect();
-        match store.apply(&writes) {
+        match store.apply(&changes) {
             Ok(outcomes) => {
                 let mut outcomes = outcomes.into_iter();
                 for job in batch {
                     let mine: Vec<ChangeOutcome> =
-                        outcomes.by_ref().take(job.writes.len()).collect();
+                        outcomes.by_ref().take(job.changes.len()).collect();
                     job.answer(Ok(mine));
                 }
             }
             Err(e) => {
-                log::error(&format!("write of {} changes failed: {e}", writes.len()));
+                log::error(&format!("write of {} changes failed: {e}", changes.len()));
                 needs_reopen = true;
                 for job in batch {
                     job.answer(Err(e.clone()));
@@ -158,13 +174,12 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_gra
     }
 }
 
-/// Deletes the rows of tokens expired more than `grace` seconds ago (the
-/// decoder's `LEEWAY`: a row must outlive every moment its token is still
-/// accepted, or a spent token could be rotated again), logging what went.
-fn purge(store: &Store, grace: u64) {
-    match store.apply(&[Change::Purge {
-        now: time::now_seconds().saturating_sub(grace),
-    }]) {
+/// Deletes the rows of tokens expired at `until` or before, logging what
+/// went. `until` lies the decoder's `LEEWAY` before now: a row must outlive
+/// every moment its token is still accepted, or a spent token could be
+/// rotated again.
+fn purge(store: &Store, until: u64) {
+    match store.apply(&[Change::Purge { now: until }]) {
         Ok(outcomes) => {
             if let Some(ChangeOutcome::Purged {
                 issued,
@@ -188,6 +203,13 @@ mod tests {
     use super::*;
     use crate::store::TokenRecord;
 
+    /// 2025-01-01T00:00:00Z.
+    const NOW: u64 = 1_735_689_600;
+
+    fn clock() -> Arc<Clock> {
+        Arc::new(Clock::fixed(NOW))
+    }
+
     fn record(jti: &str) -> TokenRecord {
         TokenRecord {
             jti: jti.into(),
@@ -199,7 +221,8 @@ mod tests {
     #[test]
     fn concurrent_rotations_of_one_token_have_one_winner() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let (writer, thread) = Writer::start(store.clone(), Duration::from_secs(3600), 0).unwrap();
+        let (writer, thread) =
+            Writer::start(store.clone(), clock(), Duration::from_secs(3600), 0).unwrap();
         for round in 0..20 {
             let old = format!("old-{round}");
             writer
@@ -240,14 +263,15 @@ mod tests {
         let store = Arc::new(Store::open_in_memory().unwrap());
         // LEEWAY 60: a token expired 10 s ago is still accepted, so its
         // rows stay.
+        let clock = clock();
         let (writer, _thread) =
-            Writer::start(store.clone(), Duration::from_millis(50), 60).unwrap();
+            Writer::start(store.clone(), clock.clone(), Duration::from_millis(50), 60).unwrap();
         let token = |jti: &str, exp| TokenRecord {
             jti: jti.into(),
             user_id: 1,
             exp,
         };
-        let recent = time::now_seconds() - 10;
+        let recent = NOW - 10;
         writer
             .submit(vec![
                 Change::Blacklist {
@@ -264,12 +288,17 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         assert_eq!(store.token_counts().unwrap(), (1, 1));
         assert!(store.is_blacklisted("recent").unwrap());
+        // The purges follow the application's clock.
+        clock.set(NOW + 50);
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(store.token_counts().unwrap(), (0, 0));
     }
 
     #[test]
     fn each_job_gets_its_own_outcomes() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let (writer, _thread) = Writer::start(store, Duration::from_secs(3600), 0).unwrap();
+        let (writer, _thread) =
+            Writer::start(store, clock(), Duration::from_secs(3600), 0).unwrap();
         let outcomes = writer
             .submit(vec![
                 Change::Blacklist {
