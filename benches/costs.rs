@@ -10,7 +10,7 @@
 //!    for the writer thread, which it does not wait for but which is still
 //!    spent once per login.
 //! 3. One durable redb commit of a refresh-token rotation
-//!    (`Store::apply(&[Write::Rotate{..}])`), wall time and CPU time (from
+//!    (`Store::apply(&[Change::Rotate{..}])`), wall time and CPU time (from
 //!    /proc/thread-self/schedstat, kernel included), a bare `fdatasync` of 4 KiB on
 //!    the same file system for scale, and rotations per second through the
 //!    group-commit writer with 16 and 64 threads each chaining its own
@@ -34,11 +34,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jwtd::auth::Auth;
+use jwtd::clock::Clock;
 use jwtd::config::Settings;
 use jwtd::hasher::Hasher;
 use jwtd::jwt::{Algorithm, SigningKey};
 use jwtd::password;
-use jwtd::store::{NewUser, Store, TokenRecord, User, Write};
+use jwtd::store::{Change, NewUser, Store, TokenRecord, User};
 use jwtd::throttle::Throttle;
 use jwtd::token::{JtiSource, Tokens};
 use jwtd::writer::Writer;
@@ -136,8 +137,8 @@ fn record(jti: String, exp: u64) -> TokenRecord {
     }
 }
 
-fn rotate(old: &TokenRecord, new: &TokenRecord, now: u64) -> Write {
-    Write::Rotate {
+fn rotate(old: &TokenRecord, new: &TokenRecord, now: u64) -> Change {
+    Change::Rotate {
         old: old.clone(),
         new: new.clone(),
         blacklist_old: true,
@@ -202,8 +203,13 @@ fn main() {
         ..Settings::default()
     });
     let key = SigningKey::new(Algorithm::HS256, SECRET.as_bytes()).expect("key");
-    let (writer, _writer_thread) =
-        Writer::start(store.clone(), Duration::from_secs(3600), 0).expect("writer");
+    let (writer, _writer_thread) = Writer::start(
+        store.clone(),
+        Arc::new(Clock::System),
+        Duration::from_secs(3600),
+        0,
+    )
+    .expect("writer");
     let auth = Auth::new(
         settings.clone(),
         Tokens::new(&settings, key.clone(), JtiSource::Random),
@@ -252,7 +258,7 @@ fn main() {
     let issue = each(issues, 0, || {
         n += 1;
         let token = record(format!("issue-{n:028}"), t + 86400);
-        black_box(store.apply(&[Write::Issue { token }]).expect("commit"));
+        black_box(store.apply(&[Change::Issue { token }]).expect("commit"));
     });
     let issue_cpu = (thread_cpu_ns() - cpu0) as f64 / 1e3 / issues as f64;
     let rest = login - check;
@@ -313,7 +319,7 @@ fn main() {
     let exp = now() + 86400;
     let mut current = record("rot-000000000000000000000000000".into(), exp);
     rstore
-        .apply(&[Write::Issue {
+        .apply(&[Change::Issue {
             token: current.clone(),
         }])
         .expect("issue");
@@ -361,8 +367,13 @@ fn main() {
     for threads in [16usize, 64] {
         let dir = fresh_dir(&base, &format!("group{threads}"));
         let store = Arc::new(Store::open(&dir.join("db.redb"), 4 << 20).expect("open the store"));
-        let (writer, handle) =
-            Writer::start(store.clone(), Duration::from_secs(3600), 0).expect("writer");
+        let (writer, handle) = Writer::start(
+            store.clone(),
+            Arc::new(Clock::System),
+            Duration::from_secs(3600),
+            0,
+        )
+        .expect("writer");
         let done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let workers: Vec<_> = (0..threads)
@@ -371,7 +382,7 @@ fn main() {
                 std::thread::spawn(move || {
                     let mut current = record(format!("g{t}-0"), exp);
                     writer
-                        .submit(vec![Write::Issue {
+                        .submit(vec![Change::Issue {
                             token: current.clone(),
                         }])
                         .expect("issue");

@@ -2,64 +2,18 @@
 //! the login pool, shared by every worker. It is the HTTP server's
 //! [`Handler`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use crate::auth::Auth;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::hasher::Hasher;
 use crate::http::{router, Handler, Request, Response};
 use crate::jwt::SigningKey;
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::time;
 use crate::token::{JtiSource, Tokens};
 use crate::writer::Writer;
-
-/// Where `now` comes from.
-#[derive(Debug)]
-pub enum Clock {
-    /// The system clock.
-    System,
-    /// A fixed time that tests set and advance.
-    Fixed(AtomicU64),
-}
-
-impl Clock {
-    /// Unix seconds.
-    pub fn now(&self) -> u64 {
-        match self {
-            Clock::System => time::now_seconds(),
-            Clock::Fixed(t) => t.load(Ordering::Relaxed),
-        }
-    }
-
-    /// Returns once the clock reads at least `seconds`: sleeps (a second at
-    /// most) on the system clock; a fixed clock is moved there.
-    pub fn wait_until(&self, seconds: u64) {
-        match self {
-            Clock::System => {
-                let target = std::time::Duration::from_secs(seconds);
-                if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)
-                {
-                    if let Some(wait) = target.checked_sub(now) {
-                        std::thread::sleep(wait.min(std::time::Duration::from_secs(1)));
-                    }
-                }
-            }
-            Clock::Fixed(t) => {
-                t.fetch_max(seconds, Ordering::Relaxed);
-            }
-        }
-    }
-
-    /// Moves a fixed clock; no effect on the system clock.
-    pub fn set(&self, seconds: u64) {
-        if let Clock::Fixed(t) = self {
-            t.store(seconds, Ordering::Relaxed);
-        }
-    }
-}
 
 /// Everything a request needs.
 #[derive(Debug)]
@@ -68,8 +22,8 @@ pub struct App {
     pub settings: Arc<Settings>,
     /// The policy.
     pub auth: Auth,
-    /// The clock.
-    pub clock: Clock,
+    /// The clock, shared with the writer.
+    pub clock: Arc<Clock>,
     /// The request header carrying credentials, lower case.
     pub auth_header: String,
     /// `WWW-Authenticate` on every 401: `Bearer realm="api"`.
@@ -84,7 +38,7 @@ pub struct App {
 
 impl App {
     /// Assembles the application.
-    pub fn new(settings: Arc<Settings>, auth: Auth, clock: Clock, logins: Hasher) -> Arc<App> {
+    pub fn new(settings: Arc<Settings>, auth: Auth, clock: Arc<Clock>, logins: Hasher) -> Arc<App> {
         let scheme = settings
             .auth_header_types
             .first()
@@ -135,19 +89,19 @@ impl App {
     ) -> Result<Arc<App>, String> {
         let key = SigningKey::new(settings.algorithm, key).map_err(|e| e.to_string())?;
         let settings = Arc::new(settings);
-        let (writer, _thread) =
-            Writer::start(store.clone(), settings.purge_interval, settings.leeway)
-                .map_err(|e| e.to_string())?;
+        let clock = Arc::new(Clock::fixed(now));
+        let (writer, _thread) = Writer::start(
+            store.clone(),
+            clock.clone(),
+            settings.purge_interval,
+            settings.leeway,
+        )
+        .map_err(|e| e.to_string())?;
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| e.to_string())?;
         let tokens = Tokens::new(&settings, key, jtis);
         let auth = Auth::new(settings.clone(), tokens, store, writer);
-        Ok(App::new(
-            settings,
-            auth,
-            Clock::Fixed(AtomicU64::new(now)),
-            hasher,
-        ))
+        Ok(App::new(settings, auth, clock, hasher))
     }
 }
 

@@ -20,7 +20,7 @@ use crate::jwt::{Claims, DecodeError};
 use crate::log;
 use crate::password;
 use crate::primitives::RandomError;
-use crate::store::{Blacklisted, Outcome, Store, StoreError, TokenRecord, User, Write};
+use crate::store::{Blacklisted, Change, ChangeOutcome, Store, StoreError, TokenRecord, User};
 use crate::throttle::Throttle;
 use crate::token::{TokenError, TokenType, Tokens, UserClaim};
 use crate::writer::Writer;
@@ -265,7 +265,7 @@ impl Auth {
         }
         let refresh = self.tokens.refresh_for(&user, now)?;
         let access = self.tokens.access_for(&refresh, now)?;
-        let mut writes = vec![Write::Issue {
+        let mut writes = vec![Change::Issue {
             token: self.record(&refresh, user.id),
         }];
         let last_login = self.settings.update_last_login.then(|| {
@@ -274,7 +274,7 @@ impl Auth {
                 .saturating_mul(1_000_000)
         });
         if last_login.is_some() || rehash.is_some() {
-            writes.push(Write::RecordLogin {
+            writes.push(Change::RecordLogin {
                 user_id: user.id,
                 last_login,
                 password: rehash,
@@ -335,7 +335,7 @@ impl Auth {
                 }
                 if !self.tokens.password_unchanged(&claims, &user) {
                     let token = self.record(&claims, id);
-                    self.writer.submit(vec![Write::Blacklist { token, now }])?;
+                    self.writer.submit(vec![Change::Blacklist { token, now }])?;
                     return Err(AuthError::PasswordChanged);
                 }
                 // Tokens jwtd issued were blacklisted by the revocation;
@@ -356,7 +356,7 @@ impl Auth {
         }
         let mut rotated = claims.clone();
         self.tokens.rotate(&mut rotated, now)?;
-        let write = Write::Rotate {
+        let write = Change::Rotate {
             old: self.record(&claims, user_id),
             new: self.record(&rotated, user_id),
             blacklist_old: self.settings.blacklist_after_rotation,
@@ -364,11 +364,11 @@ impl Auth {
             now,
         };
         match self.writer.submit(vec![write])?.first() {
-            Some(Outcome::Done) => Ok(Refreshed {
+            Some(ChangeOutcome::Done) => Ok(Refreshed {
                 access,
                 refresh: Some(self.tokens.encode(&rotated)),
             }),
-            Some(Outcome::AlreadyBlacklisted { family, revoked }) => {
+            Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) => {
                 // Lost a race with another rotation of the same token.
                 self.log_reuse(&jti, family, *revoked);
                 Err(TokenError::Blacklisted.into())
@@ -411,8 +411,8 @@ impl Auth {
     /// tokens blacklisted, `None` if there is no such user.
     pub fn revoke_user(&self, user_id: u64, now: u64) -> Result<Option<u64>, AuthError> {
         match self.writer.submit(vec![revocation(user_id, now)])?.first() {
-            Some(Outcome::Revoked { tokens }) => Ok(Some(*tokens)),
-            Some(Outcome::NoSuchUser) => Ok(None),
+            Some(ChangeOutcome::Revoked { tokens }) => Ok(Some(*tokens)),
+            Some(ChangeOutcome::NoSuchUser) => Ok(None),
             other => Err(AuthError::Unavailable(format!(
                 "unexpected outcome {other:?}"
             ))),
@@ -435,10 +435,10 @@ impl Auth {
         let token = self.record(&claims, user_id);
         match self
             .writer
-            .submit(vec![Write::Blacklist { token, now }])?
+            .submit(vec![Change::Blacklist { token, now }])?
             .first()
         {
-            Some(Outcome::Done) => Ok(()),
+            Some(ChangeOutcome::Done) => Ok(()),
             _ => Err(TokenError::Blacklisted.into()),
         }
     }
@@ -509,13 +509,15 @@ impl Auth {
         if !self.reuse_detection() {
             return;
         }
-        let reuse = Write::Reuse {
+        let reuse = Change::Reuse {
             jti: jti.to_owned(),
             now,
         };
         match self.writer.submit(vec![reuse]) {
             Ok(outcomes) => {
-                if let Some(Outcome::AlreadyBlacklisted { family, revoked }) = outcomes.first() {
+                if let Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) =
+                    outcomes.first()
+                {
                     self.log_reuse(jti, family, *revoked);
                 }
             }
@@ -547,8 +549,8 @@ impl Auth {
 /// The write that revokes everything of a user at `now`. `iat` has whole
 /// seconds, so every token issued up to the end of this second is refused:
 /// one issued in this second may predate the revocation.
-pub fn revocation(user_id: u64, now: u64) -> Write {
-    Write::RevokeUser {
+pub fn revocation(user_id: u64, now: u64) -> Change {
+    Change::RevokeUser {
         user_id,
         valid_after: now.saturating_add(1),
         now,

@@ -15,7 +15,7 @@ use crate::explain::{self, KeyChoice};
 use crate::jwt;
 use crate::password;
 use crate::serve;
-use crate::store::{NewUser, Outcome, Store, StoreError, User, Write};
+use crate::store::{Change, ChangeOutcome, NewUser, Store, StoreError, User};
 use crate::sys;
 use crate::time;
 
@@ -538,10 +538,10 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
         Command::UserExportDjango => println!("{}", dumpdata::write(&store.users()?)),
         Command::FlushExpiredTokens => {
             // Rows outlive their tokens by LEEWAY, as the server keeps them.
-            let outcomes = store.apply(&[Write::Purge {
+            let outcomes = store.apply(&[Change::Purge {
                 now: time::now_seconds().saturating_sub(settings.leeway),
             }])?;
-            if let Some(Outcome::Purged {
+            if let Some(ChangeOutcome::Purged {
                 issued,
                 blacklisted,
             }) = outcomes.first()

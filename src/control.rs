@@ -33,7 +33,7 @@ use crate::auth;
 use crate::config::Settings;
 use crate::keys;
 use crate::log;
-use crate::store::{Outcome, Store, StoreError};
+use crate::store::{ChangeOutcome, Store, StoreError};
 use crate::sys;
 use crate::time;
 
@@ -168,7 +168,7 @@ fn revoke(name: &str, store: &Store, server: Option<&App>) -> Reply {
 pub fn revoke_in_store(store: &Store, user_id: u64) -> Result<Option<u64>, StoreError> {
     let outcomes = store.apply(&[auth::revocation(user_id, time::now_seconds())])?;
     Ok(match outcomes.first() {
-        Some(Outcome::Revoked { tokens }) => Some(*tokens),
+        Some(ChangeOutcome::Revoked { tokens }) => Some(*tokens),
         _ => None,
     })
 }

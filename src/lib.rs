@@ -12,13 +12,14 @@
 //! ```
 //!
 //! Each external crate has one home: `httparse` in `http::parse`, `redb` in
-//! `store`, `hmac`/`sha2` in `jwt::signing` and `password`, `pbkdf2` in
+//! `store::redb`, `hmac`/`sha2` in `jwt::signing` and `password`, `pbkdf2` in
 //! `password`, `base64` in `jwt::base64url` and `password`, `libc` in `sys`
 //! (the only `unsafe` code), `getrandom` where ids and salts are made.
 
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod control;
 pub mod dumpdata;

@@ -8,8 +8,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
-use crate::app::{App, Clock};
+use crate::app::App;
 use crate::auth::Auth;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::control::Control;
 use crate::hasher::Hasher;
@@ -40,9 +41,14 @@ impl Service {
         let (keys, source) = keys::load(&settings, &store).map_err(|e| e.to_string())?;
         log::info(&format!("signing keys from {source}"));
         let settings = Arc::new(settings);
-        let (writer, writer_thread) =
-            Writer::start(store.clone(), settings.purge_interval, settings.leeway)
-                .map_err(|e| format!("cannot start the writer: {e}"))?;
+        let clock = Arc::new(clock);
+        let (writer, writer_thread) = Writer::start(
+            store.clone(),
+            clock.clone(),
+            settings.purge_interval,
+            settings.leeway,
+        )
+        .map_err(|e| format!("cannot start the writer: {e}"))?;
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);

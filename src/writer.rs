@@ -1,48 +1,50 @@
 //! The single writer: group commit for token state.
 //!
-//! A durable commit costs one fsync, and redb runs one write transaction at a
-//! time. So instead of each request committing on its own, requests hand
-//! their writes to this thread, which takes everything that queued up while
-//! the previous commit was on its way to disk, applies it in one
+//! A durable commit costs one fsync, and the store runs one write
+//! transaction at a time. So instead of each request committing on its own,
+//! requests hand their writes to this thread, which takes everything that
+//! queued up while the previous commit was on its way to disk, applies it in one
 //! transaction, commits once, and then answers each request. Every request is
-//! still answered only after its write is on disk, and each write is checked
-//! on its own inside the batch (see [`Store::apply`]), so exactly one of N
-//! concurrent refreshes of a token wins.
+//! still answered only after its change is on disk, and each change is
+//! checked on its own inside the batch (see [`Store::apply`]), so exactly one
+//! of N concurrent refreshes of a token wins.
 //!
 //! The writer also purges expired token rows every `purge_interval`, in the
-//! same queue as every other write.
+//! same queue as every other write, at the time the application's clock
+//! reads.
 //!
-//! After a failed commit redb refuses writes until the database is reopened;
-//! the writer reopens it before the next batch, and until that succeeds the
-//! requests that need a write get [`StoreError`]s (503), while reads go on.
+//! After a failed commit the store refuses writes until the database is
+//! reopened ([`Store::reopen`]); the writer reopens it before the next
+//! batch, and until that succeeds the requests that need a write get
+//! [`StoreError`]s (503), while reads go on.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::clock::Clock;
 use crate::log;
-use crate::store::{Outcome, Store, StoreError, Write};
-use crate::time;
+use crate::store::{Change, ChangeOutcome, Store, StoreError};
 
-/// Most writes taken into one transaction.
+/// Most changes taken into one transaction.
 const MAX_BATCH: usize = 512;
 
 struct Job {
-    writes: Vec<Write>,
-    /// `None` for writes whose sender does not wait (see [`Writer::send`]).
-    reply: Option<SyncSender<Result<Vec<Outcome>, StoreError>>>,
+    changes: Vec<Change>,
+    /// `None` for changes whose sender does not wait (see [`Writer::send`]).
+    reply: Option<SyncSender<Result<Vec<ChangeOutcome>, StoreError>>>,
 }
 
 impl Job {
-    fn answer(&self, result: Result<Vec<Outcome>, StoreError>) {
+    fn answer(&self, result: Result<Vec<ChangeOutcome>, StoreError>) {
         if let Some(reply) = &self.reply {
             let _ = reply.send(result);
         }
     }
 }
 
-/// A handle for submitting writes. Cloneable; the writer thread ends when
+/// A handle for submitting changes. Cloneable; the writer thread ends when
 /// the last handle is dropped.
 #[derive(Clone)]
 pub struct Writer {
@@ -51,65 +53,80 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread for `store`, purging expired token rows
-    /// every `purge_interval`.
+    /// every `purge_interval`, as of `clock`'s time less `purge_grace`
+    /// seconds.
     pub fn start(
         store: Arc<Store>,
+        clock: Arc<Clock>,
         purge_interval: Duration,
         purge_grace: u64,
     ) -> std::io::Result<(Writer, JoinHandle<()>)> {
         let (jobs, queue) = mpsc::sync_channel(4096);
+        let purges = Purges {
+            clock,
+            interval: purge_interval,
+            grace: purge_grace,
+        };
         let thread = thread::Builder::new()
             .name("jwtd-writer".into())
-            .spawn(move || run(&store, &queue, purge_interval, purge_grace))?;
+            .spawn(move || run(&store, &queue, &purges))?;
         Ok((Writer { jobs }, thread))
     }
 
-    /// Applies `writes` atomically, in some batch; returns once they are on
-    /// disk, with one outcome per write.
-    pub fn submit(&self, writes: Vec<Write>) -> Result<Vec<Outcome>, StoreError> {
+    /// Applies `changes` atomically, in some batch; returns once they are
+    /// on disk, with one outcome per change.
+    pub fn submit(&self, changes: Vec<Change>) -> Result<Vec<ChangeOutcome>, StoreError> {
         let (reply, answer) = mpsc::sync_channel(1);
-        let gone = || StoreError::Io("the writer has stopped".into());
+        let gone = || StoreError::io("the writer has stopped");
         self.jobs
             .send(Job {
-                writes,
+                changes,
                 reply: Some(reply),
             })
             .map_err(|_| gone())?;
         answer.recv().map_err(|_| gone())?
     }
 
-    /// Queues `writes` for the next batch without waiting for the disk:
+    /// Queues `changes` for the next batch without waiting for the disk:
     /// for changes whose loss in a crash does no harm (a login's bookkeeping).
-    /// They are still committed durably, and in order with every other write.
-    pub fn send(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+    /// They are still committed durably, and in order with every other change.
+    pub fn send(&self, changes: Vec<Change>) -> Result<(), StoreError> {
         self.jobs
             .send(Job {
-                writes,
+                changes,
                 reply: None,
             })
-            .map_err(|_| StoreError::Io("the writer has stopped".into()))
+            .map_err(|_| StoreError::io("the writer has stopped"))
     }
 }
 
-fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_grace: u64) {
+/// When and up to when expired token rows are purged.
+struct Purges {
+    clock: Arc<Clock>,
+    interval: Duration,
+    /// Seconds a row outlives its token's `exp`.
+    grace: u64,
+}
+
+fn run(store: &Store, queue: &Receiver<Job>, purges: &Purges) {
     let mut needs_reopen = false;
-    let mut next_purge = Instant::now() + purge_interval;
+    let mut next_purge = Instant::now() + purges.interval;
     loop {
         let first = match queue.recv_timeout(next_purge.saturating_duration_since(Instant::now())) {
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout) => {
-                next_purge = Instant::now() + purge_interval;
-                purge(store, purge_grace);
+                next_purge = Instant::now() + purges.interval;
+                purge(store, purges.clock.now().saturating_sub(purges.grace));
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return,
         };
         let mut batch = vec![first];
-        let mut count = batch[0].writes.len();
+        let mut count = batch[0].changes.len();
         while count < MAX_BATCH {
             match queue.try_recv() {
                 Ok(job) => {
-                    count += job.writes.len();
+                    count += job.changes.len();
                     batch.push(job);
                 }
                 Err(_) => break,
@@ -119,7 +136,7 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_gra
             // Reopen only once the storage takes writes: until then readers
             // keep the old handle and writers get an error at once.
             if !store.storage_writable() {
-                let e = StoreError::Io("storage is not writable (disk full or read-only?)".into());
+                let e = StoreError::io("storage is not writable (disk full or read-only?)");
                 for job in batch {
                     job.answer(Err(e.clone()));
                 }
@@ -133,20 +150,21 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_gra
                 Err(e) => log::error(&format!("database reopen failed: {e}")),
             }
         }
-        let writes: Vec<Write> = batch
+        let changes: Vec<Change> = batch
             .iter()
-            .flat_map(|job| job.writes.iter().cloned())
+            .flat_map(|job| job.changes.iter().cloned())
             .collect();
-        match store.apply(&writes) {
+        match store.apply(&changes) {
             Ok(outcomes) => {
                 let mut outcomes = outcomes.into_iter();
                 for job in batch {
-                    let mine: Vec<Outcome> = outcomes.by_ref().take(job.writes.len()).collect();
+                    let mine: Vec<ChangeOutcome> =
+                        outcomes.by_ref().take(job.changes.len()).collect();
                     job.answer(Ok(mine));
                 }
             }
             Err(e) => {
-                log::error(&format!("write of {} changes failed: {e}", writes.len()));
+                log::error(&format!("write of {} changes failed: {e}", changes.len()));
                 needs_reopen = true;
                 for job in batch {
                     job.answer(Err(e.clone()));
@@ -156,15 +174,14 @@ fn run(store: &Store, queue: &Receiver<Job>, purge_interval: Duration, purge_gra
     }
 }
 
-/// Deletes the rows of tokens expired more than `grace` seconds ago (the
-/// decoder's `LEEWAY`: a row must outlive every moment its token is still
-/// accepted, or a spent token could be rotated again), logging what went.
-fn purge(store: &Store, grace: u64) {
-    match store.apply(&[Write::Purge {
-        now: time::now_seconds().saturating_sub(grace),
-    }]) {
+/// Deletes the rows of tokens expired at `until` or before, logging what
+/// went. `until` lies the decoder's `LEEWAY` before now: a row must outlive
+/// every moment its token is still accepted, or a spent token could be
+/// rotated again.
+fn purge(store: &Store, until: u64) {
+    match store.apply(&[Change::Purge { now: until }]) {
         Ok(outcomes) => {
-            if let Some(Outcome::Purged {
+            if let Some(ChangeOutcome::Purged {
                 issued,
                 blacklisted,
             }) = outcomes.first()
@@ -186,6 +203,13 @@ mod tests {
     use super::*;
     use crate::store::TokenRecord;
 
+    /// 2025-01-01T00:00:00Z.
+    const NOW: u64 = 1_735_689_600;
+
+    fn clock() -> Arc<Clock> {
+        Arc::new(Clock::fixed(NOW))
+    }
+
     fn record(jti: &str) -> TokenRecord {
         TokenRecord {
             jti: jti.into(),
@@ -197,11 +221,12 @@ mod tests {
     #[test]
     fn concurrent_rotations_of_one_token_have_one_winner() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let (writer, thread) = Writer::start(store.clone(), Duration::from_secs(3600), 0).unwrap();
+        let (writer, thread) =
+            Writer::start(store.clone(), clock(), Duration::from_secs(3600), 0).unwrap();
         for round in 0..20 {
             let old = format!("old-{round}");
             writer
-                .submit(vec![Write::Issue {
+                .submit(vec![Change::Issue {
                     token: record(&old),
                 }])
                 .unwrap();
@@ -211,7 +236,7 @@ mod tests {
                     let (writer, barrier, old) = (writer.clone(), barrier.clone(), old.clone());
                     thread::spawn(move || {
                         barrier.wait();
-                        let rotate = Write::Rotate {
+                        let rotate = Change::Rotate {
                             old: record(&old),
                             new: record(&format!("{old}-new-{i}")),
                             blacklist_old: true,
@@ -225,7 +250,7 @@ mod tests {
             let wins = handles
                 .into_iter()
                 .map(|h| h.join().unwrap())
-                .filter(|outcomes| outcomes[0] == Outcome::Done)
+                .filter(|outcomes| outcomes[0] == ChangeOutcome::Done)
                 .count();
             assert_eq!(wins, 1, "round {round}");
         }
@@ -238,21 +263,22 @@ mod tests {
         let store = Arc::new(Store::open_in_memory().unwrap());
         // LEEWAY 60: a token expired 10 s ago is still accepted, so its
         // rows stay.
+        let clock = clock();
         let (writer, _thread) =
-            Writer::start(store.clone(), Duration::from_millis(50), 60).unwrap();
+            Writer::start(store.clone(), clock.clone(), Duration::from_millis(50), 60).unwrap();
         let token = |jti: &str, exp| TokenRecord {
             jti: jti.into(),
             user_id: 1,
             exp,
         };
-        let recent = time::now_seconds() - 10;
+        let recent = NOW - 10;
         writer
             .submit(vec![
-                Write::Blacklist {
+                Change::Blacklist {
                     token: token("old", 1),
                     now: 0,
                 },
-                Write::Blacklist {
+                Change::Blacklist {
                     token: token("recent", recent),
                     now: 0,
                 },
@@ -262,26 +288,34 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         assert_eq!(store.token_counts().unwrap(), (1, 1));
         assert!(store.is_blacklisted("recent").unwrap());
+        // The purges follow the application's clock.
+        clock.set(NOW + 50);
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(store.token_counts().unwrap(), (0, 0));
     }
 
     #[test]
     fn each_job_gets_its_own_outcomes() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let (writer, _thread) = Writer::start(store, Duration::from_secs(3600), 0).unwrap();
+        let (writer, _thread) =
+            Writer::start(store, clock(), Duration::from_secs(3600), 0).unwrap();
         let outcomes = writer
             .submit(vec![
-                Write::Blacklist {
+                Change::Blacklist {
                     token: record("a"),
                     now: 1,
                 },
-                Write::Blacklist {
+                Change::Blacklist {
                     token: record("a"),
                     now: 1,
                 },
             ])
             .unwrap();
         assert_eq!(outcomes.len(), 2);
-        assert_eq!(outcomes[0], Outcome::Done);
-        assert!(matches!(outcomes[1], Outcome::AlreadyBlacklisted { .. }));
+        assert_eq!(outcomes[0], ChangeOutcome::Done);
+        assert!(matches!(
+            outcomes[1],
+            ChangeOutcome::AlreadyBlacklisted { .. }
+        ));
     }
 }

@@ -4,6 +4,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use super::*;
+use crate::clock::Clock;
 use crate::jwt::{Algorithm, SigningKey};
 use crate::store::NewUser;
 use crate::token::JtiSource;
@@ -34,8 +35,13 @@ fn settings() -> Settings {
 fn fixture_with(settings: Settings) -> Fixture {
     let settings = Arc::new(settings);
     let store = Arc::new(Store::open_in_memory().unwrap());
-    let (writer, _thread) =
-        Writer::start(store.clone(), std::time::Duration::from_secs(3600), 0).unwrap();
+    let (writer, _thread) = Writer::start(
+        store.clone(),
+        Arc::new(Clock::fixed(NOW)),
+        std::time::Duration::from_secs(3600),
+        0,
+    )
+    .unwrap();
     let key = || SigningKey::new(settings.algorithm, KEY).unwrap();
     let tokens = Tokens::new(&settings, key(), JtiSource::Random);
     let auth = Auth::new(

@@ -44,7 +44,7 @@ use super::{
     auth_error, authenticated, body_error, method_not_allowed, ok, throttled, unavailable, Json,
     PARSES, RENDERS,
 };
-use crate::app::{App, Clock};
+use crate::app::App;
 use crate::http::body::{self, python_strip, Raw};
 use crate::http::{later, Request, Response};
 use crate::log;
@@ -671,12 +671,7 @@ fn on_login_pool(
 /// Microseconds for `date_joined`: the system clock's own, or a fixed
 /// clock's seconds (tests).
 fn now_micros(app: &App) -> i64 {
-    match app.clock {
-        Clock::System => time::now_micros(),
-        Clock::Fixed(_) => i64::try_from(app.now())
-            .unwrap_or(i64::MAX)
-            .saturating_mul(1_000_000),
-    }
+    app.clock.now_micros()
 }
 
 // --- update -------------------------------------------------------------

@@ -1673,7 +1673,6 @@ fn num_proxies_takes_the_client_from_x_forwarded_for() {
 
 #[test]
 fn a_full_disk_answers_503_to_writes_keeps_reads_and_recovers() {
-    use crate::store::tests::FullDisk;
     use crate::store::Store;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
@@ -1683,13 +1682,7 @@ fn a_full_disk_answers_503_to_writes_keeps_reads_and_recovers() {
     let path = dir.join("db.redb");
     let _ = std::fs::remove_file(&path);
     let full = Arc::new(AtomicBool::new(false));
-    let store = Arc::new(
-        Store::open_with(
-            FullDisk::opener(path, full.clone()),
-            FullDisk::probe(full.clone()),
-        )
-        .unwrap(),
-    );
+    let store = Arc::new(Store::open_on_failing_disk(&path, full.clone()).unwrap());
     let app = App::with_store(settings(), KEY, NOW, JtiSource::counter(), store).unwrap();
     add_user(&app, 1, "alice", P1, true);
     let (refresh, access) = login(&app);
@@ -1748,21 +1741,11 @@ fn healthz_answers_ok_without_credentials_and_stays_out_of_the_log() {
 
 #[test]
 fn healthz_is_503_when_the_database_cannot_be_read() {
-    use crate::store::{Opener, Store, StoreError};
-    use std::sync::atomic::{AtomicU32, Ordering};
+    use crate::store::Store;
     use std::sync::Arc;
 
-    let opened = Arc::new(AtomicU32::new(0));
-    let counter = opened.clone();
     // Opens in memory once; every later open fails, as with a vanished disk.
-    let opener: Arc<Opener> = Arc::new(move || {
-        if counter.fetch_add(1, Ordering::SeqCst) == 0 {
-            Store::open_in_memory_database()
-        } else {
-            Err(StoreError::Io("the disk is gone".into()))
-        }
-    });
-    let store = Arc::new(Store::open_with(opener, Arc::new(|| true)).unwrap());
+    let store = Arc::new(Store::open_in_memory_that_cannot_reopen().unwrap());
     let app = App::with_store(settings(), KEY, NOW, JtiSource::counter(), store.clone()).unwrap();
     assert_eq!(send(&app, &TestRequest::new("GET", "/healthz")).status, 200);
     assert!(store.reopen().is_err());

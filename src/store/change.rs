@@ -1,0 +1,207 @@
+//! The writes a store takes in batches: each [`Change`] given to
+//! [`Store::apply`](super::Store::apply) answers one [`ChangeOutcome`].
+//!
+//! A batch is one transaction and one durable commit, and each change in it
+//! is decided against the state the changes before it left: of two
+//! rotations of one token in a batch exactly one wins. A change that cannot
+//! be made (a username taken, a user gone) says so in its outcome and
+//! writes nothing, without failing the rest of the batch; only a storage
+//! failure does that.
+
+use super::records::{NewUser, TokenRecord, User};
+
+/// One change in a batch given to [`Store::apply`](super::Store::apply).
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A login issued `token`, the first of a new family.
+    Issue {
+        /// The new refresh token.
+        token: TokenRecord,
+    },
+    /// Rotation: `old` is spent and `new` replaces it, unless `old` is
+    /// already blacklisted.
+    Rotate {
+        /// The refresh token presented.
+        old: TokenRecord,
+        /// The refresh token minted in its place.
+        new: TokenRecord,
+        /// Blacklist `old` (BLACKLIST_AFTER_ROTATION).
+        blacklist_old: bool,
+        /// On reuse of a blacklisted `old`, blacklist its whole family.
+        revoke_family_on_reuse: bool,
+        /// Unix seconds.
+        now: u64,
+    },
+    /// A blacklisted refresh token was presented again: blacklist every
+    /// token of its family (reuse detection).
+    Reuse {
+        /// The replayed token's jti.
+        jti: String,
+        /// Unix seconds.
+        now: u64,
+    },
+    /// Logout: blacklist `token`, unless it already is.
+    Blacklist {
+        /// The refresh token to revoke.
+        token: TokenRecord,
+        /// Unix seconds.
+        now: u64,
+    },
+    /// After a successful login: `last_login` and a re-hashed password. A
+    /// user deleted meanwhile is skipped.
+    RecordLogin {
+        /// The user who logged in.
+        user_id: u64,
+        /// New `last_login`, microseconds (UPDATE_LAST_LOGIN).
+        last_login: Option<i64>,
+        /// A new hash at the configured iterations.
+        password: Option<String>,
+    },
+    /// Revoke everything of a user: blacklist every refresh token issued to
+    /// them, and refuse every token of theirs issued before `valid_after`.
+    RevokeUser {
+        /// The user.
+        user_id: u64,
+        /// Unix seconds; the user's `tokens_valid_after` becomes at least this.
+        valid_after: u64,
+        /// Unix seconds.
+        now: u64,
+    },
+    /// Delete rows of tokens whose `exp` has passed (`exp <= now`).
+    Purge {
+        /// Unix seconds.
+        now: u64,
+    },
+    /// Create accounts, all of them or none: each username must be free,
+    /// and so must each explicit id, among the existing users and the ones
+    /// before it in `users`. Ids only grow, so a deleted user's tokens can
+    /// never name a new user.
+    CreateUsers {
+        /// The accounts, created in this order.
+        users: Vec<NewUser>,
+    },
+    /// Change the fields `update` sets on one user; its id and username
+    /// stay.
+    UpdateUser {
+        /// Which user.
+        user: UserKey,
+        /// What changes.
+        update: UserUpdate,
+    },
+    /// Delete one user. Its tokens stay signed but name nobody, so every
+    /// use of them fails; its id is never given again.
+    DeleteUser {
+        /// Which user.
+        user: UserKey,
+    },
+}
+
+/// What one [`Change`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    /// Applied.
+    Done,
+    /// The token was already blacklisted; nothing was written for it, except
+    /// the family revocation counted here (rotation with reuse detection).
+    AlreadyBlacklisted {
+        /// The family the token belonged to.
+        family: String,
+        /// Tokens of the family newly blacklisted because of the reuse.
+        revoked: u64,
+    },
+    /// A user's tokens revoked.
+    Revoked {
+        /// Refresh tokens newly blacklisted.
+        tokens: u64,
+    },
+    /// [`Change::RevokeUser`], [`Change::UpdateUser`] or
+    /// [`Change::DeleteUser`] for a user who does not exist; nothing was
+    /// written.
+    NoSuchUser,
+    /// Rows removed by a purge.
+    Purged {
+        /// Issued-token rows removed.
+        issued: u64,
+        /// Blacklist rows removed.
+        blacklisted: u64,
+    },
+    /// [`Change::CreateUsers`]: every account created, with its id.
+    UsersCreated {
+        /// The accounts, in the order given.
+        users: Vec<User>,
+    },
+    /// [`Change::CreateUsers`]: the username of `users[index]` is taken;
+    /// no account was created.
+    UsernameTaken {
+        /// The first account that conflicts.
+        index: usize,
+    },
+    /// [`Change::CreateUsers`]: the explicit id of `users[index]` is taken;
+    /// no account was created.
+    IdTaken {
+        /// The first account that conflicts.
+        index: usize,
+    },
+    /// [`Change::UpdateUser`]: the user as it now is.
+    UserUpdated {
+        /// The changed record.
+        user: User,
+    },
+    /// [`Change::DeleteUser`]: the user as it was.
+    UserDeleted {
+        /// The deleted record.
+        user: User,
+    },
+}
+
+/// Names one user: by id, which a deleted user never passes on, or by
+/// username (case-sensitive), which may be taken again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserKey {
+    /// The primary key.
+    Id(u64),
+    /// The unique username.
+    Username(String),
+}
+
+/// The fields [`Change::UpdateUser`] sets; `None` leaves one as it is.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    /// A new hash, in Django's format.
+    pub password: Option<String>,
+    /// A new `is_active`.
+    pub is_active: Option<bool>,
+    /// A new `is_staff`.
+    pub is_staff: Option<bool>,
+    /// A new `is_superuser`.
+    pub is_superuser: Option<bool>,
+}
+
+impl UserUpdate {
+    /// Sets the fields this update carries on `user`.
+    pub fn apply_to(&self, user: &mut User) {
+        if let Some(hash) = &self.password {
+            user.password.clone_from(hash);
+        }
+        if let Some(value) = self.is_active {
+            user.is_active = value;
+        }
+        if let Some(value) = self.is_staff {
+            user.is_staff = value;
+        }
+        if let Some(value) = self.is_superuser {
+            user.is_superuser = value;
+        }
+    }
+}
+
+impl std::fmt::Debug for UserUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserUpdate")
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("is_active", &self.is_active)
+            .field("is_staff", &self.is_staff)
+            .field("is_superuser", &self.is_superuser)
+            .finish()
+    }
+}

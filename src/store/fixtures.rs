@@ -1,0 +1,41 @@
+//! Records for the store's own tests.
+
+use super::{Change, NewUser, TokenRecord, User};
+
+/// A new active account named `name`, taking the next free id.
+pub(crate) fn new_user(name: &str) -> NewUser {
+    NewUser {
+        id: None,
+        user: User {
+            id: 0,
+            username: name.into(),
+            password: "pbkdf2_sha256$1000$salt$hash".into(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            date_joined: 1_735_689_600_000_000,
+            last_login: None,
+            tokens_valid_after: 0,
+        },
+    }
+}
+
+/// A refresh token of user 1.
+pub(crate) fn token(jti: &str, exp: u64) -> TokenRecord {
+    TokenRecord {
+        jti: jti.into(),
+        user_id: 1,
+        exp,
+    }
+}
+
+/// `old` rotated for `new`, blacklisting `old`, without reuse detection.
+pub(crate) fn rotate(old: &str, new: &str) -> Change {
+    Change::Rotate {
+        old: token(old, 100),
+        new: token(new, 200),
+        blacklist_old: true,
+        revoke_family_on_reuse: false,
+        now: 10,
+    }
+}

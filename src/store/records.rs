@@ -1,0 +1,108 @@
+//! The records the store keeps, as the rest of the program sees them: a
+//! user, a refresh token, why a token is blacklisted, a signing key. They
+//! say nothing of how a backend lays them out; each backend encodes them
+//! its own way (the redb one in `redb/schema.rs`).
+
+use std::fmt;
+
+/// A user account, with Django's `auth_user` fields that jwtd uses.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    /// The primary key; tokens name the user by it (`user_id`).
+    pub id: u64,
+    /// Unique, case-sensitive.
+    pub username: String,
+    /// The stored hash, in Django's format (`pbkdf2_sha256$...`), or an
+    /// unusable `!...` value.
+    pub password: String,
+    /// Inactive users can neither log in nor use tokens.
+    pub is_active: bool,
+    /// Kept for Django compatibility; jwtd grants nothing by it.
+    pub is_staff: bool,
+    /// Kept for Django compatibility; jwtd grants nothing by it.
+    pub is_superuser: bool,
+    /// Microseconds since the Unix epoch.
+    pub date_joined: i64,
+    /// Microseconds since the Unix epoch, if the user ever logged in with
+    /// `UPDATE_LAST_LOGIN` on.
+    pub last_login: Option<i64>,
+    /// Unix seconds: tokens of this user issued (`iat`) before it are
+    /// refused. 0 until the user's tokens are first revoked.
+    pub tokens_valid_after: u64,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .field("is_active", &self.is_active)
+            .field("is_staff", &self.is_staff)
+            .field("is_superuser", &self.is_superuser)
+            .field("date_joined", &self.date_joined)
+            .field("last_login", &self.last_login)
+            .field("tokens_valid_after", &self.tokens_valid_after)
+            .finish()
+    }
+}
+
+/// A new account for [`Store::add_user`](super::Store::add_user) and
+/// [`Change::CreateUsers`](super::Change::CreateUsers).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Preserved when importing from Django; `None` takes the next free id.
+    pub id: Option<u64>,
+    /// The full record except the id.
+    pub user: User,
+}
+
+/// A refresh token as the store sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// The token's `jti`.
+    pub jti: String,
+    /// The user it names, 0 when it names none.
+    pub user_id: u64,
+    /// Its `exp`; rows are purged after it.
+    pub exp: u64,
+}
+
+/// Why a token is on the blacklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blacklisted {
+    /// Spent by a rotation: presenting it again is reuse (a sign of theft).
+    Rotated,
+    /// Logged out (`/api/token/blacklist/`), or a password changed under
+    /// `CHECK_REVOKE_TOKEN`.
+    LoggedOut,
+    /// Revoked with its family after a reuse, or with every token of its
+    /// user.
+    Revoked,
+    /// Written before the reason was kept: taken as a rotation.
+    Unknown,
+}
+
+/// A signing key kept in the database. Its `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    /// Its id, written in the `kid` header of the tokens it signs.
+    pub kid: String,
+    /// Unix microseconds.
+    pub created: u64,
+    /// Unix microseconds; `None` while it still verifies.
+    pub retired: Option<u64>,
+    /// The HMAC secret.
+    pub secret: Vec<u8>,
+}
+
+impl fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("kid", &self.kid)
+            .field("created", &self.created)
+            .field("retired", &self.retired)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}

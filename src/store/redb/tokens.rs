@@ -1,0 +1,518 @@
+//! Token state in the redb file: the refresh tokens jwtd issued (`issued`),
+//! their families (`families`), the blacklist with its reason
+//! (`blacklist`), and each user's `tokens_valid_after` (in the user's row).
+//!
+//! A rotation is one decision inside one batch: the presented token is
+//! either still unspent, and is spent now while its successor joins the
+//! family, or already blacklisted, which is reuse. A token minted elsewhere
+//! with the same key (no `issued` row) becomes the root of its own family.
+
+use ::redb::{ReadableTable, ReadableTableMetadata};
+
+use super::batch::Batch;
+use super::schema::{
+    blacklist_row, blacklisted_from_row, decode_user, family_prefix, id_key, member_key, pair_from,
+    pair_row, BLACKLIST, ISSUED, USERS,
+};
+use super::{OrStoreError, RedbStore};
+use crate::store::{Blacklisted, ChangeOutcome, StoreError, TokenRecord, User};
+
+impl RedbStore {
+    /// In one read transaction: why `jti` is blacklisted, if it is, and the
+    /// user `user_id`, if there is one (each looked up only when given).
+    pub(crate) fn token_state(
+        &self,
+        jti: Option<&str>,
+        user_id: Option<u64>,
+    ) -> Result<(Option<Blacklisted>, Option<User>), StoreError> {
+        self.read(|tx| {
+            let why = match jti {
+                Some(jti) => tx
+                    .open_table(BLACKLIST)
+                    .or_store()?
+                    .get(jti.as_bytes())
+                    .or_store()?
+                    .map(|row| blacklisted_from_row(row.value())),
+                None => None,
+            };
+            let user = match user_id {
+                Some(id) => tx
+                    .open_table(USERS)
+                    .or_store()?
+                    .get(id_key(id).as_slice())
+                    .or_store()?
+                    .and_then(|bytes| decode_user(id, bytes.value())),
+                None => None,
+            };
+            Ok((why, user))
+        })
+    }
+
+    /// Row counts of the issued-token table and the blacklist.
+    pub(crate) fn token_counts(&self) -> Result<(u64, u64), StoreError> {
+        self.read(|tx| {
+            let issued = tx.open_table(ISSUED).or_store()?.len().or_store()?;
+            let blacklisted = tx.open_table(BLACKLIST).or_store()?.len().or_store()?;
+            Ok((issued, blacklisted))
+        })
+    }
+
+    /// The family of an issued refresh token.
+    pub(crate) fn family_of(&self, jti: &str) -> Result<Option<String>, StoreError> {
+        self.read(|tx| {
+            let issued = tx.open_table(ISSUED).or_store()?;
+            let found = issued.get(jti.as_bytes()).or_store()?;
+            Ok(found.and_then(|row| {
+                pair_from(row.value())
+                    .map(|(_, _, family)| String::from_utf8_lossy(family).into_owned())
+            }))
+        })
+    }
+}
+
+/// Token writes within a batch.
+impl Batch<'_> {
+    /// Spends `old` for `new` (see
+    /// [`Change::Rotate`](crate::store::Change::Rotate)), or reports that
+    /// `old` was spent already, revoking its family if asked.
+    pub(super) fn rotate(
+        &mut self,
+        old: &TokenRecord,
+        new: &TokenRecord,
+        blacklist_old: bool,
+        revoke_family_on_reuse: bool,
+        now: u64,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let family = self.family_of(old)?;
+        if self.blacklisted(&old.jti)? {
+            let revoked = if revoke_family_on_reuse {
+                self.revoke_family(&family, now)?
+            } else {
+                0
+            };
+            return Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked });
+        }
+        if blacklist_old {
+            self.blacklist(&old.jti, now, old.exp, Blacklisted::Rotated)?;
+            // A token minted elsewhere becomes the root of its own family.
+            if self.issued.get(old.jti.as_bytes()).or_store()?.is_none() {
+                self.issue(old, &family)?;
+            }
+        }
+        self.issue(new, &family)?;
+        Ok(ChangeOutcome::Done)
+    }
+
+    /// A blacklisted token came back: every member of its family is
+    /// blacklisted.
+    pub(super) fn reuse(&mut self, jti: &str, now: u64) -> Result<ChangeOutcome, StoreError> {
+        let token = TokenRecord {
+            jti: jti.to_owned(),
+            user_id: 0,
+            exp: 0,
+        };
+        let family = self.family_of(&token)?;
+        let revoked = self.revoke_family(&family, now)?;
+        Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked })
+    }
+
+    /// Logout: blacklists `token` unless it already is.
+    pub(super) fn log_out(
+        &mut self,
+        token: &TokenRecord,
+        now: u64,
+    ) -> Result<ChangeOutcome, StoreError> {
+        if self.blacklisted(&token.jti)? {
+            let family = self.family_of(token)?;
+            return Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked: 0 });
+        }
+        self.blacklist(&token.jti, now, token.exp, Blacklisted::LoggedOut)?;
+        if self.issued.get(token.jti.as_bytes()).or_store()?.is_none() {
+            self.issue(token, &token.jti)?;
+        }
+        Ok(ChangeOutcome::Done)
+    }
+
+    /// The `issued` table has no index by user: a revocation reads it whole,
+    /// which keeps every rotation one index update cheaper. Tokens not in it
+    /// (minted elsewhere with the same key) are refused by the user's
+    /// `tokens_valid_after` instead.
+    pub(super) fn revoke_user(
+        &mut self,
+        user_id: u64,
+        valid_after: u64,
+        now: u64,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let Some(mut user) = self.read_user(user_id)? else {
+            return Ok(ChangeOutcome::NoSuchUser);
+        };
+        user.tokens_valid_after = user.tokens_valid_after.max(valid_after);
+        self.write_user(&user)?;
+        let mut theirs = Vec::new();
+        for row in self.issued.iter().or_store()? {
+            let (jti, row) = row.or_store()?;
+            if let Some((owner, exp, _)) = pair_from(row.value()) {
+                if owner == user_id && exp > now {
+                    theirs.push((String::from_utf8_lossy(jti.value()).into_owned(), exp));
+                }
+            }
+        }
+        let mut tokens = 0;
+        for (jti, exp) in theirs {
+            if !self.blacklisted(&jti)? {
+                self.blacklist(&jti, now, exp, Blacklisted::Revoked)?;
+                tokens += 1;
+            }
+        }
+        Ok(ChangeOutcome::Revoked { tokens })
+    }
+
+    /// The family `token` belongs to; a token jwtd never issued is its own.
+    fn family_of(&self, token: &TokenRecord) -> Result<String, StoreError> {
+        let row = self.issued.get(token.jti.as_bytes()).or_store()?;
+        let family = row.and_then(|r| {
+            pair_from(r.value()).map(|(_, _, family)| String::from_utf8_lossy(family).into_owned())
+        });
+        Ok(family.unwrap_or_else(|| token.jti.clone()))
+    }
+
+    fn blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
+        Ok(self.blacklist.get(jti.as_bytes()).or_store()?.is_some())
+    }
+
+    fn blacklist(
+        &mut self,
+        jti: &str,
+        now: u64,
+        exp: u64,
+        why: Blacklisted,
+    ) -> Result<(), StoreError> {
+        self.blacklist
+            .insert(jti.as_bytes(), blacklist_row(now, exp, why).as_slice())
+            .or_store()?;
+        Ok(())
+    }
+
+    /// Records `token` as issued, a member of `family`.
+    pub(super) fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError> {
+        let row = pair_row(token.user_id, token.exp, family.as_bytes());
+        self.issued
+            .insert(token.jti.as_bytes(), row.as_slice())
+            .or_store()?;
+        self.families
+            .insert(member_key(family, &token.jti).as_slice(), [].as_slice())
+            .or_store()?;
+        Ok(())
+    }
+
+    /// Blacklists every member of `family` not yet blacklisted.
+    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
+        let prefix = family_prefix(family);
+        let mut members = Vec::new();
+        for row in self.families.range(prefix.as_slice()..).or_store()? {
+            let (key, _) = row.or_store()?;
+            let Some(jti) = key.value().strip_prefix(prefix.as_slice()) else {
+                break;
+            };
+            members.push(String::from_utf8_lossy(jti).into_owned());
+        }
+        let mut revoked = 0;
+        for jti in members {
+            if self.blacklisted(&jti)? {
+                continue;
+            }
+            let exp = self
+                .issued
+                .get(jti.as_bytes())
+                .or_store()?
+                .and_then(|r| pair_from(r.value()).map(|(_, exp, _)| exp))
+                .unwrap_or(u64::MAX);
+            self.blacklist(&jti, now, exp, Blacklisted::Revoked)?;
+            revoked += 1;
+        }
+        Ok(revoked)
+    }
+
+    /// Deletes the rows of tokens whose `exp` has passed (`exp <= now`).
+    pub(super) fn purge(&mut self, now: u64) -> Result<ChangeOutcome, StoreError> {
+        let mut expired: Vec<(String, String)> = Vec::new();
+        let before = self.issued.len().or_store()?;
+        self.issued
+            .retain(|jti, row| {
+                let Some((_, exp, family)) = pair_from(row) else {
+                    return false;
+                };
+                let keep = exp > now;
+                if !keep {
+                    let family = String::from_utf8_lossy(family).into_owned();
+                    expired.push((family, String::from_utf8_lossy(jti).into_owned()));
+                }
+                keep
+            })
+            .or_store()?;
+        for (family, jti) in &expired {
+            self.families
+                .remove(member_key(family, jti).as_slice())
+                .or_store()?;
+        }
+        let issued = before - self.issued.len().or_store()?;
+        let before = self.blacklist.len().or_store()?;
+        self.blacklist
+            .retain(|_, row| pair_from(row).is_some_and(|(_, exp, _)| exp > now))
+            .or_store()?;
+        let blacklisted = before - self.blacklist.len().or_store()?;
+        Ok(ChangeOutcome::Purged {
+            issued,
+            blacklisted,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::schema::{blacklisted_from_row, pair_row};
+    use crate::store::fixtures::{new_user, rotate, token};
+    use crate::store::{Blacklisted, Change, ChangeOutcome, Store, TokenRecord};
+
+    #[test]
+    fn revoking_a_user_blacklists_only_their_live_tokens() {
+        let store = Store::open_in_memory().unwrap();
+        store.add_user(new_user("alice")).unwrap();
+        store.add_user(new_user("bob")).unwrap();
+        let token = |jti: &str, user_id, exp| TokenRecord {
+            jti: jti.into(),
+            user_id,
+            exp,
+        };
+        store
+            .apply(&[
+                Change::Issue {
+                    token: token("a1", 1, 500),
+                },
+                Change::Issue {
+                    token: token("a2", 1, 500),
+                },
+                Change::Issue {
+                    token: token("a-expired", 1, 50),
+                },
+                Change::Issue {
+                    token: token("b1", 2, 500),
+                },
+                Change::Blacklist {
+                    token: token("a2", 1, 500),
+                    now: 90,
+                },
+            ])
+            .unwrap();
+        let revoke = |user_id, valid_after| Change::RevokeUser {
+            user_id,
+            valid_after,
+            now: 100,
+        };
+        assert_eq!(
+            store.apply(&[revoke(1, 101)]).unwrap(),
+            [ChangeOutcome::Revoked { tokens: 1 }]
+        );
+        assert!(store.is_blacklisted("a1").unwrap());
+        assert!(!store.is_blacklisted("a-expired").unwrap());
+        assert!(!store.is_blacklisted("b1").unwrap());
+        assert_eq!(store.user(1).unwrap().unwrap().tokens_valid_after, 101);
+        assert_eq!(store.user(2).unwrap().unwrap().tokens_valid_after, 0);
+        // The time only moves forward; a second revocation finds nothing new.
+        assert_eq!(
+            store.apply(&[revoke(1, 60)]).unwrap(),
+            [ChangeOutcome::Revoked { tokens: 0 }]
+        );
+        assert_eq!(store.user(1).unwrap().unwrap().tokens_valid_after, 101);
+        assert_eq!(
+            store.apply(&[revoke(9, 101)]).unwrap(),
+            [ChangeOutcome::NoSuchUser]
+        );
+    }
+
+    #[test]
+    fn one_rotation_wins_within_a_batch() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .apply(&[Change::Issue {
+                token: token("a", 100),
+            }])
+            .unwrap();
+        let outcomes = store
+            .apply(&[rotate("a", "b1"), rotate("a", "b2")])
+            .unwrap();
+        assert_eq!(outcomes[0], ChangeOutcome::Done);
+        assert!(
+            matches!(outcomes[1], ChangeOutcome::AlreadyBlacklisted { ref family, revoked: 0 } if family == "a")
+        );
+        assert!(store.is_blacklisted("a").unwrap());
+        assert_eq!(store.family_of("b1").unwrap().as_deref(), Some("a"));
+        assert_eq!(
+            store.family_of("b2").unwrap(),
+            None,
+            "the loser wrote nothing"
+        );
+        // Across batches too.
+        let again = store.apply(&[rotate("a", "b3")]).unwrap();
+        assert!(matches!(again[0], ChangeOutcome::AlreadyBlacklisted { .. }));
+    }
+
+    #[test]
+    fn a_foreign_token_starts_its_own_family() {
+        let store = Store::open_in_memory().unwrap();
+        store.apply(&[rotate("django", "ours")]).unwrap();
+        assert_eq!(store.family_of("ours").unwrap().as_deref(), Some("django"));
+        assert_eq!(
+            store.family_of("django").unwrap().as_deref(),
+            Some("django")
+        );
+    }
+
+    #[test]
+    fn reuse_revokes_the_family_when_asked() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .apply(&[Change::Issue {
+                token: token("root", 100),
+            }])
+            .unwrap();
+        store.apply(&[rotate("root", "r1")]).unwrap();
+        store.apply(&[rotate("r1", "r2")]).unwrap();
+        store
+            .apply(&[Change::Issue {
+                token: token("other", 100),
+            }])
+            .unwrap();
+        let replay = Change::Rotate {
+            old: token("root", 100),
+            new: token("evil", 200),
+            blacklist_old: true,
+            revoke_family_on_reuse: true,
+            now: 20,
+        };
+        let outcome = store.apply(&[replay]).unwrap();
+        assert_eq!(
+            outcome[0],
+            ChangeOutcome::AlreadyBlacklisted {
+                family: "root".into(),
+                revoked: 1
+            }
+        );
+        assert!(
+            store.is_blacklisted("r2").unwrap(),
+            "the live descendant is revoked"
+        );
+        assert!(
+            !store.is_blacklisted("other").unwrap(),
+            "other logins are untouched"
+        );
+        assert!(!store.is_blacklisted("evil").unwrap());
+    }
+
+    #[test]
+    fn blacklist_once() {
+        let store = Store::open_in_memory().unwrap();
+        let w = Change::Blacklist {
+            token: token("t", 100),
+            now: 1,
+        };
+        let outcomes = store.apply(&[w.clone(), w.clone()]).unwrap();
+        assert_eq!(outcomes[0], ChangeOutcome::Done);
+        assert!(matches!(
+            outcomes[1],
+            ChangeOutcome::AlreadyBlacklisted { .. }
+        ));
+        assert!(store.is_blacklisted("t").unwrap());
+    }
+
+    #[test]
+    fn purge_removes_rows_at_and_after_exp() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .apply(&[
+                Change::Issue {
+                    token: token("old", 50),
+                },
+                Change::Issue {
+                    token: token("new", 500),
+                },
+                Change::Blacklist {
+                    token: token("old", 50),
+                    now: 1,
+                },
+                Change::Blacklist {
+                    token: token("new", 500),
+                    now: 1,
+                },
+            ])
+            .unwrap();
+        let purged = store.apply(&[Change::Purge { now: 50 }]).unwrap();
+        assert_eq!(
+            purged[0],
+            ChangeOutcome::Purged {
+                issued: 1,
+                blacklisted: 1
+            }
+        );
+        assert_eq!(store.token_counts().unwrap(), (1, 1));
+        assert!(!store.is_blacklisted("old").unwrap());
+        assert!(store.is_blacklisted("new").unwrap());
+        assert_eq!(store.family_of("old").unwrap(), None);
+    }
+
+    #[test]
+    fn the_blacklist_keeps_why() {
+        let store = Store::open_in_memory().unwrap();
+        let token = |jti: &str| TokenRecord {
+            jti: jti.into(),
+            user_id: 1,
+            exp: 500,
+        };
+        store.add_user(new_user("alice")).unwrap();
+        store
+            .apply(&[
+                Change::Issue { token: token("a") },
+                Change::Rotate {
+                    old: token("a"),
+                    new: token("b"),
+                    blacklist_old: true,
+                    revoke_family_on_reuse: true,
+                    now: 10,
+                },
+                Change::Blacklist {
+                    token: token("b"),
+                    now: 11,
+                },
+                Change::Issue { token: token("c") },
+                Change::RevokeUser {
+                    user_id: 1,
+                    valid_after: 13,
+                    now: 12,
+                },
+            ])
+            .unwrap();
+        let why = |jti| store.blacklisting(jti).unwrap();
+        assert_eq!(why("a"), Some(Blacklisted::Rotated));
+        assert_eq!(why("b"), Some(Blacklisted::LoggedOut));
+        assert_eq!(why("c"), Some(Blacklisted::Revoked));
+        assert_eq!(why("d"), None);
+        // Rows written before the reason was kept read as rotations.
+        assert_eq!(
+            blacklisted_from_row(&pair_row(1, 2, &[])),
+            Blacklisted::Unknown
+        );
+    }
+
+    #[test]
+    fn token_state_reads_the_blacklist_and_the_user_together() {
+        let store = Store::open_in_memory().unwrap();
+        store.add_user(new_user("alice")).unwrap();
+        store.apply(&[rotate("a", "b")]).unwrap();
+        let (why, user) = store.token_state(Some("a"), Some(1)).unwrap();
+        assert_eq!(why, Some(Blacklisted::Rotated));
+        assert_eq!(user.unwrap().username, "alice");
+        assert_eq!(store.token_state(Some("b"), Some(2)).unwrap(), (None, None));
+        assert_eq!(store.token_state(None, None).unwrap(), (None, None));
+    }
+}
