@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
 use crate::config::Settings;
-use crate::control;
+use crate::control::{self, ControlCommand};
 use crate::dumpdata;
 use crate::explain::{self, KeyChoice};
 use crate::jwt;
@@ -59,7 +59,7 @@ pub enum Command {
     UserDelete(String),
     /// A command that a running server carries out through its control
     /// socket: `key list|rotate|retire ID`, `user revoke NAME`.
-    Control(Vec<String>),
+    Control(ControlCommand),
     /// Import `manage.py dumpdata auth.user` output (`-` for stdin).
     UserImportDjango(PathBuf),
     /// Print every user as `dumpdata auth.user` would.
@@ -353,7 +353,7 @@ pub fn parse(
             match *action {
                 "activate" => Command::UserActivate(name),
                 "deactivate" => Command::UserDeactivate(name),
-                "revoke" => Command::Control(vec!["user".into(), "revoke".into(), name]),
+                "revoke" => Command::Control(ControlCommand::UserRevoke(name)),
                 _ => Command::UserDelete(name),
             }
         }
@@ -373,7 +373,10 @@ pub fn parse(
         }
         ["key", "list"] | ["key", "rotate"] | ["key", "retire", _] => {
             allow_flags(&[])?;
-            Command::Control(words.iter().map(|w| (*w).to_owned()).collect())
+            match ControlCommand::from_words(&words) {
+                Some(command) => Command::Control(command),
+                None => return Err(UsageError(format!("unknown command: {}", words.join(" ")))),
+            }
         }
         ["key"] => Command::Help(HELP_KEY),
         ["key", ..] => {
@@ -462,9 +465,8 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
     if let Command::TokenExplain { token, json } = command {
         return explain_token(token, json, &settings, &db);
     }
-    if let Command::Control(words) = &command {
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        return run_control(&words, &settings, &db);
+    if let Command::Control(command) = &command {
+        return run_control(command, &settings, &db);
     }
     let store = open(&db, &settings)?;
     match command {
@@ -784,9 +786,13 @@ fn import_django(store: &Store, file: &std::path::Path) -> Result<(), CliError> 
 
 /// A control command: here on the database, or, when a running server
 /// holds it, by that server through its control socket.
-fn run_control(words: &[&str], settings: &Settings, db: &std::path::Path) -> Result<u8, CliError> {
+fn run_control(
+    command: &ControlCommand,
+    settings: &Settings,
+    db: &std::path::Path,
+) -> Result<u8, CliError> {
     let reply = match Store::open(db, settings.cache_size) {
-        Ok(store) => control::run_command(words, settings, &store, None),
+        Ok(store) => command.run(settings, &store, None),
         Err(StoreError::InUse) => {
             let Some(path) = settings.control_socket.path(db) else {
                 return Err(CliError(format!(
@@ -794,7 +800,7 @@ fn run_control(words: &[&str], settings: &Settings, db: &std::path::Path) -> Res
                     db.display()
                 )));
             };
-            control::request(&path, words).map_err(|e| {
+            control::request(&path, command).map_err(|e| {
                 CliError(format!(
                     "the database {} is in use by a running server, and its control socket {} \
                      does not answer: {e}",
