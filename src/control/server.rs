@@ -1,19 +1,6 @@
-//! The control socket: how `jwtd key ...` and `jwtd user revoke` reach a
-//! running server. The database belongs to one process at a time, so while
-//! a server runs, these commands ask it to do the work; the server applies
-//! a key change to the keys it signs with at once, without a restart.
-//!
-//! ```text
-//!   jwtd key rotate ──▶ jwtd.redb.sock ──▶ server: keys::rotate, then
-//!        ◀── {"code":0,"out":"..."} ──┘           Tokens::set_keys
-//! ```
-//!
-//! The socket is a Unix socket beside the database (`CONTROL_SOCKET`),
-//! mode 0600, and the server also checks that the client runs as its own
-//! user (or root): the same people who could open the database file.
-//! A request is one line, the command's words as a JSON array; the answer
-//! is one line, `{"code": N, "out": TEXT, "err": TEXT}`. One client is
-//! served at a time, each within [`TIMEOUT`].
+//! The server's end of the control socket: a listener beside the
+//! database, served by one thread, one client at a time, answering only
+//! clients that run as the server's user (or root).
 
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -26,152 +13,15 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
+use super::{ControlCommand, Reply, TIMEOUT};
 use crate::app::App;
-use crate::auth;
-use crate::config::Settings;
-use crate::keys;
 use crate::log;
-use crate::store::{ChangeOutcome, Store, StoreError};
 use crate::sys;
-use crate::time;
 
 /// Longest request line accepted.
 const MAX_REQUEST: u64 = 4096;
-/// How long one client may take to send its request and read the answer.
-pub const TIMEOUT: Duration = Duration::from_secs(5);
-
-/// What a command printed, and its exit status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// The exit status: 0 done, 1 failed.
-    pub code: u8,
-    /// For standard output.
-    pub out: String,
-    /// For standard error.
-    pub err: String,
-}
-
-impl Reply {
-    fn done(out: String) -> Reply {
-        Reply {
-            code: 0,
-            out,
-            err: String::new(),
-        }
-    }
-
-    fn failed(err: impl std::fmt::Display) -> Reply {
-        Reply {
-            code: 1,
-            out: String::new(),
-            err: err.to_string(),
-        }
-    }
-}
-
-/// Whether `words` is a command the control socket carries.
-pub fn is_control_command(words: &[&str]) -> bool {
-    matches!(
-        words,
-        ["key", "list"] | ["key", "rotate"] | ["key", "retire", _] | ["user", "revoke", _]
-    )
-}
-
-/// Runs a control command on `store`: in a running server (`server` is its
-/// application, whose keys and writer are used), or in the command-line
-/// process when no server holds the database.
-pub fn run_command(
-    words: &[&str],
-    settings: &Settings,
-    store: &Store,
-    server: Option<&App>,
-) -> Reply {
-    let reload = || -> Result<(), keys::KeysError> {
-        if let Some(app) = server {
-            let ring = keys::from_database(settings, store)?;
-            app.auth.tokens().set_keys(ring);
-        }
-        Ok(())
-    };
-    match words {
-        ["key", "list"] => match keys::list(store) {
-            Ok(list) => Reply::done(keys::list_text(&list)),
-            Err(e) => Reply::failed(e),
-        },
-        ["key", "rotate"] => match keys::rotate(settings, store).and_then(|key| {
-            reload()?;
-            Ok(key)
-        }) {
-            Ok(key) => {
-                if server.is_some() {
-                    log::info(&format!("signing keys: new current key {}", key.kid));
-                }
-                Reply::done(format!(
-                    "New current key {}. Tokens signed with the previous keys keep \
-                     verifying until `jwtd key retire ID`.\n",
-                    key.kid
-                ))
-            }
-            Err(e) => Reply::failed(e),
-        },
-        ["key", "retire", kid] => match keys::retire(store, kid).and_then(|()| reload()) {
-            Ok(()) => {
-                if server.is_some() {
-                    log::info(&format!("signing keys: key {kid} retired"));
-                }
-                Reply::done(format!(
-                    "Retired key {kid}: tokens signed with it are refused from now on.\n"
-                ))
-            }
-            Err(e) => Reply::failed(e),
-        },
-        ["user", "revoke", name] => revoke(name, store, server),
-        _ => Reply::failed(format!("not a control command: {}", words.join(" "))),
-    }
-}
-
-fn revoke(name: &str, store: &Store, server: Option<&App>) -> Reply {
-    let user = match store.user_by_name(name) {
-        Ok(Some(user)) => user,
-        Ok(None) => return Reply::failed(format!("no user named {name:?}")),
-        Err(e) => return Reply::failed(e),
-    };
-    let revoked = match server {
-        Some(app) => app
-            .auth
-            .revoke_user(user.id, app.now())
-            .map_err(|e| e.to_string()),
-        None => revoke_in_store(store, user.id).map_err(|e| e.to_string()),
-    };
-    match revoked {
-        Ok(Some(tokens)) => {
-            // The server logs what its control socket was asked to do.
-            if server.is_some() {
-                log::info(&format!(
-                "user {name:?} (id {}) revoked through the control socket: {tokens} refresh token(s) blacklisted",
-                user.id
-            ));
-            }
-            Reply::done(format!(
-                "Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted).\n"
-            ))
-        }
-        Ok(None) => Reply::failed(format!("no user named {name:?}")),
-        Err(e) => Reply::failed(e),
-    }
-}
-
-/// `Auth::revoke_user` without a server: the same write, applied to the
-/// store directly. `None` if there is no such user.
-pub fn revoke_in_store(store: &Store, user_id: u64) -> Result<Option<u64>, StoreError> {
-    let outcomes = store.apply(&[auth::revocation(user_id, time::now_seconds())])?;
-    Ok(match outcomes.first() {
-        Some(ChangeOutcome::Revoked { tokens }) => Some(*tokens),
-        _ => None,
-    })
-}
 
 /// A listening control socket, served by one thread.
 #[derive(Debug)]
@@ -283,10 +133,9 @@ fn answer(stream: UnixStream, app: &App) -> io::Result<()> {
         match serde_json::from_str::<Vec<String>>(&line) {
             Ok(words) => {
                 let words: Vec<&str> = words.iter().map(String::as_str).collect();
-                if is_control_command(&words) {
-                    run_command(&words, &app.settings, app.auth.store(), Some(app))
-                } else {
-                    Reply::failed(format!("not a control command: {}", words.join(" ")))
+                match ControlCommand::from_words(&words) {
+                    Some(command) => command.run(&app.settings, app.auth.store(), Some(app)),
+                    None => Reply::failed(format!("not a control command: {}", words.join(" "))),
                 }
             }
             Err(_) => Reply::failed("a request is one line: a JSON array of strings"),
@@ -298,37 +147,15 @@ fn answer(stream: UnixStream, app: &App) -> io::Result<()> {
     stream.flush()
 }
 
-/// Sends `words` to the server listening at `path` and returns its reply.
-pub fn request(path: &Path, words: &[&str]) -> io::Result<Reply> {
-    let mut stream = UnixStream::connect(path)?;
-    stream.set_read_timeout(Some(TIMEOUT * 2))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
-    stream.write_all(format!("{}\n", json!(words)).as_bytes())?;
-    let mut line = String::new();
-    BufReader::new(stream.take(1 << 20)).read_line(&mut line)?;
-    let invalid = || {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the server's answer is not valid",
-        )
-    };
-    let value: Value = serde_json::from_str(&line).map_err(|_| invalid())?;
-    let text = |name: &str| value.get(name).and_then(Value::as_str).unwrap_or_default();
-    Ok(Reply {
-        code: value
-            .get("code")
-            .and_then(Value::as_u64)
-            .and_then(|c| u8::try_from(c).ok())
-            .ok_or_else(invalid)?,
-        out: text("out").to_owned(),
-        err: text("err").to_owned(),
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::config::Settings;
+    use crate::control::client::exchange;
+    use crate::control::request;
+    use crate::keys;
+    use crate::time;
     use crate::token::JtiSource;
 
     fn socket_dir() -> PathBuf {
@@ -356,30 +183,35 @@ mod tests {
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
 
-        let rotated = request(&path, &["key", "rotate"]).unwrap();
+        let rotated = request(&path, &ControlCommand::KeyRotate).unwrap();
         assert_eq!(rotated.code, 0, "{rotated:?}");
         let after = app.auth.tokens().keys().current_kid().unwrap().to_owned();
         assert_ne!(before, after);
         assert!(rotated.out.contains(&after), "{rotated:?}");
-        let list = request(&path, &["key", "list"]).unwrap();
+        let list = request(&path, &ControlCommand::KeyList).unwrap();
         assert!(list.out.contains(&format!("{before}  ")), "{list:?}");
         assert!(list.out.contains("current"), "{list:?}");
 
-        let refused = request(&path, &["key", "retire", &after]).unwrap();
+        let refused = request(&path, &ControlCommand::KeyRetire(after.clone())).unwrap();
         assert_eq!(refused.code, 1);
         assert!(refused.err.contains("is the current key"), "{refused:?}");
-        assert_eq!(request(&path, &["key", "retire", &before]).unwrap().code, 0);
+        assert_eq!(
+            request(&path, &ControlCommand::KeyRetire(before.clone()))
+                .unwrap()
+                .code,
+            0
+        );
         assert_eq!(
             app.auth.tokens().keys().kids().collect::<Vec<_>>(),
             [after.as_str()]
         );
 
-        let nobody = request(&path, &["user", "revoke", "nobody"]).unwrap();
+        let nobody = request(&path, &ControlCommand::UserRevoke("nobody".into())).unwrap();
         assert_eq!(
             (nobody.code, nobody.err.as_str()),
             (1, "no user named \"nobody\"")
         );
-        let other = request(&path, &["user", "delete", "alice"]).unwrap();
+        let other = exchange(&path, &["user", "delete", "alice"]).unwrap();
         assert_eq!(other.code, 1);
 
         // A raw client sending garbage gets an error line, and the server
@@ -389,7 +221,7 @@ mod tests {
         let mut answer = String::new();
         raw.read_to_string(&mut answer).unwrap();
         assert!(answer.contains("a JSON array of strings"), "{answer}");
-        assert_eq!(request(&path, &["key", "list"]).unwrap().code, 0);
+        assert_eq!(request(&path, &ControlCommand::KeyList).unwrap().code, 0);
 
         control.stop();
         assert!(!path.exists());

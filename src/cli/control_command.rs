@@ -1,0 +1,44 @@
+//! The control commands (`key list|rotate|retire ID`, `user revoke NAME`)
+//! from the command line: run here on the database, or, while a running
+//! server holds it, sent to that server through its control socket.
+
+use std::path::Path;
+
+use super::CliError;
+use crate::config::Settings;
+use crate::control::{self, ControlCommand};
+use crate::store::{Store, StoreError};
+
+/// A control command: here on the database, or, when a running server
+/// holds it, by that server through its control socket.
+pub(super) fn run(
+    command: &ControlCommand,
+    settings: &Settings,
+    db: &Path,
+) -> Result<u8, CliError> {
+    let reply = match Store::open(db, settings.cache_size) {
+        Ok(store) => command.run(settings, &store, None),
+        Err(StoreError::InUse) => {
+            let Some(path) = settings.control_socket.path(db) else {
+                return Err(CliError(format!(
+                    "the database {} is in use by a running server, and CONTROL_SOCKET is off",
+                    db.display()
+                )));
+            };
+            control::request(&path, command).map_err(|e| {
+                CliError(format!(
+                    "the database {} is in use by a running server, and its control socket {} \
+                     does not answer: {e}",
+                    db.display(),
+                    path.display()
+                ))
+            })?
+        }
+        Err(e) => return Err(CliError(format!("cannot open {}: {e}", db.display()))),
+    };
+    print!("{}", reply.out);
+    match reply.code {
+        0 => Ok(0),
+        _ => Err(CliError(reply.err)),
+    }
+}

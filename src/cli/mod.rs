@@ -1,0 +1,420 @@
+//! The command line, parsed by hand: `serve`, `user ...`, `key ...`,
+//! `flushexpiredtokens` and `token explain`. Every command takes `--db PATH`
+//! (default `jwtd.redb`, or `JWTD_DB`) and `--config FILE` (or
+//! `JWTD_CONFIG`). Secrets never come from arguments, where `ps` would show
+//! them.
+//!
+//! Here: the typed [`Command`], [`parse`], which reads the arguments once
+//! (`arguments`) and hands the words to the family their first word names,
+//! and [`run`], which hands each command to its family. Each family keeps
+//! its help text beside its parser: `serve`, `user` (accounts; passwords
+//! typed through `prompt`), `django` (import and export of `dumpdata`),
+//! `key`, `token` (explain), `maintenance` (`flushexpiredtokens`). The
+//! control commands (`key ...`, `user revoke`) are [`ControlCommand`]s,
+//! parsed once before the families and run by `control_command`.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::config::Settings;
+use crate::control::ControlCommand;
+use crate::store::{Store, StoreError};
+
+mod arguments;
+mod control_command;
+mod django;
+mod key;
+mod maintenance;
+mod prompt;
+mod serve;
+mod token;
+mod user;
+
+use arguments::Arguments;
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// `--addr`, default `127.0.0.1:8000` (or `JWTD_ADDR`).
+        addr: String,
+        /// `--workers`, overriding `WORKERS`.
+        workers: Option<usize>,
+    },
+    /// Create an account.
+    UserAdd {
+        /// Username.
+        name: String,
+        /// `--superuser`.
+        superuser: bool,
+        /// `--staff`.
+        staff: bool,
+        /// `--inactive`.
+        inactive: bool,
+        /// `--password-stdin`.
+        password_stdin: bool,
+    },
+    /// Set a password.
+    UserPasswd {
+        /// Username.
+        name: String,
+        /// `--password-stdin`.
+        password_stdin: bool,
+    },
+    /// List accounts.
+    UserList,
+    /// Allow an account to log in.
+    UserActivate(String),
+    /// Stop an account from logging in or using its tokens.
+    UserDeactivate(String),
+    /// Delete an account.
+    UserDelete(String),
+    /// A command that a running server carries out through its control
+    /// socket: `key list|rotate|retire ID`, `user revoke NAME`.
+    Control(ControlCommand),
+    /// Import `manage.py dumpdata auth.user` output (`-` for stdin).
+    UserImportDjango(PathBuf),
+    /// Print every user as `dumpdata auth.user` would.
+    UserExportDjango,
+    /// Delete expired token rows.
+    FlushExpiredTokens,
+    /// Take a token apart and run the server's checks on it.
+    TokenExplain {
+        /// The token; `None` or `-` reads standard input.
+        token: Option<String>,
+        /// `--json`.
+        json: bool,
+    },
+    /// Print help text.
+    Help(&'static str),
+    /// Print the version.
+    Version,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// The command.
+    pub command: Command,
+    /// `--db`.
+    pub db: PathBuf,
+    /// `--config`.
+    pub config: Option<PathBuf>,
+}
+
+/// A command line that cannot be run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\nRun `jwtd --help` for usage.", self.0)
+    }
+}
+
+/// A failure while running a command, printed as `jwtd: <message>`.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> CliError {
+        CliError(e.to_string())
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> CliError {
+        CliError(e.to_string())
+    }
+}
+
+const HELP: &str = "\
+jwtd: a JWT authentication server, wire-compatible with djangorestframework-simplejwt 5.5.1
+
+Usage: jwtd <COMMAND> [OPTIONS]
+
+Commands:
+  serve                 Run the server
+  user add NAME         Create a user
+  user passwd NAME      Set a user's password (and revoke their tokens)
+  user revoke NAME      Log a user out everywhere: revoke every token of theirs
+  user list             List users
+  user activate NAME    Let a user log in again
+  user deactivate NAME  Stop a user from logging in and using tokens
+  user delete NAME      Delete a user
+  user import-django FILE
+                        Import users from `manage.py dumpdata auth.user` output
+  user export-django    Print users in the same format
+  flushexpiredtokens    Delete expired refresh tokens and blacklist entries
+  token explain [TOKEN] Take a token apart and run the server's checks on it
+  key list|rotate|retire ID
+                        Manage the signing keys kept in the database
+
+Options for every command:
+  --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
+  --config FILE    JSON settings file [env: JWTD_CONFIG]
+  -h, --help       Print help (also `jwtd COMMAND --help`)
+  -V, --version    Print the version
+
+Settings use SimpleJWT's names, from the settings file or JWTD_<NAME>
+variables; the signing key comes from JWTD_SIGNING_KEY or
+JWTD_SIGNING_KEY_FILE, else one is generated and kept in the database.
+See README.md for the full list.
+";
+
+/// A command family: the commands that share a first word and a help text.
+struct Family {
+    /// The first word.
+    word: &'static str,
+    /// `jwtd WORD --help`.
+    help: &'static str,
+    /// Parses the whole of the words, the first included.
+    parse: fn(&[&str], &Arguments) -> Result<Command, UsageError>,
+}
+
+/// Every family, by its first word.
+const FAMILIES: [Family; 5] = [
+    Family {
+        word: "serve",
+        help: serve::HELP,
+        parse: serve::parse,
+    },
+    Family {
+        word: "user",
+        help: user::HELP,
+        parse: user::parse,
+    },
+    Family {
+        word: "flushexpiredtokens",
+        help: maintenance::HELP,
+        parse: maintenance::parse,
+    },
+    Family {
+        word: "token",
+        help: token::HELP,
+        parse: token::parse,
+    },
+    Family {
+        word: "key",
+        help: key::HELP,
+        parse: key::parse,
+    },
+];
+
+/// Parses `args` (without the program name). `env` supplies `JWTD_DB`,
+/// `JWTD_ADDR` and `JWTD_CONFIG`.
+pub fn parse(
+    args: impl IntoIterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Invocation, UsageError> {
+    let arguments = Arguments::read(args, env)?;
+    if arguments.version {
+        return Ok(Invocation {
+            command: Command::Version,
+            db: PathBuf::new(),
+            config: None,
+        });
+    }
+    let command = command(&arguments)?;
+    if arguments.workers.is_some() && !matches!(command, Command::Serve { .. } | Command::Help(_)) {
+        return Err(UsageError("--workers applies to serve only".into()));
+    }
+    Ok(Invocation {
+        command,
+        db: arguments.db.unwrap_or_else(|| PathBuf::from("jwtd.redb")),
+        config: arguments.config,
+    })
+}
+
+/// The command the words name: help, a control command, else what the
+/// family of the first word makes of them.
+fn command(arguments: &Arguments) -> Result<Command, UsageError> {
+    let words: Vec<&str> = arguments.words.iter().map(String::as_str).collect();
+    let family = words
+        .first()
+        .and_then(|first| FAMILIES.iter().find(|family| family.word == *first));
+    if matches!(words.as_slice(), [] | ["help"]) {
+        return Ok(Command::Help(HELP));
+    }
+    if arguments.help {
+        return Ok(Command::Help(family.map_or(HELP, |family| family.help)));
+    }
+    if let Some(control) = ControlCommand::from_words(&words) {
+        arguments.allow_flags(&[])?;
+        return Ok(Command::Control(control));
+    }
+    match family {
+        Some(family) => (family.parse)(&words, arguments),
+        None => Err(unknown_command(&words)),
+    }
+}
+
+/// `unknown command: WORDS`.
+fn unknown_command(words: &[&str]) -> UsageError {
+    UsageError(format!("unknown command: {}", words.join(" ")))
+}
+
+/// Runs a parsed command, returning the exit status for success (always 0
+/// except for `token explain`).
+pub fn run(invocation: Invocation) -> Result<u8, CliError> {
+    let Invocation {
+        command,
+        db,
+        config,
+    } = invocation;
+    match command {
+        Command::Help(text) => {
+            print!("{text}");
+            Ok(0)
+        }
+        Command::Version => {
+            println!("jwtd {}", env!("CARGO_PKG_VERSION"));
+            Ok(0)
+        }
+        command => run_configured(command, load_settings(config.as_deref())?, &db),
+    }
+}
+
+/// The settings from `config` and the environment, warnings printed.
+fn load_settings(config: Option<&Path>) -> Result<Settings, CliError> {
+    let (settings, warnings) =
+        Settings::load(config, std::env::vars()).map_err(|e| CliError(e.to_string()))?;
+    for warning in warnings {
+        eprintln!("jwtd: warning: {warning}");
+    }
+    Ok(settings)
+}
+
+/// Runs a command that reads the settings; those on the database open it
+/// here, after the settings and before anything else.
+fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8, CliError> {
+    match command {
+        Command::Serve { addr, workers } => serve::run(settings, &addr, workers, db),
+        Command::TokenExplain { token, json } => token::explain(token, json, &settings, db),
+        Command::Control(command) => control_command::run(&command, &settings, db),
+        Command::UserAdd {
+            name,
+            superuser,
+            staff,
+            inactive,
+            password_stdin,
+        } => {
+            let account = user::NewAccount {
+                name,
+                superuser,
+                staff,
+                inactive,
+            };
+            user::add(&open(db, &settings)?, &settings, account, password_stdin)
+        }
+        Command::UserPasswd {
+            name,
+            password_stdin,
+        } => user::passwd(&open(db, &settings)?, &settings, &name, password_stdin),
+        Command::UserList => user::list(&open(db, &settings)?),
+        Command::UserActivate(name) => user::activate(&open(db, &settings)?, &name),
+        Command::UserDeactivate(name) => user::deactivate(&open(db, &settings)?, &name),
+        Command::UserDelete(name) => user::delete(&open(db, &settings)?, &name),
+        Command::UserImportDjango(file) => django::import(&open(db, &settings)?, &file),
+        Command::UserExportDjango => django::export(&open(db, &settings)?),
+        Command::FlushExpiredTokens => {
+            maintenance::flush_expired_tokens(&open(db, &settings)?, &settings)
+        }
+        // Answered by `run` before the settings are read.
+        Command::Help(_) | Command::Version => Ok(0),
+    }
+}
+
+/// Opens the database for a command, explaining a lock held by a server.
+fn open(db: &Path, settings: &Settings) -> Result<Store, CliError> {
+    Store::open(db, settings.cache_size).map_err(|e| match e {
+        StoreError::InUse => CliError(format!(
+            "the database {} is in use by another process (is `jwtd serve` running with it?)",
+            db.display()
+        )),
+        other => CliError(format!("cannot open {}: {other}", db.display())),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Parses `args` split at whitespace, with no environment.
+    pub(super) fn parse_args(args: &str) -> Result<Invocation, UsageError> {
+        parse(args.split_whitespace().map(String::from), |_| None)
+    }
+
+    #[test]
+    fn environment_defaults() {
+        let env = |k: &str| match k {
+            "JWTD_DB" => Some("/tmp/x.redb".to_string()),
+            "JWTD_ADDR" => Some("[::1]:1".to_string()),
+            _ => None,
+        };
+        let inv = parse(["serve".to_string()], env).unwrap();
+        assert_eq!(inv.db, PathBuf::from("/tmp/x.redb"));
+        assert!(matches!(inv.command, Command::Serve { ref addr, .. } if addr == "[::1]:1"));
+        let inv = parse(["serve", "--db", "y"].map(String::from), env).unwrap();
+        assert_eq!(inv.db, PathBuf::from("y"), "the flag wins");
+    }
+
+    #[test]
+    fn help_and_version() {
+        assert_eq!(parse_args("").unwrap().command, Command::Help(HELP));
+        assert_eq!(parse_args("--help").unwrap().command, Command::Help(HELP));
+        assert_eq!(
+            parse_args("serve --help").unwrap().command,
+            Command::Help(serve::HELP)
+        );
+        assert_eq!(
+            parse_args("user add --help").unwrap().command,
+            Command::Help(user::HELP)
+        );
+        assert_eq!(
+            parse_args("flushexpiredtokens -h").unwrap().command,
+            Command::Help(maintenance::HELP)
+        );
+        assert_eq!(parse_args("-V").unwrap().command, Command::Version);
+    }
+
+    #[test]
+    fn usage_errors() {
+        for bad in [
+            "frobnicate",
+            "serve --nope",
+            "serve --workers 0",
+            "serve --workers x",
+            "serve --db",
+            "user",
+            "user add",
+            "user add a b",
+            "user list --superuser",
+            "user frob a",
+            "serve --superuser",
+            "user list --workers 2",
+        ] {
+            let result = parse_args(bad);
+            let is_help = matches!(
+                result,
+                Ok(Invocation {
+                    command: Command::Help(_),
+                    ..
+                })
+            );
+            assert!(
+                result.is_err() || (bad == "user" && is_help),
+                "{bad:?} gave {result:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! `jwtd serve`: its help, its parser, and the start of the server with
+//! `--workers` over the `WORKERS` setting.
+
+use std::path::Path;
+
+use super::arguments::Arguments;
+use super::{unknown_command, CliError, Command, UsageError};
+use crate::config::Settings;
+
+pub(super) const HELP: &str = "\
+Run the server until SIGINT or SIGTERM, then finish requests in flight.
+
+Usage: jwtd serve [--addr 127.0.0.1:8000] [--db jwtd.redb] [--workers N] [--config FILE]
+
+Options:
+  --addr ADDR      Address to listen on [default: 127.0.0.1:8000, env: JWTD_ADDR]
+  --workers N      HTTP worker threads [default: WORKERS setting]
+  --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
+  --config FILE    JSON settings file [env: JWTD_CONFIG]
+
+Endpoints: POST /api/token/, /api/token/refresh/, /api/token/verify/,
+/api/token/blacklist/; GET /api/protected/.
+";
+
+/// Parses `serve`.
+pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, UsageError> {
+    match words {
+        ["serve"] => {
+            arguments.allow_flags(&[])?;
+            Ok(Command::Serve {
+                addr: arguments
+                    .addr
+                    .clone()
+                    .unwrap_or_else(|| "127.0.0.1:8000".into()),
+                workers: arguments.workers,
+            })
+        }
+        _ => Err(unknown_command(words)),
+    }
+}
+
+/// Runs the server until it is stopped.
+pub(super) fn run(
+    mut settings: Settings,
+    addr: &str,
+    workers: Option<usize>,
+    db: &Path,
+) -> Result<u8, CliError> {
+    if let Some(workers) = workers {
+        settings.workers = workers;
+    }
+    crate::serve::run(settings, addr, db)
+        .map(|()| 0)
+        .map_err(CliError)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::cli::tests::parse_args;
+
+    #[test]
+    fn serve_defaults_and_options() {
+        let inv = parse_args("serve").unwrap();
+        assert_eq!(
+            inv.command,
+            Command::Serve {
+                addr: "127.0.0.1:8000".into(),
+                workers: None
+            }
+        );
+        assert_eq!(inv.db, PathBuf::from("jwtd.redb"));
+        let inv = parse_args(
+            "serve --addr 0.0.0.0:9000 --db=/var/lib/jwtd/db --workers 3 --config c.json",
+        )
+        .unwrap();
+        assert_eq!(
+            inv.command,
+            Command::Serve {
+                addr: "0.0.0.0:9000".into(),
+                workers: Some(3)
+            }
+        );
+        assert_eq!(inv.db, PathBuf::from("/var/lib/jwtd/db"));
+        assert_eq!(inv.config, Some(PathBuf::from("c.json")));
+    }
+}

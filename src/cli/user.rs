@@ -1,0 +1,372 @@
+//! `jwtd user`: accounts. Its help, its parser, and the commands that
+//! run here on the database: add, passwd, list, activate, deactivate,
+//! delete. `user revoke` is a [`ControlCommand`]; `import-django` and
+//! `export-django` run in `django`.
+//!
+//! The CLI's copy of Django's username rule and of the password rule is
+//! here (`check_username`, `check_password`).
+//!
+//! [`ControlCommand`]: crate::control::ControlCommand
+
+use std::path::PathBuf;
+
+use super::arguments::Arguments;
+use super::{prompt, CliError, Command, UsageError};
+use crate::config::Settings;
+use crate::control;
+use crate::password;
+use crate::store::{NewUser, Store, StoreError, User};
+use crate::time;
+
+pub(super) const HELP: &str = "\
+Manage users.
+
+Usage:
+  jwtd user add NAME [--superuser] [--staff] [--inactive] [--password-stdin]
+  jwtd user passwd NAME [--password-stdin]
+  jwtd user revoke NAME
+  jwtd user list
+  jwtd user activate NAME
+  jwtd user deactivate NAME
+  jwtd user delete NAME
+  jwtd user import-django FILE      (FILE is `manage.py dumpdata auth.user` output, or - for stdin)
+  jwtd user export-django
+
+Without --password-stdin the password is asked for twice on the terminal,
+without echo. With it, the first line of standard input is the password.
+Passwords are hashed as Django does (pbkdf2_sha256, PASSWORD_ITERATIONS).
+
+revoke blacklists every refresh token issued to the user and refuses every
+token of theirs issued up to now, access tokens included, at once. passwd
+does the same unless REVOKE_ON_PASSWORD_CHANGE is false.
+
+import-django keeps ids, usernames, pbkdf2_sha256 hashes, is_active,
+is_staff, is_superuser, date_joined and last_login, in one transaction: a
+bad entry or a conflicting user changes nothing. Users already present with
+the same id and username are left as they are, so running it twice is safe.
+Hashes jwtd cannot verify (argon2, bcrypt, scrypt, pbkdf2_sha1) are imported
+as unusable passwords and listed; set them with `jwtd user passwd NAME`.
+
+Options:
+  --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
+  --config FILE    JSON settings file [env: JWTD_CONFIG]
+";
+
+/// Parses `user ...` (but `user revoke`, a control command).
+pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, UsageError> {
+    let command = match words {
+        ["user", "add", name] => {
+            arguments.allow_flags(&["--superuser", "--staff", "--inactive", "--password-stdin"])?;
+            Command::UserAdd {
+                name: (*name).to_owned(),
+                superuser: arguments.flag("--superuser"),
+                staff: arguments.flag("--staff"),
+                inactive: arguments.flag("--inactive"),
+                password_stdin: arguments.flag("--password-stdin"),
+            }
+        }
+        ["user", "passwd", name] => {
+            arguments.allow_flags(&["--password-stdin"])?;
+            Command::UserPasswd {
+                name: (*name).to_owned(),
+                password_stdin: arguments.flag("--password-stdin"),
+            }
+        }
+        ["user", "list"] => {
+            arguments.allow_flags(&[])?;
+            Command::UserList
+        }
+        ["user", "import-django", file] => {
+            arguments.allow_flags(&[])?;
+            Command::UserImportDjango(PathBuf::from(file))
+        }
+        ["user", "export-django"] => {
+            arguments.allow_flags(&[])?;
+            Command::UserExportDjango
+        }
+        ["user", action @ ("activate" | "deactivate" | "delete"), name] => {
+            arguments.allow_flags(&[])?;
+            let name = (*name).to_owned();
+            match *action {
+                "activate" => Command::UserActivate(name),
+                "deactivate" => Command::UserDeactivate(name),
+                _ => Command::UserDelete(name),
+            }
+        }
+        ["user"] => Command::Help(HELP),
+        _ => {
+            return Err(UsageError(format!(
+                "unknown user command: {}",
+                words[1..].join(" ")
+            )))
+        }
+    };
+    Ok(command)
+}
+
+/// `user add`'s account, but its password.
+pub(super) struct NewAccount {
+    /// The username.
+    pub(super) name: String,
+    /// `--superuser` (staff too).
+    pub(super) superuser: bool,
+    /// `--staff`.
+    pub(super) staff: bool,
+    /// `--inactive`.
+    pub(super) inactive: bool,
+}
+
+/// `user add`: the name checked and free, then the password asked for.
+pub(super) fn add(
+    store: &Store,
+    settings: &Settings,
+    account: NewAccount,
+    password_stdin: bool,
+) -> Result<u8, CliError> {
+    let NewAccount {
+        name,
+        superuser,
+        staff,
+        inactive,
+    } = account;
+    check_username(&name)?;
+    if store.user_by_name(&name)?.is_some() {
+        return Err(CliError(format!("user {name:?} already exists")));
+    }
+    let password = new_password(password_stdin)?;
+    let hash = password::make_password(&password, settings.password_iterations)
+        .map_err(|e| CliError(e.to_string()))?;
+    let user = store.add_user(NewUser {
+        id: None,
+        user: User {
+            id: 0,
+            username: name,
+            password: hash,
+            is_active: !inactive,
+            is_staff: staff || superuser,
+            is_superuser: superuser,
+            date_joined: time::now_micros(),
+            last_login: None,
+            tokens_valid_after: 0,
+        },
+    })?;
+    println!("Created user {:?} with id {}.", user.username, user.id);
+    Ok(0)
+}
+
+/// `user passwd`: the new password, then the user's tokens revoked unless
+/// `REVOKE_ON_PASSWORD_CHANGE` is false.
+pub(super) fn passwd(
+    store: &Store,
+    settings: &Settings,
+    name: &str,
+    password_stdin: bool,
+) -> Result<u8, CliError> {
+    if store.user_by_name(name)?.is_none() {
+        return Err(no_such_user(name));
+    }
+    let password = new_password(password_stdin)?;
+    let hash = password::make_password(&password, settings.password_iterations)
+        .map_err(|e| CliError(e.to_string()))?;
+    let user = store.update_user(name, |u| u.password = hash)?;
+    println!("Password changed for user {name:?}.");
+    if settings.revoke_on_password_change {
+        let tokens = control::revoke_in_store(store, user.id)?.unwrap_or(0);
+        println!("Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted).");
+    }
+    Ok(0)
+}
+
+/// `user list`.
+pub(super) fn list(store: &Store) -> Result<u8, CliError> {
+    print_users(&store.users()?);
+    Ok(0)
+}
+
+/// `user activate`.
+pub(super) fn activate(store: &Store, name: &str) -> Result<u8, CliError> {
+    store
+        .update_user(name, |u| u.is_active = true)
+        .map_err(|e| user_error(e, name))?;
+    println!("User {name:?} is active.");
+    Ok(0)
+}
+
+/// `user deactivate`.
+pub(super) fn deactivate(store: &Store, name: &str) -> Result<u8, CliError> {
+    store
+        .update_user(name, |u| u.is_active = false)
+        .map_err(|e| user_error(e, name))?;
+    println!("User {name:?} is inactive: it can no longer log in or use its tokens.");
+    Ok(0)
+}
+
+/// `user delete`.
+pub(super) fn delete(store: &Store, name: &str) -> Result<u8, CliError> {
+    store.delete_user(name).map_err(|e| user_error(e, name))?;
+    println!("Deleted user {name:?}.");
+    Ok(0)
+}
+
+fn no_such_user(name: &str) -> CliError {
+    CliError(format!("no user named {name:?}"))
+}
+
+fn user_error(e: StoreError, name: &str) -> CliError {
+    match e {
+        StoreError::NoSuchUser => no_such_user(name),
+        other => other.into(),
+    }
+}
+
+/// A new password, read as `--password-stdin` says, that can log in.
+fn new_password(from_stdin: bool) -> Result<String, CliError> {
+    let password = prompt::new_password(from_stdin)?;
+    check_password(&password)?;
+    Ok(password)
+}
+
+/// Django's username validator (`^[\w.@+-]+\Z`, at most 150 characters).
+fn check_username(name: &str) -> Result<(), CliError> {
+    let valid = !name.is_empty()
+        && name.chars().count() <= 150
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_.@+-".contains(c));
+    if valid {
+        Ok(())
+    } else {
+        Err(CliError(format!(
+            "invalid username {name:?}: use at most 150 letters, digits and @ . + - _"
+        )))
+    }
+}
+
+/// SimpleJWT trims login fields, so a password with outer whitespace could
+/// never be used; refuse it here rather than create an account that cannot
+/// log in.
+fn check_password(password: &str) -> Result<(), CliError> {
+    if password.is_empty() {
+        return Err(CliError("the password is empty".into()));
+    }
+    if password.trim() != password {
+        return Err(CliError(
+            "the password starts or ends with whitespace, which logins strip; it could never be used".into(),
+        ));
+    }
+    if password.contains('\0') {
+        return Err(CliError("the password contains a NUL character".into()));
+    }
+    Ok(())
+}
+
+fn print_users(users: &[User]) {
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let rows: Vec<[String; 7]> = users
+        .iter()
+        .map(|u| {
+            [
+                u.id.to_string(),
+                u.username.clone(),
+                yes_no(u.is_active).into(),
+                yes_no(u.is_staff).into(),
+                yes_no(u.is_superuser).into(),
+                time::rfc3339(u.date_joined, false),
+                u.last_login
+                    .map_or_else(|| "never".into(), |t| time::rfc3339(t, false)),
+            ]
+        })
+        .collect();
+    let header = [
+        "ID",
+        "USERNAME",
+        "ACTIVE",
+        "STAFF",
+        "SUPERUSER",
+        "JOINED",
+        "LAST LOGIN",
+    ]
+    .map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    if rows.is_empty() {
+        println!("(no users yet: add one with `jwtd user add NAME`)");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::cli::tests::parse_args;
+
+    #[test]
+    fn user_commands() {
+        assert_eq!(
+            parse_args("user add alice --superuser --password-stdin")
+                .unwrap()
+                .command,
+            Command::UserAdd {
+                name: "alice".into(),
+                superuser: true,
+                staff: false,
+                inactive: false,
+                password_stdin: true
+            }
+        );
+        assert_eq!(
+            parse_args("user passwd bob").unwrap().command,
+            Command::UserPasswd {
+                name: "bob".into(),
+                password_stdin: false
+            }
+        );
+        assert_eq!(parse_args("user list").unwrap().command, Command::UserList);
+        assert_eq!(
+            parse_args("user activate a").unwrap().command,
+            Command::UserActivate("a".into())
+        );
+        assert_eq!(
+            parse_args("user deactivate a").unwrap().command,
+            Command::UserDeactivate("a".into())
+        );
+        assert_eq!(
+            parse_args("user delete a").unwrap().command,
+            Command::UserDelete("a".into())
+        );
+        assert_eq!(
+            parse_args("flushexpiredtokens").unwrap().command,
+            Command::FlushExpiredTokens
+        );
+    }
+
+    #[test]
+    fn usernames_follow_django() {
+        for good in ["alice", "a.b@c+d-e_f", "zoë", "用户"] {
+            assert!(check_username(good).is_ok(), "{good}");
+        }
+        for bad in ["", "a b", "a/b", "a\nb", &"x".repeat(151)] {
+            assert!(check_username(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_that_could_never_log_in_are_refused() {
+        assert!(check_password("correct horse").is_ok());
+        for bad in ["", " lead", "trail ", "\tx", "nul\0"] {
+            assert!(check_password(bad).is_err(), "{bad:?}");
+        }
+    }
+}

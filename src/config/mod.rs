@@ -1,0 +1,325 @@
+//! Settings, under SimpleJWT's names, from an optional JSON file and from
+//! `JWTD_<NAME>` environment variables (which win), validated once at
+//! start-up: a bad value stops jwtd with a message naming the setting.
+//!
+//! Durations are seconds (`300`) or a number with a unit (`90s`, `60m`, `2h`,
+//! `1d`). Booleans are `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+//! Lists in the environment are comma-separated or a JSON array. An empty
+//! string disables the settings SimpleJWT lets you set to `None`.
+//!
+//! Here: [`Settings`] with every default, and the checks that need several
+//! settings at once. `sources` reads the file and the environment,
+//! `names` maps each SimpleJWT name to its field, `values` reads each
+//! kind of value.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::jwt::Algorithm;
+use crate::password;
+
+mod names;
+mod sources;
+mod values;
+
+/// Every setting, with its default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `ACCESS_TOKEN_LIFETIME`, seconds. Defaults to 3600 (60 min).
+    pub access_token_lifetime: u64,
+    /// `REFRESH_TOKEN_LIFETIME`, seconds. Defaults to 86400 (1 day).
+    pub refresh_token_lifetime: u64,
+    /// `ROTATE_REFRESH_TOKENS`: refresh also returns a new refresh token.
+    /// Defaults to true.
+    pub rotate_refresh_tokens: bool,
+    /// `BLACKLIST_AFTER_ROTATION`: rotation blacklists the presented token,
+    /// and verify refuses blacklisted tokens. Defaults to true.
+    pub blacklist_after_rotation: bool,
+    /// `REVOKE_FAMILY_ON_REUSE` (jwtd): presenting an already rotated
+    /// refresh token blacklists every token of its login. Defaults to true.
+    pub revoke_family_on_reuse: bool,
+    /// `REVOKE_ON_PASSWORD_CHANGE` (jwtd): setting a user's password revokes
+    /// every token of theirs, as `jwtd user revoke` does. Defaults to true.
+    pub revoke_on_password_change: bool,
+    /// `UPDATE_LAST_LOGIN`: a login records `last_login`. Defaults to false.
+    pub update_last_login: bool,
+    /// `ALGORITHM`: HS256, HS384 or HS512. Defaults to HS256.
+    pub algorithm: Algorithm,
+    /// `AUDIENCE`: written as `aud` and required on decode. Defaults to none.
+    pub audience: Option<Audience>,
+    /// `ISSUER`: written as `iss` and required on decode. Defaults to none.
+    pub issuer: Option<String>,
+    /// `LEEWAY`, seconds of clock skew on exp, iat and nbf. Defaults to 0.
+    pub leeway: u64,
+    /// `AUTH_HEADER_TYPES`: accepted schemes (matched case-insensitively);
+    /// the first is named in `WWW-Authenticate`. Defaults to `["Bearer"]`.
+    pub auth_header_types: Vec<String>,
+    /// `AUTH_HEADER_NAME`, as a WSGI key. Defaults to `HTTP_AUTHORIZATION`.
+    pub auth_header_name: String,
+    /// `USER_ID_CLAIM`. Defaults to `user_id`.
+    pub user_id_claim: String,
+    /// `TOKEN_TYPE_CLAIM`; none disables the type check. Defaults to `token_type`.
+    pub token_type_claim: Option<String>,
+    /// `JTI_CLAIM`; none disables the id check on access tokens. Defaults to `jti`.
+    pub jti_claim: Option<String>,
+    /// `CHECK_USER_IS_ACTIVE`. Defaults to true.
+    pub check_user_is_active: bool,
+    /// `CHECK_REVOKE_TOKEN`: tokens carry an MD5 of the stored password hash
+    /// and stop working when the password changes. Defaults to false.
+    pub check_revoke_token: bool,
+    /// `REVOKE_TOKEN_CLAIM`. Defaults to `hash_password`.
+    pub revoke_token_claim: String,
+    /// `PASSWORD_ITERATIONS`, PBKDF2 rounds for new hashes. Defaults to
+    /// [`password::DEFAULT_ITERATIONS`], 1,000,000 (Django 5.2).
+    pub password_iterations: u32,
+    /// `WORKERS`, HTTP worker threads. Defaults to 4 per core, at least 4.
+    pub workers: usize,
+    /// `LOGIN_THREADS`, threads hashing passwords. Defaults to one per core.
+    pub login_threads: usize,
+    /// `LOGIN_QUEUE`, logins waiting for a hashing thread before 429. A
+    /// waiting login holds a connection, not a worker. Defaults to 8 per
+    /// login thread (at Django's iterations, about a second and a half of
+    /// waiting at most).
+    pub login_queue: usize,
+    /// `LOGIN_FAILURES_PER_ADDRESS`: failed logins from one client address
+    /// (IPv6: one /64) per window before 429; 0 disables. Defaults to 50.
+    pub login_failures_per_address: u32,
+    /// `LOGIN_FAILURES_PER_USER`: failed logins for one username from one
+    /// client address per window before 429; 0 disables. Defaults to 10.
+    pub login_failures_per_user: u32,
+    /// `LOGIN_FAILURE_WINDOW`: the throttling window. Defaults to 15 min.
+    pub login_failure_window: u64,
+    /// `NUM_PROXIES`, as DRF's: the client address is taken from
+    /// `X-Forwarded-For`, this many hops from the right. Defaults to 0 (the
+    /// peer address; the header is ignored).
+    pub num_proxies: usize,
+    /// `ADMIN_PAGE_SIZE` (jwtd): users per page of `GET /api/admin/users/`,
+    /// as DRF's `PAGE_SIZE`. Defaults to 100.
+    pub admin_page_size: usize,
+    /// `MAX_CONNECTIONS`, open connections; beyond it 503. Defaults to 1024.
+    pub max_connections: usize,
+    /// `MAX_BODY_BYTES`; larger bodies get 413. Defaults to 16384.
+    pub max_body_bytes: usize,
+    /// `MAX_REQUEST_LINE_BYTES`; longer request lines get 414. Defaults to 8192.
+    pub max_request_line_bytes: usize,
+    /// `MAX_HEADER_BYTES`, request line and headers together; beyond it 431.
+    /// Defaults to 16384.
+    pub max_header_bytes: usize,
+    /// `MAX_HEADERS`, header fields per request; beyond it 431. Defaults to 100.
+    pub max_headers: usize,
+    /// `REQUEST_TIMEOUT`: from a request's first byte to its last. Defaults to 10 s.
+    pub request_timeout: Duration,
+    /// `KEEPALIVE_TIMEOUT`: an idle connection is closed after it. Defaults to 15 s.
+    pub keepalive_timeout: Duration,
+    /// `WRITE_TIMEOUT`: a response not taken by the client in this time
+    /// closes the connection. Defaults to 10 s.
+    pub write_timeout: Duration,
+    /// `MAX_REQUESTS_PER_CONNECTION`. Defaults to 1000.
+    pub max_requests_per_connection: u32,
+    /// `SHUTDOWN_TIMEOUT`: how long in-flight requests may finish. Defaults to 10 s.
+    pub shutdown_timeout: Duration,
+    /// `CACHE_SIZE`, bytes of database page cache. Defaults to 2 MiB: the
+    /// refresh rate within about 2% of 4 MiB's in paired runs, with the peak
+    /// RSS at 64 connections 7.1 MiB instead of 9.2 (docs/performance.md).
+    pub cache_size: usize,
+    /// `PURGE_INTERVAL`: expired tokens are purged this often. Defaults to 1 h.
+    pub purge_interval: Duration,
+    /// `ACCESS_LOG`: one line per request on stderr. Defaults to true.
+    pub access_log: bool,
+    /// `LOG_PROBES`: also log `/healthz` and `/metrics` requests, which
+    /// monitoring repeats all day. Defaults to false.
+    pub log_probes: bool,
+    /// `LEARNER_PAGE` (jwtd): `GET /` serves the learner's page, which logs
+    /// in and takes the tokens apart using only the public API; off, `/` is
+    /// a 404. Defaults to true (the contrib systemd unit turns it off).
+    pub learner_page: bool,
+    /// `SIGNING_KEY_FILE`, a file holding the key. Defaults to none (the
+    /// `JWTD_SIGNING_KEY` variable, else a key kept in the database).
+    pub signing_key_file: Option<PathBuf>,
+    /// `CONTROL_SOCKET` (jwtd): the Unix socket through which `jwtd key` and
+    /// `jwtd user revoke` reach a running server. Defaults to the database
+    /// path with `.sock` appended; empty or null turns it off.
+    pub control_socket: ControlSocket,
+}
+
+/// Where the control socket is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlSocket {
+    /// The database path with `.sock` appended.
+    BesideDatabase,
+    /// This path.
+    At(PathBuf),
+    /// No control socket.
+    Off,
+}
+
+impl ControlSocket {
+    /// The socket's path for the database `db`, if there is one.
+    pub fn path(&self, db: &std::path::Path) -> Option<PathBuf> {
+        match self {
+            ControlSocket::BesideDatabase => {
+                let mut path = db.as_os_str().to_owned();
+                path.push(".sock");
+                Some(PathBuf::from(path))
+            }
+            ControlSocket::At(path) => Some(path.clone()),
+            ControlSocket::Off => None,
+        }
+    }
+}
+
+/// `AUDIENCE`: one string, or a list, written into tokens as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// `"aud": "x"`.
+    One(String),
+    /// `"aud": ["x", "y"]`.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Every accepted audience.
+    pub fn values(&self) -> Vec<String> {
+        match self {
+            Audience::One(a) => vec![a.clone()],
+            Audience::Many(list) => list.clone(),
+        }
+    }
+
+    /// The claim value.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Audience::One(a) => Value::from(a.as_str()),
+            Audience::Many(list) => Value::from(list.clone()),
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Settings {
+            access_token_lifetime: 60 * 60,
+            refresh_token_lifetime: 24 * 60 * 60,
+            rotate_refresh_tokens: true,
+            blacklist_after_rotation: true,
+            revoke_family_on_reuse: true,
+            revoke_on_password_change: true,
+            update_last_login: false,
+            algorithm: Algorithm::HS256,
+            audience: None,
+            issuer: None,
+            leeway: 0,
+            auth_header_types: vec!["Bearer".into()],
+            auth_header_name: "HTTP_AUTHORIZATION".into(),
+            user_id_claim: "user_id".into(),
+            token_type_claim: Some("token_type".into()),
+            jti_claim: Some("jti".into()),
+            check_user_is_active: true,
+            check_revoke_token: false,
+            revoke_token_claim: "hash_password".into(),
+            password_iterations: password::DEFAULT_ITERATIONS,
+            workers: (4 * cores).max(4),
+            login_threads: cores,
+            login_queue: 8 * cores,
+            login_failures_per_address: 50,
+            login_failures_per_user: 10,
+            login_failure_window: 15 * 60,
+            num_proxies: 0,
+            admin_page_size: 100,
+            max_connections: 1024,
+            max_body_bytes: 16 * 1024,
+            max_request_line_bytes: 8 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_headers: 100,
+            request_timeout: Duration::from_secs(10),
+            keepalive_timeout: Duration::from_secs(15),
+            write_timeout: Duration::from_secs(10),
+            max_requests_per_connection: 1000,
+            shutdown_timeout: Duration::from_secs(10),
+            cache_size: 2 << 20,
+            purge_interval: Duration::from_secs(60 * 60),
+            access_log: true,
+            log_probes: false,
+            learner_page: true,
+            signing_key_file: None,
+            control_socket: ControlSocket::BesideDatabase,
+        }
+    }
+}
+
+/// A setting that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The setting, or the file, at fault.
+    pub setting: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.setting, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Settings {
+    /// Checks that need several settings at once.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.max_request_line_bytes > self.max_header_bytes {
+            return Err(ConfigError {
+                setting: "MAX_REQUEST_LINE_BYTES".into(),
+                problem: "must not exceed MAX_HEADER_BYTES".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The request header `AUTH_HEADER_NAME` names: `HTTP_X_ACCESS_TOKEN`
+    /// is `x-access-token`.
+    pub fn auth_header(&self) -> String {
+        let name = self
+            .auth_header_name
+            .strip_prefix("HTTP_")
+            .unwrap_or(&self.auth_header_name);
+        name.to_ascii_lowercase().replace('_', "-")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// `JWTD_*` pairs as `Settings::load` takes them.
+    pub(super) fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Settings from defaults and `pairs` only.
+    pub(super) fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::load(None, env(pairs)).map(|(s, _)| s)
+    }
+
+    #[test]
+    fn defaults_are_the_seed_values() {
+        let s = Settings::default();
+        assert_eq!(s.access_token_lifetime, 3600);
+        assert_eq!(s.refresh_token_lifetime, 86400);
+        assert!(s.rotate_refresh_tokens && s.blacklist_after_rotation);
+        assert!(!s.update_last_login && !s.check_revoke_token);
+        assert_eq!(s.algorithm, Algorithm::HS256);
+        assert_eq!(s.auth_header_types, ["Bearer"]);
+        assert_eq!(s.auth_header(), "authorization");
+        assert_eq!(s.password_iterations, 1_000_000);
+        assert_eq!(s.token_type_claim.as_deref(), Some("token_type"));
+    }
+}

@@ -1,0 +1,279 @@
+//! Reading one setting's value, from an environment string or a JSON value:
+//! durations, booleans, whole numbers, strings, lists, and the kinds that
+//! are checked further (algorithm, audience, header types and name).
+//! Each reader says what it expected; the caller names the setting.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::Audience;
+use crate::jwt::Algorithm;
+
+/// A setting's value as given: an environment string or a JSON value.
+#[derive(Debug, Clone)]
+pub(super) enum SettingValue<'a> {
+    /// From `JWTD_<NAME>`.
+    Env(&'a str),
+    /// From the JSON file.
+    Json(&'a Value),
+}
+
+fn describe(raw: &SettingValue<'_>) -> String {
+    match raw {
+        SettingValue::Env(s) => format!("{s:?}"),
+        SettingValue::Json(v) => v.to_string(),
+    }
+}
+
+pub(super) fn boolean(raw: SettingValue<'_>) -> Result<bool, String> {
+    match raw {
+        SettingValue::Json(Value::Bool(b)) => Ok(*b),
+        SettingValue::Env(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(format!("expected true or false, got {s:?}")),
+        },
+        other => Err(format!("expected true or false, got {}", describe(&other))),
+    }
+}
+
+pub(super) fn integer(raw: SettingValue<'_>, min: u64, max: u64) -> Result<u64, String> {
+    let value = match &raw {
+        SettingValue::Json(Value::Number(n)) => n.as_u64(),
+        SettingValue::Env(s) => parse_whole(s),
+        SettingValue::Json(Value::String(s)) => parse_whole(s),
+        _ => None,
+    };
+    match value {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from {min} to {max}, got {}",
+            describe(&raw)
+        )),
+    }
+}
+
+fn parse_whole(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Seconds, or a number followed by `s`, `m`, `h` or `d`.
+pub(super) fn parse_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 60 * 60,
+        "d" => 24 * 60 * 60,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
+pub(super) fn seconds(raw: SettingValue<'_>) -> Result<u64, String> {
+    let value = match &raw {
+        SettingValue::Json(Value::Number(n)) => n.as_u64(),
+        SettingValue::Env(s) => parse_duration(s),
+        SettingValue::Json(Value::String(s)) => parse_duration(s),
+        _ => None,
+    };
+    // A hundred years is more than any token should live, and keeps every
+    // `now + lifetime` far from overflow.
+    value
+        .filter(|s| *s <= 100 * 365 * 24 * 60 * 60)
+        .ok_or_else(|| {
+            format!(
+                "expected a duration such as 300, 90s, 60m or 1d, got {}",
+                describe(&raw)
+            )
+        })
+}
+
+pub(super) fn positive_seconds(raw: SettingValue<'_>) -> Result<u64, String> {
+    match seconds(raw)? {
+        0 => Err("must be longer than 0 seconds".into()),
+        n => Ok(n),
+    }
+}
+
+pub(super) fn duration(raw: SettingValue<'_>) -> Result<Duration, String> {
+    positive_seconds(raw).map(Duration::from_secs)
+}
+
+fn string(raw: SettingValue<'_>) -> Result<String, String> {
+    match raw {
+        SettingValue::Env(s) => Ok(s.to_owned()),
+        SettingValue::Json(Value::String(s)) => Ok(s.clone()),
+        other => Err(format!("expected a string, got {}", describe(&other))),
+    }
+}
+
+pub(super) fn optional_string(raw: SettingValue<'_>) -> Result<Option<String>, String> {
+    match raw {
+        SettingValue::Json(Value::Null) => Ok(None),
+        other => Ok(Some(string(other)?).filter(|s| !s.is_empty())),
+    }
+}
+
+pub(super) fn claim_name(raw: SettingValue<'_>) -> Result<String, String> {
+    let name = string(raw)?;
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    Ok(name)
+}
+
+fn list(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
+    let parsed;
+    let value = match raw {
+        SettingValue::Env(s) if s.trim_start().starts_with('[') => {
+            parsed =
+                serde_json::from_str::<Value>(s).map_err(|e| format!("not a JSON array: {e}"))?;
+            &parsed
+        }
+        SettingValue::Env(s) => {
+            return Ok(s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect())
+        }
+        SettingValue::Json(v) => v,
+    };
+    match value {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| format!("expected strings, got {item}"))
+            })
+            .collect(),
+        other => Err(format!("expected a list of strings, got {other}")),
+    }
+}
+
+pub(super) fn algorithm(raw: SettingValue<'_>) -> Result<Algorithm, String> {
+    let name = string(raw)?;
+    Algorithm::from_name(&name).ok_or_else(|| {
+        format!("Unrecognized algorithm type '{name}' (jwtd signs with HS256, HS384 or HS512)")
+    })
+}
+
+pub(super) fn audience(raw: SettingValue<'_>) -> Result<Option<Audience>, String> {
+    let is_list = match &raw {
+        SettingValue::Json(Value::Array(_)) => true,
+        SettingValue::Env(s) => s.trim_start().starts_with('[') || s.contains(','),
+        _ => false,
+    };
+    if let SettingValue::Json(Value::Null) = raw {
+        return Ok(None);
+    }
+    let values = list(raw)?;
+    Ok(match (values.len(), is_list) {
+        (0, _) => None,
+        (1, false) => values.into_iter().next().map(Audience::One),
+        _ => Some(Audience::Many(values)),
+    })
+}
+
+pub(super) fn header_types(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
+    let types = list(raw)?;
+    if types.is_empty() {
+        return Err("needs at least one scheme".into());
+    }
+    if let Some(bad) = types
+        .iter()
+        .find(|t| t.is_empty() || !t.bytes().all(is_token_byte))
+    {
+        return Err(format!("{bad:?} is not a valid authentication scheme"));
+    }
+    Ok(types)
+}
+
+pub(super) fn header_name(raw: SettingValue<'_>) -> Result<String, String> {
+    let name = string(raw)?;
+    let valid = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name
+            .strip_prefix("HTTP_")
+            .is_some_and(|rest| !rest.is_empty());
+    if !valid {
+        return Err(format!(
+            "expected a WSGI header key such as HTTP_AUTHORIZATION, got {name:?}"
+        ));
+    }
+    Ok(name)
+}
+
+/// RFC 9110 `tchar`.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::config::tests::load;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("300"), Some(300));
+        assert_eq!(parse_duration("90s"), Some(90));
+        assert_eq!(parse_duration("60m"), Some(3600));
+        assert_eq!(parse_duration("2h"), Some(7200));
+        assert_eq!(parse_duration("1d"), Some(86400));
+        for bad in [
+            "",
+            "m",
+            "1.5m",
+            "-1",
+            "1 d",
+            "1w",
+            "99999999999999999999",
+            "18446744073709551615d",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        let s = load(&[("JWTD_ACCESS_TOKEN_LIFETIME", "5m"), ("JWTD_LEEWAY", "0")]).unwrap();
+        assert_eq!((s.access_token_lifetime, s.leeway), (300, 0));
+    }
+
+    #[test]
+    fn optional_claims_and_lists() {
+        let s = load(&[
+            ("JWTD_TOKEN_TYPE_CLAIM", ""),
+            ("JWTD_AUTH_HEADER_TYPES", "Bearer, JWT"),
+            ("JWTD_AUTH_HEADER_NAME", "HTTP_X_ACCESS_TOKEN"),
+            ("JWTD_AUDIENCE", "my-aud"),
+            ("JWTD_ISSUER", "https://issuer.example"),
+        ])
+        .unwrap();
+        assert_eq!(s.token_type_claim, None);
+        assert_eq!(s.auth_header_types, ["Bearer", "JWT"]);
+        assert_eq!(s.auth_header(), "x-access-token");
+        assert_eq!(s.audience, Some(Audience::One("my-aud".into())));
+        assert_eq!(s.issuer.as_deref(), Some("https://issuer.example"));
+        let s = load(&[("JWTD_AUDIENCE", r#"["a","b"]"#)]).unwrap();
+        assert_eq!(
+            s.audience,
+            Some(Audience::Many(vec!["a".into(), "b".into()]))
+        );
+    }
+}
