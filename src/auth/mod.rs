@@ -9,6 +9,11 @@
 //!
 //! Nothing here knows HTTP; every function takes `now` (Unix seconds).
 
+mod accounts;
+pub mod rules;
+
+pub use accounts::{AccountChanges, AccountError, Accounts, Changed, NewAccount};
+
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,0 +1,462 @@
+//! Account management: the one way users are created, changed, deleted and
+//! logged out everywhere, for the admin API, `jwtd user` and the control
+//! socket alike.
+//!
+//! Every write goes through the writer's group commit, and each operation
+//! is one batch, so what belongs together commits together: a password
+//! change with the revocation it implies, a deactivation with its
+//! revocation. The field rules are [`super::rules`]; a new password is hashed
+//! here (about 190 ms at the default iterations), so the server calls the
+//! operations that take one on its login pool.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::revocation;
+use super::rules::{self, PasswordProblem, UsernameProblem};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::password;
+use crate::store::{
+    Change, ChangeOutcome, NewUser, Store, StoreError, User, UserKey, UserUpdate,
+};
+use crate::writer::Writer;
+
+/// Why an account operation did nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountError {
+    /// The username breaks the rules.
+    Username(Vec<UsernameProblem>),
+    /// The password breaks the rules.
+    Password(Vec<PasswordProblem>),
+    /// Another user has that username.
+    UsernameTaken,
+    /// Another user has that id (an import).
+    IdTaken,
+    /// No such user (or it was deleted meanwhile).
+    NoSuchUser,
+    /// The store or the hasher failed; the text is for the log.
+    Unavailable(String),
+}
+
+impl fmt::Display for AccountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccountError::Username(problems) => write!(f, "invalid username: {problems:?}"),
+            AccountError::Password(problems) => write!(f, "invalid password: {problems:?}"),
+            AccountError::UsernameTaken => f.write_str("a user with that username already exists"),
+            AccountError::IdTaken => f.write_str("a user with that id already exists"),
+            AccountError::NoSuchUser => f.write_str("no such user"),
+            AccountError::Unavailable(why) => write!(f, "unavailable: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for AccountError {}
+
+impl From<StoreError> for AccountError {
+    fn from(e: StoreError) -> AccountError {
+        match e {
+            StoreError::NoSuchUser => AccountError::NoSuchUser,
+            StoreError::UsernameTaken => AccountError::UsernameTaken,
+            StoreError::IdTaken => AccountError::IdTaken,
+            other => AccountError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Checked against [`rules::username_problems`].
+    pub username: String,
+    /// Checked against [`rules::password_problems`], then hashed.
+    pub password: String,
+    /// Can log in.
+    pub is_active: bool,
+    /// Django's staff flag.
+    pub is_staff: bool,
+    /// Django's superuser flag; superusers use the admin API.
+    pub is_superuser: bool,
+}
+
+impl fmt::Debug for AccountChanges {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountChanges")
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("is_active", &self.is_active)
+            .field("is_staff", &self.is_staff)
+            .field("is_superuser", &self.is_superuser)
+            .finish()
+    }
+}
+
+/// What to change on an account; `None` leaves a field as it is.
+#[derive(Clone, Default)]
+pub struct AccountChanges {
+    /// A new password, checked and hashed.
+    pub password: Option<String>,
+    /// Active or not; deactivating revokes every token of the user.
+    pub is_active: Option<bool>,
+    /// Django's staff flag.
+    pub is_staff: Option<bool>,
+    /// Django's superuser flag.
+    pub is_superuser: Option<bool>,
+}
+
+/// A changed account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    /// The account as it now is.
+    pub user: User,
+    /// Refresh tokens blacklisted when the change revoked the user's
+    /// tokens (a deactivation, or a new password under
+    /// `REVOKE_ON_PASSWORD_CHANGE`); `None` when it did not.
+    pub revoked: Option<u64>,
+}
+
+/// The account operations, over the store and through the writer.
+#[derive(Clone)]
+pub struct Accounts {
+    settings: Arc<Settings>,
+    store: Arc<Store>,
+    writer: Writer,
+    clock: Arc<Clock>,
+}
+
+impl fmt::Debug for Accounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Accounts").finish_non_exhaustive()
+    }
+}
+
+impl Accounts {
+    /// The operations on `store`, writing through `writer`, at `clock`'s time.
+    pub fn new(
+        settings: Arc<Settings>,
+        store: Arc<Store>,
+        writer: Writer,
+        clock: Arc<Clock>,
+    ) -> Accounts {
+        Accounts {
+            settings,
+            store,
+            writer,
+            clock,
+        }
+    }
+
+    /// The user with this id.
+    pub fn user(&self, id: u64) -> Result<Option<User>, StoreError> {
+        self.store.user(id)
+    }
+
+    /// The user with this username.
+    pub fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.store.user_by_name(username)
+    }
+
+    /// Every user, by id.
+    pub fn all(&self) -> Result<Vec<User>, StoreError> {
+        self.store.users()
+    }
+
+    /// The number of users, and `limit` of them from `offset`, by id.
+    pub fn page(&self, offset: usize, limit: usize) -> Result<(u64, Vec<User>), StoreError> {
+        self.store.users_page(offset, limit)
+    }
+
+    /// Creates an account after checking its fields; hashes its password at
+    /// `PASSWORD_ITERATIONS`.
+    pub fn create(&self, account: NewAccount) -> Result<User, AccountError> {
+        check_username(&account.username)?;
+        check_password(&account.password)?;
+        let hash = self.hash(&account.password)?;
+        let user = User {
+            id: 0,
+            username: account.username,
+            password: hash,
+            is_active: account.is_active,
+            is_staff: account.is_staff,
+            is_superuser: account.is_superuser,
+            date_joined: self.clock.now_micros(),
+            last_login: None,
+            tokens_valid_after: 0,
+        };
+        let mut created = self
+            .import(vec![NewUser { id: None, user }])
+            .map_err(|(_, e)| e)?;
+        created
+            .pop()
+            .ok_or_else(|| AccountError::Unavailable("no user created".into()))
+    }
+
+    /// Creates accounts as they are (Django's, with their ids and hashes),
+    /// all of them or none; on refusal, the index of the first one that
+    /// could not be created.
+    pub fn import(&self, users: Vec<NewUser>) -> Result<Vec<User>, (usize, AccountError)> {
+        let count = users.len();
+        let outcome = self
+            .writer
+            .submit(vec![Change::CreateUsers { users }])
+            .map_err(|e| (count, e.into()))?;
+        match outcome.into_iter().next() {
+            Some(ChangeOutcome::UsersCreated { users }) => Ok(users),
+            Some(ChangeOutcome::UsernameTaken { index }) => Err((index, AccountError::UsernameTaken)),
+            Some(ChangeOutcome::IdTaken { index }) => Err((index, AccountError::IdTaken)),
+            other => Err((count, unexpected(&other))),
+        }
+    }
+
+    /// Changes an account. A new password is checked and hashed; a
+    /// deactivation, or a new password under `REVOKE_ON_PASSWORD_CHANGE`,
+    /// revokes every token of the user in the same commit.
+    pub fn change(&self, user: UserKey, changes: AccountChanges) -> Result<Changed, AccountError> {
+        let id = self.id_of(&user)?;
+        let password = match &changes.password {
+            Some(password) => {
+                check_password(password)?;
+                Some(self.hash(password)?)
+            }
+            None => None,
+        };
+        let revoke = changes.is_active == Some(false)
+            || (password.is_some() && self.settings.revoke_on_password_change);
+        let update = UserUpdate {
+            password,
+            is_active: changes.is_active,
+            is_staff: changes.is_staff,
+            is_superuser: changes.is_superuser,
+        };
+        let mut batch = vec![Change::UpdateUser {
+            user: UserKey::Id(id),
+            update,
+        }];
+        if revoke {
+            batch.push(revocation(id, self.clock.now()));
+        }
+        let mut outcomes = self.writer.submit(batch)?.into_iter();
+        let user = match outcomes.next() {
+            Some(ChangeOutcome::UserUpdated { user }) => user,
+            Some(ChangeOutcome::NoSuchUser) => return Err(AccountError::NoSuchUser),
+            other => return Err(unexpected(&other)),
+        };
+        let revoked = match outcomes.next() {
+            Some(ChangeOutcome::Revoked { tokens }) => Some(tokens),
+            None => None,
+            other => return Err(unexpected(&other)),
+        };
+        Ok(Changed { user, revoked })
+    }
+
+    /// Deletes an account. Its id is never given again, so its tokens name
+    /// nobody and every use of them fails.
+    pub fn delete(&self, user: UserKey) -> Result<User, AccountError> {
+        let id = self.id_of(&user)?;
+        let batch = vec![Change::DeleteUser {
+            user: UserKey::Id(id),
+        }];
+        match self.writer.submit(batch)?.into_iter().next() {
+            Some(ChangeOutcome::UserDeleted { user }) => Ok(user),
+            Some(ChangeOutcome::NoSuchUser) => Err(AccountError::NoSuchUser),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Logs a user out everywhere: every refresh token issued to them is
+    /// blacklisted, and every token of theirs issued up to this second is
+    /// refused. Returns the user and the number of refresh tokens
+    /// blacklisted.
+    pub fn revoke(&self, user: UserKey) -> Result<(User, u64), AccountError> {
+        let found = match &user {
+            UserKey::Id(id) => self.store.user(*id)?,
+            UserKey::Username(name) => self.store.user_by_name(name)?,
+        }
+        .ok_or(AccountError::NoSuchUser)?;
+        match self
+            .writer
+            .submit(vec![revocation(found.id, self.clock.now())])?
+            .first()
+        {
+            Some(ChangeOutcome::Revoked { tokens }) => Ok((found, *tokens)),
+            Some(ChangeOutcome::NoSuchUser) => Err(AccountError::NoSuchUser),
+            other => Err(unexpected(&other.cloned())),
+        }
+    }
+
+    fn id_of(&self, user: &UserKey) -> Result<u64, AccountError> {
+        match user {
+            UserKey::Id(id) => Ok(*id),
+            UserKey::Username(name) => self
+                .store
+                .user_by_name(name)?
+                .map(|user| user.id)
+                .ok_or(AccountError::NoSuchUser),
+        }
+    }
+
+    fn hash(&self, password: &str) -> Result<String, AccountError> {
+        password::make_password(password, self.settings.password_iterations)
+            .map_err(|e| AccountError::Unavailable(format!("hashing a password: {e}")))
+    }
+}
+
+fn check_username(username: &str) -> Result<(), AccountError> {
+    let problems = rules::username_problems(username);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AccountError::Username(problems))
+    }
+}
+
+fn check_password(password: &str) -> Result<(), AccountError> {
+    let problems = rules::password_problems(password);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AccountError::Password(problems))
+    }
+}
+
+fn unexpected(outcome: &Option<ChangeOutcome>) -> AccountError {
+    AccountError::Unavailable(format!("unexpected outcome {outcome:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn accounts(settings: Settings) -> (Accounts, Arc<Store>) {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let clock = Arc::new(Clock::fixed(NOW));
+        let (writer, _) =
+            Writer::start(store.clone(), clock.clone(), Duration::from_secs(3600), 0).unwrap();
+        let settings = Arc::new(Settings {
+            password_iterations: 1,
+            ..settings
+        });
+        (Accounts::new(settings, store.clone(), writer, clock), store)
+    }
+
+    fn alice() -> NewAccount {
+        NewAccount {
+            username: "alice".into(),
+            password: "correct horse".into(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+        }
+    }
+
+    #[test]
+    fn create_checks_the_rules_and_hashes() {
+        let (accounts, _) = accounts(Settings::default());
+        let user = accounts.create(alice()).unwrap();
+        assert_eq!((user.id, user.date_joined), (1, NOW as i64 * 1_000_000));
+        assert!(password::check_password("correct horse", &user.password, 1).matched);
+        assert_eq!(accounts.create(alice()), Err(AccountError::UsernameTaken));
+        let bad_name = NewAccount {
+            username: "a b".into(),
+            ..alice()
+        };
+        assert_eq!(
+            accounts.create(bad_name),
+            Err(AccountError::Username(vec![UsernameProblem::Invalid]))
+        );
+        let bad_password = NewAccount {
+            username: "bob".into(),
+            password: " x".into(),
+            ..alice()
+        };
+        assert_eq!(
+            accounts.create(bad_password),
+            Err(AccountError::Password(vec![PasswordProblem::OuterWhitespace]))
+        );
+    }
+
+    #[test]
+    fn deactivation_and_password_changes_revoke_in_the_same_commit() {
+        let (accounts, store) = accounts(Settings::default());
+        let user = accounts.create(alice()).unwrap();
+        let flags = accounts
+            .change(
+                UserKey::Id(user.id),
+                AccountChanges {
+                    is_staff: Some(true),
+                    ..AccountChanges::default()
+                },
+            )
+            .unwrap();
+        assert_eq!((flags.user.is_staff, flags.revoked), (true, None));
+        let off = accounts
+            .change(
+                UserKey::Username("alice".into()),
+                AccountChanges {
+                    is_active: Some(false),
+                    ..AccountChanges::default()
+                },
+            )
+            .unwrap();
+        assert_eq!((off.user.is_active, off.revoked), (false, Some(0)));
+        assert_eq!(store.user(user.id).unwrap().unwrap().tokens_valid_after, NOW + 1);
+        let new_password = accounts
+            .change(
+                UserKey::Id(user.id),
+                AccountChanges {
+                    password: Some("battery staple".into()),
+                    ..AccountChanges::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(new_password.revoked, Some(0));
+        assert!(password::check_password("battery staple", &new_password.user.password, 1).matched);
+        assert_eq!(
+            accounts.change(UserKey::Id(99), AccountChanges::default()),
+            Err(AccountError::NoSuchUser)
+        );
+    }
+
+    #[test]
+    fn a_password_change_keeps_the_tokens_when_told_to() {
+        let (accounts, _) = accounts(Settings {
+            revoke_on_password_change: false,
+            ..Settings::default()
+        });
+        let user = accounts.create(alice()).unwrap();
+        let changed = accounts
+            .change(
+                UserKey::Id(user.id),
+                AccountChanges {
+                    password: Some("battery staple".into()),
+                    ..AccountChanges::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(changed.revoked, None);
+    }
+
+    #[test]
+    fn delete_never_gives_the_id_again() {
+        let (accounts, _) = accounts(Settings::default());
+        let user = accounts.create(alice()).unwrap();
+        assert_eq!(accounts.delete(UserKey::Username("alice".into())).unwrap().id, user.id);
+        assert_eq!(accounts.delete(UserKey::Id(user.id)), Err(AccountError::NoSuchUser));
+        assert_eq!(accounts.create(alice()).unwrap().id, user.id + 1);
+    }
+
+    #[test]
+    fn revoke_names_the_user_and_counts_the_tokens() {
+        let (accounts, _) = accounts(Settings::default());
+        let user = accounts.create(alice()).unwrap();
+        let (revoked, tokens) = accounts.revoke(UserKey::Username("alice".into())).unwrap();
+        assert_eq!((revoked.id, tokens), (user.id, 0));
+        assert_eq!(
+            accounts.revoke(UserKey::Username("nobody".into())),
+            Err(AccountError::NoSuchUser)
+        );
+    }
+}
