@@ -17,9 +17,7 @@ use super::rules::{self, PasswordProblem, UsernameProblem};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::password;
-use crate::store::{
-    Change, ChangeOutcome, NewUser, Store, StoreError, User, UserKey, UserUpdate,
-};
+use crate::store::{Change, ChangeOutcome, NewUser, Store, StoreError, User, UserKey, UserUpdate};
 use crate::writer::Writer;
 
 /// Why an account operation did nothing.
@@ -202,7 +200,9 @@ impl Accounts {
             .map_err(|e| (count, e.into()))?;
         match outcome.into_iter().next() {
             Some(ChangeOutcome::UsersCreated { users }) => Ok(users),
-            Some(ChangeOutcome::UsernameTaken { index }) => Err((index, AccountError::UsernameTaken)),
+            Some(ChangeOutcome::UsernameTaken { index }) => {
+                Err((index, AccountError::UsernameTaken))
+            }
             Some(ChangeOutcome::IdTaken { index }) => Err((index, AccountError::IdTaken)),
             other => Err((count, unexpected(&other))),
         }
@@ -374,7 +374,9 @@ mod tests {
         };
         assert_eq!(
             accounts.create(bad_password),
-            Err(AccountError::Password(vec![PasswordProblem::OuterWhitespace]))
+            Err(AccountError::Password(vec![
+                PasswordProblem::OuterWhitespace
+            ]))
         );
     }
 
@@ -402,7 +404,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!((off.user.is_active, off.revoked), (false, Some(0)));
-        assert_eq!(store.user(user.id).unwrap().unwrap().tokens_valid_after, NOW + 1);
+        assert_eq!(
+            store.user(user.id).unwrap().unwrap().tokens_valid_after,
+            NOW + 1
+        );
         let new_password = accounts
             .change(
                 UserKey::Id(user.id),
@@ -443,8 +448,17 @@ mod tests {
     fn delete_never_gives_the_id_again() {
         let (accounts, _) = accounts(Settings::default());
         let user = accounts.create(alice()).unwrap();
-        assert_eq!(accounts.delete(UserKey::Username("alice".into())).unwrap().id, user.id);
-        assert_eq!(accounts.delete(UserKey::Id(user.id)), Err(AccountError::NoSuchUser));
+        assert_eq!(
+            accounts
+                .delete(UserKey::Username("alice".into()))
+                .unwrap()
+                .id,
+            user.id
+        );
+        assert_eq!(
+            accounts.delete(UserKey::Id(user.id)),
+            Err(AccountError::NoSuchUser)
+        );
         assert_eq!(accounts.create(alice()).unwrap().id, user.id + 1);
     }
 

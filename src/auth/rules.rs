@@ -86,12 +86,24 @@ mod tests {
     fn usernames_follow_django() {
         assert!(username_problems("alice").is_empty());
         assert!(username_problems("a.b@c+d-e_f").is_empty());
-        assert!(username_problems("Zoë").is_empty(), "Unicode \\w");
+        for good in ["Zoë", "用户"] {
+            assert!(username_problems(good).is_empty(), "Unicode \\w: {good}");
+        }
+        for bad in ["a/b", "a\nb"] {
+            assert_eq!(
+                username_problems(bad),
+                [UsernameProblem::Invalid],
+                "{bad:?}"
+            );
+        }
         assert!(username_problems(&"x".repeat(150)).is_empty());
         assert_eq!(username_problems(""), [UsernameProblem::Blank]);
         assert_eq!(username_problems("a b"), [UsernameProblem::Invalid]);
         assert_eq!(username_problems(" alice"), [UsernameProblem::Invalid]);
-        assert_eq!(username_problems(&"x".repeat(151)), [UsernameProblem::TooLong]);
+        assert_eq!(
+            username_problems(&"x".repeat(151)),
+            [UsernameProblem::TooLong]
+        );
         assert_eq!(
             username_problems(&format!("{}!\0", "x".repeat(150))),
             [
@@ -106,11 +118,20 @@ mod tests {
     fn passwords_a_login_could_never_match_are_refused() {
         assert!(password_problems("correct horse").is_empty());
         assert_eq!(password_problems(""), [PasswordProblem::Blank]);
-        assert_eq!(password_problems(" x"), [PasswordProblem::OuterWhitespace]);
-        assert_eq!(password_problems("x\u{1f}"), [PasswordProblem::OuterWhitespace]);
+        for outer in [" x", "x ", "\tx"] {
+            assert_eq!(password_problems(outer), [PasswordProblem::OuterWhitespace]);
+        }
+        assert_eq!(password_problems("nul\0"), [PasswordProblem::NulCharacter]);
+        assert_eq!(
+            password_problems("x\u{1f}"),
+            [PasswordProblem::OuterWhitespace]
+        );
         assert_eq!(
             password_problems("x\0 "),
-            [PasswordProblem::OuterWhitespace, PasswordProblem::NulCharacter]
+            [
+                PasswordProblem::OuterWhitespace,
+                PasswordProblem::NulCharacter
+            ]
         );
     }
 

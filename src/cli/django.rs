@@ -7,11 +7,12 @@ use std::io;
 use std::path::Path;
 
 use super::CliError;
+use crate::auth::Accounts;
 use crate::dumpdata;
-use crate::store::{NewUser, Store, User};
+use crate::store::{NewUser, User};
 
 /// `user import-django`: all of the file or nothing.
-pub(super) fn import(store: &Store, file: &Path) -> Result<u8, CliError> {
+pub(super) fn import(accounts: &Accounts, file: &Path) -> Result<u8, CliError> {
     let text = if file.as_os_str() == "-" {
         io::read_to_string(io::stdin())?
     } else {
@@ -25,9 +26,9 @@ pub(super) fn import(store: &Store, file: &Path) -> Result<u8, CliError> {
         ))
     };
     let imported = dumpdata::parse(&text).map_err(|e| nothing(e.to_string()))?;
-    let (fresh, present) = sort_out(store, &imported, nothing)?;
-    let added = store
-        .add_users(fresh)
+    let (fresh, present) = sort_out(accounts, &imported, nothing)?;
+    let added = accounts
+        .import(fresh)
         .map_err(|(i, e)| nothing(format!("user {i}: {e}")))?;
     report(&imported, &added, present);
     Ok(0)
@@ -37,7 +38,7 @@ pub(super) fn import(store: &Store, file: &Path) -> Result<u8, CliError> {
 /// repeats another or conflicts with a user in `store` refuses the whole
 /// file, with the message `nothing` makes.
 fn sort_out(
-    store: &Store,
+    accounts: &Accounts,
     imported: &[dumpdata::Imported],
     nothing: impl Fn(String) -> CliError,
 ) -> Result<(Vec<NewUser>, usize), CliError> {
@@ -56,7 +57,10 @@ fn sort_out(
                 j + 1
             )));
         }
-        match (store.user(user.id)?, store.user_by_name(&user.username)?) {
+        match (
+            accounts.user(user.id)?,
+            accounts.user_by_name(&user.username)?,
+        ) {
             (Some(a), Some(b)) if a.id == b.id => present += 1,
             (None, None) => fresh.push(NewUser {
                 id: Some(user.id),
@@ -110,7 +114,7 @@ fn report(imported: &[dumpdata::Imported], added: &[User], present: usize) {
 }
 
 /// `user export-django`: every user, as `dumpdata auth.user` prints them.
-pub(super) fn export(store: &Store) -> Result<u8, CliError> {
-    println!("{}", dumpdata::write(&store.users()?));
+pub(super) fn export(accounts: &Accounts) -> Result<u8, CliError> {
+    println!("{}", dumpdata::write(&accounts.all()?));
     Ok(0)
 }

@@ -16,10 +16,14 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::auth::Accounts;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::control::ControlCommand;
 use crate::store::{Store, StoreError};
+use crate::writer::Writer;
 
 mod arguments;
 mod control_command;
@@ -307,30 +311,44 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
             inactive,
             password_stdin,
         } => {
-            let account = user::NewAccount {
+            let account = user::UserToAdd {
                 name,
                 superuser,
                 staff,
                 inactive,
             };
-            user::add(&open(db, &settings)?, &settings, account, password_stdin)
+            user::add(&accounts(db, settings)?, account, password_stdin)
         }
         Command::UserPasswd {
             name,
             password_stdin,
-        } => user::passwd(&open(db, &settings)?, &settings, &name, password_stdin),
-        Command::UserList => user::list(&open(db, &settings)?),
-        Command::UserActivate(name) => user::activate(&open(db, &settings)?, &name),
-        Command::UserDeactivate(name) => user::deactivate(&open(db, &settings)?, &name),
-        Command::UserDelete(name) => user::delete(&open(db, &settings)?, &name),
-        Command::UserImportDjango(file) => django::import(&open(db, &settings)?, &file),
-        Command::UserExportDjango => django::export(&open(db, &settings)?),
+        } => user::passwd(&accounts(db, settings)?, &name, password_stdin),
+        Command::UserList => user::list(&accounts(db, settings)?),
+        Command::UserActivate(name) => user::activate(&accounts(db, settings)?, &name),
+        Command::UserDeactivate(name) => user::deactivate(&accounts(db, settings)?, &name),
+        Command::UserDelete(name) => user::delete(&accounts(db, settings)?, &name),
+        Command::UserImportDjango(file) => django::import(&accounts(db, settings)?, &file),
+        Command::UserExportDjango => django::export(&accounts(db, settings)?),
         Command::FlushExpiredTokens => {
             maintenance::flush_expired_tokens(&open(db, &settings)?, &settings)
         }
         // Answered by `run` before the settings are read.
         Command::Help(_) | Command::Version => Ok(0),
     }
+}
+
+/// The account operations on the database, as the server runs them: each
+/// write through a writer of its own.
+fn accounts(db: &Path, settings: Settings) -> Result<Accounts, CliError> {
+    let store = Arc::new(open(db, &settings)?);
+    let clock = Arc::new(Clock::System);
+    let (writer, _thread) = Writer::start(
+        store.clone(),
+        clock.clone(),
+        settings.purge_interval,
+        settings.leeway,
+    )?;
+    Ok(Accounts::new(Arc::new(settings), store, writer, clock))
 }
 
 /// Opens the database for a command, explaining a lock held by a server.

@@ -3,8 +3,9 @@
 //! delete. `user revoke` is a [`ControlCommand`]; `import-django` and
 //! `export-django` run in `django`.
 //!
-//! The CLI's copy of Django's username rule and of the password rule is
-//! here (`check_username`, `check_password`).
+//! The rules for usernames and passwords are [`crate::auth::rules`], the
+//! writes [`Accounts`]' (as for the admin API); this module words their
+//! refusals for a terminal.
 //!
 //! [`ControlCommand`]: crate::control::ControlCommand
 
@@ -12,10 +13,9 @@ use std::path::PathBuf;
 
 use super::arguments::Arguments;
 use super::{prompt, CliError, Command, UsageError};
-use crate::config::Settings;
-use crate::control;
-use crate::password;
-use crate::store::{NewUser, Store, StoreError, User};
+use crate::auth::rules::{self, PasswordProblem};
+use crate::auth::{self, AccountChanges, AccountError, Accounts, Changed};
+use crate::store::{User, UserKey};
 use crate::time;
 
 pub(super) const HELP: &str = "\
@@ -105,7 +105,7 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
 }
 
 /// `user add`'s account, but its password.
-pub(super) struct NewAccount {
+pub(super) struct UserToAdd {
     /// The username.
     pub(super) name: String,
     /// `--superuser` (staff too).
@@ -118,38 +118,32 @@ pub(super) struct NewAccount {
 
 /// `user add`: the name checked and free, then the password asked for.
 pub(super) fn add(
-    store: &Store,
-    settings: &Settings,
-    account: NewAccount,
+    accounts: &Accounts,
+    account: UserToAdd,
     password_stdin: bool,
 ) -> Result<u8, CliError> {
-    let NewAccount {
+    let UserToAdd {
         name,
         superuser,
         staff,
         inactive,
     } = account;
-    check_username(&name)?;
-    if store.user_by_name(&name)?.is_some() {
+    if !rules::username_problems(&name).is_empty() {
+        return Err(invalid_username(&name));
+    }
+    if accounts.user_by_name(&name)?.is_some() {
         return Err(CliError(format!("user {name:?} already exists")));
     }
     let password = new_password(password_stdin)?;
-    let hash = password::make_password(&password, settings.password_iterations)
-        .map_err(|e| CliError(e.to_string()))?;
-    let user = store.add_user(NewUser {
-        id: None,
-        user: User {
-            id: 0,
-            username: name,
-            password: hash,
+    let user = accounts
+        .create(auth::NewAccount {
+            username: name.clone(),
+            password,
             is_active: !inactive,
             is_staff: staff || superuser,
             is_superuser: superuser,
-            date_joined: time::now_micros(),
-            last_login: None,
-            tokens_valid_after: 0,
-        },
-    })?;
+        })
+        .map_err(|e| account_error(e, &name))?;
     println!("Created user {:?} with id {}.", user.username, user.id);
     Ok(0)
 }
@@ -157,107 +151,121 @@ pub(super) fn add(
 /// `user passwd`: the new password, then the user's tokens revoked unless
 /// `REVOKE_ON_PASSWORD_CHANGE` is false.
 pub(super) fn passwd(
-    store: &Store,
-    settings: &Settings,
+    accounts: &Accounts,
     name: &str,
     password_stdin: bool,
 ) -> Result<u8, CliError> {
-    if store.user_by_name(name)?.is_none() {
+    if accounts.user_by_name(name)?.is_none() {
         return Err(no_such_user(name));
     }
     let password = new_password(password_stdin)?;
-    let hash = password::make_password(&password, settings.password_iterations)
-        .map_err(|e| CliError(e.to_string()))?;
-    let user = store.update_user(name, |u| u.password = hash)?;
+    let changed = change(
+        accounts,
+        name,
+        AccountChanges {
+            password: Some(password),
+            ..AccountChanges::default()
+        },
+    )?;
     println!("Password changed for user {name:?}.");
-    if settings.revoke_on_password_change {
-        let tokens = control::revoke_in_store(store, user.id)?.unwrap_or(0);
-        println!("Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted).");
-    }
+    print_revoked(name, changed.revoked);
     Ok(0)
 }
 
 /// `user list`.
-pub(super) fn list(store: &Store) -> Result<u8, CliError> {
-    print_users(&store.users()?);
+pub(super) fn list(accounts: &Accounts) -> Result<u8, CliError> {
+    print_users(&accounts.all()?);
     Ok(0)
 }
 
 /// `user activate`.
-pub(super) fn activate(store: &Store, name: &str) -> Result<u8, CliError> {
-    store
-        .update_user(name, |u| u.is_active = true)
-        .map_err(|e| user_error(e, name))?;
+pub(super) fn activate(accounts: &Accounts, name: &str) -> Result<u8, CliError> {
+    let active = AccountChanges {
+        is_active: Some(true),
+        ..AccountChanges::default()
+    };
+    change(accounts, name, active)?;
     println!("User {name:?} is active.");
     Ok(0)
 }
 
-/// `user deactivate`.
-pub(super) fn deactivate(store: &Store, name: &str) -> Result<u8, CliError> {
-    store
-        .update_user(name, |u| u.is_active = false)
-        .map_err(|e| user_error(e, name))?;
+/// `user deactivate`: the user can no longer log in, and every token of
+/// theirs is revoked, so activating them again brings none back.
+pub(super) fn deactivate(accounts: &Accounts, name: &str) -> Result<u8, CliError> {
+    let inactive = AccountChanges {
+        is_active: Some(false),
+        ..AccountChanges::default()
+    };
+    let changed = change(accounts, name, inactive)?;
     println!("User {name:?} is inactive: it can no longer log in or use its tokens.");
+    print_revoked(name, changed.revoked);
     Ok(0)
 }
 
 /// `user delete`.
-pub(super) fn delete(store: &Store, name: &str) -> Result<u8, CliError> {
-    store.delete_user(name).map_err(|e| user_error(e, name))?;
+pub(super) fn delete(accounts: &Accounts, name: &str) -> Result<u8, CliError> {
+    accounts
+        .delete(UserKey::Username(name.to_owned()))
+        .map_err(|e| account_error(e, name))?;
     println!("Deleted user {name:?}.");
     Ok(0)
+}
+
+fn change(accounts: &Accounts, name: &str, changes: AccountChanges) -> Result<Changed, CliError> {
+    accounts
+        .change(UserKey::Username(name.to_owned()), changes)
+        .map_err(|e| account_error(e, name))
+}
+
+fn print_revoked(name: &str, revoked: Option<u64>) {
+    if let Some(tokens) = revoked {
+        println!("Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted).");
+    }
 }
 
 fn no_such_user(name: &str) -> CliError {
     CliError(format!("no user named {name:?}"))
 }
 
-fn user_error(e: StoreError, name: &str) -> CliError {
+fn invalid_username(name: &str) -> CliError {
+    CliError(format!(
+        "invalid username {name:?}: use at most {} letters, digits and @ . + - _",
+        rules::USERNAME_MAX_CHARS
+    ))
+}
+
+/// The CLI's words for what [`Accounts`] refuses.
+fn account_error(e: AccountError, name: &str) -> CliError {
     match e {
-        StoreError::NoSuchUser => no_such_user(name),
-        other => other.into(),
+        AccountError::NoSuchUser => no_such_user(name),
+        AccountError::UsernameTaken => CliError(format!("user {name:?} already exists")),
+        AccountError::Username(_) => invalid_username(name),
+        AccountError::Password(problems) => password_error(&problems),
+        other => CliError(other.to_string()),
     }
 }
 
 /// A new password, read as `--password-stdin` says, that can log in.
 fn new_password(from_stdin: bool) -> Result<String, CliError> {
     let password = prompt::new_password(from_stdin)?;
-    check_password(&password)?;
-    Ok(password)
-}
-
-/// Django's username validator (`^[\w.@+-]+\Z`, at most 150 characters).
-fn check_username(name: &str) -> Result<(), CliError> {
-    let valid = !name.is_empty()
-        && name.chars().count() <= 150
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || "_.@+-".contains(c));
-    if valid {
-        Ok(())
-    } else {
-        Err(CliError(format!(
-            "invalid username {name:?}: use at most 150 letters, digits and @ . + - _"
-        )))
+    match rules::password_problems(&password).as_slice() {
+        [] => Ok(password),
+        problems => Err(password_error(problems)),
     }
 }
 
-/// SimpleJWT trims login fields, so a password with outer whitespace could
-/// never be used; refuse it here rather than create an account that cannot
-/// log in.
-fn check_password(password: &str) -> Result<(), CliError> {
-    if password.is_empty() {
-        return Err(CliError("the password is empty".into()));
-    }
-    if password.trim() != password {
-        return Err(CliError(
-            "the password starts or ends with whitespace, which logins strip; it could never be used".into(),
-        ));
-    }
-    if password.contains('\0') {
-        return Err(CliError("the password contains a NUL character".into()));
-    }
-    Ok(())
+/// The first problem of a password, for a terminal.
+fn password_error(problems: &[PasswordProblem]) -> CliError {
+    CliError(
+        match problems.first() {
+            Some(PasswordProblem::Blank) => "the password is empty",
+            Some(PasswordProblem::OuterWhitespace) => {
+                "the password starts or ends with whitespace, which logins strip; it could never be used"
+            }
+            Some(PasswordProblem::NulCharacter) | None => "the password contains a NUL character",
+        }
+        .into(),
+    )
 }
 
 fn print_users(users: &[User]) {
@@ -350,23 +358,5 @@ mod tests {
             parse_args("flushexpiredtokens").unwrap().command,
             Command::FlushExpiredTokens
         );
-    }
-
-    #[test]
-    fn usernames_follow_django() {
-        for good in ["alice", "a.b@c+d-e_f", "zoë", "用户"] {
-            assert!(check_username(good).is_ok(), "{good}");
-        }
-        for bad in ["", "a b", "a/b", "a\nb", &"x".repeat(151)] {
-            assert!(check_username(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn passwords_that_could_never_log_in_are_refused() {
-        assert!(check_password("correct horse").is_ok());
-        for bad in ["", " lead", "trail ", "\tx", "nul\0"] {
-            assert!(check_password(bad).is_err(), "{bad:?}");
-        }
     }
 }

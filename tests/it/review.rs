@@ -146,3 +146,59 @@ fn item_10_times_beyond_what_django_can_represent_are_refused() {
         forge(r#"{"token_type":"access","exp":253402300799,"jti":"latest","user_id":"1"}"#);
     assert_eq!(server.get("/api/protected/", Some(&latest)).status, 200);
 }
+
+/// Logs alice in on a server over `dir`, stops it, runs the CLI commands,
+/// and starts it again with `env`.
+fn tokens_across(
+    dir: &TempDir,
+    env: &[(&str, &str)],
+    commands: &[&[&str]],
+) -> (Server, String, String) {
+    let server = Server::start(dir, env);
+    let (refresh, access) = server.login("alice");
+    server.stop();
+    for args in commands {
+        let out = run(dir, args, "");
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        print!("{}", out.stdout);
+    }
+    (Server::start(dir, env), refresh, access)
+}
+
+#[test]
+fn item_7_cli_deactivation_revokes_and_activation_brings_nothing_back() {
+    for check_active in ["true", "false"] {
+        let dir = TempDir::new();
+        add_user(&dir, "alice", &[]);
+        let env = [("JWTD_CHECK_USER_IS_ACTIVE", check_active)];
+        let (server, refresh, access) = tokens_across(
+            &dir,
+            &env,
+            &[
+                &["user", "deactivate", "alice"],
+                &["user", "activate", "alice"],
+            ],
+        );
+        let protected = server.get("/api/protected/", Some(&access));
+        assert_eq!(protected.status, 401, "CHECK_USER_IS_ACTIVE={check_active}");
+        assert!(
+            protected.body.contains("Token is revoked"),
+            "{}",
+            protected.body
+        );
+        let rotate = server.post_json(
+            "/api/token/refresh/",
+            &format!(r#"{{"refresh":"{refresh}"}}"#),
+        );
+        assert_eq!(rotate.status, 401, "{}", rotate.body);
+        // Logging in again works: the account is active.
+        let (_, fresh) = server.login("alice");
+        assert_eq!(server.get("/api/protected/", Some(&fresh)).status, 200);
+    }
+    // With CHECK_USER_IS_ACTIVE=false a deactivation alone stops the tokens.
+    let dir = TempDir::new();
+    add_user(&dir, "alice", &[]);
+    let env = [("JWTD_CHECK_USER_IS_ACTIVE", "false")];
+    let (server, _, access) = tokens_across(&dir, &env, &[&["user", "deactivate", "alice"]]);
+    assert_eq!(server.get("/api/protected/", Some(&access)).status, 401);
+}
