@@ -196,7 +196,10 @@ impl Accounts {
         let count = users.len();
         let outcome = self
             .writer
-            .submit(vec![Change::CreateUsers { users }])
+            .submit(vec![Change::CreateUsers {
+                users,
+                now: self.clock.now(),
+            }])
             .map_err(|e| (count, e.into()))?;
         match outcome.into_iter().next() {
             Some(ChangeOutcome::UsersCreated { users }) => Ok(users),

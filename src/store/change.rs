@@ -74,11 +74,16 @@ pub enum Change {
     },
     /// Create accounts, all of them or none: each username must be free,
     /// and so must each explicit id, among the existing users and the ones
-    /// before it in `users`. Ids only grow, so a deleted user's tokens can
-    /// never name a new user.
+    /// before it in `users`. Ids the store picks only grow; an explicit id
+    /// below the next one the store would pick may have been a deleted
+    /// user's, so that account's `tokens_valid_after` becomes at least
+    /// `now + 1`: no token issued before it, the deleted user's included,
+    /// can name it.
     CreateUsers {
         /// The accounts, created in this order.
         users: Vec<NewUser>,
+        /// Unix seconds.
+        now: u64,
     },
     /// Change the fields `update` sets on one user; its id and username
     /// stay.

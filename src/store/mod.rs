@@ -117,19 +117,19 @@ impl Store {
         Ok(self.users_page(0, usize::MAX)?.1)
     }
 
-    /// Adds a user ([`Change::CreateUsers`] of one); the username must be
-    /// free, and so must `id` if given.
+    /// Adds a user ([`Change::CreateUsers`] of one, at time 0: for ids the
+    /// store picks); the username must be free, and so must `id` if given.
     pub fn add_user(&self, new: NewUser) -> Result<User, StoreError> {
-        let mut added = self.add_users(vec![new]).map_err(|(_, e)| e)?;
+        let mut added = self.add_users(vec![new], 0).map_err(|(_, e)| e)?;
         added.pop().ok_or_else(|| unexpected("no user created"))
     }
 
     /// Adds several users in one transaction ([`Change::CreateUsers`]): all
     /// of them or none. The error carries the index of the first that
     /// conflicts (the number of users when the storage failed).
-    pub fn add_users(&self, new: Vec<NewUser>) -> Result<Vec<User>, (usize, StoreError)> {
+    pub fn add_users(&self, new: Vec<NewUser>, now: u64) -> Result<Vec<User>, (usize, StoreError)> {
         let count = new.len();
-        match self.apply_one(Change::CreateUsers { users: new }) {
+        match self.apply_one(Change::CreateUsers { users: new, now }) {
             Ok(ChangeOutcome::UsersCreated { users }) => Ok(users),
             Ok(ChangeOutcome::UsernameTaken { index }) => Err((index, StoreError::UsernameTaken)),
             Ok(ChangeOutcome::IdTaken { index }) => Err((index, StoreError::IdTaken)),

@@ -61,7 +61,7 @@ impl<'tx> Batch<'tx> {
                 now,
             } => self.revoke_user(*user_id, *valid_after, *now),
             Change::Purge { now } => self.purge(*now),
-            Change::CreateUsers { users } => self.create_users(users),
+            Change::CreateUsers { users, now } => self.create_users(users, *now),
             Change::UpdateUser { user, update } => {
                 Ok(match self.update_user(user, |u| update.apply_to(u))? {
                     Some(user) => ChangeOutcome::UserUpdated { user },

@@ -96,13 +96,18 @@ impl Batch<'_> {
     /// Creates every account of `new`, or none (see
     /// [`Change::CreateUsers`](crate::store::Change::CreateUsers)): every
     /// conflict is found before the first row is written.
-    pub(super) fn create_users(&mut self, new: &[NewUser]) -> Result<ChangeOutcome, StoreError> {
+    pub(super) fn create_users(
+        &mut self,
+        new: &[NewUser],
+        now: u64,
+    ) -> Result<ChangeOutcome, StoreError> {
         let mut usernames = self.tx.open_table(USERNAMES).or_store()?;
         let mut meta = self.tx.open_table(META).or_store()?;
         let mut next = match meta.get(NEXT_USER_ID_KEY).or_store()? {
             Some(bytes) => next_user_id_from(bytes.value()),
             None => 1,
         };
+        let first_free = next;
         let mut ids = Vec::with_capacity(new.len());
         for (index, account) in new.iter().enumerate() {
             let name = &account.user.username;
@@ -132,6 +137,9 @@ impl Batch<'_> {
         for (account, id) in new.iter().zip(ids) {
             let mut user = account.user.clone();
             user.id = id;
+            if id < first_free {
+                user.tokens_valid_after = user.tokens_valid_after.max(now.saturating_add(1));
+            }
             usernames
                 .insert(user.username.as_bytes(), id_key(id).as_slice())
                 .or_store()?;
@@ -262,17 +270,37 @@ mod tests {
     }
 
     #[test]
+    fn an_explicit_id_below_the_next_free_one_refuses_older_tokens() {
+        let store = Store::open_in_memory().unwrap();
+        let alice = store.add_user(new_user("alice")).unwrap();
+        store.delete_user("alice").unwrap();
+        let mut again = new_user("mallory");
+        again.id = Some(alice.id);
+        let mut ahead = new_user("fresh");
+        ahead.id = Some(10);
+        let users = store.add_users(vec![again, ahead], 1_000).unwrap();
+        assert_eq!(
+            users
+                .iter()
+                .map(|u| (u.id, u.tokens_valid_after))
+                .collect::<Vec<_>>(),
+            [(alice.id, 1_001), (10, 0)],
+            "the reused id refuses tokens issued up to now; a new one keeps none"
+        );
+    }
+
+    #[test]
     fn add_users_is_all_or_nothing() {
         let store = Store::open_in_memory().unwrap();
         store.add_user(new_user("alice")).unwrap();
         let err = store
-            .add_users(vec![new_user("x"), new_user("y"), new_user("alice")])
+            .add_users(vec![new_user("x"), new_user("y"), new_user("alice")], 0)
             .unwrap_err();
         assert_eq!(err, (2, StoreError::UsernameTaken));
         assert_eq!(store.users().unwrap().len(), 1);
         assert_eq!(
             store
-                .add_users(vec![new_user("x"), new_user("y")])
+                .add_users(vec![new_user("x"), new_user("y")], 0)
                 .unwrap()
                 .len(),
             2
@@ -283,13 +311,15 @@ mod tests {
     fn conflicts_within_one_creation_are_found_before_anything_is_written() {
         let store = Store::open_in_memory().unwrap();
         let err = store
-            .add_users(vec![new_user("x"), new_user("y"), new_user("x")])
+            .add_users(vec![new_user("x"), new_user("y"), new_user("x")], 0)
             .unwrap_err();
         assert_eq!(err, (2, StoreError::UsernameTaken));
         // The first takes id 1; the second asks for 1 explicitly.
         let mut explicit = new_user("z");
         explicit.id = Some(1);
-        let err = store.add_users(vec![new_user("x"), explicit]).unwrap_err();
+        let err = store
+            .add_users(vec![new_user("x"), explicit], 0)
+            .unwrap_err();
         assert_eq!(err, (1, StoreError::IdTaken));
         assert_eq!(store.users().unwrap().len(), 0);
         // Nothing was written, the next id included.
@@ -364,6 +394,7 @@ mod tests {
             .apply(&[
                 Change::CreateUsers {
                     users: vec![new_user("alice"), new_user("bob")],
+                    now: 0,
                 },
                 Change::UpdateUser {
                     user: UserKey::Username("alice".into()),
@@ -378,6 +409,7 @@ mod tests {
                 },
                 Change::CreateUsers {
                     users: vec![new_user("alice")],
+                    now: 0,
                 },
             ])
             .unwrap();
