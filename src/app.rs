@@ -1,6 +1,6 @@
 //! The application: settings, the authentication policy, the clock and
-//! the login pool, shared by every worker. It is the HTTP server's
-//! [`Handler`].
+//! the login pool, shared by every worker. `api` makes it the HTTP
+//! server's handler.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -8,7 +8,6 @@ use std::sync::{Arc, Weak};
 use crate::auth::Auth;
 use crate::config::Settings;
 use crate::hasher::Hasher;
-use crate::http::{router, Handler, Request, Response};
 use crate::jwt::SigningKey;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -148,21 +147,5 @@ impl App {
             Clock::Fixed(AtomicU64::new(now)),
             hasher,
         ))
-    }
-}
-
-impl Handler for App {
-    fn handle(&self, request: &Request<'_>) -> Response {
-        let started = std::time::Instant::now();
-        let response = router::route(self, request);
-        // A login answered later is counted when it completes.
-        if response.pending.is_none() {
-            self.metrics.request(
-                router::route_of(request.path),
-                response.status,
-                started.elapsed(),
-            );
-        }
-        response
     }
 }

@@ -16,6 +16,7 @@
 //! `password`, `base64` in `jwt::base64url` and `password`, `libc` in `sys`
 //! (the only `unsafe` code), `getrandom` where ids and salts are made.
 
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;

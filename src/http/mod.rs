@@ -1,5 +1,8 @@
 //! jwtd's own small HTTP/1.1 server: a fixed pool of worker threads over
-//! `std::net` and epoll, with `httparse` for request heads.
+//! `std::net` and epoll, with `httparse` for request heads. It is a
+//! transport only: it knows requests, responses and bounds, nothing of the
+//! application behind the [`Handler`] it serves, nor of the settings (the
+//! caller hands it its [`Limits`]).
 //!
 //! ```text
 //!  acceptor thread ── accept, cap connections, sweep deadlines, drain on stop
@@ -15,40 +18,41 @@
 //! connections. Handlers see a [`Request`] and return a [`Response`]; they are
 //! tested without a socket.
 
-pub mod body;
 mod conn;
-pub mod handlers;
-pub mod later;
+pub mod parked;
 pub mod parse;
 pub mod request;
 pub mod response;
-pub mod router;
 pub mod server;
 
-pub use later::{later, Completion, Later};
+pub use parked::{park, Completion, ParkedResponse};
 pub use request::{Header, Request, TestRequest, Version};
 pub use response::Response;
 pub use server::{Server, StopHandle};
 
 use std::time::Duration;
 
-use crate::config::Settings;
-
-/// Handles one request. Implemented by the application's router.
+/// Answers requests: the application the server serves.
 pub trait Handler: Send + Sync + 'static {
-    /// The response to `request`. A panic here is caught: the client gets a
-    /// 500 and the worker carries on.
+    /// The response to `request`. A panic here is caught: the client gets
+    /// [`Handler::refusal`] 500 and the worker carries on.
     fn handle(&self, request: &Request<'_>) -> Response;
+
+    /// The response for a request the server answers itself: one it cannot
+    /// frame (4xx, 5xx), a connection over the limit (503), a handler that
+    /// panicked (500). `message` is a short English sentence saying why; the
+    /// application gives it the shape of its other errors.
+    fn refusal(&self, status: u16, message: &'static str) -> Response;
 }
 
-/// The bounds the server enforces, from [`Settings`].
+/// The bounds the server enforces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Longest request line (414 beyond).
     pub max_request_line: usize,
     /// Longest head: request line plus header fields (431 beyond).
     pub max_head: usize,
-    /// Most header fields (431 beyond).
+    /// Most header fields (431 beyond); at most [`parse::HEADERS_CAP`].
     pub max_headers: usize,
     /// Largest body (413 beyond).
     pub max_body: usize,
@@ -68,21 +72,20 @@ pub struct Limits {
     pub access_log: bool,
 }
 
-impl Limits {
-    /// The limits `settings` configure.
-    pub fn from_settings(settings: &Settings) -> Limits {
-        Limits {
-            max_request_line: settings.max_request_line_bytes,
-            max_head: settings.max_header_bytes,
-            max_headers: settings.max_headers.min(parse::HEADERS_CAP),
-            max_body: settings.max_body_bytes,
-            request_timeout: settings.request_timeout,
-            keepalive_timeout: settings.keepalive_timeout,
-            write_timeout: settings.write_timeout,
-            max_requests: settings.max_requests_per_connection,
-            max_connections: settings.max_connections,
-            shutdown_timeout: settings.shutdown_timeout,
-            access_log: settings.access_log,
-        }
+/// Limits for the transport's own tests: jwtd's defaults.
+#[cfg(test)]
+pub(crate) fn test_limits() -> Limits {
+    Limits {
+        max_request_line: 8 * 1024,
+        max_head: 16 * 1024,
+        max_headers: 100,
+        max_body: 16 * 1024,
+        request_timeout: Duration::from_secs(10),
+        keepalive_timeout: Duration::from_secs(15),
+        write_timeout: Duration::from_secs(10),
+        max_requests: 1000,
+        max_connections: 1024,
+        shutdown_timeout: Duration::from_secs(10),
+        access_log: true,
     }
 }

@@ -30,12 +30,12 @@ pub const HEADERS_CAP: usize = 256;
 pub struct Rejection {
     /// The status code.
     pub status: u16,
-    /// The `detail` text of the JSON body.
-    pub detail: &'static str,
+    /// Why, in a short English sentence (see [`super::Handler::refusal`]).
+    pub message: &'static str,
 }
 
-const fn reject(status: u16, detail: &'static str) -> Rejection {
-    Rejection { status, detail }
+const fn reject(status: u16, message: &'static str) -> Rejection {
+    Rejection { status, message }
 }
 
 /// The result of looking at a connection's buffered bytes.
@@ -421,7 +421,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     fn limits() -> Limits {
-        Limits::from_settings(&crate::config::Settings::default())
+        crate::http::test_limits()
     }
 
     fn parse_str(text: &str) -> Parsed<'_> {

@@ -1,8 +1,9 @@
 //! `POST /api/token/refresh/` {refresh} -> {access, refresh}.
 
 use super::{auth_error, body_error, ok, Json};
+use crate::api::body;
 use crate::app::App;
-use crate::http::{body, Request, Response};
+use crate::http::{Request, Response};
 
 /// TokenRefreshView, with rotation as configured.
 pub fn handle(app: &App, request: &Request<'_>) -> Response {

@@ -2,9 +2,10 @@
 //! 404, 405 with `Allow`, OPTIONS metadata, and Django's trailing-slash
 //! redirect.
 
-use super::handlers::{self, Endpoint};
-use super::{Request, Response};
+use super::endpoints::{self, Endpoint};
+use super::respond;
 use crate::app::App;
+use crate::http::{Request, Response};
 use crate::metrics::Route;
 
 /// Every route, by exact path.
@@ -20,28 +21,28 @@ const ROUTES: [(&str, Endpoint); 6] = [
 /// Answers `request`.
 pub fn route(app: &App, request: &Request<'_>) -> Response {
     match request.path {
-        "/api/schema/" => return handlers::schema::handle(request),
-        "/healthz" => return handlers::health::handle(app, request),
-        "/metrics" => return handlers::metrics::handle(app, request),
-        "/" if app.settings.learner_page => return handlers::page::handle(request),
+        "/api/schema/" => return endpoints::schema::handle(request),
+        "/healthz" => return endpoints::health::handle(app, request),
+        "/metrics" => return endpoints::metrics::handle(app, request),
+        "/" if app.settings.learner_page => return endpoints::page::handle(request),
         _ => {}
     }
-    if let Some(target) = handlers::admin::target(request.path) {
-        return handlers::admin::handle(app, request, target);
+    if let Some(target) = endpoints::admin::target(request.path) {
+        return endpoints::admin::handle(app, request, target);
     }
     let Some(&(_, endpoint)) = ROUTES.iter().find(|(path, _)| *path == request.path) else {
         return missing(request);
     };
     let response = match (endpoint, request.method) {
         // Authenticated views check credentials before the method.
-        (Endpoint::Protected, _) => return handlers::protected::handle(app, request),
-        (Endpoint::RevokeAll, _) => return handlers::revoke_all::handle(app, request),
-        (Endpoint::Obtain, "POST") => handlers::obtain::handle(app, request),
-        (Endpoint::Refresh, "POST") => handlers::refresh::handle(app, request),
-        (Endpoint::Verify, "POST") => handlers::verify::handle(app, request),
-        (Endpoint::Blacklist, "POST") => handlers::blacklist::handle(app, request),
-        (_, "OPTIONS") => handlers::metadata(endpoint),
-        (_, method) => handlers::method_not_allowed(method),
+        (Endpoint::Protected, _) => return endpoints::protected::handle(app, request),
+        (Endpoint::RevokeAll, _) => return endpoints::revoke_all::handle(app, request),
+        (Endpoint::Obtain, "POST") => endpoints::obtain::handle(app, request),
+        (Endpoint::Refresh, "POST") => endpoints::refresh::handle(app, request),
+        (Endpoint::Verify, "POST") => endpoints::verify::handle(app, request),
+        (Endpoint::Blacklist, "POST") => endpoints::blacklist::handle(app, request),
+        (_, "OPTIONS") => endpoints::metadata(endpoint),
+        (_, method) => endpoints::method_not_allowed(method),
     };
     response.with_header("Allow", "POST, OPTIONS")
 }
@@ -55,7 +56,7 @@ pub fn route_of(path: &str) -> Route {
         "/api/token/blacklist/" => Route::Blacklist,
         "/api/protected/" => Route::Protected,
         "/api/token/revoke-all/" => Route::RevokeAll,
-        admin if handlers::admin::target(admin).is_some() => Route::Admin,
+        admin if endpoints::admin::target(admin).is_some() => Route::Admin,
         "/api/schema/" => Route::Schema,
         "/healthz" => Route::Health,
         "/metrics" => Route::Metrics,
@@ -70,7 +71,7 @@ fn missing(request: &Request<'_>) -> Response {
     let with_slash = format!("{}/", request.path);
     if with_slash == "/api/schema/"
         || ROUTES.iter().any(|(path, _)| *path == with_slash)
-        || handlers::admin::target(&with_slash).is_some()
+        || endpoints::admin::target(&with_slash).is_some()
     {
         // The query is kept, as Django does, when it is plain visible ASCII.
         let location = match request.query {
@@ -81,5 +82,5 @@ fn missing(request: &Request<'_>) -> Response {
             .with_header("Content-Type", "text/html; charset=utf-8")
             .with_header("Location", location);
     }
-    Response::detail(404, "Not found.")
+    respond::detail(404, "Not found.")
 }

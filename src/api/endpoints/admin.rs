@@ -44,9 +44,10 @@ use super::{
     auth_error, authenticated, body_error, method_not_allowed, ok, throttled, unavailable, Json,
     PARSES, RENDERS,
 };
+use crate::api::body::{self, python_strip, Raw};
+use crate::api::respond;
 use crate::app::{App, Clock};
-use crate::http::body::{self, python_strip, Raw};
-use crate::http::{later, Request, Response};
+use crate::http::{park, Request, Response};
 use crate::log;
 use crate::metrics::Route;
 use crate::password;
@@ -158,7 +159,7 @@ pub fn handle(app: &App, request: &Request<'_>, target: Target) -> Response {
         (_, method) => method_not_allowed(method),
     };
     // A response that comes later carries its own headers.
-    if response.pending.is_some() {
+    if response.parked.is_some() {
         response
     } else {
         response.with_header("Allow", target.allow())
@@ -174,18 +175,18 @@ fn superuser(app: &App, request: &Request<'_>, now: u64) -> Result<User, Respons
     if user.is_active && user.is_superuser {
         Ok(user)
     } else {
-        Err(Response::detail(403, FORBIDDEN))
+        Err(respond::detail(403, FORBIDDEN))
     }
 }
 
 /// `get_object_or_404`.
 fn find(app: &App, id: Option<u64>) -> Result<User, Response> {
     let Some(id) = id else {
-        return Err(Response::detail(404, NO_USER));
+        return Err(respond::detail(404, NO_USER));
     };
     match app.auth.store().user(id) {
         Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(Response::detail(404, NO_USER)),
+        Ok(None) => Err(respond::detail(404, NO_USER)),
         Err(e) => Err(store_error(&e)),
     }
 }
@@ -255,7 +256,7 @@ fn list(app: &App, request: &Request<'_>) -> Response {
         },
         Some(text) => match python_int(text) {
             Some(n) => n,
-            None => return Response::detail(404, INVALID_PAGE),
+            None => return respond::detail(404, INVALID_PAGE),
         },
     };
     let offset = number
@@ -263,7 +264,7 @@ fn list(app: &App, request: &Request<'_>) -> Response {
         .and_then(|n| n.checked_mul(size as u64))
         .and_then(|n| usize::try_from(n).ok());
     let Some(offset) = offset else {
-        return Response::detail(404, INVALID_PAGE);
+        return respond::detail(404, INVALID_PAGE);
     };
     let (count, users) = match store.users_page(offset, size) {
         Ok(page) => page,
@@ -271,10 +272,10 @@ fn list(app: &App, request: &Request<'_>) -> Response {
     };
     let pages = page_count(count, size);
     if number > pages {
-        return Response::detail(404, INVALID_PAGE);
+        return respond::detail(404, INVALID_PAGE);
     }
     let link = |page: u64| -> Result<String, Response> {
-        let host = host(request).ok_or_else(|| Response::detail(400, INVALID_HOST))?;
+        let host = host(request).ok_or_else(|| respond::detail(400, INVALID_HOST))?;
         Ok(json_string(&page_link(host, &pairs, page)))
     };
     let next = if number < pages {
@@ -446,7 +447,7 @@ fn field_errors(errors: &[(&str, Messages)]) -> Response {
             json.raw(field, &format!("[{}]", list.join(",")))
         })
         .end();
-    Response::json(400, body)
+    respond::json(400, body)
 }
 
 fn one(message: &'static str) -> Messages {
@@ -635,7 +636,7 @@ fn add_user(app: &App, admin: &User, mut new: User, password: &str) -> Response 
                 user.is_staff,
                 user.is_superuser
             ));
-            Response::json(201, representation(&user))
+            respond::json(201, representation(&user))
         }
         // Taken between the check and the write.
         Err(StoreError::UsernameTaken) => field_errors(&[("username", one(USERNAME_TAKEN))]),
@@ -654,7 +655,7 @@ fn on_login_pool(
     let Some(shared) = app.shared() else {
         return unavailable();
     };
-    let (answer, completion) = later();
+    let (answer, completion) = park(respond::server_error);
     let job = move || {
         let response = work(&shared).with_header("Allow", target.allow());
         shared
@@ -663,7 +664,7 @@ fn on_login_pool(
         completion.complete(response);
     };
     match app.logins.spawn(job) {
-        Ok(()) => Response::pending(answer),
+        Ok(()) => Response::parked(answer),
         Err(_) => throttled(1),
     }
 }
@@ -777,7 +778,7 @@ fn apply_update(app: &App, admin: &User, id: u64, flags: Flags, hash: Option<Str
     let user = match updated {
         Ok(user) => user,
         // Deleted meanwhile.
-        Err(StoreError::NoSuchUser) => return Response::detail(404, NO_USER),
+        Err(StoreError::NoSuchUser) => return respond::detail(404, NO_USER),
         Err(e) => return store_error(&e),
     };
     let mut changes: Vec<String> = [
@@ -836,7 +837,7 @@ fn destroy(app: &App, admin: &User, id: Option<u64>) -> Response {
             // DRF sends no Content-Type with an empty body.
             Response::new(204).with_header("Vary", "Accept")
         }
-        Err(StoreError::NoSuchUser) => Response::detail(404, NO_USER),
+        Err(StoreError::NoSuchUser) => respond::detail(404, NO_USER),
         Err(e) => store_error(&e),
     }
 }
@@ -855,7 +856,7 @@ fn revoke(app: &App, admin: &User, id: Option<u64>, now: u64) -> Response {
             ));
             ok("{}".into())
         }
-        Ok(None) => Response::detail(404, NO_USER),
+        Ok(None) => respond::detail(404, NO_USER),
         Err(e) => auth_error(app, &e),
     }
 }

@@ -6,9 +6,11 @@
 use std::time::Instant;
 
 use super::{auth_error, body_error, client_address, ok, throttled, Json};
+use crate::api::body;
+use crate::api::respond;
 use crate::app::App;
 use crate::auth::AuthError;
-use crate::http::{body, later, Request, Response};
+use crate::http::{park, Request, Response};
 use crate::metrics::Route;
 
 /// TokenObtainPairView.
@@ -31,7 +33,7 @@ pub fn handle(app: &App, request: &Request<'_>) -> Response {
     let Some(shared) = app.shared() else {
         return super::unavailable();
     };
-    let (answer, completion) = later();
+    let (answer, completion) = park(respond::server_error);
     let login = move || {
         let mut result = shared.auth.login(&username, &password, client, now);
         if let Err(AuthError::RevokedUntil(t)) = result {
@@ -53,7 +55,7 @@ pub fn handle(app: &App, request: &Request<'_>) -> Response {
         completion.complete(response);
     };
     match app.logins.spawn(login) {
-        Ok(()) => Response::pending(answer),
+        Ok(()) => Response::parked(answer),
         // The queue is full: refused at once, as SimpleJWT's throttles word it.
         Err(_) => throttled(1),
     }

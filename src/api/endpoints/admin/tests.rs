@@ -1108,7 +1108,7 @@ fn python_int_and_quote_plus() {
 
 #[test]
 fn the_openapi_document_describes_every_admin_operation() {
-    let doc: Value = serde_json::from_str(crate::http::handlers::schema::OPENAPI).unwrap();
+    let doc: Value = serde_json::from_str(crate::api::endpoints::schema::OPENAPI).unwrap();
     for (path, target, operations) in [
         (USERS, Target::List, &["get", "post"][..]),
         (

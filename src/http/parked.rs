@@ -1,6 +1,6 @@
-//! Responses that are ready later: a handler with slow work (a password
-//! hash) hands it to another thread and returns a [`Later`]; the connection
-//! then waits in epoll, holding no worker, until the other thread calls
+//! Parked responses: a handler with slow work (a password hash) hands it to
+//! another thread and returns a [`ParkedResponse`]; the connection then
+//! waits in epoll, holding no worker, until the other thread calls
 //! [`Completion::complete`], which wakes a worker to send the response.
 //!
 //! Either side may come first: the response may be ready before the
@@ -63,27 +63,38 @@ struct State {
     waiter: Option<(Arc<Wakeup>, u64)>,
 }
 
-#[derive(Default)]
 struct Shared {
     state: Mutex<State>,
-    /// For [`Later::wait`], when there is no connection.
+    /// For [`ParkedResponse::wait`], when there is no connection.
     ready: Condvar,
 }
 
 /// The promise of a response, returned by a handler inside a [`Response`].
-pub struct Later(Arc<Shared>);
+pub struct ParkedResponse(Arc<Shared>);
 
 /// The other side: sends the response when it is ready. Dropped without
-/// completing (a panic in the work), it answers 500.
-pub struct Completion(Option<Arc<Shared>>);
-
-/// A promise and the means to keep it.
-pub fn later() -> (Later, Completion) {
-    let shared = Arc::new(Shared::default());
-    (Later(shared.clone()), Completion(Some(shared)))
+/// completing (a panic in the work), it sends the `abandoned` response
+/// given to [`park`].
+pub struct Completion {
+    shared: Option<Arc<Shared>>,
+    abandoned: fn() -> Response,
 }
 
-impl Later {
+/// A promise and the means to keep it; `abandoned` makes the answer sent
+/// if the promise is dropped unkept.
+pub fn park(abandoned: fn() -> Response) -> (ParkedResponse, Completion) {
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State::default()),
+        ready: Condvar::new(),
+    });
+    let completion = Completion {
+        shared: Some(shared.clone()),
+        abandoned,
+    };
+    (ParkedResponse(shared), completion)
+}
+
+impl ParkedResponse {
     /// The connection waits from now on: if the response is already there,
     /// it is returned; otherwise `token` is woken through `wakeup` later.
     pub fn attach(&self, wakeup: &Arc<Wakeup>, token: u64) -> Option<Response> {
@@ -120,7 +131,7 @@ impl Later {
 impl Completion {
     /// Delivers the response and wakes whoever waits for it.
     pub fn complete(mut self, response: Response) {
-        if let Some(shared) = self.0.take() {
+        if let Some(shared) = self.shared.take() {
             deliver(&shared, response);
         }
     }
@@ -139,15 +150,15 @@ fn deliver(shared: &Shared, response: Response) {
 
 impl Drop for Completion {
     fn drop(&mut self) {
-        if let Some(shared) = self.0.take() {
-            deliver(&shared, Response::detail(500, "A server error occurred."));
+        if let Some(shared) = self.shared.take() {
+            deliver(&shared, (self.abandoned)());
         }
     }
 }
 
-impl fmt::Debug for Later {
+impl fmt::Debug for ParkedResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Later")
+        f.write_str("ParkedResponse")
     }
 }
 
@@ -162,42 +173,46 @@ impl fmt::Debug for Completion {
 mod tests {
     use super::*;
 
+    fn abandoned() -> Response {
+        Response::new(500)
+    }
+
     #[test]
     fn ready_before_the_connection_waits() {
         let wakeup = Arc::new(Wakeup::new().unwrap());
-        let (later, completion) = later();
+        let (parked, completion) = park(abandoned);
         completion.complete(Response::new(204));
-        assert_eq!(later.attach(&wakeup, 7).map(|r| r.status), Some(204));
+        assert_eq!(parked.attach(&wakeup, 7).map(|r| r.status), Some(204));
         assert!(wakeup.drain().is_empty(), "nobody needed waking");
     }
 
     #[test]
     fn ready_after_the_connection_waits() {
         let wakeup = Arc::new(Wakeup::new().unwrap());
-        let (later, completion) = later();
-        assert!(later.attach(&wakeup, 7).is_none());
+        let (parked, completion) = park(abandoned);
+        assert!(parked.attach(&wakeup, 7).is_none());
         std::thread::spawn(move || completion.complete(Response::new(200)))
             .join()
             .unwrap();
         assert_eq!(wakeup.drain(), [7]);
-        assert_eq!(later.take().map(|r| r.status), Some(200));
+        assert_eq!(parked.take().map(|r| r.status), Some(200));
     }
 
     #[test]
     fn a_dropped_completion_answers_500() {
-        let (later, completion) = later();
+        let (parked, completion) = park(abandoned);
         drop(completion);
-        assert_eq!(later.wait().status, 500);
+        assert_eq!(parked.wait().status, 500);
     }
 
     #[test]
     fn wait_blocks_until_completed() {
-        let (later, completion) = later();
+        let (parked, completion) = park(abandoned);
         let worker = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(20));
             completion.complete(Response::new(201));
         });
-        assert_eq!(later.wait().status, 201);
+        assert_eq!(parked.wait().status, 201);
         worker.join().unwrap();
     }
 }

@@ -1,8 +1,9 @@
 //! `POST /api/token/blacklist/` {refresh} -> {} (logout).
 
 use super::{auth_error, body_error, ok};
+use crate::api::body;
 use crate::app::App;
-use crate::http::{body, Request, Response};
+use crate::http::{Request, Response};
 
 /// TokenBlacklistView.
 pub fn handle(app: &App, request: &Request<'_>) -> Response {

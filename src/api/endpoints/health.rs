@@ -3,6 +3,7 @@
 //! `LOG_PROBES` is on.
 
 use super::method_not_allowed;
+use crate::api::respond;
 use crate::app::App;
 use crate::http::{Request, Response};
 use crate::log;
@@ -11,10 +12,10 @@ use crate::log;
 pub fn handle(app: &App, request: &Request<'_>) -> Response {
     let response = match request.method {
         "GET" | "HEAD" => match app.auth.store().token_counts() {
-            Ok(_) => Response::json(200, r#"{"status":"ok"}"#.into()),
+            Ok(_) => respond::json(200, r#"{"status":"ok"}"#.into()),
             Err(e) => {
                 log::error(&format!("health check: database read failed: {e}"));
-                Response::json(503, r#"{"status":"unavailable"}"#.into())
+                respond::json(503, r#"{"status":"unavailable"}"#.into())
             }
         },
         method => method_not_allowed(method),

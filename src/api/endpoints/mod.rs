@@ -13,10 +13,11 @@ pub mod revoke_all;
 pub mod schema;
 pub mod verify;
 
-use super::body::BodyError;
-use super::Response;
+use crate::api::body::BodyError;
+use crate::api::respond;
 use crate::app::App;
 use crate::auth::AuthError;
+use crate::http::Response;
 use crate::log;
 use crate::pyjson::write_str_utf8 as push_json_str;
 use crate::token::TokenType;
@@ -86,19 +87,19 @@ fn list_of(text: &str) -> String {
 
 /// A 200 JSON response.
 pub fn ok(body: String) -> Response {
-    Response::json(200, body)
+    respond::json(200, body)
 }
 
 /// A 401: DRF adds `WWW-Authenticate` from the first header type.
 pub fn unauthorized(app: &App, body: String) -> Response {
-    Response::json(401, body).with_header("WWW-Authenticate", app.www_authenticate.clone())
+    respond::json(401, body).with_header("WWW-Authenticate", app.www_authenticate.clone())
 }
 
 /// `JWTAuthentication` on a view that requires a user (`IsAuthenticated`):
 /// the user, or the 401 to send (no credentials, or refused ones).
 pub fn authenticated(
     app: &App,
-    request: &super::Request<'_>,
+    request: &crate::http::Request<'_>,
     now: u64,
 ) -> Result<crate::store::User, Response> {
     match app.auth.authenticate(request.header(&app.auth_header), now) {
@@ -115,25 +116,25 @@ pub fn authenticated(
 
 /// DRF's 405.
 pub fn method_not_allowed(method: &str) -> Response {
-    Response::detail(405, &format!("Method \"{method}\" not allowed."))
+    respond::detail(405, &format!("Method \"{method}\" not allowed."))
 }
 
 /// A body that did not parse or validate (DRF's parsers and serializer fields).
 pub fn body_error(error: BodyError) -> Response {
     let status = error.status();
     match error {
-        BodyError::UnsupportedMediaType(media_type) => Response::detail(
+        BodyError::UnsupportedMediaType(media_type) => respond::detail(
             status,
             &format!("Unsupported media type \"{media_type}\" in request."),
         ),
-        BodyError::Malformed(detail) => Response::detail(status, &detail),
-        BodyError::NoData => Response::json(
+        BodyError::Malformed(detail) => respond::detail(status, &detail),
+        BodyError::NoData => respond::json(
             status,
             Json::object()
                 .raw("non_field_errors", &list_of("No data provided"))
                 .end(),
         ),
-        BodyError::NotADictionary(kind) => Response::json(
+        BodyError::NotADictionary(kind) => respond::json(
             status,
             Json::object()
                 .raw(
@@ -151,7 +152,7 @@ pub fn body_error(error: BodyError) -> Response {
                     json.raw(field, &list_of(message))
                 })
                 .end();
-            Response::json(status, body)
+            respond::json(status, body)
         }
     }
 }
@@ -208,7 +209,7 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
             app,
             detail(e.message()).str("code", "token_not_valid").end(),
         ),
-        AuthError::BlacklistedOnVerify => Response::json(
+        AuthError::BlacklistedOnVerify => respond::json(
             400,
             Json::object()
                 .raw("non_field_errors", &list_of("Token is blacklisted"))
@@ -270,7 +271,7 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
 /// DRF's 429 (`Throttled`), with `Retry-After`.
 pub fn throttled(wait: u64) -> Response {
     let unit = if wait == 1 { "second" } else { "seconds" };
-    Response::detail(
+    respond::detail(
         429,
         &format!("Request was throttled. Expected available in {wait} {unit}."),
     )
@@ -280,7 +281,7 @@ pub fn throttled(wait: u64) -> Response {
 /// The client's address as DRF's throttles see it: the peer, or with
 /// `NUM_PROXIES` the address that many hops from the right of
 /// `X-Forwarded-For` (the peer when the header is absent or unusable).
-pub fn client_address(app: &App, request: &super::Request<'_>) -> std::net::IpAddr {
+pub fn client_address(app: &App, request: &crate::http::Request<'_>) -> std::net::IpAddr {
     let proxies = app.settings.num_proxies;
     if proxies == 0 {
         return request.peer;
@@ -300,7 +301,7 @@ pub fn client_address(app: &App, request: &super::Request<'_>) -> std::net::IpAd
 
 /// DRF's 503, for a store that cannot write or read.
 pub fn unavailable() -> Response {
-    Response::detail(503, "Service temporarily unavailable, try again later.")
+    respond::detail(503, "Service temporarily unavailable, try again later.")
         .with_header("Retry-After", "5")
 }
 

@@ -1,0 +1,59 @@
+//! The shapes of DRF's responses that every view shares: JSON as DRF's
+//! renderer sends it, and `{"detail": ...}`, its shape for most errors.
+
+use crate::http::Response;
+use crate::pyjson;
+
+/// A JSON response as DRF sends it: `application/json` (no charset) and
+/// `Vary: Accept`.
+pub fn json(status: u16, body: String) -> Response {
+    Response::new(status)
+        .with_header("Content-Type", "application/json")
+        .with_header("Vary", "Accept")
+        .with_body(body.into_bytes())
+}
+
+/// `{"detail": <text>}`, DRF's shape for most errors.
+pub fn detail(status: u16, text: &str) -> Response {
+    let mut body = String::from("{\"detail\":");
+    pyjson::write_str_utf8(&mut body, text);
+    body.push('}');
+    json(status, body)
+}
+
+/// DRF's 500, for work that failed without an answer (a panic).
+pub fn server_error() -> Response {
+    detail(500, "A server error occurred.")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_head_and_body() {
+        let r = detail(404, "Not found.");
+        let mut out = Vec::new();
+        r.write_to(&mut out, false, None, "Wed, 01 Jan 2025 00:00:00 GMT");
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("HTTP/1.1 404 Not Found\r\nDate: Wed, 01 Jan 2025 00:00:00 GMT\r\n")
+        );
+        assert!(text
+            .contains("Content-Type: application/json\r\nVary: Accept\r\nContent-Length: 23\r\n"));
+        assert!(text.contains("X-Content-Type-Options: nosniff\r\n"));
+        assert!(text.ends_with("\r\n\r\n{\"detail\":\"Not found.\"}"));
+    }
+
+    #[test]
+    fn head_keeps_the_length_but_not_the_body() {
+        let r = detail(405, "Method \"HEAD\" not allowed.");
+        let mut out = Vec::new();
+        r.write_to(&mut out, true, Some("close"), "d");
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("Content-Length: 41\r\n"), "{text}");
+        assert!(text.contains("Connection: close\r\n"));
+        assert!(text.ends_with("\r\n\r\n"));
+    }
+}
