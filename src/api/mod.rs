@@ -1,32 +1,62 @@
-//! The SimpleJWT/DRF application on the HTTP transport: which view answers
-//! which request, DRF's request parsers, and the bodies and headers
-//! SimpleJWT 5.5.1 on DRF 3.18 sends. It makes [`App`] the server's
-//! [`Handler`], counting every answer for `/metrics`.
+//! The SimpleJWT/DRF application on the HTTP transport: jwtd answers as
+//! SimpleJWT 5.5.1 on DRF 3.18 does, byte for byte.
+//!
+//! ```text
+//! Handler for App ─► routes (the table) ─► router ─► authentication (views that need a user)
+//!      ─► endpoints::<view> ─► body (DRF's parsers) ─► auth (the policy)
+//!      ─► respond / errors / json / metadata (DRF's bodies) ─► counted in metrics
+//! ```
+//!
+//! It makes [`App`] the server's [`Handler`]: every answer is counted in
+//! `/metrics` under its route's label, a parked one when it completes
+//! ([`login_pool`]).
 
+pub mod authentication;
 pub mod body;
+pub mod call;
 pub mod endpoints;
+pub mod errors;
+pub mod json;
+pub mod login_pool;
+pub mod messages;
+pub mod metadata;
 pub mod respond;
 pub mod router;
+pub mod routes;
+
+use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::http::{Handler, Request, Response};
+use routes::{Endpoint, Route};
 
 impl Handler for App {
     fn handle(&self, request: &Request<'_>) -> Response {
-        let started = std::time::Instant::now();
-        let response = router::route(self, request);
-        // A parked login is counted when it completes.
+        let started = Instant::now();
+        let found = routes::find(request.path);
+        let response = router::route(self, request, found, started);
+        // A parked response is counted when it completes.
         if response.parked.is_none() {
-            self.metrics.request(
-                router::route_of(request.path),
-                response.status,
-                started.elapsed(),
-            );
+            let route = found.map(|found| found.route);
+            count(self, route, response.status, started.elapsed());
         }
         response
     }
 
     fn refusal(&self, status: u16, message: &'static str) -> Response {
         respond::detail(status, message)
+    }
+}
+
+/// Counts one answered request under `route` (`None`: no route matched).
+/// Every answer of the login route counts as a login by its status, and
+/// every answer of the refresh route as a refresh.
+fn count(app: &App, route: Option<&'static Route>, status: u16, took: Duration) {
+    let slot = route.map_or(routes::UNMATCHED_SLOT, Route::slot);
+    app.metrics.request(slot, status, took);
+    match route.map(|route| route.endpoint) {
+        Some(Endpoint::Obtain) => app.metrics.login(status),
+        Some(Endpoint::Refresh) => app.metrics.refresh(status),
+        _ => {}
     }
 }

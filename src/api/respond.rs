@@ -1,6 +1,8 @@
-//! The shapes of DRF's responses that every view shares: JSON as DRF's
-//! renderer sends it, and `{"detail": ...}`, its shape for most errors.
+//! The responses every view shares, as DRF sends them: JSON from its
+//! renderer, and `{"detail": ...}`, its shape for most errors.
 
+use super::messages;
+use crate::app::App;
 use crate::http::Response;
 use crate::pyjson;
 
@@ -13,6 +15,11 @@ pub fn json(status: u16, body: String) -> Response {
         .with_body(body.into_bytes())
 }
 
+/// A 200 JSON response.
+pub fn ok(body: String) -> Response {
+    json(200, body)
+}
+
 /// `{"detail": <text>}`, DRF's shape for most errors.
 pub fn detail(status: u16, text: &str) -> Response {
     let mut body = String::from("{\"detail\":");
@@ -21,9 +28,29 @@ pub fn detail(status: u16, text: &str) -> Response {
     json(status, body)
 }
 
+/// A 401: DRF adds `WWW-Authenticate` from the first header type.
+pub fn unauthorized(app: &App, body: String) -> Response {
+    json(401, body).with_header("WWW-Authenticate", app.www_authenticate.clone())
+}
+
+/// DRF's 405.
+pub fn method_not_allowed(method: &str) -> Response {
+    detail(405, &messages::method_not_allowed(method))
+}
+
+/// DRF's 429 (`Throttled`), with `Retry-After`.
+pub fn throttled(wait: u64) -> Response {
+    detail(429, &messages::throttled(wait)).with_header("Retry-After", wait.to_string())
+}
+
+/// DRF's 503, for a store that cannot write or read.
+pub fn unavailable() -> Response {
+    detail(503, messages::UNAVAILABLE).with_header("Retry-After", "5")
+}
+
 /// DRF's 500, for work that failed without an answer (a panic).
 pub fn server_error() -> Response {
-    detail(500, "A server error occurred.")
+    detail(500, messages::SERVER_ERROR)
 }
 
 #[cfg(test)]

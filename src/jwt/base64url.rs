@@ -1,11 +1,12 @@
-//! base64url without padding (RFC 7515 section 2, RFC 4648 section 5).
+//! base64url without padding (RFC 7515 section 2, RFC 4648 section 5), and
+//! standard padded base64 for digests shown outside tokens.
 //!
 //! Decoding is strict: no `=` padding, no standard-alphabet `+` or `/`, no
 //! whitespace, and the unused bits of the last character must be zero. A
 //! lenient decoder would let one signature be spelled several ways, so the
 //! token string would be malleable: two different strings, one token.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 
 /// Appends the base64url encoding of `bytes` to `out`.
@@ -34,6 +35,12 @@ pub fn decode_exact(segment: &str, out: &mut [u8]) -> Option<()> {
     }
 }
 
+/// The standard base64 encoding of `bytes`, padded (RFC 4648 section 4):
+/// not for tokens, for digests shown elsewhere.
+pub fn encode_standard(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
 /// Length of the unpadded encoding of `n` bytes.
 pub const fn encoded_len(n: usize) -> usize {
     (n * 4).div_ceil(3)
@@ -60,6 +67,12 @@ mod tests {
             assert_eq!(encode(plain.as_bytes()), encoded);
             assert_eq!(decode(encoded).unwrap(), plain.as_bytes());
         }
+    }
+
+    #[test]
+    fn standard_alphabet_with_padding() {
+        assert_eq!(encode_standard(b"fo"), "Zm8=");
+        assert_eq!(encode_standard(&[0xfb, 0xff]), "+/8=");
     }
 
     #[test]

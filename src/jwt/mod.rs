@@ -156,6 +156,12 @@ pub fn base64url_encode(bytes: &[u8]) -> String {
     base64url::encode(bytes)
 }
 
+/// Standard padded base64 of `bytes` (not base64url): for digests shown
+/// outside tokens, such as the learner page's CSP hashes.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    base64url::encode_standard(bytes)
+}
+
 /// Strict base64url decoding of one segment, for reading a payload in tests
 /// and tools (it verifies nothing).
 pub fn base64url_decode(segment: &str) -> Option<Vec<u8>> {

@@ -13,7 +13,7 @@
 //!   a body held in memory.
 //!
 //! [`parse_fields`] is the entry point; a [`BodyError`] says which 4xx to send.
-//! [`parse_raw`] hands the values over unvalidated, for serializers with
+//! [`parse_values`] hands the values over unvalidated, for serializers with
 //! fields other than strings, and [`query_pairs`] reads a query string as
 //! Django's `QueryDict` does.
 //!
@@ -60,6 +60,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer as _};
+
+use super::messages::{self, BLANK, NOT_A_STRING, NULL, NULL_CHARACTERS, REQUIRED};
 
 /// Parses `body` as its Content-Type says and validates each of `fields` as a
 /// DRF `CharField()`; returns the trimmed values in the order of `fields`.
@@ -129,20 +131,13 @@ impl fmt::Display for BodyError {
 
 impl std::error::Error for BodyError {}
 
-// DRF's messages (English msgids).
-const REQUIRED: &str = "This field is required.";
-const NULL: &str = "This field may not be null.";
-const NOT_A_STRING: &str = "Not a valid string.";
-const BLANK: &str = "This field may not be blank.";
-const NULL_CHARACTERS: &str = "Null characters are not allowed.";
-
 /// DRF's `DefaultContentNegotiation.max_media_type_length`: longer is a 415.
 const MAX_MEDIA_TYPE_LENGTH: usize = 256;
 
 /// What a parser found for a requested field, before validation: what a
 /// DRF serializer field is handed from `request.data`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Raw {
+pub enum FieldValue {
     /// The field is absent.
     Missing,
     /// JSON `null`.
@@ -168,13 +163,15 @@ pub enum Raw {
 /// Parses `body` as its Content-Type says and returns what each of `fields`
 /// holds, unvalidated (the last of repeated keys wins): for serializers
 /// whose fields are not all strings (the admin API's booleans).
-pub fn parse_raw<const N: usize>(
+pub fn parse_values<const N: usize>(
     content_type: Option<&[u8]>,
     body: &[u8],
     fields: [&'static str; N],
-) -> Result<[Raw; N], BodyError> {
+) -> Result<[FieldValue; N], BodyError> {
     let mut raw = parse(content_type, body, &fields)?.into_iter();
-    Ok(std::array::from_fn(|_| raw.next().unwrap_or(Raw::Missing)))
+    Ok(std::array::from_fn(|_| {
+        raw.next().unwrap_or(FieldValue::Missing)
+    }))
 }
 
 /// The name and value pairs of a query string, in order, as Django's
@@ -197,17 +194,17 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
 
 /// DRF's `CharField.run_validation`: the blank test on the stripped text,
 /// then required, null and type, then the validators (NUL, then surrogates).
-fn validate_char_field(raw: Raw) -> Result<String, Cow<'static, str>> {
+fn validate_char_field(raw: FieldValue) -> Result<String, Cow<'static, str>> {
     let message = match raw {
-        Raw::Missing => REQUIRED,
-        Raw::Null => NULL,
-        Raw::Bool(_) | Raw::NotString => NOT_A_STRING,
+        FieldValue::Missing => REQUIRED,
+        FieldValue::Null => NULL,
+        FieldValue::Bool(_) | FieldValue::NotString => NOT_A_STRING,
         // A surrogate is not whitespace, so such a string is never blank.
-        Raw::Surrogate { has_nul: true, .. } => NULL_CHARACTERS,
-        Raw::Surrogate { first, .. } => {
-            return Err(format!("Surrogate characters are not allowed: U+{first:X}.").into());
+        FieldValue::Surrogate { has_nul: true, .. } => NULL_CHARACTERS,
+        FieldValue::Surrogate { first, .. } => {
+            return Err(messages::surrogate(first).into());
         }
-        Raw::Str(value) | Raw::Number(value) => match python_strip(&value) {
+        FieldValue::Str(value) | FieldValue::Number(value) => match python_strip(&value) {
             "" => BLANK,
             trimmed if trimmed.contains('\0') => NULL_CHARACTERS,
             trimmed => return Ok(trimmed.to_owned()),
@@ -223,11 +220,15 @@ pub fn python_strip(s: &str) -> &str {
 
 // --- Content negotiation and charsets ---
 
-/// DRF's `Request._parse`: one [`Raw`] per field of `fields`.
-fn parse(content_type: Option<&[u8]>, body: &[u8], fields: &[&str]) -> Result<Vec<Raw>, BodyError> {
+/// DRF's `Request._parse`: one [`FieldValue`] per field of `fields`.
+fn parse(
+    content_type: Option<&[u8]>,
+    body: &[u8],
+    fields: &[&str],
+) -> Result<Vec<FieldValue>, BodyError> {
     // With Content-Length 0 DRF does not look at the Content-Type: data is {}.
     if body.is_empty() {
-        return Ok(vec![Raw::Missing; fields.len()]);
+        return Ok(vec![FieldValue::Missing; fields.len()]);
     }
     // An absent header is "" to DRF, which matches no parser.
     let header = content_type.unwrap_or_default();
@@ -376,7 +377,7 @@ fn latin1(bytes: &[u8]) -> String {
 }
 
 /// The last value for each requested field called `name`.
-fn store(values: &mut [Raw], fields: &[&str], name: &str, value: Raw) {
+fn store(values: &mut [FieldValue], fields: &[&str], name: &str, value: FieldValue) {
     for (slot, field) in values.iter_mut().zip(fields) {
         if *field == name {
             *slot = value.clone();
@@ -396,7 +397,11 @@ fn json_error(detail: impl fmt::Display) -> BodyError {
     BodyError::Malformed(format!("JSON parse error - {detail}"))
 }
 
-fn parse_json(body: &[u8], charset: Charset, fields: &[&str]) -> Result<Vec<Raw>, BodyError> {
+fn parse_json(
+    body: &[u8],
+    charset: Charset,
+    fields: &[&str],
+) -> Result<Vec<FieldValue>, BodyError> {
     let text = charset
         .decode_strict(body)
         .ok_or_else(|| json_error(format_args!("the body is not valid {charset:?} text")))?;
@@ -484,18 +489,18 @@ struct ObjectVisitor<'a> {
 }
 
 impl<'de> Visitor<'de> for ObjectVisitor<'_> {
-    type Value = Vec<Raw>;
+    type Value = Vec<FieldValue>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Vec<Raw>, A::Error> {
-        let mut values = vec![Raw::Missing; self.fields.len()];
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Vec<FieldValue>, A::Error> {
+        let mut values = vec![FieldValue::Missing; self.fields.len()];
         while let Some(key) = map.next_key_seed(StringSeed)? {
             let value_text = self.members.next().unwrap_or_default();
             match key {
-                Raw::Str(name) if self.fields.contains(&name.as_str()) => {
+                FieldValue::Str(name) if self.fields.contains(&name.as_str()) => {
                     let value = map.next_value_seed(ValueSeed(value_text))?;
                     store(&mut values, self.fields, &name, value);
                 }
@@ -512,18 +517,23 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
 struct ValueSeed<'a>(&'a str);
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
-    type Value = Raw;
+    type Value = FieldValue;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<FieldValue, D::Error> {
         let raw = match self.0.bytes().next() {
             Some(b'"') => return StringSeed.deserialize(deserializer),
             // serde_json checks the syntax, and `str()` is made from the text.
-            Some(b'-' | b'0'..=b'9') => Raw::Number(python_number_str(number_literal(self.0))),
-            Some(b'n') => Raw::Null,
-            Some(b't') => Raw::Bool(true),
-            Some(b'f') => Raw::Bool(false),
+            Some(b'-' | b'0'..=b'9') => {
+                FieldValue::Number(python_number_str(number_literal(self.0)))
+            }
+            Some(b'n') => FieldValue::Null,
+            Some(b't') => FieldValue::Bool(true),
+            Some(b'f') => FieldValue::Bool(false),
             // Arrays and objects. serde_json refuses anything else.
-            _ => Raw::NotString,
+            _ => FieldValue::NotString,
         };
         IgnoredAny::deserialize(deserializer).map(|_| raw)
     }
@@ -534,23 +544,26 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
 struct StringSeed;
 
 impl<'de> DeserializeSeed<'de> for StringSeed {
-    type Value = Raw;
+    type Value = FieldValue;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<FieldValue, D::Error> {
         deserializer.deserialize_bytes(self)
     }
 }
 
 impl<'de> Visitor<'de> for StringSeed {
-    type Value = Raw;
+    type Value = FieldValue;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string")
     }
 
-    fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Raw, E> {
+    fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<FieldValue, E> {
         if let Ok(text) = std::str::from_utf8(bytes) {
-            return Ok(Raw::Str(text.to_owned()));
+            return Ok(FieldValue::Str(text.to_owned()));
         }
         // The input was valid UTF-8, so only escaped lone surrogates are not.
         let first = bytes.windows(3).find_map(|w| match *w {
@@ -559,7 +572,7 @@ impl<'de> Visitor<'de> for StringSeed {
             }
             _ => None,
         });
-        Ok(Raw::Surrogate {
+        Ok(FieldValue::Surrogate {
             first: first.unwrap_or(0xD800),
             has_nul: bytes.contains(&0),
         })
@@ -588,16 +601,20 @@ fn python_number_str(literal: &str) -> String {
 
 // --- Form (DRF FormParser: Django QueryDict, urllib.parse.parse_qsl) ---
 
-fn parse_form(body: &[u8], charset: Charset, fields: &[&str]) -> Result<Vec<Raw>, BodyError> {
+fn parse_form(
+    body: &[u8],
+    charset: Charset,
+    fields: &[&str],
+) -> Result<Vec<FieldValue>, BodyError> {
     // Django falls back to ISO-8859-1 for a body that is not in its charset.
     let text = charset
         .decode_strict(body)
         .unwrap_or_else(|| Cow::Owned(latin1(body)));
-    let mut values = vec![Raw::Missing; fields.len()];
+    let mut values = vec![FieldValue::Missing; fields.len()];
     // Empty pieces are skipped, and a piece without `=` has a blank value.
     for piece in text.split('&').filter(|piece| !piece.is_empty()) {
         let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-        let value = Raw::Str(unquote_plus(value, charset));
+        let value = FieldValue::Str(unquote_plus(value, charset));
         store(&mut values, fields, &unquote_plus(name, charset), value);
     }
     Ok(values)
@@ -659,7 +676,7 @@ fn parse_multipart(
     body: &[u8],
     charset: Charset,
     fields: &[&str],
-) -> Result<Vec<Raw>, BodyError> {
+) -> Result<Vec<FieldValue>, BodyError> {
     // Django checks the raw header again, case-sensitively, although DRF
     // matched it without case.
     let shown = String::from_utf8_lossy(header);
@@ -676,7 +693,7 @@ fn parse_multipart(
     }
     .map_err(multipart_error)?;
 
-    let mut values = vec![Raw::Missing; fields.len()];
+    let mut values = vec![FieldValue::Missing; fields.len()];
     for part in parts(body, separator.as_bytes()) {
         // The headers end at the first blank line, within the first 1 KiB.
         // A shorter part without one is raw data.
@@ -699,7 +716,7 @@ fn parse_multipart(
         // Django strips the name as bytes and decodes it with the charset.
         let name = name.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
         let name = charset.decode_lossy(name.as_bytes());
-        let value = Raw::Str(charset.decode_lossy(content));
+        let value = FieldValue::Str(charset.decode_lossy(content));
         store(&mut values, fields, &name, value);
     }
     Ok(values)
@@ -870,7 +887,7 @@ mod tests {
             [b"\xef\xbb\xbf", good].concat(),
             [good, b"\xe2\x82"].concat(),
             b"{\"username\":\"a\xc3\x28\"}".to_vec(),
-            // Raw control characters in strings, keys included.
+            // FieldValue control characters in strings, keys included.
             b"{\"username\":\"a\tb\"}".to_vec(),
             b"{\"user\nname\":\"a\"}".to_vec(),
         ] {

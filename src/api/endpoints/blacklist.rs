@@ -1,19 +1,29 @@
 //! `POST /api/token/blacklist/` {refresh} -> {} (logout).
 
-use super::{auth_error, body_error, ok};
 use crate::api::body;
-use crate::app::App;
-use crate::http::{Request, Response};
+use crate::api::call::Call;
+use crate::api::errors::{auth_error, body_error};
+use crate::api::metadata::{Field, Metadata};
+use crate::api::respond;
+use crate::http::Response;
+
+/// What OPTIONS says.
+pub const METADATA: Metadata = Metadata {
+    name: "Token Blacklist",
+    description: "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.",
+    post: Some(&[Field::string("refresh", "Refresh")]),
+};
 
 /// TokenBlacklistView.
-pub fn handle(app: &App, request: &Request<'_>) -> Response {
+pub fn handle(call: &Call<'_>) -> Response {
+    let (app, request) = (call.app, call.request);
     let [token] =
         match body::parse_fields(request.header("content-type"), &request.body, ["refresh"]) {
             Ok(fields) => fields,
             Err(e) => return body_error(e),
         };
-    match app.auth.blacklist(&token, app.now()) {
-        Ok(()) => ok("{}".into()),
+    match app.auth.blacklist(&token, call.now) {
+        Ok(()) => respond::ok("{}".into()),
         Err(e) => auth_error(app, &e),
     }
 }

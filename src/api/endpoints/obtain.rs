@@ -3,19 +3,32 @@
 //! The login runs on the login pool: the password hash takes over 100 ms,
 //! and while it runs the connection waits in epoll, holding no HTTP worker.
 
-use std::time::Instant;
+use std::net::IpAddr;
 
-use super::{auth_error, body_error, client_address, ok, throttled, Json};
 use crate::api::body;
+use crate::api::call::Call;
+use crate::api::errors::{auth_error, body_error};
+use crate::api::json::Json;
+use crate::api::login_pool::on_login_pool;
+use crate::api::metadata::{Field, Metadata};
 use crate::api::respond;
 use crate::app::App;
 use crate::auth::AuthError;
-use crate::http::{park, Request, Response};
-use crate::metrics::Route;
+use crate::http::{Request, Response};
+
+/// What OPTIONS says.
+pub const METADATA: Metadata = Metadata {
+    name: "Token Obtain Pair",
+    description: "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.",
+    post: Some(&[
+        Field::string("username", "Username"),
+        Field::string("password", "Password"),
+    ]),
+};
 
 /// TokenObtainPairView.
-pub fn handle(app: &App, request: &Request<'_>) -> Response {
-    let started = Instant::now();
+pub fn handle(call: &Call<'_>) -> Response {
+    let (app, request, now) = (call.app, call.request, call.now);
     let [username, password] = match body::parse_fields(
         request.header("content-type"),
         &request.body,
@@ -25,38 +38,46 @@ pub fn handle(app: &App, request: &Request<'_>) -> Response {
         Err(e) => return body_error(e),
     };
     let client = client_address(app, request);
-    let now = app.now();
     // A throttled client is answered here, without queueing a hash.
     if let Err(e) = app.auth.check_throttle(&username, client, now) {
         return auth_error(app, &e);
     }
-    let Some(shared) = app.shared() else {
-        return super::unavailable();
-    };
-    let (answer, completion) = park(respond::server_error);
-    let login = move || {
-        let mut result = shared.auth.login(&username, &password, client, now);
+    on_login_pool(call, move |app| {
+        let mut result = app.auth.login(&username, &password, client, now);
         if let Err(AuthError::RevokedUntil(t)) = result {
             // The user's tokens were revoked this very second.
-            shared.clock.wait_until(t);
-            result = shared.auth.login(&username, &password, client, t);
+            app.clock.wait_until(t);
+            result = app.auth.login(&username, &password, client, t);
         }
-        let response = match result {
-            Ok(pair) => ok(Json::object()
-                .str("refresh", &pair.refresh)
-                .str("access", &pair.access)
-                .end()),
-            Err(e) => auth_error(&shared, &e),
+        match result {
+            Ok(pair) => respond::ok(
+                Json::object()
+                    .str("refresh", &pair.refresh)
+                    .str("access", &pair.access)
+                    .end(),
+            ),
+            Err(e) => auth_error(app, &e),
         }
-        .with_header("Allow", "POST, OPTIONS");
-        shared
-            .metrics
-            .request(Route::Obtain, response.status, started.elapsed());
-        completion.complete(response);
-    };
-    match app.logins.spawn(login) {
-        Ok(()) => Response::parked(answer),
-        // The queue is full: refused at once, as SimpleJWT's throttles word it.
-        Err(_) => throttled(1),
+    })
+}
+
+/// The client's address as DRF's throttles see it: the peer, or with
+/// `NUM_PROXIES` the address that many hops from the right of
+/// `X-Forwarded-For` (the peer when the header is absent or unusable).
+fn client_address(app: &App, request: &Request<'_>) -> IpAddr {
+    let proxies = app.settings.num_proxies;
+    if proxies == 0 {
+        return request.peer;
     }
+    let forwarded = request
+        .header("x-forwarded-for")
+        .and_then(|v| std::str::from_utf8(v).ok());
+    let Some(forwarded) = forwarded else {
+        return request.peer;
+    };
+    let hops: Vec<&str> = forwarded.split(',').map(str::trim).collect();
+    let index = hops.len().saturating_sub(proxies.min(hops.len()));
+    hops.get(index)
+        .and_then(|h| h.parse().ok())
+        .unwrap_or(request.peer)
 }

@@ -12,30 +12,23 @@
 
 use std::sync::OnceLock;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use super::method_not_allowed;
-use crate::http::{Request, Response};
+use crate::api::call::Call;
+use crate::http::Response;
+use crate::jwt::base64_encode;
 
 /// The page.
 pub const PAGE: &str = include_str!("page.html");
 
-const ALLOW: &str = "GET, HEAD";
-
 /// Serves the page to GET and HEAD. Like every response it carries
 /// `Cache-Control: no-store` (response.rs): the page is small, and a browser
 /// never pairs a cached page with the policy of another build.
-pub fn handle(request: &Request<'_>) -> Response {
-    match request.method {
-        "GET" | "HEAD" => Response::new(200)
-            .with_header("Content-Type", "text/html; charset=utf-8")
-            .with_header("Content-Security-Policy", policy())
-            .with_header("Allow", ALLOW)
-            .with_body(PAGE.as_bytes().to_vec()),
-        method => method_not_allowed(method).with_header("Allow", ALLOW),
-    }
+pub fn handle(_call: &Call<'_>) -> Response {
+    Response::new(200)
+        .with_header("Content-Type", "text/html; charset=utf-8")
+        .with_header("Content-Security-Policy", policy())
+        .with_body(PAGE.as_bytes().to_vec())
 }
 
 /// The Content-Security-Policy of the page.
@@ -66,7 +59,7 @@ fn hashes(html: &str, tag: &str) -> String {
             break;
         };
         let digest = Sha256::digest(&content.as_bytes()[..end]);
-        out.push(format!("'sha256-{}'", STANDARD.encode(digest)));
+        out.push(format!("'sha256-{}'", base64_encode(&digest)));
         rest = &content[end + close.len()..];
     }
     if out.is_empty() {
@@ -84,6 +77,8 @@ mod tests {
     use crate::config::Settings;
     use crate::http::{Handler, TestRequest};
     use crate::token::JtiSource;
+
+    const ALLOW: &str = "GET, HEAD";
 
     fn app(learner_page: bool) -> std::sync::Arc<App> {
         let settings = Settings {
@@ -112,7 +107,7 @@ mod tests {
         assert_eq!(parts.len(), 2, "one <{tag}> element");
         let content = parts[1].split(&format!("</{tag}>")).next().unwrap();
         let digest = Sha256::digest(content.as_bytes());
-        format!("'sha256-{}'", STANDARD.encode(digest))
+        format!("'sha256-{}'", base64_encode(&digest))
     }
 
     #[test]

@@ -2,22 +2,26 @@
 //! DRF, authentication runs before the method check: without credentials
 //! every method gets 401.
 
-use super::{authenticated, metadata, method_not_allowed, ok, Endpoint, Json};
-use crate::app::App;
-use crate::http::{Request, Response};
+use crate::api::call::Call;
+use crate::api::json::Json;
+use crate::api::metadata::Metadata;
+use crate::api::respond;
+use crate::http::Response;
+use crate::store::User;
 
-/// The protected view (`IsAuthenticated`).
-pub fn handle(app: &App, request: &Request<'_>) -> Response {
-    let response = match authenticated(app, request, app.now()) {
-        Err(refused) => refused,
-        Ok(user) => match request.method {
-            "GET" => ok(Json::object()
-                .str("message", "Hello, authenticated user!")
-                .str("user", &user.username)
-                .end()),
-            "OPTIONS" => metadata(Endpoint::Protected),
-            method => method_not_allowed(method),
-        },
-    };
-    response.with_header("Allow", "GET, OPTIONS")
+/// What OPTIONS says: the view has no serializer.
+pub const METADATA: Metadata = Metadata {
+    name: "Protected View",
+    description: "",
+    post: None,
+};
+
+/// The protected view (`IsAuthenticated`), for `user`.
+pub fn handle(_call: &Call<'_>, user: User) -> Response {
+    respond::ok(
+        Json::object()
+            .str("message", "Hello, authenticated user!")
+            .str("user", &user.username)
+            .end(),
+    )
 }

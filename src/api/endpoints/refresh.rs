@@ -1,25 +1,39 @@
 //! `POST /api/token/refresh/` {refresh} -> {access, refresh}.
 
-use super::{auth_error, body_error, ok, Json};
 use crate::api::body;
-use crate::app::App;
-use crate::http::{Request, Response};
+use crate::api::call::Call;
+use crate::api::errors::{auth_error, body_error};
+use crate::api::json::Json;
+use crate::api::metadata::{Field, Metadata};
+use crate::api::respond;
+use crate::http::Response;
+
+/// What OPTIONS says.
+pub const METADATA: Metadata = Metadata {
+    name: "Token Refresh",
+    description: "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.",
+    post: Some(&[
+        Field::string("refresh", "Refresh"),
+        Field::read_only("access", "string", "Access"),
+    ]),
+};
 
 /// TokenRefreshView, with rotation as configured.
-pub fn handle(app: &App, request: &Request<'_>) -> Response {
+pub fn handle(call: &Call<'_>) -> Response {
+    let (app, request) = (call.app, call.request);
     let [token] =
         match body::parse_fields(request.header("content-type"), &request.body, ["refresh"]) {
             Ok(fields) => fields,
             Err(e) => return body_error(e),
         };
-    match app.auth.refresh(&token, app.now()) {
+    match app.auth.refresh(&token, call.now) {
         Ok(refreshed) => {
             let json = Json::object().str("access", &refreshed.access);
             let json = match &refreshed.refresh {
                 Some(refresh) => json.str("refresh", refresh),
                 None => json,
             };
-            ok(json.end())
+            respond::ok(json.end())
         }
         Err(e) => auth_error(app, &e),
     }

@@ -5,32 +5,33 @@
 //!
 //! Authentication runs before the method check, as on the protected route.
 
-use super::{auth_error, authenticated, metadata, method_not_allowed, ok, Endpoint};
-use crate::app::App;
-use crate::http::{Request, Response};
+use crate::api::call::Call;
+use crate::api::errors::auth_error;
+use crate::api::metadata::Metadata;
+use crate::api::respond;
+use crate::http::Response;
 use crate::log;
+use crate::store::User;
 
-/// Revoke every token of the authenticated user.
-pub fn handle(app: &App, request: &Request<'_>) -> Response {
-    let now = app.now();
-    let response = match authenticated(app, request, now) {
-        Err(refused) => refused,
-        Ok(user) => match request.method {
-            "POST" => match app.auth.revoke_user(user.id, now) {
-                Ok(tokens) => {
-                    log::info(&format!(
-                        "user {:?} (id {}) revoked all their tokens: {} refresh token(s) blacklisted",
-                        user.username,
-                        user.id,
-                        tokens.unwrap_or(0)
-                    ));
-                    ok("{}".into())
-                }
-                Err(e) => auth_error(app, &e),
-            },
-            "OPTIONS" => metadata(Endpoint::RevokeAll),
-            method => method_not_allowed(method),
-        },
-    };
-    response.with_header("Allow", "POST, OPTIONS")
+/// What OPTIONS says: a POST that takes no fields.
+pub const METADATA: Metadata = Metadata {
+    name: "Token Revoke All",
+    description: "Blacklists every refresh token of the authenticated user and refuses\nevery token of theirs issued until now.",
+    post: Some(&[]),
+};
+
+/// Revoke every token of the authenticated `user`.
+pub fn handle(call: &Call<'_>, user: User) -> Response {
+    match call.app.auth.revoke_user(user.id, call.now) {
+        Ok(tokens) => {
+            log::info(&format!(
+                "user {:?} (id {}) revoked all their tokens: {} refresh token(s) blacklisted",
+                user.username,
+                user.id,
+                tokens.unwrap_or(0)
+            ));
+            respond::ok("{}".into())
+        }
+        Err(e) => auth_error(call.app, &e),
+    }
 }

@@ -1,19 +1,29 @@
 //! `POST /api/token/verify/` {token} -> {}.
 
-use super::{auth_error, body_error, ok};
 use crate::api::body;
-use crate::app::App;
-use crate::http::{Request, Response};
+use crate::api::call::Call;
+use crate::api::errors::{auth_error, body_error};
+use crate::api::metadata::{Field, Metadata};
+use crate::api::respond;
+use crate::http::Response;
+
+/// What OPTIONS says.
+pub const METADATA: Metadata = Metadata {
+    name: "Token Verify",
+    description: "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
+    post: Some(&[Field::string("token", "Token")]),
+};
 
 /// TokenVerifyView.
-pub fn handle(app: &App, request: &Request<'_>) -> Response {
+pub fn handle(call: &Call<'_>) -> Response {
+    let (app, request) = (call.app, call.request);
     let [token] = match body::parse_fields(request.header("content-type"), &request.body, ["token"])
     {
         Ok(fields) => fields,
         Err(e) => return body_error(e),
     };
-    match app.auth.verify(&token, app.now()) {
-        Ok(()) => ok("{}".into()),
+    match app.auth.verify(&token, call.now) {
+        Ok(()) => respond::ok("{}".into()),
         Err(e) => auth_error(app, &e),
     }
 }
