@@ -4,6 +4,7 @@
 //! thread completes it. A full pool refuses at once with 429.
 
 use super::call::Call;
+use super::request_metrics;
 use super::respond;
 use crate::app::App;
 use crate::http::{park, Response};
@@ -21,7 +22,7 @@ pub fn on_login_pool(
     let (route, started) = (call.route, call.started);
     let job = move || {
         let response = work(&shared).with_header("Allow", route.allow);
-        super::count(&shared, Some(route), response.status, started.elapsed());
+        request_metrics::count(&shared, Some(route), response.status, started.elapsed());
         completion.complete(response);
     };
     match call.app.logins.spawn(job) {

@@ -8,8 +8,8 @@
 //! ```
 //!
 //! It makes [`App`] the server's [`Handler`]: every answer is counted in
-//! `/metrics` under its route's label, a parked one when it completes
-//! ([`login_pool`]).
+//! `/metrics` under its route's label ([`request_metrics`]), a parked one
+//! when it completes ([`login_pool`]).
 
 pub mod authentication;
 pub mod body;
@@ -20,15 +20,15 @@ pub mod json;
 pub mod login_pool;
 pub mod messages;
 pub mod metadata;
+pub mod request_metrics;
 pub mod respond;
 pub mod router;
 pub mod routes;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::app::App;
 use crate::http::{Handler, Request, Response};
-use routes::{Endpoint, Route};
 
 impl Handler for App {
     fn handle(&self, request: &Request<'_>) -> Response {
@@ -38,25 +38,12 @@ impl Handler for App {
         // A parked response is counted when it completes.
         if response.parked.is_none() {
             let route = found.map(|found| found.route);
-            count(self, route, response.status, started.elapsed());
+            request_metrics::count(self, route, response.status, started.elapsed());
         }
         response
     }
 
     fn refusal(&self, status: u16, message: &'static str) -> Response {
         respond::detail(status, message)
-    }
-}
-
-/// Counts one answered request under `route` (`None`: no route matched).
-/// Every answer of the login route counts as a login by its status, and
-/// every answer of the refresh route as a refresh.
-fn count(app: &App, route: Option<&'static Route>, status: u16, took: Duration) {
-    let slot = route.map_or(routes::UNMATCHED_SLOT, Route::slot);
-    app.metrics.request(slot, status, took);
-    match route.map(|route| route.endpoint) {
-        Some(Endpoint::Obtain) => app.metrics.login(status),
-        Some(Endpoint::Refresh) => app.metrics.refresh(status),
-        _ => {}
     }
 }

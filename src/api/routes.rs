@@ -1,11 +1,11 @@
 //! The route table: every path jwtd answers, the endpoint behind it, the
-//! methods it allows, its OPTIONS metadata and the label `/metrics` counts
-//! it under. Routing, the 405 and its `Allow`, the missing-slash redirect,
+//! methods it allows, what OPTIONS says about it (DRF's `SimpleMetadata`:
+//! the view's name, docstring and serializer fields) and the label
+//! `/metrics` counts it under. Routing, the 405 and its `Allow`, the missing-slash redirect,
 //! the metrics labels and OPTIONS are all read from [`ROUTES`]; nothing
 //! else lists paths.
 
-use super::endpoints::{admin, blacklist, obtain, protected, refresh, revoke_all, verify};
-use super::metadata::Metadata;
+use super::metadata::{Field, Metadata};
 
 /// What answers a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,43 @@ pub const UNMATCHED: &str = "other";
 const TOKEN_VIEW: &str = "POST, OPTIONS";
 const DOCUMENT: &str = "GET, HEAD";
 
+/// The admin API's create serializer: every field in declared order, the
+/// read-only and write-only ones included.
+const CREATE_FIELDS: [Field; 8] = [
+    Field::read_only("id", "integer", "ID"),
+    Field {
+        help_text: Some("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+        max_length: Some(150),
+        ..Field::string("username", "Username")
+    },
+    Field::string("password", "Password"),
+    Field {
+        help_text: Some("Designates whether this user should be treated as active. Unselect this instead of deleting accounts."),
+        ..optional_boolean("is_active", "Active")
+    },
+    Field {
+        help_text: Some("Designates whether the user can log into this admin site."),
+        ..optional_boolean("is_staff", "Staff status")
+    },
+    Field {
+        help_text: Some(
+            "Designates that this user has all permissions without explicitly assigning them.",
+        ),
+        ..optional_boolean("is_superuser", "Superuser status")
+    },
+    Field::read_only("date_joined", "datetime", "Date joined"),
+    Field::read_only("last_login", "datetime", "Last login"),
+];
+
+/// A writable model boolean with a default.
+const fn optional_boolean(name: &'static str, label: &'static str) -> Field {
+    Field {
+        kind: "boolean",
+        required: false,
+        ..Field::string(name, label)
+    }
+}
+
 /// How many routes there are.
 pub const ROUTE_COUNT: usize = 13;
 
@@ -71,42 +108,72 @@ pub static ROUTES: [Route; ROUTE_COUNT] = [
         path: "/api/token/",
         endpoint: Endpoint::Obtain,
         allow: TOKEN_VIEW,
-        metadata: Some(&obtain::METADATA),
+        metadata: Some(&Metadata {
+            name: "Token Obtain Pair",
+            description: "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.",
+            post: Some(&[
+                Field::string("username", "Username"),
+                Field::string("password", "Password"),
+            ]),
+        }),
         label: "obtain",
     },
     Route {
         path: "/api/token/refresh/",
         endpoint: Endpoint::Refresh,
         allow: TOKEN_VIEW,
-        metadata: Some(&refresh::METADATA),
+        metadata: Some(&Metadata {
+            name: "Token Refresh",
+            description: "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.",
+            post: Some(&[
+                Field::string("refresh", "Refresh"),
+                Field::read_only("access", "string", "Access"),
+            ]),
+        }),
         label: "refresh",
     },
     Route {
         path: "/api/token/verify/",
         endpoint: Endpoint::Verify,
         allow: TOKEN_VIEW,
-        metadata: Some(&verify::METADATA),
+        metadata: Some(&Metadata {
+            name: "Token Verify",
+            description: "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
+            post: Some(&[Field::string("token", "Token")]),
+        }),
         label: "verify",
     },
     Route {
         path: "/api/token/blacklist/",
         endpoint: Endpoint::Blacklist,
         allow: TOKEN_VIEW,
-        metadata: Some(&blacklist::METADATA),
+        metadata: Some(&Metadata {
+            name: "Token Blacklist",
+            description: "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.",
+            post: Some(&[Field::string("refresh", "Refresh")]),
+        }),
         label: "blacklist",
     },
     Route {
         path: "/api/protected/",
         endpoint: Endpoint::Protected,
         allow: "GET, OPTIONS",
-        metadata: Some(&protected::METADATA),
+        metadata: Some(&Metadata {
+            name: "Protected View",
+            description: "",
+            post: None,
+        }),
         label: "protected",
     },
     Route {
         path: "/api/token/revoke-all/",
         endpoint: Endpoint::RevokeAll,
         allow: TOKEN_VIEW,
-        metadata: Some(&revoke_all::METADATA),
+        metadata: Some(&Metadata {
+            name: "Token Revoke All",
+            description: "Blacklists every refresh token of the authenticated user and refuses\nevery token of theirs issued until now.",
+            post: Some(&[]),
+        }),
         label: "revoke_all",
     },
     // DRF's `Allow` lists HEAD where there is a GET, as Django's
@@ -115,21 +182,33 @@ pub static ROUTES: [Route; ROUTE_COUNT] = [
         path: "/api/admin/users/",
         endpoint: Endpoint::AdminUsers,
         allow: "GET, POST, HEAD, OPTIONS",
-        metadata: Some(&admin::USERS_METADATA),
+        metadata: Some(&Metadata {
+            name: "Admin User List",
+            description: "Lists user accounts a page at a time, or creates one. Superusers only.",
+            post: Some(&CREATE_FIELDS),
+        }),
         label: "admin",
     },
     Route {
         path: "/api/admin/users/<int:pk>/",
         endpoint: Endpoint::AdminUser,
         allow: "GET, PATCH, DELETE, HEAD, OPTIONS",
-        metadata: Some(&admin::USER_METADATA),
+        metadata: Some(&Metadata {
+            name: "Admin User Detail",
+            description: "Shows, changes (is_active, is_staff, is_superuser, password) or deletes\none user account. Superusers only.",
+            post: None,
+        }),
         label: "admin",
     },
     Route {
         path: "/api/admin/users/<int:pk>/revoke/",
         endpoint: Endpoint::AdminRevoke,
         allow: "POST, OPTIONS",
-        metadata: Some(&admin::REVOKE_METADATA),
+        metadata: Some(&Metadata {
+            name: "Admin User Revoke",
+            description: "Revokes every token of one user: logs them out everywhere. Superusers only.",
+            post: None,
+        }),
         label: "admin",
     },
     Route {

@@ -13,11 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::parked::{ParkedResponse, Wakeup};
+use super::handler::Handler;
+use super::limits::Limits;
+use super::parked::Wakeup;
 use super::parse::{self, Parsed, Rejection};
 use super::request::Version;
-use super::response::Response;
-use super::{Handler, Limits};
+use super::response::{ParkedResponse, Response};
 use crate::{log, time};
 
 /// After a response that closes the connection, unread input is drained for

@@ -1,17 +1,18 @@
 //! Parked responses: a handler with slow work (a password hash) hands it to
-//! another thread and returns a [`ParkedResponse`]; the connection then
-//! waits in epoll, holding no worker, until the other thread calls
-//! [`Completion::complete`], which wakes a worker to send the response.
+//! another thread and returns a [`Parked`] response (see
+//! `response::ParkedResponse`); the connection then waits in epoll, holding
+//! no worker, until the other thread calls [`Completion::complete`], which
+//! wakes a worker to send the response.
 //!
 //! Either side may come first: the response may be ready before the
-//! connection starts waiting for it, or after.
+//! connection starts waiting for it, or after. The types are generic over
+//! what is delivered, so that this module and the response's do not depend
+//! on each other.
 
 use std::fmt;
 use std::io::{Read as _, Write as _};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-
-use super::Response;
 
 /// Wakes workers for connections whose response has arrived: tokens are
 /// queued, and a byte on a pipe registered in the workers' epoll says so.
@@ -56,48 +57,50 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-#[derive(Default)]
-struct State {
-    response: Option<Response>,
+struct State<T> {
+    response: Option<T>,
     /// Set once the connection waits: whom to wake.
     waiter: Option<(Arc<Wakeup>, u64)>,
 }
 
-struct Shared {
-    state: Mutex<State>,
-    /// For [`ParkedResponse::wait`], when there is no connection.
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    /// For [`Parked::wait`], when there is no connection.
     ready: Condvar,
 }
 
-/// The promise of a response, returned by a handler inside a [`Response`].
-pub struct ParkedResponse(Arc<Shared>);
+/// The promise of a response, returned by a handler inside its envelope.
+pub struct Parked<T>(Arc<Shared<T>>);
 
 /// The other side: sends the response when it is ready. Dropped without
 /// completing (a panic in the work), it sends the `abandoned` response
 /// given to [`park`].
-pub struct Completion {
-    shared: Option<Arc<Shared>>,
-    abandoned: fn() -> Response,
+pub struct Completion<T> {
+    shared: Option<Arc<Shared<T>>>,
+    abandoned: fn() -> T,
 }
 
 /// A promise and the means to keep it; `abandoned` makes the answer sent
 /// if the promise is dropped unkept.
-pub fn park(abandoned: fn() -> Response) -> (ParkedResponse, Completion) {
+pub fn park<T>(abandoned: fn() -> T) -> (Parked<T>, Completion<T>) {
     let shared = Arc::new(Shared {
-        state: Mutex::new(State::default()),
+        state: Mutex::new(State {
+            response: None,
+            waiter: None,
+        }),
         ready: Condvar::new(),
     });
     let completion = Completion {
         shared: Some(shared.clone()),
         abandoned,
     };
-    (ParkedResponse(shared), completion)
+    (Parked(shared), completion)
 }
 
-impl ParkedResponse {
+impl<T> Parked<T> {
     /// The connection waits from now on: if the response is already there,
     /// it is returned; otherwise `token` is woken through `wakeup` later.
-    pub fn attach(&self, wakeup: &Arc<Wakeup>, token: u64) -> Option<Response> {
+    pub fn attach(&self, wakeup: &Arc<Wakeup>, token: u64) -> Option<T> {
         let mut state = lock(&self.0.state);
         let ready = state.response.take();
         if ready.is_none() {
@@ -107,13 +110,13 @@ impl ParkedResponse {
     }
 
     /// The response, once woken.
-    pub fn take(&self) -> Option<Response> {
+    pub fn take(&self) -> Option<T> {
         lock(&self.0.state).response.take()
     }
 
     /// Blocks until the response is ready: for callers without a socket
     /// (tests, tools).
-    pub fn wait(self) -> Response {
+    pub fn wait(self) -> T {
         let mut state = lock(&self.0.state);
         loop {
             if let Some(response) = state.response.take() {
@@ -128,16 +131,16 @@ impl ParkedResponse {
     }
 }
 
-impl Completion {
+impl<T> Completion<T> {
     /// Delivers the response and wakes whoever waits for it.
-    pub fn complete(mut self, response: Response) {
+    pub fn complete(mut self, response: T) {
         if let Some(shared) = self.shared.take() {
             deliver(&shared, response);
         }
     }
 }
 
-fn deliver(shared: &Shared, response: Response) {
+fn deliver<T>(shared: &Shared<T>, response: T) {
     let mut state = lock(&shared.state);
     state.response = Some(response);
     if let Some((wakeup, token)) = state.waiter.take() {
@@ -148,7 +151,7 @@ fn deliver(shared: &Shared, response: Response) {
     }
 }
 
-impl Drop for Completion {
+impl<T> Drop for Completion<T> {
     fn drop(&mut self) {
         if let Some(shared) = self.shared.take() {
             deliver(&shared, (self.abandoned)());
@@ -156,13 +159,13 @@ impl Drop for Completion {
     }
 }
 
-impl fmt::Debug for ParkedResponse {
+impl<T> fmt::Debug for Parked<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ParkedResponse")
+        f.write_str("Parked")
     }
 }
 
-impl fmt::Debug for Completion {
+impl<T> fmt::Debug for Completion<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Completion")
     }
@@ -172,6 +175,7 @@ impl fmt::Debug for Completion {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::http::Response;
 
     fn abandoned() -> Response {
         Response::new(500)

@@ -19,8 +19,8 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+use super::limits::Limits;
 use super::request::{Header, Request, Version};
-use super::Limits;
 
 /// The most header fields any configuration may allow.
 pub const HEADERS_CAP: usize = 256;

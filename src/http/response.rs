@@ -4,7 +4,10 @@
 
 use std::fmt::Write as _;
 
-use super::parked::ParkedResponse;
+use super::parked::Parked;
+
+/// A response finished later by another thread (see [`super::parked`]).
+pub type ParkedResponse = Parked<Response>;
 
 /// Headers on every response: jwtd's small set of security headers, and no
 /// caching anywhere, since every body is about credentials (RFC 6749

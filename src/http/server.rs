@@ -27,8 +27,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::conn::{Conn, Context, Next};
+use super::handler::Handler;
+use super::limits::Limits;
 use super::parked::Wakeup;
-use super::{Handler, Limits};
 use crate::sys::{Epoll, Event, Interest};
 use crate::{log, time};
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::charset::{latin1, Charset};
-use super::{assign, BodyError, FieldValue};
+use super::values::{assign, BodyError, FieldValue};
 
 pub(super) fn parse(
     body: &[u8],

@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer as _};
 
 use super::charset::Charset;
-use super::{assign, BodyError, FieldValue};
+use super::values::{assign, BodyError, FieldValue};
 
 /// How deep JSON may nest. Nothing recurses on the input (serde_json skips
 /// values with a heap stack), so the bound is a choice: token requests are flat.

@@ -60,12 +60,15 @@ mod form;
 mod header;
 mod json;
 mod multipart;
+mod python_str;
+mod values;
 
 pub use form::query_pairs;
 pub use json::MAX_JSON_DEPTH;
+pub use python_str::python_strip;
+pub use values::{BodyError, FieldValue};
 
 use std::borrow::Cow;
-use std::fmt;
 
 use super::messages::{self, BLANK, NOT_A_STRING, NULL, NULL_CHARACTERS, REQUIRED};
 use charset::Charset;
@@ -95,78 +98,8 @@ pub fn parse_fields<const N: usize>(
     }
 }
 
-/// Why a body was refused, as the reference server answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyError {
-    /// 415, with the Content-Type header as sent (lossy UTF-8), or `""` when
-    /// the header is absent.
-    UnsupportedMediaType(String),
-    /// 400 `{"detail": <this>}`, e.g. `JSON parse error - …` or
-    /// `Multipart form parse error - Invalid boundary in multipart: None`.
-    Malformed(String),
-    /// 400 `{"non_field_errors":["No data provided"]}`: the JSON was `null`.
-    NoData,
-    /// 400 `{"non_field_errors":["Invalid data. Expected a dictionary, but got
-    /// <this>."]}`. Holds Python's type name: `list`, `str`, `int`, `float` or
-    /// `bool`.
-    NotADictionary(&'static str),
-    /// 400 `{"<field>":["<message>"], …}`: only the failing fields, in
-    /// declared order.
-    Fields(Vec<(&'static str, Cow<'static, str>)>),
-}
-
-impl BodyError {
-    /// The HTTP status: 415 for [`BodyError::UnsupportedMediaType`], else 400.
-    pub fn status(&self) -> u16 {
-        match self {
-            BodyError::UnsupportedMediaType(_) => 415,
-            _ => 400,
-        }
-    }
-}
-
-impl fmt::Display for BodyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BodyError::UnsupportedMediaType(ct) => write!(f, "unsupported media type {ct:?}"),
-            BodyError::Malformed(detail) => write!(f, "malformed body: {detail}"),
-            BodyError::NoData => f.write_str("no data provided"),
-            BodyError::NotADictionary(name) => write!(f, "expected a dictionary, got {name}"),
-            BodyError::Fields(errors) => write!(f, "invalid fields: {errors:?}"),
-        }
-    }
-}
-
-impl std::error::Error for BodyError {}
-
 /// DRF's `DefaultContentNegotiation.max_media_type_length`: longer is a 415.
 const MAX_MEDIA_TYPE_LENGTH: usize = 256;
-
-/// What a parser found for a requested field, before validation: what a
-/// DRF serializer field is handed from `request.data`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldValue {
-    /// The field is absent.
-    Missing,
-    /// JSON `null`.
-    Null,
-    /// JSON `true` or `false`.
-    Bool(bool),
-    /// A JSON array or object.
-    NotString,
-    /// A JSON number, as Python's `str()` of the number it parses to.
-    Number(String),
-    /// A string.
-    Str(String),
-    /// A JSON string with a lone surrogate (`"\ud800"`), which Python keeps
-    /// and a `String` cannot hold: the first one, and whether there is a NUL.
-    Surrogate {
-        /// The first lone surrogate, e.g. `0xD800`.
-        first: u32,
-        /// Whether the string also holds a NUL.
-        has_nul: bool,
-    },
-}
 
 /// Parses `body` as its Content-Type says and returns what each of `fields`
 /// holds, unvalidated (the last of repeated keys wins): for serializers
@@ -201,11 +134,6 @@ fn validate_char_field(raw: FieldValue) -> Result<String, Cow<'static, str>> {
         },
     };
     Err(Cow::Borrowed(message))
-}
-
-/// Python's `str.strip()`: Unicode White_Space plus U+001C..U+001F.
-pub fn python_strip(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
 }
 
 /// DRF's `Request._parse`: one [`FieldValue`] per field of `fields`.
@@ -244,15 +172,6 @@ fn parse(
     Err(BodyError::UnsupportedMediaType(
         String::from_utf8_lossy(header).into_owned(),
     ))
-}
-
-/// The last value for each requested field called `name`.
-fn assign(values: &mut [FieldValue], fields: &[&str], name: &str, value: FieldValue) {
-    for (slot, field) in values.iter_mut().zip(fields) {
-        if *field == name {
-            *slot = value.clone();
-        }
-    }
 }
 
 #[cfg(test)]

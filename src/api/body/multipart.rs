@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::charset::Charset;
 use super::header::{param, parse_header};
-use super::{assign, BodyError, FieldValue};
+use super::values::{assign, BodyError, FieldValue};
 
 /// Django's `MAX_TOTAL_HEADER_SIZE`: a part's headers end in its first 1 KiB.
 const MAX_PART_HEADER: usize = 1024;

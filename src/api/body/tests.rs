@@ -111,7 +111,7 @@ fn table_unknown_keys_duplicates_and_whitespace() {
     assert_eq!(refresh(r#"{"refresh":"\n  tok.en  \r\n"}"#), ok(["tok.en"]));
 }
 
-// Negotiation and Python helpers.
+// Negotiation.
 #[test]
 fn content_type_is_matched_without_case_and_with_parameters() {
     let body = r#"{"username":"a","password":"b"}"#;
@@ -133,18 +133,6 @@ fn content_type_is_matched_without_case_and_with_parameters() {
         let refused = BodyError::UnsupportedMediaType(echo.into());
         assert_eq!(pair(Some(ct), body), Err(refused));
     }
-}
-
-#[test]
-fn python_strip_matches_cpython() {
-    let ascii = " \t\n\r\x0b\x0c x \u{1c}\u{1d}\u{1e}\u{1f}";
-    assert_eq!(python_strip(ascii), "x");
-    let unicode = "\u{85}\u{a0}\u{1680}\u{2000}x\u{200a}\u{2028}\u{2029}\u{202f}\u{3000}";
-    assert_eq!(python_strip(unicode), "x");
-    // Not whitespace to Python: NUL, U+200B, U+FEFF.
-    assert_eq!(python_strip("\0x\0"), "\0x\0");
-    assert_eq!(python_strip("\u{200b}x\u{feff}"), "\u{200b}x\u{feff}");
-    assert_eq!(python_strip("  "), "");
 }
 
 // Robustness.

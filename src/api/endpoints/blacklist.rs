@@ -3,16 +3,8 @@
 use crate::api::body;
 use crate::api::call::Call;
 use crate::api::errors::{auth_error, body_error};
-use crate::api::metadata::{Field, Metadata};
 use crate::api::respond;
 use crate::http::Response;
-
-/// What OPTIONS says.
-pub const METADATA: Metadata = Metadata {
-    name: "Token Blacklist",
-    description: "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.",
-    post: Some(&[Field::string("refresh", "Refresh")]),
-};
 
 /// TokenBlacklistView.
 pub fn handle(call: &Call<'_>) -> Response {

@@ -10,21 +10,10 @@ use crate::api::call::Call;
 use crate::api::errors::{auth_error, body_error};
 use crate::api::json::Json;
 use crate::api::login_pool::on_login_pool;
-use crate::api::metadata::{Field, Metadata};
 use crate::api::respond;
 use crate::app::App;
 use crate::auth::AuthError;
 use crate::http::{Request, Response};
-
-/// What OPTIONS says.
-pub const METADATA: Metadata = Metadata {
-    name: "Token Obtain Pair",
-    description: "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.",
-    post: Some(&[
-        Field::string("username", "Username"),
-        Field::string("password", "Password"),
-    ]),
-};
 
 /// TokenObtainPairView.
 pub fn handle(call: &Call<'_>) -> Response {

@@ -4,17 +4,9 @@
 
 use crate::api::call::Call;
 use crate::api::json::Json;
-use crate::api::metadata::Metadata;
 use crate::api::respond;
 use crate::http::Response;
 use crate::store::User;
-
-/// What OPTIONS says: the view has no serializer.
-pub const METADATA: Metadata = Metadata {
-    name: "Protected View",
-    description: "",
-    post: None,
-};
 
 /// The protected view (`IsAuthenticated`), for `user`.
 pub fn handle(_call: &Call<'_>, user: User) -> Response {

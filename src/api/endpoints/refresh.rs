@@ -4,19 +4,8 @@ use crate::api::body;
 use crate::api::call::Call;
 use crate::api::errors::{auth_error, body_error};
 use crate::api::json::Json;
-use crate::api::metadata::{Field, Metadata};
 use crate::api::respond;
 use crate::http::Response;
-
-/// What OPTIONS says.
-pub const METADATA: Metadata = Metadata {
-    name: "Token Refresh",
-    description: "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.",
-    post: Some(&[
-        Field::string("refresh", "Refresh"),
-        Field::read_only("access", "string", "Access"),
-    ]),
-};
 
 /// TokenRefreshView, with rotation as configured.
 pub fn handle(call: &Call<'_>) -> Response {

@@ -7,18 +7,10 @@
 
 use crate::api::call::Call;
 use crate::api::errors::auth_error;
-use crate::api::metadata::Metadata;
 use crate::api::respond;
 use crate::http::Response;
 use crate::log;
 use crate::store::User;
-
-/// What OPTIONS says: a POST that takes no fields.
-pub const METADATA: Metadata = Metadata {
-    name: "Token Revoke All",
-    description: "Blacklists every refresh token of the authenticated user and refuses\nevery token of theirs issued until now.",
-    post: Some(&[]),
-};
 
 /// Revoke every token of the authenticated `user`.
 pub fn handle(call: &Call<'_>, user: User) -> Response {

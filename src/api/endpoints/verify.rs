@@ -3,16 +3,8 @@
 use crate::api::body;
 use crate::api::call::Call;
 use crate::api::errors::{auth_error, body_error};
-use crate::api::metadata::{Field, Metadata};
 use crate::api::respond;
 use crate::http::Response;
-
-/// What OPTIONS says.
-pub const METADATA: Metadata = Metadata {
-    name: "Token Verify",
-    description: "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
-    post: Some(&[Field::string("token", "Token")]),
-};
 
 /// TokenVerifyView.
 pub fn handle(call: &Call<'_>) -> Response {

@@ -1,8 +1,8 @@
 //! `CreateAPIView`: validates the new user, then hashes the password and
 //! adds the user on the login pool.
 
+use super::lookup::store_error;
 use super::representation;
-use super::store_error;
 use super::validation::{
     one, validate_bool, validate_password, validate_username, Errors, USERNAME_TAKEN,
 };

@@ -1,7 +1,7 @@
 //! `DestroyAPIView`: deletes one user, never the admin themselves.
 
+use super::lookup::{find, store_error, NO_USER};
 use super::validation::one;
-use super::{find, store_error, NO_USER};
 use crate::api::call::Call;
 use crate::api::errors::field_errors;
 use crate::api::respond;

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{representation, store_error};
+use super::lookup::store_error;
+use super::representation;
 use crate::api::body::{python_strip, query_pairs};
 use crate::api::call::Call;
 use crate::api::json::{self, Json};

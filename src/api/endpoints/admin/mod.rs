@@ -36,31 +36,25 @@
 //! Every successful action is logged with the admin who did it; passwords
 //! and hashes never are.
 //!
-//! The files: this one routes each method to its view and finds the user a
-//! path names; [`list`], [`create`], [`update`], [`delete`] and [`revoke`]
-//! are the views, [`representation`] the serializer's output,
-//! [`validation`] its input fields, [`metadata`] what OPTIONS says.
+//! The files: this one routes each method to its view; [`list`],
+//! [`create`], [`update`], [`delete`] and [`revoke`] are the views,
+//! [`lookup`] finds the user a path names, [`representation`] is the
+//! serializer's output and [`validation`] its input fields. What OPTIONS
+//! says is in the route table (`api::routes`).
 
 mod create;
 mod delete;
 mod list;
-mod metadata;
+mod lookup;
 mod representation;
 mod revoke;
 mod update;
 mod validation;
 
-pub use metadata::{REVOKE_METADATA, USERS_METADATA, USER_METADATA};
-
 use crate::api::call::Call;
 use crate::api::respond;
-use crate::app::App;
 use crate::http::Response;
-use crate::log;
-use crate::store::{StoreError, User};
-
-/// Django's `get_object_or_404`, passed on by DRF 3.15 and later.
-const NO_USER: &str = "No User matches the given query.";
+use crate::store::User;
 
 /// `/api/admin/users/`: a page of users, or a new one.
 pub fn user_list(call: &Call<'_>, admin: User) -> Response {
@@ -74,7 +68,7 @@ pub fn user_list(call: &Call<'_>, admin: User) -> Response {
 /// `/api/admin/users/{id}/`: one user, shown, changed or deleted.
 pub fn user_detail(call: &Call<'_>, admin: User) -> Response {
     match call.request.method {
-        "GET" | "HEAD" => match find(call.app, call.pk) {
+        "GET" | "HEAD" => match lookup::find(call.app, call.pk) {
             Ok(user) => respond::ok(representation::of(&user)),
             Err(refused) => refused,
         },
@@ -90,23 +84,6 @@ pub fn user_revoke(call: &Call<'_>, admin: User) -> Response {
         "POST" => revoke::handle(call, &admin),
         method => respond::method_not_allowed(method),
     }
-}
-
-/// `get_object_or_404`.
-fn find(app: &App, id: Option<u64>) -> Result<User, Response> {
-    let Some(id) = id else {
-        return Err(respond::detail(404, NO_USER));
-    };
-    match app.auth.store().user(id) {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(respond::detail(404, NO_USER)),
-        Err(e) => Err(store_error(&e)),
-    }
-}
-
-fn store_error(error: &StoreError) -> Response {
-    log::error(&format!("admin API: {error}"));
-    respond::unavailable()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Logs one user out everywhere, as `jwtd user revoke` does.
 
-use super::{find, NO_USER};
+use super::lookup::{find, NO_USER};
 use crate::api::call::Call;
 use crate::api::errors::auth_error;
 use crate::api::respond;

@@ -2,8 +2,9 @@
 //! `is_superuser` and the password; anything else sent is ignored, as DRF
 //! ignores read-only fields. A new password is hashed on the login pool.
 
+use super::lookup::{find, store_error, NO_USER};
+use super::representation;
 use super::validation::{one, validate_bool, validate_password, Errors};
-use super::{find, representation, store_error, NO_USER};
 use crate::api::body::{self, FieldValue};
 use crate::api::call::Call;
 use crate::api::errors::{auth_error, body_error};
