@@ -1,10 +1,10 @@
 //! The responses every view shares, as DRF sends them: JSON from its
 //! renderer, and `{"detail": ...}`, its shape for most errors.
 
+use super::json::Json;
 use super::messages;
 use crate::app::App;
 use crate::http::Response;
-use crate::pyjson;
 
 /// A JSON response as DRF sends it: `application/json` (no charset) and
 /// `Vary: Accept`.
@@ -22,10 +22,7 @@ pub fn ok(body: String) -> Response {
 
 /// `{"detail": <text>}`, DRF's shape for most errors.
 pub fn detail(status: u16, text: &str) -> Response {
-    let mut body = String::from("{\"detail\":");
-    pyjson::write_str_utf8(&mut body, text);
-    body.push('}');
-    json(status, body)
+    json(status, Json::object().str("detail", text).end())
 }
 
 /// A 401: DRF adds `WWW-Authenticate` from the first header type.

@@ -64,7 +64,7 @@ const DOCUMENT: &str = "GET, HEAD";
 
 /// The admin API's create serializer: every field in declared order, the
 /// read-only and write-only ones included.
-const CREATE_FIELDS: [Field; 8] = [
+const ADMIN_USER_FIELDS: [Field; 8] = [
     Field::read_only("id", "integer", "ID"),
     Field {
         help_text: Some("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
@@ -185,7 +185,7 @@ pub static ROUTES: [Route; ROUTE_COUNT] = [
         metadata: Some(&Metadata {
             name: "Admin User List",
             description: "Lists user accounts a page at a time, or creates one. Superusers only.",
-            post: Some(&CREATE_FIELDS),
+            post: Some(&ADMIN_USER_FIELDS),
         }),
         label: "admin",
     },

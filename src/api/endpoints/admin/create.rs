@@ -30,12 +30,12 @@ const CREATE_FIELDS: [&str; 5] = [
 /// on the login pool.
 pub fn handle(call: &Call<'_>, admin: User) -> Response {
     let (app, request) = (call.app, call.request);
-    let raw = match body::parse_values(request.header("content-type"), &request.body, CREATE_FIELDS)
-    {
-        Ok(raw) => raw,
-        Err(e) => return body_error(e),
-    };
-    let [username, password, is_active, is_staff, is_superuser] = raw;
+    let values =
+        match body::parse_values(request.header("content-type"), &request.body, CREATE_FIELDS) {
+            Ok(values) => values,
+            Err(e) => return body_error(e),
+        };
+    let [username, password, is_active, is_staff, is_superuser] = values;
     let mut errors = Errors::default();
     let username = match validate_username(username, app) {
         Ok(result) => errors.check("username", result),

@@ -38,12 +38,12 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
         Ok(user) => user,
         Err(refused) => return refused,
     };
-    let raw = match body::parse_values(request.header("content-type"), &request.body, UPDATE_FIELDS)
-    {
-        Ok(raw) => raw,
-        Err(e) => return body_error(e),
-    };
-    let [password, is_active, is_staff, is_superuser] = raw;
+    let values =
+        match body::parse_values(request.header("content-type"), &request.body, UPDATE_FIELDS) {
+            Ok(values) => values,
+            Err(e) => return body_error(e),
+        };
+    let [password, is_active, is_staff, is_superuser] = values;
     let itself = user.id == admin.id;
     let mut errors = Errors::default();
     let password = match password {
