@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # API conformance check: the real jwtd against its own OpenAPI document
-# (src/http/handlers/openapi.json, served at GET /api/schema/).
+# (src/api/endpoints/openapi.json, served at GET /api/schema/).
 #
 #   scripts/schemathesis.sh [extra `schemathesis run` options]...
 #

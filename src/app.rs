@@ -1,6 +1,6 @@
 //! The application: settings, the authentication policy, the clock and
-//! the login pool, shared by every worker. It is the HTTP server's
-//! [`Handler`].
+//! the login pool, shared by every worker. `api` makes it the HTTP
+//! server's handler.
 
 use std::sync::{Arc, Weak};
 
@@ -8,7 +8,6 @@ use crate::auth::Auth;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::hasher::Hasher;
-use crate::http::{router, Handler, Request, Response};
 use crate::jwt::SigningKey;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -102,21 +101,5 @@ impl App {
         let tokens = Tokens::new(&settings, key, jtis);
         let auth = Auth::new(settings.clone(), tokens, store, writer);
         Ok(App::new(settings, auth, clock, hasher))
-    }
-}
-
-impl Handler for App {
-    fn handle(&self, request: &Request<'_>) -> Response {
-        let started = std::time::Instant::now();
-        let response = router::route(self, request);
-        // A login answered later is counted when it completes.
-        if response.pending.is_none() {
-            self.metrics.request(
-                router::route_of(request.path),
-                response.status,
-                started.elapsed(),
-            );
-        }
-        response
     }
 }

@@ -8,7 +8,7 @@
 //! lower scheduling priority, behind a bounded queue: when the queue is full
 //! a login is refused at once (429) instead of waiting without end. A
 //! queued login holds no HTTP worker: its connection waits in epoll for the
-//! response ([`crate::http::later`]).
+//! response ([`crate::http::parked`]).
 
 use std::collections::VecDeque;
 use std::fmt;

@@ -5,17 +5,24 @@
 //!
 //! ```text
 //! http::server ─ epoll, fixed worker pool ─► http::conn ─► http::parse (framing)
-//!      ─► app::App ─► http::router ─► http::handlers::<endpoint> ─► http::body (DRF parsers)
+//!      ─► api (Handler for App) ─► api::routes (the route table) ─► api::router
+//!      ─► api::endpoints::<endpoint> ─► api::body (DRF parsers)
 //!      ─► auth (policy) ─► token (SimpleJWT claims) ─► jwt (RFC 7519/7515 by hand)
 //!                      ─► password (Django PBKDF2, on the hasher pool)
 //!                      ─► store (redb), writes through writer (group commit)
 //! ```
+//!
+//! Dependencies point one way: `api` → `app` → `auth`, `config`, `metrics`,
+//! ...; `api` → `http`; and `http` → `sys`, `log`, `time` only: the
+//! transport knows nothing of the application or its settings (`serve`,
+//! the composition root, hands it its limits).
 //!
 //! Each external crate has one home: `httparse` in `http::parse`, `redb` in
 //! `store::redb`, `hmac`/`sha2` in `jwt::signing` and `password`, `pbkdf2` in
 //! `password`, `base64` in `jwt::base64url` and `password`, `libc` in `sys`
 //! (the only `unsafe` code), `getrandom` where ids and salts are made.
 
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;

@@ -2,6 +2,8 @@
 //!
 //! Every counter is a relaxed atomic in a fixed table: recording costs a few
 //! uncontended increments on the request path and never takes a lock.
+//! Requests are counted by route slot; which route a slot is, and its
+//! label, is the application's to say (`api::routes`).
 //! Gauges that live elsewhere (token table sizes, memory, descriptors) are
 //! read when scraped.
 
@@ -9,69 +11,9 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// The routes requests are counted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    /// `/api/token/`
-    Obtain,
-    /// `/api/token/refresh/`
-    Refresh,
-    /// `/api/token/verify/`
-    Verify,
-    /// `/api/token/blacklist/`
-    Blacklist,
-    /// `/api/protected/`
-    Protected,
-    /// `/api/token/revoke-all/`
-    RevokeAll,
-    /// `/api/admin/users/` and the paths under it
-    Admin,
-    /// `/api/schema/`
-    Schema,
-    /// `/healthz`
-    Health,
-    /// `/metrics`
-    Metrics,
-    /// `/`, the learner's page
-    Page,
-    /// Anything else (404s and redirects).
-    Other,
-}
-
-const ROUTES: [Route; 12] = [
-    Route::Obtain,
-    Route::Refresh,
-    Route::Verify,
-    Route::Blacklist,
-    Route::Protected,
-    Route::RevokeAll,
-    Route::Admin,
-    Route::Schema,
-    Route::Health,
-    Route::Metrics,
-    Route::Page,
-    Route::Other,
-];
-
-impl Route {
-    /// The `route` label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Route::Obtain => "obtain",
-            Route::Refresh => "refresh",
-            Route::Verify => "verify",
-            Route::Blacklist => "blacklist",
-            Route::Protected => "protected",
-            Route::RevokeAll => "revoke_all",
-            Route::Admin => "admin",
-            Route::Schema => "schema",
-            Route::Health => "healthz",
-            Route::Metrics => "metrics",
-            Route::Page => "page",
-            Route::Other => "other",
-        }
-    }
-}
+/// Requests are counted in this many route slots. The application numbers
+/// its routes from 0 and names the slots when the counters are rendered.
+pub const ROUTE_SLOTS: usize = 16;
 
 /// Status codes counted individually; anything else is counted as "other".
 const STATUSES: [u16; 21] = [
@@ -110,8 +52,8 @@ struct Latency {
 
 /// All counters.
 pub struct Metrics {
-    requests: [[AtomicU64; STATUSES.len()]; ROUTES.len()],
-    latency: [Latency; ROUTES.len()],
+    requests: [[AtomicU64; STATUSES.len()]; ROUTE_SLOTS],
+    latency: [Latency; ROUTE_SLOTS],
     logins: [AtomicU64; 3],
     refreshes: AtomicU64,
     rejected: [AtomicU64; REJECTIONS.len()],
@@ -151,27 +93,41 @@ fn bump(counter: &AtomicU64) {
 }
 
 impl Metrics {
-    /// Counts one answered request.
-    pub fn request(&self, route: Route, status: u16, took: Duration) {
-        let r = route as usize;
+    /// Counts one request answered with `status` in route slot `slot`
+    /// (one beyond [`ROUTE_SLOTS`] is not counted).
+    pub fn request(&self, slot: usize, status: u16, took: Duration) {
+        let (Some(requests), Some(latency)) = (self.requests.get(slot), self.latency.get(slot))
+        else {
+            return;
+        };
         let s = STATUSES
             .iter()
             .position(|x| *x == status)
             .unwrap_or(STATUSES.len() - 1);
-        bump(&self.requests[r][s]);
+        bump(&requests[s]);
         let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        let latency = &self.latency[r];
         if let Some(b) = BUCKETS_US.iter().position(|bound| us <= *bound) {
             bump(&latency.buckets[b]);
         }
         latency.sum_us.fetch_add(us, Ordering::Relaxed);
         bump(&latency.count);
-        match (route, status) {
-            (Route::Obtain, 200) => bump(&self.logins[0]),
-            (Route::Obtain, 401) => bump(&self.logins[1]),
-            (Route::Obtain, 429) => bump(&self.logins[2]),
-            (Route::Refresh, 200) => bump(&self.refreshes),
+    }
+
+    /// Counts a login answered with `status`: 200 a success, 401 a
+    /// failure, 429 throttled; other answers are not logins.
+    pub fn login(&self, status: u16) {
+        match status {
+            200 => bump(&self.logins[0]),
+            401 => bump(&self.logins[1]),
+            429 => bump(&self.logins[2]),
             _ => {}
+        }
+    }
+
+    /// Counts a refresh answered with `status`: 200 is a refresh.
+    pub fn refresh(&self, status: u16) {
+        if status == 200 {
+            bump(&self.refreshes);
         }
     }
 
@@ -182,15 +138,25 @@ impl Metrics {
         }
     }
 
-    /// The exposition text.
-    pub fn render(&self, gauges: Gauges) -> String {
+    /// The exposition text. `routes` labels the route slots from 0;
+    /// slots with the same label are one series, listed where the label
+    /// first appears.
+    pub fn render(&self, routes: &[&str], gauges: Gauges) -> String {
         let mut out = String::with_capacity(8 * 1024);
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        // Each label with its slots, in order of first appearance.
+        let mut series: Vec<(&str, Vec<usize>)> = Vec::with_capacity(routes.len());
+        for (slot, label) in routes.iter().enumerate().take(ROUTE_SLOTS) {
+            match series.iter_mut().find(|(seen, _)| seen == label) {
+                Some((_, slots)) => slots.push(slot),
+                None => series.push((label, vec![slot])),
+            }
+        }
         out.push_str("# HELP jwtd_http_requests_total Requests answered by the application, by route and status.\n");
         out.push_str("# TYPE jwtd_http_requests_total counter\n");
-        for (route, row) in ROUTES.iter().zip(&self.requests) {
-            for (status, count) in STATUSES.iter().zip(row) {
-                let n = get(count);
+        for (label, slots) in &series {
+            for (s, status) in STATUSES.iter().enumerate() {
+                let n: u64 = slots.iter().map(|slot| get(&self.requests[*slot][s])).sum();
                 if n > 0 {
                     let status = if *status == 0 {
                         "other".to_owned()
@@ -199,28 +165,29 @@ impl Metrics {
                     };
                     let _ = writeln!(
                         out,
-                        "jwtd_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                        route.label()
+                        "jwtd_http_requests_total{{route=\"{label}\",status=\"{status}\"}} {n}"
                     );
                 }
             }
         }
         out.push_str("# HELP jwtd_http_request_duration_seconds Time spent answering, by route.\n");
         out.push_str("# TYPE jwtd_http_request_duration_seconds histogram\n");
-        for (route, latency) in ROUTES.iter().zip(&self.latency) {
-            let count = get(&latency.count);
+        for (label, slots) in &series {
+            let latency = |read: &dyn Fn(&Latency) -> u64| -> u64 {
+                slots.iter().map(|slot| read(&self.latency[*slot])).sum()
+            };
+            let count = latency(&|l| get(&l.count));
             if count == 0 {
                 continue;
             }
-            let label = route.label();
             let mut cumulative = 0;
-            for (bound, bucket) in BUCKETS_US.iter().zip(&latency.buckets) {
-                cumulative += get(bucket);
+            for (b, bound) in BUCKETS_US.iter().enumerate() {
+                cumulative += latency(&|l| get(&l.buckets[b]));
                 let le = *bound as f64 / 1e6;
                 let _ = writeln!(out, "jwtd_http_request_duration_seconds_bucket{{route=\"{label}\",le=\"{le}\"}} {cumulative}");
             }
             let _ = writeln!(out, "jwtd_http_request_duration_seconds_bucket{{route=\"{label}\",le=\"+Inf\"}} {count}");
-            let sum = get(&latency.sum_us) as f64 / 1e6;
+            let sum = latency(&|l| get(&l.sum_us)) as f64 / 1e6;
             let _ = writeln!(
                 out,
                 "jwtd_http_request_duration_seconds_sum{{route=\"{label}\"}} {sum}"
@@ -300,19 +267,33 @@ mod tests {
 
     #[test]
     fn renders_counters_and_a_cumulative_histogram() {
+        // Slots 3 and 4 are one route in two slots (as the admin API's).
+        const LABELS: [&str; 6] = ["obtain", "verify", "protected", "admin", "admin", "other"];
+        let (obtain, protected, other) = (0, 2, 5);
         let m = Metrics::default();
-        m.request(Route::Protected, 200, Duration::from_micros(80));
-        m.request(Route::Protected, 200, Duration::from_micros(3000));
-        m.request(Route::Protected, 401, Duration::from_micros(90));
-        m.request(Route::Obtain, 401, Duration::from_millis(150));
-        m.request(Route::Obtain, 429, Duration::from_micros(10));
-        m.request(Route::Other, 418, Duration::from_micros(10));
+        m.request(protected, 200, Duration::from_micros(80));
+        m.request(protected, 200, Duration::from_micros(3000));
+        m.request(protected, 401, Duration::from_micros(90));
+        for (status, took) in [
+            (401, Duration::from_millis(150)),
+            (429, Duration::from_micros(10)),
+        ] {
+            m.request(obtain, status, took);
+            m.login(status);
+        }
+        m.request(other, 418, Duration::from_micros(10));
+        m.request(3, 200, Duration::from_micros(10));
+        m.request(4, 200, Duration::from_micros(300));
+        m.request(ROUTE_SLOTS, 200, Duration::from_micros(10));
         m.rejected("expired");
-        let text = m.render(Gauges {
-            issued: Some(4),
-            blacklisted: Some(2),
-            reuse: 1,
-        });
+        let text = m.render(
+            &LABELS,
+            Gauges {
+                issued: Some(4),
+                blacklisted: Some(2),
+                reuse: 1,
+            },
+        );
         for line in [
             "jwtd_http_requests_total{route=\"protected\",status=\"200\"} 2",
             "jwtd_http_requests_total{route=\"protected\",status=\"401\"} 1",
@@ -329,6 +310,10 @@ mod tests {
             "jwtd_refresh_reuse_total 1",
             "jwtd_blacklisted_tokens 2",
             "jwtd_issued_refresh_tokens 4",
+            "jwtd_http_requests_total{route=\"admin\",status=\"200\"} 2",
+            "jwtd_http_request_duration_seconds_bucket{route=\"admin\",le=\"0.0001\"} 1",
+            "jwtd_http_request_duration_seconds_bucket{route=\"admin\",le=\"0.0005\"} 2",
+            "jwtd_http_request_duration_seconds_sum{route=\"admin\"} 0.00031",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
         }
@@ -337,5 +322,6 @@ mod tests {
             !text.contains("route=\"verify\""),
             "empty series are left out"
         );
+        assert_eq!(text.matches("route=\"admin\",status=").count(), 1);
     }
 }

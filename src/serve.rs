@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::control::Control;
 use crate::hasher::Hasher;
+use crate::http::parse::HEADERS_CAP;
 use crate::http::{Limits, Server, StopHandle};
 use crate::keys;
 use crate::log;
@@ -54,13 +55,8 @@ impl Service {
         let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);
         let auth = Auth::new(settings.clone(), tokens, store, writer);
         let app = App::new(settings.clone(), auth, clock, hasher);
-        let server = Server::start(
-            listener,
-            app.clone(),
-            Limits::from_settings(&settings),
-            settings.workers,
-        )
-        .map_err(|e| format!("cannot start the server: {e}"))?;
+        let server = Server::start(listener, app.clone(), limits(&settings), settings.workers)
+            .map_err(|e| format!("cannot start the server: {e}"))?;
         Ok(Service {
             server,
             app,
@@ -95,6 +91,23 @@ impl Service {
         // writer then finishes its queue and ends, and with it the store.
         drop(self.app);
         let _ = self.writer_thread.join();
+    }
+}
+
+/// The bounds `settings` set for the HTTP server.
+pub fn limits(settings: &Settings) -> Limits {
+    Limits {
+        max_request_line: settings.max_request_line_bytes,
+        max_head: settings.max_header_bytes,
+        max_headers: settings.max_headers.min(HEADERS_CAP),
+        max_body: settings.max_body_bytes,
+        request_timeout: settings.request_timeout,
+        keepalive_timeout: settings.keepalive_timeout,
+        write_timeout: settings.write_timeout,
+        max_requests: settings.max_requests_per_connection,
+        max_connections: settings.max_connections,
+        shutdown_timeout: settings.shutdown_timeout,
+        access_log: settings.access_log,
     }
 }
 

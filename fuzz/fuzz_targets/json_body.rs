@@ -1,4 +1,4 @@
-//! Request bodies: `http::body::parse_fields` never panics, for every
+//! Request bodies: `api::body::parse_fields` never panics, for every
 //! content type and field set, and its answers are well formed and do not
 //! depend on which fields were asked for. See `properties::json_body`.
 #![no_main]

@@ -18,15 +18,16 @@ use std::cell::Cell;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::OnceLock;
 
+use jwtd::api::body::{parse_fields, BodyError};
 use jwtd::app::App;
 use jwtd::config::Settings;
-use jwtd::http::body::{parse_fields, BodyError};
 use jwtd::http::parse::{parse, Parsed};
 use jwtd::http::{Handler, Limits, Request, Response, Version};
 use jwtd::jwt::{
     base64url_encode, decode, encode, sign_parts, Algorithm, Claims, SigningKey, Validation,
     MAX_TOKEN_LEN,
 };
+use jwtd::serve::limits;
 use jwtd::store::{NewUser, User};
 use jwtd::token::JtiSource;
 
@@ -55,7 +56,7 @@ fn localhost() -> IpAddr {
 /// that way and expects the failure, so an entry cannot outlive its bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KnownBug {
-    /// `http::body`: CPython's 4300-digit limit on integer literals is only
+    /// `api::body`: CPython's 4300-digit limit on integer literals is only
     /// applied where a requested field's value is such a literal; DRF's
     /// parser (Python's `json`) raises on one anywhere in the document, a
     /// 400 "JSON parse error". So jwtd's answer depends on which fields a view
@@ -403,10 +404,7 @@ fn limit_sets() -> &'static [Limits; 2] {
             max_body_bytes: 8,
             ..Settings::default()
         };
-        [
-            Limits::from_settings(&Settings::default()),
-            Limits::from_settings(&tiny),
-        ]
+        [limits(&Settings::default()), limits(&tiny)]
     })
 }
 
@@ -443,7 +441,7 @@ pub fn request_head(data: &[u8]) {
                 }
                 Parsed::Rejected(rejection) => {
                     assert!(
-                        REFUSALS.contains(&rejection.status) && !rejection.detail.is_empty(),
+                        REFUSALS.contains(&rejection.status) && !rejection.message.is_empty(),
                         "unexpected refusal {rejection:?}"
                     );
                     break;

@@ -13,11 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::later::{Later, Wakeup};
+use super::handler::Handler;
+use super::limits::Limits;
+use super::parked::Wakeup;
 use super::parse::{self, Parsed, Rejection};
 use super::request::Version;
-use super::response::Response;
-use super::{Handler, Limits};
+use super::response::{ParkedResponse, Response};
 use crate::{log, time};
 
 /// After a response that closes the connection, unread input is drained for
@@ -53,9 +54,9 @@ pub enum Phase {
     Waiting,
 }
 
-/// A response that comes later, and what of its request it needs.
+/// A parked response, and what of its request it needs.
 struct Waiting {
-    later: Later,
+    parked: ParkedResponse,
     version: Version,
     keep_alive: bool,
     head_only: bool,
@@ -241,7 +242,7 @@ impl Conn {
                         return self.refuse(
                             Rejection {
                                 status: 400,
-                                detail: "Malformed request.",
+                                message: "Malformed request.",
                             },
                             cx,
                             started,
@@ -268,14 +269,14 @@ impl Conn {
                                     request.method,
                                     printable(request.path)
                                 ));
-                                Response::detail(500, "A server error occurred.")
+                                cx.handler.refusal(500, "A server error occurred.")
                             });
                     self.served += 1;
-                    if let Some(later) = response.pending {
+                    if let Some(parked) = response.parked {
                         // The response comes from another thread: keep what
                         // it needs of the request, and wait without a worker.
                         self.waiting = Some(Box::new(Waiting {
-                            later,
+                            parked,
                             version: request.version,
                             keep_alive,
                             head_only: request.is_head(),
@@ -331,7 +332,7 @@ impl Conn {
     /// wake, or sends the response at once if it is already there.
     pub fn attach(&mut self, wakeup: &Arc<Wakeup>, token: u64, cx: &Context<'_>) -> Next {
         let ready = match &self.waiting {
-            Some(waiting) => waiting.later.attach(wakeup, token),
+            Some(waiting) => waiting.parked.attach(wakeup, token),
             None => return Next::Close,
         };
         match ready {
@@ -342,7 +343,7 @@ impl Conn {
 
     /// The response a waiting connection was woken for.
     pub fn woken(&mut self, cx: &Context<'_>) -> Next {
-        match self.waiting.as_ref().and_then(|w| w.later.take()) {
+        match self.waiting.as_ref().and_then(|w| w.parked.take()) {
             Some(response) => self.finish_waiting(response, cx),
             None if self.waiting.is_some() => Next::Wait,
             None => Next::Close,
@@ -379,7 +380,7 @@ impl Conn {
 
     /// Answers a request that cannot be framed, and closes.
     fn refuse(&mut self, rejection: Rejection, cx: &Context<'_>, started: Instant) -> Next {
-        let response = Response::detail(rejection.status, rejection.detail);
+        let response = cx.handler.refusal(rejection.status, rejection.message);
         with_date(|date| response.write_to(&mut self.output, false, Some("close"), date));
         if cx.limits.access_log {
             access_log(self.peer, "-", "-", rejection.status, started);

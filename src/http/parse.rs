@@ -20,8 +20,8 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::chunked::{dechunk, Dechunked};
+use super::limits::Limits;
 use super::request::{Header, Request, Version};
-use super::Limits;
 
 /// The most header fields any configuration may allow.
 pub const HEADERS_CAP: usize = 256;
@@ -31,12 +31,12 @@ pub const HEADERS_CAP: usize = 256;
 pub struct Rejection {
     /// The status code.
     pub status: u16,
-    /// The `detail` text of the JSON body.
-    pub detail: &'static str,
+    /// Why, in a short English sentence (see [`super::Handler::refusal`]).
+    pub message: &'static str,
 }
 
-pub(super) const fn reject(status: u16, detail: &'static str) -> Rejection {
-    Rejection { status, detail }
+pub(super) const fn reject(status: u16, message: &'static str) -> Rejection {
+    Rejection { status, message }
 }
 
 /// The result of looking at a connection's buffered bytes.
@@ -360,7 +360,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     fn limits() -> Limits {
-        Limits::from_settings(&crate::config::Settings::default())
+        crate::http::test_limits()
     }
 
     fn parse_str(text: &str) -> Parsed<'_> {

@@ -4,8 +4,10 @@
 
 use std::fmt::Write as _;
 
-use super::later::Later;
-use crate::pyjson;
+use super::parked::Parked;
+
+/// A response finished later by another thread (see [`super::parked`]).
+pub type ParkedResponse = Parked<Response>;
 
 /// Headers on every response: jwtd's small set of security headers, and no
 /// caching anywhere, since every body is about credentials (RFC 6749
@@ -31,8 +33,8 @@ pub struct Response {
     /// tarpit for clients that are throttled.
     pub delay: Option<std::time::Duration>,
     /// The real response comes later, from another thread; this one is only
-    /// its envelope (see [`super::later`]).
-    pub pending: Option<Later>,
+    /// its envelope (see [`super::parked`]).
+    pub parked: Option<ParkedResponse>,
 }
 
 impl Response {
@@ -45,41 +47,24 @@ impl Response {
             close: false,
             quiet: false,
             delay: None,
-            pending: None,
+            parked: None,
         }
     }
 
-    /// A response that `later` will deliver.
-    pub fn pending(later: Later) -> Response {
+    /// A response that `parked` will deliver.
+    pub fn parked(parked: ParkedResponse) -> Response {
         let mut envelope = Response::new(0);
-        envelope.pending = Some(later);
+        envelope.parked = Some(parked);
         envelope
     }
 
-    /// The final response: waits for a pending one (callers without a
+    /// The final response: waits for a parked one (callers without a
     /// socket: tests, tools).
     pub fn resolve(self) -> Response {
-        match self.pending {
-            Some(later) => later.wait(),
+        match self.parked {
+            Some(parked) => parked.wait(),
             None => self,
         }
-    }
-
-    /// A JSON response as DRF sends it: `application/json` (no charset) and
-    /// `Vary: Accept`.
-    pub fn json(status: u16, body: String) -> Response {
-        Response::new(status)
-            .with_header("Content-Type", "application/json")
-            .with_header("Vary", "Accept")
-            .with_body(body.into_bytes())
-    }
-
-    /// `{"detail": <text>}`, DRF's shape for most errors.
-    pub fn detail(status: u16, text: &str) -> Response {
-        let mut body = String::from("{\"detail\":");
-        pyjson::write_str_utf8(&mut body, text);
-        body.push('}');
-        Response::json(status, body)
     }
 
     /// Adds a header. The value must not contain control characters;
@@ -196,32 +181,6 @@ pub fn reason(status: u16) -> &'static str {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn serialises_head_and_body() {
-        let r = Response::detail(404, "Not found.");
-        let mut out = Vec::new();
-        r.write_to(&mut out, false, None, "Wed, 01 Jan 2025 00:00:00 GMT");
-        let text = String::from_utf8(out).unwrap();
-        assert!(
-            text.starts_with("HTTP/1.1 404 Not Found\r\nDate: Wed, 01 Jan 2025 00:00:00 GMT\r\n")
-        );
-        assert!(text
-            .contains("Content-Type: application/json\r\nVary: Accept\r\nContent-Length: 23\r\n"));
-        assert!(text.contains("X-Content-Type-Options: nosniff\r\n"));
-        assert!(text.ends_with("\r\n\r\n{\"detail\":\"Not found.\"}"));
-    }
-
-    #[test]
-    fn head_keeps_the_length_but_not_the_body() {
-        let r = Response::detail(405, "Method \"HEAD\" not allowed.");
-        let mut out = Vec::new();
-        r.write_to(&mut out, true, Some("close"), "d");
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("Content-Length: 41\r\n"), "{text}");
-        assert!(text.contains("Connection: close\r\n"));
-        assert!(text.ends_with("\r\n\r\n"));
-    }
 
     #[test]
     fn control_bytes_never_reach_a_header() {

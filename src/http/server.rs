@@ -27,8 +27,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::conn::{Conn, Context, Next};
-use super::later::Wakeup;
-use super::{Handler, Limits, Response};
+use super::handler::Handler;
+use super::limits::Limits;
+use super::parked::Wakeup;
 use crate::sys::{Epoll, Event, Interest};
 use crate::{log, time};
 
@@ -205,7 +206,8 @@ impl Shared {
             // Answered without reading the request. Best effort: the socket
             // buffer of a fresh connection takes it.
             let mut busy = Vec::with_capacity(512);
-            Response::detail(503, "Service temporarily unavailable, try again later.")
+            self.handler
+                .refusal(503, "Service temporarily unavailable, try again later.")
                 .with_header("Retry-After", "1")
                 .write_to(
                     &mut busy,
@@ -462,19 +464,29 @@ fn accept_ready(shared: &Shared, listener: &TcpListener, last_error: &mut Option
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::config::Settings;
-    use crate::http::Request;
+    use crate::http::{test_limits, Request, Response};
     use std::io::Read;
 
     /// Panics on `/panic`, answers 200 otherwise.
     struct Fragile;
+
+    /// `{"detail": <message>}`, as jwtd's application shapes a refusal.
+    fn detail(status: u16, message: &str) -> Response {
+        Response::new(status)
+            .with_header("Content-Type", "application/json")
+            .with_body(format!(r#"{{"detail":"{message}"}}"#).into_bytes())
+    }
 
     impl Handler for Fragile {
         fn handle(&self, request: &Request<'_>) -> Response {
             if request.path == "/panic" {
                 panic!("a bug in a handler");
             }
-            Response::detail(200, "fine")
+            detail(200, "fine")
+        }
+
+        fn refusal(&self, status: u16, message: &'static str) -> Response {
+            detail(status, message)
         }
     }
 
@@ -485,20 +497,14 @@ mod tests {
         String::from_utf8_lossy(&buf[..n]).into_owned()
     }
 
-    fn start(settings: &Settings, workers: usize) -> Server {
+    fn start(limits: Limits, workers: usize) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        Server::start(
-            listener,
-            Arc::new(Fragile),
-            Limits::from_settings(settings),
-            workers,
-        )
-        .unwrap()
+        Server::start(listener, Arc::new(Fragile), limits, workers).unwrap()
     }
 
     #[test]
     fn a_panicking_handler_gets_a_500_and_the_worker_survives() {
-        let server = start(&Settings::default(), 1);
+        let server = start(test_limits(), 1);
         let mut s = TcpStream::connect(server.local_addr()).unwrap();
         let answer = exchange(&mut s, "GET /panic HTTP/1.1\r\nHost: t\r\n\r\n");
         assert!(
@@ -518,11 +524,11 @@ mod tests {
 
     #[test]
     fn a_connection_serves_at_most_max_requests() {
-        let settings = Settings {
-            max_requests_per_connection: 2,
-            ..Settings::default()
+        let limits = Limits {
+            max_requests: 2,
+            ..test_limits()
         };
-        let server = start(&settings, 2);
+        let server = start(limits, 2);
         let mut s = TcpStream::connect(server.local_addr()).unwrap();
         let first = exchange(&mut s, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
         assert!(!first.contains("Connection: close"), "{first}");
@@ -541,7 +547,7 @@ mod tests {
 
     #[test]
     fn stop_closes_idle_connections_and_ends_every_thread() {
-        let server = start(&Settings::default(), 3);
+        let server = start(test_limits(), 3);
         let mut idle = TcpStream::connect(server.local_addr()).unwrap();
         exchange(&mut idle, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
         let started = Instant::now();

@@ -1,0 +1,40 @@
+//! DRF's `JWTAuthentication` and the permissions of the views that need a
+//! user: the user, or the 401 or 403 to send. The router runs these before
+//! the method check, as DRF's `initial()` does.
+
+use super::errors::auth_error;
+use super::json::Json;
+use super::messages;
+use super::respond;
+use crate::app::App;
+use crate::http::{Request, Response};
+use crate::store::User;
+
+/// `IsAuthenticated`: the user the request's access token names, or the
+/// 401 to send (no credentials, or refused ones).
+pub fn authenticated(app: &App, request: &Request<'_>, now: u64) -> Result<User, Response> {
+    match app.auth.authenticate(request.header(&app.auth_header), now) {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(respond::unauthorized(
+            app,
+            Json::object()
+                .str("detail", messages::NOT_AUTHENTICATED)
+                .end(),
+        )),
+        Err(e) => Err(auth_error(app, &e)),
+    }
+}
+
+/// The admin API's permission: the authenticated user if it is an active
+/// superuser, else the 401 or 403 to send. (DRF's `IsAdminUser` looks at
+/// `is_staff`; here staff is not enough.)
+pub fn superuser(app: &App, request: &Request<'_>, now: u64) -> Result<User, Response> {
+    let user = authenticated(app, request, now)?;
+    // Django grants a superuser every permission only while active; this
+    // matters when CHECK_USER_IS_ACTIVE is off.
+    if user.is_active && user.is_superuser {
+        Ok(user)
+    } else {
+        Err(respond::detail(403, messages::FORBIDDEN))
+    }
+}

@@ -1,0 +1,26 @@
+//! A request on its way through a view: what the router found out about it
+//! before the view runs.
+
+use std::time::Instant;
+
+use super::routes::Route;
+use crate::app::App;
+use crate::http::Request;
+
+/// A request being answered.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    /// The application.
+    pub app: &'a App,
+    /// The request.
+    pub request: &'a Request<'a>,
+    /// The route its path matched.
+    pub route: &'static Route,
+    /// The route's `<int:pk>`, if it has one that fits a `u64`.
+    pub pk: Option<u64>,
+    /// When it arrived, for its latency in `/metrics`.
+    pub started: Instant,
+    /// The application's clock when it arrived: one reading serves
+    /// authentication and the view.
+    pub now: u64,
+}

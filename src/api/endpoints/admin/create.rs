@@ -1,0 +1,104 @@
+//! `CreateAPIView`: validates the new user, then hashes the password and
+//! adds the user on the login pool.
+
+use super::lookup::store_error;
+use super::representation;
+use super::validation::{
+    one, validate_bool, validate_password, validate_username, Errors, USERNAME_TAKEN,
+};
+use crate::api::body;
+use crate::api::call::Call;
+use crate::api::errors::{body_error, field_errors};
+use crate::api::login_pool::on_login_pool;
+use crate::api::respond;
+use crate::app::App;
+use crate::http::Response;
+use crate::log;
+use crate::password;
+use crate::store::{NewUser, StoreError, User};
+
+const CREATE_FIELDS: [&str; 5] = [
+    "username",
+    "password",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+];
+
+/// `CreateAPIView`: validates, then hashes the password and adds the user
+/// on the login pool.
+pub fn handle(call: &Call<'_>, admin: User) -> Response {
+    let (app, request) = (call.app, call.request);
+    let values =
+        match body::parse_values(request.header("content-type"), &request.body, CREATE_FIELDS) {
+            Ok(values) => values,
+            Err(e) => return body_error(e),
+        };
+    let [username, password, is_active, is_staff, is_superuser] = values;
+    let mut errors = Errors::default();
+    let username = match validate_username(username, app) {
+        Ok(result) => errors.check("username", result),
+        Err(e) => return store_error(&e),
+    };
+    let password = errors.check("password", validate_password(password));
+    let is_active = errors.check("is_active", validate_bool(is_active));
+    let is_staff = errors.check("is_staff", validate_bool(is_staff));
+    let is_superuser = errors.check("is_superuser", validate_bool(is_superuser));
+    let (Some(username), Some(password), Some(is_active), Some(is_staff), Some(is_superuser)) =
+        (username, password, is_active, is_staff, is_superuser)
+    else {
+        return errors.response();
+    };
+    let new = User {
+        id: 0,
+        username,
+        password: String::new(),
+        // The model's defaults.
+        is_active: is_active.unwrap_or(true),
+        is_staff: is_staff.unwrap_or(false),
+        is_superuser: is_superuser.unwrap_or(false),
+        date_joined: now_micros(app),
+        last_login: None,
+        tokens_valid_after: 0,
+    };
+    on_login_pool(call, move |app| add_user(app, &admin, new, &password))
+}
+
+/// Hashes `password` and adds `new` with it: 201 and the representation.
+fn add_user(app: &App, admin: &User, mut new: User, password: &str) -> Response {
+    new.password = match password::make_password(password, app.settings.password_iterations) {
+        Ok(hash) => hash,
+        Err(e) => {
+            log::error(&format!("admin API: hashing a password: {e}"));
+            return respond::unavailable();
+        }
+    };
+    match app.auth.store().add_user(NewUser {
+        id: None,
+        user: new,
+    }) {
+        Ok(user) => {
+            log::info(&format!(
+                "admin {:?} (id {}) created user {:?} (id {}): active {}, staff {}, superuser {}",
+                admin.username,
+                admin.id,
+                user.username,
+                user.id,
+                user.is_active,
+                user.is_staff,
+                user.is_superuser
+            ));
+            respond::json(201, representation::of(&user))
+        }
+        // Taken between the check and the write.
+        Err(StoreError::UsernameTaken) => {
+            field_errors([("username", one(USERNAME_TAKEN).as_slice())])
+        }
+        Err(e) => store_error(&e),
+    }
+}
+
+/// Microseconds for `date_joined`.
+fn now_micros(app: &App) -> i64 {
+    app.clock.now_micros()
+}

@@ -1,0 +1,37 @@
+//! `DestroyAPIView`: deletes one user, never the admin themselves.
+
+use super::lookup::{find, store_error, NO_USER};
+use super::validation::one;
+use crate::api::call::Call;
+use crate::api::errors::field_errors;
+use crate::api::respond;
+use crate::http::Response;
+use crate::log;
+use crate::store::{StoreError, User};
+
+// jwtd's own: the last admin is never lost by a slip.
+pub(super) const SELF_DELETE: &str = "You cannot delete your own account.";
+
+/// `DestroyAPIView`: 204 with no body.
+pub fn handle(call: &Call<'_>, admin: &User) -> Response {
+    let app = call.app;
+    let user = match find(app, call.pk) {
+        Ok(user) => user,
+        Err(refused) => return refused,
+    };
+    if user.id == admin.id {
+        return field_errors([("non_field_errors", one(SELF_DELETE).as_slice())]);
+    }
+    match app.auth.store().delete_user_by_id(user.id) {
+        Ok(user) => {
+            log::info(&format!(
+                "admin {:?} (id {}) deleted user {:?} (id {})",
+                admin.username, admin.id, user.username, user.id
+            ));
+            // DRF sends no Content-Type with an empty body.
+            Response::new(204).with_header("Vary", "Accept")
+        }
+        Err(StoreError::NoSuchUser) => respond::detail(404, NO_USER),
+        Err(e) => store_error(&e),
+    }
+}

@@ -1,0 +1,152 @@
+//! `UpdateAPIView.partial_update`: PATCH changes `is_active`, `is_staff`,
+//! `is_superuser` and the password; anything else sent is ignored, as DRF
+//! ignores read-only fields. A new password is hashed on the login pool.
+
+use super::lookup::{find, store_error, NO_USER};
+use super::representation;
+use super::validation::{one, validate_bool, validate_password, Errors};
+use crate::api::body::{self, FieldValue};
+use crate::api::call::Call;
+use crate::api::errors::{auth_error, body_error};
+use crate::api::login_pool::on_login_pool;
+use crate::api::respond;
+use crate::app::App;
+use crate::http::Response;
+use crate::log;
+use crate::password;
+use crate::store::{StoreError, User};
+
+// jwtd's own: a superuser cannot lock themselves out.
+pub(super) const SELF_DEACTIVATE: &str = "You cannot deactivate your own account.";
+pub(super) const SELF_DEMOTE: &str = "You cannot remove your own superuser status.";
+
+const UPDATE_FIELDS: [&str; 4] = ["password", "is_active", "is_staff", "is_superuser"];
+
+/// What a PATCH changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Copy, Default)]
+struct Flags {
+    is_active: Option<bool>,
+    is_staff: Option<bool>,
+    is_superuser: Option<bool>,
+}
+
+/// `UpdateAPIView.partial_update`: 404 first, then the body. A new password
+/// is hashed on the login pool.
+pub fn handle(call: &Call<'_>, admin: User) -> Response {
+    let (app, request) = (call.app, call.request);
+    let user = match find(app, call.pk) {
+        Ok(user) => user,
+        Err(refused) => return refused,
+    };
+    let values =
+        match body::parse_values(request.header("content-type"), &request.body, UPDATE_FIELDS) {
+            Ok(values) => values,
+            Err(e) => return body_error(e),
+        };
+    let [password, is_active, is_staff, is_superuser] = values;
+    let itself = user.id == admin.id;
+    let mut errors = Errors::default();
+    let password = match password {
+        FieldValue::Missing => None,
+        raw => errors.check("password", validate_password(raw)),
+    };
+    let flags = Flags {
+        is_active: errors
+            .check(
+                "is_active",
+                validate_bool(is_active).and_then(|v| match v {
+                    Some(false) if itself => Err(one(SELF_DEACTIVATE)),
+                    v => Ok(v),
+                }),
+            )
+            .flatten(),
+        is_staff: errors.check("is_staff", validate_bool(is_staff)).flatten(),
+        is_superuser: errors
+            .check(
+                "is_superuser",
+                validate_bool(is_superuser).and_then(|v| match v {
+                    Some(false) if itself => Err(one(SELF_DEMOTE)),
+                    v => Ok(v),
+                }),
+            )
+            .flatten(),
+    };
+    if !errors.is_empty() {
+        return errors.response();
+    }
+    let id = user.id;
+    match password {
+        None => apply_update(app, &admin, id, flags, None),
+        Some(password) => on_login_pool(call, move |app| {
+            match password::make_password(&password, app.settings.password_iterations) {
+                Ok(hash) => apply_update(app, &admin, id, flags, Some(hash)),
+                Err(e) => {
+                    log::error(&format!("admin API: hashing a password: {e}"));
+                    respond::unavailable()
+                }
+            }
+        }),
+    }
+}
+
+/// Writes the change, then revokes the user's tokens when they were
+/// deactivated or (with `REVOKE_ON_PASSWORD_CHANGE`) given a new password:
+/// after the write, so that no login with the old password can slip in
+/// after the revocation.
+fn apply_update(app: &App, admin: &User, id: u64, flags: Flags, hash: Option<String>) -> Response {
+    let new_password = hash.is_some();
+    let updated = app.auth.store().update_user_by_id(id, |user| {
+        if let Some(value) = flags.is_active {
+            user.is_active = value;
+        }
+        if let Some(value) = flags.is_staff {
+            user.is_staff = value;
+        }
+        if let Some(value) = flags.is_superuser {
+            user.is_superuser = value;
+        }
+        if let Some(hash) = hash {
+            user.password = hash;
+        }
+    });
+    let user = match updated {
+        Ok(user) => user,
+        // Deleted meanwhile.
+        Err(StoreError::NoSuchUser) => return respond::detail(404, NO_USER),
+        Err(e) => return store_error(&e),
+    };
+    let mut changes: Vec<String> = [
+        ("is_active", flags.is_active),
+        ("is_staff", flags.is_staff),
+        ("is_superuser", flags.is_superuser),
+    ]
+    .iter()
+    .filter_map(|(name, value)| value.map(|v| format!("{name} {v}")))
+    .collect();
+    if new_password {
+        changes.push("password changed".into());
+    }
+    let revoke =
+        flags.is_active == Some(false) || (new_password && app.settings.revoke_on_password_change);
+    if revoke {
+        match app.auth.revoke_user(id, app.now()) {
+            Ok(tokens) => changes.push(format!(
+                "every token of theirs revoked ({} refresh token(s) blacklisted)",
+                tokens.unwrap_or(0)
+            )),
+            Err(e) => return auth_error(app, &e),
+        }
+    }
+    if changes.is_empty() {
+        changes.push("nothing changed".into());
+    }
+    log::info(&format!(
+        "admin {:?} (id {}) updated user {:?} (id {}): {}",
+        admin.username,
+        admin.id,
+        user.username,
+        user.id,
+        changes.join(", ")
+    ));
+    respond::ok(representation::of(&user))
+}

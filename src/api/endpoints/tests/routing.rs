@@ -1,0 +1,73 @@
+//! Paths no route has: 404, or Django's trailing-slash redirect, before
+//! authentication and the body.
+
+use super::*;
+
+#[test]
+fn unknown_paths_are_404() {
+    let app = app();
+    // `/` is the learner's page, tested on and off in page.rs.
+    for path in [
+        "/api",
+        "/api/",
+        "/no-such",
+        "/no-such/",
+        "/api/tokens",
+        "/api/token/x/",
+        "/api/token//",
+        "/API/TOKEN/",
+        "/api/token/refresh/extra",
+        "/api/protected//",
+    ] {
+        for method in ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD"] {
+            let r = send(
+                &app,
+                &TestRequest::new(method, path).header("Authorization", "Bearer x"),
+            );
+            assert_eq!(
+                (r.status, r.text()),
+                (404, r#"{"detail":"Not found."}"#),
+                "{method} {path}"
+            );
+            assert_eq!(r.header("Content-Type"), Some("application/json"));
+            assert_eq!(r.header("Allow"), None);
+            assert_eq!(r.header("WWW-Authenticate"), None);
+            assert_eq!(r.header("Location"), None);
+        }
+    }
+}
+
+#[test]
+fn missing_trailing_slash_redirects_with_301() {
+    let app = app();
+    for path in [
+        "/api/token",
+        "/api/token/refresh",
+        "/api/token/verify",
+        "/api/token/blacklist",
+        "/api/protected",
+    ] {
+        for method in ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD"] {
+            for (target, location) in [
+                (path.to_owned(), format!("{path}/")),
+                (format!("{path}?a=1&b=x"), format!("{path}/?a=1&b=x")),
+            ] {
+                // Neither authentication nor the body is looked at.
+                let r = send(
+                    &app,
+                    &TestRequest::post_json(&target, "not json").header("Authorization", "Bearer"),
+                );
+                let r2 = send(&app, &TestRequest::new(method, &target));
+                for r in [r, r2] {
+                    assert_eq!(r.status, 301, "{method} {target}: {}", r.text());
+                    assert_eq!(r.header("Location"), Some(location.as_str()));
+                    assert_eq!(r.body, b"");
+                    assert_eq!(r.header("Content-Type"), Some("text/html; charset=utf-8"));
+                    assert_eq!(r.header("WWW-Authenticate"), None);
+                    assert_eq!(r.header("Allow"), None);
+                    assert_eq!(r.header("Vary"), None);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The SimpleJWT/DRF application on the HTTP transport: jwtd answers as
+//! SimpleJWT 5.5.1 on DRF 3.18 does, byte for byte.
+//!
+//! ```text
+//! Handler for App ─► routes (the table) ─► router ─► authentication (views that need a user)
+//!      ─► endpoints::<view> ─► body (DRF's parsers) ─► auth (the policy)
+//!      ─► respond / errors / json / metadata (DRF's bodies) ─► counted in metrics
+//! ```
+//!
+//! It makes [`App`] the server's [`Handler`]: every answer is counted in
+//! `/metrics` under its route's label ([`request_metrics`]), a parked one
+//! when it completes ([`login_pool`]).
+
+pub mod authentication;
+pub mod body;
+pub mod call;
+pub mod endpoints;
+pub mod errors;
+pub mod json;
+pub mod login_pool;
+pub mod messages;
+pub mod metadata;
+pub mod request_metrics;
+pub mod respond;
+pub mod router;
+pub mod routes;
+
+use std::time::Instant;
+
+use crate::app::App;
+use crate::http::{Handler, Request, Response};
+
+impl Handler for App {
+    fn handle(&self, request: &Request<'_>) -> Response {
+        let started = Instant::now();
+        let found = routes::find(request.path);
+        let response = router::route(self, request, found, started);
+        // A parked response is counted when it completes.
+        if response.parked.is_none() {
+            let route = found.map(|found| found.route);
+            request_metrics::count(self, route, response.status, started.elapsed());
+        }
+        response
+    }
+
+    fn refusal(&self, status: u16, message: &'static str) -> Response {
+        respond::detail(status, message)
+    }
+}
