@@ -203,18 +203,15 @@ fn main() {
         ..Settings::default()
     });
     let key = SigningKey::new(Algorithm::HS256, SECRET.as_bytes()).expect("key");
-    let (writer, _writer_thread) = Writer::start(
-        store.clone(),
-        Arc::new(Clock::System),
-        Duration::from_secs(3600),
-        0,
-    )
-    .expect("writer");
+    let clock = Arc::new(Clock::System);
+    let (writer, _writer_thread) =
+        Writer::start(store.clone(), clock.clone(), Duration::from_secs(3600), 0).expect("writer");
     let auth = Auth::new(
         settings.clone(),
         Tokens::new(&settings, key.clone(), JtiSource::Random),
         store.clone(),
         writer.clone(),
+        clock,
     );
     let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let login = each(31, 3, || {

@@ -99,7 +99,7 @@ impl App {
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| e.to_string())?;
         let tokens = Tokens::new(&settings, key, jtis);
-        let auth = Auth::new(settings.clone(), tokens, store, writer);
+        let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
         Ok(App::new(settings, auth, clock, hasher))
     }
 }

@@ -26,6 +26,7 @@
 
 use std::fmt;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::jwt::{Keyring, SigningKey};
 use crate::log;
@@ -137,7 +138,11 @@ pub fn configured_secret(settings: &Settings) -> Result<Option<(Vec<u8>, String)
 /// they come from for the log. With no key configured and none in the
 /// database yet, the first one is made (from the key an earlier jwtd
 /// generated, if there is one).
-pub fn load(settings: &Settings, store: &Store) -> Result<(Keyring, String), KeysError> {
+pub fn load(
+    settings: &Settings,
+    store: &Store,
+    clock: &Clock,
+) -> Result<(Keyring, String), KeysError> {
     if let Some((secret, source)) = configured_secret(settings).map_err(KeysError::Unusable)? {
         let key = SigningKey::new(settings.algorithm, &secret)
             .map_err(|e| KeysError::Unusable(e.to_string()))?;
@@ -151,7 +156,7 @@ pub fn load(settings: &Settings, store: &Store) -> Result<(Keyring, String), Key
         }
         return Ok((Keyring::single(key), source));
     }
-    first_key(store)?;
+    first_key(store, clock)?;
     let ring = from_database(settings, store)?;
     let kid = ring.current_kid().unwrap_or_default().to_owned();
     let count = ring.kids().count();
@@ -164,7 +169,7 @@ pub fn load(settings: &Settings, store: &Store) -> Result<(Keyring, String), Key
 /// With no key in the database yet, makes the first one: from the key an
 /// earlier jwtd generated before keys had ids, if there is one, so that
 /// its tokens keep verifying.
-fn first_key(store: &Store) -> Result<(), KeysError> {
+fn first_key(store: &Store, clock: &Clock) -> Result<(), KeysError> {
     if !store.signing_keys()?.is_empty() {
         return Ok(());
     }
@@ -174,7 +179,7 @@ fn first_key(store: &Store) -> Result<(), KeysError> {
     };
     store.add_signing_key(&StoredKey {
         kid: random_kid()?,
-        created: now_micros(),
+        created: micros(clock),
         retired: None,
         secret,
     })?;
@@ -223,14 +228,14 @@ pub fn list(store: &Store) -> Result<Vec<(StoredKey, KeyState)>, KeysError> {
 /// Makes a new current key; the previous ones keep verifying. Refused when
 /// a key is configured from outside, since the database's keys are then
 /// not used.
-pub fn rotate(settings: &Settings, store: &Store) -> Result<StoredKey, KeysError> {
+pub fn rotate(settings: &Settings, store: &Store, clock: &Clock) -> Result<StoredKey, KeysError> {
     if let Some((_, source)) = configured_secret(settings).map_err(KeysError::Unusable)? {
         return Err(KeysError::Configured(source));
     }
-    first_key(store)?;
+    first_key(store, clock)?;
     // Strictly after every other key, so "the newest" is never a tie.
     let newest = store.signing_keys()?.iter().map(|k| k.created).max();
-    let now = now_micros();
+    let now = micros(clock);
     let key = StoredKey {
         kid: random_kid()?,
         created: newest.map_or(now, |n| now.max(n + 1)),
@@ -243,7 +248,7 @@ pub fn rotate(settings: &Settings, store: &Store) -> Result<StoredKey, KeysError
 
 /// Retires the key `kid`: tokens naming it are refused from then on. The
 /// current key cannot be retired (rotate first), so there is always one.
-pub fn retire(store: &Store, kid: &str) -> Result<(), KeysError> {
+pub fn retire(store: &Store, kid: &str, clock: &Clock) -> Result<(), KeysError> {
     let keys = list(store)?;
     let (_, state) = keys
         .iter()
@@ -252,7 +257,7 @@ pub fn retire(store: &Store, kid: &str) -> Result<(), KeysError> {
     match state {
         KeyState::Current => Err(KeysError::Current(kid.to_owned())),
         KeyState::Retired => Err(KeysError::Retired(kid.to_owned())),
-        KeyState::Active => Ok(store.retire_signing_key(kid, now_micros())?),
+        KeyState::Active => Ok(store.retire_signing_key(kid, micros(clock))?),
     }
 }
 
@@ -274,8 +279,9 @@ pub fn list_text(keys: &[(StoredKey, KeyState)]) -> String {
     out
 }
 
-fn now_micros() -> u64 {
-    time::now_micros().max(0).unsigned_abs()
+/// The clock's time in microseconds, as keys record it.
+fn micros(clock: &Clock) -> u64 {
+    clock.now_micros().max(0).unsigned_abs()
 }
 
 /// 256 random bits as 64 hex digits: the secret of a generated key.
@@ -317,13 +323,13 @@ mod tests {
     #[test]
     fn the_first_key_is_made_once_and_rotation_keeps_old_tokens_valid() {
         let store = Store::open_in_memory().unwrap();
-        let (first, source) = load(&settings(), &store).unwrap();
+        let (first, source) = load(&settings(), &store, &Clock::System).unwrap();
         assert!(source.starts_with("the database (current key "), "{source}");
-        let (again, _) = load(&settings(), &store).unwrap();
+        let (again, _) = load(&settings(), &store, &Clock::System).unwrap();
         assert_eq!(first.current_kid(), again.current_kid());
         let old_token = token(&first);
 
-        let new = rotate(&settings(), &store).unwrap();
+        let new = rotate(&settings(), &store, &Clock::System).unwrap();
         let ring = from_database(&settings(), &store).unwrap();
         assert_eq!(ring.current_kid(), Some(new.kid.as_str()));
         assert!(verifies(&ring, &old_token));
@@ -344,16 +350,16 @@ mod tests {
             ]
         );
         assert_eq!(
-            retire(&store, &new.kid),
+            retire(&store, &new.kid, &Clock::System),
             Err(KeysError::Current(new.kid.clone()))
         );
-        retire(&store, old_kid).unwrap();
+        retire(&store, old_kid, &Clock::System).unwrap();
         assert_eq!(
-            retire(&store, old_kid),
+            retire(&store, old_kid, &Clock::System),
             Err(KeysError::Retired(old_kid.to_owned()))
         );
         assert_eq!(
-            retire(&store, "nope"),
+            retire(&store, "nope", &Clock::System),
             Err(KeysError::NoSuchKey("nope".into()))
         );
         let ring = from_database(&settings(), &store).unwrap();
@@ -378,11 +384,11 @@ mod tests {
             &SigningKey::new(settings().algorithm, &legacy).unwrap(),
             &Claims::new(),
         );
-        let (ring, _) = load(&settings(), &store).unwrap();
+        let (ring, _) = load(&settings(), &store, &Clock::System).unwrap();
         assert!(verifies(&ring, &plain));
         assert_eq!(store.signing_keys().unwrap()[0].secret, legacy);
         // After a rotation, tokens without a kid are checked with the new key.
-        rotate(&settings(), &store).unwrap();
+        rotate(&settings(), &store, &Clock::System).unwrap();
         assert!(!verifies(
             &from_database(&settings(), &store).unwrap(),
             &plain

@@ -41,6 +41,7 @@ pub mod metrics;
 pub mod password;
 pub mod primitives;
 pub mod pyjson;
+pub mod python_str;
 pub mod serve;
 pub mod store;
 pub mod sys;

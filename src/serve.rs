@@ -39,10 +39,10 @@ impl Service {
         store: Arc<Store>,
         clock: Clock,
     ) -> Result<Service, String> {
-        let (keys, source) = keys::load(&settings, &store).map_err(|e| e.to_string())?;
+        let clock = Arc::new(clock);
+        let (keys, source) = keys::load(&settings, &store, &clock).map_err(|e| e.to_string())?;
         log::info(&format!("signing keys from {source}"));
         let settings = Arc::new(settings);
-        let clock = Arc::new(clock);
         let (writer, writer_thread) = Writer::start(
             store.clone(),
             clock.clone(),
@@ -53,7 +53,7 @@ impl Service {
         let hasher = Hasher::start(settings.login_threads, settings.login_queue)
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);
-        let auth = Auth::new(settings.clone(), tokens, store, writer);
+        let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
         let app = App::new(settings.clone(), auth, clock, hasher);
         let server = Server::start(listener, app.clone(), limits(&settings), settings.workers)
             .map_err(|e| format!("cannot start the server: {e}"))?;

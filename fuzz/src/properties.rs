@@ -28,7 +28,7 @@ use jwtd::jwt::{
     MAX_TOKEN_LEN,
 };
 use jwtd::serve::limits;
-use jwtd::store::{NewUser, User};
+use jwtd::store::{NewUser, Store, User};
 use jwtd::token::JtiSource;
 
 /// The reference vectors' signing key (simplejwt-5.5.1.md section 7).
@@ -815,11 +815,9 @@ fn app() -> &'static App {
             login_queue: 64,
             ..Settings::default()
         };
-        let app = App::in_memory(settings, KEY, NOW, JtiSource::counter())
-            .expect("an in-memory application");
+        let store = Store::open_in_memory().expect("an in-memory store");
         for (id, username, is_active) in [(1, "alice", true), (2, "bob", false)] {
-            app.auth
-                .store()
+            store
                 .add_user(NewUser {
                     id: Some(id),
                     user: User {
@@ -836,7 +834,8 @@ fn app() -> &'static App {
                 })
                 .expect("a fresh store takes the user");
         }
-        app
+        App::with_store(settings, KEY, NOW, JtiSource::counter(), store.into())
+            .expect("an in-memory application")
     })
 }
 

@@ -19,13 +19,17 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::hasher::Busy;
 use crate::jwt::{Claims, DecodeError};
+use crate::keys::{self, KeyState, KeysError};
 use crate::log;
 use crate::password;
 use crate::primitives::RandomError;
-use crate::store::{Blacklisted, Change, ChangeOutcome, Store, StoreError, TokenRecord, User};
+use crate::store::{
+    Blacklisted, Change, ChangeOutcome, Store, StoreError, StoredKey, TokenRecord, User,
+};
 use crate::throttle::Throttle;
 use crate::token::{TokenError, TokenType, Tokens, UserClaim};
 use crate::writer::Writer;
@@ -132,12 +136,15 @@ pub struct Refreshed {
     pub refresh: Option<String>,
 }
 
-/// The policy, with everything it needs.
+/// The policy, with everything it needs. Nothing outside reaches the
+/// store, the writer or the keys but through its named operations.
 pub struct Auth {
     settings: Arc<Settings>,
     tokens: Tokens,
     store: Arc<Store>,
     writer: Writer,
+    clock: Arc<Clock>,
+    accounts: Accounts,
     throttle: Throttle,
     reuse_events: AtomicU64,
 }
@@ -151,18 +158,34 @@ impl fmt::Debug for Auth {
 }
 
 impl Auth {
-    /// Assembles the policy.
-    pub fn new(settings: Arc<Settings>, tokens: Tokens, store: Arc<Store>, writer: Writer) -> Auth {
+    /// Assembles the policy over `store`, writing through `writer`;
+    /// `clock` is the application's, for the operations that stamp a time
+    /// themselves (account changes, key rotation).
+    pub fn new(
+        settings: Arc<Settings>,
+        tokens: Tokens,
+        store: Arc<Store>,
+        writer: Writer,
+        clock: Arc<Clock>,
+    ) -> Auth {
         let throttle = Throttle::new(
             settings.login_failures_per_address,
             settings.login_failures_per_user,
             settings.login_failure_window,
+        );
+        let accounts = Accounts::new(
+            settings.clone(),
+            store.clone(),
+            writer.clone(),
+            clock.clone(),
         );
         Auth {
             settings,
             tokens,
             store,
             writer,
+            clock,
+            accounts,
             throttle,
             reuse_events: AtomicU64::new(0),
         }
@@ -173,19 +196,67 @@ impl Auth {
         self.reuse_events.load(Ordering::Relaxed)
     }
 
-    /// The tokens, whose keys a rotation replaces.
-    pub fn tokens(&self) -> &Tokens {
-        &self.tokens
+    /// Account management: create, change, delete, revoke.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 
-    /// The store, for reads elsewhere (health checks).
-    pub fn store(&self) -> &Store {
+    /// How many refresh tokens are on record, and how many of them are
+    /// blacklisted: a read that also tells whether the store answers
+    /// (`/healthz`, `/metrics`).
+    pub fn token_counts(&self) -> Result<(u64, u64), StoreError> {
+        self.store.token_counts()
+    }
+
+    /// The store, for tests that set up states no operation makes (a user
+    /// deactivated without a revocation, a row removed under a token).
+    #[cfg(test)]
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
-    /// The writer, for background purges.
-    pub fn writer(&self) -> &Writer {
-        &self.writer
+    /// Returns once every change queued before the call is committed (a
+    /// login's bookkeeping is queued without waiting for it).
+    pub fn settle(&self) -> Result<(), StoreError> {
+        self.writer.submit(Vec::new()).map(drop)
+    }
+
+    /// The signing keys kept in the database, each with its state.
+    pub fn signing_keys(&self) -> Result<Vec<(StoredKey, KeyState)>, KeysError> {
+        keys::list(&self.store)
+    }
+
+    /// Makes a new current signing key and signs with it from the next
+    /// token on; the earlier keys keep verifying.
+    pub fn rotate_key(&self) -> Result<StoredKey, KeysError> {
+        let key = keys::rotate(&self.settings, &self.store, &self.clock)?;
+        self.reload_keys()?;
+        Ok(key)
+    }
+
+    /// Retires the signing key `kid`: tokens signed with it are refused
+    /// from the next request on.
+    pub fn retire_key(&self, kid: &str) -> Result<(), KeysError> {
+        keys::retire(&self.store, kid, &self.clock)?;
+        self.reload_keys()
+    }
+
+    /// Takes up the keys as `jwtd serve` finds them now ([`keys::load`]):
+    /// a configured key, or the keys the database holds.
+    pub fn reload_keys(&self) -> Result<(), KeysError> {
+        let (ring, _) = keys::load(&self.settings, &self.store, &self.clock)?;
+        self.tokens.set_keys(ring);
+        Ok(())
+    }
+
+    /// The id of the key new tokens are signed with, if keys have ids.
+    pub fn current_kid(&self) -> Option<String> {
+        self.tokens.keys().current_kid().map(str::to_owned)
+    }
+
+    /// The ids of the keys tokens are verified with, current first.
+    pub fn key_ids(&self) -> Vec<String> {
+        self.tokens.keys().kids().map(str::to_owned).collect()
     }
 
     /// Whether `username` from `client` may try to log in now; `Err` with

@@ -8,6 +8,8 @@
 //!   fields (Python's `str.strip()`), so a password with outer whitespace
 //!   could never be used; a NUL cannot travel in a form field.
 
+use crate::python_str::python_strip;
+
 /// Django's `AbstractUser.username` is at most this many characters.
 pub const USERNAME_MAX_CHARS: usize = 150;
 
@@ -72,12 +74,6 @@ pub fn password_problems(password: &str) -> Vec<PasswordProblem> {
     problems
 }
 
-/// Python's `str.strip()`: Unicode White_Space plus U+001C..U+001F, as
-/// DRF trims a `CharField` and SimpleJWT a login field.
-pub fn python_strip(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,17 +129,5 @@ mod tests {
                 PasswordProblem::NulCharacter
             ]
         );
-    }
-
-    #[test]
-    fn python_strip_matches_cpython() {
-        let ascii = " \t\n\r\x0b\x0c x \u{1c}\u{1d}\u{1e}\u{1f}";
-        assert_eq!(python_strip(ascii), "x");
-        let unicode = "\u{85}\u{a0}\u{1680}\u{2000}x\u{200a}\u{2028}\u{2029}\u{202f}\u{3000}";
-        assert_eq!(python_strip(unicode), "x");
-        // Not whitespace to Python: NUL, U+200B, U+FEFF.
-        assert_eq!(python_strip("\0x\0"), "\0x\0");
-        assert_eq!(python_strip("\u{200b}x\u{feff}"), "\u{200b}x\u{feff}");
-        assert_eq!(python_strip("  "), "");
     }
 }

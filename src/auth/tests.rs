@@ -35,9 +35,10 @@ fn settings() -> Settings {
 fn fixture_with(settings: Settings) -> Fixture {
     let settings = Arc::new(settings);
     let store = Arc::new(Store::open_in_memory().unwrap());
+    let clock = Arc::new(Clock::fixed(NOW));
     let (writer, _thread) = Writer::start(
         store.clone(),
-        Arc::new(Clock::fixed(NOW)),
+        clock.clone(),
         std::time::Duration::from_secs(3600),
         0,
     )
@@ -49,6 +50,7 @@ fn fixture_with(settings: Settings) -> Fixture {
         Tokens::new(&settings, key(), JtiSource::Random),
         store.clone(),
         writer,
+        clock,
     );
     add_user(&store, "alice", P1, true);
     Fixture {
@@ -117,7 +119,7 @@ fn login_issues_a_recorded_refresh_token_and_an_access_token() {
     assert_eq!(access.get("exp"), Some(&(NOW + 3600).into()));
     let jti = refresh.get_str("jti").unwrap();
     // The login did not wait for its row; a synchronous write after it does.
-    f.auth.writer().submit(Vec::new()).unwrap();
+    f.auth.settle().unwrap();
     assert_eq!(f.store.family_of(jti).unwrap().as_deref(), Some(jti));
     assert_eq!(f.bearer(&pair.access).unwrap().unwrap().username, "alice");
 }

@@ -3,10 +3,12 @@
 //! server holds it, sent to that server through its control socket.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::CliError;
+use crate::clock::Clock;
 use crate::config::Settings;
-use crate::control::{self, ControlCommand};
+use crate::control::{self, ControlCommand, Operator};
 use crate::store::{Store, StoreError};
 
 /// A control command: here on the database, or, when a running server
@@ -17,7 +19,17 @@ pub(super) fn run(
     db: &Path,
 ) -> Result<u8, CliError> {
     let reply = match Store::open(db, settings.cache_size) {
-        Ok(store) => command.run(settings, &store, None),
+        Ok(store) => {
+            let store = Arc::new(store);
+            let clock = Arc::new(Clock::System);
+            let accounts = super::accounts_on(store.clone(), clock.clone(), settings.clone())?;
+            command.run(&Operator::Database {
+                settings,
+                store: &store,
+                accounts: &accounts,
+                clock: &clock,
+            })
+        }
         Err(StoreError::InUse) => {
             let Some(path) = settings.control_socket.path(db) else {
                 return Err(CliError(format!(

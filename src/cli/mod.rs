@@ -341,7 +341,15 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
 /// write through a writer of its own.
 fn accounts(db: &Path, settings: Settings) -> Result<Accounts, CliError> {
     let store = Arc::new(open(db, &settings)?);
-    let clock = Arc::new(Clock::System);
+    accounts_on(store, Arc::new(Clock::System), settings)
+}
+
+/// The account operations on an open `store`.
+fn accounts_on(
+    store: Arc<Store>,
+    clock: Arc<Clock>,
+    settings: Settings,
+) -> Result<Accounts, CliError> {
     let (writer, _thread) = Writer::start(
         store.clone(),
         clock.clone(),

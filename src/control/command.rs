@@ -3,13 +3,12 @@
 //! words, and run on a store, by a running server or by the command line
 //! when no server holds the database.
 
-use crate::app::App;
-use crate::auth;
+use crate::auth::{AccountError, Accounts, Auth};
+use crate::clock::Clock;
 use crate::config::Settings;
-use crate::keys;
+use crate::keys::{self, KeyState, KeysError};
 use crate::log;
-use crate::store::{ChangeOutcome, Store, StoreError};
-use crate::time;
+use crate::store::{Store, StoredKey, UserKey};
 
 use super::Reply;
 
@@ -51,35 +50,80 @@ impl ControlCommand {
     /// Runs the command on `store`: in a running server (`server` is its
     /// application, whose keys and writer are used), or in the command-line
     /// process when no server holds the database.
-    pub fn run(&self, settings: &Settings, store: &Store, server: Option<&App>) -> Reply {
+    pub fn run(&self, operator: &Operator<'_>) -> Reply {
         match self {
-            ControlCommand::KeyList => match keys::list(store) {
+            ControlCommand::KeyList => match operator.signing_keys() {
                 Ok(list) => Reply::done(keys::list_text(&list)),
                 Err(e) => Reply::failed(e),
             },
-            ControlCommand::KeyRotate => rotate(settings, store, server),
-            ControlCommand::KeyRetire(kid) => retire(kid, settings, store, server),
-            ControlCommand::UserRevoke(name) => revoke(name, store, server),
+            ControlCommand::KeyRotate => rotate(operator),
+            ControlCommand::KeyRetire(kid) => retire(kid, operator),
+            ControlCommand::UserRevoke(name) => revoke(name, operator),
         }
     }
 }
 
-/// Gives a running server the keys now in `store`.
-fn reload(settings: &Settings, store: &Store, server: Option<&App>) -> Result<(), keys::KeysError> {
-    if let Some(app) = server {
-        let ring = keys::from_database(settings, store)?;
-        app.auth.tokens().set_keys(ring);
-    }
-    Ok(())
+/// Who carries a command out: the same named operations either way.
+pub enum Operator<'a> {
+    /// A running server: it signs with a new key from the next request on,
+    /// and logs what its control socket was asked to do.
+    Server(&'a Auth),
+    /// The database, with no server holding it (the command line).
+    Database {
+        /// The settings, which say whether keys come from outside.
+        settings: &'a Settings,
+        /// The database.
+        store: &'a Store,
+        /// Account operations on it.
+        accounts: &'a Accounts,
+        /// Now.
+        clock: &'a Clock,
+    },
 }
 
-fn rotate(settings: &Settings, store: &Store, server: Option<&App>) -> Reply {
-    match keys::rotate(settings, store).and_then(|key| {
-        reload(settings, store, server)?;
-        Ok(key)
-    }) {
+impl Operator<'_> {
+    fn is_server(&self) -> bool {
+        matches!(self, Operator::Server(_))
+    }
+
+    fn signing_keys(&self) -> Result<Vec<(StoredKey, KeyState)>, KeysError> {
+        match self {
+            Operator::Server(auth) => auth.signing_keys(),
+            Operator::Database { store, .. } => keys::list(store),
+        }
+    }
+
+    fn rotate_key(&self) -> Result<StoredKey, KeysError> {
+        match self {
+            Operator::Server(auth) => auth.rotate_key(),
+            Operator::Database {
+                settings,
+                store,
+                clock,
+                ..
+            } => keys::rotate(settings, store, clock),
+        }
+    }
+
+    fn retire_key(&self, kid: &str) -> Result<(), KeysError> {
+        match self {
+            Operator::Server(auth) => auth.retire_key(kid),
+            Operator::Database { store, clock, .. } => keys::retire(store, kid, clock),
+        }
+    }
+
+    fn accounts(&self) -> &Accounts {
+        match self {
+            Operator::Server(auth) => auth.accounts(),
+            Operator::Database { accounts, .. } => accounts,
+        }
+    }
+}
+
+fn rotate(operator: &Operator<'_>) -> Reply {
+    match operator.rotate_key() {
         Ok(key) => {
-            if server.is_some() {
+            if operator.is_server() {
                 log::info(&format!("signing keys: new current key {}", key.kid));
             }
             Reply::done(format!(
@@ -92,10 +136,10 @@ fn rotate(settings: &Settings, store: &Store, server: Option<&App>) -> Reply {
     }
 }
 
-fn retire(kid: &str, settings: &Settings, store: &Store, server: Option<&App>) -> Reply {
-    match keys::retire(store, kid).and_then(|()| reload(settings, store, server)) {
+fn retire(kid: &str, operator: &Operator<'_>) -> Reply {
+    match operator.retire_key(kid) {
         Ok(()) => {
-            if server.is_some() {
+            if operator.is_server() {
                 log::info(&format!("signing keys: key {kid} retired"));
             }
             Reply::done(format!(
@@ -106,45 +150,27 @@ fn retire(kid: &str, settings: &Settings, store: &Store, server: Option<&App>) -
     }
 }
 
-fn revoke(name: &str, store: &Store, server: Option<&App>) -> Reply {
-    let user = match store.user_by_name(name) {
-        Ok(Some(user)) => user,
-        Ok(None) => return Reply::failed(format!("no user named {name:?}")),
-        Err(e) => return Reply::failed(e),
-    };
-    let revoked = match server {
-        Some(app) => app
-            .auth
-            .revoke_user(user.id, app.now())
-            .map_err(|e| e.to_string()),
-        None => revoke_in_store(store, user.id).map_err(|e| e.to_string()),
-    };
-    match revoked {
-        Ok(Some(tokens)) => {
+fn revoke(name: &str, operator: &Operator<'_>) -> Reply {
+    match operator
+        .accounts()
+        .revoke(UserKey::Username(name.to_owned()))
+    {
+        Ok((user, tokens)) => {
             // The server logs what its control socket was asked to do.
-            if server.is_some() {
+            if operator.is_server() {
                 log::info(&format!(
-                "user {name:?} (id {}) revoked through the control socket: {tokens} refresh token(s) blacklisted",
-                user.id
-            ));
+                    "user {name:?} (id {}) revoked through the control socket: \
+                     {tokens} refresh token(s) blacklisted",
+                    user.id
+                ));
             }
             Reply::done(format!(
                 "Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted).\n"
             ))
         }
-        Ok(None) => Reply::failed(format!("no user named {name:?}")),
+        Err(AccountError::NoSuchUser) => Reply::failed(format!("no user named {name:?}")),
         Err(e) => Reply::failed(e),
     }
-}
-
-/// `Auth::revoke_user` without a server: the same write, applied to the
-/// store directly. `None` if there is no such user.
-pub fn revoke_in_store(store: &Store, user_id: u64) -> Result<Option<u64>, StoreError> {
-    let outcomes = store.apply(&[auth::revocation(user_id, time::now_seconds())])?;
-    Ok(match outcomes.first() {
-        Some(ChangeOutcome::Revoked { tokens }) => Some(*tokens),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

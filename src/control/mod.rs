@@ -25,7 +25,7 @@ mod command;
 mod server;
 
 pub use client::request;
-pub use command::{revoke_in_store, ControlCommand};
+pub use command::{ControlCommand, Operator};
 pub use server::Control;
 
 /// How long one client may take to send its request and read the answer.

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{ControlCommand, Reply, TIMEOUT};
+use super::{ControlCommand, Operator, Reply, TIMEOUT};
 use crate::app::App;
 use crate::log;
 use crate::sys;
@@ -134,7 +134,7 @@ fn answer(stream: UnixStream, app: &App) -> io::Result<()> {
             Ok(words) => {
                 let words: Vec<&str> = words.iter().map(String::as_str).collect();
                 match ControlCommand::from_words(&words) {
-                    Some(command) => command.run(&app.settings, app.auth.store(), Some(app)),
+                    Some(command) => command.run(&Operator::Server(&app.auth)),
                     None => Reply::failed(format!("not a control command: {}", words.join(" "))),
                 }
             }
@@ -154,7 +154,7 @@ mod tests {
     use crate::config::Settings;
     use crate::control::client::exchange;
     use crate::control::request;
-    use crate::keys;
+
     use crate::time;
     use crate::token::JtiSource;
 
@@ -173,9 +173,8 @@ mod tests {
         let app =
             App::in_memory(Settings::default(), b"unused", 1_000, JtiSource::counter()).unwrap();
         // The application's keys, as `jwtd serve` loads them from the database.
-        let (ring, _) = keys::load(&app.settings, app.auth.store()).unwrap();
-        app.auth.tokens().set_keys(ring);
-        let before = app.auth.tokens().keys().current_kid().unwrap().to_owned();
+        app.auth.reload_keys().unwrap();
+        let before = app.auth.current_kid().unwrap();
 
         let dir = socket_dir();
         let path = dir.join("db.sock");
@@ -185,7 +184,7 @@ mod tests {
 
         let rotated = request(&path, &ControlCommand::KeyRotate).unwrap();
         assert_eq!(rotated.code, 0, "{rotated:?}");
-        let after = app.auth.tokens().keys().current_kid().unwrap().to_owned();
+        let after = app.auth.current_kid().unwrap();
         assert_ne!(before, after);
         assert!(rotated.out.contains(&after), "{rotated:?}");
         let list = request(&path, &ControlCommand::KeyList).unwrap();
@@ -201,10 +200,7 @@ mod tests {
                 .code,
             0
         );
-        assert_eq!(
-            app.auth.tokens().keys().kids().collect::<Vec<_>>(),
-            [after.as_str()]
-        );
+        assert_eq!(app.auth.key_ids(), vec![after]);
 
         let nobody = request(&path, &ControlCommand::UserRevoke("nobody".into())).unwrap();
         assert_eq!(

@@ -3,7 +3,7 @@
 //! Content-Type of a request and the Content-Disposition of a multipart
 //! part.
 
-use super::python_str::python_strip;
+use crate::python_str::python_strip;
 
 /// Django's `parse_header_parameters` (Python's `email.message` rules): the
 /// main value, lower-cased, and the parameters in order, names lower-cased

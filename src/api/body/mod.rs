@@ -60,17 +60,16 @@ mod form;
 mod header;
 mod json;
 mod multipart;
-mod python_str;
 mod values;
 
 pub use form::query_pairs;
 pub use json::MAX_JSON_DEPTH;
-pub use python_str::python_strip;
 pub use values::{BodyError, FieldValue};
 
 use std::borrow::Cow;
 
 use super::messages::{self, BLANK, NOT_A_STRING, NULL, NULL_CHARACTERS, REQUIRED};
+use crate::python_str::python_strip;
 use charset::Charset;
 use header::{param, parse_header};
 

@@ -9,7 +9,7 @@ use crate::log;
 
 /// The health probe.
 pub fn handle(call: &Call<'_>) -> Response {
-    match call.app.auth.store().token_counts() {
+    match call.app.auth.token_counts() {
         Ok(_) => respond::json(200, r#"{"status":"ok"}"#.into()),
         Err(e) => {
             log::error(&format!("health check: database read failed: {e}"));

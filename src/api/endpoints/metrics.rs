@@ -11,7 +11,7 @@ use crate::metrics::Gauges;
 /// The scrape endpoint.
 pub fn handle(call: &Call<'_>) -> Response {
     let app = call.app;
-    let counts = app.auth.store().token_counts().ok();
+    let counts = app.auth.token_counts().ok();
     let gauges = Gauges {
         issued: counts.map(|c| c.0),
         blacklisted: counts.map(|c| c.1),

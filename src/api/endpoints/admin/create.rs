@@ -1,21 +1,19 @@
 //! `CreateAPIView`: validates the new user, then hashes the password and
 //! adds the user on the login pool.
 
-use super::lookup::store_error;
+use super::lookup::{account_error, store_error};
 use super::representation;
-use super::validation::{
-    one, validate_bool, validate_password, validate_username, Errors, USERNAME_TAKEN,
-};
+use super::validation::{validate_bool, validate_password, validate_username, Errors};
 use crate::api::body;
 use crate::api::call::Call;
-use crate::api::errors::{body_error, field_errors};
+use crate::api::errors::body_error;
 use crate::api::login_pool::on_login_pool;
 use crate::api::respond;
 use crate::app::App;
+use crate::auth::NewAccount;
 use crate::http::Response;
 use crate::log;
-use crate::password;
-use crate::store::{NewUser, StoreError, User};
+use crate::store::User;
 
 const CREATE_FIELDS: [&str; 5] = [
     "username",
@@ -49,34 +47,20 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
     else {
         return errors.response();
     };
-    let new = User {
-        id: 0,
+    let new = NewAccount {
         username,
-        password: String::new(),
+        password,
         // The model's defaults.
         is_active: is_active.unwrap_or(true),
         is_staff: is_staff.unwrap_or(false),
         is_superuser: is_superuser.unwrap_or(false),
-        date_joined: now_micros(app),
-        last_login: None,
-        tokens_valid_after: 0,
     };
-    on_login_pool(call, move |app| add_user(app, &admin, new, &password))
+    on_login_pool(call, move |app| add_user(app, &admin, new))
 }
 
-/// Hashes `password` and adds `new` with it: 201 and the representation.
-fn add_user(app: &App, admin: &User, mut new: User, password: &str) -> Response {
-    new.password = match password::make_password(password, app.settings.password_iterations) {
-        Ok(hash) => hash,
-        Err(e) => {
-            log::error(&format!("admin API: hashing a password: {e}"));
-            return respond::unavailable();
-        }
-    };
-    match app.auth.store().add_user(NewUser {
-        id: None,
-        user: new,
-    }) {
+/// Creates the account (hashing its password): 201 and the representation.
+fn add_user(app: &App, admin: &User, new: NewAccount) -> Response {
+    match app.auth.accounts().create(new) {
         Ok(user) => {
             log::info(&format!(
                 "admin {:?} (id {}) created user {:?} (id {}): active {}, staff {}, superuser {}",
@@ -91,14 +75,6 @@ fn add_user(app: &App, admin: &User, mut new: User, password: &str) -> Response 
             respond::json(201, representation::of(&user))
         }
         // Taken between the check and the write.
-        Err(StoreError::UsernameTaken) => {
-            field_errors([("username", one(USERNAME_TAKEN).as_slice())])
-        }
-        Err(e) => store_error(&e),
+        Err(e) => account_error(e),
     }
-}
-
-/// Microseconds for `date_joined`.
-fn now_micros(app: &App) -> i64 {
-    app.clock.now_micros()
 }

@@ -1,13 +1,12 @@
 //! `DestroyAPIView`: deletes one user, never the admin themselves.
 
-use super::lookup::{find, store_error, NO_USER};
+use super::lookup::{account_error, find};
 use super::validation::one;
 use crate::api::call::Call;
 use crate::api::errors::field_errors;
-use crate::api::respond;
 use crate::http::Response;
 use crate::log;
-use crate::store::{StoreError, User};
+use crate::store::{User, UserKey};
 
 // jwtd's own: the last admin is never lost by a slip.
 pub(super) const SELF_DELETE: &str = "You cannot delete your own account.";
@@ -22,7 +21,7 @@ pub fn handle(call: &Call<'_>, admin: &User) -> Response {
     if user.id == admin.id {
         return field_errors([("non_field_errors", one(SELF_DELETE).as_slice())]);
     }
-    match app.auth.store().delete_user_by_id(user.id) {
+    match app.auth.accounts().delete(UserKey::Id(user.id)) {
         Ok(user) => {
             log::info(&format!(
                 "admin {:?} (id {}) deleted user {:?} (id {})",
@@ -31,7 +30,6 @@ pub fn handle(call: &Call<'_>, admin: &User) -> Response {
             // DRF sends no Content-Type with an empty body.
             Response::new(204).with_header("Vary", "Accept")
         }
-        Err(StoreError::NoSuchUser) => respond::detail(404, NO_USER),
-        Err(e) => store_error(&e),
+        Err(e) => account_error(e),
     }
 }

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use super::lookup::store_error;
 use super::representation;
-use crate::api::body::{python_strip, query_pairs};
+use crate::api::body::query_pairs;
 use crate::api::call::Call;
 use crate::api::json::{self, Json};
 use crate::api::respond;
 use crate::http::{Request, Response};
+use crate::python_str::python_strip;
 
 const INVALID_PAGE: &str = "Invalid page.";
 const INVALID_HOST: &str = "Invalid Host header.";
@@ -19,7 +20,7 @@ const PATH: &str = "/api/admin/users/";
 /// `ListAPIView` with `PageNumberPagination`, ordered by id.
 pub fn handle(call: &Call<'_>) -> Response {
     let (app, request) = (call.app, call.request);
-    let store = app.auth.store();
+    let accounts = app.auth.accounts();
     let size = app.settings.admin_page_size.max(1);
     let pairs = request.query.map(query_pairs).unwrap_or_default();
     // `QueryDict.get`: the last value; absent or empty is page 1.
@@ -31,7 +32,7 @@ pub fn handle(call: &Call<'_>) -> Response {
         .filter(|value| !value.is_empty());
     let number = match asked {
         None => 1,
-        Some("last") => match store.users_page(0, 0) {
+        Some("last") => match accounts.page(0, 0) {
             Ok((count, _)) => page_count(count, size),
             Err(e) => return store_error(&e),
         },
@@ -47,7 +48,7 @@ pub fn handle(call: &Call<'_>) -> Response {
     let Some(offset) = offset else {
         return respond::detail(404, INVALID_PAGE);
     };
-    let (count, users) = match store.users_page(offset, size) {
+    let (count, users) = match accounts.page(offset, size) {
         Ok(page) => page,
         Err(e) => return store_error(&e),
     };

@@ -2,19 +2,19 @@
 //! `is_superuser` and the password; anything else sent is ignored, as DRF
 //! ignores read-only fields. A new password is hashed on the login pool.
 
-use super::lookup::{find, store_error, NO_USER};
+use super::lookup::{account_error, find};
 use super::representation;
 use super::validation::{one, validate_bool, validate_password, Errors};
 use crate::api::body::{self, FieldValue};
 use crate::api::call::Call;
-use crate::api::errors::{auth_error, body_error};
+use crate::api::errors::body_error;
 use crate::api::login_pool::on_login_pool;
 use crate::api::respond;
 use crate::app::App;
+use crate::auth::{AccountChanges, Changed};
 use crate::http::Response;
 use crate::log;
-use crate::password;
-use crate::store::{StoreError, User};
+use crate::store::{User, UserKey};
 
 // jwtd's own: a superuser cannot lock themselves out.
 pub(super) const SELF_DEACTIVATE: &str = "You cannot deactivate your own account.";
@@ -78,42 +78,33 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
     match password {
         None => apply_update(app, &admin, id, flags, None),
         Some(password) => on_login_pool(call, move |app| {
-            match password::make_password(&password, app.settings.password_iterations) {
-                Ok(hash) => apply_update(app, &admin, id, flags, Some(hash)),
-                Err(e) => {
-                    log::error(&format!("admin API: hashing a password: {e}"));
-                    respond::unavailable()
-                }
-            }
+            apply_update(app, &admin, id, flags, Some(password))
         }),
     }
 }
 
-/// Writes the change, then revokes the user's tokens when they were
-/// deactivated or (with `REVOKE_ON_PASSWORD_CHANGE`) given a new password:
-/// after the write, so that no login with the old password can slip in
-/// after the revocation.
-fn apply_update(app: &App, admin: &User, id: u64, flags: Flags, hash: Option<String>) -> Response {
-    let new_password = hash.is_some();
-    let updated = app.auth.store().update_user_by_id(id, |user| {
-        if let Some(value) = flags.is_active {
-            user.is_active = value;
-        }
-        if let Some(value) = flags.is_staff {
-            user.is_staff = value;
-        }
-        if let Some(value) = flags.is_superuser {
-            user.is_superuser = value;
-        }
-        if let Some(hash) = hash {
-            user.password = hash;
-        }
-    });
-    let user = match updated {
-        Ok(user) => user,
-        // Deleted meanwhile.
-        Err(StoreError::NoSuchUser) => return respond::detail(404, NO_USER),
-        Err(e) => return store_error(&e),
+/// Writes the change (hashing a new password) and, in the same commit,
+/// revokes the user's tokens when they were deactivated or (with
+/// `REVOKE_ON_PASSWORD_CHANGE`) given a new password
+/// ([`Accounts::change`](crate::auth::Accounts::change)).
+fn apply_update(
+    app: &App,
+    admin: &User,
+    id: u64,
+    flags: Flags,
+    password: Option<String>,
+) -> Response {
+    let new_password = password.is_some();
+    let changes = AccountChanges {
+        password,
+        is_active: flags.is_active,
+        is_staff: flags.is_staff,
+        is_superuser: flags.is_superuser,
+    };
+    let Changed { user, revoked } = match app.auth.accounts().change(UserKey::Id(id), changes) {
+        Ok(changed) => changed,
+        // Deleted meanwhile: 404.
+        Err(e) => return account_error(e),
     };
     let mut changes: Vec<String> = [
         ("is_active", flags.is_active),
@@ -126,16 +117,10 @@ fn apply_update(app: &App, admin: &User, id: u64, flags: Flags, hash: Option<Str
     if new_password {
         changes.push("password changed".into());
     }
-    let revoke =
-        flags.is_active == Some(false) || (new_password && app.settings.revoke_on_password_change);
-    if revoke {
-        match app.auth.revoke_user(id, app.now()) {
-            Ok(tokens) => changes.push(format!(
-                "every token of theirs revoked ({} refresh token(s) blacklisted)",
-                tokens.unwrap_or(0)
-            )),
-            Err(e) => return auth_error(app, &e),
-        }
+    if let Some(tokens) = revoked {
+        changes.push(format!(
+            "every token of theirs revoked ({tokens} refresh token(s) blacklisted)"
+        ));
     }
     if changes.is_empty() {
         changes.push("nothing changed".into());

@@ -5,13 +5,15 @@
 
 use std::borrow::Cow;
 
-use crate::api::body::{python_strip, FieldValue};
+use crate::api::body::FieldValue;
 use crate::api::errors;
 use crate::api::messages::{
     surrogate, BLANK, NOT_A_BOOLEAN, NOT_A_STRING, NULL, NULL_CHARACTERS, REQUIRED,
 };
 use crate::app::App;
+use crate::auth::rules::{self, PasswordProblem, UsernameProblem};
 use crate::http::Response;
+use crate::python_str::python_strip;
 use crate::store::StoreError;
 
 // Django's messages for the username, and jwtd's own.
@@ -21,9 +23,6 @@ pub const USERNAME_TAKEN: &str = "A user with that username already exists.";
 pub(super) const USERNAME_TOO_LONG: &str = "Ensure this field has no more than 150 characters.";
 pub(super) const PASSWORD_WHITESPACE: &str =
     "The password may not start or end with whitespace: logins strip it, so it could never be used.";
-
-/// Django's `AbstractUser.username` is at most this many characters.
-const USERNAME_MAX_CHARS: usize = 150;
 
 /// DRF's `BooleanField.TRUE_VALUES` and `FALSE_VALUES` that are strings
 /// (3.15 and later); the numbers 1 and 0 (1.0 and 0.0 too) count as well.
@@ -92,24 +91,22 @@ pub fn validate_username(
         FieldValue::Str(value) | FieldValue::Number(value) => value,
     };
     let value = python_strip(&value);
-    if value.is_empty() {
+    let problems = rules::username_problems(value);
+    if problems.contains(&UsernameProblem::Blank) {
         return Ok(Err(one(BLANK)));
     }
+    // Django's order: the validator, uniqueness, the length, NUL.
     let mut messages = Messages::new();
-    // `^[\w.@+-]+\Z`, with Python's Unicode `\w`.
-    if !value
-        .chars()
-        .all(|c| c.is_alphanumeric() || "_.@+-".contains(c))
-    {
+    if problems.contains(&UsernameProblem::Invalid) {
         messages.push(USERNAME_INVALID.into());
     }
-    if app.auth.store().user_by_name(value)?.is_some() {
+    if app.auth.accounts().user_by_name(value)?.is_some() {
         messages.push(USERNAME_TAKEN.into());
     }
-    if value.chars().count() > USERNAME_MAX_CHARS {
+    if problems.contains(&UsernameProblem::TooLong) {
         messages.push(USERNAME_TOO_LONG.into());
     }
-    if value.contains('\0') {
+    if problems.contains(&UsernameProblem::NulCharacter) {
         messages.push(NULL_CHARACTERS.into());
     }
     Ok(if messages.is_empty() {
@@ -137,16 +134,14 @@ pub fn validate_password(raw: FieldValue) -> Result<String, Messages> {
         }
         FieldValue::Str(value) | FieldValue::Number(value) => value,
     };
-    if value.is_empty() {
-        return Err(one(BLANK));
-    }
-    let mut messages = Messages::new();
-    if python_strip(&value) != value {
-        messages.push(PASSWORD_WHITESPACE.into());
-    }
-    if value.contains('\0') {
-        messages.push(NULL_CHARACTERS.into());
-    }
+    let messages: Messages = rules::password_problems(&value)
+        .into_iter()
+        .map(|problem| match problem {
+            PasswordProblem::Blank => BLANK.into(),
+            PasswordProblem::OuterWhitespace => PASSWORD_WHITESPACE.into(),
+            PasswordProblem::NulCharacter => NULL_CHARACTERS.into(),
+        })
+        .collect();
     if messages.is_empty() {
         Ok(value)
     } else {

@@ -9,7 +9,7 @@ fn metrics_count_requests_logins_and_rejections() {
     post(&app, OBTAIN, r#"{"username":"alice","password":"wrong"}"#);
     get_protected(&app, "Bearer x.y.z");
     // A login does not wait for its row; a write that does comes after it.
-    app.auth.writer().submit(Vec::new()).unwrap();
+    app.auth.settle().unwrap();
     let r = send(&app, &TestRequest::new("GET", "/metrics"));
     assert_eq!(r.status, 200);
     assert_eq!(
