@@ -7,8 +7,8 @@ use std::sync::{Arc, Weak};
 use crate::auth::Auth;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::hasher::Hasher;
 use crate::jwt::SigningKey;
+use crate::login_pool::LoginPool;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::token::{JtiSource, Tokens};
@@ -30,14 +30,19 @@ pub struct App {
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// The threads that run logins (password hashing), off the HTTP workers.
-    pub logins: Hasher,
+    pub logins: LoginPool,
     /// Itself, for work handed to the login pool.
     me: Weak<App>,
 }
 
 impl App {
     /// Assembles the application.
-    pub fn new(settings: Arc<Settings>, auth: Auth, clock: Arc<Clock>, logins: Hasher) -> Arc<App> {
+    pub fn new(
+        settings: Arc<Settings>,
+        auth: Auth,
+        clock: Arc<Clock>,
+        logins: LoginPool,
+    ) -> Arc<App> {
         let scheme = settings
             .auth_header_types
             .first()
@@ -96,10 +101,10 @@ impl App {
             settings.leeway,
         )
         .map_err(|e| e.to_string())?;
-        let hasher = Hasher::start(settings.login_threads, settings.login_queue)
+        let login_pool = LoginPool::start(settings.login_threads, settings.login_queue)
             .map_err(|e| e.to_string())?;
         let tokens = Tokens::new(&settings, key, jtis);
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
-        Ok(App::new(settings, auth, clock, hasher))
+        Ok(App::new(settings, auth, clock, login_pool))
     }
 }

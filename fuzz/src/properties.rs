@@ -27,7 +27,7 @@ use jwtd::jwt::{
     base64url_encode, decode, encode, sign_parts, Algorithm, Claims, SigningKey, Validation,
     MAX_TOKEN_LEN,
 };
-use jwtd::serve::limits;
+use jwtd::service::limits;
 use jwtd::store::{NewUser, Store, User};
 use jwtd::token::JtiSource;
 

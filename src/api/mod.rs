@@ -9,7 +9,7 @@
 //!
 //! It makes [`App`] the server's [`Handler`]: every answer is counted in
 //! `/metrics` under its route's label ([`request_metrics`]), a parked one
-//! when it completes ([`login_pool`]).
+//! when it completes ([`parking`]).
 
 pub mod authentication;
 pub mod body;
@@ -17,9 +17,9 @@ pub mod call;
 pub mod endpoints;
 pub mod errors;
 pub mod json;
-pub mod login_pool;
 pub mod messages;
 pub mod metadata;
+pub mod parking;
 pub mod request_metrics;
 pub mod respond;
 pub mod router;

@@ -21,10 +21,10 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::hasher::Busy;
 use crate::jwt::{Claims, DecodeError};
 use crate::keys::{self, KeyState, KeysError};
 use crate::log;
+use crate::login_pool::Busy;
 use crate::password;
 use crate::primitives::RandomError;
 use crate::store::{

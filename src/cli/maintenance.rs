@@ -3,9 +3,9 @@
 
 use super::arguments::Arguments;
 use super::{unknown_command, CliError, Command, UsageError};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::store::{Change, ChangeOutcome, Store};
-use crate::time;
 
 pub(super) const HELP: &str = "\
 Delete rows of refresh tokens whose expiry has passed, and their blacklist
@@ -30,7 +30,7 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
 pub(super) fn flush_expired_tokens(store: &Store, settings: &Settings) -> Result<u8, CliError> {
     // Rows outlive their tokens by LEEWAY, as the server keeps them.
     let outcomes = store.apply(&[Change::Purge {
-        now: time::now_seconds().saturating_sub(settings.leeway),
+        now: Clock::System.now().saturating_sub(settings.leeway),
     }])?;
     if let Some(ChangeOutcome::Purged {
         issued,

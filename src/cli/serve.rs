@@ -49,7 +49,7 @@ pub(super) fn run(
     if let Some(workers) = workers {
         settings.workers = workers;
     }
-    crate::serve::run(settings, addr, db)
+    crate::service::run(settings, addr, db)
         .map(|()| 0)
         .map_err(CliError)
 }

@@ -8,12 +8,12 @@ use std::path::Path;
 
 use super::arguments::Arguments;
 use super::{CliError, Command, UsageError};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::explain::{self, KeyChoice};
 use crate::jwt;
 use crate::keys;
 use crate::store::{Store, StoreError};
-use crate::time;
 use crate::token;
 
 pub(super) const HELP: &str = "\
@@ -85,7 +85,7 @@ pub(super) fn explain(
         Some(Ok(store)) => Ok(store),
     };
     let key = explain_key(settings, db, store.as_ref())?;
-    let mut explanation = explain::explain(token, key, settings, time::now_seconds());
+    let mut explanation = explain::explain(token, key, settings, Clock::System.now());
     if let Ok(store) = &store {
         if let Some(facts) = store_facts(&explanation, settings, store) {
             explanation = explanation.with_state(facts);

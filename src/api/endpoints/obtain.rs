@@ -9,7 +9,7 @@ use crate::api::body;
 use crate::api::call::Call;
 use crate::api::errors::{auth_error, body_error};
 use crate::api::json::Json;
-use crate::api::login_pool::on_login_pool;
+use crate::api::parking::on_login_pool;
 use crate::api::respond;
 use crate::app::App;
 use crate::auth::AuthError;

@@ -7,7 +7,7 @@ use super::validation::{validate_bool, validate_password, validate_username, Err
 use crate::api::body;
 use crate::api::call::Call;
 use crate::api::errors::body_error;
-use crate::api::login_pool::on_login_pool;
+use crate::api::parking::on_login_pool;
 use crate::api::respond;
 use crate::app::App;
 use crate::auth::NewAccount;

@@ -8,7 +8,7 @@ use super::validation::{one, validate_bool, validate_password, Errors};
 use crate::api::body::{self, FieldValue};
 use crate::api::call::Call;
 use crate::api::errors::body_error;
-use crate::api::login_pool::on_login_pool;
+use crate::api::parking::on_login_pool;
 use crate::api::respond;
 use crate::app::App;
 use crate::auth::{AccountChanges, Changed};

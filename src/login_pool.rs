@@ -52,7 +52,7 @@ impl Shared {
 
 /// The hashing pool. Dropping it lets queued work finish and stops the threads.
 #[derive(Debug)]
-pub struct Hasher {
+pub struct LoginPool {
     shared: Arc<Shared>,
     threads: Vec<thread::JoinHandle<()>>,
 }
@@ -69,9 +69,9 @@ impl fmt::Display for Busy {
 
 impl std::error::Error for Busy {}
 
-impl Hasher {
+impl LoginPool {
     /// `threads` hashing threads and room for `queue` waiting tasks.
-    pub fn start(threads: usize, queue: usize) -> std::io::Result<Hasher> {
+    pub fn start(threads: usize, queue: usize) -> std::io::Result<LoginPool> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 tasks: VecDeque::new(),
@@ -90,7 +90,7 @@ impl Hasher {
                     .spawn(move || work(&shared))?,
             );
         }
-        Ok(Hasher {
+        Ok(LoginPool {
             shared,
             threads: handles,
         })
@@ -163,7 +163,7 @@ fn work(shared: &Shared) {
     }
 }
 
-impl Drop for Hasher {
+impl Drop for LoginPool {
     fn drop(&mut self) {
         self.shared.lock().closed = true;
         self.shared.ready.notify_all();
@@ -188,13 +188,13 @@ mod tests {
 
     #[test]
     fn runs_tasks_and_returns_results() {
-        let pool = Hasher::start(2, 4).unwrap();
+        let pool = LoginPool::start(2, 4).unwrap();
         assert_eq!(pool.run(|| 6 * 7), Ok(42));
     }
 
     #[test]
     fn refuses_beyond_the_queue_at_once() {
-        let pool = Arc::new(Hasher::start(1, 1).unwrap());
+        let pool = Arc::new(LoginPool::start(1, 1).unwrap());
         let gate = Arc::new(Barrier::new(2));
         // Occupy the only thread...
         let (started, running) = mpsc::channel();
@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn a_panicking_task_leaves_the_pool_working() {
-        let pool = Hasher::start(1, 2).unwrap();
+        let pool = LoginPool::start(1, 2).unwrap();
         assert_eq!(pool.run(|| -> u8 { panic!("boom") }), Err(Busy));
         assert_eq!(pool.run(|| 3), Ok(3));
     }

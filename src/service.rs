@@ -13,11 +13,11 @@ use crate::auth::Auth;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::control::Control;
-use crate::hasher::Hasher;
 use crate::http::parse::HEADERS_CAP;
 use crate::http::{Limits, Server, StopHandle};
 use crate::keys;
 use crate::log;
+use crate::login_pool::LoginPool;
 use crate::store::{Store, StoreError};
 use crate::sys;
 use crate::token::{JtiSource, Tokens};
@@ -50,11 +50,11 @@ impl Service {
             settings.leeway,
         )
         .map_err(|e| format!("cannot start the writer: {e}"))?;
-        let hasher = Hasher::start(settings.login_threads, settings.login_queue)
+        let login_pool = LoginPool::start(settings.login_threads, settings.login_queue)
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
-        let app = App::new(settings.clone(), auth, clock, hasher);
+        let app = App::new(settings.clone(), auth, clock, login_pool);
         let server = Server::start(listener, app.clone(), limits(&settings), settings.workers)
             .map_err(|e| format!("cannot start the server: {e}"))?;
         Ok(Service {
