@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::auth::AuthError;
 use crate::http::Response;
 use crate::log;
-use crate::token::TokenType;
+use crate::token::{TokenError, TokenType};
 
 /// A body that did not parse or validate (DRF's parsers and serializer fields).
 pub fn body_error(error: BodyError) -> Response {
@@ -69,16 +69,15 @@ fn non_field_error(status: u16, message: &str) -> Response {
 
 /// The `/metrics` reason a refused token or header is counted under.
 fn rejection(error: &AuthError) -> Option<&'static str> {
-    use crate::token::TokenError as T;
-    let token = |e: &T| match e {
-        T::Decode(d) if d.is_expired() => "expired",
-        T::Decode(_) => "invalid",
-        T::NoExp => "no_exp",
-        T::NoId => "no_id",
-        T::NoType => "no_type",
-        T::WrongType => "wrong_type",
-        T::Blacklisted => "blacklisted",
-        T::Revoked => "revoked",
+    let token = |e: &TokenError| match e {
+        TokenError::Decode(d) if d.is_expired() => "expired",
+        TokenError::Decode(_) => "invalid",
+        TokenError::NoExp => "no_exp",
+        TokenError::NoId => "no_id",
+        TokenError::NoType => "no_type",
+        TokenError::WrongType => "wrong_type",
+        TokenError::Blacklisted => "blacklisted",
+        TokenError::Revoked => "revoked",
     };
     Some(match error {
         AuthError::Token(e) | AuthError::NotValidForAnyType(e) => token(e),
