@@ -197,7 +197,6 @@ fn django_datetime(micros: i64) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -301,7 +301,6 @@ fn random_hex<const N: usize>() -> Result<String, KeysError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::jwt::{self, Claims, Validation};

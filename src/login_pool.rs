@@ -180,7 +180,6 @@ impl Drop for LoginPool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::sync::Barrier;

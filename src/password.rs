@@ -320,7 +320,6 @@ fn push_alnum(out: &mut String, len: usize, bytes: &[u8]) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

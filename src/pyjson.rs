@@ -156,7 +156,6 @@ pub fn float_repr(x: f64) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -74,11 +74,6 @@ impl Service {
         self.server.stop_handle()
     }
 
-    /// The application, for in-process tests.
-    pub fn app(&self) -> &App {
-        &self.app
-    }
-
     /// A handle on the application, for the control socket.
     pub fn shared_app(&self) -> Arc<App> {
         self.app.clone()

@@ -261,12 +261,6 @@ pub fn peer_and_own_uid(fd: RawFd) -> io::Result<(u32, u32)> {
     Ok((cred.uid, unsafe { libc::geteuid() }))
 }
 
-/// Whether `fd` is a terminal.
-pub fn is_terminal(fd: RawFd) -> bool {
-    // SAFETY: isatty takes no pointers.
-    unsafe { libc::isatty(fd) == 1 }
-}
-
 /// Runs `read` with terminal echo off on `fd`, restoring it afterwards.
 pub fn without_echo<T>(fd: RawFd, read: impl FnOnce() -> T) -> io::Result<T> {
     // SAFETY: tcgetattr fills the zeroed termios it is given.
@@ -283,7 +277,6 @@ pub fn without_echo<T>(fd: RawFd, read: impl FnOnce() -> T) -> io::Result<T> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::io::Write as _;

@@ -395,7 +395,6 @@ fn revoke_hash(user: &User) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::jwt::Algorithm;

@@ -198,7 +198,6 @@ fn purge(store: &Store, until: u64) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::store::TokenRecord;

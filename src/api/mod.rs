@@ -11,19 +11,19 @@
 //! `/metrics` under its route's label ([`request_metrics`]), a parked one
 //! when it completes ([`parking`]).
 
-pub mod authentication;
+mod authentication;
 pub mod body;
-pub mod call;
-pub mod endpoints;
-pub mod errors;
-pub mod json;
-pub mod messages;
-pub mod metadata;
-pub mod parking;
-pub mod request_metrics;
-pub mod respond;
-pub mod router;
-pub mod routes;
+mod call;
+mod endpoints;
+mod errors;
+mod json;
+mod messages;
+mod metadata;
+mod parking;
+mod request_metrics;
+mod respond;
+mod router;
+mod routes;
 
 use std::time::Instant;
 

@@ -51,7 +51,6 @@ pub fn server_error() -> Response {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -298,7 +298,6 @@ pub const UNMATCHED_SLOT: usize = ROUTE_COUNT;
 const _: () = assert!(ROUTE_COUNT < crate::metrics::ROUTE_SLOTS);
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

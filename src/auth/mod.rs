@@ -639,5 +639,4 @@ fn is_python_whitespace(b: u8) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests;

@@ -371,7 +371,6 @@ fn open(db: &Path, settings: &Settings) -> Result<Store, CliError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -315,7 +315,6 @@ fn print_users(users: &[User]) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::cli::tests::parse_args;

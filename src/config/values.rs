@@ -227,7 +227,6 @@ fn is_token_byte(b: u8) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::config::tests::load;

@@ -68,11 +68,6 @@ impl Control {
         })
     }
 
-    /// Its path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Stops serving and removes the socket file.
     pub fn stop(mut self) {
         self.shut();
@@ -148,7 +143,6 @@ fn answer(stream: UnixStream, app: &App) -> io::Result<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::config::Settings;

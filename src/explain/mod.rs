@@ -20,7 +20,7 @@ mod format;
 mod json;
 mod text;
 
-pub use analysis::{explain, Explanation, KeyChoice, StoreFacts, Verdict};
+pub use analysis::{explain, Explanation, KeyChoice, StoreFacts};
 
 #[cfg(test)]
 mod tests;

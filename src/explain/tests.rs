@@ -1,8 +1,7 @@
 //! `token explain` on SimpleJWT's reference token and on broken ones: the
 //! verdicts, and the lines and members the renderings carry.
 
-#![allow(clippy::unwrap_used)]
-
+use super::analysis::Verdict;
 use super::format::duration;
 use super::*;
 use crate::config::Settings;

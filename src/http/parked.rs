@@ -172,7 +172,6 @@ impl<T> fmt::Debug for Completion<T> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::http::Response;

@@ -86,12 +86,6 @@ impl Response {
         self
     }
 
-    /// Marks the connection to be closed after this response.
-    pub fn closing(mut self) -> Response {
-        self.close = true;
-        self
-    }
-
     /// Leaves the request out of the access log.
     pub fn quietly(mut self) -> Response {
         self.quiet = true;
@@ -178,7 +172,6 @@ pub fn reason(status: u16) -> &'static str {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -461,7 +461,6 @@ fn accept_ready(shared: &Shared, listener: &TcpListener, last_error: &mut Option
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::http::{test_limits, Request, Response};

@@ -39,7 +39,6 @@ pub const fn encoded_len(n: usize) -> usize {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -118,7 +118,6 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

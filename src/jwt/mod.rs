@@ -487,5 +487,4 @@ fn check_audience(aud: Option<&Value>, accepted: &[String]) -> Result<(), Decode
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests;

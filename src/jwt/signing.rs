@@ -158,7 +158,6 @@ impl fmt::Debug for SigningKey {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -82,7 +82,6 @@ impl PartialEq for StoreError {
 impl Eq for StoreError {}
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

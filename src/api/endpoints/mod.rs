@@ -15,5 +15,4 @@ pub mod schema;
 pub mod verify;
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests;

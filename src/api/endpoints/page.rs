@@ -69,7 +69,6 @@ fn hashes(html: &str, tag: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::app::App;

@@ -105,7 +105,6 @@ impl RedbStore {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use crate::store::{Store, StoreError, StoredKey};
 

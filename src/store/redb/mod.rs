@@ -249,7 +249,6 @@ fn begin_durable_write(db: &Database) -> Result<WriteTransaction, StoreError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;

@@ -269,7 +269,6 @@ impl Batch<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::super::schema::{blacklisted_from_row, pair_row};
     use crate::store::fixtures::{new_user, rotate, token};

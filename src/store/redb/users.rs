@@ -233,7 +233,6 @@ impl Batch<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use crate::store::fixtures::new_user;
     use crate::store::{Change, ChangeOutcome, Store, StoreError, User, UserKey, UserUpdate};

@@ -87,5 +87,4 @@ pub fn user_revoke(call: &Call<'_>, admin: User) -> Response {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests;
