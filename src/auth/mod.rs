@@ -7,12 +7,20 @@
 //!   then rotation as one atomic write, so one refresh token is spent once.
 //! - [`Auth::verify`], [`Auth::blacklist`], [`Auth::authenticate`].
 //!
-//! Nothing here knows HTTP; every function takes `now` (Unix seconds).
+//! It is the boundary around the state: nothing outside reaches the store,
+//! the writer or the keys but through a named operation here, in
+//! [`Accounts`] (users, with the one copy of their [`rules`]) or in
+//! `signing_keys` (rotation). Nothing here knows HTTP; the token checks
+//! take `now` (Unix seconds), the operations that stamp a time read the
+//! application's clock.
 
 mod accounts;
+mod error;
 pub mod rules;
+mod signing_keys;
 
 pub use accounts::{AccountChanges, AccountError, Accounts, Changed, NewAccount};
+pub use error::AuthError;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -22,101 +30,12 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::jwt::{Claims, DecodeError};
-use crate::keys::{self, KeyState, KeysError};
 use crate::log;
-use crate::login_pool::Busy;
 use crate::password;
-use crate::primitives::RandomError;
-use crate::store::{
-    Blacklisted, Change, ChangeOutcome, Store, StoreError, StoredKey, TokenRecord, User,
-};
+use crate::store::{Blacklisted, Change, ChangeOutcome, Store, StoreError, TokenRecord, User};
 use crate::throttle::Throttle;
 use crate::token::{TokenError, TokenType, Tokens, UserClaim};
 use crate::writer::Writer;
-
-/// Every way a request can fail in this layer. The HTTP layer turns each
-/// into SimpleJWT's status and body; the log gets [`fmt::Display`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthError {
-    /// Login failed: unknown user, wrong password, inactive or unusable.
-    Credentials,
-    /// Too many logins are waiting for a password hash.
-    Busy,
-    /// Too many failed logins from this client: wait this many seconds.
-    Throttled(u64),
-    /// The token was refused (refresh, verify, blacklist).
-    Token(TokenError),
-    /// Verify: the token is blacklisted (SimpleJWT answers 400 here).
-    BlacklistedOnVerify,
-    /// Refresh: the user is gone, inactive, or not an id.
-    NoActiveAccount,
-    /// `CHECK_REVOKE_TOKEN`: the password changed since the token was issued.
-    PasswordChanged,
-    /// Bearer: the header has the scheme but not exactly one token.
-    BadHeader,
-    /// Bearer: the token failed as an access token.
-    NotValidForAnyType(TokenError),
-    /// Bearer: no usable `USER_ID_CLAIM`.
-    NoUserId,
-    /// Bearer: no user with that id.
-    UserNotFound,
-    /// Bearer: the user is inactive.
-    UserInactive,
-    /// Login: the user's tokens were revoked less than a second ago, so a
-    /// token minted now would carry an `iat` still refused. Retry the login
-    /// at this time (Unix seconds).
-    RevokedUntil(u64),
-    /// The store or the random source failed; the text is for the log.
-    Unavailable(String),
-}
-
-impl fmt::Display for AuthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AuthError::Credentials => f.write_str("bad credentials"),
-            AuthError::Busy => f.write_str("login queue full"),
-            AuthError::Throttled(wait) => write!(f, "throttled for {wait} s"),
-            AuthError::Token(e) | AuthError::NotValidForAnyType(e) => write!(f, "{e}"),
-            AuthError::BlacklistedOnVerify => f.write_str("token is blacklisted"),
-            AuthError::NoActiveAccount => f.write_str("no active account for the token"),
-            AuthError::PasswordChanged => {
-                f.write_str("password changed since the token was issued")
-            }
-            AuthError::BadHeader => f.write_str("malformed authorization header"),
-            AuthError::NoUserId => f.write_str("token names no user"),
-            AuthError::UserNotFound => f.write_str("user not found"),
-            AuthError::UserInactive => f.write_str("user inactive"),
-            AuthError::RevokedUntil(t) => write!(f, "tokens revoked until {t}"),
-            AuthError::Unavailable(why) => write!(f, "unavailable: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for AuthError {}
-
-impl From<StoreError> for AuthError {
-    fn from(e: StoreError) -> AuthError {
-        AuthError::Unavailable(e.to_string())
-    }
-}
-
-impl From<TokenError> for AuthError {
-    fn from(e: TokenError) -> AuthError {
-        AuthError::Token(e)
-    }
-}
-
-impl From<RandomError> for AuthError {
-    fn from(e: RandomError) -> AuthError {
-        AuthError::Unavailable(e.to_string())
-    }
-}
-
-impl From<Busy> for AuthError {
-    fn from(_: Busy) -> AuthError {
-        AuthError::Busy
-    }
-}
 
 /// A successful login.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,44 +138,6 @@ impl Auth {
     /// login's bookkeeping is queued without waiting for it).
     pub fn settle(&self) -> Result<(), StoreError> {
         self.writer.submit(Vec::new()).map(drop)
-    }
-
-    /// The signing keys kept in the database, each with its state.
-    pub fn signing_keys(&self) -> Result<Vec<(StoredKey, KeyState)>, KeysError> {
-        keys::list(&self.store)
-    }
-
-    /// Makes a new current signing key and signs with it from the next
-    /// token on; the earlier keys keep verifying.
-    pub fn rotate_key(&self) -> Result<StoredKey, KeysError> {
-        let key = keys::rotate(&self.settings, &self.store, &self.clock)?;
-        self.reload_keys()?;
-        Ok(key)
-    }
-
-    /// Retires the signing key `kid`: tokens signed with it are refused
-    /// from the next request on.
-    pub fn retire_key(&self, kid: &str) -> Result<(), KeysError> {
-        keys::retire(&self.store, kid, &self.clock)?;
-        self.reload_keys()
-    }
-
-    /// Takes up the keys as `jwtd serve` finds them now ([`keys::load`]):
-    /// a configured key, or the keys the database holds.
-    pub fn reload_keys(&self) -> Result<(), KeysError> {
-        let (ring, _) = keys::load(&self.settings, &self.store, &self.clock)?;
-        self.tokens.set_keys(ring);
-        Ok(())
-    }
-
-    /// The id of the key new tokens are signed with, if keys have ids.
-    pub fn current_kid(&self) -> Option<String> {
-        self.tokens.keys().current_kid().map(str::to_owned)
-    }
-
-    /// The ids of the keys tokens are verified with, current first.
-    pub fn key_ids(&self) -> Vec<String> {
-        self.tokens.keys().kids().map(str::to_owned).collect()
     }
 
     /// Whether `username` from `client` may try to log in now; `Err` with

@@ -805,3 +805,18 @@ fn a_token_without_iat_counts_as_issued_at_zero() {
         Err(AuthError::NotValidForAnyType(TokenError::Revoked))
     );
 }
+
+/// Errors travel in every `Result` of a request, so they stay small (as
+/// ureq keeps its own): a large variant would be boxed.
+#[test]
+fn the_error_types_stay_small() {
+    use std::mem::size_of;
+    assert!(size_of::<AuthError>() <= 32, "{}", size_of::<AuthError>());
+    assert!(
+        size_of::<AccountError>() <= 32,
+        "{}",
+        size_of::<AccountError>()
+    );
+    assert!(size_of::<crate::keys::KeysError>() <= 32);
+    assert!(size_of::<TokenError>() <= 8, "{}", size_of::<TokenError>());
+}

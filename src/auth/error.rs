@@ -1,0 +1,93 @@
+//! [`AuthError`]: every way a request can fail in the policy, and what the
+//! layers below it report, folded into it.
+
+use std::fmt;
+
+use crate::login_pool::Busy;
+use crate::primitives::RandomError;
+use crate::store::StoreError;
+use crate::token::TokenError;
+
+/// Every way a request can fail in this layer. The HTTP layer turns each
+/// into SimpleJWT's status and body; the log gets [`fmt::Display`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    /// Login failed: unknown user, wrong password, inactive or unusable.
+    Credentials,
+    /// Too many logins are waiting for a password hash.
+    Busy,
+    /// Too many failed logins from this client: wait this many seconds.
+    Throttled(u64),
+    /// The token was refused (refresh, verify, blacklist).
+    Token(TokenError),
+    /// Verify: the token is blacklisted (SimpleJWT answers 400 here).
+    BlacklistedOnVerify,
+    /// Refresh: the user is gone, inactive, or not an id.
+    NoActiveAccount,
+    /// `CHECK_REVOKE_TOKEN`: the password changed since the token was issued.
+    PasswordChanged,
+    /// Bearer: the header has the scheme but not exactly one token.
+    BadHeader,
+    /// Bearer: the token failed as an access token.
+    NotValidForAnyType(TokenError),
+    /// Bearer: no usable `USER_ID_CLAIM`.
+    NoUserId,
+    /// Bearer: no user with that id.
+    UserNotFound,
+    /// Bearer: the user is inactive.
+    UserInactive,
+    /// Login: the user's tokens were revoked less than a second ago, so a
+    /// token minted now would carry an `iat` still refused. Retry the login
+    /// at this time (Unix seconds).
+    RevokedUntil(u64),
+    /// The store or the random source failed; the text is for the log.
+    Unavailable(String),
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthError::Credentials => f.write_str("bad credentials"),
+            AuthError::Busy => f.write_str("login queue full"),
+            AuthError::Throttled(wait) => write!(f, "throttled for {wait} s"),
+            AuthError::Token(e) | AuthError::NotValidForAnyType(e) => write!(f, "{e}"),
+            AuthError::BlacklistedOnVerify => f.write_str("token is blacklisted"),
+            AuthError::NoActiveAccount => f.write_str("no active account for the token"),
+            AuthError::PasswordChanged => {
+                f.write_str("password changed since the token was issued")
+            }
+            AuthError::BadHeader => f.write_str("malformed authorization header"),
+            AuthError::NoUserId => f.write_str("token names no user"),
+            AuthError::UserNotFound => f.write_str("user not found"),
+            AuthError::UserInactive => f.write_str("user inactive"),
+            AuthError::RevokedUntil(t) => write!(f, "tokens revoked until {t}"),
+            AuthError::Unavailable(why) => write!(f, "unavailable: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+impl From<StoreError> for AuthError {
+    fn from(e: StoreError) -> AuthError {
+        AuthError::Unavailable(e.to_string())
+    }
+}
+
+impl From<TokenError> for AuthError {
+    fn from(e: TokenError) -> AuthError {
+        AuthError::Token(e)
+    }
+}
+
+impl From<RandomError> for AuthError {
+    fn from(e: RandomError) -> AuthError {
+        AuthError::Unavailable(e.to_string())
+    }
+}
+
+impl From<Busy> for AuthError {
+    fn from(_: Busy) -> AuthError {
+        AuthError::Busy
+    }
+}

@@ -1,0 +1,48 @@
+//! Key management as named operations of [`Auth`]: list, rotate and
+//! retire the keys kept in the database, and take up the new keys at once,
+//! so that a running server signs with a rotated key from the next request
+//! on ([`crate::keys`] does the work on the store).
+
+use super::Auth;
+use crate::keys::{self, KeyState, KeysError};
+use crate::store::StoredKey;
+
+impl Auth {
+    /// The signing keys kept in the database, each with its state.
+    pub fn signing_keys(&self) -> Result<Vec<(StoredKey, KeyState)>, KeysError> {
+        keys::list(&self.store)
+    }
+
+    /// Makes a new current signing key and signs with it from the next
+    /// token on; the earlier keys keep verifying.
+    pub fn rotate_key(&self) -> Result<StoredKey, KeysError> {
+        let key = keys::rotate(&self.settings, &self.store, &self.clock)?;
+        self.reload_keys()?;
+        Ok(key)
+    }
+
+    /// Retires the signing key `kid`: tokens signed with it are refused
+    /// from the next request on.
+    pub fn retire_key(&self, kid: &str) -> Result<(), KeysError> {
+        keys::retire(&self.store, kid, &self.clock)?;
+        self.reload_keys()
+    }
+
+    /// Takes up the keys as `jwtd serve` finds them now ([`keys::load`]):
+    /// a configured key, or the keys the database holds.
+    pub fn reload_keys(&self) -> Result<(), KeysError> {
+        let (ring, _) = keys::load(&self.settings, &self.store, &self.clock)?;
+        self.tokens.set_keys(ring);
+        Ok(())
+    }
+
+    /// The id of the key new tokens are signed with, if keys have ids.
+    pub fn current_kid(&self) -> Option<String> {
+        self.tokens.keys().current_kid().map(str::to_owned)
+    }
+
+    /// The ids of the keys tokens are verified with, current first.
+    pub fn key_ids(&self) -> Vec<String> {
+        self.tokens.keys().kids().map(str::to_owned).collect()
+    }
+}
