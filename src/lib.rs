@@ -1,26 +1,79 @@
 //! jwtd: a JWT authentication server wire-compatible with
 //! djangorestframework-simplejwt 5.5.1, in one small binary.
 //!
-//! A request's path through the modules:
+//! # The layers
+//!
+//! Each layer uses only the layers below it; no module reaches up, and no
+//! two modules use each other.
 //!
 //! ```text
-//! http::server ─ epoll, fixed worker pool ─► http::conn ─► http::parse (framing)
-//!      ─► api (Handler for App) ─► api::routes (the route table) ─► api::router
-//!      ─► api::endpoints::<endpoint> ─► api::body (DRF parsers)
-//!      ─► auth (policy) ─► token (SimpleJWT claims) ─► jwt (RFC 7519/7515 by hand)
-//!                      ─► password (Django PBKDF2, on the hasher pool)
-//!                      ─► store (redb), writes through writer (group commit)
+//!  main ─► cli ──────────────► service (composition root: settings ─► limits,
+//!           │                    store, writer, keys, auth, app, server, control)
+//!           │  user, key,             │
+//!           │  token commands         ▼
+//!           │            ┌──────── http ────────┐     the transport: knows no
+//!           │            │ server, conn, parse, │     application and no setting
+//!           │            │ chunked, parked      │
+//!           │            └──────────▲───────────┘
+//!           │                       │ Handler
+//!           │            ┌──────── api ─────────┐     SimpleJWT/DRF on the wire:
+//!           │            │ routes (one table),  │     routes, bodies, errors,
+//!           │            │ body/, endpoints/    │     DRF's exact messages
+//!           │            └──────────┬───────────┘
+//!           ▼                       ▼
+//!        control ─► app ─► auth (the boundary: policy, accounts, rules, keys)
+//!                            ├─► token ─► jwt ─► primitives
+//!                            ├─► password ─► primitives      (on the login_pool)
+//!                            ├─► keys, throttle
+//!                            └─► writer (group commit) ─► store ─► store::redb
+//!  under all of them: clock, config, time, log, sys, pyjson, python_str, md5
 //! ```
 //!
-//! Dependencies point one way: `api` → `app` → `auth`, `config`, `metrics`,
-//! ...; `api` → `http`; and `http` → `sys`, `log`, `time` only: the
-//! transport knows nothing of the application or its settings (`serve`,
-//! the composition root, hands it its limits).
+//! A request's path: `http::server` (epoll, a fixed pool of workers) ─►
+//! `http::conn` ─► `http::parse` (framing) ─► `api` (the [`http::Handler`]
+//! for [`app::App`]) ─► `api::router` ─► `api::endpoints::*` ─► `auth` ─►
+//! `token` ─► `jwt`; writes go through `writer` to `store`.
 //!
-//! Each external crate has one home: `httparse` in `http::parse`, `redb` in
-//! `store::redb`, `hmac`/`sha2` in `jwt::signing` and `password`, `pbkdf2` in
-//! `password`, `base64` in `jwt::base64url` and `password`, `libc` in `sys`
-//! (the only `unsafe` code), `getrandom` where ids and salts are made.
+//! # The modules
+//!
+//! | module | owns |
+//! |---|---|
+//! | `cli` | the command line: one file per command family, help beside its parser |
+//! | `service` | assembling the server from settings, and stopping it in order |
+//! | `http` | HTTP/1.1 transport: connections, framing, limits, parked responses |
+//! | `api` | the SimpleJWT/DRF application: the route table, bodies, endpoints, error bodies |
+//! | `app` | the state every request shares: settings, auth, clock, login pool, metrics |
+//! | `auth` | the policy and the boundary around the state: login, refresh, verify, blacklist, bearer; accounts and their rules; key rotation |
+//! | `token` | SimpleJWT's token classes: claims, their order, their checks |
+//! | `jwt` | JWS by hand: base64url, HMAC signing, the keyring (kid), the numbered decode checks |
+//! | `password` | Django's `pbkdf2_sha256` hashes |
+//! | `primitives` | HMAC, SHA-2, PBKDF2, base64 and OS randomness: their crates' one home |
+//! | `keys` | where the signing keys come from; rotate and retire on the store |
+//! | `store` | the state behind one interface: users, token state, keys; the redb backend |
+//! | `writer` | the single writer: group commit of every change |
+//! | `login_pool` | the threads that hash passwords, off the HTTP workers |
+//! | `throttle` | failed-login counting per address and per user |
+//! | `control` | the control socket: key and revoke commands to a running server |
+//! | `explain` | `jwtd token explain`: the analysis apart from its rendering |
+//! | `dumpdata` | Django's `manage.py dumpdata auth.user` format, both ways |
+//! | `config` | settings: defaults, the JSON file, `JWTD_*` variables |
+//! | `metrics` | the counters `/metrics` shows |
+//! | `clock` | where every "now" comes from: the system, or a fixed time in tests |
+//! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`, MD5 (SimpleJWT's revoke claim), system calls |
+//!
+//! # Each external crate's one home
+//!
+//! | crate | home |
+//! |---|---|
+//! | `hmac`, `sha2`, `pbkdf2`, `base64`, `getrandom` | `primitives` |
+//! | `redb` | `store::redb` |
+//! | `httparse` | `http::parse` |
+//! | `libc` | `sys`, the only `unsafe` code |
+//! | `serde`, `serde_json` | the JSON vocabulary, read wherever JSON is (bodies, claims, the config file, dumpdata): no home of their own, as a language's strings have none |
+//!
+//! The HTTP `Date` header reads the system clock in the transport (it is the
+//! origin's real time by RFC 9110); every other "now" is the application's
+//! [`clock::Clock`].
 
 pub mod api;
 pub mod app;
