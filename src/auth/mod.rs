@@ -32,7 +32,9 @@ use crate::config::Settings;
 use crate::jwt::{Claims, DecodeError};
 use crate::log;
 use crate::password;
-use crate::store::{Blacklisted, Change, ChangeOutcome, Store, StoreError, TokenRecord, User};
+use crate::store::{
+    Blacklisted, Change, ChangeOutcome, Rehash, Store, StoreError, TokenRecord, User,
+};
 use crate::throttle::Throttle;
 use crate::token::{TokenError, TokenType, Tokens, UserClaim};
 use crate::writer::Writer;
@@ -199,7 +201,11 @@ impl Auth {
                 let check = password::check_password(password, &stored, iterations);
                 let rehash = (check.matched && check.must_update)
                     .then(|| password::make_password(password, iterations).ok())
-                    .flatten();
+                    .flatten()
+                    .map(|upgraded| Rehash {
+                        verified: stored,
+                        upgraded,
+                    });
                 Some((check.matched, rehash))
             }
         };
@@ -217,8 +223,8 @@ impl Auth {
         if now < user.tokens_valid_after {
             return Err(AuthError::RevokedUntil(user.tokens_valid_after));
         }
-        if let Some(hash) = &rehash {
-            user.password.clone_from(hash);
+        if let Some(rehash) = &rehash {
+            user.password.clone_from(&rehash.upgraded);
         }
         let refresh = self.tokens.refresh_for(&user, now)?;
         let access = self.tokens.access_for(&refresh, now)?;
@@ -234,7 +240,7 @@ impl Auth {
             writes.push(Change::RecordLogin {
                 user_id: user.id,
                 last_login,
-                password: rehash,
+                rehash,
             });
         }
         // The tokens are valid without their row (a rotation writes it if a

@@ -54,8 +54,8 @@ pub enum Change {
         user_id: u64,
         /// New `last_login`, microseconds (UPDATE_LAST_LOGIN).
         last_login: Option<i64>,
-        /// A new hash at the configured iterations.
-        password: Option<String>,
+        /// The password's hash upgraded to the configured iterations.
+        rehash: Option<Rehash>,
     },
     /// Revoke everything of a user: blacklist every refresh token issued to
     /// them, and refuse every token of theirs issued before `valid_after`.
@@ -157,6 +157,18 @@ pub enum ChangeOutcome {
         /// The deleted record.
         user: User,
     },
+}
+
+/// A login's upgrade of the hash it verified. It is written only while the
+/// stored hash is still `verified`: a password set meanwhile (by the admin
+/// API or `jwtd user passwd`) is never overwritten by a login that checked
+/// the old one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rehash {
+    /// The stored hash the login verified the password against.
+    pub verified: String,
+    /// The same password hashed at the configured iterations.
+    pub upgraded: String,
 }
 
 /// Names one user: by id, which a deleted user never passes on, or by

@@ -29,7 +29,7 @@ mod redb;
 use std::path::Path;
 
 pub use self::redb::RedbStore;
-pub use change::{Change, ChangeOutcome, UserKey, UserUpdate};
+pub use change::{Change, ChangeOutcome, Rehash, UserKey, UserUpdate};
 pub use error::StoreError;
 pub use records::{Blacklisted, NewUser, StoredKey, TokenRecord, User};
 

@@ -232,3 +232,74 @@ fn item_3_an_import_into_a_deleted_users_id_inherits_none_of_its_tokens() {
     let admin = server.get("/api/admin/users/", Some(&access));
     assert_eq!(admin.status, 401, "{}", admin.body);
 }
+
+#[test]
+fn item_2_a_logins_hash_upgrade_never_undoes_a_password_change() {
+    const USERS: usize = 8;
+    let dir = TempDir::new();
+    add_user(&dir, "root", &["--superuser"]);
+    // Users whose hashes are at fewer iterations than configured: their next
+    // login upgrades the hash.
+    let old = jwtd::password::encode(PASSWORD, "abcdefghijklmnopqrstuv", 1000).unwrap();
+    let entries: Vec<String> = (0..USERS)
+        .map(|i| {
+            format!(
+                r#"{{"model": "auth.user", "pk": {}, "fields": {{"password": "{old}", "last_login": null, "is_superuser": false, "username": "racer{i}", "first_name": "", "last_name": "", "email": "", "is_staff": false, "is_active": true, "date_joined": "2025-01-02T03:04:05.678Z", "groups": [], "user_permissions": []}}}}"#,
+                10 + i
+            )
+        })
+        .collect();
+    let dump = dir.path().join("racers.json");
+    std::fs::write(&dump, format!("[{}]", entries.join(","))).unwrap();
+    assert_eq!(
+        run(&dir, &["user", "import-django", dump.to_str().unwrap()], "").code,
+        0
+    );
+    let server = Server::start(
+        &dir,
+        &[
+            ("JWTD_PASSWORD_ITERATIONS", "100000"),
+            ("JWTD_LOGIN_THREADS", "2"),
+        ],
+    );
+    let (_, admin) = server.login("root");
+    let bearer = format!("Bearer {admin}");
+    let new = "a brand new password";
+    for i in 0..USERS {
+        let name = format!("racer{i}");
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                barrier.wait();
+                let r = server.post_json(
+                    "/api/token/",
+                    &format!(r#"{{"username":"{name}","password":"{PASSWORD}"}}"#),
+                );
+                assert!(r.status == 200 || r.status == 401, "{}", r.body);
+            });
+            s.spawn(|| {
+                barrier.wait();
+                let r = server.request(
+                    "PATCH",
+                    &format!("/api/admin/users/{}/", 10 + i),
+                    &[
+                        ("Authorization", bearer.as_str()),
+                        ("Content-Type", "application/json"),
+                    ],
+                    format!(r#"{{"password":"{new}"}}"#).as_bytes(),
+                );
+                assert_eq!(r.status, 200, "{}", r.body);
+            });
+        });
+        let with_new = server.post_json(
+            "/api/token/",
+            &format!(r#"{{"username":"{name}","password":"{new}"}}"#),
+        );
+        assert_eq!(with_new.status, 200, "{name}: the new password must work");
+        let with_old = server.post_json(
+            "/api/token/",
+            &format!(r#"{{"username":"{name}","password":"{PASSWORD}"}}"#),
+        );
+        assert_eq!(with_old.status, 401, "{name}: the old password must not");
+    }
+}

@@ -50,9 +50,9 @@ impl<'tx> Batch<'tx> {
             Change::RecordLogin {
                 user_id,
                 last_login,
-                password,
+                rehash,
             } => {
-                self.record_login(*user_id, *last_login, password.as_deref())?;
+                self.record_login(*user_id, *last_login, rehash.as_ref())?;
                 Ok(ChangeOutcome::Done)
             }
             Change::RevokeUser {

@@ -11,7 +11,7 @@ use super::schema::{
     USERNAMES, USERS,
 };
 use super::{OrStoreError, RedbStore};
-use crate::store::{ChangeOutcome, NewUser, StoreError, User, UserKey};
+use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey};
 
 impl RedbStore {
     /// The user with this id.
@@ -200,14 +200,14 @@ impl Batch<'_> {
         &mut self,
         user_id: u64,
         last_login: Option<i64>,
-        password: Option<&str>,
+        rehash: Option<&Rehash>,
     ) -> Result<(), StoreError> {
         if let Some(mut user) = self.read_user(user_id)? {
             if let Some(at) = last_login {
                 user.last_login = Some(at);
             }
-            if let Some(hash) = password {
-                hash.clone_into(&mut user.password);
+            if let Some(rehash) = rehash.filter(|r| r.verified == user.password) {
+                rehash.upgraded.clone_into(&mut user.password);
             }
             self.write_user(&user)?;
         }
@@ -235,7 +235,9 @@ impl Batch<'_> {
 #[cfg(test)]
 mod tests {
     use crate::store::fixtures::new_user;
-    use crate::store::{Change, ChangeOutcome, Store, StoreError, User, UserKey, UserUpdate};
+    use crate::store::{
+        Change, ChangeOutcome, Rehash, Store, StoreError, User, UserKey, UserUpdate,
+    };
 
     #[test]
     fn users_get_increasing_ids_that_are_never_reused() {
@@ -434,21 +436,41 @@ mod tests {
     fn record_login_updates_the_user() {
         let store = Store::open_in_memory().unwrap();
         store.add_user(new_user("alice")).unwrap();
+        let verified = store.user(1).unwrap().unwrap().password;
+        let rehash = |verified: &str, upgraded: &str| {
+            Some(Rehash {
+                verified: verified.into(),
+                upgraded: upgraded.into(),
+            })
+        };
         store
             .apply(&[Change::RecordLogin {
                 user_id: 1,
                 last_login: Some(99),
-                password: Some("pbkdf2_sha256$2$x$y".into()),
+                rehash: rehash(&verified, "pbkdf2_sha256$2$x$y"),
             }])
             .unwrap();
         let u = store.user(1).unwrap().unwrap();
         assert_eq!(u.last_login, Some(99));
         assert_eq!(u.password, "pbkdf2_sha256$2$x$y");
+        // A hash set since the login verified the old one stays.
+        store
+            .apply(&[Change::RecordLogin {
+                user_id: 1,
+                last_login: Some(100),
+                rehash: rehash(&verified, "pbkdf2_sha256$3$x$z"),
+            }])
+            .unwrap();
+        let u = store.user(1).unwrap().unwrap();
+        assert_eq!(
+            (u.last_login, u.password.as_str()),
+            (Some(100), "pbkdf2_sha256$2$x$y")
+        );
         // A user deleted meanwhile is simply skipped.
         let skipped = store.apply(&[Change::RecordLogin {
             user_id: 9,
             last_login: Some(1),
-            password: None,
+            rehash: None,
         }]);
         assert_eq!(skipped.unwrap(), [ChangeOutcome::Done]);
     }
