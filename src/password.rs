@@ -159,8 +159,22 @@ pub fn encode(password: &str, salt: &str, iterations: u32) -> Result<String, Pas
 /// verifiable one costs its stored iterations, raised to `iterations` when the
 /// password does not match.
 pub fn check_password(password: &str, encoded: &str, iterations: u32) -> Check {
+    check_password_hardened(password, encoded, iterations, iterations)
+}
+
+/// [`check_password`], with every failure raised to cost `failure_cost`
+/// iterations (at least `iterations`): the cost of the slowest hash stored,
+/// so that no failure tells an existing user from an unknown one, whatever
+/// count that user's hash was made at.
+pub fn check_password_hardened(
+    password: &str,
+    encoded: &str,
+    iterations: u32,
+    failure_cost: u32,
+) -> Check {
+    let failure_cost = failure_cost.max(iterations);
     let Some(stored) = parse(encoded) else {
-        hash_for_timing(password, iterations);
+        hash_for_timing(password, failure_cost);
         return Check::NO_MATCH;
     };
     let derived = derive(password, stored.salt, stored.iterations);
@@ -168,13 +182,18 @@ pub fn check_password(password: &str, encoded: &str, iterations: u32) -> Check {
         .hash()
         .is_some_and(|expected| constant_time_eq(&derived, &expected));
     if !matched {
-        harden_runtime(password, stored.salt, stored.iterations, iterations);
+        harden_runtime(password, stored.salt, stored.iterations, failure_cost);
         return Check::NO_MATCH;
     }
     Check {
         matched: true,
         must_update: stored.iterations != iterations || salt_too_short(stored.salt),
     }
+}
+
+/// The iteration count of a stored `pbkdf2_sha256` hash, if it is one.
+pub fn iterations_of(encoded: &str) -> Option<u32> {
+    parse(encoded).map(|stored| stored.iterations)
 }
 
 /// The work done for an unknown user so that failure takes as long as a
@@ -453,6 +472,17 @@ mod tests {
             1000,
             "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv$vqafFtFOwJN9wrhga0SNKKw1GODAJgholvjeoMoWcZs=",
         );
+    }
+
+    #[test]
+    fn iterations_of_reads_the_count_of_verifiable_hashes_only() {
+        assert_eq!(iterations_of(P1), Some(1000));
+        assert_eq!(iterations_of(P9), None);
+        assert_eq!(iterations_of("!unusable"), None);
+        // A failure hardened to a higher count still fails, and a match
+        // still matches.
+        assert!(!check_password_hardened("wrong", P1, 1000, 5000).matched);
+        assert!(check_password_hardened(PASSWORD, P1, 1000, 5000).matched);
     }
 
     #[test]

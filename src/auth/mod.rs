@@ -2,7 +2,8 @@
 //! `JWTAuthentication` decide, with the store and the clock as inputs.
 //!
 //! - [`Auth::login`]: one identical failure for an unknown user, a wrong
-//!   password and an inactive user, each costing one full password hash.
+//!   password and an inactive user, each costing what a check of the slowest
+//!   stored hash costs.
 //! - [`Auth::refresh`]: decode, blacklist check, type check, user check,
 //!   then rotation as one atomic write, so one refresh token is spent once.
 //! - [`Auth::verify`], [`Auth::blacklist`], [`Auth::authenticate`].
@@ -24,7 +25,7 @@ pub use error::AuthError;
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::clock::Clock;
@@ -68,6 +69,9 @@ pub struct Auth {
     accounts: Accounts,
     throttle: Throttle,
     reuse_events: AtomicU64,
+    /// The iterations of the slowest stored hash, at least the configured
+    /// count: what every failed login costs (see [`Auth::login`]).
+    failure_cost: AtomicU32,
 }
 
 impl fmt::Debug for Auth {
@@ -100,6 +104,7 @@ impl Auth {
             writer.clone(),
             clock.clone(),
         );
+        let failure_cost = slowest_stored_hash(&store).max(settings.password_iterations);
         Auth {
             settings,
             tokens,
@@ -109,6 +114,7 @@ impl Auth {
             accounts,
             throttle,
             reuse_events: AtomicU64::new(0),
+            failure_cost: AtomicU32::new(failure_cost),
         }
     }
 
@@ -190,15 +196,25 @@ impl Auth {
         let found = self.store.user_by_name(username)?;
         let iterations = self.settings.password_iterations;
         let stored = found.as_ref().map(|u| u.password.clone());
-        // Every branch costs one full hash, so failures cannot be told apart
-        // by time (Django ticket #20760).
+        // Every failure costs as much as a check of the slowest hash stored,
+        // so failures cannot be told apart by time (Django ticket #20760),
+        // not even for a user whose hash predates a change of
+        // PASSWORD_ITERATIONS (hashes are upgraded only on success).
+        let failure_cost = self.failure_cost.load(Ordering::Relaxed);
         let verdict = match stored {
             None => {
-                password::hash_for_timing(password, iterations);
+                password::hash_for_timing(password, failure_cost);
                 None
             }
             Some(stored) => {
-                let check = password::check_password(password, &stored, iterations);
+                let own = password::iterations_of(&stored).unwrap_or(0);
+                self.failure_cost.fetch_max(own, Ordering::Relaxed);
+                let check = password::check_password_hardened(
+                    password,
+                    &stored,
+                    iterations,
+                    failure_cost.max(own),
+                );
                 let rehash = (check.matched && check.must_update)
                     .then(|| password::make_password(password, iterations).ok())
                     .flatten()
@@ -517,6 +533,23 @@ pub fn revocation(user_id: u64, now: u64) -> Change {
         user_id,
         valid_after: now.saturating_add(1),
         now,
+    }
+}
+
+/// The iterations of the slowest `pbkdf2_sha256` hash the store holds (0
+/// for none). Read once at start; a store that cannot be read counts as
+/// none, and logins raise the figure as they meet slower hashes.
+fn slowest_stored_hash(store: &Store) -> u32 {
+    match store.users() {
+        Ok(users) => users
+            .iter()
+            .filter_map(|user| password::iterations_of(&user.password))
+            .max()
+            .unwrap_or(0),
+        Err(e) => {
+            log::warn(&format!("reading the stored password hashes: {e}"));
+            0
+        }
     }
 }
 

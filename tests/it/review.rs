@@ -303,3 +303,53 @@ fn item_2_a_logins_hash_upgrade_never_undoes_a_password_change() {
         assert_eq!(with_old.status, 401, "{name}: the old password must not");
     }
 }
+
+/// The median time of `n` calls of `f`.
+fn median_time(n: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..n)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[n / 2]
+}
+
+#[test]
+fn item_6_a_failed_login_takes_as_long_for_an_unknown_user_as_for_a_slow_stored_hash() {
+    let dir = TempDir::new();
+    // alice's hash is at 300,000 iterations; the server then runs at 1,000,
+    // as after lowering PASSWORD_ITERATIONS.
+    let slow = [("JWTD_PASSWORD_ITERATIONS", "300000")];
+    let added = run_with(
+        &dir,
+        &["user", "add", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+        &slow,
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let server = Server::start(
+        &dir,
+        &[
+            ("JWTD_PASSWORD_ITERATIONS", "1000"),
+            ("JWTD_LOGIN_FAILURES_PER_ADDRESS", "0"),
+            ("JWTD_LOGIN_FAILURES_PER_USER", "0"),
+        ],
+    );
+    let fail = |user: &str| {
+        let r = server.post_json(
+            "/api/token/",
+            &format!(r#"{{"username":"{user}","password":"wrong"}}"#),
+        );
+        assert_eq!(r.status, 401, "{}", r.body);
+    };
+    let existing = median_time(5, || fail("alice"));
+    let unknown = median_time(5, || fail("nobody"));
+    println!("failed login: existing user {existing:?}, unknown user {unknown:?}");
+    assert!(
+        unknown * 2 >= existing,
+        "an unknown user fails in {unknown:?}, an existing one in {existing:?}: the difference tells them apart"
+    );
+}
