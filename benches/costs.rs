@@ -143,6 +143,7 @@ fn rotate(old: &TokenRecord, new: &TokenRecord, now: u64) -> Change {
         new: new.clone(),
         blacklist_old: true,
         revoke_family_on_reuse: true,
+        grace: 0,
         now,
     }
 }

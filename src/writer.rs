@@ -240,6 +240,7 @@ mod tests {
                             new: record(&format!("{old}-new-{i}")),
                             blacklist_old: true,
                             revoke_family_on_reuse: false,
+                            grace: 0,
                             now: 1,
                         };
                         writer.submit(vec![rotate]).unwrap()

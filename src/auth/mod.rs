@@ -340,6 +340,7 @@ impl Auth {
             new: self.record(&rotated, user_id),
             blacklist_old: self.settings.blacklist_after_rotation,
             revoke_family_on_reuse: self.reuse_detection(),
+            grace: self.settings.reuse_grace_period,
             now,
         };
         match self.writer.submit(vec![write])?.first() {
@@ -350,6 +351,12 @@ impl Auth {
             Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) => {
                 // Lost a race with another rotation of the same token.
                 self.log_reuse(&jti, family, *revoked);
+                Err(TokenError::Blacklisted.into())
+            }
+            Some(ChangeOutcome::SpentWithinGrace { family, after }) => {
+                // Lost a race with a rotation of the same token moments ago:
+                // another tab of the same user, most likely.
+                self.log_repeat_within_grace(&jti, family, *after);
                 Err(TokenError::Blacklisted.into())
             }
             other => Err(AuthError::Unavailable(format!(
@@ -490,20 +497,34 @@ impl Auth {
         }
         let reuse = Change::Reuse {
             jti: jti.to_owned(),
+            grace: self.settings.reuse_grace_period,
             now,
         };
         match self.writer.submit(vec![reuse]) {
-            Ok(outcomes) => {
-                if let Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) =
-                    outcomes.first()
-                {
+            Ok(outcomes) => match outcomes.first() {
+                Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) => {
                     self.log_reuse(jti, family, *revoked);
                 }
-            }
+                Some(ChangeOutcome::SpentWithinGrace { family, after }) => {
+                    self.log_repeat_within_grace(jti, family, *after);
+                }
+                _ => {}
+            },
             Err(e) => log::error(&format!(
                 "reuse of refresh token {jti}: revoking its family failed: {e}"
             )),
         }
+    }
+
+    /// A spent token back within `REUSE_GRACE_PERIOD`: refused and counted
+    /// like any reuse, but its family, the winner's new pair included, stays
+    /// valid.
+    fn log_repeat_within_grace(&self, jti: &str, family: &str, after: u64) {
+        self.reuse_events.fetch_add(1, Ordering::Relaxed);
+        log::info(&format!(
+            "refresh token reuse within REUSE_GRACE_PERIOD: jti {jti} of family {family} \
+             presented again {after} s after its rotation; refused, the family kept"
+        ));
     }
 
     fn log_reuse(&self, jti: &str, family: &str, revoked: u64) {

@@ -41,6 +41,11 @@ pub struct Settings {
     /// `REVOKE_FAMILY_ON_REUSE` (jwtd): presenting an already rotated
     /// refresh token blacklists every token of its login. Defaults to true.
     pub revoke_family_on_reuse: bool,
+    /// `REUSE_GRACE_PERIOD` (jwtd), seconds: a rotated-out refresh token
+    /// presented again this soon after its rotation (two tabs refreshing at
+    /// once) is refused without revoking its family. 0 turns it off.
+    /// Defaults to 10.
+    pub reuse_grace_period: u64,
     /// `REVOKE_ON_PASSWORD_CHANGE` (jwtd): setting a user's password revokes
     /// every token of theirs, as `jwtd user revoke` does. Defaults to true.
     pub revoke_on_password_change: bool,
@@ -207,6 +212,7 @@ impl Default for Settings {
             rotate_refresh_tokens: true,
             blacklist_after_rotation: true,
             revoke_family_on_reuse: true,
+            reuse_grace_period: 10,
             revoke_on_password_change: true,
             update_last_login: false,
             algorithm: Algorithm::HS256,

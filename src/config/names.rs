@@ -35,6 +35,7 @@ impl Settings {
             "ROTATE_REFRESH_TOKENS" => s.rotate_refresh_tokens = boolean(raw).map_err(err)?,
             "BLACKLIST_AFTER_ROTATION" => s.blacklist_after_rotation = boolean(raw).map_err(err)?,
             "REVOKE_FAMILY_ON_REUSE" => s.revoke_family_on_reuse = boolean(raw).map_err(err)?,
+            "REUSE_GRACE_PERIOD" => s.reuse_grace_period = seconds(raw).map_err(err)?,
             "REVOKE_ON_PASSWORD_CHANGE" => {
                 s.revoke_on_password_change = boolean(raw).map_err(err)?
             }

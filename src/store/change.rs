@@ -29,6 +29,9 @@ pub enum Change {
         blacklist_old: bool,
         /// On reuse of a blacklisted `old`, blacklist its whole family.
         revoke_family_on_reuse: bool,
+        /// Seconds after a rotation within which `old` coming back is not
+        /// reuse (REUSE_GRACE_PERIOD): [`ChangeOutcome::SpentWithinGrace`].
+        grace: u64,
         /// Unix seconds.
         now: u64,
     },
@@ -37,6 +40,8 @@ pub enum Change {
     Reuse {
         /// The replayed token's jti.
         jti: String,
+        /// Seconds after its rotation within which it is not reuse.
+        grace: u64,
         /// Unix seconds.
         now: u64,
     },
@@ -113,6 +118,14 @@ pub enum ChangeOutcome {
         family: String,
         /// Tokens of the family newly blacklisted because of the reuse.
         revoked: u64,
+    },
+    /// The token was spent by a rotation less than the grace period ago:
+    /// refused, but not taken as theft, so its family is left as it is.
+    SpentWithinGrace {
+        /// The family the token belongs to.
+        family: String,
+        /// Seconds since the rotation that spent it.
+        after: u64,
     },
     /// A user's tokens revoked.
     Revoked {

@@ -36,6 +36,7 @@ pub(crate) fn rotate(old: &str, new: &str) -> Change {
         new: token(new, 200),
         blacklist_old: true,
         revoke_family_on_reuse: false,
+        grace: 0,
         now: 10,
     }
 }

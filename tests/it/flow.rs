@@ -9,7 +9,8 @@ use crate::support::*;
 
 #[test]
 fn obtain_protected_refresh_verify_blacklist() {
-    let (_dir, server) = server_with_alice(&[]);
+    // Without a grace period, so that the replay below is taken as theft.
+    let (_dir, server) = server_with_alice(&[("JWTD_REUSE_GRACE_PERIOD", "0")]);
     let (refresh, access) = server.login("alice");
 
     let me = server.get("/api/protected/", Some(&access));

@@ -353,3 +353,50 @@ fn item_6_a_failed_login_takes_as_long_for_an_unknown_user_as_for_a_slow_stored_
         "an unknown user fails in {unknown:?}, an existing one in {existing:?}: the difference tells them apart"
     );
 }
+
+fn refresh(server: &Server, token: &str) -> Response {
+    server.post_json(
+        "/api/token/refresh/",
+        &format!(r#"{{"refresh":"{token}"}}"#),
+    )
+}
+
+#[test]
+fn item_12_two_tabs_refreshing_at_once_are_not_taken_for_a_thief() {
+    const BLACKLISTED: &str = r#"{"detail":"Token is blacklisted","code":"token_not_valid"}"#;
+    let (_dir, server) = server_with_alice(&[]);
+    for round in 0..5 {
+        let (token, _) = server.login("alice");
+        let barrier = std::sync::Barrier::new(2);
+        let answers: Vec<Response> = std::thread::scope(|s| {
+            let tabs: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        refresh(&server, &token)
+                    })
+                })
+                .collect();
+            tabs.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let winners: Vec<&Response> = answers.iter().filter(|r| r.status == 200).collect();
+        assert_eq!(winners.len(), 1, "round {round}: exactly one winner");
+        let loser = answers.iter().find(|r| r.status != 200).unwrap();
+        assert_eq!((loser.status, loser.body.as_str()), (401, BLACKLISTED));
+        // The winning tab's new pair stays valid.
+        let kept = winners[0].json()["refresh"].as_str().unwrap().to_owned();
+        assert_eq!(refresh(&server, &kept).status, 200, "round {round}");
+    }
+    assert!(server.log_eventually_contains("reuse within REUSE_GRACE_PERIOD"));
+
+    // Outside the grace period, a repeat is theft, as before.
+    let (_dir, server) = server_with_alice(&[("JWTD_REUSE_GRACE_PERIOD", "1")]);
+    let (token, _) = server.login("alice");
+    let r = refresh(&server, &token);
+    let rotated = r.json()["refresh"].as_str().unwrap().to_owned();
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(refresh(&server, &token).status, 401);
+    assert!(server.log_eventually_contains("WARN refresh token reuse"));
+    let revoked = refresh(&server, &rotated);
+    assert_eq!((revoked.status, revoked.body.as_str()), (401, BLACKLISTED));
+}

@@ -81,10 +81,14 @@ impl Batch<'_> {
         new: &TokenRecord,
         blacklist_old: bool,
         revoke_family_on_reuse: bool,
+        grace: u64,
         now: u64,
     ) -> Result<ChangeOutcome, StoreError> {
         let family = self.family_of(old)?;
         if self.blacklisted(&old.jti)? {
+            if let Some(after) = self.spent_within(&old.jti, grace, now)? {
+                return Ok(ChangeOutcome::SpentWithinGrace { family, after });
+            }
             let revoked = if revoke_family_on_reuse {
                 self.revoke_family(&family, now)?
             } else {
@@ -105,13 +109,21 @@ impl Batch<'_> {
 
     /// A blacklisted token came back: every member of its family is
     /// blacklisted.
-    pub(super) fn reuse(&mut self, jti: &str, now: u64) -> Result<ChangeOutcome, StoreError> {
+    pub(super) fn reuse(
+        &mut self,
+        jti: &str,
+        grace: u64,
+        now: u64,
+    ) -> Result<ChangeOutcome, StoreError> {
         let token = TokenRecord {
             jti: jti.to_owned(),
             user_id: 0,
             exp: 0,
         };
         let family = self.family_of(&token)?;
+        if let Some(after) = self.spent_within(jti, grace, now)? {
+            return Ok(ChangeOutcome::SpentWithinGrace { family, after });
+        }
         let revoked = self.revoke_family(&family, now)?;
         Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked })
     }
@@ -178,6 +190,22 @@ impl Batch<'_> {
 
     fn blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
         Ok(self.blacklist.get(jti.as_bytes()).or_store()?.is_some())
+    }
+
+    /// Seconds since a rotation spent `jti`, if that was less than `grace`
+    /// seconds before `now`; `None` for a token spent longer ago, or
+    /// blacklisted for another reason (a logout, a revocation).
+    fn spent_within(&self, jti: &str, grace: u64, now: u64) -> Result<Option<u64>, StoreError> {
+        let Some(row) = self.blacklist.get(jti.as_bytes()).or_store()? else {
+            return Ok(None);
+        };
+        let row = row.value();
+        let rotated = matches!(
+            blacklisted_from_row(row),
+            Blacklisted::Rotated | Blacklisted::Unknown
+        );
+        let after = pair_from(row).map(|(at, _, _)| now.saturating_sub(at));
+        Ok(after.filter(|&after| rotated && after < grace))
     }
 
     fn blacklist(
@@ -388,6 +416,7 @@ mod tests {
             new: token("evil", 200),
             blacklist_old: true,
             revoke_family_on_reuse: true,
+            grace: 0,
             now: 20,
         };
         let outcome = store.apply(&[replay]).unwrap();
@@ -477,6 +506,7 @@ mod tests {
                     new: token("b"),
                     blacklist_old: true,
                     revoke_family_on_reuse: true,
+                    grace: 0,
                     now: 10,
                 },
                 Change::Blacklist {
