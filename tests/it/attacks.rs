@@ -305,7 +305,8 @@ fn no_request_bytes_reach_a_response_header() {
         assert_eq!(r.status, 400, "{attack:?}");
         assert!(r.header("Set-Cookie").is_none());
     }
-    // The redirect keeps a visible query as is; encoded CR/LF stay encoded.
+    // The redirect keeps the query as Django's iri_to_uri writes it:
+    // encoded CR/LF stay encoded.
     let r = server.request("GET", "/api/token?a=%0D%0ASet-Cookie:%20x", &[], b"");
     assert_eq!(r.status, 301);
     assert_eq!(

@@ -232,3 +232,35 @@ fn item_3_an_import_into_a_deleted_users_id_inherits_none_of_its_tokens() {
     let admin = server.get("/api/admin/users/", Some(&access));
     assert_eq!(admin.status, 401, "{}", admin.body);
 }
+
+#[test]
+fn item_13_the_slash_redirect_carries_the_query_only_as_uri_characters() {
+    let (_dir, server) = server_with_alice(&[]);
+    // Visible ASCII that a URI may not hold is percent-encoded, as Django's
+    // `iri_to_uri` does; reserved characters and `%` escapes stay.
+    let r = server.request(
+        "GET",
+        "/api/protected?next=\"<x>\"&a=`{|}`&b=%0D%0A",
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 301);
+    assert_eq!(
+        r.header("Location"),
+        Some("/api/protected/?next=%22%3Cx%3E%22&a=%60%7B%7C%7D%60&b=%0D%0A")
+    );
+    // A byte above 0x7F is kept too, encoded as Django encodes it (each
+    // byte a Latin-1 character, then UTF-8), never copied raw.
+    let (answer, _) = exchange(
+        &server,
+        "GET /api/protected?q=\u{e9} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".as_bytes(),
+    );
+    assert!(answer.starts_with("HTTP/1.1 301 "), "{answer}");
+    assert!(
+        answer.contains("\r\nLocation: /api/protected/?q=%C3%83%C2%A9\r\n"),
+        "{answer}"
+    );
+    // An empty query adds no `?`, as in Django.
+    let r = server.request("GET", "/api/protected?", &[], b"");
+    assert_eq!(r.header("Location"), Some("/api/protected/"));
+}
