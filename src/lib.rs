@@ -31,6 +31,7 @@ pub mod config;
 pub mod control;
 pub mod dumpdata;
 pub mod explain;
+pub mod files;
 pub mod hasher;
 pub mod http;
 pub mod jwt;

@@ -1,7 +1,8 @@
-//! `jwtd serve`: assembles the store, the writer, the hashing pool, the
-//! policy and the HTTP server; runs until SIGINT or SIGTERM; then stops in
-//! order (no new connections, requests in flight finished, last writes
-//! committed, database closed).
+//! `jwtd serve`: refuses a database or key file others may read, then
+//! assembles the store, the writer, the hashing pool, the policy and the
+//! HTTP server; runs until SIGINT or SIGTERM; then stops in order (no new
+//! connections, requests in flight finished, last writes committed,
+//! database closed).
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -13,6 +14,7 @@ use crate::auth::Auth;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::control::Control;
+use crate::files;
 use crate::hasher::Hasher;
 use crate::http::parse::HEADERS_CAP;
 use crate::http::{Limits, Server, StopHandle};
@@ -111,6 +113,33 @@ pub fn limits(settings: &Settings) -> Limits {
     }
 }
 
+/// What the database holds, for the messages about who may read it.
+pub const DATABASE_HOLDS: &str =
+    "it holds the signing keys and the password hashes, so whoever reads it can sign tokens for any user";
+/// What the signing key file holds.
+const KEY_FILE_HOLDS: &str = "whoever reads it can sign tokens for any user";
+
+/// Refuses to serve over a secret file that anyone but its owner, root and
+/// this process's user may read or write (see [`files::exposure`]). A file
+/// that does not exist yet passes: the database is then created 0600, and
+/// a missing key file is reported when it is read.
+fn refuse_if_exposed(path: &Path, what: &str, holds: &str) -> Result<(), String> {
+    match files::exposure(path) {
+        Ok(None) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!(
+            "cannot tell who may read {what} {}: {e}",
+            path.display()
+        )),
+        Ok(Some(exposure)) => Err(format!(
+            "refusing to start: {what} {path} is {exposure}; {holds}. \
+             Make it readable by the server's account only: chmod 600 {path} \
+             (and consider whether it was copied: a key that was, should be rotated)",
+            path = path.display()
+        )),
+    }
+}
+
 /// Runs `jwtd serve` until a termination signal.
 pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> {
     // Before any thread starts, so every thread inherits the mask and
@@ -131,6 +160,12 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
             ));
             settings.max_connections = usable;
         }
+    }
+    // Before anything is opened or read: whoever can read either file can
+    // sign tokens as any user.
+    refuse_if_exposed(db, "the database", DATABASE_HOLDS)?;
+    if let Some(file) = keys::configured_file(&settings) {
+        refuse_if_exposed(&file, "the signing key file", KEY_FILE_HOLDS)?;
     }
     let store = Store::open(db, settings.cache_size).map_err(|e| match e {
         StoreError::InUse => format!(

@@ -16,6 +16,7 @@ pub(super) fn run(
     settings: &Settings,
     db: &Path,
 ) -> Result<u8, CliError> {
+    super::warn_if_exposed(db);
     let reply = match Store::open(db, settings.cache_size) {
         Ok(store) => command.run(settings, &store, None),
         Err(StoreError::InUse) => {

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::{ControlCommand, Reply, TIMEOUT};
 use crate::app::App;
+use crate::files::OWNER_ONLY;
 use crate::log;
 use crate::sys;
 
@@ -51,8 +52,10 @@ impl Control {
             }
             fs::remove_file(path)?;
         }
-        let listener = UnixListener::bind(path)?;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+        // Created 0600 less the umask, never more open, not even between
+        // bind and chmod; the chmod gives back owner bits a umask took.
+        let listener = sys::bind_unix_listener(path, OWNER_ONLY)?;
+        fs::set_permissions(path, fs::Permissions::from_mode(OWNER_ONLY))?;
         let stopping = Arc::new(AtomicBool::new(false));
         let thread = {
             let stopping = stopping.clone();
@@ -117,7 +120,7 @@ fn serve(listener: &UnixListener, app: &App, stopping: &AtomicBool) {
 }
 
 fn answer(stream: UnixStream, app: &App) -> io::Result<()> {
-    let (peer, own) = sys::peer_and_own_uid(stream.as_raw_fd())?;
+    let (peer, own) = (sys::peer_uid(stream.as_raw_fd())?, sys::own_uid());
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
     let reply = if peer != own && peer != 0 {

@@ -3,6 +3,9 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jwtd::jwt::{self, Algorithm, SigningKey};
@@ -263,4 +266,138 @@ fn item_13_the_slash_redirect_carries_the_query_only_as_uri_characters() {
     // An empty query adds no `?`, as in Django.
     let r = server.request("GET", "/api/protected?", &[], b"");
     assert_eq!(r.header("Location"), Some("/api/protected/"));
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Runs `cmd`, a `jwtd serve` expected to refuse to start, for at most
+/// ten seconds; returns its exit status and what it printed.
+fn refused_start(mut cmd: Command) -> (i32, String) {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    let status = status.unwrap_or_else(|| panic!("jwtd serve started: {stderr}"));
+    (status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn item_1_secret_files_are_owner_only_and_serve_refuses_exposed_ones() {
+    // Under a umask that takes nothing away, the command line creates the
+    // database 0600...
+    let dir = TempDir::new();
+    let mut add = under_umask(&dir, "000", &["user", "add", "alice", "--password-stdin"]);
+    let mut child = add.stdin(Stdio::piped()).spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(mode(&dir.db()), 0o600, "created by jwtd user add");
+    // ...and so does the server, the database and its control socket.
+    let fresh = TempDir::new();
+    let mut serve = under_umask(&fresh, "000", &["serve", "--addr", "127.0.0.1:0"]);
+    serve
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let server = Server::spawn(serve);
+    let socket = fresh.path().join("jwtd.redb.sock");
+    assert_eq!(mode(&fresh.db()), 0o600, "created by jwtd serve");
+    assert_eq!(mode(&socket), 0o600, "the control socket");
+    let (code, _) = server.stop();
+    assert_eq!(code, 0);
+
+    // A database anyone else may read or write: serve refuses to start,
+    // naming the file and the fix...
+    let serve = || {
+        let mut cmd = jwtd(&dir);
+        cmd.args(["serve", "--addr", "127.0.0.1:0"])
+            .env("JWTD_SIGNING_KEY", KEY);
+        cmd
+    };
+    let db = dir.db();
+    for (bits, what) in [
+        (
+            0o644,
+            "readable by its group, readable by others (mode 0644)",
+        ),
+        (0o640, "readable by its group (mode 0640)"),
+        (0o620, "writable by its group (mode 0620)"),
+        (0o606, "readable and writable by others (mode 0606)"),
+    ] {
+        chmod(&db, bits);
+        let (code, stderr) = refused_start(serve());
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("the database {} is {what}", db.display())),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("chmod 600 {}", db.display())),
+            "{stderr}"
+        );
+    }
+    // ...while a command still works, with a warning.
+    let list = run(&dir, &["user", "list"], "");
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.contains("alice"));
+    assert!(
+        list.stderr.contains("warning: the database") && list.stderr.contains("chmod 600"),
+        "{}",
+        list.stderr
+    );
+    chmod(&db, 0o600);
+    assert!(!run(&dir, &["user", "list"], "").stderr.contains("warning"));
+
+    // The same for the signing key file.
+    let key = dir.path().join("signing-key");
+    std::fs::write(&key, KEY).unwrap();
+    chmod(&key, 0o644);
+    let mut with_file = serve();
+    with_file
+        .env_remove("JWTD_SIGNING_KEY")
+        .env("JWTD_SIGNING_KEY_FILE", &key);
+    let (code, stderr) = refused_start(with_file);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the signing key file {} is readable by its group, readable by others (mode 0644)",
+            key.display()
+        )),
+        "{stderr}"
+    );
+    chmod(&key, 0o600);
+    let key = key.to_str().unwrap();
+    let server = Server::start(
+        &dir,
+        &[
+            ("JWTD_SIGNING_KEY", "<none>"),
+            ("JWTD_SIGNING_KEY_FILE", key),
+        ],
+    );
+    let (_, access) = server.login("alice");
+    assert_eq!(server.get("/api/protected/", Some(&access)).status, 200);
 }

@@ -54,6 +54,24 @@ pub fn jwtd(dir: &TempDir) -> Command {
     cmd
 }
 
+/// `jwtd ARGS` as [`jwtd`] sets it up, run by `sh` under `umask`.
+pub fn under_umask(dir: &TempDir, umask: &str, args: &[&str]) -> Command {
+    let base = jwtd(dir);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(base.get_program())
+        .args(args)
+        .current_dir(dir.path());
+    for (key, value) in base.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    cmd
+}
+
 /// Output of a finished command.
 pub struct Output {
     pub code: i32,
@@ -119,6 +137,12 @@ impl Server {
                 cmd.env(k, v);
             }
         }
+        Server::spawn(cmd)
+    }
+
+    /// Runs `cmd`, a `jwtd serve` with its stderr piped, and waits until it
+    /// says where it listens.
+    pub fn spawn(mut cmd: Command) -> Server {
         let mut child = cmd.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
