@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::auth::Auth;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::control::Control;
+use crate::control::{Bound, Control, ControlError};
 use crate::files;
 use crate::hasher::Hasher;
 use crate::http::parse::HEADERS_CAP;
@@ -140,6 +140,34 @@ fn refuse_if_exposed(path: &Path, what: &str, holds: &str) -> Result<(), String>
     }
 }
 
+/// Takes the control socket's path. A path where another process listens
+/// stops start-up: `jwtd key` and `jwtd user revoke` would reach that
+/// process, and report its answers as this server's. Any other failure
+/// only leaves the server without a control socket.
+fn bind_control(path: &Path) -> Result<Option<Bound>, String> {
+    match Control::bind(path) {
+        Ok(bound) => Ok(Some(bound)),
+        Err(taken @ ControlError::Taken { .. }) => Err(format!(
+            "refusing to start: the control socket {}: {taken}; `jwtd key` and \
+             `jwtd user revoke` would reach that process instead of this server. \
+             Stop it, or set CONTROL_SOCKET to a path of this server's own \
+             (empty turns the control socket off)",
+            path.display()
+        )),
+        Err(e) => {
+            no_control_socket(path, &e);
+            Ok(None)
+        }
+    }
+}
+
+fn no_control_socket(path: &Path, e: &dyn std::fmt::Display) {
+    log::warn(&format!(
+        "no control socket at {}: {e}; `jwtd key` and `jwtd user revoke` need the server stopped",
+        path.display()
+    ));
+}
+
 /// Runs `jwtd serve` until a termination signal.
 pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> {
     // Before any thread starts, so every thread inherits the mask and
@@ -179,22 +207,27 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let workers = settings.workers;
     let algorithm = settings.algorithm;
-    let control_path = settings.control_socket.path(db);
+    // Bound before the service starts: a path another process listens on
+    // stops start-up here.
+    let control = match settings.control_socket.path(db) {
+        Some(path) => bind_control(&path)?,
+        None => None,
+    };
     let service = Service::start(settings, listener, store, Clock::System)?;
-    let control = control_path.and_then(|path| match Control::start(&path, service.shared_app()) {
-        Ok(control) => {
-            log::info(&format!(
-                "control socket {} (jwtd key ..., jwtd user revoke)",
-                path.display()
-            ));
-            Some(control)
-        }
-        Err(e) => {
-            log::warn(&format!(
-                "no control socket at {}: {e}; `jwtd key` and `jwtd user revoke` need the server stopped",
-                path.display()
-            ));
-            None
+    let control = control.and_then(|bound| {
+        let path = bound.path().to_owned();
+        match bound.serve(service.shared_app()) {
+            Ok(control) => {
+                log::info(&format!(
+                    "control socket {} (jwtd key ..., jwtd user revoke)",
+                    path.display()
+                ));
+                Some(control)
+            }
+            Err(e) => {
+                no_control_socket(&path, &e);
+                None
+            }
         }
     });
     log::info(&format!(

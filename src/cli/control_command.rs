@@ -26,10 +26,10 @@ pub(super) fn run(
                     db.display()
                 )));
             };
-            control::request(&path, command).map_err(|e| {
+            control::request(&path, db, command).map_err(|e| {
                 CliError(format!(
                     "the database {} is in use by a running server, and its control socket {} \
-                     does not answer: {e}",
+                     cannot be used: {e}",
                     db.display(),
                     path.display()
                 ))

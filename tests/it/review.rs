@@ -4,6 +4,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -400,4 +401,69 @@ fn item_1_secret_files_are_owner_only_and_serve_refuses_exposed_ones() {
     );
     let (_, access) = server.login("alice");
     assert_eq!(server.get("/api/protected/", Some(&access)).status, 200);
+}
+
+#[test]
+fn item_8_a_control_socket_of_another_account_is_neither_taken_over_nor_trusted() {
+    let dir = TempDir::new();
+    let me = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(dir.path()).unwrap());
+    if me != 0 {
+        eprintln!("skipped: running a server as another account needs root");
+        return;
+    }
+    // A shared directory, as /tmp is: mallory (nobody) listens first at
+    // the path that is the default control socket of alice's database.
+    chmod(dir.path(), 0o1777);
+    let squatted = dir.path().join("jwtd.redb.sock");
+    let mut mallory = jwtd(&dir);
+    mallory
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("mallory.redb"))
+        .env("JWTD_CONTROL_SOCKET", &squatted)
+        .uid(65534)
+        .gid(65534)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mallory = Server::spawn(mallory);
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&squatted).unwrap()),
+        65534
+    );
+    add_user(&dir, "alice", &[]);
+
+    // The server does not start beside it: its commands would go there.
+    let mut serve = jwtd(&dir);
+    serve
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("JWTD_SIGNING_KEY", KEY);
+    let (code, stderr) = refused_start(serve);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "refusing to start: the control socket {}: another process, of another account (uid 65534",
+            squatted.display()
+        )),
+        "{stderr}"
+    );
+
+    // With its own socket off, the server runs; the command line, finding
+    // the database held, reaches for the default socket and finds
+    // mallory's: it says so and sends nothing.
+    let server = Server::start(&dir, &[("JWTD_CONTROL_SOCKET", "")]);
+    let rotate = run(&dir, &["key", "rotate"], "");
+    assert_eq!(rotate.code, 1, "{}{}", rotate.stdout, rotate.stderr);
+    assert!(
+        rotate
+            .stderr
+            .contains("the process listening on it runs as uid 65534: neither this account (uid 0), root, nor the database's owner (uid 0); nothing was sent"),
+        "{}",
+        rotate.stderr
+    );
+    assert!(
+        !mallory.log().contains("new current key"),
+        "{}",
+        mallory.log()
+    );
+    assert_eq!(server.get("/api/protected/", None).status, 401);
 }
