@@ -108,6 +108,7 @@ pub fn limits(settings: &Settings) -> Limits {
         write_timeout: settings.write_timeout,
         max_requests: settings.max_requests_per_connection,
         max_connections: settings.max_connections,
+        max_connections_per_address: settings.connections_per_address(),
         shutdown_timeout: settings.shutdown_timeout,
         access_log: settings.access_log,
     }

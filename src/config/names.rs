@@ -65,6 +65,9 @@ impl Settings {
             "NUM_PROXIES" => s.num_proxies = integer(raw, 0, 16).map_err(err)? as usize,
             "ADMIN_PAGE_SIZE" => s.admin_page_size = integer(raw, 1, 10_000).map_err(err)? as usize,
             "MAX_CONNECTIONS" => s.max_connections = integer(raw, 1, 1 << 20).map_err(err)? as usize,
+            "MAX_CONNECTIONS_PER_ADDRESS" => {
+                s.max_connections_per_address = Some(integer(raw, 0, 1 << 20).map_err(err)? as usize)
+            }
             "MAX_BODY_BYTES" => s.max_body_bytes = integer(raw, 64, 1 << 24).map_err(err)? as usize,
             "MAX_REQUEST_LINE_BYTES" => s.max_request_line_bytes = integer(raw, 64, 1 << 20).map_err(err)? as usize,
             "MAX_HEADER_BYTES" => s.max_header_bytes = integer(raw, 256, 1 << 20).map_err(err)? as usize,
