@@ -4,7 +4,7 @@
 //! connections, requests in flight finished, last writes committed,
 //! database closed).
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -12,7 +12,7 @@ use std::thread::{self, JoinHandle};
 use crate::app::App;
 use crate::auth::Auth;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, LOOPBACK_HOSTS};
 use crate::control::{Bound, Control, ControlError};
 use crate::files;
 use crate::hasher::Hasher;
@@ -141,6 +141,43 @@ fn refuse_if_exposed(path: &Path, what: &str, holds: &str) -> Result<(), String>
     }
 }
 
+/// Says which `Host` names are answered, or refuses to start when jwtd
+/// listens on an address that is not loopback and `ALLOWED_HOSTS` is not
+/// set: there, the names clients use are the operator's to say (Django,
+/// not in `DEBUG`, would refuse every request instead, which is the same
+/// outage without the message).
+fn announce_hosts(settings: &Settings, local: SocketAddr) -> Result<(), String> {
+    match &settings.allowed_hosts {
+        None if !local.ip().is_loopback() => Err(format!(
+            "refusing to start: jwtd listens on {local}, not a loopback address, and \
+             ALLOWED_HOSTS is not set. Set it to the names clients send in Host, e.g. \
+             JWTD_ALLOWED_HOSTS=auth.example.com,.example.org (a leading dot takes the \
+             domain and every name under it), or * to answer any Host, without the \
+             protection against DNS rebinding"
+        )),
+        None => {
+            log::info(&format!(
+                "answering requests for Host {} only (the loopback names; ALLOWED_HOSTS adds others)",
+                LOOPBACK_HOSTS.join(", ")
+            ));
+            Ok(())
+        }
+        Some(patterns) if patterns.iter().any(|p| p == "*") => {
+            log::warn(
+                "ALLOWED_HOSTS has *: requests for any Host are answered, a DNS-rebinding page's too",
+            );
+            Ok(())
+        }
+        Some(patterns) => {
+            log::info(&format!(
+                "answering requests for Host {} only (ALLOWED_HOSTS)",
+                patterns.join(", ")
+            ));
+            Ok(())
+        }
+    }
+}
+
 /// Takes the control socket's path. A path where another process listens
 /// stops start-up: `jwtd key` and `jwtd user revoke` would reach that
 /// process, and report its answers as this server's. Any other failure
@@ -206,6 +243,10 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     let store = Arc::new(store);
     let users = store.users().map(|u| u.len()).unwrap_or(0);
     let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    announce_hosts(&settings, local)?;
     let workers = settings.workers;
     let algorithm = settings.algorithm;
     // Bound before the service starts: a path another process listens on

@@ -144,11 +144,23 @@ pub struct Settings {
     /// `SIGNING_KEY_FILE`, a file holding the key. Defaults to none (the
     /// `JWTD_SIGNING_KEY` variable, else a key kept in the database).
     pub signing_key_file: Option<PathBuf>,
+    /// `ALLOWED_HOSTS`, Django's: the `Host` names answered, lower case
+    /// (`.example.com` is the domain and its subdomains, `*` any). Defaults
+    /// to none set: the loopback names ([`LOOPBACK_HOSTS`], see
+    /// [`Settings::host_patterns`]); `jwtd serve` on an address that is not
+    /// loopback refuses to start until it is set.
+    pub allowed_hosts: Option<Vec<String>>,
     /// `CONTROL_SOCKET` (jwtd): the Unix socket through which `jwtd key` and
     /// `jwtd user revoke` reach a running server. Defaults to the database
     /// path with `.sock` appended; empty or null turns it off.
     pub control_socket: ControlSocket,
 }
+
+/// The `Host` names answered when `ALLOWED_HOSTS` is not set: Django's
+/// own list for a development server (`DEBUG` with no `ALLOWED_HOSTS`),
+/// the names that only ever reach this machine. `.localhost` is
+/// `localhost` and every name under it (RFC 6761).
+pub const LOOPBACK_HOSTS: [&str; 3] = [".localhost", "127.0.0.1", "[::1]"];
 
 /// Where the control socket is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,6 +264,7 @@ impl Default for Settings {
             log_probes: false,
             learner_page: true,
             signing_key_file: None,
+            allowed_hosts: None,
             control_socket: ControlSocket::BesideDatabase,
         }
     }
@@ -284,6 +297,15 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// The `Host` patterns answered: `ALLOWED_HOSTS`, or when it is not
+    /// set, [`LOOPBACK_HOSTS`].
+    pub fn host_patterns(&self) -> Vec<&str> {
+        match &self.allowed_hosts {
+            Some(list) => list.iter().map(String::as_str).collect(),
+            None => LOOPBACK_HOSTS.to_vec(),
+        }
     }
 
     /// The most connections one client address may hold open:

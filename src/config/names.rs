@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::values::{
-    algorithm, audience, boolean, claim_name, duration, header_name, header_types, integer,
-    optional_string, positive_seconds, seconds, SettingValue,
+    algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
+    integer, optional_string, positive_seconds, seconds, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -85,6 +85,7 @@ impl Settings {
             "LOG_PROBES" => s.log_probes = boolean(raw).map_err(err)?,
             "LEARNER_PAGE" => s.learner_page = boolean(raw).map_err(err)?,
             "SIGNING_KEY_FILE" => s.signing_key_file = optional_string(raw).map_err(err)?.map(PathBuf::from),
+            "ALLOWED_HOSTS" => s.allowed_hosts = Some(allowed_hosts(raw).map_err(err)?),
             "CONTROL_SOCKET" => {
                 s.control_socket = match optional_string(raw).map_err(err)? {
                     Some(path) => ControlSocket::At(PathBuf::from(path)),

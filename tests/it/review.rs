@@ -554,3 +554,184 @@ fn item_9_one_address_cannot_hold_every_connection_slot() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// `method path` with `host` in `Host` (none: no Host at all, HTTP/1.0).
+fn for_host(
+    server: &Server,
+    method: &str,
+    path: &str,
+    host: Option<&str>,
+    extra: &str,
+) -> Response {
+    let (version, host) = match host {
+        Some(host) => ("HTTP/1.1", format!("Host: {host}\r\n")),
+        None => ("HTTP/1.0", String::new()),
+    };
+    let request = format!("{method} {path} {version}\r\n{host}Connection: close\r\n{extra}\r\n");
+    send(server.addr, request.as_bytes())
+}
+
+const INVALID_HOST: &str = r#"{"detail":"Invalid Host header."}"#;
+
+#[test]
+fn item_11_only_the_allowed_hosts_are_answered() {
+    // The default on a loopback address: the loopback names only, so a
+    // web page whose name resolves to 127.0.0.1 (DNS rebinding) reaches
+    // neither the API nor the learner's page.
+    let dir = TempDir::new();
+    add_user(&dir, "alice", &[]);
+    add_user(&dir, "root", &["--superuser"]);
+    let server = Server::start(
+        &dir,
+        &[
+            ("JWTD_ALLOWED_HOSTS", "<none>"),
+            ("JWTD_ADMIN_PAGE_SIZE", "1"),
+        ],
+    );
+    assert!(
+        server.log_eventually_contains(
+            "answering requests for Host .localhost, 127.0.0.1, [::1] only"
+        ),
+        "{}",
+        server.log()
+    );
+    let port = server.addr.port();
+    let allowed = [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        "LocalHost.".to_owned(),
+        "app.localhost".to_owned(),
+        "[::1]:8000".to_owned(),
+    ];
+    for host in &allowed {
+        let r = for_host(&server, "GET", "/api/protected/", Some(host), "");
+        assert_eq!(r.status, 401, "{host}: {}", r.body);
+    }
+    assert_eq!(
+        for_host(&server, "GET", "/", Some(&allowed[0]), "").status,
+        200
+    );
+    assert_eq!(
+        for_host(&server, "GET", "/healthz", None, "").status,
+        200,
+        "no Host: nothing to refuse"
+    );
+    let login = format!(r#"{{"username":"alice","password":"{PASSWORD}"}}"#);
+    for host in [
+        "evil.test".to_owned(),
+        format!("evil.test:{port}"),
+        "127.0.0.1.evil.test".to_owned(),
+        "localhost.evil.test".to_owned(),
+        "127.0.0.2".to_owned(),
+        "a b".to_owned(),
+    ] {
+        // The page, the API, the slash redirect, a probe, and a login with
+        // the right password: all refused alike.
+        let posted = format!(
+            "POST /api/token/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{login}",
+            login.len()
+        );
+        let answers = [
+            for_host(&server, "GET", "/", Some(&host), ""),
+            for_host(&server, "GET", "/api/protected/", Some(&host), ""),
+            for_host(&server, "GET", "/api/token", Some(&host), ""),
+            for_host(&server, "GET", "/healthz", Some(&host), ""),
+            send(server.addr, posted.as_bytes()),
+        ];
+        for (n, r) in answers.iter().enumerate() {
+            assert_eq!(
+                (r.status, r.body.as_str()),
+                (400, INVALID_HOST),
+                "#{n} for {host}"
+            );
+            assert_eq!(r.header("Location"), None);
+        }
+    }
+    assert!(
+        server.log_eventually_contains(
+            r#"Invalid HTTP_HOST header: "evil.test". You may need to add "evil.test" to ALLOWED_HOSTS."#
+        ),
+        "{}",
+        server.log()
+    );
+    assert!(server.log().contains(
+        r#"Invalid HTTP_HOST header: "a b". The domain name provided is not valid according to RFC 1034/1035."#
+    ));
+
+    // The admin API's page links only ever name an allowed host.
+    let login = format!(r#"{{"username":"root","password":"{PASSWORD}"}}"#);
+    let posted = format!(
+        "POST /api/token/ HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{login}",
+        allowed[0],
+        login.len()
+    );
+    let tokens = send(server.addr, posted.as_bytes()).json();
+    let root = tokens["access"].as_str().unwrap();
+    let bearer = format!("Authorization: Bearer {root}\r\n");
+    let page = for_host(
+        &server,
+        "GET",
+        "/api/admin/users/",
+        Some(&allowed[1]),
+        &bearer,
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(
+        page.json()["next"],
+        format!("http://localhost:{port}/api/admin/users/?page=2").as_str()
+    );
+    let evil = for_host(
+        &server,
+        "GET",
+        "/api/admin/users/",
+        Some("evil.test"),
+        &bearer,
+    );
+    assert_eq!((evil.status, evil.body.as_str()), (400, INVALID_HOST));
+    drop(server);
+
+    // ALLOWED_HOSTS set: those names, Django's way, and no other.
+    let server = Server::start(
+        &dir,
+        &[("JWTD_ALLOWED_HOSTS", "Auth.Example.test, .example.org")],
+    );
+    for (host, status) in [
+        ("auth.example.test", 401),
+        ("AUTH.example.test:443", 401),
+        ("example.org", 401),
+        ("www.example.org", 401),
+        ("www.auth.example.test", 400),
+        ("127.0.0.1", 400),
+        ("localhost", 400),
+    ] {
+        let r = for_host(&server, "GET", "/api/protected/", Some(host), "");
+        assert_eq!(r.status, status, "{host}: {}", r.body);
+    }
+    drop(server);
+
+    // On an address that is not loopback, the names are the operator's to
+    // give: without ALLOWED_HOSTS the server does not start.
+    let mut wide = jwtd(&dir);
+    wide.args(["serve", "--addr", "0.0.0.0:0"])
+        .env("JWTD_SIGNING_KEY", KEY);
+    let (code, stderr) = refused_start(wide);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("refusing to start: jwtd listens on 0.0.0.0:")
+            && stderr.contains("ALLOWED_HOSTS is not set"),
+        "{stderr}"
+    );
+    let mut wide = jwtd(&dir);
+    wide.args(["serve", "--addr", "0.0.0.0:0"])
+        .env("JWTD_SIGNING_KEY", KEY)
+        .env("JWTD_ALLOWED_HOSTS", "*")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let server = Server::spawn(wide);
+    assert!(server.log_eventually_contains("ALLOWED_HOSTS has *"));
+    let r = for_host(&server, "GET", "/api/protected/", Some("anything.test"), "");
+    assert_eq!(r.status, 401);
+}

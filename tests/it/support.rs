@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 pub const KEY: &str = "e2e-test-signing-key-0123456789abcdef0123456789";
 pub const PASSWORD: &str = "correct horse battery staple";
+/// `ALLOWED_HOSTS` of a test server: the short names the tests send in
+/// `Host`, and the loopback names.
+pub const HOSTS: &str = "test,t,x,.localhost,127.0.0.1,[::1]";
 
 /// A directory removed on drop.
 pub struct TempDir(PathBuf);
@@ -122,11 +125,13 @@ pub struct Server {
 impl Server {
     /// Starts `jwtd serve` on a free port of 127.0.0.1 over `dir`'s database,
     /// with [`KEY`] as the signing key unless `env` sets one (`<none>` for
-    /// no key at all, so the server generates one).
+    /// no key at all, so the server generates one), and [`HOSTS`] allowed
+    /// unless `env` sets `JWTD_ALLOWED_HOSTS` (`<none>` for the default).
     pub fn start(dir: &TempDir, env: &[(&str, &str)]) -> Server {
         let mut cmd = jwtd(dir);
         cmd.args(["serve", "--addr", "127.0.0.1:0"])
             .env("JWTD_SIGNING_KEY", KEY)
+            .env("JWTD_ALLOWED_HOSTS", HOSTS)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
