@@ -113,11 +113,7 @@ pub fn configured_secret(settings: &Settings) -> Result<Option<(Vec<u8>, String)
         }
         return Ok(Some((key, "JWTD_SIGNING_KEY".into())));
     }
-    let file = std::env::var_os("JWTD_SIGNING_KEY_FILE")
-        .filter(|f| !f.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| settings.signing_key_file.clone());
-    let Some(file) = file else {
+    let Some(file) = configured_file(settings) else {
         return Ok(None);
     };
     let mut key = std::fs::read(&file)
@@ -132,6 +128,19 @@ pub fn configured_secret(settings: &Settings) -> Result<Option<(Vec<u8>, String)
         return Err(format!("the signing key file {} is empty", file.display()));
     }
     Ok(Some((key, format!("the file {}", file.display()))))
+}
+
+/// The signing key file [`configured_secret`] reads, if it reads one: the
+/// file named by `JWTD_SIGNING_KEY_FILE` or `SIGNING_KEY_FILE`, unless
+/// `JWTD_SIGNING_KEY` is set.
+pub fn configured_file(settings: &Settings) -> Option<std::path::PathBuf> {
+    if std::env::var_os("JWTD_SIGNING_KEY").is_some() {
+        return None;
+    }
+    std::env::var_os("JWTD_SIGNING_KEY_FILE")
+        .filter(|f| !f.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| settings.signing_key_file.clone())
 }
 
 /// The keys a server signs and verifies with, and a description of where

@@ -26,7 +26,7 @@
 //!                            ├─► password ─► primitives      (on the login_pool)
 //!                            ├─► keys, throttle
 //!                            └─► writer (group commit) ─► store ─► store::redb
-//!  under all of them: clock, config, time, log, sys, pyjson, python_str, md5
+//!  under all of them: clock, config, files, time, log, sys, pyjson, python_str, md5
 //! ```
 //!
 //! A request's path: `http::server` (epoll, a fixed pool of workers) ─►
@@ -40,8 +40,8 @@
 //! |---|---|
 //! | `cli` | the command line: one file per command family, help beside its parser |
 //! | `service` | assembling the server from settings, and stopping it in order |
-//! | `http` | HTTP/1.1 transport: connections, framing, limits, parked responses |
-//! | `api` | the SimpleJWT/DRF application: the route table, bodies, endpoints, error bodies |
+//! | `http` | HTTP/1.1 transport: connections, framing, limits (per address too), parked responses |
+//! | `api` | the SimpleJWT/DRF application: `ALLOWED_HOSTS`, the route table, bodies, endpoints, error bodies |
 //! | `app` | the state every request shares: settings, auth, clock, login pool, metrics |
 //! | `auth` | the policy and the boundary around the state: login, refresh, verify, blacklist, bearer; accounts and their rules; key rotation |
 //! | `token` | SimpleJWT's token classes: claims, their order, their checks |
@@ -49,6 +49,7 @@
 //! | `password` | Django's `pbkdf2_sha256` hashes |
 //! | `primitives` | HMAC, SHA-2, PBKDF2, base64 and OS randomness: their crates' one home |
 //! | `keys` | where the signing keys come from; rotate and retire on the store |
+//! | `files` | secret files: created owner-only, refused when others can read them |
 //! | `store` | the state behind one interface: users, token state, keys; the redb backend |
 //! | `writer` | the single writer: group commit of every change |
 //! | `login_pool` | the threads that hash passwords, off the HTTP workers |
@@ -84,6 +85,7 @@ pub mod config;
 mod control;
 mod dumpdata;
 mod explain;
+mod files;
 pub mod http;
 pub mod jwt;
 mod keys;

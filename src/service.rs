@@ -1,9 +1,10 @@
-//! `jwtd serve`: assembles the store, the writer, the hashing pool, the
-//! policy and the HTTP server; runs until SIGINT or SIGTERM; then stops in
-//! order (no new connections, requests in flight finished, last writes
-//! committed, database closed).
+//! `jwtd serve`: refuses a database or key file others may read, then
+//! assembles the store, the writer, the hashing pool, the policy and the
+//! HTTP server; runs until SIGINT or SIGTERM; then stops in order (no new
+//! connections, requests in flight finished, last writes committed,
+//! database closed).
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -11,8 +12,9 @@ use std::thread::{self, JoinHandle};
 use crate::app::App;
 use crate::auth::Auth;
 use crate::clock::Clock;
-use crate::config::Settings;
-use crate::control::Control;
+use crate::config::{Settings, LOOPBACK_HOSTS};
+use crate::control::{Bound, Control, ControlError};
+use crate::files;
 use crate::http::parse::HEADERS_CAP;
 use crate::http::{Limits, Server, StopHandle};
 use crate::keys;
@@ -101,9 +103,102 @@ pub fn limits(settings: &Settings) -> Limits {
         write_timeout: settings.write_timeout,
         max_requests: settings.max_requests_per_connection,
         max_connections: settings.max_connections,
+        max_connections_per_address: settings.connections_per_address(),
         shutdown_timeout: settings.shutdown_timeout,
         access_log: settings.access_log,
     }
+}
+
+/// What the database holds, for the messages about who may read it.
+pub const DATABASE_HOLDS: &str =
+    "it holds the signing keys and the password hashes, so whoever reads it can sign tokens for any user";
+/// What the signing key file holds.
+const KEY_FILE_HOLDS: &str = "whoever reads it can sign tokens for any user";
+
+/// Refuses to serve over a secret file that anyone but its owner, root and
+/// this process's user may read or write (see [`files::exposure`]). A file
+/// that does not exist yet passes: the database is then created 0600, and
+/// a missing key file is reported when it is read.
+fn refuse_if_exposed(path: &Path, what: &str, holds: &str) -> Result<(), String> {
+    match files::exposure(path) {
+        Ok(None) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!(
+            "cannot tell who may read {what} {}: {e}",
+            path.display()
+        )),
+        Ok(Some(exposure)) => Err(format!(
+            "refusing to start: {what} {path} is {exposure}; {holds}. \
+             Make it readable by the server's account only: chmod 600 {path} \
+             (and consider whether it was copied: a key that was, should be rotated)",
+            path = path.display()
+        )),
+    }
+}
+
+/// Says which `Host` names are answered, or refuses to start when jwtd
+/// listens on an address that is not loopback and `ALLOWED_HOSTS` is not
+/// set: there, the names clients use are the operator's to say (Django,
+/// not in `DEBUG`, would refuse every request instead, which is the same
+/// outage without the message).
+fn announce_hosts(settings: &Settings, local: SocketAddr) -> Result<(), String> {
+    match &settings.allowed_hosts {
+        None if !local.ip().is_loopback() => Err(format!(
+            "refusing to start: jwtd listens on {local}, not a loopback address, and \
+             ALLOWED_HOSTS is not set. Set it to the names clients send in Host, e.g. \
+             JWTD_ALLOWED_HOSTS=auth.example.com,.example.org (a leading dot takes the \
+             domain and every name under it), or * to answer any Host, without the \
+             protection against DNS rebinding"
+        )),
+        None => {
+            log::info(&format!(
+                "answering requests for Host {} only (the loopback names; ALLOWED_HOSTS adds others)",
+                LOOPBACK_HOSTS.join(", ")
+            ));
+            Ok(())
+        }
+        Some(patterns) if patterns.iter().any(|p| p == "*") => {
+            log::warn(
+                "ALLOWED_HOSTS has *: requests for any Host are answered, a DNS-rebinding page's too",
+            );
+            Ok(())
+        }
+        Some(patterns) => {
+            log::info(&format!(
+                "answering requests for Host {} only (ALLOWED_HOSTS)",
+                patterns.join(", ")
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// Takes the control socket's path. A path where another process listens
+/// stops start-up: `jwtd key` and `jwtd user revoke` would reach that
+/// process, and report its answers as this server's. Any other failure
+/// only leaves the server without a control socket.
+fn bind_control(path: &Path) -> Result<Option<Bound>, String> {
+    match Control::bind(path) {
+        Ok(bound) => Ok(Some(bound)),
+        Err(taken @ ControlError::Taken { .. }) => Err(format!(
+            "refusing to start: the control socket {}: {taken}; `jwtd key` and \
+             `jwtd user revoke` would reach that process instead of this server. \
+             Stop it, or set CONTROL_SOCKET to a path of this server's own \
+             (empty turns the control socket off)",
+            path.display()
+        )),
+        Err(e) => {
+            no_control_socket(path, &e);
+            Ok(None)
+        }
+    }
+}
+
+fn no_control_socket(path: &Path, e: &dyn std::fmt::Display) {
+    log::warn(&format!(
+        "no control socket at {}: {e}; `jwtd key` and `jwtd user revoke` need the server stopped",
+        path.display()
+    ));
 }
 
 /// Runs `jwtd serve` until a termination signal.
@@ -127,6 +222,12 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
             settings.max_connections = usable;
         }
     }
+    // Before anything is opened or read: whoever can read either file can
+    // sign tokens as any user.
+    refuse_if_exposed(db, "the database", DATABASE_HOLDS)?;
+    if let Some(file) = keys::configured_file(&settings) {
+        refuse_if_exposed(&file, "the signing key file", KEY_FILE_HOLDS)?;
+    }
     let store = Store::open(db, settings.cache_size).map_err(|e| match e {
         StoreError::InUse => format!(
             "the database {} is in use by another process (is another `jwtd serve` running?)",
@@ -137,24 +238,33 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     let store = Arc::new(store);
     let users = store.users().map(|u| u.len()).unwrap_or(0);
     let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    announce_hosts(&settings, local)?;
     let workers = settings.workers;
     let algorithm = settings.algorithm;
-    let control_path = settings.control_socket.path(db);
+    // Bound before the service starts: a path another process listens on
+    // stops start-up here.
+    let control = match settings.control_socket.path(db) {
+        Some(path) => bind_control(&path)?,
+        None => None,
+    };
     let service = Service::start(settings, listener, store, Clock::System)?;
-    let control = control_path.and_then(|path| match Control::start(&path, service.shared_app()) {
-        Ok(control) => {
-            log::info(&format!(
-                "control socket {} (jwtd key ..., jwtd user revoke)",
-                path.display()
-            ));
-            Some(control)
-        }
-        Err(e) => {
-            log::warn(&format!(
-                "no control socket at {}: {e}; `jwtd key` and `jwtd user revoke` need the server stopped",
-                path.display()
-            ));
-            None
+    let control = control.and_then(|bound| {
+        let path = bound.path().to_owned();
+        match bound.serve(service.shared_app()) {
+            Ok(control) => {
+                log::info(&format!(
+                    "control socket {} (jwtd key ..., jwtd user revoke)",
+                    path.display()
+                ));
+                Some(control)
+            }
+            Err(e) => {
+                no_control_socket(&path, &e);
+                None
+            }
         }
     });
     log::info(&format!(

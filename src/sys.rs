@@ -6,11 +6,17 @@
 //! - per-thread `nice`, so password hashing yields to token checks;
 //! - terminal echo, to read a password at a prompt;
 //! - memory hints that keep a small server's resident set small;
-//! - the user id of a control-socket client.
+//! - the user id at the other end of a Unix socket, and this process's;
+//! - a Unix socket created owner-only, whatever the umask;
+//! - a file's POSIX access ACL.
 #![allow(unsafe_code)]
 
+use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::UnixListener;
+use std::path::Path;
 
 /// Maps a `-1` return to the last OS error.
 fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
@@ -242,9 +248,11 @@ pub fn limit_malloc_arenas() {
     }
 }
 
-/// The user id of the process at the other end of the Unix socket `fd`
-/// (`SO_PEERCRED`), and this process's effective user id.
-pub fn peer_and_own_uid(fd: RawFd) -> io::Result<(u32, u32)> {
+/// The user id of the process at the other end of the connected Unix
+/// socket `fd` (`SO_PEERCRED`): for a client, the one that called
+/// `listen`; for a server, the one that called `connect`. The kernel
+/// records it; the peer cannot choose what it says.
+pub fn peer_uid(fd: RawFd) -> io::Result<u32> {
     // SAFETY: getsockopt writes at most `len` bytes into the zeroed ucred.
     let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
@@ -257,8 +265,115 @@ pub fn peer_and_own_uid(fd: RawFd) -> io::Result<(u32, u32)> {
             &mut len,
         )
     })?;
+    Ok(cred.uid)
+}
+
+/// This process's effective user id.
+pub fn own_uid() -> u32 {
     // SAFETY: geteuid takes nothing and cannot fail.
-    Ok((cred.uid, unsafe { libc::geteuid() }))
+    unsafe { libc::geteuid() }
+}
+
+/// A Unix stream socket listening at `path`, whose file is created with
+/// `mode` (less the umask's bits) rather than 0777 less the umask: the
+/// socket's own mode is set before `bind` creates the file, which takes it
+/// from there on Linux. So the file is never more open than `mode`, not
+/// even for an instant. Fails if anything is at `path`.
+pub fn bind_unix_listener(path: &Path, mode: u32) -> io::Result<UnixListener> {
+    // SAFETY: an all-zero sockaddr_un is a valid (empty) address.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let bytes = path.as_os_str().as_bytes();
+    // One byte stays for the terminating NUL.
+    if bytes.is_empty() || bytes.len() >= addr.sun_path.len() || bytes.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a usable Unix socket path (empty, a NUL, or 108 bytes or more)",
+        ));
+    }
+    for (slot, byte) in addr.sun_path.iter_mut().zip(bytes) {
+        *slot = *byte as libc::c_char;
+    }
+    // SAFETY: socket takes no pointers; the descriptor is owned below.
+    let fd =
+        check(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) })?;
+    // SAFETY: `fd` was just returned by the kernel and is owned by no one else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: fchmod takes no pointers.
+    check(unsafe { libc::fchmod(fd.as_raw_fd(), mode as libc::mode_t) })?;
+    let len = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
+    // SAFETY: `addr` is an initialised sockaddr_un and `len` within it.
+    check(unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&addr as *const libc::sockaddr_un).cast(),
+            len as libc::socklen_t,
+        )
+    })?;
+    // SAFETY: listen takes no pointers.
+    check(unsafe { libc::listen(fd.as_raw_fd(), 128) })?;
+    Ok(UnixListener::from(fd))
+}
+
+/// The POSIX access ACL of `path` in the kernel's extended-attribute form
+/// (`system.posix_acl_access`), or `None` when it has none: the mode bits
+/// then say everything.
+pub fn access_acl(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    let path = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL in the path"))?;
+    let name = c"system.posix_acl_access";
+    // The ACL may change between asking its size and reading it: retry.
+    for _ in 0..4 {
+        // SAFETY: a zero size asks for the length only; nothing is written.
+        let size = unsafe { libc::getxattr(path.as_ptr(), name.as_ptr(), std::ptr::null_mut(), 0) };
+        if size < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::ENODATA) | Some(libc::EOPNOTSUPP) => Ok(None),
+                _ => Err(e),
+            };
+        }
+        let mut buf = vec![0u8; size as usize];
+        // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+        let read = unsafe {
+            libc::getxattr(
+                path.as_ptr(),
+                name.as_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        if read >= 0 {
+            buf.truncate(read as usize);
+            return Ok(Some(buf));
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::ERANGE) => continue,
+            Some(libc::ENODATA) => return Ok(None),
+            _ => return Err(e),
+        }
+    }
+    Err(io::Error::other("the ACL kept changing while it was read"))
+}
+
+/// Sets `path`'s access ACL from its extended-attribute form: for tests of
+/// the checks that read it.
+#[cfg(test)]
+pub fn set_access_acl(path: &Path, acl: &[u8]) -> io::Result<()> {
+    let path = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL in the path"))?;
+    // SAFETY: both strings are NUL-terminated; `acl` is read for its length.
+    check(unsafe {
+        libc::setxattr(
+            path.as_ptr(),
+            c"system.posix_acl_access".as_ptr(),
+            acl.as_ptr().cast(),
+            acl.len(),
+            0,
+        )
+    })
+    .map(drop)
 }
 
 /// Runs `read` with terminal echo off on `fd`, restoring it afterwards.
@@ -308,6 +423,26 @@ mod tests {
         let mut events = [Event::EMPTY; 1];
         assert_eq!(epoll.wait(&mut events, 1000).unwrap(), 1);
         assert_eq!(epoll.wait(&mut events, 1000).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_unix_socket_is_created_with_the_mode_given_not_the_umasks() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("jwtd-sys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.sock");
+        let _ = std::fs::remove_file(&path);
+        let listener = bind_unix_listener(&path, 0o600).unwrap();
+        // std's bind would leave 0777 less the umask (0755 under 022).
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let client = UnixStream::connect(&path).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        assert_eq!(peer_uid(client.as_raw_fd()).unwrap(), own_uid());
+        assert_eq!(peer_uid(server.as_raw_fd()).unwrap(), own_uid());
+        assert!(bind_unix_listener(&path, 0o600).is_err(), "taken");
+        assert!(bind_unix_listener(&dir.join("x".repeat(120)), 0o600).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

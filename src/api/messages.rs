@@ -37,6 +37,11 @@ pub fn unsupported_media_type(media_type: &str) -> String {
     format!("Unsupported media type \"{media_type}\" in request.")
 }
 
+// Django's `DisallowedHost`, and a page link without a host.
+
+/// The `Host` header is not an allowed host, or not a host at all.
+pub const INVALID_HOST: &str = "Invalid Host header.";
+
 // Views, permissions and throttles.
 
 /// No route matches (Django's 404, as DRF words it).

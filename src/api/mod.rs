@@ -2,7 +2,7 @@
 //! SimpleJWT 5.5.1 on DRF 3.18 does, byte for byte.
 //!
 //! ```text
-//! Handler for App ─► routes (the table) ─► router ─► authentication (views that need a user)
+//! Handler for App ─► hosts (ALLOWED_HOSTS) ─► routes (the table) ─► router ─► authentication (views that need a user)
 //!      ─► endpoints::<view> ─► body (DRF's parsers) ─► auth (the policy)
 //!      ─► respond / errors / json / metadata (DRF's bodies) ─► counted in metrics
 //! ```
@@ -16,6 +16,7 @@ pub mod body;
 mod call;
 mod endpoints;
 mod errors;
+mod hosts;
 mod json;
 mod messages;
 mod metadata;
@@ -33,6 +34,12 @@ use crate::http::{Handler, Request, Response};
 impl Handler for App {
     fn handle(&self, request: &Request<'_>) -> Response {
         let started = Instant::now();
+        // Before anything else, as Django's CommonMiddleware asks for the
+        // host first: a request for a host not allowed reaches no route.
+        if let Err(refused) = hosts::check(self, request) {
+            request_metrics::count(self, None, refused.status, started.elapsed());
+            return refused;
+        }
         let found = routes::find(request.path);
         let response = router::route(self, request, found, started);
         // A parked response is counted when it completes.

@@ -109,14 +109,77 @@ fn method(call: &Call<'_>) -> Option<Response> {
 fn missing(app: &App, request: &Request<'_>) -> Response {
     let with_slash = format!("{}/", request.path);
     if routes::find(&with_slash).is_some_and(|found| is_served(app, found.route)) {
-        // The query is kept, as Django does, when it is plain visible ASCII.
-        let location = match request.query {
-            Some(q) if q.bytes().all(|b| b.is_ascii_graphic()) => format!("{with_slash}?{q}"),
-            _ => with_slash,
+        // Django keeps the query (`get_full_path(force_append_slash=True)`),
+        // through `iri_to_uri`; so does jwtd, byte for byte. The path is one
+        // the route table matched, and the query comes out as URI
+        // characters only (see `iri_to_uri`): nothing in `Location` can end
+        // the header, and the target stays a path on this server.
+        let location = match request.query.filter(|q| !q.is_empty()) {
+            Some(query) => {
+                let mut location = format!("{with_slash}?");
+                iri_to_uri(query, &mut location);
+                location
+            }
+            None => with_slash,
         };
         return Response::new(301)
             .with_header("Content-Type", "text/html; charset=utf-8")
             .with_header("Location", location);
     }
     respond::detail(404, messages::NOT_FOUND)
+}
+
+/// Django's `iri_to_uri` on a query as WSGI hands it over (each byte a
+/// Latin-1 character): RFC 3986's unreserved and reserved characters and
+/// `%` are kept, every other byte is percent-encoded, one above 0x7F as the
+/// UTF-8 of its Latin-1 character (`é` sent as UTF-8, `C3 A9`, becomes
+/// `%C3%83%C2%A9`, as in Django). What it writes is visible ASCII only: no
+/// space, CR, LF, NUL or byte above 0x7E.
+fn iri_to_uri(query: &str, out: &mut String) {
+    const SAFE: &[u8] = b"/#%[]=:;$&()+,!?*@'~_.-";
+    fn escape(out: &mut String, byte: u8) {
+        out.push_str(&format!("%{byte:02X}"));
+    }
+    for byte in query.bytes() {
+        if byte.is_ascii_alphanumeric() || SAFE.contains(&byte) {
+            out.push(char::from(byte));
+        } else if byte < 0x80 {
+            escape(out, byte);
+        } else {
+            escape(out, 0xC0 | byte >> 6);
+            escape(out, 0x80 | (byte & 0x3F));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iri_to_uri;
+
+    fn encoded(query: &str) -> String {
+        let mut out = String::new();
+        iri_to_uri(query, &mut out);
+        out
+    }
+
+    #[test]
+    fn the_query_is_encoded_as_djangos_iri_to_uri_does() {
+        // Reserved, unreserved and `%` stay as they are.
+        let kept = "a=1&b=%0D%0A/x?y#z[0]:;$()+,!*@'~_.-";
+        assert_eq!(encoded(kept), kept);
+        // Python's quote(s, safe="/#%[]=:;$&()+,!?*@'~"), other ASCII.
+        assert_eq!(
+            encoded("x=\"<b>\"\\^`{|}"),
+            "x=%22%3Cb%3E%22%5C%5E%60%7B%7C%7D"
+        );
+        // A byte above 0x7F is a Latin-1 character to WSGI, then UTF-8.
+        assert_eq!(encoded("q=é"), "q=%C3%83%C2%A9");
+        for query in ["a b", "\r\nSet-Cookie: x", "\u{7f}\u{0}", "ÿ€"] {
+            let out = encoded(query);
+            assert!(
+                out.bytes().all(|b| b.is_ascii_graphic()),
+                "{query:?}: {out}"
+            );
+        }
+    }
 }

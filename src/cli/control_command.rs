@@ -18,6 +18,7 @@ pub(super) fn run(
     settings: &Settings,
     db: &Path,
 ) -> Result<u8, CliError> {
+    super::warn_if_exposed(db);
     let reply = match Store::open(db, settings.cache_size) {
         Ok(store) => {
             let store = Arc::new(store);
@@ -37,10 +38,10 @@ pub(super) fn run(
                     db.display()
                 )));
             };
-            control::request(&path, command).map_err(|e| {
+            control::request(&path, db, command).map_err(|e| {
                 CliError(format!(
                     "the database {} is in use by a running server, and its control socket {} \
-                     does not answer: {e}",
+                     cannot be used: {e}",
                     db.display(),
                     path.display()
                 ))

@@ -22,6 +22,7 @@ use crate::auth::Accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::control::ControlCommand;
+use crate::files;
 use crate::store::{Store, StoreError};
 use crate::writer::Writer;
 
@@ -359,8 +360,24 @@ fn accounts_on(
     Ok(Accounts::new(Arc::new(settings), store, writer, clock))
 }
 
+/// Warns when anyone but the database's owner (root and this user aside)
+/// may read or write it. Only a warning: the command may be the one that
+/// repairs things, and `jwtd serve` is where it is enforced (it refuses to
+/// start over such a file).
+fn warn_if_exposed(db: &Path) {
+    if let Ok(Some(exposure)) = files::exposure(db) {
+        eprintln!(
+            "jwtd: warning: the database {path} is {exposure}; {holds}. \
+             Run chmod 600 {path}: `jwtd serve` refuses to start until then.",
+            path = db.display(),
+            holds = crate::service::DATABASE_HOLDS,
+        );
+    }
+}
+
 /// Opens the database for a command, explaining a lock held by a server.
 fn open(db: &Path, settings: &Settings) -> Result<Store, CliError> {
+    warn_if_exposed(db);
     Store::open(db, settings.cache_size).map_err(|e| match e {
         StoreError::InUse => CliError(format!(
             "the database {} is in use by another process (is `jwtd serve` running with it?)",

@@ -13,7 +13,9 @@ Run the server until SIGINT or SIGTERM, then finish requests in flight.
 Usage: jwtd serve [--addr 127.0.0.1:8000] [--db jwtd.redb] [--workers N] [--config FILE]
 
 Options:
-  --addr ADDR      Address to listen on [default: 127.0.0.1:8000, env: JWTD_ADDR]
+  --addr ADDR      Address to listen on [default: 127.0.0.1:8000, env: JWTD_ADDR];
+                   one that is not loopback needs ALLOWED_HOSTS, the Host names
+                   answered (on loopback: .localhost, 127.0.0.1, [::1])
   --workers N      HTTP worker threads [default: WORKERS setting]
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
   --config FILE    JSON settings file [env: JWTD_CONFIG]

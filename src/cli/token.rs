@@ -75,6 +75,7 @@ pub(super) fn explain(
     };
     // The database is opened once, for its keys and for its blacklist and
     // revocations; a running server holds it, and then neither is read.
+    super::warn_if_exposed(db);
     let store = match db.exists().then(|| Store::open(db, settings.cache_size)) {
         None => Err(format!("there is no database {}", db.display())),
         Some(Err(StoreError::InUse)) => Err(format!(

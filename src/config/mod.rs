@@ -106,6 +106,11 @@ pub struct Settings {
     pub admin_page_size: usize,
     /// `MAX_CONNECTIONS`, open connections; beyond it 503. Defaults to 1024.
     pub max_connections: usize,
+    /// `MAX_CONNECTIONS_PER_ADDRESS` (jwtd): open connections from one
+    /// client address (IPv6: its /64); beyond it 503, so that one client
+    /// cannot hold every slot. `Some(0)`: no limit of its own. Defaults to
+    /// none set: see [`Settings::connections_per_address`].
+    pub max_connections_per_address: Option<usize>,
     /// `MAX_BODY_BYTES`; larger bodies get 413. Defaults to 16384.
     pub max_body_bytes: usize,
     /// `MAX_REQUEST_LINE_BYTES`; longer request lines get 414. Defaults to 8192.
@@ -144,11 +149,23 @@ pub struct Settings {
     /// `SIGNING_KEY_FILE`, a file holding the key. Defaults to none (the
     /// `JWTD_SIGNING_KEY` variable, else a key kept in the database).
     pub signing_key_file: Option<PathBuf>,
+    /// `ALLOWED_HOSTS`, Django's: the `Host` names answered, lower case
+    /// (`.example.com` is the domain and its subdomains, `*` any). Defaults
+    /// to none set: the loopback names ([`LOOPBACK_HOSTS`], see
+    /// [`Settings::host_patterns`]); `jwtd serve` on an address that is not
+    /// loopback refuses to start until it is set.
+    pub allowed_hosts: Option<Vec<String>>,
     /// `CONTROL_SOCKET` (jwtd): the Unix socket through which `jwtd key` and
     /// `jwtd user revoke` reach a running server. Defaults to the database
     /// path with `.sock` appended; empty or null turns it off.
     pub control_socket: ControlSocket,
 }
+
+/// The `Host` names answered when `ALLOWED_HOSTS` is not set: Django's
+/// own list for a development server (`DEBUG` with no `ALLOWED_HOSTS`),
+/// the names that only ever reach this machine. `.localhost` is
+/// `localhost` and every name under it (RFC 6761).
+pub const LOOPBACK_HOSTS: [&str; 3] = [".localhost", "127.0.0.1", "[::1]"];
 
 /// Where the control socket is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,6 +254,7 @@ impl Default for Settings {
             num_proxies: 0,
             admin_page_size: 100,
             max_connections: 1024,
+            max_connections_per_address: None,
             max_body_bytes: 16 * 1024,
             max_request_line_bytes: 8 * 1024,
             max_header_bytes: 16 * 1024,
@@ -252,6 +270,7 @@ impl Default for Settings {
             log_probes: false,
             learner_page: true,
             signing_key_file: None,
+            allowed_hosts: None,
             control_socket: ControlSocket::BesideDatabase,
         }
     }
@@ -284,6 +303,32 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// The `Host` patterns answered: `ALLOWED_HOSTS`, or when it is not
+    /// set, [`LOOPBACK_HOSTS`].
+    pub fn host_patterns(&self) -> Vec<&str> {
+        match &self.allowed_hosts {
+            Some(list) => list.iter().map(String::as_str).collect(),
+            None => LOOPBACK_HOSTS.to_vec(),
+        }
+    }
+
+    /// The most connections one client address may hold open:
+    /// `MAX_CONNECTIONS_PER_ADDRESS` (0: `MAX_CONNECTIONS`); unset, a
+    /// quarter of `MAX_CONNECTIONS`, at least 1, so that three quarters of
+    /// the slots stay for everyone else, or `MAX_CONNECTIONS` behind
+    /// proxies (`NUM_PROXIES` above 0), where every connection comes from
+    /// a proxy's address and limiting clients is the proxy's part. Never
+    /// above `MAX_CONNECTIONS`.
+    pub fn connections_per_address(&self) -> usize {
+        let all = self.max_connections.max(1);
+        match self.max_connections_per_address {
+            Some(0) => all,
+            Some(n) => n.min(all),
+            None if self.num_proxies > 0 => all,
+            None => (all / 4).max(1),
+        }
     }
 
     /// The request header `AUTH_HEADER_NAME` names: `HTTP_X_ACCESS_TOKEN`
@@ -326,5 +371,39 @@ mod tests {
         assert_eq!(s.auth_header(), "authorization");
         assert_eq!(s.password_iterations, 1_000_000);
         assert_eq!(s.token_type_claim.as_deref(), Some("token_type"));
+    }
+
+    #[test]
+    fn connections_per_address_default_to_a_quarter_unless_behind_proxies() {
+        let per_address = |pairs: &[(&str, &str)]| load(pairs).unwrap().connections_per_address();
+        assert_eq!(per_address(&[]), 256);
+        assert_eq!(per_address(&[("JWTD_MAX_CONNECTIONS", "50")]), 12);
+        assert_eq!(per_address(&[("JWTD_MAX_CONNECTIONS", "2")]), 1);
+        assert_eq!(per_address(&[("JWTD_NUM_PROXIES", "1")]), 1024);
+        assert_eq!(
+            per_address(&[("JWTD_MAX_CONNECTIONS_PER_ADDRESS", "10")]),
+            10
+        );
+        assert_eq!(
+            per_address(&[
+                ("JWTD_MAX_CONNECTIONS_PER_ADDRESS", "10"),
+                ("JWTD_NUM_PROXIES", "1")
+            ]),
+            10,
+            "a value set wins"
+        );
+        assert_eq!(
+            per_address(&[("JWTD_MAX_CONNECTIONS_PER_ADDRESS", "0")]),
+            1024
+        );
+        assert_eq!(
+            per_address(&[
+                ("JWTD_MAX_CONNECTIONS_PER_ADDRESS", "5000"),
+                ("JWTD_MAX_CONNECTIONS", "100")
+            ]),
+            100
+        );
+        let e = load(&[("JWTD_MAX_CONNECTIONS_PER_ADDRESS", "-1")]).unwrap_err();
+        assert_eq!(e.setting, "MAX_CONNECTIONS_PER_ADDRESS");
     }
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::values::{
-    algorithm, audience, boolean, claim_name, duration, header_name, header_types, integer,
-    optional_string, positive_seconds, seconds, SettingValue,
+    algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
+    integer, optional_string, positive_seconds, seconds, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -66,6 +66,9 @@ impl Settings {
             "NUM_PROXIES" => s.num_proxies = integer(raw, 0, 16).map_err(err)? as usize,
             "ADMIN_PAGE_SIZE" => s.admin_page_size = integer(raw, 1, 10_000).map_err(err)? as usize,
             "MAX_CONNECTIONS" => s.max_connections = integer(raw, 1, 1 << 20).map_err(err)? as usize,
+            "MAX_CONNECTIONS_PER_ADDRESS" => {
+                s.max_connections_per_address = Some(integer(raw, 0, 1 << 20).map_err(err)? as usize)
+            }
             "MAX_BODY_BYTES" => s.max_body_bytes = integer(raw, 64, 1 << 24).map_err(err)? as usize,
             "MAX_REQUEST_LINE_BYTES" => s.max_request_line_bytes = integer(raw, 64, 1 << 20).map_err(err)? as usize,
             "MAX_HEADER_BYTES" => s.max_header_bytes = integer(raw, 256, 1 << 20).map_err(err)? as usize,
@@ -83,6 +86,7 @@ impl Settings {
             "LOG_PROBES" => s.log_probes = boolean(raw).map_err(err)?,
             "LEARNER_PAGE" => s.learner_page = boolean(raw).map_err(err)?,
             "SIGNING_KEY_FILE" => s.signing_key_file = optional_string(raw).map_err(err)?.map(PathBuf::from),
+            "ALLOWED_HOSTS" => s.allowed_hosts = Some(allowed_hosts(raw).map_err(err)?),
             "CONTROL_SOCKET" => {
                 s.control_socket = match optional_string(raw).map_err(err)? {
                     Some(path) => ControlSocket::At(PathBuf::from(path)),

@@ -144,14 +144,7 @@ fn list(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
                 serde_json::from_str::<Value>(s).map_err(|e| format!("not a JSON array: {e}"))?;
             &parsed
         }
-        SettingValue::Env(s) => {
-            return Ok(s
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect())
-        }
+        SettingValue::Env(s) => return Ok(comma_separated(s)),
         SettingValue::Json(v) => v,
     };
     match value {
@@ -166,6 +159,15 @@ fn list(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
             .collect(),
         other => Err(format!("expected a list of strings, got {other}")),
     }
+}
+
+/// The non-empty, trimmed items of a comma-separated list.
+fn comma_separated(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 pub(super) fn algorithm(raw: SettingValue<'_>) -> Result<Algorithm, String> {
@@ -221,6 +223,71 @@ pub(super) fn header_name(raw: SettingValue<'_>) -> Result<String, String> {
     Ok(name)
 }
 
+/// `ALLOWED_HOSTS`: a list of Django host patterns, lower-cased. Django
+/// takes any string and an entry that cannot match is silently useless;
+/// here it is an error that says why: a scheme, a path or a port (the
+/// port is never compared), a trailing dot (hosts are compared without
+/// it), or anything but a name, a `.domain`, an IPv6 literal in brackets
+/// or `*`. An empty list would refuse every request, so it is refused too.
+pub(super) fn allowed_hosts(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
+    // `[::1]` or `[::1],localhost` in the environment is a list of hosts,
+    // not a JSON array that fails to parse.
+    let patterns = match raw {
+        SettingValue::Env(text) if serde_json::from_str::<Vec<String>>(text).is_err() => {
+            comma_separated(text)
+        }
+        other => list(other)?,
+    };
+    if patterns.is_empty() {
+        return Err(
+            "is empty, which would refuse every request: list the names clients use, or * for any"
+                .into(),
+        );
+    }
+    patterns
+        .into_iter()
+        .map(|pattern| {
+            let lower = pattern.trim().to_ascii_lowercase();
+            host_pattern_problem(&lower)
+                .map_or(Ok(lower), |problem| Err(format!("{pattern:?} {problem}")))
+        })
+        .collect()
+}
+
+/// Why a lower-cased `ALLOWED_HOSTS` entry can never match a host, if it
+/// cannot.
+fn host_pattern_problem(pattern: &str) -> Option<&'static str> {
+    let is_name_byte =
+        |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-';
+    let is_ipv6_byte = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+    if pattern == "*" {
+        return None;
+    }
+    if pattern.contains("://") || pattern.contains('/') {
+        return Some("is a URL: give the host name alone, e.g. auth.example.com");
+    }
+    if let Some(inside) = pattern.strip_prefix('[') {
+        let literal = inside
+            .strip_suffix(']')
+            .filter(|inside| inside.contains(':') && inside.bytes().all(is_ipv6_byte));
+        return match literal {
+            Some(_) => None,
+            None => Some("is not an IPv6 literal in brackets, e.g. [::1] (without a port)"),
+        };
+    }
+    if pattern.contains(':') {
+        return Some("has a port, which is never compared: give the name alone");
+    }
+    let name = pattern.strip_prefix('.').unwrap_or(pattern);
+    if name.is_empty() || !name.bytes().all(is_name_byte) {
+        return Some("is not a host name, a .domain, an IPv6 literal in brackets or *");
+    }
+    if name.ends_with('.') {
+        return Some("ends with a dot: hosts are compared without it, so give the name without");
+    }
+    None
+}
+
 /// RFC 9110 `tchar`.
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
@@ -252,6 +319,54 @@ mod tests {
         }
         let s = load(&[("JWTD_ACCESS_TOKEN_LIFETIME", "5m"), ("JWTD_LEEWAY", "0")]).unwrap();
         assert_eq!((s.access_token_lifetime, s.leeway), (300, 0));
+    }
+
+    #[test]
+    fn allowed_hosts_are_patterns_that_can_match() {
+        let hosts = |value: &str| load(&[("JWTD_ALLOWED_HOSTS", value)]).map(|s| s.allowed_hosts);
+        assert_eq!(
+            hosts("Auth.Example.COM, .example.org,127.0.0.1,[::1],*"),
+            Ok(Some(
+                [
+                    "auth.example.com",
+                    ".example.org",
+                    "127.0.0.1",
+                    "[::1]",
+                    "*"
+                ]
+                .map(String::from)
+                .to_vec()
+            ))
+        );
+        assert_eq!(
+            hosts("[::1], localhost"),
+            Ok(Some(vec!["[::1]".into(), "localhost".into()]))
+        );
+        assert_eq!(
+            hosts(r#"["a.test", "[2001:DB8::1]"]"#),
+            Ok(Some(vec!["a.test".into(), "[2001:db8::1]".into()]))
+        );
+        for (bad, why) in [
+            ("", "is empty"),
+            (",", "is empty"),
+            ("http://a.test", "is a URL"),
+            ("a.test/", "is a URL"),
+            ("a.test:8000", "has a port"),
+            ("[::1]:8000", "not an IPv6 literal"),
+            ("[1]", "not an IPv6 literal"),
+            ("[zz::1]", "not an IPv6 literal"),
+            ("a.test.", "ends with a dot"),
+            (".", "is not a host name"),
+            ("a b", "is not a host name"),
+            ("*.a.test", "is not a host name"),
+        ] {
+            let e = hosts(bad).unwrap_err();
+            assert_eq!(e.setting, "ALLOWED_HOSTS");
+            assert!(e.problem.contains(why), "{bad:?}: {e}");
+        }
+        let s = crate::config::Settings::default();
+        assert_eq!(s.allowed_hosts, None);
+        assert_eq!(s.host_patterns(), [".localhost", "127.0.0.1", "[::1]"]);
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //!
 //! The socket is a Unix socket beside the database (`CONTROL_SOCKET`),
 //! mode 0600, and the server also checks that the client runs as its own
-//! user (or root): the same people who could open the database file.
+//! user (or root): the same people who could open the database file. The
+//! client checks the server too (the listener's uid and the socket file's
+//! owner: its own, root's or the database owner's), and a path where
+//! another process listens keeps the server from starting.
 //! A request is one line, the command's words as a JSON array; the answer
 //! is one line, `{"code": N, "out": TEXT, "err": TEXT}`. One client is
 //! served at a time, each within [`TIMEOUT`].
@@ -26,7 +29,7 @@ mod server;
 
 pub use client::request;
 pub use command::{ControlCommand, Operator};
-pub use server::Control;
+pub use server::{Bound, Control, ControlError};
 
 /// How long one client may take to send its request and read the answer.
 pub const TIMEOUT: Duration = Duration::from_secs(5);

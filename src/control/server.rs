@@ -1,11 +1,17 @@
 //! The server's end of the control socket: a listener beside the
-//! database, served by one thread, one client at a time, answering only
-//! clients that run as the server's user (or root).
+//! database, created owner-only, served by one thread, one client at a
+//! time, answering only clients that run as the server's user (or root).
+//!
+//! A path where another process already listens is not taken over: the
+//! command line would reach that process instead, so the server must not
+//! start ([`ControlError::Taken`]). A socket file left by a server that is
+//! gone is replaced.
 
+use std::fmt;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,11 +23,101 @@ use serde_json::json;
 
 use super::{ControlCommand, Operator, Reply, TIMEOUT};
 use crate::app::App;
+use crate::files::OWNER_ONLY;
 use crate::log;
 use crate::sys;
 
 /// Longest request line accepted.
 const MAX_REQUEST: u64 = 4096;
+
+/// Why there is no control socket.
+#[derive(Debug)]
+pub enum ControlError {
+    /// Another process listens at the path: the command line's requests
+    /// would reach it, not this server, so this server must not start.
+    Taken {
+        /// The user id that process runs as, when the kernel said.
+        listener: Option<u32>,
+        /// The user id owning the socket file.
+        owner: u32,
+    },
+    /// Anything else (a file that is not a socket in the way, a directory
+    /// that cannot be written): the server runs without a control socket.
+    Unavailable(io::Error),
+}
+
+impl fmt::Display for ControlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ControlError::Taken { listener, owner } => {
+                let me = sys::own_uid();
+                let uid = listener.unwrap_or(*owner);
+                let whose = if uid == me && *owner == me {
+                    "this account".to_owned()
+                } else {
+                    format!("another account (uid {uid}; the file belongs to uid {owner})")
+                };
+                write!(f, "another process, of {whose}, is listening on it")
+            }
+            ControlError::Unavailable(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ControlError {}
+
+impl From<io::Error> for ControlError {
+    fn from(e: io::Error) -> ControlError {
+        ControlError::Unavailable(e)
+    }
+}
+
+/// A control socket bound but not yet served: taken early, before the
+/// server listens on TCP, so that a path in use stops start-up. Dropped
+/// unserved, it removes its file.
+#[derive(Debug)]
+pub struct Bound {
+    listener: Option<UnixListener>,
+    path: PathBuf,
+}
+
+impl Drop for Bound {
+    fn drop(&mut self) {
+        if self.listener.take().is_some() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Bound {
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Serves `app`'s commands from a thread of its own.
+    pub fn serve(mut self, app: Arc<App>) -> io::Result<Control> {
+        let Some(listener) = self.listener.take() else {
+            return Err(io::Error::other("the control socket is already served"));
+        };
+        let stopping = Arc::new(AtomicBool::new(false));
+        let spawned = {
+            let stopping = stopping.clone();
+            thread::Builder::new()
+                .name("jwtd-control".into())
+                .stack_size(128 * 1024)
+                .spawn(move || serve(&listener, &app, &stopping))
+        };
+        let thread = spawned.inspect_err(|_| {
+            let _ = fs::remove_file(&self.path);
+        })?;
+        Ok(Control {
+            path: self.path.clone(),
+            stopping,
+            thread: Some(thread),
+        })
+    }
+}
 
 /// A listening control socket, served by one thread.
 #[derive(Debug)]
@@ -32,40 +128,42 @@ pub struct Control {
 }
 
 impl Control {
-    /// Listens at `path` and serves `app`'s commands. A socket file left by
-    /// a server that is gone is replaced; anything else at `path` is an
-    /// error.
-    pub fn start(path: &Path, app: Arc<App>) -> io::Result<Control> {
+    /// Takes `path` for the control socket, owner-only. A socket file left
+    /// by a server that is gone is replaced; a live socket is
+    /// [`ControlError::Taken`], whoever listens on it; anything else at
+    /// `path` is [`ControlError::Unavailable`].
+    pub fn bind(path: &Path) -> Result<Bound, ControlError> {
         if let Ok(meta) = fs::symlink_metadata(path) {
             if !meta.file_type().is_socket() {
-                return Err(io::Error::new(
+                return Err(ControlError::Unavailable(io::Error::new(
                     io::ErrorKind::AlreadyExists,
                     "a file that is not a socket is in the way",
-                ));
+                )));
             }
-            if UnixStream::connect(path).is_ok() {
-                return Err(io::Error::new(
-                    io::ErrorKind::AddrInUse,
-                    "another process is listening on it",
-                ));
+            if let Ok(live) = UnixStream::connect(path) {
+                return Err(ControlError::Taken {
+                    listener: sys::peer_uid(live.as_raw_fd()).ok(),
+                    owner: meta.uid(),
+                });
             }
             fs::remove_file(path)?;
         }
-        let listener = UnixListener::bind(path)?;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
-        let stopping = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let stopping = stopping.clone();
-            thread::Builder::new()
-                .name("jwtd-control".into())
-                .stack_size(128 * 1024)
-                .spawn(move || serve(&listener, &app, &stopping))?
-        };
-        Ok(Control {
+        // Created 0600 less the umask, never more open, not even between
+        // bind and chmod; the chmod gives back owner bits a umask took.
+        let listener = sys::bind_unix_listener(path, OWNER_ONLY)?;
+        let bound = Bound {
+            listener: Some(listener),
             path: path.to_owned(),
-            stopping,
-            thread: Some(thread),
-        })
+        };
+        fs::set_permissions(path, fs::Permissions::from_mode(OWNER_ONLY))?;
+        Ok(bound)
+    }
+
+    /// [`Control::bind`], then [`Bound::serve`] (the server binds before
+    /// it listens on TCP, and serves once the application exists).
+    #[cfg(test)]
+    pub fn start(path: &Path, app: Arc<App>) -> Result<Control, ControlError> {
+        Ok(Control::bind(path)?.serve(app)?)
     }
 
     /// Stops serving and removes the socket file.
@@ -112,7 +210,7 @@ fn serve(listener: &UnixListener, app: &App, stopping: &AtomicBool) {
 }
 
 fn answer(stream: UnixStream, app: &App) -> io::Result<()> {
-    let (peer, own) = sys::peer_and_own_uid(stream.as_raw_fd())?;
+    let (peer, own) = (sys::peer_uid(stream.as_raw_fd())?, sys::own_uid());
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
     let reply = if peer != own && peer != 0 {
@@ -176,32 +274,32 @@ mod tests {
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
 
-        let rotated = request(&path, &ControlCommand::KeyRotate).unwrap();
+        let rotated = request(&path, &path, &ControlCommand::KeyRotate).unwrap();
         assert_eq!(rotated.code, 0, "{rotated:?}");
         let after = app.auth.current_kid().unwrap();
         assert_ne!(before, after);
         assert!(rotated.out.contains(&after), "{rotated:?}");
-        let list = request(&path, &ControlCommand::KeyList).unwrap();
+        let list = request(&path, &path, &ControlCommand::KeyList).unwrap();
         assert!(list.out.contains(&format!("{before}  ")), "{list:?}");
         assert!(list.out.contains("current"), "{list:?}");
 
-        let refused = request(&path, &ControlCommand::KeyRetire(after.clone())).unwrap();
+        let refused = request(&path, &path, &ControlCommand::KeyRetire(after.clone())).unwrap();
         assert_eq!(refused.code, 1);
         assert!(refused.err.contains("is the current key"), "{refused:?}");
         assert_eq!(
-            request(&path, &ControlCommand::KeyRetire(before.clone()))
+            request(&path, &path, &ControlCommand::KeyRetire(before.clone()))
                 .unwrap()
                 .code,
             0
         );
         assert_eq!(app.auth.key_ids(), vec![after]);
 
-        let nobody = request(&path, &ControlCommand::UserRevoke("nobody".into())).unwrap();
+        let nobody = request(&path, &path, &ControlCommand::UserRevoke("nobody".into())).unwrap();
         assert_eq!(
             (nobody.code, nobody.err.as_str()),
             (1, "no user named \"nobody\"")
         );
-        let other = exchange(&path, &["user", "delete", "alice"]).unwrap();
+        let other = exchange(&path, &path, &["user", "delete", "alice"]).unwrap();
         assert_eq!(other.code, 1);
 
         // A raw client sending garbage gets an error line, and the server
@@ -211,7 +309,12 @@ mod tests {
         let mut answer = String::new();
         raw.read_to_string(&mut answer).unwrap();
         assert!(answer.contains("a JSON array of strings"), "{answer}");
-        assert_eq!(request(&path, &ControlCommand::KeyList).unwrap().code, 0);
+        assert_eq!(
+            request(&path, &path, &ControlCommand::KeyList)
+                .unwrap()
+                .code,
+            0
+        );
 
         control.stop();
         assert!(!path.exists());
@@ -226,11 +329,27 @@ mod tests {
         drop(UnixListener::bind(&path).unwrap());
         assert!(path.exists());
         let control = Control::start(&path, app.clone()).unwrap();
-        // A second server on the same socket is refused while the first runs.
-        assert!(Control::start(&path, app.clone()).is_err());
+        // A second server on the same socket is refused while the first
+        // runs, as taken: it must not start.
+        let taken = Control::start(&path, app.clone()).unwrap_err();
+        let me = sys::own_uid();
+        assert!(
+            matches!(taken, ControlError::Taken { listener: Some(uid), owner } if uid == me && owner == me),
+            "{taken:?}"
+        );
+        assert_eq!(
+            taken.to_string(),
+            "another process, of this account, is listening on it"
+        );
         control.stop();
+        // Bound but never served, it leaves no file behind.
+        drop(Control::bind(&path).unwrap());
+        assert!(!path.exists());
         fs::write(&path, b"not a socket").unwrap();
-        assert!(Control::start(&path, app).is_err());
+        assert!(matches!(
+            Control::start(&path, app),
+            Err(ControlError::Unavailable(_))
+        ));
         assert_eq!(fs::read(&path).unwrap(), b"not a socket");
         let _ = fs::remove_dir_all(&dir);
     }

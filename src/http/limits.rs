@@ -25,6 +25,9 @@ pub struct Limits {
     pub max_requests: u32,
     /// Open connections; beyond it new ones get a 503.
     pub max_connections: usize,
+    /// Open connections from one client address (IPv6: one /64); beyond it
+    /// new ones from there get the same 503. At least 1.
+    pub max_connections_per_address: usize,
     /// Time in-flight requests get to finish on stop.
     pub shutdown_timeout: Duration,
     /// One log line per request.
@@ -44,6 +47,7 @@ pub(crate) fn test_limits() -> Limits {
         write_timeout: Duration::from_secs(10),
         max_requests: 1000,
         max_connections: 1024,
+        max_connections_per_address: 256,
         shutdown_timeout: Duration::from_secs(10),
         access_log: true,
     }

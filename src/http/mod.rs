@@ -15,7 +15,7 @@
 //! Every input is bounded: request line, head, header count, body, time from
 //! a request's first byte to its last, idle time between requests, time for
 //! the client to take a response, requests per connection, and open
-//! connections. Handlers see a [`Request`] and return a [`Response`]; they are
+//! connections, in all and from one address. Handlers see a [`Request`] and return a [`Response`]; they are
 //! tested without a socket.
 
 mod chunked;
@@ -24,6 +24,7 @@ mod handler;
 mod limits;
 pub mod parked;
 pub mod parse;
+mod per_address;
 pub mod request;
 pub mod response;
 pub mod server;

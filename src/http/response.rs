@@ -1,6 +1,8 @@
-//! A response and its serialisation. Header values are either fixed strings
-//! or built from checked values: no request byte ever reaches a response
-//! header, so CR/LF injection has no path in.
+//! A response and its serialisation. Header values are fixed strings or
+//! values the handler built and checked, and [`Response::with_header`]
+//! drops any control byte besides: CR/LF injection has no path in. (jwtd's
+//! one header carrying request bytes is the slash redirect's `Location`,
+//! which the application writes as URI characters only.)
 
 use std::fmt::Write as _;
 

@@ -9,7 +9,11 @@
 //!
 //! The acceptor also sweeps the table a few times a second and closes every
 //! connection past its deadline: a slow or silent client costs a slot and a
-//! descriptor until then, never a thread.
+//! descriptor until then, never a thread. And it turns away, with a 503, a
+//! connection that finds every slot taken, or its address (IPv6: its /64)
+//! holding its allowance already ([`PerAddress`]): one client cannot hold
+//! every slot. Each refusal is logged with its reason, at most one line
+//! every few seconds.
 //!
 //! Stopping: the acceptor closes the listener, idle connections are closed,
 //! in-flight requests finish (their responses say `Connection: close`), and
@@ -30,6 +34,7 @@ use super::conn::{Conn, Context, Next};
 use super::handler::Handler;
 use super::limits::Limits;
 use super::parked::Wakeup;
+use super::per_address::{Origin, PerAddress};
 use crate::sys::{Epoll, Event, Interest};
 use crate::{log, time};
 
@@ -42,10 +47,15 @@ const LISTENER: u64 = 1;
 const WAKE: u64 = 2;
 /// How often deadlines are checked.
 const SWEEP_EVERY: Duration = Duration::from_millis(100);
+/// At most one log line about refused connections this often.
+const REPORT_REFUSALS_EVERY: Duration = Duration::from_secs(10);
 
 struct Slot {
     generation: u32,
     conn: Option<Conn>,
+    /// Where the connection came from; counted in `Shared::per_address`
+    /// exactly while `conn` is `Some`.
+    origin: Option<Origin>,
 }
 
 struct Shared {
@@ -53,6 +63,8 @@ struct Shared {
     slots: Vec<Mutex<Slot>>,
     free: Mutex<Vec<u32>>,
     active: AtomicUsize,
+    /// Open connections per client address.
+    per_address: PerAddress,
     draining: AtomicBool,
     handler: Arc<dyn Handler>,
     limits: Limits,
@@ -82,6 +94,9 @@ impl Shared {
             let _ = self.epoll.delete(conn.fd());
             drop(conn);
             slot.generation = slot.generation.wrapping_add(1);
+            if let Some(origin) = slot.origin.take() {
+                self.per_address.release(origin);
+            }
             lock(&self.free).push(index);
             self.active.fetch_sub(1, Ordering::AcqRel);
         }
@@ -197,32 +212,42 @@ impl Shared {
         }
     }
 
-    /// Takes a new connection, or turns it away when every slot is taken.
-    fn admit(&self, stream: TcpStream, peer: SocketAddr) {
+    /// Takes a new connection, or turns it away when its address holds its
+    /// allowance already or every slot is taken.
+    fn admit(&self, stream: TcpStream, peer: SocketAddr, refusals: &mut Refusals) {
         if stream.set_nonblocking(true).is_err() || stream.set_nodelay(true).is_err() {
             return;
         }
         let Some(index) = lock(&self.free).pop() else {
-            // Answered without reading the request. Best effort: the socket
-            // buffer of a fresh connection takes it.
-            let mut busy = Vec::with_capacity(512);
-            self.handler
-                .refusal(503, "Service temporarily unavailable, try again later.")
-                .with_header("Retry-After", "1")
-                .write_to(
-                    &mut busy,
-                    false,
-                    Some("close"),
-                    &time::http_date(time::now_seconds()),
-                );
-            let _ = (&stream).write(&busy);
-            let _ = stream.shutdown(std::net::Shutdown::Both);
+            self.turn_away(&stream);
+            refusals.report(format!(
+                "connection from {} refused (503): all {} connection slots are taken",
+                peer.ip(),
+                self.slots.len()
+            ));
             return;
         };
+        let origin = Origin::of(peer.ip());
+        if !self.per_address.take(origin) {
+            lock(&self.free).push(index);
+            let from = match origin {
+                Origin::V4(_) => "that address".to_owned(),
+                Origin::V6(_) => origin.to_string(),
+            };
+            self.turn_away(&stream);
+            refusals.report(format!(
+                "connection from {} refused (503): {} connections already open from {from}, \
+                 the most one address may hold",
+                peer.ip(),
+                self.per_address.cap()
+            ));
+            return;
+        }
         let mut slot = lock(&self.slots[index as usize]);
         let conn = Conn::new(stream, peer.ip(), &self.limits);
         let fd = conn.fd();
         slot.conn = Some(conn);
+        slot.origin = Some(origin);
         self.active.fetch_add(1, Ordering::AcqRel);
         if self
             .epoll
@@ -231,6 +256,51 @@ impl Shared {
         {
             self.close(index, &mut slot);
         }
+    }
+
+    /// Answers 503 without reading the request, and closes. Best effort:
+    /// the socket buffer of a fresh connection takes it.
+    fn turn_away(&self, stream: &TcpStream) {
+        let mut busy = Vec::with_capacity(512);
+        self.handler
+            .refusal(503, "Service temporarily unavailable, try again later.")
+            .with_header("Retry-After", "1")
+            .write_to(
+                &mut busy,
+                false,
+                Some("close"),
+                &time::http_date(time::now_seconds()),
+            );
+        let _ = (&*stream).write(&busy);
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// The acceptor's log of refused connections: a flood of them is one line
+/// every [`REPORT_REFUSALS_EVERY`], with the count of those not reported.
+#[derive(Default)]
+struct Refusals {
+    last: Option<Instant>,
+    unreported: u64,
+}
+
+impl Refusals {
+    fn report(&mut self, line: String) {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < REPORT_REFUSALS_EVERY)
+        {
+            self.unreported += 1;
+            return;
+        }
+        match std::mem::take(&mut self.unreported) {
+            0 => log::warn(&line),
+            more => log::warn(&format!(
+                "{line} ({more} more refused since the last report)"
+            )),
+        }
+        self.last = Some(now);
     }
 }
 
@@ -273,11 +343,13 @@ impl Server {
                     Mutex::new(Slot {
                         generation: 0,
                         conn: None,
+                        origin: None,
                     })
                 })
                 .collect(),
             free: Mutex::new((0..max as u32).rev().collect()),
             active: AtomicUsize::new(0),
+            per_address: PerAddress::new(limits.max_connections_per_address),
             draining: AtomicBool::new(false),
             handler,
             limits,
@@ -389,6 +461,7 @@ fn accept(shared: &Shared, listener: TcpListener, wake: &UnixStream, exit_tx: &U
     let mut events = [Event::EMPTY; 4];
     let mut last_sweep = Instant::now();
     let mut last_accept_error: Option<Instant> = None;
+    let mut refusals = Refusals::default();
     let mut drain_deadline: Option<Instant> = None;
     loop {
         let n = poller
@@ -398,7 +471,7 @@ fn accept(shared: &Shared, listener: TcpListener, wake: &UnixStream, exit_tx: &U
             match event.token() {
                 LISTENER => {
                     if let Some(l) = &listener {
-                        accept_ready(shared, l, &mut last_accept_error);
+                        accept_ready(shared, l, &mut last_accept_error, &mut refusals);
                     }
                 }
                 WAKE => {
@@ -435,10 +508,15 @@ fn accept(shared: &Shared, listener: TcpListener, wake: &UnixStream, exit_tx: &U
     }
 }
 
-fn accept_ready(shared: &Shared, listener: &TcpListener, last_error: &mut Option<Instant>) {
+fn accept_ready(
+    shared: &Shared,
+    listener: &TcpListener,
+    last_error: &mut Option<Instant>,
+    refusals: &mut Refusals,
+) {
     loop {
         match listener.accept() {
-            Ok((stream, peer)) => shared.admit(stream, peer),
+            Ok((stream, peer)) => shared.admit(stream, peer, refusals),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
             Err(e)
                 if matches!(
@@ -540,6 +618,52 @@ mod tests {
             0,
             "closed after the second"
         );
+        server.stop_handle().stop();
+        server.join();
+    }
+
+    #[test]
+    fn one_address_holds_at_most_its_allowance_of_connections() {
+        let limits = Limits {
+            max_connections: 8,
+            max_connections_per_address: 2,
+            ..test_limits()
+        };
+        let server = start(limits, 2);
+        let mut held: Vec<TcpStream> = (0..2)
+            .map(|_| TcpStream::connect(server.local_addr()).unwrap())
+            .collect();
+        let mut third = TcpStream::connect(server.local_addr()).unwrap();
+        third
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut answer = String::new();
+        third.read_to_string(&mut answer).unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+            "{answer}"
+        );
+        assert!(answer.contains("Retry-After: 1\r\n"), "{answer}");
+        // The two held are served, and a closed one gives its place back.
+        let ok = exchange(&mut held[0], "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
+        drop(held.pop());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            // Turned away, the connection may be closed before the write.
+            let mut again = TcpStream::connect(server.local_addr()).unwrap();
+            let _ = again.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+            let mut answer = String::new();
+            let _ = again.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.1 200 OK\r\n") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the place never came back: {answer}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
         server.stop_handle().stop();
         server.join();
     }

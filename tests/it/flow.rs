@@ -2,6 +2,7 @@
 //! with rotation, verify, log out; and what must hold across requests and
 //! restarts.
 
+use std::os::unix::fs::PermissionsExt;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -180,6 +181,8 @@ fn an_empty_signing_key_is_refused() {
     );
     let key_file = dir.path().join("key");
     std::fs::write(&key_file, "\n").unwrap();
+    // Owner-only, as serve demands of a key file.
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     let file = key_file.to_str().unwrap();
     let out = run_with(
         &dir,
@@ -204,6 +207,7 @@ fn a_short_key_starts_with_a_warning_and_a_key_file_works() {
     drop(server);
     let key_file = dir.path().join("key");
     std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     let by_file = Server::start(
         &dir,
         &[

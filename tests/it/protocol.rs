@@ -191,7 +191,11 @@ fn idle_and_slow_connections_are_closed_on_time() {
 
 #[test]
 fn beyond_max_connections_new_clients_get_503_at_once() {
-    let (_dir, server) = server_with_alice(&[("JWTD_MAX_CONNECTIONS", "2")]);
+    // No per-address limit of its own: the table itself is full.
+    let (_dir, server) = server_with_alice(&[
+        ("JWTD_MAX_CONNECTIONS", "2"),
+        ("JWTD_MAX_CONNECTIONS_PER_ADDRESS", "0"),
+    ]);
     let held: Vec<TcpStream> = (0..2).map(|_| connect(&server)).collect();
     std::thread::sleep(Duration::from_millis(100));
     let mut third = connect(&server);
@@ -201,6 +205,11 @@ fn beyond_max_connections_new_clients_get_503_at_once() {
     assert_eq!(
         r.body,
         r#"{"detail":"Service temporarily unavailable, try again later."}"#
+    );
+    assert!(
+        server.log_eventually_contains("refused (503): all 2 connection slots are taken"),
+        "{}",
+        server.log()
     );
     drop(held);
     std::thread::sleep(Duration::from_millis(200));

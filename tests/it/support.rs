@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 pub const KEY: &str = "e2e-test-signing-key-0123456789abcdef0123456789";
 pub const PASSWORD: &str = "correct horse battery staple";
+/// `ALLOWED_HOSTS` of a test server: the short names the tests send in
+/// `Host`, and the loopback names.
+pub const HOSTS: &str = "test,t,x,.localhost,127.0.0.1,[::1]";
 
 /// A directory removed on drop.
 pub struct TempDir(PathBuf);
@@ -51,6 +54,24 @@ pub fn jwtd(dir: &TempDir) -> Command {
     cmd.current_dir(dir.path())
         .env("JWTD_DB", dir.db())
         .env("JWTD_PASSWORD_ITERATIONS", "1000");
+    cmd
+}
+
+/// `jwtd ARGS` as [`jwtd`] sets it up, run by `sh` under `umask`.
+pub fn under_umask(dir: &TempDir, umask: &str, args: &[&str]) -> Command {
+    let base = jwtd(dir);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(base.get_program())
+        .args(args)
+        .current_dir(dir.path());
+    for (key, value) in base.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
     cmd
 }
 
@@ -104,11 +125,13 @@ pub struct Server {
 impl Server {
     /// Starts `jwtd serve` on a free port of 127.0.0.1 over `dir`'s database,
     /// with [`KEY`] as the signing key unless `env` sets one (`<none>` for
-    /// no key at all, so the server generates one).
+    /// no key at all, so the server generates one), and [`HOSTS`] allowed
+    /// unless `env` sets `JWTD_ALLOWED_HOSTS` (`<none>` for the default).
     pub fn start(dir: &TempDir, env: &[(&str, &str)]) -> Server {
         let mut cmd = jwtd(dir);
         cmd.args(["serve", "--addr", "127.0.0.1:0"])
             .env("JWTD_SIGNING_KEY", KEY)
+            .env("JWTD_ALLOWED_HOSTS", HOSTS)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -119,6 +142,12 @@ impl Server {
                 cmd.env(k, v);
             }
         }
+        Server::spawn(cmd)
+    }
+
+    /// Runs `cmd`, a `jwtd serve` with its stderr piped, and waits until it
+    /// says where it listens.
+    pub fn spawn(mut cmd: Command) -> Server {
         let mut child = cmd.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let log = Arc::new(Mutex::new(String::new()));

@@ -1,9 +1,9 @@
 //! The embedded backend: everything in one redb file. This is the only
 //! module that knows redb.
 //!
-//! Here: opening (a file, memory, or in tests a custom storage backend),
-//! reopening after a failed commit, and the transactions every other file
-//! of the backend runs in. Every write commits with
+//! Here: opening (a file, created owner-only, memory, or in tests a custom
+//! storage backend), reopening after a failed commit, and the transactions
+//! every other file of the backend runs in. Every write commits with
 //! `Durability::Immediate`: when a method returns `Ok`, the change is on
 //! disk.
 //!
@@ -29,8 +29,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use ::redb::backends::FileBackend;
 use ::redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
 
+use crate::files::open_private;
 use crate::store::StoreError;
 
 /// Converts every redb error at the boundary, so redb's large error types
@@ -229,9 +231,13 @@ impl RedbStore {
 
 fn open_database(location: &Location) -> Result<Database, StoreError> {
     match location {
+        // The file holds the signing keys and the password hashes: created
+        // owner-only whatever the umask, before redb writes a byte to it.
         Location::File { path, cache_bytes } => Database::builder()
             .set_cache_size(*cache_bytes)
-            .create(path)
+            .create_with_backend(
+                FileBackend::new(open_private(path).map_err(StoreError::io)?).or_store()?,
+            )
             .or_store(),
         Location::Memory => Database::builder()
             .create_with_backend(::redb::backends::InMemoryBackend::new())

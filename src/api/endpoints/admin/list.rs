@@ -8,12 +8,11 @@ use super::representation;
 use crate::api::body::query_pairs;
 use crate::api::call::Call;
 use crate::api::json::{self, Json};
-use crate::api::respond;
-use crate::http::{Request, Response};
+use crate::api::{hosts, messages, respond};
+use crate::http::Response;
 use crate::python_str::python_strip;
 
 const INVALID_PAGE: &str = "Invalid page.";
-const INVALID_HOST: &str = "Invalid Host header.";
 /// The list's path, which its page links name.
 const PATH: &str = "/api/admin/users/";
 
@@ -57,7 +56,10 @@ pub fn handle(call: &Call<'_>) -> Response {
         return respond::detail(404, INVALID_PAGE);
     }
     let link = |page: u64| -> Result<String, Response> {
-        let host = host(request).ok_or_else(|| respond::detail(400, INVALID_HOST))?;
+        // The router let only an allowed host through; a request without
+        // one (HTTP/1.0) has none to link to.
+        let host = hosts::requested(request)
+            .ok_or_else(|| respond::detail(400, messages::INVALID_HOST))?;
         Ok(page_link(host, &pairs, page))
     };
     let next = if number < pages {
@@ -121,41 +123,6 @@ fn python_int(text: &str) -> Option<u64> {
             n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
         });
     Some(if negative { 0 } else { value })
-}
-
-/// Django's `get_host()` with every host allowed: the `Host` header if it
-/// matches `host_validation_re` (a name, or an IPv6 literal in brackets,
-/// then an optional port).
-fn host<'a>(request: &Request<'a>) -> Option<&'a str> {
-    let host = std::str::from_utf8(request.header("host")?).ok()?;
-    let lower = host.to_ascii_lowercase();
-    let is_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
-    let port = match lower.strip_prefix('[') {
-        Some(rest) => {
-            let (inside, port) = rest.split_once(']')?;
-            let (head, tail) = inside.split_once(':')?;
-            let valid = head.bytes().all(is_hex)
-                && !tail.is_empty()
-                && tail.bytes().all(|b| is_hex(b) || b == b'.' || b == b':');
-            valid.then_some(port)?
-        }
-        None => {
-            let (name, port) = match lower.find(':') {
-                Some(at) => lower.split_at(at),
-                None => (lower.as_str(), ""),
-            };
-            let valid = !name.is_empty()
-                && name.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
-                });
-            valid.then_some(port)?
-        }
-    };
-    let port_ok = port.is_empty()
-        || port
-            .strip_prefix(':')
-            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
-    port_ok.then_some(host)
 }
 
 /// DRF's `replace_query_param` (and, for page 1, `remove_query_param`) on

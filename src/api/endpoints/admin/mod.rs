@@ -30,8 +30,9 @@
 //! - a boolean left out of a form-encoded create keeps the model default
 //!   (DRF's HTML-checkbox rule would make it false, creating inactive users);
 //! - pagination links are `http://` plus the `Host` header, as Django builds
-//!   them without `SECURE_PROXY_SSL_HEADER`; a missing or malformed `Host`
-//!   is a 400 when a link is needed.
+//!   them without `SECURE_PROXY_SSL_HEADER`: only ever an allowed host
+//!   (`ALLOWED_HOSTS`, checked before routing, `api::hosts`); a request
+//!   without `Host` (HTTP/1.0) is a 400 when a link is needed.
 //!
 //! Every successful action is logged with the admin who did it; passwords
 //! and hashes never are.

@@ -152,41 +152,64 @@ fn the_first_page_always_exists() {
     expect(&r, ALLOW_LIST, 404, INVALID_PAGE_BODY);
 }
 
+/// Page 2 of a list in pages of two, as root, with `host` in `Host`.
+fn page_two(f: &Fixture, host: Option<&str>) -> Response {
+    let mut request = TestRequest::new("GET", "/api/admin/users/?page=2")
+        .header("Authorization", format!("Bearer {}", f.root));
+    if let Some(host) = host {
+        request = request.header("Host", host);
+    }
+    send(&f.app, &request)
+}
+
 #[test]
 fn links_are_built_from_a_valid_host_header() {
-    let f = paged(2, 0);
-    let get = |host: Option<&str>| {
-        let mut request = TestRequest::new("GET", "/api/admin/users/?page=2")
-            .header("Authorization", format!("Bearer {}", f.root));
-        if let Some(host) = host {
-            request = request.header("Host", host);
-        }
-        send(&f.app, &request)
-    };
+    let any_host = fixture_with(Settings {
+        admin_page_size: 2,
+        allowed_hosts: Some(vec!["*".into()]),
+        ..settings()
+    });
     for (host, base) in [
         ("Example.COM:8000", "http://Example.COM:8000"),
         ("127.0.0.1", "http://127.0.0.1"),
         ("[::1]:8000", "http://[::1]:8000"),
         ("[2001:db8::1]", "http://[2001:db8::1]"),
     ] {
-        let v = json(&get(Some(host)));
+        let v = json(&page_two(&any_host, Some(host)));
         assert_eq!(
             v["previous"],
             Value::from(format!("{base}/api/admin/users/"))
         );
     }
-    for host in [
-        None,
-        Some("a b"),
-        Some("x:y"),
-        Some("x:"),
-        Some("[::1"),
-        Some("[zz::1]"),
-        Some(""),
+    // Without Host (HTTP/1.0), the view has no host to link to.
+    let r = page_two(&any_host, None);
+    expect(&r, ALLOW_LIST, 400, r#"{"detail":"Invalid Host header."}"#);
+    // What is not a host, and with the fixture's ALLOWED_HOSTS a host not
+    // allowed, is refused before any route: no link ever names it.
+    let testserver = paged(2, 0);
+    for (f, host) in [
+        (&any_host, "a b"),
+        (&any_host, "x:y"),
+        (&any_host, "x:"),
+        (&any_host, "[::1"),
+        (&any_host, "[zz::1]"),
+        (&any_host, ""),
+        (&testserver, "evil.test"),
+        (&testserver, "testserver.evil.test"),
     ] {
-        let r = get(host);
-        expect(&r, ALLOW_LIST, 400, r#"{"detail":"Invalid Host header."}"#);
+        let r = page_two(f, Some(host));
+        assert_eq!(
+            (r.status, r.text()),
+            (400, r#"{"detail":"Invalid Host header."}"#),
+            "{host:?}"
+        );
+        assert_eq!(r.header("Allow"), None, "answered before routing");
     }
+    let v = json(&page_two(&testserver, Some("TestServer:80")));
+    assert_eq!(
+        v["previous"],
+        Value::from("http://TestServer:80/api/admin/users/")
+    );
     // No link, no need for a host.
     let one_page = fixture();
     let r = send(

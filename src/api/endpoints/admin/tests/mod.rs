@@ -43,11 +43,14 @@ const ALLOW_REVOKE: &str = "POST, OPTIONS";
 
 // --- fixtures ----------------------------------------------------------
 
+/// The settings of every fixture; `testserver`, the host the requests
+/// name, is allowed, as Django's test runner allows it.
 fn settings() -> Settings {
     Settings {
         password_iterations: 1000,
         login_threads: 2,
         login_queue: 64,
+        allowed_hosts: Some(vec!["testserver".into()]),
         ..Settings::default()
     }
 }
