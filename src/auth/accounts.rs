@@ -322,8 +322,10 @@ fn check_password(password: &str) -> Result<(), AccountError> {
     }
 }
 
-fn unexpected(outcome: &Option<ChangeOutcome>) -> AccountError {
-    AccountError::Unavailable(format!("unexpected outcome {outcome:?}"))
+/// An outcome of another change: a bug, told to the log without the
+/// records it carries.
+fn unexpected(_: &Option<ChangeOutcome>) -> AccountError {
+    AccountError::Unavailable("the store answered an account change with another outcome".into())
 }
 
 #[cfg(test)]

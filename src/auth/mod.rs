@@ -359,9 +359,7 @@ impl Auth {
                 self.log_repeat_within_grace(&jti, family, *after);
                 Err(TokenError::Blacklisted.into())
             }
-            other => Err(AuthError::Unavailable(format!(
-                "unexpected outcome {other:?}"
-            ))),
+            _ => Err(AuthError::Unavailable(UNEXPECTED_OUTCOME.into())),
         }
     }
 
@@ -399,9 +397,7 @@ impl Auth {
         match self.writer.submit(vec![revocation(user_id, now)])?.first() {
             Some(ChangeOutcome::Revoked { tokens }) => Ok(Some(*tokens)),
             Some(ChangeOutcome::NoSuchUser) => Ok(None),
-            other => Err(AuthError::Unavailable(format!(
-                "unexpected outcome {other:?}"
-            ))),
+            _ => Err(AuthError::Unavailable(UNEXPECTED_OUTCOME.into())),
         }
     }
 
@@ -556,6 +552,10 @@ pub fn revocation(user_id: u64, now: u64) -> Change {
         now,
     }
 }
+
+/// What a change answered with an outcome of another change: a bug, told
+/// to the log without the records it carries.
+const UNEXPECTED_OUTCOME: &str = "the store answered a change with another change's outcome";
 
 /// The iterations of the slowest `pbkdf2_sha256` hash the store holds (0
 /// for none). Read once at start; a store that cannot be read counts as

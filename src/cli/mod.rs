@@ -340,6 +340,7 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
 
 /// The account operations on the database, as the server runs them: each
 /// write through a writer of its own.
+#[inline(never)]
 fn accounts(db: &Path, settings: Settings) -> Result<Accounts, CliError> {
     let store = Arc::new(open(db, &settings)?);
     accounts_on(store, Arc::new(Clock::System), settings)
