@@ -19,6 +19,9 @@ pub(super) fn run(
     db: &Path,
 ) -> Result<u8, CliError> {
     super::warn_if_exposed(db);
+    if !db.exists() {
+        return Err(super::no_database(db));
+    }
     let reply = match Store::open(db, settings.cache_size) {
         Ok(store) => {
             let store = Arc::new(store);

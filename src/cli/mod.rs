@@ -318,20 +318,28 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
                 staff,
                 inactive,
             };
-            user::add(&accounts(db, settings)?, account, password_stdin)
+            user::add(
+                &accounts(db, settings, Creates::Yes)?,
+                account,
+                password_stdin,
+            )
         }
         Command::UserPasswd {
             name,
             password_stdin,
-        } => user::passwd(&accounts(db, settings)?, &name, password_stdin),
-        Command::UserList => user::list(&accounts(db, settings)?),
-        Command::UserActivate(name) => user::activate(&accounts(db, settings)?, &name),
-        Command::UserDeactivate(name) => user::deactivate(&accounts(db, settings)?, &name),
-        Command::UserDelete(name) => user::delete(&accounts(db, settings)?, &name),
-        Command::UserImportDjango(file) => django::import(&accounts(db, settings)?, &file),
-        Command::UserExportDjango => django::export(&accounts(db, settings)?),
+        } => user::passwd(&accounts(db, settings, Creates::No)?, &name, password_stdin),
+        Command::UserList => user::list(&accounts(db, settings, Creates::No)?),
+        Command::UserActivate(name) => user::activate(&accounts(db, settings, Creates::No)?, &name),
+        Command::UserDeactivate(name) => {
+            user::deactivate(&accounts(db, settings, Creates::No)?, &name)
+        }
+        Command::UserDelete(name) => user::delete(&accounts(db, settings, Creates::No)?, &name),
+        Command::UserImportDjango(file) => {
+            django::import(&accounts(db, settings, Creates::Yes)?, &file)
+        }
+        Command::UserExportDjango => django::export(&accounts(db, settings, Creates::No)?),
         Command::FlushExpiredTokens => {
-            maintenance::flush_expired_tokens(&open(db, &settings)?, &settings)
+            maintenance::flush_expired_tokens(&open(db, &settings, Creates::No)?, &settings)
         }
         // Answered by `run` before the settings are read.
         Command::Help(_) | Command::Version => Ok(0),
@@ -341,8 +349,8 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
 /// The account operations on the database, as the server runs them: each
 /// write through a writer of its own.
 #[inline(never)]
-fn accounts(db: &Path, settings: Settings) -> Result<Accounts, CliError> {
-    let store = Arc::new(open(db, &settings)?);
+fn accounts(db: &Path, settings: Settings, creates: Creates) -> Result<Accounts, CliError> {
+    let store = Arc::new(open(db, &settings, creates)?);
     accounts_on(store, Arc::new(Clock::System), settings)
 }
 
@@ -377,7 +385,27 @@ fn warn_if_exposed(db: &Path) {
 }
 
 /// Opens the database for a command, explaining a lock held by a server.
-fn open(db: &Path, settings: &Settings) -> Result<Store, CliError> {
+/// Whether a command may create the database it is given: only those that
+/// add users do (and `serve`); for any other, a missing file is a mistyped
+/// `--db`, and a new database with a new signing key would hide it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Creates {
+    Yes,
+    No,
+}
+
+/// The refusal of a command that reads a database that is not there.
+fn no_database(db: &Path) -> CliError {
+    CliError(format!(
+        "no database at {}: `jwtd user add` or `jwtd serve` creates one (is --db right?)",
+        db.display()
+    ))
+}
+
+fn open(db: &Path, settings: &Settings, creates: Creates) -> Result<Store, CliError> {
+    if creates == Creates::No && !db.exists() {
+        return Err(no_database(db));
+    }
     warn_if_exposed(db);
     Store::open(db, settings.cache_size).map_err(|e| match e {
         StoreError::InUse => CliError(format!(

@@ -694,3 +694,38 @@ fn keys_rotate_on_a_running_server_without_logging_anybody_out() {
         refused.stderr
     );
 }
+
+#[test]
+fn commands_that_only_read_or_change_refuse_a_database_that_is_not_there() {
+    let dir = TempDir::new();
+    let typo = dir.path().join("typo.redb");
+    let db = typo.to_str().unwrap();
+    for args in [
+        &["user", "list"][..],
+        &["user", "passwd", "alice", "--password-stdin"],
+        &["user", "activate", "alice"],
+        &["user", "deactivate", "alice"],
+        &["user", "delete", "alice"],
+        &["user", "revoke", "alice"],
+        &["user", "export-django"],
+        &["key", "list"],
+        &["key", "rotate"],
+        &["key", "retire", "0123456789abcdef"],
+        &["flushexpiredtokens"],
+    ] {
+        let mut with_db = args.to_vec();
+        with_db.extend(["--db", db]);
+        let out = run(&dir, &with_db, "a good long password\n");
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("no database at {db}")),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!typo.exists(), "{args:?} created {db}");
+    }
+    // The commands that add users create it, as `serve` does.
+    add_user(&dir, "alice", &["--db", db]);
+    assert!(typo.exists());
+    assert_eq!(run(&dir, &["user", "list", "--db", db], "").code, 0);
+}
