@@ -67,7 +67,7 @@ impl Arguments {
                 inline
                     .clone()
                     .or_else(|| args.next())
-                    .ok_or_else(|| UsageError(format!("{name} needs {what}")))
+                    .ok_or_else(|| UsageError::new(format!("{name} needs {what}")))
             };
             match name.as_str() {
                 "--db" => read.db = Some(PathBuf::from(value("a path")?)),
@@ -81,7 +81,7 @@ impl Arguments {
                 }
                 flag if COMMAND_FLAGS.contains(&flag) => read.flags.push(name),
                 other if other.starts_with('-') && other.len() > 1 => {
-                    return Err(UsageError(format!("unknown option {other}")))
+                    return Err(UsageError::new(format!("unknown option {other}")))
                 }
                 _ => read.words.push(arg),
             }
@@ -97,7 +97,9 @@ impl Arguments {
     /// Refuses any command flag but those in `allowed`.
     pub(super) fn allow_flags(&self, allowed: &[&str]) -> Result<(), UsageError> {
         match self.flags.iter().find(|f| !allowed.contains(&f.as_str())) {
-            Some(f) => Err(UsageError(format!("{f} does not apply to this command"))),
+            Some(f) => Err(UsageError::new(format!(
+                "{f} does not apply to this command"
+            ))),
             None => Ok(()),
         }
     }
@@ -108,5 +110,5 @@ fn workers(n: &str) -> Result<usize, UsageError> {
     n.parse::<usize>()
         .ok()
         .filter(|w| (1..=1024).contains(w))
-        .ok_or_else(|| UsageError(format!("--workers: expected 1 to 1024, got {n:?}")))
+        .ok_or_else(|| UsageError::new(format!("--workers: expected 1 to 1024, got {n:?}")))
 }

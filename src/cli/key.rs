@@ -5,7 +5,7 @@
 //! [`ControlCommand`]: crate::control::ControlCommand
 
 use super::arguments::Arguments;
-use super::{Command, UsageError};
+use super::{wrong_arguments, Command, UsageError};
 
 pub(super) const HELP: &str = "\
 Manage the signing keys kept in the database (when no key is configured
@@ -31,7 +31,9 @@ Options:
 pub(super) fn parse(words: &[&str], _: &Arguments) -> Result<Command, UsageError> {
     match words {
         ["key"] => Ok(Command::Help(HELP)),
-        _ => Err(UsageError(format!(
+        ["key", "list" | "rotate", ..] => Err(wrong_arguments(words, &[])),
+        ["key", "retire", ..] => Err(wrong_arguments(words, &["ID"])),
+        _ => Err(UsageError::new(format!(
             "unknown key command: {}",
             words[1..].join(" ")
         ))),

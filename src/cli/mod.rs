@@ -111,11 +111,62 @@ pub struct Invocation {
 
 /// A command line that cannot be run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
+pub struct UsageError {
+    message: String,
+    /// The command family whose help to point at (`jwtd user --help`).
+    family: Option<&'static str>,
+}
+
+impl UsageError {
+    /// A usage error saying `message`.
+    pub fn new(message: impl Into<String>) -> UsageError {
+        UsageError {
+            message: message.into(),
+            family: None,
+        }
+    }
+
+    /// What is wrong, without the pointer to the help.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Points at `jwtd FAMILY --help` rather than `jwtd --help`.
+    fn in_family(mut self, family: &'static str) -> UsageError {
+        self.family.get_or_insert(family);
+        self
+    }
+}
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}\nRun `jwtd --help` for usage.", self.0)
+        match self.family {
+            Some(family) => write!(f, "{}\nRun `jwtd {family} --help` for usage.", self.message),
+            None => write!(f, "{}\nRun `jwtd --help` for usage.", self.message),
+        }
+    }
+}
+
+/// The usage error for a known subcommand given the wrong arguments:
+/// `jwtd user add` without its NAME, `jwtd user list` with one too many.
+/// `expected` names the arguments the subcommand takes.
+pub(super) fn wrong_arguments(words: &[&str], expected: &[&str]) -> UsageError {
+    let command = words.iter().take(2).copied().collect::<Vec<_>>().join(" ");
+    let given = words.len().saturating_sub(2);
+    if given < expected.len() {
+        UsageError::new(format!(
+            "`jwtd {command}` needs {}",
+            expected[given..].join(" ")
+        ))
+    } else {
+        UsageError::new(format!(
+            "`jwtd {command}` takes {}; extra: {}",
+            match expected {
+                [] => "no argument".to_owned(),
+                names => names.join(" "),
+            },
+            words[2 + expected.len()..].join(" ")
+        ))
     }
 }
 
@@ -220,6 +271,22 @@ pub fn parse(
     args: impl IntoIterator<Item = String>,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Invocation, UsageError> {
+    let args: Vec<String> = args.into_iter().collect();
+    // Usage errors point at the help of the command family named, if any.
+    let family = args
+        .iter()
+        .find_map(|arg| FAMILIES.iter().find(|family| family.word == arg.as_str()))
+        .map(|family| family.word);
+    parse_words(args, env).map_err(|e| match family {
+        Some(family) => e.in_family(family),
+        None => e,
+    })
+}
+
+fn parse_words(
+    args: Vec<String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Invocation, UsageError> {
     let arguments = Arguments::read(args, env)?;
     if arguments.version {
         return Ok(Invocation {
@@ -230,7 +297,7 @@ pub fn parse(
     }
     let command = command(&arguments)?;
     if arguments.workers.is_some() && !matches!(command, Command::Serve { .. } | Command::Help(_)) {
-        return Err(UsageError("--workers applies to serve only".into()));
+        return Err(UsageError::new("--workers applies to serve only"));
     }
     Ok(Invocation {
         command,
@@ -264,7 +331,7 @@ fn command(arguments: &Arguments) -> Result<Command, UsageError> {
 
 /// `unknown command: WORDS`.
 fn unknown_command(words: &[&str]) -> UsageError {
-    UsageError(format!("unknown command: {}", words.join(" ")))
+    UsageError::new(format!("unknown command: {}", words.join(" ")))
 }
 
 /// Runs a parsed command, returning the exit status for success (always 0

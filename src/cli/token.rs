@@ -50,7 +50,7 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
             })
         }
         ["token"] => Ok(Command::Help(HELP)),
-        _ => Err(UsageError(format!(
+        _ => Err(UsageError::new(format!(
             "unknown token command: {}",
             words[1..].join(" ")
         ))),

@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 
 use super::arguments::Arguments;
-use super::{prompt, CliError, Command, UsageError};
+use super::{prompt, wrong_arguments, CliError, Command, UsageError};
 use crate::auth::rules::{self, PasswordProblem};
 use crate::auth::{self, AccountChanges, AccountError, Accounts, Changed};
 use crate::store::{User, UserKey};
@@ -94,14 +94,25 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
             }
         }
         ["user"] => Command::Help(HELP),
-        _ => {
-            return Err(UsageError(format!(
-                "unknown user command: {}",
-                words[1..].join(" ")
-            )))
+        ["user", sub, ..] => {
+            return Err(match arguments_of(sub) {
+                Some(expected) => wrong_arguments(words, expected),
+                None => UsageError::new(format!("unknown user command: {}", words[1..].join(" "))),
+            })
         }
+        _ => return Err(UsageError::new("unknown user command")),
     };
     Ok(command)
+}
+
+/// The arguments a `user` subcommand takes, if it is one.
+fn arguments_of(sub: &str) -> Option<&'static [&'static str]> {
+    match sub {
+        "add" | "passwd" | "activate" | "deactivate" | "delete" | "revoke" => Some(&["NAME"]),
+        "import-django" => Some(&["FILE"]),
+        "list" | "export-django" => Some(&[]),
+        _ => None,
+    }
 }
 
 /// `user add`'s account, but its password.

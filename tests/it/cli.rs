@@ -729,3 +729,20 @@ fn commands_that_only_read_or_change_refuse_a_database_that_is_not_there() {
     assert!(typo.exists());
     assert_eq!(run(&dir, &["user", "list", "--db", db], "").code, 0);
 }
+
+#[test]
+fn usage_errors_name_the_missing_or_extra_argument_and_the_help_to_read() {
+    let dir = TempDir::new();
+    for (args, says) in [
+        (&["user", "add"][..], "jwtd: `jwtd user add` needs NAME\nRun `jwtd user --help` for usage.\n"),
+        (&["user", "list", "x"], "jwtd: `jwtd user list` takes no argument; extra: x\nRun `jwtd user --help` for usage.\n"),
+        (&["user", "import-django"], "jwtd: `jwtd user import-django` needs FILE\nRun `jwtd user --help` for usage.\n"),
+        (&["key", "retire"], "jwtd: `jwtd key retire` needs ID\nRun `jwtd key --help` for usage.\n"),
+        (&["key", "rotate", "now"], "jwtd: `jwtd key rotate` takes no argument; extra: now\nRun `jwtd key --help` for usage.\n"),
+        (&["serve", "--bogus"], "jwtd: unknown option --bogus\nRun `jwtd serve --help` for usage.\n"),
+        (&["frob"], "jwtd: unknown command: frob\nRun `jwtd --help` for usage.\n"),
+    ] {
+        let out = run(&dir, args, "");
+        assert_eq!((out.code, out.stderr.as_str()), (2, says), "{args:?}");
+    }
+}
