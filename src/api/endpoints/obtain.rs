@@ -5,9 +5,8 @@
 
 use std::net::IpAddr;
 
-use crate::api::body;
 use crate::api::call::Call;
-use crate::api::errors::{auth_error, body_error};
+use crate::api::errors::auth_error;
 use crate::api::json::Json;
 use crate::api::parking::on_login_pool;
 use crate::api::respond;
@@ -18,13 +17,9 @@ use crate::http::{Request, Response};
 /// TokenObtainPairView.
 pub fn handle(call: &Call<'_>) -> Response {
     let (app, request, now) = (call.app, call.request, call.now);
-    let [username, password] = match body::parse_fields(
-        request.header("content-type"),
-        &request.body,
-        ["username", "password"],
-    ) {
+    let [username, password] = match call.fields(["username", "password"]) {
         Ok(fields) => fields,
-        Err(e) => return body_error(e),
+        Err(refused) => return refused,
     };
     let client = client_address(app, request);
     // A throttled client is answered here, without queueing a hash.

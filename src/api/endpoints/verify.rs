@@ -1,18 +1,16 @@
 //! `POST /api/token/verify/` {token} -> {}.
 
-use crate::api::body;
 use crate::api::call::Call;
-use crate::api::errors::{auth_error, body_error};
+use crate::api::errors::auth_error;
 use crate::api::respond;
 use crate::http::Response;
 
 /// TokenVerifyView.
 pub fn handle(call: &Call<'_>) -> Response {
-    let (app, request) = (call.app, call.request);
-    let [token] = match body::parse_fields(request.header("content-type"), &request.body, ["token"])
-    {
+    let app = call.app;
+    let [token] = match call.fields(["token"]) {
         Ok(fields) => fields,
-        Err(e) => return body_error(e),
+        Err(refused) => return refused,
     };
     match app.auth.verify(&token, call.now) {
         Ok(()) => respond::ok("{}".into()),
