@@ -276,13 +276,18 @@ impl Accounts {
             UserKey::Username(name) => self.store.user_by_name(name)?,
         }
         .ok_or(AccountError::NoSuchUser)?;
-        match self
-            .writer
-            .submit(vec![revocation(found.id, self.clock.now())])?
-            .first()
-        {
-            Some(ChangeOutcome::Revoked { tokens }) => Ok((found, *tokens)),
-            Some(ChangeOutcome::NoSuchUser) => Err(AccountError::NoSuchUser),
+        match self.revoke_at(found.id, self.clock.now())? {
+            Some(tokens) => Ok((found, tokens)),
+            None => Err(AccountError::NoSuchUser),
+        }
+    }
+
+    /// The revocation of the user `user_id` as of `now`: the number of
+    /// refresh tokens blacklisted, `None` if there is no such user.
+    pub(super) fn revoke_at(&self, user_id: u64, now: u64) -> Result<Option<u64>, AccountError> {
+        match self.writer.submit(vec![revocation(user_id, now)])?.first() {
+            Some(ChangeOutcome::Revoked { tokens }) => Ok(Some(*tokens)),
+            Some(ChangeOutcome::NoSuchUser) => Ok(None),
             other => Err(unexpected(&other.cloned())),
         }
     }

@@ -394,11 +394,10 @@ impl Auth {
     /// to this second is refused from now on. Returns the number of refresh
     /// tokens blacklisted, `None` if there is no such user.
     pub fn revoke_user(&self, user_id: u64, now: u64) -> Result<Option<u64>, AuthError> {
-        match self.writer.submit(vec![revocation(user_id, now)])?.first() {
-            Some(ChangeOutcome::Revoked { tokens }) => Ok(Some(*tokens)),
-            Some(ChangeOutcome::NoSuchUser) => Ok(None),
-            _ => Err(AuthError::Unavailable(UNEXPECTED_OUTCOME.into())),
-        }
+        self.accounts.revoke_at(user_id, now).map_err(|e| match e {
+            AccountError::Unavailable(why) => AuthError::Unavailable(why),
+            other => AuthError::Unavailable(other.to_string()),
+        })
     }
 
     /// `TokenBlacklistSerializer` (logout): exactly one of several concurrent
