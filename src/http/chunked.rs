@@ -15,7 +15,7 @@
 //! as another request. Here any byte outside the grammar, a bare CR or LF or
 //! a NUL above all, is a 400 as soon as it arrives, and the connection closes.
 
-use super::parse::{reject, Rejection};
+use super::parse::{find, reject, Rejection};
 use super::Limits;
 
 /// Longest chunk-size line (size and extensions).
@@ -45,7 +45,7 @@ pub(super) fn dechunk(buf: &[u8], start: usize, limits: &Limits) -> Dechunked {
             return too_large();
         }
         let rest = &buf[at..];
-        let Some(line) = find_crlf(rest) else {
+        let Some(line) = find(rest, b"\r\n") else {
             return if rest.len() > MAX_CHUNK_LINE || has_control(rest) {
                 malformed()
             } else {
@@ -90,7 +90,7 @@ fn trailers(buf: &[u8], start: usize, limits: &Limits) -> Result<Option<usize>, 
     let mut at = start;
     loop {
         let rest = &buf[at..];
-        let Some(field) = find_crlf(rest) else {
+        let Some(field) = find(rest, b"\r\n") else {
             return if buf.len() - start > limits.max_head || has_control(rest) {
                 malformed()
             } else {
@@ -204,10 +204,6 @@ fn skip_whitespace(bytes: &[u8]) -> &[u8] {
         .take_while(|&&b| b == b' ' || b == b'\t')
         .count();
     &bytes[n..]
-}
-
-fn find_crlf(bytes: &[u8]) -> Option<usize> {
-    bytes.windows(2).position(|w| w == b"\r\n")
 }
 
 #[cfg(test)]

@@ -349,7 +349,8 @@ fn split_target<'b>(method: &str, target: &'b str) -> Option<(&'b str, Option<&'
     })
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+/// Where `needle` first starts in `haystack`.
+pub(super) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
