@@ -63,8 +63,8 @@ impl From<StoreError> for AccountError {
     }
 }
 
-/// A new account.
-#[derive(Debug, Clone)]
+/// A new account. Its `Debug` never shows the password.
+#[derive(Clone)]
 pub struct NewAccount {
     /// Checked against [`rules::username_problems`].
     pub username: String,
@@ -76,6 +76,18 @@ pub struct NewAccount {
     pub is_staff: bool,
     /// Django's superuser flag; superusers use the admin API.
     pub is_superuser: bool,
+}
+
+impl fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .field("is_active", &self.is_active)
+            .field("is_staff", &self.is_staff)
+            .field("is_superuser", &self.is_superuser)
+            .finish()
+    }
 }
 
 impl fmt::Debug for AccountChanges {
@@ -452,6 +464,18 @@ mod tests {
             )
             .unwrap();
         assert_eq!(changed.revoked, None);
+    }
+
+    #[test]
+    fn passwords_never_show_in_debug() {
+        let changes = AccountChanges {
+            password: Some("correct horse".into()),
+            ..AccountChanges::default()
+        };
+        for shown in [format!("{:?}", alice()), format!("{changes:?}")] {
+            assert!(!shown.contains("correct horse"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
     }
 
     #[test]
