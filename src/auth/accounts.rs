@@ -1,6 +1,8 @@
 //! Account management: the one way users are created, changed, deleted and
 //! logged out everywhere, for the admin API, `jwtd user` and the control
-//! socket alike.
+//! socket alike; and the operator's upkeep of the database beside it
+//! (expired tokens flushed, a backup, a token's state looked up for
+//! `jwtd token explain`), the same in a server and on the command line.
 //!
 //! Every write goes through the writer's group commit, and each operation
 //! is one batch, so what belongs together commits together: a password
@@ -14,10 +16,13 @@ use std::sync::Arc;
 
 use super::revocation;
 use super::rules::{self, PasswordProblem, UsernameProblem};
+use super::UNEXPECTED_OUTCOME;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::password;
-use crate::store::{Change, ChangeOutcome, NewUser, Store, StoreError, User, UserKey, UserUpdate};
+use crate::store::{
+    Backup, Change, ChangeOutcome, NewUser, Store, StoreError, User, UserKey, UserUpdate,
+};
 use crate::writer::Writer;
 
 /// Why an account operation did nothing.
@@ -33,6 +38,9 @@ pub enum AccountError {
     IdTaken,
     /// No such user (or it was deleted meanwhile).
     NoSuchUser,
+    /// The user is the last active superuser, and the operation would
+    /// leave none ([`LastSuperuser::Keep`]).
+    LastSuperuser,
     /// The store or the hasher failed; the text is for the log.
     Unavailable(String),
 }
@@ -45,6 +53,7 @@ impl fmt::Display for AccountError {
             AccountError::UsernameTaken => f.write_str("a user with that username already exists"),
             AccountError::IdTaken => f.write_str("a user with that id already exists"),
             AccountError::NoSuchUser => f.write_str("no such user"),
+            AccountError::LastSuperuser => f.write_str("the user is the last active superuser"),
             AccountError::Unavailable(why) => write!(f, "unavailable: {why}"),
         }
     }
@@ -112,6 +121,23 @@ pub struct AccountChanges {
     pub is_staff: Option<bool>,
     /// Django's superuser flag.
     pub is_superuser: Option<bool>,
+}
+
+/// Whether a change or a deletion may leave no active superuser: with
+/// none, nobody can use the admin API, and only the command line can make
+/// one again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastSuperuser {
+    /// Refuse ([`AccountError::LastSuperuser`]).
+    Keep,
+    /// Go on (`--force`).
+    MayRemove,
+}
+
+impl LastSuperuser {
+    fn kept(self) -> bool {
+        self == LastSuperuser::Keep
+    }
 }
 
 /// A changed account.
@@ -225,8 +251,14 @@ impl Accounts {
 
     /// Changes an account. A new password is checked and hashed; a
     /// deactivation, or a new password under `REVOKE_ON_PASSWORD_CHANGE`,
-    /// revokes every token of the user in the same commit.
-    pub fn change(&self, user: UserKey, changes: AccountChanges) -> Result<Changed, AccountError> {
+    /// revokes every token of the user in the same change, so a refused
+    /// change revokes nothing.
+    pub fn change(
+        &self,
+        user: UserKey,
+        changes: AccountChanges,
+        last_superuser: LastSuperuser,
+    ) -> Result<Changed, AccountError> {
         let id = self.id_of(&user)?;
         let password = match &changes.password {
             Some(password) => {
@@ -243,22 +275,16 @@ impl Accounts {
             is_staff: changes.is_staff,
             is_superuser: changes.is_superuser,
         };
-        let mut batch = vec![Change::UpdateUser {
+        let batch = vec![Change::UpdateUser {
             user: UserKey::Id(id),
             update,
+            keep_a_superuser: last_superuser.kept(),
+            revoke_at: revoke.then(|| self.clock.now()),
         }];
-        if revoke {
-            batch.push(revocation(id, self.clock.now()));
-        }
-        let mut outcomes = self.writer.submit(batch)?.into_iter();
-        let user = match outcomes.next() {
-            Some(ChangeOutcome::UserUpdated { user }) => user,
+        let (user, revoked) = match self.writer.submit(batch)?.into_iter().next() {
+            Some(ChangeOutcome::UserUpdated { user, revoked }) => (user, revoked),
             Some(ChangeOutcome::NoSuchUser) => return Err(AccountError::NoSuchUser),
-            other => return Err(unexpected(&other)),
-        };
-        let revoked = match outcomes.next() {
-            Some(ChangeOutcome::Revoked { tokens }) => Some(tokens),
-            None => None,
+            Some(ChangeOutcome::LastSuperuser) => return Err(AccountError::LastSuperuser),
             other => return Err(unexpected(&other)),
         };
         Ok(Changed { user, revoked })
@@ -266,14 +292,20 @@ impl Accounts {
 
     /// Deletes an account. Its id is never given again, so its tokens name
     /// nobody and every use of them fails.
-    pub fn delete(&self, user: UserKey) -> Result<User, AccountError> {
+    pub fn delete(
+        &self,
+        user: UserKey,
+        last_superuser: LastSuperuser,
+    ) -> Result<User, AccountError> {
         let id = self.id_of(&user)?;
         let batch = vec![Change::DeleteUser {
             user: UserKey::Id(id),
+            keep_a_superuser: last_superuser.kept(),
         }];
         match self.writer.submit(batch)?.into_iter().next() {
             Some(ChangeOutcome::UserDeleted { user }) => Ok(user),
             Some(ChangeOutcome::NoSuchUser) => Err(AccountError::NoSuchUser),
+            Some(ChangeOutcome::LastSuperuser) => Err(AccountError::LastSuperuser),
             other => Err(unexpected(&other)),
         }
     }
@@ -302,6 +334,31 @@ impl Accounts {
             Some(ChangeOutcome::NoSuchUser) => Ok(None),
             other => Err(unexpected(&other.cloned())),
         }
+    }
+
+    /// SimpleJWT's `flushexpiredtokens`: deletes the rows of refresh tokens
+    /// expired more than `LEEWAY` ago (as the server keeps them) and their
+    /// blacklist entries. Returns the rows removed: issued, blacklisted.
+    pub fn flush_expired_tokens(&self) -> Result<(u64, u64), StoreError> {
+        let now = self.clock.now().saturating_sub(self.settings.leeway);
+        match self.writer.submit(vec![Change::Purge { now }])?.first() {
+            Some(ChangeOutcome::Purged {
+                issued,
+                blacklisted,
+            }) => Ok((*issued, *blacklisted)),
+            _ => Err(StoreError::io(UNEXPECTED_OUTCOME)),
+        }
+    }
+
+    /// Whether the refresh token `jti` is blacklisted.
+    pub fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
+        self.store.is_blacklisted(jti)
+    }
+
+    /// Writes a consistent copy of the whole database to the new file
+    /// `path`, owner-only ([`Store::backup`]).
+    pub fn backup(&self, path: &std::path::Path) -> Result<Backup, StoreError> {
+        self.store.backup(path)
     }
 
     fn id_of(&self, user: &UserKey) -> Result<u64, AccountError> {
@@ -413,6 +470,7 @@ mod tests {
                     is_staff: Some(true),
                     ..AccountChanges::default()
                 },
+                LastSuperuser::Keep,
             )
             .unwrap();
         assert_eq!((flags.user.is_staff, flags.revoked), (true, None));
@@ -423,6 +481,7 @@ mod tests {
                     is_active: Some(false),
                     ..AccountChanges::default()
                 },
+                LastSuperuser::Keep,
             )
             .unwrap();
         assert_eq!((off.user.is_active, off.revoked), (false, Some(0)));
@@ -437,12 +496,17 @@ mod tests {
                     password: Some("battery staple".into()),
                     ..AccountChanges::default()
                 },
+                LastSuperuser::Keep,
             )
             .unwrap();
         assert_eq!(new_password.revoked, Some(0));
         assert!(password::check_password("battery staple", &new_password.user.password, 1).matched);
         assert_eq!(
-            accounts.change(UserKey::Id(99), AccountChanges::default()),
+            accounts.change(
+                UserKey::Id(99),
+                AccountChanges::default(),
+                LastSuperuser::Keep
+            ),
             Err(AccountError::NoSuchUser)
         );
     }
@@ -461,6 +525,7 @@ mod tests {
                     password: Some("battery staple".into()),
                     ..AccountChanges::default()
                 },
+                LastSuperuser::Keep,
             )
             .unwrap();
         assert_eq!(changed.revoked, None);
@@ -484,13 +549,13 @@ mod tests {
         let user = accounts.create(alice()).unwrap();
         assert_eq!(
             accounts
-                .delete(UserKey::Username("alice".into()))
+                .delete(UserKey::Username("alice".into()), LastSuperuser::Keep)
                 .unwrap()
                 .id,
             user.id
         );
         assert_eq!(
-            accounts.delete(UserKey::Id(user.id)),
+            accounts.delete(UserKey::Id(user.id), LastSuperuser::Keep),
             Err(AccountError::NoSuchUser)
         );
         assert_eq!(accounts.create(alice()).unwrap().id, user.id + 1);

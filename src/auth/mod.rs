@@ -20,7 +20,7 @@ mod error;
 pub mod rules;
 mod signing_keys;
 
-pub use accounts::{AccountChanges, AccountError, Accounts, Changed, NewAccount};
+pub use accounts::{AccountChanges, AccountError, Accounts, Changed, LastSuperuser, NewAccount};
 pub use error::AuthError;
 
 use std::fmt;
@@ -554,7 +554,8 @@ pub fn revocation(user_id: u64, now: u64) -> Change {
 
 /// What a change answered with an outcome of another change: a bug, told
 /// to the log without the records it carries.
-const UNEXPECTED_OUTCOME: &str = "the store answered a change with another change's outcome";
+pub(super) const UNEXPECTED_OUTCOME: &str =
+    "the store answered a change with another change's outcome";
 
 /// The iterations of the slowest `pbkdf2_sha256` hash the store holds (0
 /// for none). Read once at start; a store that cannot be read counts as

@@ -4,6 +4,7 @@
 //! on ([`crate::keys`] does the work on the store).
 
 use super::Auth;
+use crate::jwt::Keyring;
 use crate::keys::{self, KeyState, KeysError};
 use crate::store::StoredKey;
 
@@ -34,6 +35,11 @@ impl Auth {
         let (ring, _) = keys::load(&self.settings, &self.store, &self.clock)?;
         self.tokens.set_keys(ring);
         Ok(())
+    }
+
+    /// A copy of the keys tokens are signed and verified with now.
+    pub fn keyring(&self) -> Keyring {
+        self.tokens.keys().clone()
     }
 
     /// The id of the key new tokens are signed with, if keys have ids.

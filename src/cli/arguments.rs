@@ -10,12 +10,13 @@ use super::UsageError;
 
 /// Flags that belong to one command or another; each command says which
 /// of them it takes ([`Arguments::allow_flags`]).
-const COMMAND_FLAGS: [&str; 5] = [
+const COMMAND_FLAGS: [&str; 6] = [
     "--superuser",
     "--staff",
     "--inactive",
     "--password-stdin",
     "--json",
+    "--force",
 ];
 
 /// The arguments, sorted.

@@ -1,11 +1,12 @@
 //! `jwtd flushexpiredtokens`: SimpleJWT's command of that name, which the
-//! server also runs every `PURGE_INTERVAL`.
+//! server also runs every `PURGE_INTERVAL`. A [`ControlCommand`], run where
+//! the database is.
+//!
+//! [`ControlCommand`]: crate::control::ControlCommand
 
 use super::arguments::Arguments;
-use super::{unknown_command, CliError, Command, UsageError};
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::store::{Change, ChangeOutcome, Store};
+use super::{unknown_command, Command, UsageError};
+use crate::control::ControlCommand;
 
 pub(super) const HELP: &str = "\
 Delete rows of refresh tokens whose expiry has passed, and their blacklist
@@ -20,26 +21,8 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
     match words {
         ["flushexpiredtokens"] => {
             arguments.allow_flags(&[])?;
-            Ok(Command::FlushExpiredTokens)
+            Ok(Command::Control(ControlCommand::FlushExpiredTokens))
         }
         _ => Err(unknown_command(words)),
     }
-}
-
-/// Deletes the rows of expired refresh tokens and their blacklist entries.
-pub(super) fn flush_expired_tokens(store: &Store, settings: &Settings) -> Result<u8, CliError> {
-    // Rows outlive their tokens by LEEWAY, as the server keeps them.
-    let outcomes = store.apply(&[Change::Purge {
-        now: Clock::System.now().saturating_sub(settings.leeway),
-    }])?;
-    if let Some(ChangeOutcome::Purged {
-        issued,
-        blacklisted,
-    }) = outcomes.first()
-    {
-        println!(
-            "Deleted {issued} expired refresh token(s) and {blacklisted} blacklist entr(ies)."
-        );
-    }
-    Ok(0)
 }

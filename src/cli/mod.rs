@@ -9,9 +9,10 @@
 //! and [`run`], which hands each command to its family. Each family keeps
 //! its help text beside its parser: `serve`, `user` (accounts; passwords
 //! typed through `prompt`), `django` (import and export of `dumpdata`),
-//! `key`, `token` (explain), `maintenance` (`flushexpiredtokens`). The
-//! control commands (`key ...`, `user revoke`) are [`ControlCommand`]s,
-//! parsed once before the families and run by `control_command`.
+//! `key`, `token` (explain), `maintenance` (`flushexpiredtokens`),
+//! `backup`. Every command on the database becomes a [`ControlCommand`],
+//! which `session` runs here or sends to the running server that holds
+//! the database: the output is the same either way.
 
 use std::fmt;
 use std::io;
@@ -27,12 +28,13 @@ use crate::store::{Store, StoreError};
 use crate::writer::Writer;
 
 mod arguments;
-mod control_command;
+mod backup;
 mod django;
 mod key;
 mod maintenance;
 mod prompt;
 mod serve;
+mod session;
 mod token;
 mod user;
 
@@ -48,7 +50,10 @@ pub enum Command {
         /// `--workers`, overriding `WORKERS`.
         workers: Option<usize>,
     },
-    /// Create an account.
+    /// A command on the database that needs nothing but its arguments:
+    /// run here, or by a running server through its control socket.
+    Control(ControlCommand),
+    /// Create an account (the password is read first).
     UserAdd {
         /// Username.
         name: String,
@@ -61,30 +66,15 @@ pub enum Command {
         /// `--password-stdin`.
         password_stdin: bool,
     },
-    /// Set a password.
+    /// Set a password (read first).
     UserPasswd {
         /// Username.
         name: String,
         /// `--password-stdin`.
         password_stdin: bool,
     },
-    /// List accounts.
-    UserList,
-    /// Allow an account to log in.
-    UserActivate(String),
-    /// Stop an account from logging in or using its tokens.
-    UserDeactivate(String),
-    /// Delete an account.
-    UserDelete(String),
-    /// A command that a running server carries out through its control
-    /// socket: `key list|rotate|retire ID`, `user revoke NAME`.
-    Control(ControlCommand),
-    /// Import `manage.py dumpdata auth.user` output (`-` for stdin).
+    /// Import `manage.py dumpdata` output (`-` for stdin), read first.
     UserImportDjango(PathBuf),
-    /// Print every user as `dumpdata auth.user` would.
-    UserExportDjango,
-    /// Delete expired token rows.
-    FlushExpiredTokens,
     /// Take a token apart and run the server's checks on it.
     TokenExplain {
         /// The token; `None` or `-` reads standard input.
@@ -92,6 +82,8 @@ pub enum Command {
         /// `--json`.
         json: bool,
     },
+    /// Copy the live database to a new file.
+    Backup(PathBuf),
     /// Print help text.
     Help(&'static str),
     /// Print the version.
@@ -213,6 +205,10 @@ Commands:
   token explain [TOKEN] Take a token apart and run the server's checks on it
   key list|rotate|retire ID
                         Manage the signing keys kept in the database
+  backup PATH           Copy the live database to a new file
+
+Every command works while a server runs: it goes through the server's
+control socket.
 
 Options for every command:
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
@@ -232,36 +228,59 @@ struct Family {
     word: &'static str,
     /// `jwtd WORD --help`.
     help: &'static str,
+    /// `jwtd WORD SUBCOMMAND --help`, by the subcommand's word.
+    subcommands: &'static [(&'static str, &'static str)],
     /// Parses the whole of the words, the first included.
     parse: fn(&[&str], &Arguments) -> Result<Command, UsageError>,
 }
 
+impl Family {
+    /// The help for `words`: their subcommand's, else the family's.
+    fn help_for(&self, words: &[&str]) -> &'static str {
+        words
+            .get(1)
+            .and_then(|sub| self.subcommands.iter().find(|(word, _)| word == sub))
+            .map_or(self.help, |(_, help)| help)
+    }
+}
+
 /// Every family, by its first word.
-const FAMILIES: [Family; 5] = [
+const FAMILIES: [Family; 6] = [
     Family {
         word: "serve",
         help: serve::HELP,
+        subcommands: &[],
         parse: serve::parse,
     },
     Family {
         word: "user",
         help: user::HELP,
+        subcommands: user::SUBCOMMANDS,
         parse: user::parse,
     },
     Family {
         word: "flushexpiredtokens",
         help: maintenance::HELP,
+        subcommands: &[],
         parse: maintenance::parse,
     },
     Family {
         word: "token",
         help: token::HELP,
+        subcommands: &[("explain", token::HELP)],
         parse: token::parse,
     },
     Family {
         word: "key",
         help: key::HELP,
+        subcommands: key::SUBCOMMANDS,
         parse: key::parse,
+    },
+    Family {
+        word: "backup",
+        help: backup::HELP,
+        subcommands: &[],
+        parse: backup::parse,
     },
 ];
 
@@ -306,8 +325,8 @@ fn parse_words(
     })
 }
 
-/// The command the words name: help, a control command, else what the
-/// family of the first word makes of them.
+/// The command the words name: help, else what the family of the first
+/// word makes of them.
 fn command(arguments: &Arguments) -> Result<Command, UsageError> {
     let words: Vec<&str> = arguments.words.iter().map(String::as_str).collect();
     let family = words
@@ -317,11 +336,9 @@ fn command(arguments: &Arguments) -> Result<Command, UsageError> {
         return Ok(Command::Help(HELP));
     }
     if arguments.help {
-        return Ok(Command::Help(family.map_or(HELP, |family| family.help)));
-    }
-    if let Some(control) = ControlCommand::from_words(&words) {
-        arguments.allow_flags(&[])?;
-        return Ok(Command::Control(control));
+        return Ok(Command::Help(
+            family.map_or(HELP, |family| family.help_for(&words)),
+        ));
     }
     match family {
         Some(family) => (family.parse)(&words, arguments),
@@ -365,13 +382,13 @@ fn load_settings(config: Option<&Path>) -> Result<Settings, CliError> {
     Ok(settings)
 }
 
-/// Runs a command that reads the settings; those on the database open it
-/// here, after the settings and before anything else.
+/// Runs a command that reads the settings; those on the database run
+/// where it is ([`session`]), after what they need was read here.
 fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8, CliError> {
     match command {
         Command::Serve { addr, workers } => serve::run(settings, &addr, workers, db),
+        Command::Control(command) => session::run(&command, &settings, db, Creates::No),
         Command::TokenExplain { token, json } => token::explain(token, json, &settings, db),
-        Command::Control(command) => control_command::run(&command, &settings, db),
         Command::UserAdd {
             name,
             superuser,
@@ -385,40 +402,17 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
                 staff,
                 inactive,
             };
-            user::add(
-                &accounts(db, settings, Creates::Yes)?,
-                account,
-                password_stdin,
-            )
+            user::add(&settings, db, account, password_stdin)
         }
         Command::UserPasswd {
             name,
             password_stdin,
-        } => user::passwd(&accounts(db, settings, Creates::No)?, &name, password_stdin),
-        Command::UserList => user::list(&accounts(db, settings, Creates::No)?),
-        Command::UserActivate(name) => user::activate(&accounts(db, settings, Creates::No)?, &name),
-        Command::UserDeactivate(name) => {
-            user::deactivate(&accounts(db, settings, Creates::No)?, &name)
-        }
-        Command::UserDelete(name) => user::delete(&accounts(db, settings, Creates::No)?, &name),
-        Command::UserImportDjango(file) => {
-            django::import(&accounts(db, settings, Creates::Yes)?, &file)
-        }
-        Command::UserExportDjango => django::export(&accounts(db, settings, Creates::No)?),
-        Command::FlushExpiredTokens => {
-            maintenance::flush_expired_tokens(&open(db, &settings, Creates::No)?, &settings)
-        }
+        } => user::passwd(&settings, db, name, password_stdin),
+        Command::UserImportDjango(file) => django::import(&settings, db, &file),
+        Command::Backup(path) => backup::run(&settings, db, &path),
         // Answered by `run` before the settings are read.
         Command::Help(_) | Command::Version => Ok(0),
     }
-}
-
-/// The account operations on the database, as the server runs them: each
-/// write through a writer of its own.
-#[inline(never)]
-fn accounts(db: &Path, settings: Settings, creates: Creates) -> Result<Accounts, CliError> {
-    let store = Arc::new(open(db, &settings, creates)?);
-    accounts_on(store, Arc::new(Clock::System), settings)
 }
 
 /// The account operations on an open `store`.
@@ -451,7 +445,6 @@ fn warn_if_exposed(db: &Path) {
     }
 }
 
-/// Opens the database for a command, explaining a lock held by a server.
 /// Whether a command may create the database it is given: only those that
 /// add users do (and `serve`); for any other, a missing file is a mistyped
 /// `--db`, and a new database with a new signing key would hide it.
@@ -467,20 +460,6 @@ fn no_database(db: &Path) -> CliError {
         "no database at {}: `jwtd user add` or `jwtd serve` creates one (is --db right?)",
         db.display()
     ))
-}
-
-fn open(db: &Path, settings: &Settings, creates: Creates) -> Result<Store, CliError> {
-    if creates == Creates::No && !db.exists() {
-        return Err(no_database(db));
-    }
-    warn_if_exposed(db);
-    Store::open(db, settings.cache_size).map_err(|e| match e {
-        StoreError::InUse => CliError(format!(
-            "the database {} is in use by another process (is `jwtd serve` running with it?)",
-            db.display()
-        )),
-        other => CliError(format!("cannot open {}: {other}", db.display())),
-    })
 }
 
 #[cfg(test)]
@@ -515,7 +494,7 @@ mod tests {
             Command::Help(serve::HELP)
         );
         assert_eq!(
-            parse_args("user add --help").unwrap().command,
+            parse_args("user --help").unwrap().command,
             Command::Help(user::HELP)
         );
         assert_eq!(

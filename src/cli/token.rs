@@ -3,18 +3,17 @@
 //! or standard input, the key found as the server finds it, and what the
 //! database says of the token.
 
-use std::io::{self, Read as _};
+use std::io::{self, BufRead as _, IsTerminal as _, Read as _};
 use std::path::Path;
 
 use super::arguments::Arguments;
-use super::{CliError, Command, UsageError};
+use super::{session, CliError, Command, Creates, UsageError};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::control::{self, ControlCommand, Secret};
 use crate::explain::{self, KeyChoice};
 use crate::jwt;
 use crate::keys;
-use crate::store::{Store, StoreError};
-use crate::token;
 
 pub(super) const HELP: &str = "\
 Take a token apart: its segments, header and payload decoded, its dates,
@@ -23,15 +22,16 @@ then every numbered check of the server's own decoder, with pass or fail.
 
 Usage: jwtd token explain [TOKEN] [--json] [--db PATH] [--config FILE]
 
-The token comes from the argument, else standard input (also with `-`); a
-leading `Bearer ` is dropped. The key comes from JWTD_SIGNING_KEY, else
-JWTD_SIGNING_KEY_FILE or SIGNING_KEY_FILE, else the key generated in the
-database (which a running server holds locked: give it the key through the
-environment instead). Without a key the token is still decoded, but the
+The token comes from the argument, else standard input (also with `-`; at
+a terminal it is asked for); a leading `Bearer ` is dropped. The key is the
+server's: with a running server, its own keys (asked through its control
+socket, which also says whether the token is blacklisted or revoked);
+else JWTD_SIGNING_KEY, JWTD_SIGNING_KEY_FILE or SIGNING_KEY_FILE, else the
+keys in the database. Without a key the token is still decoded, but the
 signature is not checked.
 
-Settings (ALGORITHM, LEEWAY, AUDIENCE, ISSUER, ...) are read as `serve`
-reads them, so the checks are the server's.
+Settings (ALGORITHM, LEEWAY, AUDIENCE, ISSUER, ...) are the running
+server's, or read as `serve` reads them, so the checks are the server's.
 
 Options:
   --json           Print the same as one JSON object
@@ -57,7 +57,10 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
     }
 }
 
-/// `token explain`: prints the explanation, returns its exit status.
+/// `token explain`: prints the explanation, returns its exit status. The
+/// database's keys and state are read where the database is (a running
+/// server's own keys, through its control socket); with no database, the
+/// token is explained with a configured key, or none.
 pub(super) fn explain(
     token: Option<String>,
     json: bool,
@@ -73,39 +76,40 @@ pub(super) fn explain(
         Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") => token[7..].trim_start(),
         _ => token,
     };
-    // The database is opened once, for its keys and for its blacklist and
-    // revocations; a running server holds it, and then neither is read.
-    super::warn_if_exposed(db);
-    let store = match db.exists().then(|| Store::open(db, settings.cache_size)) {
-        None => Err(format!("there is no database {}", db.display())),
-        Some(Err(StoreError::InUse)) => Err(format!(
-            "the database {} is in use by a running server",
-            db.display()
-        )),
-        Some(Err(e)) => return Err(CliError(format!("cannot open {}: {e}", db.display()))),
-        Some(Ok(store)) => Ok(store),
-    };
-    let key = explain_key(settings, db, store.as_ref())?;
-    let mut explanation = explain::explain(token, key, settings, Clock::System.now());
-    if let Ok(store) = &store {
-        if let Some(facts) = store_facts(&explanation, settings, store) {
-            explanation = explanation.with_state(facts);
-        }
+    if db.exists() {
+        let command = ControlCommand::TokenExplain {
+            token: Secret(token.to_owned()),
+            json,
+        };
+        return session::run(&command, settings, db, Creates::No);
     }
-    if json {
-        println!("{:#}", explanation.to_json());
-    } else {
-        print!("{}", explanation.to_text());
-    }
-    Ok(explanation.verdict().exit_code())
+    let key = without_database(settings, db)?;
+    let explanation = explain::explain(token, key, settings, Clock::System.now());
+    session::print(control::rendered_explanation(&explanation, json))
 }
 
-/// The token on standard input.
+/// The token on standard input; at a terminal, asked for.
 fn read_token() -> Result<String, CliError> {
+    let stdin = io::stdin();
+    if stdin.is_terminal() {
+        eprintln!(
+            "Paste the token (or `Bearer TOKEN`) and press Enter; \
+             or pass it as an argument: jwtd token explain TOKEN"
+        );
+        let mut line = String::new();
+        stdin
+            .lock()
+            .take(jwt::MAX_TOKEN_LEN as u64 * 4)
+            .read_line(&mut line)?;
+        if line.trim().is_empty() {
+            return Err(CliError("no token given".into()));
+        }
+        return Ok(line);
+    }
     // A token is at most 8 KiB; read a little more so that a longer one is
     // reported as too long rather than cut.
     let mut input = Vec::new();
-    io::stdin()
+    stdin
         .lock()
         .take(jwt::MAX_TOKEN_LEN as u64 * 4)
         .read_to_end(&mut input)?;
@@ -113,81 +117,21 @@ fn read_token() -> Result<String, CliError> {
         .map_err(|_| CliError("the token on standard input is not UTF-8 text".into()))
 }
 
-/// What the database says of an explained token: its jti blacklisted, its
-/// user's tokens revoked since it was issued. `None` when the token did not
-/// decode.
-fn store_facts(
-    explanation: &explain::Explanation,
-    settings: &Settings,
-    store: &Store,
-) -> Option<explain::StoreFacts> {
-    let claims = explanation.claims()?;
-    let blacklisted = match claims.get_str(settings.jti_claim.as_deref().unwrap_or("jti")) {
-        Some(jti) => store.is_blacklisted(jti).ok()?,
-        None => false,
-    };
-    let revoked = match token::user_claim(claims, &settings.user_id_claim) {
-        token::UserClaim::Id(id) => store
-            .user(id)
-            .ok()?
-            .is_some_and(|user| token::Tokens::revoked_for(claims, &user)),
-        _ => false,
-    };
-    Some(explain::StoreFacts {
-        blacklisted,
-        revoked,
-    })
-}
-
-/// The keys `token explain` verifies with: the server's, found the way the
-/// server finds them, except that none is ever generated.
-fn explain_key(
-    settings: &Settings,
-    db: &Path,
-    store: Result<&Store, &String>,
-) -> Result<KeyChoice, CliError> {
-    if let Some((secret, source)) = keys::configured_secret(settings).map_err(CliError)? {
-        let key = jwt::SigningKey::new(settings.algorithm, &secret)
-            .map_err(|e| CliError(e.to_string()))?;
-        return Ok(KeyChoice::Key {
-            key: Box::new(jwt::Keyring::single(key)),
-            source,
-        });
-    }
-    let store = match store {
-        Ok(store) => store,
-        Err(why) => {
-            return Ok(KeyChoice::Missing(format!(
-                "JWTD_SIGNING_KEY and JWTD_SIGNING_KEY_FILE are not set, and {why}; \
-                 give the key through one of them"
-            )))
-        }
-    };
-    if store.signing_keys()?.is_empty() {
-        // Written by a jwtd from before keys had ids, or never served.
-        return match store.signing_key()? {
-            Some(secret) => {
-                let key = jwt::SigningKey::new(settings.algorithm, &secret)
-                    .map_err(|e| CliError(e.to_string()))?;
-                Ok(KeyChoice::Key {
-                    key: Box::new(jwt::Keyring::single(key)),
-                    source: format!("the database {}", db.display()),
-                })
+/// The key to verify with when there is no database: a configured one.
+fn without_database(settings: &Settings, db: &Path) -> Result<KeyChoice, CliError> {
+    Ok(match keys::configured_secret(settings).map_err(CliError)? {
+        Some((secret, source)) => {
+            let key = jwt::SigningKey::new(settings.algorithm, &secret)
+                .map_err(|e| CliError(e.to_string()))?;
+            KeyChoice::Key {
+                key: Box::new(jwt::Keyring::single(key)),
+                source,
             }
-            None => Ok(KeyChoice::Missing(format!(
-                "the database {} holds no key yet (the server makes one on first start)",
-                db.display()
-            ))),
-        };
-    }
-    let ring = keys::from_database(settings, store).map_err(|e| CliError(e.to_string()))?;
-    let source = format!(
-        "the database {} (keys {})",
-        db.display(),
-        ring.kids().collect::<Vec<_>>().join(", ")
-    );
-    Ok(KeyChoice::Key {
-        key: Box::new(ring),
-        source,
+        }
+        None => KeyChoice::Missing(format!(
+            "JWTD_SIGNING_KEY and JWTD_SIGNING_KEY_FILE are not set, and there is no \
+             database {}; give the key through one of them, or --db",
+            db.display()
+        )),
     })
 }

@@ -1,25 +1,21 @@
-//! `jwtd user`: accounts. Its help, its parser, and the commands that
-//! run here on the database: add, passwd, list, activate, deactivate,
-//! delete. `user revoke` is a [`ControlCommand`]; `import-django` and
-//! `export-django` run in `django`.
-//!
-//! The rules for usernames and passwords are [`crate::auth::rules`], the
-//! writes [`Accounts`]' (as for the admin API); this module words their
-//! refusals for a terminal.
+//! `jwtd user`: accounts. Its help, its parser, and what the command line
+//! does before a user command runs on the database: the name checked and
+//! the password asked for (`prompt`). The commands themselves are
+//! [`ControlCommand`]s, run where the database is (`session`).
 //!
 //! [`ControlCommand`]: crate::control::ControlCommand
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::arguments::Arguments;
-use super::{prompt, wrong_arguments, CliError, Command, UsageError};
-use crate::auth::rules::{self, PasswordProblem};
-use crate::auth::{self, AccountChanges, AccountError, Accounts, Changed};
-use crate::store::{User, UserKey};
-use crate::time;
+use super::session::Session;
+use super::{prompt, wrong_arguments, CliError, Command, Creates, UsageError};
+use crate::config::Settings;
+use crate::control::{ControlCommand, Secret};
 
 pub(super) const HELP: &str = "\
-Manage users.
+Manage users. Every command works while a server runs (through its
+control socket) as well as on a stopped one.
 
 Usage:
   jwtd user add NAME [--superuser] [--staff] [--inactive] [--password-stdin]
@@ -27,82 +23,175 @@ Usage:
   jwtd user revoke NAME
   jwtd user list
   jwtd user activate NAME
-  jwtd user deactivate NAME
-  jwtd user delete NAME
-  jwtd user import-django FILE      (FILE is `manage.py dumpdata auth.user` output, or - for stdin)
+  jwtd user deactivate NAME [--force]
+  jwtd user delete NAME [--force]
+  jwtd user import-django FILE      (FILE is `manage.py dumpdata` output, or - for stdin)
   jwtd user export-django
 
-Without --password-stdin the password is asked for twice on the terminal,
-without echo. With it, the first line of standard input is the password.
-Passwords are hashed as Django does (pbkdf2_sha256, PASSWORD_ITERATIONS).
-
-revoke blacklists every refresh token issued to the user and refuses every
-token of theirs issued up to now, access tokens included, at once. passwd
-does the same unless REVOKE_ON_PASSWORD_CHANGE is false.
-
-import-django keeps ids, usernames, pbkdf2_sha256 hashes, is_active,
-is_staff, is_superuser, date_joined and last_login, in one transaction: a
-bad entry or a conflicting user changes nothing. Users already present with
-the same id and username are left as they are, so running it twice is safe.
-Hashes jwtd cannot verify (argon2, bcrypt, scrypt, pbkdf2_sha1) are imported
-as unusable passwords and listed; set them with `jwtd user passwd NAME`.
+Run `jwtd user COMMAND --help` for one command's details.
 
 Options:
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
   --config FILE    JSON settings file [env: JWTD_CONFIG]
 ";
 
-/// Parses `user ...` (but `user revoke`, a control command).
+const ADD_HELP: &str = "\
+Create a user.
+
+Usage: jwtd user add NAME [--superuser] [--staff] [--inactive] [--password-stdin]
+
+Without --password-stdin the password is asked for twice on the terminal,
+without echo. With it, the first line of standard input is the password.
+Passwords are hashed as Django does (pbkdf2_sha256, PASSWORD_ITERATIONS).
+Creates the database if there is none yet.
+
+Options:
+  --superuser       May use the admin API (implies --staff)
+  --staff           Django's is_staff
+  --inactive        Cannot log in until `jwtd user activate NAME`
+  --password-stdin  Read the password from standard input
+";
+
+const PASSWD_HELP: &str = "\
+Set a user's password.
+
+Usage: jwtd user passwd NAME [--password-stdin]
+
+The password is read as for `jwtd user add`. Every token of the user is
+revoked at once, unless REVOKE_ON_PASSWORD_CHANGE is false.
+";
+
+const REVOKE_HELP: &str = "\
+Log a user out everywhere.
+
+Usage: jwtd user revoke NAME
+
+Blacklists every refresh token issued to the user and refuses every token
+of theirs issued up to now, access tokens included, at once.
+";
+
+const LIST_HELP: &str = "\
+List users: id, username, active, staff, superuser, joined, last login.
+
+Usage: jwtd user list
+";
+
+const ACTIVATE_HELP: &str = "\
+Let a user log in again.
+
+Usage: jwtd user activate NAME
+
+Tokens revoked when the user was deactivated stay revoked.
+";
+
+const DEACTIVATE_HELP: &str = "\
+Stop a user from logging in and from using any token of theirs.
+
+Usage: jwtd user deactivate NAME [--force]
+
+Every token of the user is revoked. The last active superuser is kept
+unless --force is given: without one, nobody can use the admin API.
+";
+
+const DELETE_HELP: &str = "\
+Delete a user.
+
+Usage: jwtd user delete NAME [--force]
+
+The user's tokens name nobody from then on, so every use of them fails;
+the id is never given again. The last active superuser is kept unless
+--force is given.
+";
+
+const IMPORT_HELP: &str = "\
+Import users from Django.
+
+Usage: jwtd user import-django FILE   (FILE is `manage.py dumpdata` output, or - for stdin)
+
+Keeps ids, usernames, pbkdf2_sha256 hashes, is_active, is_staff,
+is_superuser, date_joined and last_login, in one transaction: a bad entry
+or a conflicting user changes nothing. Users already present with the same
+id and username are left as they are, so running it twice is safe. Hashes
+jwtd cannot verify (argon2, bcrypt, scrypt, pbkdf2_sha1) are imported as
+unusable passwords and listed; set them with `jwtd user passwd NAME`.
+";
+
+const EXPORT_HELP: &str = "\
+Print every user as `manage.py dumpdata auth.user` does, for
+`manage.py loaddata`.
+
+Usage: jwtd user export-django
+";
+
+/// `jwtd user SUBCOMMAND --help`.
+pub(super) const SUBCOMMANDS: &[(&str, &str)] = &[
+    ("add", ADD_HELP),
+    ("passwd", PASSWD_HELP),
+    ("revoke", REVOKE_HELP),
+    ("list", LIST_HELP),
+    ("activate", ACTIVATE_HELP),
+    ("deactivate", DEACTIVATE_HELP),
+    ("delete", DELETE_HELP),
+    ("import-django", IMPORT_HELP),
+    ("export-django", EXPORT_HELP),
+];
+
+/// Parses `user ...`.
 pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, UsageError> {
-    let command = match words {
+    let control = |command| Ok(Command::Control(command));
+    match words {
         ["user", "add", name] => {
             arguments.allow_flags(&["--superuser", "--staff", "--inactive", "--password-stdin"])?;
-            Command::UserAdd {
+            Ok(Command::UserAdd {
                 name: (*name).to_owned(),
                 superuser: arguments.flag("--superuser"),
                 staff: arguments.flag("--staff"),
                 inactive: arguments.flag("--inactive"),
                 password_stdin: arguments.flag("--password-stdin"),
-            }
+            })
         }
         ["user", "passwd", name] => {
             arguments.allow_flags(&["--password-stdin"])?;
-            Command::UserPasswd {
+            Ok(Command::UserPasswd {
                 name: (*name).to_owned(),
                 password_stdin: arguments.flag("--password-stdin"),
-            }
-        }
-        ["user", "list"] => {
-            arguments.allow_flags(&[])?;
-            Command::UserList
+            })
         }
         ["user", "import-django", file] => {
             arguments.allow_flags(&[])?;
-            Command::UserImportDjango(PathBuf::from(file))
+            Ok(Command::UserImportDjango(PathBuf::from(file)))
+        }
+        ["user", action @ ("deactivate" | "delete"), name] => {
+            arguments.allow_flags(&["--force"])?;
+            let (name, force) = ((*name).to_owned(), arguments.flag("--force"));
+            control(match *action {
+                "deactivate" => ControlCommand::UserDeactivate { name, force },
+                _ => ControlCommand::UserDelete { name, force },
+            })
+        }
+        ["user", action @ ("activate" | "revoke"), name] => {
+            arguments.allow_flags(&[])?;
+            let name = (*name).to_owned();
+            control(match *action {
+                "activate" => ControlCommand::UserActivate(name),
+                _ => ControlCommand::UserRevoke(name),
+            })
+        }
+        ["user", "list"] => {
+            arguments.allow_flags(&[])?;
+            control(ControlCommand::UserList)
         }
         ["user", "export-django"] => {
             arguments.allow_flags(&[])?;
-            Command::UserExportDjango
+            control(ControlCommand::ExportDjango)
         }
-        ["user", action @ ("activate" | "deactivate" | "delete"), name] => {
-            arguments.allow_flags(&[])?;
-            let name = (*name).to_owned();
-            match *action {
-                "activate" => Command::UserActivate(name),
-                "deactivate" => Command::UserDeactivate(name),
-                _ => Command::UserDelete(name),
-            }
-        }
-        ["user"] => Command::Help(HELP),
-        ["user", sub, ..] => {
-            return Err(match arguments_of(sub) {
-                Some(expected) => wrong_arguments(words, expected),
-                None => UsageError::new(format!("unknown user command: {}", words[1..].join(" "))),
-            })
-        }
-        _ => return Err(UsageError::new("unknown user command")),
-    };
-    Ok(command)
+        ["user"] => Ok(Command::Help(HELP)),
+        ["user", sub, ..] => Err(match arguments_of(sub) {
+            Some(expected) => wrong_arguments(words, expected),
+            None => UsageError::new(format!("unknown user command: {}", words[1..].join(" "))),
+        }),
+        _ => Err(UsageError::new("unknown user command")),
+    }
 }
 
 /// The arguments a `user` subcommand takes, if it is one.
@@ -127,201 +216,52 @@ pub(super) struct UserToAdd {
     pub(super) inactive: bool,
 }
 
-/// `user add`: the name checked and free, then the password asked for.
+/// `user add`: the name checked and free, then the password asked for,
+/// then the account made where the database is (created if need be).
 pub(super) fn add(
-    accounts: &Accounts,
+    settings: &Settings,
+    db: &Path,
     account: UserToAdd,
     password_stdin: bool,
 ) -> Result<u8, CliError> {
-    let UserToAdd {
-        name,
-        superuser,
-        staff,
-        inactive,
-    } = account;
-    if !rules::username_problems(&name).is_empty() {
-        return Err(invalid_username(&name));
-    }
-    if accounts.user_by_name(&name)?.is_some() {
-        return Err(CliError(format!("user {name:?} already exists")));
-    }
-    let password = new_password(password_stdin)?;
-    let user = accounts
-        .create(auth::NewAccount {
-            username: name.clone(),
-            password,
-            is_active: !inactive,
-            is_staff: staff || superuser,
-            is_superuser: superuser,
-        })
-        .map_err(|e| account_error(e, &name))?;
-    println!("Created user {:?} with id {}.", user.username, user.id);
-    Ok(0)
+    let session = Session::open(settings, db, Creates::Yes)?;
+    check(&session, &account.name, false)?;
+    let password = prompt::new_password(password_stdin)?;
+    session.print(&ControlCommand::UserAdd {
+        name: account.name,
+        password: Secret(password),
+        superuser: account.superuser,
+        staff: account.staff,
+        inactive: account.inactive,
+    })
 }
 
-/// `user passwd`: the new password, then the user's tokens revoked unless
-/// `REVOKE_ON_PASSWORD_CHANGE` is false.
+/// `user passwd`: the user checked, then the new password asked for.
 pub(super) fn passwd(
-    accounts: &Accounts,
-    name: &str,
+    settings: &Settings,
+    db: &Path,
+    name: String,
     password_stdin: bool,
 ) -> Result<u8, CliError> {
-    if accounts.user_by_name(name)?.is_none() {
-        return Err(no_such_user(name));
-    }
-    let password = new_password(password_stdin)?;
-    let changed = change(
-        accounts,
+    let session = Session::open(settings, db, Creates::No)?;
+    check(&session, &name, true)?;
+    let password = prompt::new_password(password_stdin)?;
+    session.print(&ControlCommand::UserPasswd {
         name,
-        AccountChanges {
-            password: Some(password),
-            ..AccountChanges::default()
-        },
-    )?;
-    println!("Password changed for user {name:?}.");
-    print_revoked(name, changed.revoked);
-    Ok(0)
+        password: Secret(password),
+    })
 }
 
-/// `user list`.
-pub(super) fn list(accounts: &Accounts) -> Result<u8, CliError> {
-    print_users(&accounts.all()?);
-    Ok(0)
-}
-
-/// `user activate`.
-pub(super) fn activate(accounts: &Accounts, name: &str) -> Result<u8, CliError> {
-    let active = AccountChanges {
-        is_active: Some(true),
-        ..AccountChanges::default()
-    };
-    change(accounts, name, active)?;
-    println!("User {name:?} is active.");
-    Ok(0)
-}
-
-/// `user deactivate`: the user can no longer log in, and every token of
-/// theirs is revoked, so activating them again brings none back.
-pub(super) fn deactivate(accounts: &Accounts, name: &str) -> Result<u8, CliError> {
-    let inactive = AccountChanges {
-        is_active: Some(false),
-        ..AccountChanges::default()
-    };
-    let changed = change(accounts, name, inactive)?;
-    println!("User {name:?} is inactive: it can no longer log in or use its tokens.");
-    print_revoked(name, changed.revoked);
-    Ok(0)
-}
-
-/// `user delete`.
-pub(super) fn delete(accounts: &Accounts, name: &str) -> Result<u8, CliError> {
-    accounts
-        .delete(UserKey::Username(name.to_owned()))
-        .map_err(|e| account_error(e, name))?;
-    println!("Deleted user {name:?}.");
-    Ok(0)
-}
-
-fn change(accounts: &Accounts, name: &str, changes: AccountChanges) -> Result<Changed, CliError> {
-    accounts
-        .change(UserKey::Username(name.to_owned()), changes)
-        .map_err(|e| account_error(e, name))
-}
-
-fn print_revoked(name: &str, revoked: Option<u64>) {
-    if let Some(tokens) = revoked {
-        println!("Revoked every token of {name:?} ({tokens} refresh token(s) blacklisted).");
-    }
-}
-
-fn no_such_user(name: &str) -> CliError {
-    CliError(format!("no user named {name:?}"))
-}
-
-fn invalid_username(name: &str) -> CliError {
-    CliError(format!(
-        "invalid username {name:?}: use at most {} letters, digits and @ . + - _",
-        rules::USERNAME_MAX_CHARS
-    ))
-}
-
-/// The CLI's words for what [`Accounts`] refuses.
-fn account_error(e: AccountError, name: &str) -> CliError {
-    match e {
-        AccountError::NoSuchUser => no_such_user(name),
-        AccountError::UsernameTaken => CliError(format!("user {name:?} already exists")),
-        AccountError::Username(_) => invalid_username(name),
-        AccountError::Password(problems) => password_error(&problems),
-        other => CliError(other.to_string()),
-    }
-}
-
-/// A new password, read as `--password-stdin` says, that can log in.
-fn new_password(from_stdin: bool) -> Result<String, CliError> {
-    let password = prompt::new_password(from_stdin)?;
-    match rules::password_problems(&password).as_slice() {
-        [] => Ok(password),
-        problems => Err(password_error(problems)),
-    }
-}
-
-/// The first problem of a password, for a terminal.
-fn password_error(problems: &[PasswordProblem]) -> CliError {
-    CliError(
-        match problems.first() {
-            Some(PasswordProblem::Blank) => "the password is empty",
-            Some(PasswordProblem::OuterWhitespace) => {
-                "the password starts or ends with whitespace, which logins strip; it could never be used"
-            }
-            Some(PasswordProblem::NulCharacter) | None => "the password contains a NUL character",
-        }
-        .into(),
-    )
-}
-
-fn print_users(users: &[User]) {
-    let yes_no = |b: bool| if b { "yes" } else { "no" };
-    let rows: Vec<[String; 7]> = users
-        .iter()
-        .map(|u| {
-            [
-                u.id.to_string(),
-                u.username.clone(),
-                yes_no(u.is_active).into(),
-                yes_no(u.is_staff).into(),
-                yes_no(u.is_superuser).into(),
-                time::rfc3339(u.date_joined, false),
-                u.last_login
-                    .map_or_else(|| "never".into(), |t| time::rfc3339(t, false)),
-            ]
-        })
-        .collect();
-    let header = [
-        "ID",
-        "USERNAME",
-        "ACTIVE",
-        "STAFF",
-        "SUPERUSER",
-        "JOINED",
-        "LAST LOGIN",
-    ]
-    .map(String::from);
-    let mut widths = header.clone().map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
-    if rows.is_empty() {
-        println!("(no users yet: add one with `jwtd user add NAME`)");
+/// Refuses, before anyone types a password, a name that is invalid or
+/// taken (`must_exist` false) or names nobody (`must_exist` true).
+fn check(session: &Session, name: &str, must_exist: bool) -> Result<(), CliError> {
+    let reply = session.run(&ControlCommand::UserCheck {
+        name: name.to_owned(),
+        must_exist,
+    })?;
+    match reply.code {
+        0 => Ok(()),
+        _ => Err(CliError(reply.err)),
     }
 }
 
@@ -351,22 +291,44 @@ mod tests {
                 password_stdin: false
             }
         );
-        assert_eq!(parse_args("user list").unwrap().command, Command::UserList);
+        let control = |words: &str| match parse_args(words).unwrap().command {
+            Command::Control(command) => command,
+            other => panic!("{words}: {other:?}"),
+        };
+        assert_eq!(control("user list"), ControlCommand::UserList);
         assert_eq!(
-            parse_args("user activate a").unwrap().command,
-            Command::UserActivate("a".into())
+            control("user activate a"),
+            ControlCommand::UserActivate("a".into())
         );
         assert_eq!(
-            parse_args("user deactivate a").unwrap().command,
-            Command::UserDeactivate("a".into())
+            control("user deactivate a"),
+            ControlCommand::UserDeactivate {
+                name: "a".into(),
+                force: false
+            }
         );
         assert_eq!(
-            parse_args("user delete a").unwrap().command,
-            Command::UserDelete("a".into())
+            control("user delete a --force"),
+            ControlCommand::UserDelete {
+                name: "a".into(),
+                force: true
+            }
         );
         assert_eq!(
-            parse_args("flushexpiredtokens").unwrap().command,
-            Command::FlushExpiredTokens
+            control("user revoke a"),
+            ControlCommand::UserRevoke("a".into())
+        );
+        assert_eq!(
+            control("flushexpiredtokens"),
+            ControlCommand::FlushExpiredTokens
+        );
+        assert_eq!(
+            parse_args("user add a --help").unwrap().command,
+            Command::Help(ADD_HELP)
+        );
+        assert_eq!(
+            parse_args("user delete --help").unwrap().command,
+            Command::Help(DELETE_HELP)
         );
     }
 }

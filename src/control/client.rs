@@ -9,19 +9,22 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::{ControlCommand, Reply, TIMEOUT};
+use super::{ControlCommand, Reply, ANSWER_TIMEOUT, TIMEOUT};
 use crate::sys;
+
+/// The longest answer read: an export of every user fits many times over.
+const MAX_ANSWER: u64 = 256 << 20;
 
 /// Sends `command` to the server listening at `path`, which holds the
 /// database `db`, and returns its reply.
 pub fn request(path: &Path, db: &Path, command: &ControlCommand) -> io::Result<Reply> {
-    exchange(path, db, &command.words())
+    exchange(path, db, &command.to_json())
 }
 
-/// Sends `words` as one JSON array line and reads the answer line.
-pub(super) fn exchange(path: &Path, db: &Path, words: &[&str]) -> io::Result<Reply> {
+/// Sends `request` as one JSON line and reads the answer line.
+pub(super) fn exchange(path: &Path, db: &Path, request: &Value) -> io::Result<Reply> {
     let mut stream = UnixStream::connect(path)?;
     // Before a byte is sent: the kernel says who listens, the file system
     // who owns the socket file and the database.
@@ -37,11 +40,11 @@ pub(super) fn exchange(path: &Path, db: &Path, words: &[&str]) -> io::Result<Rep
             format!("{why}; nothing was sent"),
         ));
     }
-    stream.set_read_timeout(Some(TIMEOUT * 2))?;
+    stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
-    stream.write_all(format!("{}\n", json!(words)).as_bytes())?;
+    stream.write_all(format!("{request}\n").as_bytes())?;
     let mut line = String::new();
-    BufReader::new(stream.take(1 << 20)).read_line(&mut line)?;
+    BufReader::new(stream.take(MAX_ANSWER)).read_line(&mut line)?;
     let invalid = || {
         io::Error::new(
             io::ErrorKind::InvalidData,

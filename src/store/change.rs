@@ -97,12 +97,22 @@ pub enum Change {
         user: UserKey,
         /// What changes.
         update: UserUpdate,
+        /// Refuse ([`ChangeOutcome::LastSuperuser`]) if the change leaves
+        /// no active superuser where there was one.
+        keep_a_superuser: bool,
+        /// With the change, revoke every token of the user as of these
+        /// Unix seconds, as [`Change::RevokeUser`] does: only if the change
+        /// is made.
+        revoke_at: Option<u64>,
     },
     /// Delete one user. Its tokens stay signed but name nobody, so every
     /// use of them fails; its id is never given again.
     DeleteUser {
         /// Which user.
         user: UserKey,
+        /// Refuse ([`ChangeOutcome::LastSuperuser`]) if the user is the
+        /// last active superuser.
+        keep_a_superuser: bool,
     },
 }
 
@@ -164,12 +174,17 @@ pub enum ChangeOutcome {
     UserUpdated {
         /// The changed record.
         user: User,
+        /// With `revoke_at`: the refresh tokens newly blacklisted.
+        revoked: Option<u64>,
     },
     /// [`Change::DeleteUser`]: the user as it was.
     UserDeleted {
         /// The deleted record.
         user: User,
     },
+    /// [`Change::UpdateUser`] or [`Change::DeleteUser`] asked to keep a
+    /// superuser, and the user is the last active one; nothing was written.
+    LastSuperuser,
 }
 
 /// A login's upgrade of the hash it verified. It is written only while the

@@ -13,7 +13,7 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | `records.rs` | the records, backend-neutral: [`User`], [`NewUser`], [`TokenRecord`], [`Blacklisted`], [`StoredKey`] |
+//! | `records.rs` | the records, backend-neutral: [`User`], [`NewUser`], [`TokenRecord`], [`Blacklisted`], [`StoredKey`], [`Backup`] |
 //! | `change.rs` | the batch given to apply: [`Change`], [`ChangeOutcome`], [`UserKey`], [`UserUpdate`] |
 //! | `error.rs` | [`StoreError`], which keeps the backend's error as its source |
 //! | `redb/` | [`RedbStore`]: everything in one embedded redb file |
@@ -31,7 +31,7 @@ use std::path::Path;
 pub use self::redb::RedbStore;
 pub use change::{Change, ChangeOutcome, Rehash, UserKey, UserUpdate};
 pub use error::StoreError;
-pub use records::{Blacklisted, NewUser, StoredKey, TokenRecord, User};
+pub use records::{Backup, Blacklisted, NewUser, StoredKey, TokenRecord, User};
 
 /// The database, whichever backend holds it; shared by every thread.
 #[derive(Debug)]
@@ -175,7 +175,10 @@ impl Store {
     }
 
     fn delete(&self, user: UserKey) -> Result<User, StoreError> {
-        match self.apply_one(Change::DeleteUser { user })? {
+        match self.apply_one(Change::DeleteUser {
+            user,
+            keep_a_superuser: false,
+        })? {
             ChangeOutcome::UserDeleted { user } => Ok(user),
             ChangeOutcome::NoSuchUser => Err(StoreError::NoSuchUser),
             _ => Err(unexpected("not a deletion's outcome")),
@@ -185,6 +188,12 @@ impl Store {
 
 /// Token state.
 impl Store {
+    /// Writes a consistent copy of the whole database, as of one instant,
+    /// to the new file `path`, owner-only; an existing file is refused.
+    pub fn backup(&self, path: &Path) -> Result<Backup, StoreError> {
+        on_backend!(self, store => store.backup(path))
+    }
+
     /// Applies `changes` in one transaction and one commit, one outcome per
     /// change. Each change is checked against the state left by the ones
     /// before it, so of two rotations of the same token in a batch exactly

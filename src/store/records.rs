@@ -106,3 +106,14 @@ impl fmt::Debug for StoredKey {
             .finish()
     }
 }
+
+/// What a backup copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backup {
+    /// Users.
+    pub users: u64,
+    /// Refresh tokens issued and not yet purged.
+    pub tokens: u64,
+    /// Signing keys, retired ones included.
+    pub keys: u64,
+}

@@ -1,5 +1,7 @@
 //! The command line, as operators and scripts use it.
 
+use std::os::unix::fs::PermissionsExt;
+
 use crate::support::*;
 
 #[test]
@@ -30,7 +32,16 @@ fn user_lifecycle() {
     assert!(dup.stderr.contains("already exists"), "{}", dup.stderr);
 
     assert_eq!(run(&dir, &["user", "activate", "bob"], "").code, 0);
-    assert_eq!(run(&dir, &["user", "deactivate", "alice"], "").code, 0);
+    // alice is the only superuser: kept, unless forced.
+    let kept = run(&dir, &["user", "deactivate", "alice"], "");
+    assert_eq!(kept.code, 1);
+    assert!(
+        kept.stderr.contains("is the last active superuser") && kept.stderr.contains("--force"),
+        "{}",
+        kept.stderr
+    );
+    let forced = run(&dir, &["user", "deactivate", "alice", "--force"], "");
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
     let list = run(&dir, &["user", "list"], "").stdout;
     assert!(
         list.lines().any(|l| l.starts_with("1   alice     no")),
@@ -107,24 +118,118 @@ fn passwords_that_could_never_log_in_are_refused() {
     assert!(out.stderr.contains("--password-stdin"), "{}", out.stderr);
 }
 
+/// Every command on the database works while a server holds it: it goes
+/// through the control socket, takes effect in the running server at once,
+/// and prints what it prints on a stopped server.
 #[test]
-fn a_database_held_by_the_server_gives_a_clear_message() {
-    let (dir, server) = server_with_alice(&[]);
-    for args in [
-        &["user", "list"][..],
-        &["flushexpiredtokens"],
-        &["user", "add", "z", "--password-stdin"],
-    ] {
-        let out = run(&dir, args, "pw\n");
-        assert_eq!(out.code, 1, "{args:?}");
-        assert!(
-            out.stderr.contains("is in use by another process"),
-            "{}",
-            out.stderr
-        );
-        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    }
-    drop(server);
+fn every_command_works_against_a_running_server_and_says_the_same() {
+    let dir = TempDir::new();
+    add_user(&dir, "root", &["--superuser"]);
+    // Keys in the database, so that both ends read the same ones.
+    let server = Server::start(&dir, &[("JWTD_SIGNING_KEY", "<none>")]);
+    let ok = |args: &[&str], stdin: &str| {
+        let out = run(&dir, args, stdin);
+        assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(!out.stderr.contains("in use"), "{args:?}: {}", out.stderr);
+        out.stdout
+    };
+
+    // Added while the server runs, and able to log in at once.
+    let added = ok(
+        &["user", "add", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(added, "Created user \"alice\" with id 2.\n");
+    let (_, access) = server.login("alice");
+    // A name taken is refused before any password is read.
+    let taken = run(&dir, &["user", "add", "alice"], "");
+    assert_eq!(taken.code, 1);
+    assert!(taken.stderr.contains("already exists"), "{}", taken.stderr);
+
+    // A new password, and the old tokens revoked, at once.
+    let changed = ok(
+        &["user", "passwd", "alice", "--password-stdin"],
+        "another fine passphrase\n",
+    );
+    assert!(changed.contains("Password changed"), "{changed}");
+    assert!(changed.contains("Revoked every token"), "{changed}");
+    assert_eq!(server.get("/api/protected/", Some(&access)).status, 401);
+    let login = |password: &str| {
+        server
+            .post_json(
+                "/api/token/",
+                &format!(r#"{{"username":"alice","password":"{password}"}}"#),
+            )
+            .status
+    };
+    assert_eq!(login("another fine passphrase"), 200);
+
+    ok(&["user", "deactivate", "alice"], "");
+    assert_eq!(login("another fine passphrase"), 401);
+    ok(&["user", "activate", "alice"], "");
+    assert_eq!(login("another fine passphrase"), 200);
+    let revoked = ok(&["user", "revoke", "alice"], "");
+    assert!(
+        revoked.starts_with("Revoked every token of \"alice\""),
+        "{revoked}"
+    );
+
+    // The last superuser is kept, through the socket too.
+    let kept = run(&dir, &["user", "delete", "root"], "");
+    assert_eq!(kept.code, 1);
+    assert!(
+        kept.stderr.contains("last active superuser"),
+        "{}",
+        kept.stderr
+    );
+
+    let dump = dir.path().join("users.json");
+    std::fs::write(&dump, django_dump()).unwrap();
+    let imported = run(&dir, &["user", "import-django", dump.to_str().unwrap()], "");
+    // Ids 1 and 2 are taken here: the whole dump is refused, by the server.
+    assert_eq!(imported.code, 1);
+    assert!(
+        imported.stderr.contains("nothing was imported"),
+        "{}",
+        imported.stderr
+    );
+    ok(&["user", "delete", "alice"], "");
+    assert_eq!(login("another fine passphrase"), 401);
+
+    let flushed = ok(&["flushexpiredtokens"], "");
+    assert!(flushed.starts_with("Deleted "), "{flushed}");
+    let (_, access) = server.login("root");
+    let explained = ok(&["token", "explain", &access], "");
+    assert!(explained.contains("  11  pass "), "{explained}");
+
+    let copy = dir.path().join("copy.redb");
+    let backed_up = ok(&["backup", copy.to_str().unwrap()], "");
+    assert!(
+        backed_up.starts_with("Backed up 1 user(s), "),
+        "{backed_up}"
+    );
+    let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let again = run(&dir, &["backup", copy.to_str().unwrap()], "");
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+
+    // What the server printed for the reads, a stopped server's database
+    // prints too; and the backup holds the same.
+    let reads: [&[&str]; 3] = [
+        &["user", "list"],
+        &["user", "export-django"],
+        &["key", "list"],
+    ];
+    let live: Vec<String> = reads.iter().map(|args| ok(args, "")).collect();
+    assert!(server.log_eventually_contains("control socket: user \"alice\" (id 2) deleted"));
+    let (code, _) = server.stop();
+    assert_eq!(code, 0);
+    let stopped: Vec<String> = reads.iter().map(|args| ok(args, "")).collect();
+    assert_eq!(live, stopped);
+    let mut from_backup: Vec<&str> = vec!["user", "list", "--db"];
+    from_backup.push(copy.to_str().unwrap());
+    assert_eq!(ok(&from_backup, ""), live[0]);
 }
 
 #[test]
@@ -369,16 +474,19 @@ fn token_explain_agrees_with_the_server() {
     let (refresh, access) = server.login("alice");
     let key = [("JWTD_SIGNING_KEY", KEY)];
 
-    let out = run_with(&dir, &["token", "explain", &access], "", &key);
+    // The server holds the database: explain asks it, so the key is the
+    // server's and the blacklist and revocations (check 11) are read.
+    let out = run(&dir, &["token", "explain", &access], "");
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     for expected in [
         "Token: ",
         "\"token_type\": \"access\",",
         "\"user_id\": \"1\"",
         "expires in ",
-        "  key        from JWTD_SIGNING_KEY",
+        "  key        from the running server's key (JWTD_SIGNING_KEY)",
         "  the two are identical",
         "   4  pass     signature",
+        "  11  pass ",
         "Verdict: VALID access token.",
     ] {
         assert!(
@@ -387,15 +495,7 @@ fn token_explain_agrees_with_the_server() {
             out.stdout
         );
     }
-    // The server holds the database: only its blacklist and revocations
-    // (check 11) are not read.
-    assert_eq!(out.stdout.matches("not run").count(), 1, "{}", out.stdout);
-    assert!(
-        out.stdout
-            .contains("(the database): the database was not read"),
-        "{}",
-        out.stdout
-    );
+    assert!(!out.stdout.contains("not run"), "{}", out.stdout);
 
     // From standard input, as copied from an Authorization header, as JSON.
     let out = run_with(
@@ -415,7 +515,10 @@ fn token_explain_agrees_with_the_server() {
         refresh.rsplit('.').next().unwrap()
     );
 
-    // A wrong key: the server says invalid, and so does explain, at check 4.
+    // With the server stopped, explain opens the database itself, and a
+    // key given in the environment is the one it checks with. A wrong key:
+    // the server said valid, explain says invalid, at check 4.
+    server.stop();
     let out = run_with(
         &dir,
         &["token", "explain", &access],
@@ -443,24 +546,28 @@ fn token_explain_agrees_with_the_server() {
     let out = run_with(&dir, &["token", "explain", &tampered], "", &key);
     assert_eq!(out.code, 1);
     assert!(out.stdout.contains("\"user_id\": \"2\""), "{}", out.stdout);
-    let verify = server.post_json(
-        "/api/token/verify/",
-        &format!(r#"{{"token":"{tampered}"}}"#),
+    assert!(
+        out.stdout.contains("   4  FAIL     signature"),
+        "{}",
+        out.stdout
     );
-    assert_eq!(verify.status, 401);
 
-    // No key in the environment and the database held by the server: the
-    // token is still decoded, and the status says the signature was not checked.
-    let out = run(&dir, &["token", "explain", &access], "");
+    // No key anywhere and no database: the token is still decoded, and
+    // the status says the signature was not checked.
+    let out = run_with(
+        &dir,
+        &["token", "explain", &access, "--db", "nowhere.redb"],
+        "",
+        &[],
+    );
     assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("in use by a running server"),
+        out.stdout.contains("no database nowhere.redb"),
         "{}",
         out.stdout
     );
     assert!(out.stdout.contains("THE SIGNATURE WAS NOT CHECKED"));
     assert!(out.stdout.contains("\"user_id\": \"1\""));
-    drop(server);
 
     // With a key the server generated and kept in the database.
     let dir = TempDir::new();
@@ -478,7 +585,8 @@ fn token_explain_agrees_with_the_server() {
     let out = run(&dir, &["token", "explain", &own_access], "");
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(
-        out.stdout.contains("  key        from the database"),
+        out.stdout
+            .contains("  key        from the database's keys ("),
         "{}",
         out.stdout
     );
@@ -627,10 +735,17 @@ fn keys_rotate_on_a_running_server_without_logging_anybody_out() {
     assert_eq!(server.get("/api/protected/", Some(&old_access)).status, 200);
     assert_eq!(server.get("/api/protected/", Some(&new_access)).status, 200);
     let list = run(&dir, &["key", "list"], "");
+    assert!(
+        list.stdout.starts_with(&format!(
+            "Signing with the database's current key {second}.\n"
+        )),
+        "{}",
+        list.stdout
+    );
     let states: Vec<(String, String)> = list
         .stdout
         .lines()
-        .skip(1)
+        .skip(2)
         .map(|l| {
             let cells: Vec<&str> = l.split_whitespace().collect();
             (cells[0].to_owned(), cells[2].to_owned())
@@ -661,7 +776,18 @@ fn keys_rotate_on_a_running_server_without_logging_anybody_out() {
         "{}",
         current.stderr
     );
-    let retired = run(&dir, &["key", "retire", &first], "");
+    // Tokens the first key signed can still be live: refused, unless forced.
+    let live = run(&dir, &["key", "retire", &first], "");
+    assert_eq!(live.code, 1);
+    assert!(
+        live.stderr
+            .contains(&format!("tokens signed with key {first} can be live until"))
+            && live.stderr.contains("--force"),
+        "{}",
+        live.stderr
+    );
+    assert_eq!(server.get("/api/protected/", Some(&old_access)).status, 200);
+    let retired = run(&dir, &["key", "retire", &first, "--force"], "");
     assert_eq!(retired.code, 0, "{}", retired.stderr);
     let refused = server.get("/api/protected/", Some(&old_access));
     assert_eq!(refused.status, 401);

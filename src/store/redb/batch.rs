@@ -70,16 +70,41 @@ impl<'tx> Batch<'tx> {
             } => self.revoke_user(*user_id, *valid_after, *now),
             Change::Purge { now } => self.purge(*now),
             Change::CreateUsers { users, now } => self.create_users(users, *now),
-            Change::UpdateUser { user, update } => {
-                Ok(match self.update_user(user, |u| update.apply_to(u))? {
-                    Some(user) => ChangeOutcome::UserUpdated { user },
+            Change::UpdateUser {
+                user,
+                update,
+                keep_a_superuser,
+                revoke_at,
+            } => {
+                if *keep_a_superuser && self.removes_last_superuser(user, Some(update))? {
+                    return Ok(ChangeOutcome::LastSuperuser);
+                }
+                let Some(user) = self.update_user(user, |u| update.apply_to(u))? else {
+                    return Ok(ChangeOutcome::NoSuchUser);
+                };
+                let revoked = match revoke_at {
+                    Some(now) => match self.revoke_user(user.id, now.saturating_add(1), *now)? {
+                        ChangeOutcome::Revoked { tokens } => Some(tokens),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                // The record as the revocation left it.
+                let user = self.read_user(user.id)?.unwrap_or(user);
+                Ok(ChangeOutcome::UserUpdated { user, revoked })
+            }
+            Change::DeleteUser {
+                user,
+                keep_a_superuser,
+            } => {
+                if *keep_a_superuser && self.removes_last_superuser(user, None)? {
+                    return Ok(ChangeOutcome::LastSuperuser);
+                }
+                Ok(match self.delete_user(user)? {
+                    Some(user) => ChangeOutcome::UserDeleted { user },
                     None => ChangeOutcome::NoSuchUser,
                 })
             }
-            Change::DeleteUser { user } => Ok(match self.delete_user(user)? {
-                Some(user) => ChangeOutcome::UserDeleted { user },
-                None => ChangeOutcome::NoSuchUser,
-            }),
         }
     }
 }

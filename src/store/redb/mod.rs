@@ -14,8 +14,10 @@
 //! | `users.rs` | user reads and user writes |
 //! | `tokens.rs` | issued tokens, families, the blacklist, revocation, purge |
 //! | `keys.rs` | signing key rows and the legacy generated key |
+//! | `backup.rs` | a consistent copy of the live database to a new file |
 //! | `test_support.rs` | (tests) storage that fails on demand |
 
+mod backup;
 mod batch;
 mod keys;
 mod schema;

@@ -11,7 +11,7 @@ use super::schema::{
     USERNAMES, USERS,
 };
 use super::{OrStoreError, RedbStore};
-use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey};
+use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey, UserUpdate};
 
 impl RedbStore {
     /// The user with this id.
@@ -170,6 +170,41 @@ impl Batch<'_> {
         user.username = username;
         self.write_user(&user)?;
         Ok(Some(user))
+    }
+
+    /// Whether `update` (a deletion, when `None`) takes from `user` the
+    /// last active superuser's standing: the user is an active superuser,
+    /// would no longer be one, and no other user is one.
+    pub(super) fn removes_last_superuser(
+        &self,
+        user: &UserKey,
+        update: Option<&UserUpdate>,
+    ) -> Result<bool, StoreError> {
+        let Some(id) = self.id_of(user)? else {
+            return Ok(false);
+        };
+        let Some(before) = self.read_user(id)? else {
+            return Ok(false);
+        };
+        let counts = |u: &User| u.is_active && u.is_superuser;
+        if !counts(&before) {
+            return Ok(false);
+        }
+        if let Some(update) = update {
+            let mut after = before;
+            update.apply_to(&mut after);
+            if counts(&after) {
+                return Ok(false);
+            }
+        }
+        for row in self.users.iter().or_store()? {
+            let (key, bytes) = row.or_store()?;
+            let other = id_from(key.value()).and_then(|other| decode_user(other, bytes.value()));
+            if other.is_some_and(|other| other.id != id && counts(&other)) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Deletes the user `user` and its username, returning it; `None` if
@@ -384,6 +419,72 @@ mod tests {
     }
 
     #[test]
+    fn the_last_active_superuser_is_kept_when_asked_and_only_then() {
+        let store = Store::open_in_memory().unwrap();
+        let superuser = |name: &str| {
+            let mut new = new_user(name);
+            new.user.is_superuser = true;
+            new.user.is_staff = true;
+            new
+        };
+        store
+            .apply(&[Change::CreateUsers {
+                users: vec![superuser("root"), superuser("ops"), new_user("bob")],
+                now: 0,
+            }])
+            .unwrap();
+        let demote = UserUpdate {
+            is_superuser: Some(false),
+            ..UserUpdate::default()
+        };
+        let deactivate = UserUpdate {
+            is_active: Some(false),
+            ..UserUpdate::default()
+        };
+        let update = |name: &str, update: &UserUpdate| Change::UpdateUser {
+            user: UserKey::Username(name.into()),
+            update: update.clone(),
+            keep_a_superuser: true,
+            revoke_at: Some(10),
+        };
+        let delete = |name: &str, keep_a_superuser| Change::DeleteUser {
+            user: UserKey::Username(name.into()),
+            keep_a_superuser,
+        };
+        // Two superusers: one may go; then the other is the last, whether it
+        // would be demoted, deactivated or deleted, even in the same batch.
+        let outcomes = store
+            .apply(&[
+                update("ops", &deactivate),
+                update("root", &demote),
+                update("root", &deactivate),
+                delete("root", true),
+                update("bob", &deactivate),
+            ])
+            .unwrap();
+        assert!(matches!(outcomes[0], ChangeOutcome::UserUpdated { .. }));
+        assert!(outcomes[1..4]
+            .iter()
+            .all(|o| *o == ChangeOutcome::LastSuperuser));
+        assert!(matches!(outcomes[4], ChangeOutcome::UserUpdated { .. }));
+        assert!(store.user_by_name("root").unwrap().unwrap().is_superuser);
+        // A change that keeps them an active superuser is no removal.
+        let staff = UserUpdate {
+            is_staff: Some(true),
+            ..UserUpdate::default()
+        };
+        assert!(matches!(
+            store.apply(&[update("root", &staff)]).unwrap()[0],
+            ChangeOutcome::UserUpdated { .. }
+        ));
+        // Without the guard, the last one goes.
+        assert!(matches!(
+            store.apply(&[delete("root", false)]).unwrap()[0],
+            ChangeOutcome::UserDeleted { .. }
+        ));
+    }
+
+    #[test]
     fn user_changes_in_one_batch_see_each_other() {
         let store = Store::open_in_memory().unwrap();
         let deactivate = UserUpdate {
@@ -400,13 +501,18 @@ mod tests {
                 Change::UpdateUser {
                     user: UserKey::Username("alice".into()),
                     update: deactivate.clone(),
+                    keep_a_superuser: false,
+                    revoke_at: None,
                 },
                 Change::DeleteUser {
                     user: UserKey::Id(2),
+                    keep_a_superuser: false,
                 },
                 Change::UpdateUser {
                     user: UserKey::Username("bob".into()),
                     update: deactivate,
+                    keep_a_superuser: false,
+                    revoke_at: None,
                 },
                 Change::CreateUsers {
                     users: vec![new_user("alice")],
@@ -418,7 +524,7 @@ mod tests {
             panic!("{outcomes:?}");
         };
         assert_eq!(users.iter().map(|u| u.id).collect::<Vec<_>>(), [1, 2]);
-        let ChangeOutcome::UserUpdated { user } = &outcomes[1] else {
+        let ChangeOutcome::UserUpdated { user, .. } = &outcomes[1] else {
             panic!("{outcomes:?}");
         };
         assert!(!user.is_active);

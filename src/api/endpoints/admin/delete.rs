@@ -4,6 +4,7 @@ use super::lookup::{account_error, find};
 use super::validation::one;
 use crate::api::call::Call;
 use crate::api::errors::field_errors;
+use crate::auth::LastSuperuser;
 use crate::http::Response;
 use crate::log;
 use crate::store::{User, UserKey};
@@ -21,7 +22,11 @@ pub fn handle(call: &Call<'_>, admin: &User) -> Response {
     if user.id == admin.id {
         return field_errors([("non_field_errors", one(SELF_DELETE).as_slice())]);
     }
-    match app.auth.accounts().delete(UserKey::Id(user.id)) {
+    match app
+        .auth
+        .accounts()
+        .delete(UserKey::Id(user.id), LastSuperuser::Keep)
+    {
         Ok(user) => {
             log::info(&format!(
                 "admin {:?} (id {}) deleted user {:?} (id {})",

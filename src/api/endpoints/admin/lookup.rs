@@ -10,6 +10,10 @@ use crate::http::Response;
 use crate::log;
 use crate::store::{StoreError, User};
 
+// jwtd's own: two admins demoting each other at once leave one.
+pub(super) const LAST_SUPERUSER: &str =
+    "This is the last active superuser; make another one first.";
+
 /// Django's `get_object_or_404`, passed on by DRF 3.15 and later.
 pub const NO_USER: &str = "No User matches the given query.";
 
@@ -32,12 +36,16 @@ pub fn store_error(error: &StoreError) -> Response {
 }
 
 /// What an account operation refused after the view's own checks passed:
-/// the user gone meanwhile (404), the username taken meanwhile (DRF's
-/// field error), or a failure (logged, 503).
+/// the user gone meanwhile (404), the username taken meanwhile or the last
+/// active superuser about to go (DRF's field errors), or a failure
+/// (logged, 503).
 pub fn account_error(error: AccountError) -> Response {
     match error {
         AccountError::NoSuchUser => respond::detail(404, NO_USER),
         AccountError::UsernameTaken => field_errors([("username", one(USERNAME_TAKEN).as_slice())]),
+        AccountError::LastSuperuser => {
+            field_errors([("non_field_errors", one(LAST_SUPERUSER).as_slice())])
+        }
         other => {
             log::error(&format!("admin API: {other}"));
             respond::unavailable()

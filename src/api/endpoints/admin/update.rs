@@ -11,7 +11,7 @@ use crate::api::errors::body_error;
 use crate::api::parking::on_login_pool;
 use crate::api::respond;
 use crate::app::App;
-use crate::auth::{AccountChanges, Changed};
+use crate::auth::{AccountChanges, Changed, LastSuperuser};
 use crate::http::Response;
 use crate::log;
 use crate::store::{User, UserKey};
@@ -101,7 +101,11 @@ fn apply_update(
         is_staff: flags.is_staff,
         is_superuser: flags.is_superuser,
     };
-    let Changed { user, revoked } = match app.auth.accounts().change(UserKey::Id(id), changes) {
+    let changed = app
+        .auth
+        .accounts()
+        .change(UserKey::Id(id), changes, LastSuperuser::Keep);
+    let Changed { user, revoked } = match changed {
         Ok(changed) => changed,
         // Deleted meanwhile: 404.
         Err(e) => return account_error(e),

@@ -1,0 +1,130 @@
+//! Where a command on the database runs: here, on the file, when no server
+//! holds it; else in the running server, through its control socket. The
+//! command line builds the same [`ControlCommand`] either way and prints
+//! the same [`Reply`].
+//!
+//! [`Reply`]: crate::control::Reply
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{CliError, Creates};
+use crate::auth::Accounts;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::control::{self, ControlCommand, Operator, Reply};
+use crate::store::{Store, StoreError};
+
+/// The database, open here or held by a running server.
+pub(super) enum Session {
+    /// No server holds it: this process opened it.
+    Here {
+        /// The settings, as this process read them.
+        settings: Box<Settings>,
+        /// The database.
+        store: Arc<Store>,
+        /// Account operations on it, through a writer of this process.
+        accounts: Accounts,
+        /// The system clock.
+        clock: Arc<Clock>,
+    },
+    /// A running server holds it, listening at `socket`.
+    Server {
+        /// Its control socket.
+        socket: PathBuf,
+        /// The database, whose owner the client trusts.
+        db: PathBuf,
+    },
+}
+
+impl Session {
+    /// Opens the database `db` here, or finds the server that holds it.
+    /// Only a command that `Creates` one may be given a database that is
+    /// not there.
+    pub(super) fn open(
+        settings: &Settings,
+        db: &Path,
+        creates: Creates,
+    ) -> Result<Session, CliError> {
+        if creates == Creates::No && !db.exists() {
+            return Err(super::no_database(db));
+        }
+        super::warn_if_exposed(db);
+        match Store::open(db, settings.cache_size) {
+            Ok(store) => {
+                let store = Arc::new(store);
+                let clock = Arc::new(Clock::System);
+                let accounts = super::accounts_on(store.clone(), clock.clone(), settings.clone())?;
+                Ok(Session::Here {
+                    settings: Box::new(settings.clone()),
+                    store,
+                    accounts,
+                    clock,
+                })
+            }
+            Err(StoreError::InUse) => match settings.control_socket.path(db) {
+                Some(socket) => Ok(Session::Server {
+                    socket,
+                    db: db.to_owned(),
+                }),
+                None => Err(CliError(format!(
+                    "the database {} is in use by a running server, and CONTROL_SOCKET is off",
+                    db.display()
+                ))),
+            },
+            Err(e) => Err(CliError(format!("cannot open {}: {e}", db.display()))),
+        }
+    }
+
+    /// Runs `command` where the database is.
+    pub(super) fn run(&self, command: &ControlCommand) -> Result<Reply, CliError> {
+        match self {
+            Session::Here {
+                settings,
+                store,
+                accounts,
+                clock,
+            } => Ok(command.run(&Operator::Database {
+                settings,
+                store,
+                accounts,
+                clock,
+            })),
+            Session::Server { socket, db } => control::request(socket, db, command).map_err(|e| {
+                CliError(format!(
+                    "the database {} is in use by a running server, and its control socket {} \
+                     cannot be used: {e}",
+                    db.display(),
+                    socket.display()
+                ))
+            }),
+        }
+    }
+
+    /// Runs `command` and prints its reply.
+    pub(super) fn print(&self, command: &ControlCommand) -> Result<u8, CliError> {
+        print(self.run(command)?)
+    }
+}
+
+/// Prints a reply: its text on standard output, and its error as the
+/// command's. The status is the reply's (`token explain` has three).
+pub(super) fn print(reply: Reply) -> Result<u8, CliError> {
+    print!("{}", reply.out);
+    match reply.code {
+        0 => Ok(0),
+        code if reply.err.is_empty() => Ok(code),
+        _ => Err(CliError(reply.err)),
+    }
+}
+
+/// Runs `command` on the database `db`, wherever it is, and prints the
+/// reply.
+pub(super) fn run(
+    command: &ControlCommand,
+    settings: &Settings,
+    db: &Path,
+    creates: Creates,
+) -> Result<u8, CliError> {
+    Session::open(settings, db, creates)?.print(command)
+}
