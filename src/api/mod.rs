@@ -24,7 +24,7 @@ mod parking;
 mod request_metrics;
 mod respond;
 mod router;
-mod routes;
+pub(crate) mod routes;
 
 use std::time::Instant;
 

@@ -20,8 +20,23 @@ Options:
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
   --config FILE    JSON settings file [env: JWTD_CONFIG]
 
-Endpoints: POST /api/token/, /api/token/refresh/, /api/token/verify/,
-/api/token/blacklist/; GET /api/protected/.
+Endpoints (SimpleJWT's first, with its paths, bodies and errors):
+  POST   /api/token/              Log in: username and password for an access
+                                  and a refresh token
+  POST   /api/token/refresh/      A new access token (and, rotating, refresh)
+  POST   /api/token/verify/       Whether a token is valid
+  POST   /api/token/blacklist/    Log out: blacklist a refresh token
+  GET    /api/protected/          An endpoint that needs an access token
+  POST   /api/token/revoke-all/   Log the token's user out everywhere
+  GET    /api/admin/users/        List users; POST creates one (superusers)
+  GET    /api/admin/users/<int:pk>/
+                                  One user; PATCH changes, DELETE deletes
+  POST   /api/admin/users/<int:pk>/revoke/
+                                  Log a user out everywhere (superusers)
+  GET    /api/schema/             The OpenAPI document
+  GET    /healthz                 200 while the database answers, else 503
+  GET    /metrics                 Prometheus counters
+  GET    /                        The learner's page (LEARNER_PAGE)
 ";
 
 /// Parses `serve`.
@@ -58,6 +73,18 @@ pub(super) fn run(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_help_lists_every_route_with_its_main_method() {
+        for route in &crate::api::routes::ROUTES {
+            let method = route.allow.split(", ").next().unwrap_or_default();
+            let line = super::HELP
+                .lines()
+                .find(|line| line.split_whitespace().nth(1) == Some(route.path));
+            let line = line.unwrap_or_else(|| panic!("{} missing from serve --help", route.path));
+            assert!(line.trim_start().starts_with(method), "{line}");
+        }
+    }
+
     use std::path::PathBuf;
 
     use super::*;

@@ -872,3 +872,67 @@ fn usage_errors_name_the_missing_or_extra_argument_and_the_help_to_read() {
         assert_eq!((out.code, out.stderr.as_str()), (2, says), "{args:?}");
     }
 }
+
+/// `jwtd FAMILY COMMAND --help` is that command's help, and `serve --help`
+/// lists every endpoint.
+#[test]
+fn each_command_has_its_own_help() {
+    let dir = TempDir::new();
+    for (args, first_line) in [
+        (&["user", "add", "--help"][..], "Create a user."),
+        (&["user", "delete", "x", "--help"], "Delete a user."),
+        (
+            &["key", "retire", "-h"],
+            "Refuse tokens signed with key ID from now on.",
+        ),
+        (
+            &["backup", "--help"],
+            "Copy the database (users, tokens, signing keys) to a new file, consistent",
+        ),
+        (
+            &["user", "--help"],
+            "Manage users. Every command works while a server runs (through its",
+        ),
+    ] {
+        let out = run(&dir, args, "");
+        assert_eq!(out.code, 0, "{args:?}");
+        assert_eq!(out.stdout.lines().next(), Some(first_line), "{args:?}");
+    }
+    let serve = run(&dir, &["serve", "--help"], "").stdout;
+    for path in [
+        "/api/token/blacklist/",
+        "/api/admin/users/<int:pk>/revoke/",
+        "/metrics",
+        "/healthz",
+    ] {
+        assert!(serve.contains(path), "{path} not in\n{serve}");
+    }
+}
+
+/// At a terminal, `token explain` without a token says what it wants
+/// instead of waiting silently (`script` gives it a terminal).
+#[test]
+fn token_explain_at_a_terminal_asks_for_the_token() {
+    let dir = TempDir::new();
+    let program = env!("CARGO_BIN_EXE_jwtd");
+    let mut child = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{program} token explain --db none.redb"),
+            "/dev/null",
+        ])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs a command at a terminal");
+    use std::io::Write as _;
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stdin.write_all(b"not.a.token\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Paste the token"), "{text}");
+    assert!(text.contains("Verdict:"), "{text}");
+}
