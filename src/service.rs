@@ -174,15 +174,15 @@ fn announce_hosts(settings: &Settings, local: SocketAddr) -> Result<(), String> 
 }
 
 /// Takes the control socket's path. A path where another process listens
-/// stops start-up: `jwtd key` and `jwtd user revoke` would reach that
+/// stops start-up: the command line's commands would reach that
 /// process, and report its answers as this server's. Any other failure
 /// only leaves the server without a control socket.
 fn bind_control(path: &Path) -> Result<Option<Bound>, String> {
     match Control::bind(path) {
         Ok(bound) => Ok(Some(bound)),
         Err(taken @ ControlError::Taken { .. }) => Err(format!(
-            "refusing to start: the control socket {}: {taken}; `jwtd key` and \
-             `jwtd user revoke` would reach that process instead of this server. \
+            "refusing to start: the control socket {}: {taken}; the command line's \
+             `jwtd user ...` and `jwtd key ...` would reach that process instead of this server. \
              Stop it, or set CONTROL_SOCKET to a path of this server's own \
              (empty turns the control socket off)",
             path.display()
@@ -196,7 +196,7 @@ fn bind_control(path: &Path) -> Result<Option<Bound>, String> {
 
 fn no_control_socket(path: &Path, e: &dyn std::fmt::Display) {
     log::warn(&format!(
-        "no control socket at {}: {e}; `jwtd key` and `jwtd user revoke` need the server stopped",
+        "no control socket at {}: {e}; `jwtd user`, `jwtd key` and the other commands need the server stopped",
         path.display()
     ));
 }
@@ -256,7 +256,7 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
         match bound.serve(service.shared_app()) {
             Ok(control) => {
                 log::info(&format!(
-                    "control socket {} (jwtd key ..., jwtd user revoke)",
+                    "control socket {} (for jwtd user, key, backup, ...)",
                     path.display()
                 ));
                 Some(control)
@@ -274,7 +274,11 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
         db.display()
     ));
     if users == 0 {
-        log::info("no users yet: add one with `jwtd user add NAME` (stop the server first, or use another --db)");
+        log::info(if control.is_some() {
+            "no users yet: add one with `jwtd user add NAME` (it reaches this server through its control socket)"
+        } else {
+            "no users yet: add one with `jwtd user add NAME` (with the server stopped: there is no control socket)"
+        });
     }
     // Everything has started: code not run so far need not stay resident.
     sys::release_unused_code();
