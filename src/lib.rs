@@ -54,7 +54,7 @@
 //! | `writer` | the single writer: group commit of every change |
 //! | `login_pool` | the threads that hash passwords, off the HTTP workers |
 //! | `throttle` | failed-login counting per address and per user |
-//! | `control` | the control socket: key and revoke commands to a running server |
+//! | `control` | every command on the database, typed once, run here or by a running server through the control socket |
 //! | `explain` | `jwtd token explain`: the analysis apart from its rendering |
 //! | `dumpdata` | Django's `manage.py dumpdata auth.user` format, both ways |
 //! | `config` | settings: defaults, the JSON file, `JWTD_*` variables |
