@@ -812,6 +812,14 @@ fn keys_rotate_on_a_running_server_without_logging_anybody_out() {
     let server = Server::start(&dir, &[]);
     let (_, plain) = server.login("alice");
     assert_eq!(kid_of(&plain), None);
+    let list = run_with(&dir, &["key", "list"], "", &[("JWTD_SIGNING_KEY", KEY)]);
+    assert!(
+        list.stdout.starts_with(
+            "Signing with the key from JWTD_SIGNING_KEY (no id); the keys below are not used.\n"
+        ),
+        "{}",
+        list.stdout
+    );
     let refused = run_with(&dir, &["key", "rotate"], "", &[("JWTD_SIGNING_KEY", KEY)]);
     assert_eq!(refused.code, 1);
     assert!(
