@@ -1,17 +1,22 @@
 //! `jwtd user import-django` and `export-django`: users to and from the
-//! output of Django's `manage.py dumpdata auth.user`. An import is all of
-//! the file or nothing, and users already present with the same id and
-//! username are left as they are, so running it twice is safe.
+//! output of Django's `manage.py dumpdata` (of `auth.user` or of a whole
+//! project). An import is all of the file's users or none, and users
+//! already present with the same id and username are left as they are, so
+//! running it twice is safe.
+//!
+//! The work is [`import_dump`] and [`export_dump`], text in and text out,
+//! so that a running server could do it too; the commands here only read
+//! the file and print.
 
 use std::io;
 use std::path::Path;
 
 use super::CliError;
 use crate::auth::Accounts;
-use crate::dumpdata;
-use crate::store::{NewUser, User};
+use crate::dumpdata::{self, DumpUser};
+use crate::store::{NewUser, StoreError};
 
-/// `user import-django`: all of the file or nothing.
+/// `user import-django`: all of the file's users or none.
 pub(super) fn import(accounts: &Accounts, file: &Path) -> Result<u8, CliError> {
     let text = if file.as_os_str() == "-" {
         io::read_to_string(io::stdin())?
@@ -19,102 +24,86 @@ pub(super) fn import(accounts: &Accounts, file: &Path) -> Result<u8, CliError> {
         std::fs::read_to_string(file)
             .map_err(|e| CliError(format!("cannot read {}: {e}", file.display())))?
     };
-    let nothing = |problem: String| {
+    let report = import_dump(accounts, &text).map_err(|problem| {
         CliError(format!(
             "{}: {problem}; nothing was imported",
             file.display()
         ))
-    };
-    let imported = dumpdata::parse(&text).map_err(|e| nothing(e.to_string()))?;
-    let (fresh, present) = sort_out(accounts, &imported, nothing)?;
-    let added = accounts
-        .import(fresh)
-        .map_err(|(i, e)| nothing(format!("user {i}: {e}")))?;
-    report(&imported, &added, present);
+    })?;
+    print!("{report}");
     Ok(0)
 }
 
-/// The entries to add, and how many are present already; an entry that
-/// repeats another or conflicts with a user in `store` refuses the whole
-/// file, with the message `nothing` makes.
-fn sort_out(
-    accounts: &Accounts,
-    imported: &[dumpdata::Imported],
-    nothing: impl Fn(String) -> CliError,
-) -> Result<(Vec<NewUser>, usize), CliError> {
-    let mut fresh = Vec::new();
-    let mut present = 0;
-    for (i, entry) in imported.iter().enumerate() {
-        let user = &entry.user;
-        let earlier = &imported[..i];
-        if let Some(j) = earlier
+/// Imports the users of a dump's `text`: the report to show, or why
+/// nothing was imported.
+pub(crate) fn import_dump(accounts: &Accounts, text: &str) -> Result<String, String> {
+    let dump = dumpdata::parse(text, accounts.now_micros()).map_err(|e| e.to_string())?;
+    let fresh = sort_out(accounts, &dump.users)?;
+    let ids: Vec<Option<u64>> = fresh.iter().map(|u| u.id).collect();
+    let added = accounts.import(fresh).map_err(|(i, e)| {
+        // A user who came meanwhile: the entry is named as `sort_out` does.
+        match dump
+            .users
             .iter()
-            .position(|e| e.user.id == user.id || e.user.username == user.username)
+            .find(|u| Some(u.user.id) == ids.get(i).copied().flatten())
         {
-            return Err(nothing(format!(
-                "entry {} repeats the id or username of entry {}",
-                i + 1,
-                j + 1
-            )));
+            Some(u) => format!("entry {}: {e}", u.entry + 1),
+            None => e.to_string(),
+        }
+    })?;
+    Ok(dumpdata::report(&dump, &added))
+}
+
+/// The users to add; the others are present already. A user that repeats
+/// another or conflicts with one in the store refuses the whole dump.
+fn sort_out(accounts: &Accounts, users: &[DumpUser]) -> Result<Vec<NewUser>, String> {
+    let store = |e: StoreError| e.to_string();
+    let mut fresh = Vec::new();
+    for (i, entry) in users.iter().enumerate() {
+        let (n, user) = (entry.entry + 1, &entry.user);
+        if let Some(earlier) = users[..i]
+            .iter()
+            .find(|e| e.user.id == user.id || e.user.username == user.username)
+        {
+            return Err(format!(
+                "entry {n} repeats the id or username of entry {}",
+                earlier.entry + 1
+            ));
         }
         match (
-            accounts.user(user.id)?,
-            accounts.user_by_name(&user.username)?,
+            accounts.user(user.id).map_err(store)?,
+            accounts.user_by_name(&user.username).map_err(store)?,
         ) {
-            (Some(a), Some(b)) if a.id == b.id => present += 1,
+            (Some(a), Some(b)) if a.id == b.id => {}
             (None, None) => fresh.push(NewUser {
                 id: Some(user.id),
                 user: user.clone(),
             }),
             (Some(holder), _) => {
-                return Err(nothing(format!(
-                    "entry {}: id {} already belongs to user {:?}",
-                    i + 1,
-                    user.id,
-                    holder.username
-                )))
+                return Err(format!(
+                    "entry {n}: id {} already belongs to user {:?}",
+                    user.id, holder.username
+                ))
             }
             (None, Some(holder)) => {
-                return Err(nothing(format!(
-                    "entry {}: user {:?} already exists with id {}",
-                    i + 1,
-                    user.username,
-                    holder.id
-                )))
+                return Err(format!(
+                    "entry {n}: user {:?} already exists with id {}",
+                    user.username, holder.id
+                ))
             }
         }
     }
-    Ok((fresh, present))
-}
-
-/// Prints what was imported, and which users cannot log in yet.
-fn report(imported: &[dumpdata::Imported], added: &[User], present: usize) {
-    println!(
-        "Imported {} user(s); {present} already present and left unchanged.",
-        added.len()
-    );
-    let unusable: Vec<&dumpdata::Imported> = imported
-        .iter()
-        .filter(|e| e.unusable.is_some() && added.iter().any(|a| a.id == e.user.id))
-        .collect();
-    if !unusable.is_empty() {
-        println!(
-            "{} user(s) were imported with an unusable password:",
-            unusable.len()
-        );
-        for entry in unusable {
-            println!(
-                "  {} ({})",
-                entry.user.username,
-                entry.unusable.as_deref().unwrap_or("")
-            );
-        }
-        println!("They cannot log in until you set a password: jwtd user passwd NAME");
-    }
+    Ok(fresh)
 }
 
 /// `user export-django`: every user, as `dumpdata auth.user` prints them.
 pub(super) fn export(accounts: &Accounts) -> Result<u8, CliError> {
-    println!("{}", dumpdata::write(&accounts.all()?));
+    println!("{}", export_dump(accounts)?);
     Ok(0)
+}
+
+/// Every user, as `dumpdata auth.user` writes them (without a final
+/// newline).
+pub(crate) fn export_dump(accounts: &Accounts) -> Result<String, StoreError> {
+    Ok(dumpdata::write(&accounts.all()?))
 }
