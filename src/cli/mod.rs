@@ -79,7 +79,7 @@ pub enum Command {
     /// A command that a running server carries out through its control
     /// socket: `key list|rotate|retire ID`, `user revoke NAME`.
     Control(ControlCommand),
-    /// Import `manage.py dumpdata auth.user` output (`-` for stdin).
+    /// Import the users of `manage.py dumpdata` output (`-` for stdin).
     UserImportDjango(PathBuf),
     /// Print every user as `dumpdata auth.user` would.
     UserExportDjango,
@@ -207,7 +207,7 @@ Commands:
   user deactivate NAME  Stop a user from logging in and using tokens
   user delete NAME      Delete a user
   user import-django FILE
-                        Import users from `manage.py dumpdata auth.user` output
+                        Import users from `manage.py dumpdata` output
   user export-django    Print users in the same format
   flushexpiredtokens    Delete expired refresh tokens and blacklist entries
   token explain [TOKEN] Take a token apart and run the server's checks on it

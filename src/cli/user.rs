@@ -29,7 +29,7 @@ Usage:
   jwtd user activate NAME
   jwtd user deactivate NAME
   jwtd user delete NAME
-  jwtd user import-django FILE      (FILE is `manage.py dumpdata auth.user` output, or - for stdin)
+  jwtd user import-django FILE      (FILE is `manage.py dumpdata` output, or - for stdin)
   jwtd user export-django
 
 Without --password-stdin the password is asked for twice on the terminal,
@@ -40,12 +40,15 @@ revoke blacklists every refresh token issued to the user and refuses every
 token of theirs issued up to now, access tokens included, at once. passwd
 does the same unless REVOKE_ON_PASSWORD_CHANGE is false.
 
-import-django keeps ids, usernames, pbkdf2_sha256 hashes, is_active,
-is_staff, is_superuser, date_joined and last_login, in one transaction: a
-bad entry or a conflicting user changes nothing. Users already present with
-the same id and username are left as they are, so running it twice is safe.
-Hashes jwtd cannot verify (argon2, bcrypt, scrypt, pbkdf2_sha1) are imported
-as unusable passwords and listed; set them with `jwtd user passwd NAME`.
+import-django reads `manage.py dumpdata` output, of auth.user or of the
+whole project (other models are counted and skipped). It keeps ids,
+usernames, password hashes, is_active, is_staff, is_superuser, date_joined
+and last_login; missing fields take Django's defaults. One transaction: a
+bad user entry or a conflicting user changes nothing. Users already present
+with the same id and username are left as they are, so running it twice is
+safe. Hashes jwtd cannot verify yet (argon2, bcrypt, scrypt, pbkdf2_sha1)
+are kept as they are, and export-django gives them back unchanged; those
+users are listed and cannot log in to jwtd until `jwtd user passwd NAME`.
 
 Options:
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
