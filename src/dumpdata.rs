@@ -1,7 +1,7 @@
-//! Django's `manage.py dumpdata auth.user` format, read and written, so
-//! that existing users can be brought over with their ids and password
-//! hashes (tokens already issued by the Django service keep naming the
-//! right user), and taken back.
+//! Django's `manage.py dumpdata` format, read and written, so that existing
+//! users can be brought over with their ids and password hashes (tokens
+//! already issued by the Django service keep naming the right user), and
+//! taken back.
 //!
 //! ```json
 //! [{"model": "auth.user", "pk": 1, "fields": {"password": "pbkdf2_sha256$...",
@@ -9,9 +9,21 @@
 //!   "is_staff": false, "is_active": true, "date_joined": "2025-01-02T03:04:05.678Z"}}]
 //! ```
 //!
-//! Reading is strict: every entry must be an `auth.user` with an integer
-//! `pk` and the fields jwtd keeps; the first bad entry is named.
+//! Reading takes the `auth.user` entries of a dump of any models (a whole
+//! project's `dumpdata` too) and counts the others per model. It is strict
+//! about the user entries: each needs an integer `pk`, a `username` and a
+//! `password`, and a field present with the wrong type is refused, naming
+//! the first bad entry. Fields left out take Django's defaults, as
+//! `manage.py loaddata` gives them. Password hashes are kept verbatim,
+//! whatever their hasher: the ones jwtd cannot verify (argon2, bcrypt,
+//! ...) are listed, and go back to Django unchanged by [`write`].
+//!
+//! [`parse`] and [`report`] are pure: what stands between them (matching
+//! the dump against the users already there, and the write) is the
+//! caller's, so the same import can run from the command line or inside a
+//! running server.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -20,13 +32,48 @@ use crate::password::{self, HashKind};
 use crate::store::User;
 use crate::time;
 
-/// A user read from a dump, and what became of its password.
+/// Django's `AbstractBaseUser.password`: `CharField(max_length=128)`.
+const PASSWORD_MAX_CHARS: usize = 128;
+
+/// What a dump holds for jwtd.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dump {
+    /// The `auth.user` entries, in the dump's order.
+    pub users: Vec<DumpUser>,
+    /// How many entries of each other model were left out, by model name.
+    pub skipped: BTreeMap<String, usize>,
+    /// The users whose password jwtd cannot match, in the dump's order.
+    pub cannot_log_in: Vec<CannotLogIn>,
+}
+
+/// A user read from a dump.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Imported {
-    /// The account, id and hash as in the dump, or an unusable password.
+pub struct DumpUser {
+    /// Zero-based position in the dump's array (among every model's entries).
+    pub entry: usize,
+    /// The account, with its id and stored hash as in the dump.
     pub user: User,
-    /// Why the password was replaced by an unusable one, if it was.
-    pub unusable: Option<String>,
+}
+
+/// A user of the dump whom jwtd cannot log in as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannotLogIn {
+    /// The user's id.
+    pub id: u64,
+    /// The user's name.
+    pub username: String,
+    /// Why: [`Why::Unusable`] as in Django, or a hasher jwtd lacks.
+    pub why: Why,
+}
+
+/// Why a user read from a dump cannot log in to jwtd.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// Django's unusable password (`!` prefix): no login in Django either.
+    Unusable,
+    /// A hash jwtd cannot verify yet, named by its algorithm as Django
+    /// names it ("argon2", "bcrypt_sha256", "unsalted_md5", ...).
+    Unverifiable(String),
 }
 
 /// An entry that cannot be imported.
@@ -49,10 +96,12 @@ impl fmt::Display for DumpError {
 
 impl std::error::Error for DumpError {}
 
-/// Parses a dump. Passwords jwtd can verify (`pbkdf2_sha256`) are kept
-/// verbatim; any other hash is replaced with a fresh unusable password and
-/// the reason recorded.
-pub fn parse(text: &str) -> Result<Vec<Imported>, DumpError> {
+/// Reads a dump: its `auth.user` entries, the count of every other
+/// model's, and the users who cannot log in. `now` (Unix microseconds) is
+/// the `date_joined` of users without one, as Django's default
+/// (`timezone.now`) would give them. The first bad user entry refuses the
+/// whole dump.
+pub fn parse(text: &str, now: i64) -> Result<Dump, DumpError> {
     let json: Value = serde_json::from_str(text).map_err(|e| DumpError {
         entry: None,
         problem: format!("not valid JSON: {e}"),
@@ -60,93 +109,132 @@ pub fn parse(text: &str) -> Result<Vec<Imported>, DumpError> {
     let Value::Array(entries) = json else {
         return Err(DumpError {
             entry: None,
-            problem: "expected a JSON array, as `manage.py dumpdata auth.user` writes".into(),
+            problem: "expected a JSON array, as `manage.py dumpdata` writes".into(),
         });
     };
-    let mut users = Vec::with_capacity(entries.len());
+    let mut dump = Dump::default();
     for (i, entry) in entries.iter().enumerate() {
         let problem = |p: String| DumpError {
             entry: Some(i),
             problem: p,
         };
-        users.push(parse_entry(entry).map_err(problem)?);
+        let model = entry
+            .get("model")
+            .and_then(Value::as_str)
+            .ok_or_else(|| problem("no \"model\" name: not a `dumpdata` entry".into()))?;
+        if model != "auth.user" {
+            *dump.skipped.entry(model.to_owned()).or_insert(0) += 1;
+            continue;
+        }
+        let user = parse_user(entry, now).map_err(problem)?;
+        let why = match password::identify(&user.password) {
+            HashKind::Pbkdf2Sha256 => None,
+            HashKind::Unusable => Some(Why::Unusable),
+            HashKind::Other(name) => Some(Why::Unverifiable(algorithm(&user.password, name))),
+        };
+        if let Some(why) = why {
+            dump.cannot_log_in.push(CannotLogIn {
+                id: user.id,
+                username: user.username.clone(),
+                why,
+            });
+        }
+        dump.users.push(DumpUser { entry: i, user });
     }
-    Ok(users)
+    Ok(dump)
 }
 
-fn parse_entry(entry: &Value) -> Result<Imported, String> {
-    let model = entry.get("model").and_then(Value::as_str);
-    if model != Some("auth.user") {
-        return Err(format!(
-            "model is {}, not \"auth.user\"",
-            entry.get("model").unwrap_or(&Value::Null)
-        ));
+/// The algorithm Django's `identify_hasher` would name for a value jwtd
+/// cannot verify, whose text before the first `$` is `name`.
+fn algorithm(encoded: &str, name: String) -> String {
+    if name == "pbkdf2_sha256" {
+        "malformed pbkdf2_sha256".to_owned()
+    } else if !encoded.contains('$') {
+        if encoded.len() == 32 && encoded.bytes().all(|b| b.is_ascii_hexdigit()) {
+            "unsalted_md5".to_owned()
+        } else {
+            "not a Django hash".to_owned()
+        }
+    } else {
+        name
     }
-    let id = entry
-        .get("pk")
-        .and_then(Value::as_u64)
-        .filter(|pk| *pk > 0)
-        .ok_or("\"pk\" must be a positive integer")?;
+}
+
+fn parse_user(entry: &Value, now: i64) -> Result<User, String> {
+    let id = match entry.get("pk") {
+        None => {
+            return Err("no \"pk\": jwtd keeps Django's ids, so dump without \
+                        --natural-primary"
+                .into())
+        }
+        Some(pk) => pk
+            .as_u64()
+            .filter(|pk| *pk > 0)
+            .ok_or("\"pk\" must be a positive integer")?,
+    };
     let fields = entry
         .get("fields")
         .and_then(Value::as_object)
         .ok_or("no \"fields\" object")?;
-    let username = string(fields, "username")?;
+    let username = required_string(fields, "username")?;
     if !valid_username(username) {
         return Err(format!(
             "username {username:?} is not a valid Django username"
         ));
     }
-    let stored = string(fields, "password")?;
-    let (password, unusable) = match password::identify(stored) {
-        HashKind::Pbkdf2Sha256 => (stored.to_owned(), None),
-        kind => {
-            let why = match kind {
-                HashKind::Unusable => "unusable in Django too".to_owned(),
-                HashKind::Other(name) if name.is_empty() => "not a Django hash".to_owned(),
-                HashKind::Other(name) => format!("{name} hash, which jwtd cannot verify"),
-                HashKind::Pbkdf2Sha256 => unreachable!("handled above"),
-            };
-            let replacement = password::unusable_password().map_err(|e| e.to_string())?;
-            (replacement, Some(why))
-        }
-    };
+    let password = required_string(fields, "password")?;
+    if password.chars().count() > PASSWORD_MAX_CHARS {
+        return Err(format!(
+            "\"password\" is longer than Django's {PASSWORD_MAX_CHARS} characters"
+        ));
+    }
     let last_login = match fields.get("last_login") {
         None | Some(Value::Null) => None,
         Some(_) => Some(datetime(fields, "last_login")?),
     };
-    Ok(Imported {
-        user: User {
-            id,
-            username: username.to_owned(),
-            password,
-            is_active: boolean(fields, "is_active")?,
-            is_staff: boolean(fields, "is_staff")?,
-            is_superuser: boolean(fields, "is_superuser")?,
-            date_joined: datetime(fields, "date_joined")?,
-            last_login,
-            tokens_valid_after: 0,
-        },
-        unusable,
+    let date_joined = match fields.get("date_joined") {
+        None => now,
+        Some(_) => datetime(fields, "date_joined")?,
+    };
+    Ok(User {
+        id,
+        username: username.to_owned(),
+        password: password.to_owned(),
+        is_active: boolean(fields, "is_active", true)?,
+        is_staff: boolean(fields, "is_staff", false)?,
+        is_superuser: boolean(fields, "is_superuser", false)?,
+        date_joined,
+        last_login,
+        tokens_valid_after: 0,
     })
 }
 
-fn string<'v>(fields: &'v Map<String, Value>, name: &str) -> Result<&'v str, String> {
-    fields
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("\"{name}\" must be a string"))
+/// A field Django requires (no default): present, and a string.
+fn required_string<'v>(fields: &'v Map<String, Value>, name: &str) -> Result<&'v str, String> {
+    match fields.get(name) {
+        None => Err(format!("no \"{name}\", which Django requires")),
+        Some(value) => value
+            .as_str()
+            .ok_or_else(|| format!("\"{name}\" must be a string")),
+    }
 }
 
-fn boolean(fields: &Map<String, Value>, name: &str) -> Result<bool, String> {
-    fields
-        .get(name)
-        .and_then(Value::as_bool)
-        .ok_or_else(|| format!("\"{name}\" must be true or false"))
+/// A boolean field, `default` when it is left out.
+fn boolean(fields: &Map<String, Value>, name: &str, default: bool) -> Result<bool, String> {
+    match fields.get(name) {
+        None => Ok(default),
+        Some(value) => value
+            .as_bool()
+            .ok_or_else(|| format!("\"{name}\" must be true or false")),
+    }
 }
 
+/// A datetime field that is present.
 fn datetime(fields: &Map<String, Value>, name: &str) -> Result<i64, String> {
-    let text = string(fields, name)?;
+    let value = fields.get(name).unwrap_or(&Value::Null);
+    let text = value
+        .as_str()
+        .ok_or_else(|| format!("\"{name}\" must be a datetime string, not {value}"))?;
     time::parse_iso8601(text)
         .ok_or_else(|| format!("\"{name}\" is not an ISO 8601 datetime: {text:?}"))
 }
@@ -158,6 +246,64 @@ pub fn valid_username(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_alphanumeric() || "_.@+-".contains(c))
+}
+
+/// What an import did, in words: `added` are the users it created (the
+/// others of `dump` were present already and left alone), then the other
+/// models it skipped, then the new users who cannot log in yet and why.
+/// One line each, every line ending in a newline.
+pub fn report(dump: &Dump, added: &[User]) -> String {
+    let present = dump.users.len().saturating_sub(added.len());
+    let mut out = format!(
+        "Imported {} user(s); {present} already present and left unchanged.\n",
+        added.len()
+    );
+    if !dump.skipped.is_empty() {
+        let total: usize = dump.skipped.values().sum();
+        let models: Vec<String> = dump
+            .skipped
+            .iter()
+            .map(|(model, count)| format!("{model} ({count})"))
+            .collect();
+        out.push_str(&format!(
+            "Skipped {total} record(s) of other models: {}.\n",
+            models.join(", ")
+        ));
+    }
+    let new = |c: &&CannotLogIn| added.iter().any(|a| a.id == c.id);
+    let unverifiable: Vec<String> = dump
+        .cannot_log_in
+        .iter()
+        .filter(new)
+        .filter_map(|c| match &c.why {
+            Why::Unverifiable(algorithm) => Some(format!("{} ({algorithm})", c.username)),
+            Why::Unusable => None,
+        })
+        .collect();
+    if !unverifiable.is_empty() {
+        out.push_str(&format!(
+            "{} user(s) have password hashes jwtd cannot verify yet and cannot log in \
+             until `jwtd user passwd NAME`: {}\n",
+            unverifiable.len(),
+            unverifiable.join(", ")
+        ));
+    }
+    let unusable: Vec<&str> = dump
+        .cannot_log_in
+        .iter()
+        .filter(new)
+        .filter(|c| c.why == Why::Unusable)
+        .map(|c| c.username.as_str())
+        .collect();
+    if !unusable.is_empty() {
+        out.push_str(&format!(
+            "{} user(s) have an unusable password, as in Django, and cannot log in \
+             until `jwtd user passwd NAME`: {}\n",
+            unusable.len(),
+            unusable.join(", ")
+        ));
+    }
+    out
 }
 
 /// Writes users as `dumpdata auth.user` does without `--indent`: one line,
@@ -203,10 +349,139 @@ mod tests {
     const P1: &str =
         "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv$7g09gCC/g1P5ACeEb8xx77VaL+guiGRutJE6Ai8cR90=";
 
+    /// "correct horse battery staple" under Django's `Argon2PasswordHasher`
+    /// (argon2-cffi, Django's time, memory and parallelism).
+    const ARGON2: &str = "argon2$argon2id$v=19$m=102400,t=2,p=8$and0ZGFyZ29uMnNhbHQhIQ$jdKSRck/gePq3bPKYPMGAn7/w0I1UowKKfqmARZQFhU";
+
+    /// 2025-01-02T03:04:05.678Z.
+    const JOINED: i64 = 1_735_787_045_678_000;
+
+    /// The time parse is given, for defaults.
+    const NOW: i64 = 1_700_000_000_000_000;
+
     /// The reference's example entry (section 5.4), compact form.
     fn alice() -> String {
         format!(
             r#"{{"model": "auth.user", "pk": 1, "fields": {{"password": "{P1}", "last_login": null, "is_superuser": false, "username": "alice", "first_name": "Alice", "last_name": "", "email": "alice@example.com", "is_staff": false, "is_active": true, "date_joined": "2025-01-02T03:04:05.678Z", "groups": [], "user_permissions": []}}}}"#
+        )
+    }
+
+    /// `alice()` as user `pk` named `name` with password `hash`.
+    fn entry(pk: u64, name: &str, hash: &str) -> String {
+        alice()
+            .replace("\"pk\": 1", &format!("\"pk\": {pk}"))
+            .replace("alice", name)
+            .replace(P1, hash)
+    }
+
+    fn users(text: &str) -> Vec<User> {
+        parse(text, NOW)
+            .unwrap()
+            .users
+            .into_iter()
+            .map(|u| u.user)
+            .collect()
+    }
+
+    /// A whole project's `manage.py dumpdata --indent 2`, trimmed: the
+    /// models of `django.contrib.auth`, `contenttypes` and SimpleJWT's
+    /// `token_blacklist`, in the order Django writes them.
+    fn project_dump() -> String {
+        format!(
+            r#"[
+{{
+  "model": "auth.permission",
+  "pk": 1,
+  "fields": {{
+    "name": "Can add permission",
+    "content_type": 1,
+    "codename": "add_permission"
+  }}
+}},
+{{
+  "model": "auth.group",
+  "pk": 1,
+  "fields": {{
+    "name": "editors",
+    "permissions": [
+      1
+    ]
+  }}
+}},
+{{
+  "model": "auth.user",
+  "pk": 1,
+  "fields": {{
+    "password": "{P1}",
+    "last_login": "2025-03-04T05:06:07.891Z",
+    "is_superuser": true,
+    "username": "alice",
+    "first_name": "",
+    "last_name": "",
+    "email": "alice@example.com",
+    "is_staff": true,
+    "is_active": true,
+    "date_joined": "2025-01-02T03:04:05.678Z",
+    "groups": [
+      1
+    ],
+    "user_permissions": []
+  }}
+}},
+{{
+  "model": "auth.user",
+  "pk": 7,
+  "fields": {{
+    "password": "{ARGON2}",
+    "last_login": null,
+    "is_superuser": false,
+    "username": "carol",
+    "first_name": "Carol",
+    "last_name": "",
+    "email": "",
+    "is_staff": false,
+    "is_active": true,
+    "date_joined": "2025-01-02T03:04:05.678Z",
+    "groups": [],
+    "user_permissions": []
+  }}
+}},
+{{
+  "model": "contenttypes.contenttype",
+  "pk": 1,
+  "fields": {{
+    "app_label": "auth",
+    "model": "permission"
+  }}
+}},
+{{
+  "model": "contenttypes.contenttype",
+  "pk": 2,
+  "fields": {{
+    "app_label": "auth",
+    "model": "group"
+  }}
+}},
+{{
+  "model": "token_blacklist.outstandingtoken",
+  "pk": 1,
+  "fields": {{
+    "user": 1,
+    "jti": "2c3bbd4f5d2a4e36a1bb4e0f6a4c5b7e",
+    "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.x",
+    "created_at": "2025-03-04T05:06:07.891Z",
+    "expires_at": "2025-03-05T05:06:07Z"
+  }}
+}},
+{{
+  "model": "token_blacklist.blacklistedtoken",
+  "pk": 1,
+  "fields": {{
+    "token": 1,
+    "blacklisted_at": "2025-03-04T06:00:00Z"
+  }}
+}}
+]"#
         )
     }
 
@@ -217,114 +492,269 @@ mod tests {
             serde_json::to_string_pretty(&serde_json::from_str::<Value>(&compact).unwrap())
                 .unwrap();
         for text in [compact, indented] {
-            let users = parse(&text).unwrap();
-            assert_eq!(users.len(), 1);
-            let u = &users[0];
-            assert_eq!(u.unusable, None);
+            let dump = parse(&text, NOW).unwrap();
+            assert_eq!(dump.skipped, BTreeMap::new());
+            assert_eq!(dump.cannot_log_in, []);
             assert_eq!(
-                u.user,
-                User {
-                    id: 1,
-                    username: "alice".into(),
-                    password: P1.into(),
-                    is_active: true,
-                    is_staff: false,
-                    is_superuser: false,
-                    date_joined: 1_735_787_045_678_000,
-                    last_login: None,
-                    tokens_valid_after: 0,
-                }
+                dump.users,
+                [DumpUser {
+                    entry: 0,
+                    user: User {
+                        id: 1,
+                        username: "alice".into(),
+                        password: P1.into(),
+                        is_active: true,
+                        is_staff: false,
+                        is_superuser: false,
+                        date_joined: JOINED,
+                        last_login: None,
+                        tokens_valid_after: 0,
+                    }
+                }]
             );
         }
     }
 
     #[test]
-    fn unverifiable_hashes_become_unusable_with_a_reason() {
-        let entry = |pk: u64, name: &str, hash: &str| {
-            alice()
-                .replace("\"pk\": 1", &format!("\"pk\": {pk}"))
-                .replace("alice", name)
-                .replace(P1, hash)
-        };
-        let text = format!(
-            "[{}, {}, {}, {}, {}]",
-            entry(
-                2,
-                "argon",
-                "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA"
-            ),
-            entry(
-                3,
-                "bcrypt",
-                "bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234"
-            ),
-            entry(
-                4,
-                "sha1",
-                "pbkdf2_sha1$1000$abcdefghijklmnopqrstuv$pPaxJdc/I8uPjvkfuFn3JbjEDOw="
-            ),
-            entry(5, "nopass", "!jNJWNtrRLWsfgUjUO1bhKR8FIGu7NpvmJKAvHr5H"),
-            entry(6, "scrypt", "scrypt$16384$salt$8$1$hash"),
-        );
-        let users = parse(&text).unwrap();
-        let reasons: Vec<&str> = users
+    fn a_whole_project_dump_gives_its_users_and_counts_the_rest() {
+        let dump = parse(&project_dump(), NOW).unwrap();
+        let read: Vec<(usize, u64, &str)> = dump
+            .users
             .iter()
-            .map(|u| u.unusable.as_deref().unwrap())
+            .map(|u| (u.entry, u.user.id, u.user.username.as_str()))
             .collect();
+        assert_eq!(read, [(2, 1, "alice"), (3, 7, "carol")]);
+        assert!(dump.users[0].user.is_superuser && dump.users[0].user.is_staff);
+        assert_eq!(dump.users[1].user.password, ARGON2);
+        let skipped: Vec<(&str, usize)> =
+            dump.skipped.iter().map(|(m, n)| (m.as_str(), *n)).collect();
         assert_eq!(
-            reasons,
+            skipped,
             [
-                "argon2 hash, which jwtd cannot verify",
-                "bcrypt_sha256 hash, which jwtd cannot verify",
-                "pbkdf2_sha1 hash, which jwtd cannot verify",
-                "unusable in Django too",
-                "scrypt hash, which jwtd cannot verify",
+                ("auth.group", 1),
+                ("auth.permission", 1),
+                ("contenttypes.contenttype", 2),
+                ("token_blacklist.blacklistedtoken", 1),
+                ("token_blacklist.outstandingtoken", 1),
             ]
         );
-        for u in &users {
-            assert!(u.user.password.starts_with('!') && u.user.password.len() == 41);
-        }
+        assert_eq!(
+            dump.cannot_log_in,
+            [CannotLogIn {
+                id: 7,
+                username: "carol".into(),
+                why: Why::Unverifiable("argon2".into()),
+            }]
+        );
+        let added: Vec<User> = dump.users.iter().map(|u| u.user.clone()).collect();
+        assert_eq!(
+            report(&dump, &added),
+            "Imported 2 user(s); 0 already present and left unchanged.\n\
+             Skipped 6 record(s) of other models: auth.group (1), auth.permission (1), \
+             contenttypes.contenttype (2), token_blacklist.blacklistedtoken (1), \
+             token_blacklist.outstandingtoken (1).\n\
+             1 user(s) have password hashes jwtd cannot verify yet and cannot log in until \
+             `jwtd user passwd NAME`: carol (argon2)\n"
+        );
+        // Run again, nothing is added and nobody is listed.
+        assert_eq!(
+            report(&dump, &[]).lines().next(),
+            Some("Imported 0 user(s); 2 already present and left unchanged.")
+        );
+        assert_eq!(report(&dump, &[]).lines().count(), 2);
     }
 
     #[test]
-    fn the_first_bad_entry_is_named() {
+    fn missing_fields_take_djangos_defaults() {
+        let text =
+            r#"[{"model": "auth.user", "pk": 3, "fields": {"username": "bob", "password": "!x"}}]"#;
+        assert_eq!(
+            users(text),
+            [User {
+                id: 3,
+                username: "bob".into(),
+                password: "!x".into(),
+                is_active: true,
+                is_staff: false,
+                is_superuser: false,
+                date_joined: NOW,
+                last_login: None,
+                tokens_valid_after: 0,
+            }]
+        );
+        // What is given is kept, each field on its own.
+        let flags = r#"[{"model": "auth.user", "pk": 3, "fields": {"username": "bob", "password": "!x", "is_active": false, "is_superuser": true, "date_joined": "2025-01-02T03:04:05.678Z"}}]"#;
+        let bob = &users(flags)[0];
+        assert_eq!(
+            (
+                bob.is_active,
+                bob.is_staff,
+                bob.is_superuser,
+                bob.date_joined
+            ),
+            (false, false, true, JOINED)
+        );
+    }
+
+    #[test]
+    fn every_hash_is_kept_verbatim_and_the_unverifiable_ones_are_named() {
+        let hashes = [
+            ("argon", ARGON2, Some(Why::Unverifiable("argon2".into()))),
+            (
+                "bcrypt",
+                "bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
+                Some(Why::Unverifiable("bcrypt_sha256".into())),
+            ),
+            (
+                "sha1",
+                "pbkdf2_sha1$1000$abcdefghijklmnopqrstuv$pPaxJdc/I8uPjvkfuFn3JbjEDOw=",
+                Some(Why::Unverifiable("pbkdf2_sha1".into())),
+            ),
+            (
+                "nopass",
+                "!jNJWNtrRLWsfgUjUO1bhKR8FIGu7NpvmJKAvHr5H",
+                Some(Why::Unusable),
+            ),
+            (
+                "scrypt",
+                "scrypt$16384$salt$8$1$hash",
+                Some(Why::Unverifiable("scrypt".into())),
+            ),
+            (
+                "md5",
+                "5f4dcc3b5aa765d61d8327deb882cf99",
+                Some(Why::Unverifiable("unsalted_md5".into())),
+            ),
+            (
+                "broken",
+                "pbkdf2_sha256$1000$salt$",
+                Some(Why::Unverifiable("malformed pbkdf2_sha256".into())),
+            ),
+            (
+                "plain",
+                "hunter2",
+                Some(Why::Unverifiable("not a Django hash".into())),
+            ),
+            ("good", P1, None),
+        ];
+        let text = format!(
+            "[{}]",
+            hashes
+                .iter()
+                .zip(1..)
+                .map(|((name, hash, _), pk)| entry(pk, name, hash))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let dump = parse(&text, NOW).unwrap();
+        for ((name, hash, why), read) in hashes.iter().zip(&dump.users) {
+            assert_eq!(read.user.password, *hash, "{name}");
+            let listed = dump.cannot_log_in.iter().find(|c| c.username == *name);
+            assert_eq!(listed.map(|c| &c.why), why.as_ref(), "{name}");
+        }
+        let added: Vec<User> = dump.users.iter().map(|u| u.user.clone()).collect();
+        let said = report(&dump, &added);
+        assert!(
+            said.contains(
+                "7 user(s) have password hashes jwtd cannot verify yet and cannot log in until \
+                 `jwtd user passwd NAME`: argon (argon2), bcrypt (bcrypt_sha256), sha1 \
+                 (pbkdf2_sha1), scrypt (scrypt), md5 (unsalted_md5), broken (malformed \
+                 pbkdf2_sha256), plain (not a Django hash)\n"
+            ),
+            "{said}"
+        );
+        assert!(
+            said.contains(
+                "1 user(s) have an unusable password, as in Django, and cannot log in until \
+                 `jwtd user passwd NAME`: nopass\n"
+            ),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn an_argon2_hash_goes_back_to_django_byte_for_byte() {
+        let text = format!("[{}]", entry(7, "carol", ARGON2));
+        let written = write(&users(&text));
+        assert!(
+            written.contains(&format!(r#""password": "{ARGON2}""#)),
+            "{written}"
+        );
+        assert_eq!(users(&written), users(&text));
+        // Byte for byte: the entry is the one `dumpdata` writes, with the
+        // fields jwtd does not keep left empty.
+        let dumped = format!("[{}]", entry(7, "carol", ARGON2))
+            .replace("\"first_name\": \"Alice\"", "\"first_name\": \"\"")
+            .replace("\"email\": \"carol@example.com\"", "\"email\": \"\"");
+        assert_eq!(written, dumped);
+    }
+
+    #[test]
+    fn the_first_bad_user_entry_is_named() {
         let good = alice();
         for (bad, problem) in [
-            (good.replace("auth.user", "auth.group"), "model"),
-            (good.replace("\"pk\": 1", "\"pk\": \"1\""), "pk"),
-            (good.replace("\"pk\": 1", "\"pk\": 0"), "pk"),
+            (good.replace("\"pk\": 1", "\"pk\": \"1\""), "\"pk\" must be"),
+            (good.replace("\"pk\": 1", "\"pk\": 0"), "\"pk\" must be"),
+            (good.replace("\"pk\": 1, ", ""), "--natural-primary"),
             (
                 good.replace("\"is_active\": true", "\"is_active\": 1"),
-                "is_active",
+                "\"is_active\" must be true or false",
+            ),
+            (
+                good.replace("\"is_staff\": false", "\"is_staff\": null"),
+                "\"is_staff\" must be true or false",
             ),
             (
                 good.replace("2025-01-02T03:04:05.678Z", "yesterday"),
-                "date_joined",
+                "\"date_joined\" is not an ISO 8601 datetime",
+            ),
+            (
+                good.replace("\"2025-01-02T03:04:05.678Z\"", "null"),
+                "\"date_joined\" must be a datetime string",
             ),
             (good.replace("\"alice\"", "\"al ice\""), "username"),
             (
                 good.replace("\"last_login\": null", "\"last_login\": 5"),
-                "last_login",
+                "\"last_login\" must be a datetime string",
             ),
+            (
+                good.replace(&format!("\"password\": \"{P1}\", "), ""),
+                "no \"password\", which Django requires",
+            ),
+            (
+                good.replace("\"username\": \"alice\", ", ""),
+                "no \"username\", which Django requires",
+            ),
+            (
+                good.replace(&format!("\"{P1}\""), "null"),
+                "\"password\" must be a string",
+            ),
+            (
+                good.replace(P1, &"x".repeat(129)),
+                "\"password\" is longer than Django's 128",
+            ),
+            (good.replace("\"model\": \"auth.user\", ", ""), "\"model\""),
         ] {
-            let err = parse(&format!("[{good}, {bad}]")).unwrap_err();
+            let err = parse(&format!("[{good}, {bad}]"), NOW).unwrap_err();
             assert_eq!(err.entry, Some(1), "{bad}");
             assert!(err.problem.contains(problem), "{err}");
             assert!(err.to_string().starts_with("entry 2"), "{err}");
         }
-        assert_eq!(parse("{}").unwrap_err().entry, None);
-        assert_eq!(parse("[").unwrap_err().entry, None);
+        // The bad user is named by its place among every model's entries.
+        let dump = project_dump().replace("\"is_active\": true", "\"is_active\": \"yes\"");
+        assert!(parse(&dump, NOW)
+            .unwrap_err()
+            .to_string()
+            .starts_with("entry 3 (counting from 1): \"is_active\""));
+        assert_eq!(parse("{}", NOW).unwrap_err().entry, None);
+        assert_eq!(parse("[", NOW).unwrap_err().entry, None);
     }
 
     #[test]
     fn writes_what_it_reads() {
-        let mut users: Vec<User> = parse(&format!("[{}]", alice()))
-            .unwrap()
-            .into_iter()
-            .map(|i| i.user)
-            .collect();
-        users[0].last_login = Some(1_735_787_045_000_000);
-        let text = write(&users);
+        let mut read = users(&format!("[{}]", alice()));
+        read[0].last_login = Some(1_735_787_045_000_000);
+        let text = write(&read);
         assert!(
             text.contains(r#""date_joined": "2025-01-02T03:04:05.678Z""#),
             "{text}"
@@ -333,7 +763,6 @@ mod tests {
             text.contains(r#""last_login": "2025-01-02T03:04:05Z""#),
             "{text}"
         );
-        let again: Vec<User> = parse(&text).unwrap().into_iter().map(|i| i.user).collect();
-        assert_eq!(again, users);
+        assert_eq!(users(&text), read);
     }
 }

@@ -56,7 +56,7 @@
 //! | `throttle` | failed-login counting per address and per user |
 //! | `control` | every command on the database, typed once, run here or by a running server through the control socket |
 //! | `explain` | `jwtd token explain`: the analysis apart from its rendering |
-//! | `dumpdata` | Django's `manage.py dumpdata auth.user` format, both ways |
+//! | `dumpdata` | Django's `manage.py dumpdata` format: its `auth.user` records, both ways, and the import's report |
 //! | `config` | settings: defaults, the JSON file, `JWTD_*` variables |
 //! | `metrics` | the counters `/metrics` shows |
 //! | `clock` | where every "now" comes from: the system, or a fixed time in tests |

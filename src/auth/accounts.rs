@@ -202,6 +202,12 @@ impl Accounts {
         self.store.users_page(offset, limit)
     }
 
+    /// Now, as accounts are stamped with it (`date_joined`): Unix
+    /// microseconds.
+    pub fn now_micros(&self) -> i64 {
+        self.clock.now_micros()
+    }
+
     /// Creates an account after checking its fields; hashes its password at
     /// `PASSWORD_ITERATIONS`.
     pub fn create(&self, account: NewAccount) -> Result<User, AccountError> {

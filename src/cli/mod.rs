@@ -73,7 +73,8 @@ pub enum Command {
         /// `--password-stdin`.
         password_stdin: bool,
     },
-    /// Import `manage.py dumpdata` output (`-` for stdin), read first.
+    /// Import the users of `manage.py dumpdata` output (`-` for stdin),
+    /// read first.
     UserImportDjango(PathBuf),
     /// Take a token apart and run the server's checks on it.
     TokenExplain {

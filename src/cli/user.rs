@@ -108,12 +108,15 @@ Import users from Django.
 
 Usage: jwtd user import-django FILE   (FILE is `manage.py dumpdata` output, or - for stdin)
 
-Keeps ids, usernames, pbkdf2_sha256 hashes, is_active, is_staff,
-is_superuser, date_joined and last_login, in one transaction: a bad entry
-or a conflicting user changes nothing. Users already present with the same
-id and username are left as they are, so running it twice is safe. Hashes
-jwtd cannot verify (argon2, bcrypt, scrypt, pbkdf2_sha1) are imported as
-unusable passwords and listed; set them with `jwtd user passwd NAME`.
+Reads `manage.py dumpdata` output, of auth.user or of the whole project
+(other models are counted and skipped). It keeps ids, usernames, password
+hashes, is_active, is_staff, is_superuser, date_joined and last_login;
+missing fields take Django's defaults. One transaction: a bad user entry or
+a conflicting user changes nothing. Users already present with the same id
+and username are left as they are, so running it twice is safe. Hashes jwtd
+cannot verify yet (argon2, bcrypt, scrypt, pbkdf2_sha1) are kept as they
+are, and export-django gives them back unchanged; those users are listed
+and cannot log in to jwtd until `jwtd user passwd NAME`.
 ";
 
 const EXPORT_HELP: &str = "\

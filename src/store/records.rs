@@ -13,7 +13,8 @@ pub struct User {
     /// Unique, case-sensitive.
     pub username: String,
     /// The stored hash, in Django's format (`pbkdf2_sha256$...`), or an
-    /// unusable `!...` value.
+    /// unusable `!...` value; imported from Django, any other hasher's
+    /// value as it was (`argon2$...`), which nothing matches here.
     pub password: String,
     /// Inactive users can neither log in nor use tokens.
     pub is_active: bool,

@@ -25,7 +25,12 @@ same stored password hash) and checks, with SimpleJWT's own classes and views:
                    `jwtd user export-django`) passes Django's check_password
                    and is what Django 5.2 would store; a user brought over
                    with Django's own `dumpdata auth.user` and
-                   `jwtd user import-django` logs in to jwtd.
+                   `jwtd user import-django` logs in to jwtd;
+  whole project    a whole project's `dumpdata` imports its users into jwtd;
+                   a user with an Argon2PasswordHasher hash cannot log in to
+                   jwtd, and comes back byte-identical through
+                   `jwtd user export-django` and `loaddata` to log in to
+                   Django again.
 
 One line per check, "PASS [scenario] what" or "FAIL [scenario] what: why",
 then "interop: N passed, M failed". Exit status 0 only if nothing failed.
@@ -53,6 +58,7 @@ PINS = {
     "djangorestframework": "3.18.3",
     "djangorestframework-simplejwt": "5.5.1",
     "PyJWT": "2.15.1",
+    "argon2-cffi": "25.1.0",
 }
 
 # Settings both sides get. jwtd's defaults already are these (SimpleJWT's are
@@ -94,6 +100,7 @@ SCENARIOS = {
 
 JW_NAME, JW_PASSWORD = "jw_alice", "correct horse battery staple"
 DJ_NAME, DJ_PASSWORD, DJ_ID = "dj_bob", "Tr0ub4dor&3 pässwörd", 7
+AR_NAME, AR_PASSWORD, AR_ID = "dj_argon", "argon2 pässwörd ✓", 9
 
 HEADER_NAMES = {"HS256": "SHA256", "HS384": "SHA384", "HS512": "SHA512"}
 
@@ -832,6 +839,9 @@ def run_scenario(name, jwtd):
         r.check(
             "jwtd kept both Django 5.2-default hashes as they were after logins (no needless re-hash)", unchanged
         )
+
+        # ---- a whole project's dumpdata, an argon2 user, and back ----
+        whole_project_round_trip(r, jwtd, db, env, tmp, dj_user)
     except Exception:  # noqa: BLE001
         r.fail("scenario aborted", traceback.format_exc().strip().splitlines()[-1])
         traceback.print_exc(file=sys.stderr)
@@ -843,6 +853,105 @@ def run_scenario(name, jwtd):
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     return r
+
+
+def whole_project_round_trip(r, jwtd, db, env, tmp, dj_user):
+    """`manage.py dumpdata` of the whole project (groups, permissions,
+    content types, SimpleJWT's outstanding and blacklisted tokens) goes into
+    jwtd; a user whose password Django hashed with Argon2PasswordHasher cannot
+    log in to jwtd, comes back byte-identical through `jwtd user
+    export-django` and `manage.py loaddata`, and logs in to Django again."""
+    import io
+
+    from django.contrib.auth import authenticate, get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    User = get_user_model()
+    editors = Group.objects.create(name="editors")
+    dj_user.groups.add(editors)
+    ar_hash = make_password(AR_PASSWORD, hasher="argon2")
+    User.objects.create(id=AR_ID, username=AR_NAME, password=ar_hash)
+    r.check(
+        f"Django's Argon2PasswordHasher made {AR_NAME}'s hash",
+        lambda: expect(ar_hash.startswith("argon2$argon2id$"), f"not an argon2 hash: {ar_hash!r}"),
+    )
+
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    path = os.path.join(tmp, "project.json")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(dump.getvalue())
+    models = {}
+    for entry in json.loads(dump.getvalue()):
+        if entry["model"] != "auth.user":
+            models[entry["model"]] = models.get(entry["model"], 0) + 1
+    skipped = ", ".join(f"{m} ({n})" for m, n in sorted(models.items()))
+
+    def import_whole_project():
+        for model in ("auth.group", "auth.permission", "contenttypes.contenttype",
+                      "token_blacklist.outstandingtoken", "token_blacklist.blacklistedtoken"):
+            expect(model in models, f"the dump has no {model}: {sorted(models)}")
+        out = run_cli([jwtd, "user", "import-django", path, "--db", db], env)
+        expect_eq(
+            out,
+            "Imported 1 user(s); 2 already present and left unchanged.\n"
+            f"Skipped {sum(models.values())} record(s) of other models: {skipped}.\n"
+            "1 user(s) have password hashes jwtd cannot verify yet and cannot log in until "
+            f"`jwtd user passwd NAME`: {AR_NAME} (argon2)\n",
+            "the import's report",
+        )
+
+    r.check(
+        "a whole project's `manage.py dumpdata` imports its users into jwtd and counts the other models",
+        import_whole_project,
+    )
+
+    def argon2_user_refused_as_a_wrong_password():
+        server = Server(jwtd, db, env, os.path.join(tmp, "jwtd-argon2.log"))
+        try:
+            answers = [
+                server.request("POST", "/api/token/", {"username": name, "password": password})[::2]
+                for name, password in ((AR_NAME, AR_PASSWORD), (DJ_NAME, DJ_PASSWORD + "x"))
+            ]
+        finally:
+            server.stop()
+        expect_eq(answers[0], answers[1], f"{AR_NAME}'s answer vs a wrong password's")
+        expect_eq(answers[0][0], 401, "status")
+
+    r.check(
+        f"{AR_NAME} (argon2, which jwtd cannot verify) is refused by jwtd as a wrong password is",
+        argon2_user_refused_as_a_wrong_password,
+    )
+
+    def back_to_django():
+        exported = run_cli([jwtd, "user", "export-django", "--db", db], env)
+        expect(
+            f'"password": {json.dumps(ar_hash)}, ' in exported,
+            f"{AR_NAME}'s hash is not in the export byte for byte",
+        )
+        User.objects.filter(username=AR_NAME).delete()
+        back = os.path.join(tmp, "from-jwtd.json")
+        with open(back, "w", encoding="utf-8") as f:
+            f.write(exported)
+        call_command("loaddata", back, verbosity=0)
+        loaded = User.objects.get(username=AR_NAME)
+        expect_eq((loaded.pk, loaded.password), (AR_ID, ar_hash), "loaded id and hash")
+        expect(
+            authenticate(username=AR_NAME, password=AR_PASSWORD) is not None,
+            f"Django's authenticate() refuses {AR_NAME} after loaddata",
+        )
+        # The login re-hashed it with Django's preferred hasher, as Django does
+        # after any login against another hasher's hash.
+        upgraded = User.objects.get(username=AR_NAME).password
+        expect(upgraded.startswith("pbkdf2_sha256$"), f"hash after a Django login: {upgraded!r}")
+
+    r.check(
+        f"{AR_NAME}'s argon2 hash goes back byte-identical through `jwtd user export-django` and "
+        "`manage.py loaddata`, and logs in to Django",
+        back_to_django,
+    )
 
 
 class _Drop:

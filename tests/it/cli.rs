@@ -304,7 +304,12 @@ fn help_version_and_usage_errors() {
     );
 }
 
-/// A `manage.py dumpdata auth.user --indent 2` file with one user of each kind.
+/// "correct horse battery staple" under Django's `Argon2PasswordHasher`.
+const ARGON2: &str = "argon2$argon2id$v=19$m=102400,t=2,p=8$and0ZGFyZ29uMnNhbHQhIQ$jdKSRck/gePq3bPKYPMGAn7/w0I1UowKKfqmARZQFhU";
+
+/// A whole project's `manage.py dumpdata --indent 2`: one user of each
+/// kind among a group, a permission, content types and SimpleJWT's
+/// outstanding tokens.
 fn django_dump() -> String {
     let user = |pk: u64, name: &str, password: &str, active: bool| {
         format!(
@@ -313,13 +318,20 @@ fn django_dump() -> String {
         )
     };
     let entries = [
+        r#"{"model": "auth.permission", "pk": 1, "fields": {"name": "Can add permission", "content_type": 1, "codename": "add_permission"}}"#.to_owned(),
+        r#"{"model": "auth.group", "pk": 1, "fields": {"name": "editors", "permissions": [1]}}"#.to_owned(),
         // Reference P1: "correct horse battery staple" at 1000 iterations.
         user(1, "alice", "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv$7g09gCC/g1P5ACeEb8xx77VaL+guiGRutJE6Ai8cR90=", true),
         // Reference P7: a UTF-8 password and another salt.
         user(42, "bob", "pbkdf2_sha256$1000$NaCl0123456789abcdefgh$vHx5RkptI4PgcgnvsAlXMrvCvnNl9qBczjMUGo7xPmA=", true),
-        user(43, "carol", "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdHNhbHQ$aGFzaGhhc2g", true),
+        user(43, "carol", ARGON2, true),
         user(44, "dave", "!jNJWNtrRLWsfgUjUO1bhKR8FIGu7NpvmJKAvHr5H", true),
         user(45, "erin", "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv$7g09gCC/g1P5ACeEb8xx77VaL+guiGRutJE6Ai8cR90=", false),
+        // Only what Django requires: the rest takes its defaults.
+        r#"{"model": "auth.user", "pk": 46, "fields": {"username": "gina", "password": "bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234"}}"#.to_owned(),
+        r#"{"model": "contenttypes.contenttype", "pk": 1, "fields": {"app_label": "auth", "model": "permission"}}"#.to_owned(),
+        r#"{"model": "contenttypes.contenttype", "pk": 2, "fields": {"app_label": "auth", "model": "group"}}"#.to_owned(),
+        r#"{"model": "token_blacklist.outstandingtoken", "pk": 1, "fields": {"user": 1, "jti": "2c3bbd4f5d2a4e36a1bb4e0f6a4c5b7e", "token": "x.y.z", "created_at": "2025-03-04T05:06:07.891Z", "expires_at": "2025-03-05T05:06:07Z"}}"#.to_owned(),
     ];
     let value: serde_json::Value =
         serde_json::from_str(&format!("[{}]", entries.join(", "))).unwrap();
@@ -334,26 +346,15 @@ fn import_django_users_keep_ids_and_hashes_and_log_in() {
     let path = dump.to_str().unwrap();
     let out = run(&dir, &["user", "import-django", path], "");
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        out.stdout.contains("Imported 5 user(s); 0 already present"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .contains("carol (argon2 hash, which jwtd cannot verify)"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("dave (unusable in Django too)"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("jwtd user passwd NAME"),
-        "{}",
-        out.stdout
+    assert_eq!(
+        out.stdout,
+        "Imported 6 user(s); 0 already present and left unchanged.\n\
+         Skipped 5 record(s) of other models: auth.group (1), auth.permission (1), \
+         contenttypes.contenttype (2), token_blacklist.outstandingtoken (1).\n\
+         2 user(s) have password hashes jwtd cannot verify yet and cannot log in until \
+         `jwtd user passwd NAME`: carol (argon2), gina (bcrypt_sha256)\n\
+         1 user(s) have an unusable password, as in Django, and cannot log in until \
+         `jwtd user passwd NAME`: dave\n"
     );
 
     // Twice: nothing duplicated.
@@ -362,13 +363,18 @@ fn import_django_users_keep_ids_and_hashes_and_log_in() {
     assert!(
         again
             .stdout
-            .contains("Imported 0 user(s); 5 already present"),
+            .starts_with("Imported 0 user(s); 6 already present"),
         "{}",
         again.stdout
     );
-    let list = run(&dir, &["user", "list"], "").stdout;
-    assert_eq!(list.lines().count(), 6, "{list}");
+    assert!(!again.stdout.contains("carol"), "{}", again.stdout);
+    // The user list shows every user, those with hashes jwtd cannot verify too.
+    let list = run(&dir, &["user", "list"], "");
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let list = list.stdout;
+    assert_eq!(list.lines().count(), 7, "{list}");
     assert!(list.lines().any(|l| l.starts_with("42  bob")), "{list}");
+    assert!(list.lines().any(|l| l.starts_with("43  carol")), "{list}");
     assert!(
         list.contains("2025-03-04T05:06:07Z"),
         "last_login kept: {list}"
@@ -383,6 +389,7 @@ fn import_django_users_keep_ids_and_hashes_and_log_in() {
     };
     let r = login("alice", PASSWORD);
     assert_eq!(r.status, 200, "{}", r.body);
+    let admin = r.json()["access"].as_str().unwrap().to_owned();
     let bob = login("bob", "pässwörd-✓");
     assert_eq!(bob.status, 200, "{}", bob.body);
     // Tokens name the Django id.
@@ -390,23 +397,46 @@ fn import_django_users_keep_ids_and_hashes_and_log_in() {
     let payload = access.split('.').nth(1).unwrap();
     let claims = String::from_utf8(jwtd_base64url(payload)).unwrap();
     assert!(claims.contains(r#""user_id":"42""#), "{claims}");
+    // Users jwtd cannot verify fail as a wrong password does, even with
+    // the right one.
+    let wrong = login("alice", "wrong");
+    assert_eq!(wrong.status, 401);
     for (user, password) in [
+        ("carol", PASSWORD),
         ("carol", "anything"),
         ("dave", "anything"),
         ("erin", PASSWORD),
+        ("gina", "anything"),
     ] {
-        assert_eq!(login(user, password).status, 401, "{user}");
+        let r = login(user, password);
+        assert_eq!((r.status, &r.body), (401, &wrong.body), "{user}");
     }
+    // The admin API shows them as any other user.
+    let r = server.get("/api/admin/users/43/", Some(&admin));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["username"], "carol");
+    let r = server.get("/api/admin/users/46/", Some(&admin));
+    assert_eq!(
+        (
+            r.json()["is_active"].as_bool(),
+            r.json()["is_staff"].as_bool()
+        ),
+        (Some(true), Some(false)),
+        "{}",
+        r.body
+    );
     drop(server);
-    // New users continue after the highest imported id.
-    add_user(&dir, "frank", &[]);
-    assert!(run(&dir, &["user", "list"], "")
-        .stdout
-        .lines()
-        .any(|l| l.starts_with("46  frank")));
-    // Export gives back what was imported.
+
+    // Export gives back what was imported: the argon2 hash byte for byte.
     let export = run(&dir, &["user", "export-django"], "");
     assert_eq!(export.code, 0);
+    assert!(
+        export.stdout.contains(&format!(
+            r#""pk": 43, "fields": {{"password": "{ARGON2}", "#
+        )),
+        "{}",
+        export.stdout
+    );
     let exported: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
     assert_eq!(exported[1]["pk"], 42);
     assert_eq!(
@@ -414,9 +444,33 @@ fn import_django_users_keep_ids_and_hashes_and_log_in() {
         "pbkdf2_sha256$1000$NaCl0123456789abcdefgh$vHx5RkptI4PgcgnvsAlXMrvCvnNl9qBczjMUGo7xPmA="
     );
     assert_eq!(
+        exported[3]["fields"]["password"],
+        "!jNJWNtrRLWsfgUjUO1bhKR8FIGu7NpvmJKAvHr5H"
+    );
+    assert_eq!(
         exported[0]["fields"]["date_joined"],
         "2025-01-02T03:04:05.678Z"
     );
+
+    // `user passwd` replaces a hash jwtd cannot verify, and the user logs in.
+    let out = run(
+        &dir,
+        &["user", "passwd", "carol", "--password-stdin"],
+        "a new password\n",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // New users continue after the highest imported id.
+    add_user(&dir, "frank", &[]);
+    assert!(run(&dir, &["user", "list"], "")
+        .stdout
+        .lines()
+        .any(|l| l.starts_with("47  frank")));
+    let server = Server::start(&dir, &[]);
+    let r = server.post_json(
+        "/api/token/",
+        r#"{"username":"carol","password":"a new password"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
 }
 
 fn jwtd_base64url(segment: &str) -> Vec<u8> {
@@ -433,13 +487,13 @@ fn import_django_is_all_or_nothing() {
     let dump = dir.path().join("users.json");
     // alice exists with id 1 here; the dump's alice comes with id 2.
     let mut conflicting: serde_json::Value = serde_json::from_str(&django_dump()).unwrap();
-    conflicting[0]["pk"] = 2.into();
+    conflicting[2]["pk"] = 2.into();
     std::fs::write(&dump, conflicting.to_string()).unwrap();
     let out = run(&dir, &["user", "import-django", dump.to_str().unwrap()], "");
     assert_eq!(out.code, 1);
     assert!(
         out.stderr
-            .contains("entry 1: user \"alice\" already exists with id 1"),
+            .contains("entry 3: user \"alice\" already exists with id 1"),
         "{}",
         out.stderr
     );
@@ -454,7 +508,7 @@ fn import_django_is_all_or_nothing() {
     assert_eq!(out.code, 1);
     assert!(
         out.stderr
-            .contains("entry 5 (counting from 1): \"is_active\" must be true or false"),
+            .contains("entry 7 (counting from 1): \"is_active\" must be true or false"),
         "{}",
         out.stderr
     );
