@@ -1,6 +1,6 @@
 //! The command line, parsed by hand: `serve`, `user ...`, `key ...`,
-//! `flushexpiredtokens` and `token explain`. Every command takes `--db PATH`
-//! (default `jwtd.redb`, or `JWTD_DB`) and `--config FILE` (or
+//! `flushexpiredtokens`, `token explain` and `config`. Every command takes
+//! `--db PATH` (default `jwtd.redb`, or `JWTD_DB`) and `--config FILE` (or
 //! `JWTD_CONFIG`). Secrets never come from arguments, where `ps` would show
 //! them.
 //!
@@ -9,9 +9,10 @@
 //! and [`run`], which hands each command to its family. Each family keeps
 //! its help text beside its parser: `serve`, `user` (accounts; passwords
 //! typed through `prompt`), `django` (import and export of `dumpdata`),
-//! `key`, `token` (explain), `maintenance` (`flushexpiredtokens`). The
-//! control commands (`key ...`, `user revoke`) are [`ControlCommand`]s,
-//! parsed once before the families and run by `control_command`.
+//! `key`, `token` (explain), `maintenance` (`flushexpiredtokens`),
+//! `config` (the settings in force). The control commands (`key ...`,
+//! `user revoke`) are [`ControlCommand`]s, parsed once before the families
+//! and run by `control_command`.
 
 use std::fmt;
 use std::io;
@@ -27,6 +28,7 @@ use crate::store::{Store, StoreError};
 use crate::writer::Writer;
 
 mod arguments;
+mod config;
 mod control_command;
 mod django;
 mod key;
@@ -89,6 +91,11 @@ pub enum Command {
     TokenExplain {
         /// The token; `None` or `-` reads standard input.
         token: Option<String>,
+        /// `--json`.
+        json: bool,
+    },
+    /// Print every setting in force, with where it came from.
+    Config {
         /// `--json`.
         json: bool,
     },
@@ -213,6 +220,7 @@ Commands:
   token explain [TOKEN] Take a token apart and run the server's checks on it
   key list|rotate|retire ID
                         Manage the signing keys kept in the database
+  config                Print every setting in force and where it came from
 
 Options for every command:
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
@@ -237,7 +245,7 @@ struct Family {
 }
 
 /// Every family, by its first word.
-const FAMILIES: [Family; 5] = [
+const FAMILIES: [Family; 6] = [
     Family {
         word: "serve",
         help: serve::HELP,
@@ -262,6 +270,11 @@ const FAMILIES: [Family; 5] = [
         word: "key",
         help: key::HELP,
         parse: key::parse,
+    },
+    Family {
+        word: "config",
+        help: config::HELP,
+        parse: config::parse,
     },
 ];
 
@@ -351,18 +364,18 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
             println!("jwtd {}", env!("CARGO_PKG_VERSION"));
             Ok(0)
         }
+        Command::Config { json } => config::run(config.as_deref(), &db, json),
         command => run_configured(command, load_settings(config.as_deref())?, &db),
     }
 }
 
 /// The settings from `config` and the environment, warnings printed.
 fn load_settings(config: Option<&Path>) -> Result<Settings, CliError> {
-    let (settings, warnings) =
-        Settings::load(config, std::env::vars()).map_err(|e| CliError(e.to_string()))?;
-    for warning in warnings {
+    let loaded = Settings::load(config, std::env::vars()).map_err(|e| CliError(e.to_string()))?;
+    for warning in &loaded.warnings {
         eprintln!("jwtd: warning: {warning}");
     }
-    Ok(settings)
+    Ok(loaded.settings)
 }
 
 /// Runs a command that reads the settings; those on the database open it
@@ -409,7 +422,7 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
             maintenance::flush_expired_tokens(&open(db, &settings, Creates::No)?, &settings)
         }
         // Answered by `run` before the settings are read.
-        Command::Help(_) | Command::Version => Ok(0),
+        Command::Help(_) | Command::Version | Command::Config { .. } => Ok(0),
     }
 }
 
