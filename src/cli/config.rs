@@ -132,12 +132,7 @@ fn as_json(rows: &[Row<'_>], config: Option<&Path>, key: &str) -> Value {
             let mut entry = json!({
                 "name": row.name,
                 "value": value,
-                "source": match row.source {
-                    Source::Default => "default",
-                    Source::File(_) => "file",
-                    Source::Environment => "environment",
-                    Source::CommandLine => "command line",
-                },
+                "source": row.source.label(),
                 "reload": if row.live { "live" } else { "restart" },
             });
             if let Shown::Unset(meaning) = &row.value {

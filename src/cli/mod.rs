@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use crate::auth::Accounts;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Loaded, Settings};
 use crate::control::ControlCommand;
 use crate::files;
 use crate::store::{Store, StoreError};
@@ -365,24 +365,36 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
             Ok(0)
         }
         Command::Config { json } => config::run(config.as_deref(), &db, json),
+        Command::Serve { addr, workers } => serve::run(
+            load(config.as_deref())?,
+            config.as_deref(),
+            &addr,
+            workers,
+            &db,
+        ),
         command => run_configured(command, load_settings(config.as_deref())?, &db),
     }
 }
 
-/// The settings from `config` and the environment, warnings printed.
-fn load_settings(config: Option<&Path>) -> Result<Settings, CliError> {
+/// The settings from `config` and the environment, with their sources,
+/// warnings printed.
+fn load(config: Option<&Path>) -> Result<Loaded, CliError> {
     let loaded = Settings::load(config, std::env::vars()).map_err(|e| CliError(e.to_string()))?;
     for warning in &loaded.warnings {
         eprintln!("jwtd: warning: {warning}");
     }
-    Ok(loaded.settings)
+    Ok(loaded)
+}
+
+/// The settings from `config` and the environment, warnings printed.
+fn load_settings(config: Option<&Path>) -> Result<Settings, CliError> {
+    load(config).map(|loaded| loaded.settings)
 }
 
 /// Runs a command that reads the settings; those on the database open it
 /// here, after the settings and before anything else.
 fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8, CliError> {
     match command {
-        Command::Serve { addr, workers } => serve::run(settings, &addr, workers, db),
         Command::TokenExplain { token, json } => token::explain(token, json, &settings, db),
         Command::Control(command) => control_command::run(&command, &settings, db),
         Command::UserAdd {
@@ -421,8 +433,11 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
         Command::FlushExpiredTokens => {
             maintenance::flush_expired_tokens(&open(db, &settings, Creates::No)?, &settings)
         }
-        // Answered by `run` before the settings are read.
-        Command::Help(_) | Command::Version | Command::Config { .. } => Ok(0),
+        // Answered by `run`: before the settings are read, or reading
+        // them with their sources.
+        Command::Help(_) | Command::Version | Command::Config { .. } | Command::Serve { .. } => {
+            Ok(0)
+        }
     }
 }
 

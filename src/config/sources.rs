@@ -35,6 +35,19 @@ pub enum Source {
     CommandLine,
 }
 
+impl Source {
+    /// The kind of source, without the file's name: `default`, `file`,
+    /// `environment`, `command line`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::File(_) => "file",
+            Source::Environment => "environment",
+            Source::CommandLine => "command line",
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
