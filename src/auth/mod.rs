@@ -507,9 +507,11 @@ impl Auth {
     }
 
     fn reuse_detection(&self) -> bool {
-        self.settings.get().revoke_family_on_reuse
-            && self.settings.get().rotate_refresh_tokens
-            && self.settings.get().blacklist_after_rotation
+        // One set of settings for the three, even across a reload.
+        let settings = self.settings.get();
+        settings.revoke_family_on_reuse
+            && settings.rotate_refresh_tokens
+            && settings.blacklist_after_rotation
     }
 
     /// A spent refresh token came back: with reuse detection on, revoke its
