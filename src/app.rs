@@ -17,9 +17,7 @@ use crate::writer::Writer;
 /// Everything a request needs.
 #[derive(Debug)]
 pub struct App {
-    /// The settings in force.
-    pub settings: Arc<Settings>,
-    /// The policy.
+    /// The policy, which holds the settings in force ([`App::settings`]).
     pub auth: Auth,
     /// The clock, shared with the writer.
     pub clock: Arc<Clock>,
@@ -36,13 +34,9 @@ pub struct App {
 }
 
 impl App {
-    /// Assembles the application.
-    pub fn new(
-        settings: Arc<Settings>,
-        auth: Auth,
-        clock: Arc<Clock>,
-        logins: LoginPool,
-    ) -> Arc<App> {
+    /// Assembles the application, with the settings `auth` holds.
+    pub fn new(auth: Auth, clock: Arc<Clock>, logins: LoginPool) -> Arc<App> {
+        let settings = auth.settings();
         let scheme = settings
             .auth_header_types
             .first()
@@ -51,13 +45,18 @@ impl App {
         Arc::new_cyclic(|me| App {
             auth_header: settings.auth_header(),
             www_authenticate,
-            settings,
             auth,
             clock,
             metrics: Metrics::default(),
             logins,
             me: me.clone(),
         })
+    }
+
+    /// The settings in force: one consistent set, to read for the rest of
+    /// a request. A reload (SIGHUP) replaces them for the next.
+    pub fn settings(&self) -> Arc<Settings> {
+        self.auth.settings()
     }
 
     /// A handle on the application for work that outlives a request.
@@ -105,6 +104,6 @@ impl App {
             .map_err(|e| e.to_string())?;
         let tokens = Tokens::new(&settings, key, jtis);
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
-        Ok(App::new(settings, auth, clock, login_pool))
+        Ok(App::new(auth, clock, login_pool))
     }
 }

@@ -143,6 +143,22 @@ pub fn configured_file(settings: &Settings) -> Option<std::path::PathBuf> {
         .or_else(|| settings.signing_key_file.clone())
 }
 
+/// Where the signing key is configured from outside the database, without
+/// reading it: `JWTD_SIGNING_KEY`, or the file named by
+/// `JWTD_SIGNING_KEY_FILE` or `SIGNING_KEY_FILE` (and which of the two
+/// named it). `None`: the keys kept in the database.
+pub fn configured_source(settings: &Settings) -> Option<String> {
+    if std::env::var_os("JWTD_SIGNING_KEY").is_some() {
+        return Some("JWTD_SIGNING_KEY (the environment)".into());
+    }
+    let file = configured_file(settings)?;
+    let named_by = match std::env::var_os("JWTD_SIGNING_KEY_FILE").filter(|f| !f.is_empty()) {
+        Some(_) => "JWTD_SIGNING_KEY_FILE",
+        None => "SIGNING_KEY_FILE",
+    };
+    Some(format!("the file {} ({named_by})", file.display()))
+}
+
 /// The keys a server signs and verifies with, and a description of where
 /// they come from for the log. With no key configured and none in the
 /// database yet, the first one is made (from the key an earlier jwtd

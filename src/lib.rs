@@ -39,7 +39,7 @@
 //! | module | owns |
 //! |---|---|
 //! | `cli` | the command line: one file per command family, help beside its parser |
-//! | `service` | assembling the server from settings, and stopping it in order |
+//! | `service` | assembling the server from settings, reloading them on SIGHUP, and stopping it in order |
 //! | `http` | HTTP/1.1 transport: connections, framing, limits (per address too), parked responses |
 //! | `api` | the SimpleJWT/DRF application: `ALLOWED_HOSTS`, the route table, bodies, endpoints, error bodies |
 //! | `app` | the state every request shares: settings, auth, clock, login pool, metrics |
@@ -57,7 +57,7 @@
 //! | `control` | every command on the database, typed once, run here or by a running server through the control socket |
 //! | `explain` | `jwtd token explain`: the analysis apart from its rendering |
 //! | `dumpdata` | Django's `manage.py dumpdata` format: its `auth.user` records, both ways, and the import's report |
-//! | `config` | settings: defaults, the JSON file, `JWTD_*` variables |
+//! | `config` | settings: defaults, the JSON file, `JWTD_*` variables, where each came from; the one table of settings; the settings in force and what a reload changes |
 //! | `metrics` | the counters `/metrics` shows |
 //! | `clock` | where every "now" comes from: the system, or a fixed time in tests |
 //! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`, MD5 (SimpleJWT's revoke claim), system calls |

@@ -1,18 +1,20 @@
 //! `jwtd serve`: refuses a database or key file others may read, then
 //! assembles the store, the writer, the hashing pool, the policy and the
-//! HTTP server; runs until SIGINT or SIGTERM; then stops in order (no new
-//! connections, requests in flight finished, last writes committed,
-//! database closed).
+//! HTTP server; runs until SIGINT or SIGTERM, reloading the settings on
+//! each SIGHUP (`reload`); then stops in order (no new connections,
+//! requests in flight finished, last writes committed, database closed).
+
+mod reload;
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
 use crate::app::App;
 use crate::auth::Auth;
 use crate::clock::Clock;
-use crate::config::{Settings, LOOPBACK_HOSTS};
+use crate::config::{Loaded, Settings, Source, Sources, LOOPBACK_HOSTS};
 use crate::control::{Bound, Control, ControlError};
 use crate::files;
 use crate::http::parse::HEADERS_CAP;
@@ -21,7 +23,7 @@ use crate::keys;
 use crate::log;
 use crate::login_pool::LoginPool;
 use crate::store::{Store, StoreError};
-use crate::sys;
+use crate::sys::{self, Signal};
 use crate::token::{JtiSource, Tokens};
 use crate::writer::Writer;
 
@@ -56,7 +58,7 @@ impl Service {
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
-        let app = App::new(settings.clone(), auth, clock, login_pool);
+        let app = App::new(auth, clock, login_pool);
         let server = Server::start(listener, app.clone(), limits(&settings), settings.workers)
             .map_err(|e| format!("cannot start the server: {e}"))?;
         Ok(Service {
@@ -201,11 +203,78 @@ fn no_control_socket(path: &Path, e: &dyn std::fmt::Display) {
     ));
 }
 
+/// How `jwtd serve` was started, beside its settings.
+#[derive(Debug, Clone)]
+pub struct Start<'a> {
+    /// `--config`: the settings file, read again on SIGHUP.
+    pub config: Option<&'a Path>,
+    /// `--addr`.
+    pub addr: &'a str,
+    /// `--db`.
+    pub db: &'a Path,
+    /// `--workers`, over `WORKERS`.
+    pub workers: Option<usize>,
+}
+
+/// What the command line and the system impose on the settings loaded,
+/// at start and again at each reload.
+#[derive(Debug, Clone, Default)]
+struct Overrides {
+    /// `--workers`.
+    workers: Option<usize>,
+    /// The most connections the descriptor limit allows.
+    usable_connections: Option<usize>,
+}
+
+impl Overrides {
+    fn apply(&self, settings: &mut Settings, sources: &mut Sources) {
+        if let Some(workers) = self.workers {
+            settings.workers = workers;
+            sources.record_name("WORKERS", Source::CommandLine);
+        }
+        if let Some(usable) = self.usable_connections {
+            settings.max_connections = settings.max_connections.min(usable);
+        }
+    }
+}
+
+/// `settings: NAME=value (source), ...`: every setting that differs from
+/// its default, as written where it came from, secrets redacted.
+fn settings_line(settings: &Settings, sources: &Sources) -> String {
+    let differing: Vec<String> = Settings::default()
+        .differences(settings)
+        .map(|change| {
+            let name = change.setting.name;
+            let source = sources.of(name);
+            format!(
+                "{name}={} ({})",
+                change.to.written(name, Some(source)),
+                source.label()
+            )
+        })
+        .collect();
+    if differing.is_empty() {
+        "settings: all defaults".into()
+    } else {
+        format!("settings: {}", differing.join(", "))
+    }
+}
+
 /// Runs `jwtd serve` until a termination signal.
-pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> {
+pub fn run(loaded: Loaded, start: &Start<'_>) -> Result<(), String> {
+    let Loaded {
+        mut settings,
+        mut sources,
+        ..
+    } = loaded;
+    let (addr, db) = (start.addr, start.db);
+    let mut overrides = Overrides {
+        workers: start.workers,
+        usable_connections: None,
+    };
     // Before any thread starts, so every thread inherits the mask and
-    // SIGINT and SIGTERM reach only the `sigwait` below.
-    sys::block_termination_signals().map_err(|e| format!("cannot set up signals: {e}"))?;
+    // SIGINT, SIGTERM and SIGHUP reach only the `sigwait` below.
+    sys::block_server_signals().map_err(|e| format!("cannot set up signals: {e}"))?;
     sys::limit_malloc_arenas();
     // A panic is a bug: log it in the server's own format (where and why),
     // one line; the worker catches it and answers 500.
@@ -219,9 +288,10 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
                 "MAX_CONNECTIONS {} exceeds what the descriptor limit {limit} allows; using {usable}",
                 settings.max_connections
             ));
-            settings.max_connections = usable;
         }
+        overrides.usable_connections = Some(usable);
     }
+    overrides.apply(&mut settings, &mut sources);
     // Before anything is opened or read: whoever can read either file can
     // sign tokens as any user.
     refuse_if_exposed(db, "the database", DATABASE_HOLDS)?;
@@ -249,6 +319,12 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     let control = match settings.control_socket.path(db) {
         Some(path) => bind_control(&path)?,
         None => None,
+    };
+    log::info(&settings_line(&settings, &sources));
+    let reloader = reload::Reloader {
+        config: start.config.map(PathBuf::from),
+        overrides,
+        local,
     };
     let service = Service::start(settings, listener, store, Clock::System)?;
     let control = control.and_then(|bound| {
@@ -282,10 +358,15 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     }
     // Everything has started: code not run so far need not stay resident.
     sys::release_unused_code();
-    // This thread waits for the signal; a second one during the graceful
-    // stop ends the process at once.
-    let signal =
-        sys::wait_for_termination().map_err(|e| format!("cannot wait for signals: {e}"))?;
+    // This thread waits for the signals: SIGHUP reloads the settings, the
+    // others stop the server; a second one during the graceful stop ends
+    // the process at once.
+    let signal = loop {
+        match sys::wait_for_signal().map_err(|e| format!("cannot wait for signals: {e}"))? {
+            Signal::Hangup => reloader.reload(&service.shared_app()),
+            Signal::Stop(signal) => break signal,
+        }
+    };
     log::info(&format!("signal {signal} received: stopping gracefully"));
     service.stop_handle().stop();
     if let Some(control) = control {
@@ -294,10 +375,14 @@ pub fn run(mut settings: Settings, addr: &str, db: &Path) -> Result<(), String> 
     thread::Builder::new()
         .name("jwtd-signals".into())
         .stack_size(64 * 1024)
-        .spawn(|| {
-            if sys::wait_for_termination().is_ok() {
-                log::warn("second signal: exiting now");
-                std::process::exit(130);
+        .spawn(|| loop {
+            match sys::wait_for_signal() {
+                Ok(Signal::Hangup) => log::info("SIGHUP ignored: the server is stopping"),
+                Ok(Signal::Stop(_)) => {
+                    log::warn("second signal: exiting now");
+                    std::process::exit(130);
+                }
+                Err(_) => break,
             }
         })
         .map_err(|e| format!("cannot start the signal thread: {e}"))?;

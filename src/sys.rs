@@ -2,7 +2,8 @@
 //! function. This is the only module with `unsafe` code.
 //!
 //! - epoll, so a fixed pool of threads can watch every connection;
-//! - signal masks and `sigwait`, for a graceful stop on SIGINT/SIGTERM;
+//! - signal masks and `sigwait`, for a graceful stop on SIGINT/SIGTERM
+//!   and a reload on SIGHUP;
 //! - per-thread `nice`, so password hashing yields to token checks;
 //! - terminal echo, to read a password at a prompt;
 //! - memory hints that keep a small server's resident set small;
@@ -129,21 +130,32 @@ impl Epoll {
     }
 }
 
-fn termination_signals() -> libc::sigset_t {
+fn server_signals() -> libc::sigset_t {
     // SAFETY: sigemptyset and sigaddset initialise the set they are given.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, libc::SIGINT);
         libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGHUP);
         set
     }
 }
 
-/// Blocks SIGINT and SIGTERM in this thread and every thread it starts
-/// afterwards, so that [`wait_for_termination`] receives them.
-pub fn block_termination_signals() -> io::Result<()> {
-    let set = termination_signals();
+/// A signal the server acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT or SIGTERM, by number: stop.
+    Stop(i32),
+    /// SIGHUP: reload the settings.
+    Hangup,
+}
+
+/// Blocks SIGINT, SIGTERM and SIGHUP in this thread and every thread it
+/// starts afterwards, so that [`wait_for_signal`] receives them (and
+/// SIGHUP's default action, ending the process, never runs).
+pub fn block_server_signals() -> io::Result<()> {
+    let set = server_signals();
     // SAFETY: `set` is initialised; the old mask is not requested.
     let ret = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
     if ret == 0 {
@@ -153,16 +165,16 @@ pub fn block_termination_signals() -> io::Result<()> {
     }
 }
 
-/// Waits for SIGINT or SIGTERM (blocked beforehand) and returns its number.
-pub fn wait_for_termination() -> io::Result<i32> {
-    let set = termination_signals();
+/// Waits for SIGINT, SIGTERM or SIGHUP (blocked beforehand).
+pub fn wait_for_signal() -> io::Result<Signal> {
+    let set = server_signals();
     let mut signal: libc::c_int = 0;
     // SAFETY: both pointers are valid for the call.
     let ret = unsafe { libc::sigwait(&set, &mut signal) };
-    if ret == 0 {
-        Ok(signal)
-    } else {
-        Err(io::Error::from_raw_os_error(ret))
+    match ret {
+        0 if signal == libc::SIGHUP => Ok(Signal::Hangup),
+        0 => Ok(Signal::Stop(signal)),
+        _ => Err(io::Error::from_raw_os_error(ret)),
     }
 }
 

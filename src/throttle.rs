@@ -11,11 +11,16 @@
 //! keyed hash (so usernames of any length cost 8 bytes and cannot be chosen
 //! to collide); when full, expired windows are dropped first, then the
 //! oldest.
+//!
+//! The limits can be changed while logins are counted (a settings reload):
+//! each is read once per check, relaxed, as the counts already are
+//! approximate across concurrent logins.
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// Most entries kept (about 40 bytes each).
@@ -30,9 +35,9 @@ struct Window {
 /// Limits on failed logins.
 #[derive(Debug)]
 pub struct Throttle {
-    per_address: u32,
-    per_user: u32,
-    window: u64,
+    per_address: AtomicU32,
+    per_user: AtomicU32,
+    window: AtomicU64,
     keys: RandomState,
     windows: Mutex<HashMap<u64, Window>>,
 }
@@ -42,12 +47,23 @@ impl Throttle {
     /// (username, address) in `window` seconds; 0 disables a limit.
     pub fn new(per_address: u32, per_user: u32, window: u64) -> Throttle {
         Throttle {
-            per_address,
-            per_user,
-            window: window.max(1),
+            per_address: AtomicU32::new(per_address),
+            per_user: AtomicU32::new(per_user),
+            window: AtomicU64::new(window.max(1)),
             keys: RandomState::new(),
             windows: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Counts with these limits from now on; counts so far are kept.
+    pub fn set_limits(&self, per_address: u32, per_user: u32, window: u64) {
+        self.per_address.store(per_address, Ordering::Relaxed);
+        self.per_user.store(per_user, Ordering::Relaxed);
+        self.window.store(window.max(1), Ordering::Relaxed);
+    }
+
+    fn window(&self) -> u64 {
+        self.window.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, Window>> {
@@ -60,7 +76,10 @@ impl Throttle {
         let client = prefix(client);
         let address = self.keys.hash_one(("address", client));
         let pair = self.keys.hash_one(("user", username, client));
-        [(address, self.per_address), (pair, self.per_user)]
+        [
+            (address, self.per_address.load(Ordering::Relaxed)),
+            (pair, self.per_user.load(Ordering::Relaxed)),
+        ]
     }
 
     /// `Err(seconds)` if `username` from `client` must wait that long.
@@ -72,7 +91,7 @@ impl Throttle {
                 continue;
             }
             if let Some(w) = windows.get(&key) {
-                let end = w.start + self.window;
+                let end = w.start + self.window();
                 if w.failures >= limit && now < end {
                     wait = wait.max(end - now);
                 }
@@ -99,7 +118,7 @@ impl Throttle {
                 start: now,
                 failures: 0,
             });
-            if now >= w.start + self.window {
+            if now >= w.start + self.window() {
                 *w = Window {
                     start: now,
                     failures: 0,
@@ -126,7 +145,7 @@ impl Throttle {
     }
 
     fn make_room(&self, windows: &mut HashMap<u64, Window>, now: u64) {
-        let window = self.window;
+        let window = self.window();
         windows.retain(|_, w| now < w.start + window);
         if windows.len() >= CAPACITY {
             if let Some((&oldest, _)) = windows.iter().min_by_key(|(_, w)| w.start) {

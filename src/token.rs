@@ -150,8 +150,10 @@ pub struct Tokens {
     /// every token is signed and checked under one read of it.
     keys: RwLock<Keyring>,
     validation: Validation,
-    access_lifetime: u64,
-    refresh_lifetime: u64,
+    /// `ACCESS_TOKEN_LIFETIME` and `REFRESH_TOKEN_LIFETIME`, which a
+    /// settings reload changes ([`Tokens::set_lifetimes`]).
+    access_lifetime: AtomicU64,
+    refresh_lifetime: AtomicU64,
     token_type_claim: Option<String>,
     jti_claim: Option<String>,
     user_id_claim: String,
@@ -173,8 +175,8 @@ impl Tokens {
         Tokens {
             validation: validation(settings),
             keys: RwLock::new(keys),
-            access_lifetime: settings.access_token_lifetime,
-            refresh_lifetime: settings.refresh_token_lifetime,
+            access_lifetime: AtomicU64::new(settings.access_token_lifetime),
+            refresh_lifetime: AtomicU64::new(settings.refresh_token_lifetime),
             token_type_claim: settings.token_type_claim.clone(),
             jti_claim: settings.jti_claim.clone(),
             user_id_claim: settings.user_id_claim.clone(),
@@ -207,7 +209,8 @@ impl Tokens {
 
     /// `RefreshToken.for_user(user)`.
     pub fn refresh_for(&self, user: &User, now: u64) -> Result<Claims, RandomError> {
-        let mut claims = self.new_token(TokenType::Refresh, self.refresh_lifetime, now)?;
+        let lifetime = self.refresh_lifetime.load(Ordering::Relaxed);
+        let mut claims = self.new_token(TokenType::Refresh, lifetime, now)?;
         claims.set(&self.user_id_claim, user.id.to_string());
         if let Some(name) = &self.revoke_claim {
             claims.set(name, revoke_hash(user));
@@ -218,7 +221,8 @@ impl Tokens {
     /// `refresh.access_token`: a new access token carrying the refresh
     /// token's other claims.
     pub fn access_for(&self, refresh: &Claims, now: u64) -> Result<Claims, RandomError> {
-        let mut access = self.new_token(TokenType::Access, self.access_lifetime, now)?;
+        let lifetime = self.access_lifetime.load(Ordering::Relaxed);
+        let mut access = self.new_token(TokenType::Access, lifetime, now)?;
         for (name, value) in refresh.iter() {
             let not_copied = Some(name) == self.token_type_claim.as_deref()
                 || matches!(name, "exp" | "iat" | "jti")
@@ -234,7 +238,8 @@ impl Tokens {
     /// `iat = now`, each kept in its position.
     pub fn rotate(&self, refresh: &mut Claims, now: u64) -> Result<(), RandomError> {
         refresh.set(self.jti_name(), self.jtis.next()?);
-        refresh.set("exp", now.saturating_add(self.refresh_lifetime));
+        let lifetime = self.refresh_lifetime.load(Ordering::Relaxed);
+        refresh.set("exp", now.saturating_add(lifetime));
         refresh.set("iat", now);
         Ok(())
     }
@@ -266,6 +271,12 @@ impl Tokens {
         self.keys
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Issues tokens with these lifetimes (seconds) from now on.
+    pub fn set_lifetimes(&self, access: u64, refresh: u64) {
+        self.access_lifetime.store(access, Ordering::Relaxed);
+        self.refresh_lifetime.store(refresh, Ordering::Relaxed);
     }
 
     /// Signs and checks with `keys` from now on.

@@ -104,7 +104,7 @@ pub fn check(app: &App, request: &Request<'_>) -> Result<(), Response> {
         None => split_domain_port(&host).map(|(domain, _)| domain),
     };
     let advice = match &domain {
-        Some(domain) if validate_host(domain, &app.settings.host_patterns()) => return Ok(()),
+        Some(domain) if validate_host(domain, &app.settings().host_patterns()) => return Ok(()),
         Some(domain) => format!("You may need to add {} to ALLOWED_HOSTS.", shown(domain)),
         None => "The domain name provided is not valid according to RFC 1034/1035.".to_owned(),
     };

@@ -47,7 +47,7 @@ pub fn route(app: &App, request: &Request<'_>, found: Option<Found>, started: In
         Endpoint::AdminUser => for_user(&call, superuser, admin::user_detail),
         Endpoint::AdminRevoke => for_user(&call, superuser, admin::user_revoke),
     };
-    let response = if is_probe(found.route) && !app.settings.log_probes {
+    let response = if is_probe(found.route) && !app.settings().log_probes {
         response.quietly()
     } else {
         response
@@ -63,7 +63,7 @@ pub fn route(app: &App, request: &Request<'_>, found: Option<Found>, started: In
 /// Whether the route is on: the learner's page only with `LEARNER_PAGE`
 /// (otherwise `/` is an unknown path).
 fn is_served(app: &App, route: &Route) -> bool {
-    route.endpoint != Endpoint::Page || app.settings.learner_page
+    route.endpoint != Endpoint::Page || app.settings().learner_page
 }
 
 /// Health probes and scrapes stay out of the access log unless

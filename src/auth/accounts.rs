@@ -18,7 +18,7 @@ use super::revocation;
 use super::rules::{self, PasswordProblem, UsernameProblem};
 use super::UNEXPECTED_OUTCOME;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{LiveSettings, Settings};
 use crate::password;
 use crate::store::{
     Backup, Change, ChangeOutcome, NewUser, Store, StoreError, User, UserKey, UserUpdate,
@@ -154,7 +154,7 @@ pub struct Changed {
 /// The account operations, over the store and through the writer.
 #[derive(Clone)]
 pub struct Accounts {
-    settings: Arc<Settings>,
+    settings: Arc<LiveSettings>,
     store: Arc<Store>,
     writer: Writer,
     clock: Arc<Clock>,
@@ -170,6 +170,17 @@ impl Accounts {
     /// The operations on `store`, writing through `writer`, at `clock`'s time.
     pub fn new(
         settings: Arc<Settings>,
+        store: Arc<Store>,
+        writer: Writer,
+        clock: Arc<Clock>,
+    ) -> Accounts {
+        Accounts::sharing(Arc::new(LiveSettings::new(settings)), store, writer, clock)
+    }
+
+    /// As [`Accounts::new`], reading the settings in force in `settings`
+    /// at each operation (the policy's own, which a reload replaces).
+    pub(super) fn sharing(
+        settings: Arc<LiveSettings>,
         store: Arc<Store>,
         writer: Writer,
         clock: Arc<Clock>,
@@ -274,7 +285,7 @@ impl Accounts {
             None => None,
         };
         let revoke = changes.is_active == Some(false)
-            || (password.is_some() && self.settings.revoke_on_password_change);
+            || (password.is_some() && self.settings.get().revoke_on_password_change);
         let update = UserUpdate {
             password,
             is_active: changes.is_active,
@@ -346,7 +357,7 @@ impl Accounts {
     /// expired more than `LEEWAY` ago (as the server keeps them) and their
     /// blacklist entries. Returns the rows removed: issued, blacklisted.
     pub fn flush_expired_tokens(&self) -> Result<(u64, u64), StoreError> {
-        let now = self.clock.now().saturating_sub(self.settings.leeway);
+        let now = self.clock.now().saturating_sub(self.settings.get().leeway);
         match self.writer.submit(vec![Change::Purge { now }])?.first() {
             Some(ChangeOutcome::Purged {
                 issued,
@@ -379,7 +390,7 @@ impl Accounts {
     }
 
     fn hash(&self, password: &str) -> Result<String, AccountError> {
-        password::make_password(password, self.settings.password_iterations)
+        password::make_password(password, self.settings.get().password_iterations)
             .map_err(|e| AccountError::Unavailable(format!("hashing a password: {e}")))
     }
 }

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{LiveSettings, Settings};
 use crate::jwt::{Claims, DecodeError};
 use crate::log;
 use crate::password;
@@ -61,7 +61,9 @@ pub struct Refreshed {
 /// The policy, with everything it needs. Nothing outside reaches the
 /// store, the writer or the keys but through its named operations.
 pub struct Auth {
-    settings: Arc<Settings>,
+    /// The settings in force, read at each operation; a reload replaces
+    /// them ([`Auth::apply_settings`]).
+    settings: Arc<LiveSettings>,
     tokens: Tokens,
     store: Arc<Store>,
     writer: Writer,
@@ -98,13 +100,14 @@ impl Auth {
             settings.login_failures_per_user,
             settings.login_failure_window,
         );
-        let accounts = Accounts::new(
+        let failure_cost = slowest_stored_hash(&store).max(settings.password_iterations);
+        let settings = Arc::new(LiveSettings::new(settings));
+        let accounts = Accounts::sharing(
             settings.clone(),
             store.clone(),
             writer.clone(),
             clock.clone(),
         );
-        let failure_cost = slowest_stored_hash(&store).max(settings.password_iterations);
         Auth {
             settings,
             tokens,
@@ -116,6 +119,30 @@ impl Auth {
             reuse_events: AtomicU64::new(0),
             failure_cost: AtomicU32::new(failure_cost),
         }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings.get()
+    }
+
+    /// Puts `settings` in force from the next operation on: the
+    /// settings read per operation, the token lifetimes and the
+    /// throttle's limits. The caller keeps every setting read only at
+    /// start-up as it was (see `config::Reload`).
+    pub fn apply_settings(&self, settings: Arc<Settings>) {
+        self.tokens.set_lifetimes(
+            settings.access_token_lifetime,
+            settings.refresh_token_lifetime,
+        );
+        self.throttle.set_limits(
+            settings.login_failures_per_address,
+            settings.login_failures_per_user,
+            settings.login_failure_window,
+        );
+        self.failure_cost
+            .fetch_max(settings.password_iterations, Ordering::Relaxed);
+        self.settings.replace(settings);
     }
 
     /// Spent refresh tokens presented again since start.
@@ -194,7 +221,7 @@ impl Auth {
         now: u64,
     ) -> Result<TokenPair, AuthError> {
         let found = self.store.user_by_name(username)?;
-        let iterations = self.settings.password_iterations;
+        let iterations = self.settings.get().password_iterations;
         let stored = found.as_ref().map(|u| u.password.clone());
         // Every failure costs as much as a check of the slowest hash stored,
         // so failures cannot be told apart by time (Django ticket #20760),
@@ -247,7 +274,7 @@ impl Auth {
         let mut writes = vec![Change::Issue {
             token: self.record(&refresh, user.id),
         }];
-        let last_login = self.settings.update_last_login.then(|| {
+        let last_login = self.settings.get().update_last_login.then(|| {
             i64::try_from(now)
                 .unwrap_or(i64::MAX)
                 .saturating_mul(1_000_000)
@@ -309,7 +336,7 @@ impl Auth {
             UserClaim::NotAnId => return Err(AuthError::NoActiveAccount),
             UserClaim::Id(id) => {
                 let user = user.ok_or(AuthError::NoActiveAccount)?;
-                if self.settings.check_user_is_active && !user.is_active {
+                if self.settings.get().check_user_is_active && !user.is_active {
                     return Err(AuthError::NoActiveAccount);
                 }
                 if !self.tokens.password_unchanged(&claims, &user) {
@@ -327,7 +354,7 @@ impl Auth {
         };
         let access = self.tokens.access_for(&claims, now)?;
         let access = self.tokens.encode(&access);
-        if !self.settings.rotate_refresh_tokens {
+        if !self.settings.get().rotate_refresh_tokens {
             return Ok(Refreshed {
                 access,
                 refresh: None,
@@ -338,9 +365,9 @@ impl Auth {
         let write = Change::Rotate {
             old: self.record(&claims, user_id),
             new: self.record(&rotated, user_id),
-            blacklist_old: self.settings.blacklist_after_rotation,
+            blacklist_old: self.settings.get().blacklist_after_rotation,
             revoke_family_on_reuse: self.reuse_detection(),
-            grace: self.settings.reuse_grace_period,
+            grace: self.settings.get().reuse_grace_period,
             now,
         };
         match self.writer.submit(vec![write])?.first() {
@@ -371,7 +398,7 @@ impl Auth {
         let jti = self
             .tokens
             .jti(&claims)
-            .filter(|_| self.settings.blacklist_after_rotation);
+            .filter(|_| self.settings.get().blacklist_after_rotation);
         let user_id = match self.tokens.user_claim(&claims) {
             UserClaim::Id(id) => Some(id),
             _ => None,
@@ -441,6 +468,7 @@ impl Auth {
         // 5.5.1 compares it exactly; its master branch no longer does).
         let known = self
             .settings
+            .get()
             .auth_header_types
             .iter()
             .any(|t| t.as_bytes().eq_ignore_ascii_case(scheme));
@@ -466,7 +494,7 @@ impl Auth {
             UserClaim::Absent | UserClaim::NotAnId => return Err(AuthError::NoUserId),
         };
         let user = self.store.user(id)?.ok_or(AuthError::UserNotFound)?;
-        if self.settings.check_user_is_active && !user.is_active {
+        if self.settings.get().check_user_is_active && !user.is_active {
             return Err(AuthError::UserInactive);
         }
         if !self.tokens.password_unchanged(&claims, &user) {
@@ -479,9 +507,11 @@ impl Auth {
     }
 
     fn reuse_detection(&self) -> bool {
-        self.settings.revoke_family_on_reuse
-            && self.settings.rotate_refresh_tokens
-            && self.settings.blacklist_after_rotation
+        // One set of settings for the three, even across a reload.
+        let settings = self.settings.get();
+        settings.revoke_family_on_reuse
+            && settings.rotate_refresh_tokens
+            && settings.blacklist_after_rotation
     }
 
     /// A spent refresh token came back: with reuse detection on, revoke its
@@ -492,7 +522,7 @@ impl Auth {
         }
         let reuse = Change::Reuse {
             jti: jti.to_owned(),
-            grace: self.settings.reuse_grace_period,
+            grace: self.settings.get().reuse_grace_period,
             now,
         };
         match self.writer.submit(vec![reuse]) {

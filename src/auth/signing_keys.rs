@@ -17,7 +17,7 @@ impl Auth {
     /// Makes a new current signing key and signs with it from the next
     /// token on; the earlier keys keep verifying.
     pub fn rotate_key(&self) -> Result<StoredKey, KeysError> {
-        let key = keys::rotate(&self.settings, &self.store, &self.clock)?;
+        let key = keys::rotate(&self.settings.get(), &self.store, &self.clock)?;
         self.reload_keys()?;
         Ok(key)
     }
@@ -32,7 +32,7 @@ impl Auth {
     /// Takes up the keys as `jwtd serve` finds them now ([`keys::load`]):
     /// a configured key, or the keys the database holds.
     pub fn reload_keys(&self) -> Result<(), KeysError> {
-        let (ring, _) = keys::load(&self.settings, &self.store, &self.clock)?;
+        let (ring, _) = keys::load(&self.settings.get(), &self.store, &self.clock)?;
         self.tokens.set_keys(ring);
         Ok(())
     }
@@ -40,6 +40,21 @@ impl Auth {
     /// A copy of the keys tokens are signed and verified with now.
     pub fn keyring(&self) -> Keyring {
         self.tokens.keys().clone()
+    }
+
+    /// Reads the configured signing key again (a reload, for a key given
+    /// by file) and signs with it from the next token on if it changed.
+    /// Whether it changed.
+    pub fn reload_configured_key(&self) -> Result<bool, KeysError> {
+        let (ring, _) = keys::load(&self.settings.get(), &self.store, &self.clock)?;
+        // Compared by what each signs, so that neither secret is handled here.
+        const PROBE: &[u8] = b"jwtd: is this the signing key in force?";
+        let same = ring.current().sign(PROBE).as_bytes()
+            == self.tokens.keys().current().sign(PROBE).as_bytes();
+        if !same {
+            self.tokens.set_keys(ring);
+        }
+        Ok(!same)
     }
 
     /// The id of the key new tokens are signed with, if keys have ids.

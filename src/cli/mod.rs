@@ -1,6 +1,6 @@
 //! The command line, parsed by hand: `serve`, `user ...`, `key ...`,
-//! `flushexpiredtokens` and `token explain`. Every command takes `--db PATH`
-//! (default `jwtd.redb`, or `JWTD_DB`) and `--config FILE` (or
+//! `flushexpiredtokens`, `token explain` and `config`. Every command takes
+//! `--db PATH` (default `jwtd.redb`, or `JWTD_DB`) and `--config FILE` (or
 //! `JWTD_CONFIG`). Secrets never come from arguments, where `ps` would show
 //! them.
 //!
@@ -10,9 +10,10 @@
 //! its help text beside its parser: `serve`, `user` (accounts; passwords
 //! typed through `prompt`), `django` (import and export of `dumpdata`),
 //! `key`, `token` (explain), `maintenance` (`flushexpiredtokens`),
-//! `backup`. Every command on the database becomes a [`ControlCommand`],
-//! which `session` runs here or sends to the running server that holds
-//! the database: the output is the same either way.
+//! `backup`, `config` (the settings in force). Every command on the
+//! database becomes a [`ControlCommand`], which `session` runs here or
+//! sends to the running server that holds the database: the output is the
+//! same either way.
 
 use std::fmt;
 use std::io;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 
 use crate::auth::Accounts;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Loaded, Settings};
 use crate::control::ControlCommand;
 use crate::files;
 use crate::store::{Store, StoreError};
@@ -29,6 +30,7 @@ use crate::writer::Writer;
 
 mod arguments;
 mod backup;
+mod config;
 mod django;
 mod key;
 mod maintenance;
@@ -85,6 +87,11 @@ pub enum Command {
     },
     /// Copy the live database to a new file.
     Backup(PathBuf),
+    /// Print every setting in force, with where it came from.
+    Config {
+        /// `--json`.
+        json: bool,
+    },
     /// Print help text.
     Help(&'static str),
     /// Print the version.
@@ -207,6 +214,7 @@ Commands:
   key list|rotate|retire ID
                         Manage the signing keys kept in the database
   backup PATH           Copy the live database to a new file
+  config                Print every setting in force and where it came from
 
 Every command works while a server runs: it goes through the server's
 control socket.
@@ -246,7 +254,7 @@ impl Family {
 }
 
 /// Every family, by its first word.
-const FAMILIES: [Family; 6] = [
+const FAMILIES: [Family; 7] = [
     Family {
         word: "serve",
         help: serve::HELP,
@@ -282,6 +290,12 @@ const FAMILIES: [Family; 6] = [
         help: backup::HELP,
         subcommands: &[],
         parse: backup::parse,
+    },
+    Family {
+        word: "config",
+        help: config::HELP,
+        subcommands: &[],
+        parse: config::parse,
     },
 ];
 
@@ -369,25 +383,37 @@ pub fn run(invocation: Invocation) -> Result<u8, CliError> {
             println!("jwtd {}", env!("CARGO_PKG_VERSION"));
             Ok(0)
         }
+        Command::Config { json } => config::run(config.as_deref(), &db, json),
+        Command::Serve { addr, workers } => serve::run(
+            load(config.as_deref())?,
+            config.as_deref(),
+            &addr,
+            workers,
+            &db,
+        ),
         command => run_configured(command, load_settings(config.as_deref())?, &db),
     }
 }
 
-/// The settings from `config` and the environment, warnings printed.
-fn load_settings(config: Option<&Path>) -> Result<Settings, CliError> {
-    let (settings, warnings) =
-        Settings::load(config, std::env::vars()).map_err(|e| CliError(e.to_string()))?;
-    for warning in warnings {
+/// The settings from `config` and the environment, with their sources,
+/// warnings printed.
+fn load(config: Option<&Path>) -> Result<Loaded, CliError> {
+    let loaded = Settings::load(config, std::env::vars()).map_err(|e| CliError(e.to_string()))?;
+    for warning in &loaded.warnings {
         eprintln!("jwtd: warning: {warning}");
     }
-    Ok(settings)
+    Ok(loaded)
+}
+
+/// The settings from `config` and the environment, warnings printed.
+fn load_settings(config: Option<&Path>) -> Result<Settings, CliError> {
+    load(config).map(|loaded| loaded.settings)
 }
 
 /// Runs a command that reads the settings; those on the database run
 /// where it is ([`session`]), after what they need was read here.
 fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8, CliError> {
     match command {
-        Command::Serve { addr, workers } => serve::run(settings, &addr, workers, db),
         Command::Control(command) => session::run(&command, &settings, db, Creates::No),
         Command::TokenExplain { token, json } => token::explain(token, json, &settings, db),
         Command::UserAdd {
@@ -411,8 +437,11 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
         } => user::passwd(&settings, db, name, password_stdin),
         Command::UserImportDjango(file) => django::import(&settings, db, &file),
         Command::Backup(path) => backup::run(&settings, db, &path),
-        // Answered by `run` before the settings are read.
-        Command::Help(_) | Command::Version => Ok(0),
+        // Answered by `run`: before the settings are read, or reading
+        // them with their sources.
+        Command::Help(_) | Command::Version | Command::Config { .. } | Command::Serve { .. } => {
+            Ok(0)
+        }
     }
 }
 

@@ -1,14 +1,18 @@
 //! `jwtd serve`: its help, its parser, and the start of the server with
-//! `--workers` over the `WORKERS` setting.
+//! `--workers` over the `WORKERS` setting (which the service applies, at
+//! start and at each reload).
 
 use std::path::Path;
 
 use super::arguments::Arguments;
 use super::{unknown_command, CliError, Command, UsageError};
-use crate::config::Settings;
+use crate::config::Loaded;
 
 pub(super) const HELP: &str = "\
 Run the server until SIGINT or SIGTERM, then finish requests in flight.
+SIGHUP reloads the settings file, the environment as started, and the
+signing key file: changes to live settings take effect at once, the
+others are logged as needing a restart (`jwtd config` says which is which).
 
 Usage: jwtd serve [--addr 127.0.0.1:8000] [--db jwtd.redb] [--workers N] [--config FILE]
 
@@ -58,15 +62,19 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
 
 /// Runs the server until it is stopped.
 pub(super) fn run(
-    mut settings: Settings,
+    loaded: Loaded,
+    config: Option<&Path>,
     addr: &str,
     workers: Option<usize>,
     db: &Path,
 ) -> Result<u8, CliError> {
-    if let Some(workers) = workers {
-        settings.workers = workers;
-    }
-    crate::service::run(settings, addr, db)
+    let start = crate::service::Start {
+        config,
+        addr,
+        db,
+        workers,
+    };
+    crate::service::run(loaded, &start)
         .map(|()| 0)
         .map_err(CliError)
 }

@@ -8,9 +8,13 @@
 //! string disables the settings SimpleJWT lets you set to `None`.
 //!
 //! Here: [`Settings`] with every default, and the checks that need several
-//! settings at once. `sources` reads the file and the environment,
-//! `names` maps each SimpleJWT name to its field, `values` reads each
-//! kind of value.
+//! settings at once. `sources` reads the file and the environment and
+//! records where each setting came from, `names` is the one table of
+//! settings (each SimpleJWT name mapped to its field, its reader, its
+//! writer and whether a reload applies it), `values` reads each kind of
+//! value, `shown` writes them out again, `reload` compares settings and
+//! takes up what a running server can, and `live` holds the settings in
+//! force for a running server.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -21,9 +25,18 @@ use serde_json::Value;
 use crate::jwt::Algorithm;
 use crate::password;
 
+mod live;
 mod names;
+mod reload;
+mod shown;
 mod sources;
 mod values;
+
+pub use live::LiveSettings;
+pub use names::{setting, Reload, Setting, SETTINGS};
+pub use reload::{Change, Reloaded};
+pub use shown::{is_secret, Shown, REDACTED};
+pub use sources::{Loaded, Source, Sources};
 
 /// Every setting, with its default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -356,7 +369,7 @@ mod tests {
 
     /// Settings from defaults and `pairs` only.
     pub(super) fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Settings::load(None, env(pairs)).map(|(s, _)| s)
+        Settings::load(None, env(pairs)).map(|loaded| loaded.settings)
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! SimpleJWT's setting names, each mapped to its field and to the reader of
-//! its kind of value; a bad value's error names the setting.
+//! SimpleJWT's setting names: the one table of settings, each row mapping
+//! a name to its field, the reader of its kind of value, the writer that
+//! shows it again ([`super::shown`]), and whether a reload (SIGHUP) puts a
+//! new value in force at once. A bad value's error names the setting.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
     integer, optional_string, positive_seconds, seconds, SettingValue,
@@ -21,91 +24,167 @@ const REMOVED: [&str; 4] = [
 /// The problem of a name that is no setting.
 pub(super) const UNKNOWN: &str = "unknown setting";
 
+/// Whether a running server takes up a new value when it reloads its
+/// settings (SIGHUP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reload {
+    /// Read from the settings in force at each request or operation: a
+    /// reload applies it at once.
+    Live,
+    /// Read once at start-up (it sized the transport, started threads,
+    /// opened the database, or shaped the tokens and keys): a reload
+    /// leaves it as it was and says that it needs a restart.
+    Restart,
+}
+
+/// One setting.
+pub struct Setting {
+    /// Its SimpleJWT name.
+    pub name: &'static str,
+    /// Whether a reload applies it.
+    pub reload: Reload,
+    /// Reads a value into its field; the error says what was expected.
+    set: fn(&mut Settings, SettingValue<'_>) -> Result<(), String>,
+    /// Its value as it would be written.
+    show: fn(&Settings) -> Shown,
+    /// Copies its value from other settings.
+    keep: fn(&mut Settings, &Settings),
+}
+
+impl Setting {
+    /// Its value in `settings`, as it would be written.
+    pub fn value(&self, settings: &Settings) -> Shown {
+        (self.show)(settings)
+    }
+
+    /// Puts `from`'s value of it into `into`.
+    pub(super) fn copy(&self, into: &mut Settings, from: &Settings) {
+        (self.keep)(into, from)
+    }
+}
+
+impl std::fmt::Debug for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// A row of [`SETTINGS`]: the name, the field, [`Reload`], the reader
+/// (a function of the [`SettingValue`] to the field's type) and the
+/// writer (a function of a reference to the field).
+macro_rules! setting {
+    ($name:literal, $field:ident, $reload:ident, $read:expr, $show:expr) => {
+        Setting {
+            name: $name,
+            reload: Reload::$reload,
+            set: |s, raw| {
+                s.$field = ($read)(raw)?;
+                Ok(())
+            },
+            show: |s| ($show)(&s.$field),
+            keep: |s, from| s.$field.clone_from(&from.$field),
+        }
+    };
+}
+
+/// A whole number from `min` to `max` as the field's type.
+macro_rules! whole {
+    ($min:expr, $max:expr, $t:ty) => {
+        |raw| integer(raw, $min, $max).map(|n| n as $t)
+    };
+}
+
+/// Every setting, in the README's order. What is live is what the server
+/// reads from the settings in force per request (`App::settings`, the
+/// policy's per operation), the token lifetimes and the throttle's limits,
+/// which a reload hands to their owners. One row a line, as a table.
+#[rustfmt::skip]
+pub static SETTINGS: [Setting; 48] = [
+    setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
+    setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
+    setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
+    setting!("BLACKLIST_AFTER_ROTATION", blacklist_after_rotation, Live, boolean, shown::boolean),
+    setting!("REVOKE_FAMILY_ON_REUSE", revoke_family_on_reuse, Live, boolean, shown::boolean),
+    setting!("REUSE_GRACE_PERIOD", reuse_grace_period, Live, seconds, shown::number),
+    setting!("REVOKE_ON_PASSWORD_CHANGE", revoke_on_password_change, Live, boolean, shown::boolean),
+    setting!("UPDATE_LAST_LOGIN", update_last_login, Live, boolean, shown::boolean),
+    setting!("ALGORITHM", algorithm, Restart, algorithm, shown::algorithm),
+    setting!("AUDIENCE", audience, Restart, audience, shown::audience),
+    setting!("ISSUER", issuer, Restart, optional_string, shown::optional_text),
+    setting!("LEEWAY", leeway, Restart, seconds, shown::number),
+    setting!("AUTH_HEADER_TYPES", auth_header_types, Restart, header_types, shown::list),
+    setting!("AUTH_HEADER_NAME", auth_header_name, Restart, header_name, shown::text),
+    setting!("USER_ID_CLAIM", user_id_claim, Restart, claim_name, shown::text),
+    setting!("TOKEN_TYPE_CLAIM", token_type_claim, Restart, optional_string, shown::optional_text),
+    setting!("JTI_CLAIM", jti_claim, Restart, optional_string, shown::optional_text),
+    setting!("CHECK_USER_IS_ACTIVE", check_user_is_active, Live, boolean, shown::boolean),
+    setting!("CHECK_REVOKE_TOKEN", check_revoke_token, Restart, boolean, shown::boolean),
+    setting!("REVOKE_TOKEN_CLAIM", revoke_token_claim, Restart, claim_name, shown::text),
+    setting!("PASSWORD_ITERATIONS", password_iterations, Live, whole!(1, u32::MAX.into(), u32), shown::number),
+    setting!("WORKERS", workers, Restart, whole!(1, 1024, usize), shown::number),
+    setting!("LOGIN_THREADS", login_threads, Restart, whole!(1, 256, usize), shown::number),
+    setting!("LOGIN_QUEUE", login_queue, Restart, whole!(0, 65_536, usize), shown::number),
+    setting!("LOGIN_FAILURES_PER_ADDRESS", login_failures_per_address, Live, whole!(0, u32::MAX.into(), u32), shown::number),
+    setting!("LOGIN_FAILURES_PER_USER", login_failures_per_user, Live, whole!(0, u32::MAX.into(), u32), shown::number),
+    setting!("LOGIN_FAILURE_WINDOW", login_failure_window, Live, positive_seconds, shown::number),
+    setting!("NUM_PROXIES", num_proxies, Restart, whole!(0, 16, usize), shown::number),
+    setting!("ADMIN_PAGE_SIZE", admin_page_size, Live, whole!(1, 10_000, usize), shown::number),
+    setting!("MAX_CONNECTIONS", max_connections, Restart, whole!(1, 1 << 20, usize), shown::number),
+    setting!("MAX_CONNECTIONS_PER_ADDRESS", max_connections_per_address, Restart,
+        |raw| integer(raw, 0, 1 << 20).map(|n| Some(n as usize)), shown::per_address),
+    setting!("MAX_BODY_BYTES", max_body_bytes, Restart, whole!(64, 1 << 24, usize), shown::number),
+    setting!("MAX_REQUEST_LINE_BYTES", max_request_line_bytes, Restart, whole!(64, 1 << 20, usize), shown::number),
+    setting!("MAX_HEADER_BYTES", max_header_bytes, Restart, whole!(256, 1 << 20, usize), shown::number),
+    setting!("MAX_HEADERS", max_headers, Restart, whole!(4, 1024, usize), shown::number),
+    setting!("REQUEST_TIMEOUT", request_timeout, Restart, duration, shown::duration),
+    setting!("KEEPALIVE_TIMEOUT", keepalive_timeout, Restart, duration, shown::duration),
+    setting!("WRITE_TIMEOUT", write_timeout, Restart, duration, shown::duration),
+    setting!("MAX_REQUESTS_PER_CONNECTION", max_requests_per_connection, Restart, whole!(1, u32::MAX.into(), u32), shown::number),
+    setting!("SHUTDOWN_TIMEOUT", shutdown_timeout, Restart,
+        |raw| seconds(raw).map(Duration::from_secs), shown::duration),
+    setting!("CACHE_SIZE", cache_size, Restart, whole!(64 * 1024, 1 << 40, usize), shown::number),
+    setting!("PURGE_INTERVAL", purge_interval, Restart, duration, shown::duration),
+    setting!("ACCESS_LOG", access_log, Restart, boolean, shown::boolean),
+    setting!("LOG_PROBES", log_probes, Live, boolean, shown::boolean),
+    setting!("LEARNER_PAGE", learner_page, Live, boolean, shown::boolean),
+    setting!("SIGNING_KEY_FILE", signing_key_file, Restart,
+        |raw| optional_string(raw).map(|p| p.map(PathBuf::from)), shown::path),
+    setting!("ALLOWED_HOSTS", allowed_hosts, Live,
+        |raw| allowed_hosts(raw).map(Some), shown::allowed_hosts),
+    setting!("CONTROL_SOCKET", control_socket, Restart,
+        |raw| optional_string(raw).map(|p| p.map_or(ControlSocket::Off, |p| ControlSocket::At(PathBuf::from(p)))),
+        shown::control_socket),
+];
+
+/// The row of the setting `name`.
+pub fn setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.name == name)
+}
+
 impl Settings {
-    /// Sets one setting by its SimpleJWT name.
-    pub(super) fn set(&mut self, name: &str, raw: SettingValue<'_>) -> Result<(), ConfigError> {
+    /// Sets one setting by its SimpleJWT name, and returns its row.
+    pub(super) fn set(
+        &mut self,
+        name: &str,
+        raw: SettingValue<'_>,
+    ) -> Result<&'static Setting, ConfigError> {
         let err = |problem: String| ConfigError {
             setting: name.to_owned(),
             problem,
         };
-        let s = self;
-        match name {
-            "ACCESS_TOKEN_LIFETIME" => s.access_token_lifetime = positive_seconds(raw).map_err(err)?,
-            "REFRESH_TOKEN_LIFETIME" => s.refresh_token_lifetime = positive_seconds(raw).map_err(err)?,
-            "ROTATE_REFRESH_TOKENS" => s.rotate_refresh_tokens = boolean(raw).map_err(err)?,
-            "BLACKLIST_AFTER_ROTATION" => s.blacklist_after_rotation = boolean(raw).map_err(err)?,
-            "REVOKE_FAMILY_ON_REUSE" => s.revoke_family_on_reuse = boolean(raw).map_err(err)?,
-            "REUSE_GRACE_PERIOD" => s.reuse_grace_period = seconds(raw).map_err(err)?,
-            "REVOKE_ON_PASSWORD_CHANGE" => {
-                s.revoke_on_password_change = boolean(raw).map_err(err)?
-            }
-            "UPDATE_LAST_LOGIN" => s.update_last_login = boolean(raw).map_err(err)?,
-            "ALGORITHM" => s.algorithm = algorithm(raw).map_err(err)?,
-            "AUDIENCE" => s.audience = audience(raw).map_err(err)?,
-            "ISSUER" => s.issuer = optional_string(raw).map_err(err)?,
-            "LEEWAY" => s.leeway = seconds(raw).map_err(err)?,
-            "AUTH_HEADER_TYPES" => s.auth_header_types = header_types(raw).map_err(err)?,
-            "AUTH_HEADER_NAME" => s.auth_header_name = header_name(raw).map_err(err)?,
-            "USER_ID_CLAIM" => s.user_id_claim = claim_name(raw).map_err(err)?,
-            "TOKEN_TYPE_CLAIM" => s.token_type_claim = optional_string(raw).map_err(err)?,
-            "JTI_CLAIM" => s.jti_claim = optional_string(raw).map_err(err)?,
-            "CHECK_USER_IS_ACTIVE" => s.check_user_is_active = boolean(raw).map_err(err)?,
-            "CHECK_REVOKE_TOKEN" => s.check_revoke_token = boolean(raw).map_err(err)?,
-            "REVOKE_TOKEN_CLAIM" => s.revoke_token_claim = claim_name(raw).map_err(err)?,
-            "PASSWORD_ITERATIONS" => s.password_iterations = integer(raw, 1, u32::MAX.into()).map_err(err)? as u32,
-            "WORKERS" => s.workers = integer(raw, 1, 1024).map_err(err)? as usize,
-            "LOGIN_THREADS" => s.login_threads = integer(raw, 1, 256).map_err(err)? as usize,
-            "LOGIN_QUEUE" => s.login_queue = integer(raw, 0, 65_536).map_err(err)? as usize,
-            "LOGIN_FAILURES_PER_ADDRESS" => {
-                s.login_failures_per_address = integer(raw, 0, u32::MAX.into()).map_err(err)? as u32
-            }
-            "LOGIN_FAILURES_PER_USER" => {
-                s.login_failures_per_user = integer(raw, 0, u32::MAX.into()).map_err(err)? as u32
-            }
-            "LOGIN_FAILURE_WINDOW" => s.login_failure_window = positive_seconds(raw).map_err(err)?,
-            "NUM_PROXIES" => s.num_proxies = integer(raw, 0, 16).map_err(err)? as usize,
-            "ADMIN_PAGE_SIZE" => s.admin_page_size = integer(raw, 1, 10_000).map_err(err)? as usize,
-            "MAX_CONNECTIONS" => s.max_connections = integer(raw, 1, 1 << 20).map_err(err)? as usize,
-            "MAX_CONNECTIONS_PER_ADDRESS" => {
-                s.max_connections_per_address = Some(integer(raw, 0, 1 << 20).map_err(err)? as usize)
-            }
-            "MAX_BODY_BYTES" => s.max_body_bytes = integer(raw, 64, 1 << 24).map_err(err)? as usize,
-            "MAX_REQUEST_LINE_BYTES" => s.max_request_line_bytes = integer(raw, 64, 1 << 20).map_err(err)? as usize,
-            "MAX_HEADER_BYTES" => s.max_header_bytes = integer(raw, 256, 1 << 20).map_err(err)? as usize,
-            "MAX_HEADERS" => s.max_headers = integer(raw, 4, 1024).map_err(err)? as usize,
-            "REQUEST_TIMEOUT" => s.request_timeout = duration(raw).map_err(err)?,
-            "KEEPALIVE_TIMEOUT" => s.keepalive_timeout = duration(raw).map_err(err)?,
-            "WRITE_TIMEOUT" => s.write_timeout = duration(raw).map_err(err)?,
-            "MAX_REQUESTS_PER_CONNECTION" => {
-                s.max_requests_per_connection = integer(raw, 1, u32::MAX.into()).map_err(err)? as u32
-            }
-            "SHUTDOWN_TIMEOUT" => s.shutdown_timeout = Duration::from_secs(seconds(raw).map_err(err)?),
-            "CACHE_SIZE" => s.cache_size = integer(raw, 64 * 1024, 1 << 40).map_err(err)? as usize,
-            "PURGE_INTERVAL" => s.purge_interval = duration(raw).map_err(err)?,
-            "ACCESS_LOG" => s.access_log = boolean(raw).map_err(err)?,
-            "LOG_PROBES" => s.log_probes = boolean(raw).map_err(err)?,
-            "LEARNER_PAGE" => s.learner_page = boolean(raw).map_err(err)?,
-            "SIGNING_KEY_FILE" => s.signing_key_file = optional_string(raw).map_err(err)?.map(PathBuf::from),
-            "ALLOWED_HOSTS" => s.allowed_hosts = Some(allowed_hosts(raw).map_err(err)?),
-            "CONTROL_SOCKET" => {
-                s.control_socket = match optional_string(raw).map_err(err)? {
-                    Some(path) => ControlSocket::At(PathBuf::from(path)),
-                    None => ControlSocket::Off,
-                }
-            }
-            removed if REMOVED.contains(&removed) => {
-                return Err(err(format!(
-                    "the '{removed}' setting has been removed in SimpleJWT; see the README for the available settings"
-                )))
-            }
-            "SIGNING_KEY" => {
-                return Err(err(
-                    "set the key with JWTD_SIGNING_KEY or SIGNING_KEY_FILE, never in a settings file".into(),
-                ))
-            }
-            _ => return Err(err(UNKNOWN.into())),
+        if let Some(row) = setting(name) {
+            (row.set)(self, raw).map_err(err)?;
+            return Ok(row);
         }
-        Ok(())
+        Err(err(match name {
+            removed if REMOVED.contains(&removed) => format!(
+                "the '{removed}' setting has been removed in SimpleJWT; see the README for the available settings"
+            ),
+            "SIGNING_KEY" => {
+                "set the key with JWTD_SIGNING_KEY or SIGNING_KEY_FILE, never in a settings file".into()
+            }
+            _ => UNKNOWN.into(),
+        }))
     }
 }
 

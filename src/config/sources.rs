@@ -1,12 +1,15 @@
 //! Where settings come from: defaults, then an optional JSON file, then
 //! `JWTD_<NAME>` environment variables, which win. Unknown variables are
-//! warned about; unknown names in the file are errors.
+//! warned about; unknown names in the file are errors. Each setting's
+//! source is recorded, for `jwtd config` and the start-up log.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::names::UNKNOWN;
+use super::names::{Setting, SETTINGS, UNKNOWN};
 use super::values::SettingValue;
 use super::{ConfigError, Settings};
 
@@ -19,14 +22,87 @@ const OTHER_VARIABLES: [&str; 5] = [
     "JWTD_SIGNING_KEY_FILE",
 ];
 
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Nothing set it.
+    Default,
+    /// The settings file.
+    File(PathBuf),
+    /// `JWTD_<NAME>`.
+    Environment,
+    /// A command-line option (`serve --workers`).
+    CommandLine,
+}
+
+impl Source {
+    /// The kind of source, without the file's name: `default`, `file`,
+    /// `environment`, `command line`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::File(_) => "file",
+            Source::Environment => "environment",
+            Source::CommandLine => "command line",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File(path) => write!(f, "file {}", path.display()),
+            Source::Environment => f.write_str("environment"),
+            Source::CommandLine => f.write_str("command line"),
+        }
+    }
+}
+
+/// The source of each setting that was set; the others are defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sources(BTreeMap<&'static str, Source>);
+
+impl Sources {
+    /// Where the setting `name` came from.
+    pub fn of(&self, name: &str) -> &Source {
+        self.0.get(name).unwrap_or(&Source::Default)
+    }
+
+    /// Records that `setting` came from `source`.
+    pub fn record(&mut self, setting: &'static Setting, source: Source) {
+        self.0.insert(setting.name, source);
+    }
+
+    /// Records that the setting `name` came from `source`; a name that is
+    /// no setting is ignored.
+    pub fn record_name(&mut self, name: &str, source: Source) {
+        if let Some(setting) = SETTINGS.iter().find(|s| s.name == name) {
+            self.record(setting, source);
+        }
+    }
+}
+
+/// Settings as loaded, with where each came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The settings.
+    pub settings: Settings,
+    /// Where each came from.
+    pub sources: Sources,
+    /// Warnings to print, such as unknown variables.
+    pub warnings: Vec<String>,
+}
+
 impl Settings {
-    /// Defaults, then the JSON file, then `JWTD_*` variables from `env`.
-    /// Returns warnings (such as unknown variables) to print.
+    /// Defaults, then the JSON file, then `JWTD_*` variables from `env`,
+    /// each setting's source recorded.
     pub fn load(
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<(Settings, Vec<String>), ConfigError> {
+    ) -> Result<Loaded, ConfigError> {
         let mut settings = Settings::default();
+        let mut sources = Sources::default();
         let mut warnings = Vec::new();
         if let Some(path) = file {
             let problem = |p: String| ConfigError {
@@ -39,7 +115,8 @@ impl Settings {
                 return Err(problem("expected a JSON object of settings".into()));
             };
             for (name, value) in &members {
-                settings.set(name, SettingValue::Json(value))?;
+                let setting = settings.set(name, SettingValue::Json(value))?;
+                sources.record(setting, Source::File(path.to_owned()));
             }
         }
         for (key, value) in env {
@@ -50,14 +127,19 @@ impl Settings {
                 continue;
             }
             match settings.set(name, SettingValue::Env(&value)) {
+                Ok(setting) => sources.record(setting, Source::Environment),
                 Err(e) if e.problem == UNKNOWN => {
                     warnings.push(format!("ignoring unknown variable {key}"))
                 }
-                other => other?,
+                Err(e) => return Err(e),
             }
         }
         settings.check()?;
-        Ok((settings, warnings))
+        Ok(Loaded {
+            settings,
+            sources,
+            warnings,
+        })
     }
 }
 
@@ -79,8 +161,15 @@ mod tests {
                 "AUDIENCE": ["x"], "TOKEN_TYPE_CLAIM": null, "UPDATE_LAST_LOGIN": true}"#,
         )
         .unwrap();
-        let (s, _) =
+        let loaded =
             Settings::load(Some(&path), env(&[("JWTD_ACCESS_TOKEN_LIFETIME", "1m")])).unwrap();
+        let s = &loaded.settings;
+        assert_eq!(
+            loaded.sources.of("ACCESS_TOKEN_LIFETIME"),
+            &Source::Environment
+        );
+        assert_eq!(loaded.sources.of("ALGORITHM"), &Source::File(path.clone()));
+        assert_eq!(loaded.sources.of("LEEWAY"), &Source::Default);
         assert_eq!(s.access_token_lifetime, 60);
         assert_eq!(s.refresh_token_lifetime, 2 * 86400);
         assert_eq!(s.algorithm, Algorithm::HS512);
@@ -111,11 +200,12 @@ mod tests {
 
     #[test]
     fn unknown_variables_are_warned_about_not_fatal() {
-        let (_, warnings) = Settings::load(
+        let warnings = Settings::load(
             None,
             env(&[("JWTD_NOPE", "1"), ("JWTD_DB", "x.redb"), ("HOME", "/")]),
         )
-        .unwrap();
+        .unwrap()
+        .warnings;
         assert_eq!(warnings, ["ignoring unknown variable JWTD_NOPE"]);
     }
 }

@@ -14,7 +14,7 @@ pub(super) fn list(operator: &Operator<'_>) -> Reply {
         Ok(keys) => keys,
         Err(e) => return Reply::failed(e),
     };
-    let in_use = match keys::configured_secret(operator.settings()) {
+    let in_use = match keys::configured_secret(&operator.settings()) {
         Ok(Some((_, source))) => {
             format!("Signing with the key from {source} (no id); the keys below are not used.\n")
         }

@@ -2,6 +2,8 @@
 //! or the command line on a database no server holds. Both offer the same
 //! named operations, so a command's text is written once.
 
+use std::sync::Arc;
+
 use crate::app::App;
 use crate::auth::Accounts;
 use crate::clock::Clock;
@@ -40,10 +42,10 @@ impl Operator<'_> {
     }
 
     /// The settings in force where the command runs.
-    pub(super) fn settings(&self) -> &Settings {
+    pub(super) fn settings(&self) -> Arc<Settings> {
         match self {
-            Operator::Server(app) => &app.settings,
-            Operator::Database { settings, .. } => settings,
+            Operator::Server(app) => app.settings(),
+            Operator::Database { settings, .. } => Arc::new((*settings).clone()),
         }
     }
 
@@ -97,7 +99,7 @@ impl Operator<'_> {
     pub(super) fn verifying_keys(&self) -> Result<KeyChoice, KeysError> {
         let settings = self.settings();
         if let Some((secret, source)) =
-            keys::configured_secret(settings).map_err(KeysError::Unusable)?
+            keys::configured_secret(&settings).map_err(KeysError::Unusable)?
         {
             if let Operator::Server(app) = self {
                 return Ok(KeyChoice::Key {

@@ -15,8 +15,8 @@ pub(super) fn explain(operator: &Operator<'_>, token: &str, json: bool) -> Reply
         Err(e) => KeyChoice::Missing(e.to_string()),
     };
     let settings = operator.settings();
-    let mut explanation = explain::explain(token, key, settings, operator.clock().now());
-    if let Some(facts) = store_facts(&explanation, settings, operator) {
+    let mut explanation = explain::explain(token, key, &settings, operator.clock().now());
+    if let Some(facts) = store_facts(&explanation, &settings, operator) {
         explanation = explanation.with_state(facts);
     }
     rendered(&explanation, json)

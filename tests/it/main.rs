@@ -11,4 +11,5 @@ mod flow;
 mod protocol;
 mod reference;
 mod review;
+mod settings;
 mod support;

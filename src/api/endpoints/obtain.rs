@@ -49,7 +49,7 @@ pub fn handle(call: &Call<'_>) -> Response {
 /// `NUM_PROXIES` the address that many hops from the right of
 /// `X-Forwarded-For` (the peer when the header is absent or unusable).
 fn client_address(app: &App, request: &Request<'_>) -> IpAddr {
-    let proxies = app.settings.num_proxies;
+    let proxies = app.settings().num_proxies;
     if proxies == 0 {
         return request.peer;
     }

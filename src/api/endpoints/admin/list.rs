@@ -20,7 +20,7 @@ const PATH: &str = "/api/admin/users/";
 pub fn handle(call: &Call<'_>) -> Response {
     let (app, request) = (call.app, call.request);
     let accounts = app.auth.accounts();
-    let size = app.settings.admin_page_size.max(1);
+    let size = app.settings().admin_page_size.max(1);
     let pairs = request.query.map(query_pairs).unwrap_or_default();
     // `QueryDict.get`: the last value; absent or empty is page 1.
     let asked = pairs

@@ -227,7 +227,7 @@ fn the_page_size_is_a_setting() {
             None,
             [("JWTD_ADMIN_PAGE_SIZE".to_owned(), value.to_owned())],
         )
-        .map(|(s, _)| s.admin_page_size)
+        .map(|loaded| loaded.settings.admin_page_size)
     };
     assert_eq!(Settings::default().admin_page_size, 100);
     assert_eq!(load("5"), Ok(5));
