@@ -54,10 +54,68 @@ impl Call<'_> {
         let Some(forwarded) = forwarded else {
             return request.peer;
         };
-        let hops: Vec<&str> = forwarded.split(',').map(str::trim).collect();
-        let index = hops.len().saturating_sub(proxies.min(hops.len()));
-        hops.get(index)
-            .and_then(|h| h.parse().ok())
+        // The hop `proxies` from the right, or the leftmost when there are
+        // fewer; without allocating, as a refresh asks this every time.
+        forwarded
+            .rsplit(',')
+            .take(proxies)
+            .last()
+            .and_then(|hop| hop.trim().parse().ok())
             .unwrap_or(request.peer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::routes::ROUTES;
+    use crate::config::Settings;
+    use crate::http::TestRequest;
+    use crate::token::JtiSource;
+
+    #[test]
+    fn the_client_is_the_hop_num_proxies_from_the_right() {
+        let client = |proxies: usize, forwarded: Option<&str>| {
+            let settings = Settings {
+                num_proxies: proxies,
+                password_iterations: 1000,
+                ..Settings::default()
+            };
+            let app = App::in_memory(
+                settings,
+                b"call-test-key-0123456789abcdef0123",
+                0,
+                JtiSource::counter(),
+            )
+            .unwrap();
+            let mut request =
+                TestRequest::new("POST", "/api/token/").peer("192.0.2.9".parse().unwrap());
+            if let Some(forwarded) = forwarded {
+                request = request.header("X-Forwarded-For", forwarded);
+            }
+            let request = request.request();
+            let call = Call {
+                app: &app,
+                request: &request,
+                route: &ROUTES[0],
+                pk: None,
+                started: Instant::now(),
+                now: 0,
+            };
+            call.client().to_string()
+        };
+        assert_eq!(client(0, Some("203.0.113.1")), "192.0.2.9");
+        assert_eq!(client(1, None), "192.0.2.9");
+        assert_eq!(client(1, Some("10.0.0.1, 203.0.113.1")), "203.0.113.1");
+        assert_eq!(
+            client(2, Some("10.0.0.1, 203.0.113.1, 198.51.100.1")),
+            "203.0.113.1"
+        );
+        assert_eq!(
+            client(3, Some("203.0.113.1")),
+            "203.0.113.1",
+            "fewer hops: the leftmost"
+        );
+        assert_eq!(client(1, Some("not an address")), "192.0.2.9");
     }
 }
