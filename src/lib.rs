@@ -26,7 +26,8 @@
 //!                            ├─► password ─► primitives      (on the login_pool)
 //!                            ├─► keys, throttle
 //!                            └─► writer (group commit) ─► store ─► store::redb
-//!  under all of them: clock, config, files, time, log, sys, pyjson, python_str, md5
+//!  under all of them: clock, config, files, time, log, sys, pyjson, python_str, md5,
+//!  metrics, refusal
 //! ```
 //!
 //! A request's path: `http::server` (epoll, a fixed pool of workers) ─►
@@ -59,6 +60,7 @@
 //! | `dumpdata` | Django's `manage.py dumpdata` format: its `auth.user` records, both ways, and the import's report |
 //! | `config` | settings: defaults, the JSON file, `JWTD_*` variables, where each came from; the one table of settings; the settings in force and what a reload changes |
 //! | `metrics` | the counters `/metrics` shows |
+//! | `refusal` | every way a request is refused, and its `/metrics` label |
 //! | `clock` | where every "now" comes from: the system, or a fixed time in tests |
 //! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`, MD5 (SimpleJWT's revoke claim), system calls |
 //!
@@ -97,6 +99,7 @@ pub mod password;
 mod primitives;
 mod pyjson;
 mod python_str;
+mod refusal;
 pub mod service;
 pub mod store;
 mod sys;

@@ -3,13 +3,17 @@
 //! Every counter is a relaxed atomic in a fixed table: recording costs a few
 //! uncontended increments on the request path and never takes a lock.
 //! Requests are counted by route slot; which route a slot is, and its
-//! label, is the application's to say (`api::routes`).
+//! label, is the application's to say (`api::routes`). Refusals are
+//! counted by [`Refusal`], one counter each (`jwtd_refusals_total`);
+//! `jwtd_tokens_rejected_total` adds up those of tokens and bearer headers.
 //! Gauges that live elsewhere (token table sizes, memory, descriptors) are
 //! read when scraped.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use crate::refusal::Refusal;
 
 /// Requests are counted in this many route slots. The application numbers
 /// its routes from 0 and names the slots when the counters are rendered.
@@ -27,20 +31,40 @@ const BUCKETS_US: [u64; 14] = [
     1_000_000, 2_500_000,
 ];
 
-/// Why a token or a bearer header was refused.
-pub const REJECTIONS: [&str; 12] = [
-    "invalid",
-    "expired",
-    "no_type",
-    "wrong_type",
-    "no_id",
-    "no_exp",
-    "blacklisted",
-    "bad_header",
-    "no_user_id",
-    "user_not_found",
-    "user_inactive",
-    "password_changed",
+/// `jwtd_tokens_rejected_total`, the refusals of a token or a bearer
+/// header: each of its reasons and the [`Refusal`]s it adds up.
+const TOKEN_REJECTIONS: [(&str, &[Refusal]); 13] = [
+    (
+        "invalid",
+        &[
+            Refusal::Invalid,
+            Refusal::BadSignature,
+            Refusal::WrongAlgorithm,
+            Refusal::UnknownKey,
+            Refusal::NotYetValid,
+            Refusal::WrongIssuer,
+            Refusal::WrongAudience,
+        ],
+    ),
+    ("expired", &[Refusal::Expired]),
+    ("no_type", &[Refusal::NoType]),
+    ("wrong_type", &[Refusal::WrongType]),
+    ("no_id", &[Refusal::NoId]),
+    ("no_exp", &[Refusal::NoExp]),
+    (
+        "blacklisted",
+        &[
+            Refusal::Blacklisted,
+            Refusal::Reuse,
+            Refusal::ReuseWithinGrace,
+        ],
+    ),
+    ("revoked", &[Refusal::Revoked]),
+    ("bad_header", &[Refusal::BadHeader]),
+    ("no_user_id", &[Refusal::NoUserId]),
+    ("user_not_found", &[Refusal::UserNotFound]),
+    ("user_inactive", &[Refusal::UserInactive]),
+    ("password_changed", &[Refusal::PasswordChanged]),
 ];
 
 #[derive(Default)]
@@ -56,7 +80,7 @@ pub struct Metrics {
     latency: [Latency; ROUTE_SLOTS],
     logins: [AtomicU64; 3],
     refreshes: AtomicU64,
-    rejected: [AtomicU64; REJECTIONS.len()],
+    refusals: [AtomicU64; Refusal::COUNT],
 }
 
 impl Default for Metrics {
@@ -66,7 +90,7 @@ impl Default for Metrics {
             latency: Default::default(),
             logins: Default::default(),
             refreshes: AtomicU64::new(0),
-            rejected: Default::default(),
+            refusals: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 }
@@ -131,10 +155,10 @@ impl Metrics {
         }
     }
 
-    /// Counts a refused token or header; `reason` is one of [`REJECTIONS`].
-    pub fn rejected(&self, reason: &str) {
-        if let Some(i) = REJECTIONS.iter().position(|r| *r == reason) {
-            bump(&self.rejected[i]);
+    /// Counts a refused request (or connection) under its reason.
+    pub fn refused(&self, reason: Refusal) {
+        if let Some(counter) = self.refusals.get(reason.index()) {
+            bump(counter);
         }
     }
 
@@ -209,16 +233,26 @@ impl Metrics {
         let _ = writeln!(out, "jwtd_refreshes_total {}", get(&self.refreshes));
         out.push_str("# HELP jwtd_refresh_reuse_total Spent refresh tokens presented again.\n# TYPE jwtd_refresh_reuse_total counter\n");
         let _ = writeln!(out, "jwtd_refresh_reuse_total {}", gauges.reuse);
+        out.push_str("# HELP jwtd_refusals_total Requests and connections refused, by reason.\n# TYPE jwtd_refusals_total counter\n");
+        for (reason, count) in Refusal::ALL.iter().zip(&self.refusals) {
+            let _ = writeln!(
+                out,
+                "jwtd_refusals_total{{reason=\"{}\"}} {}",
+                reason.label(),
+                get(count)
+            );
+        }
         out.push_str(
             "# HELP jwtd_tokens_rejected_total Tokens and bearer headers refused, by reason.\n",
         );
         out.push_str("# TYPE jwtd_tokens_rejected_total counter\n");
-        for (reason, count) in REJECTIONS.iter().zip(&self.rejected) {
-            let _ = writeln!(
-                out,
-                "jwtd_tokens_rejected_total{{reason=\"{reason}\"}} {}",
-                get(count)
-            );
+        for (reason, refusals) in TOKEN_REJECTIONS {
+            let n: u64 = refusals
+                .iter()
+                .filter_map(|r| self.refusals.get(r.index()))
+                .map(get)
+                .sum();
+            let _ = writeln!(out, "jwtd_tokens_rejected_total{{reason=\"{reason}\"}} {n}");
         }
         if let Some(n) = gauges.blacklisted {
             out.push_str("# HELP jwtd_blacklisted_tokens Rows in the blacklist.\n# TYPE jwtd_blacklisted_tokens gauge\n");
@@ -285,7 +319,11 @@ mod tests {
         m.request(3, 200, Duration::from_micros(10));
         m.request(4, 200, Duration::from_micros(300));
         m.request(ROUTE_SLOTS, 200, Duration::from_micros(10));
-        m.rejected("expired");
+        m.refused(Refusal::Expired);
+        m.refused(Refusal::UnknownKey);
+        m.refused(Refusal::BadSignature);
+        m.refused(Refusal::Reuse);
+        m.refused(Refusal::TooManyConnections);
         let text = m.render(
             &LABELS,
             Gauges {
@@ -307,6 +345,14 @@ mod tests {
             "jwtd_logins_total{result=\"throttled\"} 1",
             "jwtd_logins_total{result=\"success\"} 0",
             "jwtd_tokens_rejected_total{reason=\"expired\"} 1",
+            "jwtd_tokens_rejected_total{reason=\"invalid\"} 2",
+            "jwtd_tokens_rejected_total{reason=\"blacklisted\"} 1",
+            "jwtd_tokens_rejected_total{reason=\"revoked\"} 0",
+            "jwtd_refusals_total{reason=\"expired\"} 1",
+            "jwtd_refusals_total{reason=\"unknown_key\"} 1",
+            "jwtd_refusals_total{reason=\"reuse\"} 1",
+            "jwtd_refusals_total{reason=\"too_many_connections\"} 1",
+            "jwtd_refusals_total{reason=\"throttled\"} 0",
             "jwtd_refresh_reuse_total 1",
             "jwtd_blacklisted_tokens 2",
             "jwtd_issued_refresh_tokens 4",

@@ -12,6 +12,12 @@
 //! to collide); when full, expired windows are dropped first, then the
 //! oldest.
 //!
+//! The first attempt a limit turns away in a window is logged (WARN, naming
+//! the address or the username and the window); later ones in the same
+//! window are not: the window's own entry remembers it, so the log costs
+//! no memory of its own. The table lives in memory only: a restart starts
+//! every count from zero.
+//!
 //! The limits can be changed while logins are counted (a settings reload):
 //! each is read once per check, relaxed, as the counts already are
 //! approximate across concurrent logins.
@@ -23,6 +29,8 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use crate::{log, time};
+
 /// Most entries kept (about 40 bytes each).
 pub const CAPACITY: usize = 10_000;
 
@@ -30,6 +38,34 @@ pub const CAPACITY: usize = 10_000;
 struct Window {
     start: u64,
     failures: u32,
+    /// An attempt was turned away in this window, and logged.
+    logged: bool,
+}
+
+impl Window {
+    fn new(start: u64) -> Window {
+        Window {
+            start,
+            failures: 0,
+            logged: false,
+        }
+    }
+}
+
+/// Which limit a key counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    Address,
+    User,
+}
+
+/// A limit that turned an attempt away for the first time in its window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct First {
+    which: Limit,
+    limit: u32,
+    /// When its window started.
+    start: u64,
 }
 
 /// Limits on failed logins.
@@ -72,30 +108,26 @@ impl Throttle {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn keys(&self, username: &str, client: IpAddr) -> [(u64, u32); 2] {
+    fn keys(&self, username: &str, client: IpAddr) -> [(u64, u32, Limit); 2] {
         let client = prefix(client);
         let address = self.keys.hash_one(("address", client));
         let pair = self.keys.hash_one(("user", username, client));
         [
-            (address, self.per_address.load(Ordering::Relaxed)),
-            (pair, self.per_user.load(Ordering::Relaxed)),
+            (
+                address,
+                self.per_address.load(Ordering::Relaxed),
+                Limit::Address,
+            ),
+            (pair, self.per_user.load(Ordering::Relaxed), Limit::User),
         ]
     }
 
-    /// `Err(seconds)` if `username` from `client` must wait that long.
+    /// `Err(seconds)` if `username` from `client` must wait that long. The
+    /// first attempt a limit turns away in its window is logged.
     pub fn check(&self, username: &str, client: IpAddr, now: u64) -> Result<(), u64> {
-        let windows = self.lock();
-        let mut wait = 0;
-        for (key, limit) in self.keys(username, client) {
-            if limit == 0 {
-                continue;
-            }
-            if let Some(w) = windows.get(&key) {
-                let end = w.start + self.window();
-                if w.failures >= limit && now < end {
-                    wait = wait.max(end - now);
-                }
-            }
+        let (wait, first) = self.turned_away(username, client, now);
+        for turned in first.into_iter().flatten() {
+            self.log_first(turned, username, client);
         }
         if wait > 0 {
             Err(wait)
@@ -104,25 +136,71 @@ impl Throttle {
         }
     }
 
+    /// The seconds to wait (0: none), and each limit that turns an attempt
+    /// away for the first time in its window, now marked as logged.
+    fn turned_away(&self, username: &str, client: IpAddr, now: u64) -> (u64, [Option<First>; 2]) {
+        let mut windows = self.lock();
+        let mut wait = 0;
+        let mut first = [None, None];
+        let keys = self.keys(username, client);
+        for ((key, limit, which), first) in keys.into_iter().zip(&mut first) {
+            if limit == 0 {
+                continue;
+            }
+            if let Some(w) = windows.get_mut(&key) {
+                let end = w.start + self.window();
+                if w.failures >= limit && now < end {
+                    wait = wait.max(end - now);
+                    if !w.logged {
+                        w.logged = true;
+                        *first = Some(First {
+                            which,
+                            limit,
+                            start: w.start,
+                        });
+                    }
+                }
+            }
+        }
+        (wait, first)
+    }
+
+    /// The WARN line for the first attempt turned away in a window.
+    fn log_first(&self, first: First, username: &str, client: IpAddr) {
+        let First {
+            which,
+            limit,
+            start,
+        } = first;
+        let whom = match which {
+            Limit::Address => format!("address {}", shown_prefix(client)),
+            Limit::User => format!("user {} from {}", shown(username), shown_prefix(client)),
+        };
+        log::warn(&format!(
+            "login throttled: {whom} reached {limit} failed login(s) in the {} s window \
+             from {} to {}; attempts are refused (429) until it ends, without a further line",
+            self.window(),
+            time::rfc3339(seconds_to_micros(start), false),
+            time::rfc3339(
+                seconds_to_micros(start.saturating_add(self.window())),
+                false
+            ),
+        ));
+    }
+
     /// Counts a failed login.
     pub fn record_failure(&self, username: &str, client: IpAddr, now: u64) {
         let mut windows = self.lock();
-        for (key, limit) in self.keys(username, client) {
+        for (key, limit, _) in self.keys(username, client) {
             if limit == 0 {
                 continue;
             }
             if !windows.contains_key(&key) && windows.len() >= CAPACITY {
                 self.make_room(&mut windows, now);
             }
-            let w = windows.entry(key).or_insert(Window {
-                start: now,
-                failures: 0,
-            });
+            let w = windows.entry(key).or_insert(Window::new(now));
             if now >= w.start + self.window() {
-                *w = Window {
-                    start: now,
-                    failures: 0,
-                };
+                *w = Window::new(now);
             }
             w.failures = w.failures.saturating_add(1);
         }
@@ -130,7 +208,7 @@ impl Throttle {
 
     /// A successful login clears its pair's count (not the address's).
     pub fn record_success(&self, username: &str, client: IpAddr) {
-        let [_, (pair, _)] = self.keys(username, client);
+        let [_, (pair, _, _)] = self.keys(username, client);
         self.lock().remove(&pair);
     }
 
@@ -153,6 +231,32 @@ impl Throttle {
             }
         }
     }
+}
+
+/// The unit an address is counted by, as the log names it: `/64` after an
+/// IPv6 prefix.
+fn shown_prefix(client: IpAddr) -> String {
+    match prefix(client) {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("{v6}/64"),
+    }
+}
+
+/// A username for the log: quoted and escaped, cut after 150 characters
+/// (Django's longest; the client chose it).
+fn shown(username: &str) -> String {
+    let mut chars = username.chars();
+    let head: String = chars.by_ref().take(150).collect();
+    match chars.next() {
+        Some(_) => format!("{head:?}..."),
+        None => format!("{head:?}"),
+    }
+}
+
+fn seconds_to_micros(seconds: u64) -> i64 {
+    i64::try_from(seconds)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1_000_000)
 }
 
 /// The unit an address is counted by: IPv4 as is, IPv6 by its /64.
@@ -229,6 +333,49 @@ mod tests {
         assert!(t.check("c", ip("2001:db8:1:2::77"), 0).is_err());
         assert_eq!(t.check("c", ip("2001:db8:1:3::1"), 0), Ok(()));
         assert_eq!(prefix(ip("::ffff:10.1.2.3")), ip("10.1.2.3"));
+    }
+
+    #[test]
+    fn only_the_first_attempt_turned_away_in_a_window_is_logged() {
+        let t = Throttle::new(3, 2, 60);
+        let a = ip("10.0.0.1");
+        t.record_failure("alice", a, 1000);
+        t.record_failure("alice", a, 1001);
+        let user = |start| First {
+            which: Limit::User,
+            limit: 2,
+            start,
+        };
+        assert_eq!(
+            t.turned_away("alice", a, 1002),
+            (58, [None, Some(user(1000))])
+        );
+        assert_eq!(t.turned_away("alice", a, 1003), (57, [None, None]));
+        // The address limit trips later in the same window: its own first.
+        t.record_failure("bob", a, 1004);
+        let address = First {
+            which: Limit::Address,
+            limit: 3,
+            start: 1000,
+        };
+        assert_eq!(t.turned_away("carol", a, 1005), (55, [Some(address), None]));
+        assert_eq!(t.turned_away("alice", a, 1005), (55, [None, None]));
+        // A new window logs again.
+        t.record_failure("alice", a, 1060);
+        t.record_failure("alice", a, 1061);
+        assert_eq!(
+            t.turned_away("alice", a, 1062),
+            (58, [None, Some(user(1060))])
+        );
+        assert_eq!(t.check("alice", a, 1063), Err(57));
+    }
+
+    #[test]
+    fn usernames_in_the_log_are_quoted_and_short() {
+        assert_eq!(shown("a\"b\n"), r#""a\"b\n""#);
+        assert_eq!(shown(&"x".repeat(200)), format!("{:?}...", "x".repeat(150)));
+        assert_eq!(shown_prefix(ip("2001:db8:1:2::9")), "2001:db8:1:2::/64");
+        assert_eq!(shown_prefix(ip("::ffff:10.1.2.3")), "10.1.2.3");
     }
 
     #[test]

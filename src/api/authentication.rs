@@ -8,6 +8,7 @@ use super::messages;
 use super::respond;
 use crate::app::App;
 use crate::http::{Request, Response};
+use crate::refusal::Refusal;
 use crate::store::User;
 
 /// `IsAuthenticated`: the user the request's access token names, or the
@@ -15,14 +16,20 @@ use crate::store::User;
 pub fn authenticated(app: &App, request: &Request<'_>, now: u64) -> Result<User, Response> {
     match app.auth.authenticate(request.header(&app.auth_header), now) {
         Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(respond::unauthorized(
-            app,
-            Json::object()
-                .str("detail", messages::NOT_AUTHENTICATED)
-                .end(),
-        )),
+        Ok(None) => Err(not_authenticated(app)),
         Err(e) => Err(auth_error(app, &e)),
     }
+}
+
+/// DRF's `NotAuthenticated`: no credentials.
+fn not_authenticated(app: &App) -> Response {
+    app.metrics.refused(Refusal::NotAuthenticated);
+    respond::unauthorized(
+        app,
+        Json::object()
+            .str("detail", messages::NOT_AUTHENTICATED)
+            .end(),
+    )
 }
 
 /// The admin API's permission: the authenticated user if it is an active
@@ -35,6 +42,7 @@ pub fn superuser(app: &App, request: &Request<'_>, now: u64) -> Result<User, Res
     if user.is_active && user.is_superuser {
         Ok(user)
     } else {
+        app.metrics.refused(Refusal::Forbidden);
         Err(respond::detail(403, messages::FORBIDDEN))
     }
 }

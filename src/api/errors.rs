@@ -1,7 +1,7 @@
 //! Error mapping: what a refused token, header or login ([`AuthError`]) and
 //! a body that did not parse or validate ([`BodyError`]) answer, with
-//! SimpleJWT's and DRF's bodies, keys in the order they write them. A
-//! refused token or header is also counted in `/metrics`.
+//! SimpleJWT's and DRF's bodies, keys in the order they write them. Each
+//! is also counted in `/metrics` under its [`Refusal`].
 
 use std::borrow::Cow;
 
@@ -10,13 +10,22 @@ use super::json::{self, Json};
 use super::messages;
 use super::respond;
 use crate::app::App;
-use crate::auth::AuthError;
+use crate::auth::{AuthError, NoAccount};
 use crate::http::Response;
+use crate::jwt::DecodeError;
 use crate::log;
+use crate::refusal::Refusal;
 use crate::token::{TokenError, TokenType};
 
 /// A body that did not parse or validate (DRF's parsers and serializer fields).
-pub fn body_error(error: BodyError) -> Response {
+pub fn body_error(app: &App, error: BodyError) -> Response {
+    app.metrics.refused(match error {
+        BodyError::UnsupportedMediaType(_) => Refusal::UnsupportedMediaType,
+        BodyError::Malformed(_) => Refusal::ParseError,
+        BodyError::NoData => Refusal::NoData,
+        BodyError::NotADictionary(_) => Refusal::NotAnObject,
+        BodyError::Fields(_) => Refusal::InvalidFields,
+    });
     let status = error.status();
     match error {
         BodyError::UnsupportedMediaType(media_type) => {
@@ -41,8 +50,10 @@ pub fn body_error(error: BodyError) -> Response {
 /// 400 `{"<field>": ["<message>", ...], ...}`: a serializer's
 /// `ValidationError`, each field with all its messages, in declared order.
 pub fn field_errors<'e>(
+    app: &App,
     errors: impl IntoIterator<Item = (&'e str, &'e [Cow<'static, str>])>,
 ) -> Response {
+    app.metrics.refused(Refusal::InvalidFields);
     respond::json(400, field_errors_body(errors))
 }
 
@@ -67,40 +78,58 @@ fn non_field_error(status: u16, message: &str) -> Response {
     )
 }
 
-/// The `/metrics` reason a refused token or header is counted under.
-fn rejection(error: &AuthError) -> Option<&'static str> {
+/// The `/metrics` reason a policy failure is counted under.
+fn refusal(error: &AuthError) -> Refusal {
     let token = |e: &TokenError| match e {
-        TokenError::Decode(d) if d.is_expired() => "expired",
-        TokenError::Decode(_) => "invalid",
-        TokenError::NoExp => "no_exp",
-        TokenError::NoId => "no_id",
-        TokenError::NoType => "no_type",
-        TokenError::WrongType => "wrong_type",
-        TokenError::Blacklisted => "blacklisted",
-        TokenError::Revoked => "revoked",
+        TokenError::Decode(d) => match d {
+            DecodeError::Expired => Refusal::Expired,
+            DecodeError::BadSignature => Refusal::BadSignature,
+            DecodeError::WrongAlgorithm => Refusal::WrongAlgorithm,
+            DecodeError::UnknownKey => Refusal::UnknownKey,
+            DecodeError::NotYetValid => Refusal::NotYetValid,
+            DecodeError::WrongIssuer => Refusal::WrongIssuer,
+            DecodeError::WrongAudience => Refusal::WrongAudience,
+            DecodeError::TooLong
+            | DecodeError::NotText
+            | DecodeError::NotThreeSegments
+            | DecodeError::MalformedHeader
+            | DecodeError::UnsupportedHeader
+            | DecodeError::MalformedSignature
+            | DecodeError::MalformedPayload
+            | DecodeError::MalformedTime
+            | DecodeError::MalformedClaim => Refusal::Invalid,
+        },
+        TokenError::NoExp => Refusal::NoExp,
+        TokenError::NoId => Refusal::NoId,
+        TokenError::NoType => Refusal::NoType,
+        TokenError::WrongType => Refusal::WrongType,
+        TokenError::Blacklisted => Refusal::Blacklisted,
+        TokenError::Revoked => Refusal::Revoked,
     };
-    Some(match error {
+    match error {
         AuthError::Token(e) | AuthError::NotValidForAnyType(e) => token(e),
-        AuthError::BlacklistedOnVerify => "blacklisted",
-        AuthError::BadHeader => "bad_header",
-        AuthError::NoUserId => "no_user_id",
-        AuthError::UserNotFound => "user_not_found",
-        AuthError::UserInactive => "user_inactive",
-        AuthError::PasswordChanged => "password_changed",
-        AuthError::NoActiveAccount => "user_not_found",
-        AuthError::Credentials
-        | AuthError::RevokedUntil(_)
-        | AuthError::Busy
-        | AuthError::Throttled(_)
-        | AuthError::Unavailable(_) => return None,
-    })
+        AuthError::BlacklistedOnVerify => Refusal::Blacklisted,
+        AuthError::Reused => Refusal::Reuse,
+        AuthError::ReusedWithinGrace => Refusal::ReuseWithinGrace,
+        AuthError::BadHeader => Refusal::BadHeader,
+        AuthError::NoUserId | AuthError::NoActiveAccount(NoAccount::NotAnId) => Refusal::NoUserId,
+        AuthError::UserNotFound | AuthError::NoActiveAccount(NoAccount::Gone) => {
+            Refusal::UserNotFound
+        }
+        AuthError::UserInactive | AuthError::NoActiveAccount(NoAccount::Inactive) => {
+            Refusal::UserInactive
+        }
+        AuthError::PasswordChanged => Refusal::PasswordChanged,
+        AuthError::Credentials => Refusal::BadCredentials,
+        AuthError::Throttled(_) => Refusal::Throttled,
+        AuthError::Busy => Refusal::LoginQueueFull,
+        AuthError::RevokedUntil(_) | AuthError::Unavailable(_) => Refusal::Unavailable,
+    }
 }
 
 /// The response for a policy failure.
 pub fn auth_error(app: &App, error: &AuthError) -> Response {
-    if let Some(reason) = rejection(error) {
-        app.metrics.rejected(reason);
-    }
+    app.metrics.refused(refusal(error));
     let unauthorized = |body: String| respond::unauthorized(app, body);
     let detail = |text: &str| Json::object().str("detail", text);
     match error {
@@ -119,8 +148,14 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
         AuthError::Token(e) => {
             unauthorized(detail(e.message()).str("code", "token_not_valid").end())
         }
+        // A reuse is told to the client as any blacklisted token is.
+        AuthError::Reused | AuthError::ReusedWithinGrace => unauthorized(
+            detail(TokenError::Blacklisted.message())
+                .str("code", "token_not_valid")
+                .end(),
+        ),
         AuthError::BlacklistedOnVerify => non_field_error(400, "Token is blacklisted"),
-        AuthError::NoActiveAccount => {
+        AuthError::NoActiveAccount(_) => {
             unauthorized(detail("No active account found for the given token.").end())
         }
         AuthError::PasswordChanged => unauthorized(

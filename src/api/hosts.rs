@@ -24,6 +24,7 @@ use super::respond;
 use crate::app::App;
 use crate::http::{Request, Response};
 use crate::log;
+use crate::refusal::Refusal;
 
 /// Django's `split_domain_port`: the domain, lower case without one
 /// trailing dot, and the port (digits, or empty); `None` when `host` is not
@@ -112,6 +113,7 @@ pub fn check(app: &App, request: &Request<'_>) -> Result<(), Response> {
         "Invalid HTTP_HOST header: {}. {advice}",
         shown(&host)
     ));
+    app.metrics.refused(Refusal::InvalidHost);
     Err(respond::detail(400, messages::INVALID_HOST))
 }
 

@@ -29,7 +29,8 @@ pub(crate) mod routes;
 use std::time::Instant;
 
 use crate::app::App;
-use crate::http::{Handler, Request, Response};
+use crate::http::{Handler, Refused, Request, Response};
+use crate::refusal::Refusal;
 
 impl Handler for App {
     fn handle(&self, request: &Request<'_>) -> Response {
@@ -50,7 +51,21 @@ impl Handler for App {
         response
     }
 
-    fn refusal(&self, status: u16, message: &'static str) -> Response {
+    fn refusal(&self, status: u16, message: &'static str, cause: Refused) -> Response {
+        self.metrics.refused(match cause {
+            Refused::SlotsTaken => Refusal::TooManyConnections,
+            Refused::AddressCap => Refusal::AddressConnections,
+            Refused::Panic => Refusal::ServerError,
+            Refused::Framing => match status {
+                413 => Refusal::BodyTooLarge,
+                414 => Refusal::RequestLineTooLong,
+                417 => Refusal::ExpectationFailed,
+                431 => Refusal::HeadersTooLarge,
+                501 => Refusal::UnsupportedTransferCoding,
+                505 => Refusal::VersionNotSupported,
+                _ => Refusal::MalformedRequest,
+            },
+        });
         respond::detail(status, message)
     }
 }

@@ -8,6 +8,7 @@ use super::request_metrics;
 use super::respond;
 use crate::app::App;
 use crate::http::{park, Response};
+use crate::refusal::Refusal;
 
 /// Runs `work` on the login pool and answers with what it returns, with
 /// the route's `Allow`, counted in `/metrics` when it completes.
@@ -16,6 +17,7 @@ pub fn on_login_pool(
     work: impl FnOnce(&App) -> Response + Send + 'static,
 ) -> Response {
     let Some(shared) = call.app.shared() else {
+        call.app.metrics.refused(Refusal::Unavailable);
         return respond::unavailable();
     };
     let (parked, completion) = park(respond::server_error);
@@ -28,6 +30,9 @@ pub fn on_login_pool(
     match call.app.logins.spawn(job) {
         Ok(()) => Response::parked(parked),
         // The queue is full: refused at once, as SimpleJWT's throttles word it.
-        Err(_) => respond::throttled(1),
+        Err(_) => {
+            call.app.metrics.refused(Refusal::LoginQueueFull);
+            respond::throttled(1)
+        }
     }
 }

@@ -5,6 +5,7 @@ use super::json::Json;
 use super::messages;
 use crate::app::App;
 use crate::http::Response;
+use crate::refusal::Refusal;
 
 /// A JSON response as DRF sends it: `application/json` (no charset) and
 /// `Vary: Accept`.
@@ -30,8 +31,9 @@ pub fn unauthorized(app: &App, body: String) -> Response {
     json(401, body).with_header("WWW-Authenticate", app.www_authenticate.clone())
 }
 
-/// DRF's 405.
-pub fn method_not_allowed(method: &str) -> Response {
+/// DRF's 405, counted in `/metrics`.
+pub fn method_not_allowed(app: &App, method: &str) -> Response {
+    app.metrics.refused(Refusal::MethodNotAllowed);
     detail(405, &messages::method_not_allowed(method))
 }
 

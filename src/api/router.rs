@@ -17,6 +17,7 @@ use super::respond;
 use super::routes::{self, Endpoint, Found, Route};
 use crate::app::App;
 use crate::http::{Request, Response};
+use crate::refusal::Refusal;
 use crate::store::User;
 
 /// Answers `request`, whose path matched `found` (if any).
@@ -96,7 +97,7 @@ fn for_user(
 fn method(call: &Call<'_>) -> Option<Response> {
     let method = call.request.method;
     if !call.route.allows(method) {
-        return Some(respond::method_not_allowed(method));
+        return Some(respond::method_not_allowed(call.app, method));
     }
     match call.route.metadata {
         Some(described) if method == "OPTIONS" => Some(metadata::respond(described)),
@@ -126,6 +127,7 @@ fn missing(app: &App, request: &Request<'_>) -> Response {
             .with_header("Content-Type", "text/html; charset=utf-8")
             .with_header("Location", location);
     }
+    app.metrics.refused(Refusal::NotFound);
     respond::detail(404, messages::NOT_FOUND)
 }
 

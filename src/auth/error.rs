@@ -22,8 +22,14 @@ pub enum AuthError {
     Token(TokenError),
     /// Verify: the token is blacklisted (SimpleJWT answers 400 here).
     BlacklistedOnVerify,
+    /// Refresh: a refresh token spent by a rotation came back (reuse);
+    /// answered as [`TokenError::Blacklisted`].
+    Reused,
+    /// Refresh: as [`AuthError::Reused`], within `REUSE_GRACE_PERIOD`
+    /// (its family is kept); answered as [`TokenError::Blacklisted`].
+    ReusedWithinGrace,
     /// Refresh: the user is gone, inactive, or not an id.
-    NoActiveAccount,
+    NoActiveAccount(NoAccount),
     /// `CHECK_REVOKE_TOKEN`: the password changed since the token was issued.
     PasswordChanged,
     /// Bearer: the header has the scheme but not exactly one token.
@@ -52,7 +58,13 @@ impl fmt::Display for AuthError {
             AuthError::Throttled(wait) => write!(f, "throttled for {wait} s"),
             AuthError::Token(e) | AuthError::NotValidForAnyType(e) => write!(f, "{e}"),
             AuthError::BlacklistedOnVerify => f.write_str("token is blacklisted"),
-            AuthError::NoActiveAccount => f.write_str("no active account for the token"),
+            AuthError::Reused => f.write_str("refresh token reuse"),
+            AuthError::ReusedWithinGrace => {
+                f.write_str("refresh token reuse within REUSE_GRACE_PERIOD")
+            }
+            AuthError::NoActiveAccount(why) => {
+                write!(f, "no active account for the token: {why}")
+            }
             AuthError::PasswordChanged => {
                 f.write_str("password changed since the token was issued")
             }
@@ -67,6 +79,27 @@ impl fmt::Display for AuthError {
 }
 
 impl std::error::Error for AuthError {}
+
+/// Why a refresh token names no active account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAccount {
+    /// Its user claim is not an id.
+    NotAnId,
+    /// No user has that id.
+    Gone,
+    /// The user is inactive (`CHECK_USER_IS_ACTIVE`).
+    Inactive,
+}
+
+impl fmt::Display for NoAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NoAccount::NotAnId => "the user claim is not an id",
+            NoAccount::Gone => "no such user",
+            NoAccount::Inactive => "the user is inactive",
+        })
+    }
+}
 
 impl From<StoreError> for AuthError {
     fn from(e: StoreError) -> AuthError {

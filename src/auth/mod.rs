@@ -21,7 +21,7 @@ pub mod rules;
 mod signing_keys;
 
 pub use accounts::{AccountChanges, AccountError, Accounts, Changed, LastSuperuser, NewAccount};
-pub use error::AuthError;
+pub use error::{AuthError, NoAccount};
 
 use std::fmt;
 use std::net::IpAddr;
@@ -304,8 +304,9 @@ impl Auth {
 
     /// `TokenRefreshSerializer`, as SimpleJWT's master branch fixes it: a
     /// deleted, inactive or unidentifiable user is a 401, not a crash, and a
-    /// changed password (`CHECK_REVOKE_TOKEN`) revokes the token.
-    pub fn refresh(&self, token: &str, now: u64) -> Result<Refreshed, AuthError> {
+    /// changed password (`CHECK_REVOKE_TOKEN`) revokes the token. `client`
+    /// is the address a reuse is logged with.
+    pub fn refresh(&self, token: &str, client: IpAddr, now: u64) -> Result<Refreshed, AuthError> {
         let claims = self.tokens.decode(token, now)?;
         // SimpleJWT checks the blacklist before the other token checks.
         let jti = self.tokens.jti(&claims).ok_or(TokenError::NoId)?.to_owned();
@@ -316,6 +317,11 @@ impl Auth {
         };
         // The blacklist row and the user, in one read transaction.
         let (blacklisted, user) = self.store.token_state(Some(&jti), claimed_id)?;
+        let presenter = Presenter {
+            claimed: claimed_id,
+            user: user.as_ref(),
+            client,
+        };
         if let Some(why) = blacklisted {
             // Only a token spent by a rotation coming back is reuse; one
             // logged out or already revoked is simply refused.
@@ -326,27 +332,31 @@ impl Auth {
                     .verify(&claims, Some(TokenType::Refresh))
                     .is_ok()
             {
-                self.report_reuse(&jti, now);
+                if let Some(reuse) = self.report_reuse(&jti, &presenter, now) {
+                    return Err(reuse);
+                }
             }
             return Err(TokenError::Blacklisted.into());
         }
         self.tokens.verify(&claims, Some(TokenType::Refresh))?;
         let user_id = match claimed {
             UserClaim::Absent => 0,
-            UserClaim::NotAnId => return Err(AuthError::NoActiveAccount),
+            UserClaim::NotAnId => return Err(AuthError::NoActiveAccount(NoAccount::NotAnId)),
             UserClaim::Id(id) => {
-                let user = user.ok_or(AuthError::NoActiveAccount)?;
+                let user = user
+                    .as_ref()
+                    .ok_or(AuthError::NoActiveAccount(NoAccount::Gone))?;
                 if self.settings.get().check_user_is_active && !user.is_active {
-                    return Err(AuthError::NoActiveAccount);
+                    return Err(AuthError::NoActiveAccount(NoAccount::Inactive));
                 }
-                if !self.tokens.password_unchanged(&claims, &user) {
+                if !self.tokens.password_unchanged(&claims, user) {
                     let token = self.record(&claims, id);
                     self.writer.submit(vec![Change::Blacklist { token, now }])?;
                     return Err(AuthError::PasswordChanged);
                 }
                 // Tokens jwtd issued were blacklisted by the revocation;
                 // this refuses those minted elsewhere with the same key.
-                if Tokens::revoked_for(&claims, &user) {
+                if Tokens::revoked_for(&claims, user) {
                     return Err(TokenError::Revoked.into());
                 }
                 id
@@ -377,14 +387,14 @@ impl Auth {
             }),
             Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) => {
                 // Lost a race with another rotation of the same token.
-                self.log_reuse(&jti, family, *revoked);
-                Err(TokenError::Blacklisted.into())
+                self.log_reuse(&jti, family, *revoked, &presenter);
+                Err(AuthError::Reused)
             }
             Some(ChangeOutcome::SpentWithinGrace { family, after }) => {
                 // Lost a race with a rotation of the same token moments ago:
                 // another tab of the same user, most likely.
-                self.log_repeat_within_grace(&jti, family, *after);
-                Err(TokenError::Blacklisted.into())
+                self.log_repeat_within_grace(&jti, family, *after, &presenter);
+                Err(AuthError::ReusedWithinGrace)
             }
             _ => Err(AuthError::Unavailable(UNEXPECTED_OUTCOME.into())),
         }
@@ -515,10 +525,11 @@ impl Auth {
     }
 
     /// A spent refresh token came back: with reuse detection on, revoke its
-    /// family (RFC 9700 section 4.14.2). The caller answers 401 either way.
-    fn report_reuse(&self, jti: &str, now: u64) {
+    /// family (RFC 9700 section 4.14.2). The error to answer with when it
+    /// counts as reuse; the caller answers 401 either way.
+    fn report_reuse(&self, jti: &str, presenter: &Presenter<'_>, now: u64) -> Option<AuthError> {
         if !self.reuse_detection() {
-            return;
+            return None;
         }
         let reuse = Change::Reuse {
             jti: jti.to_owned(),
@@ -528,35 +539,40 @@ impl Auth {
         match self.writer.submit(vec![reuse]) {
             Ok(outcomes) => match outcomes.first() {
                 Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) => {
-                    self.log_reuse(jti, family, *revoked);
+                    self.log_reuse(jti, family, *revoked, presenter);
+                    Some(AuthError::Reused)
                 }
                 Some(ChangeOutcome::SpentWithinGrace { family, after }) => {
-                    self.log_repeat_within_grace(jti, family, *after);
+                    self.log_repeat_within_grace(jti, family, *after, presenter);
+                    Some(AuthError::ReusedWithinGrace)
                 }
-                _ => {}
+                _ => None,
             },
-            Err(e) => log::error(&format!(
-                "reuse of refresh token {jti}: revoking its family failed: {e}"
-            )),
+            Err(e) => {
+                log::error(&format!(
+                    "reuse of refresh token {jti} by {presenter}: revoking its family failed: {e}"
+                ));
+                None
+            }
         }
     }
 
     /// A spent token back within `REUSE_GRACE_PERIOD`: refused and counted
     /// like any reuse, but its family, the winner's new pair included, stays
     /// valid.
-    fn log_repeat_within_grace(&self, jti: &str, family: &str, after: u64) {
+    fn log_repeat_within_grace(&self, jti: &str, family: &str, after: u64, by: &Presenter<'_>) {
         self.reuse_events.fetch_add(1, Ordering::Relaxed);
         log::info(&format!(
             "refresh token reuse within REUSE_GRACE_PERIOD: jti {jti} of family {family} \
-             presented again {after} s after its rotation; refused, the family kept"
+             presented again {after} s after its rotation by {by}; refused, the family kept"
         ));
     }
 
-    fn log_reuse(&self, jti: &str, family: &str, revoked: u64) {
+    fn log_reuse(&self, jti: &str, family: &str, revoked: u64, by: &Presenter<'_>) {
         self.reuse_events.fetch_add(1, Ordering::Relaxed);
         if self.reuse_detection() {
             log::warn(&format!(
-                "refresh token reuse: jti {jti} of family {family} presented again; \
+                "refresh token reuse: jti {jti} of family {family} presented again by {by}; \
                  {revoked} live token(s) of the family revoked"
             ));
         }
@@ -568,6 +584,25 @@ impl Auth {
             user_id,
             exp: Tokens::exp(claims),
         }
+    }
+}
+
+/// Who presented a refresh token, for the log: the user it names (with
+/// their username when the store has them) and the client's address.
+struct Presenter<'a> {
+    claimed: Option<u64>,
+    user: Option<&'a User>,
+    client: IpAddr,
+}
+
+impl fmt::Display for Presenter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.claimed, self.user) {
+            (Some(id), Some(user)) => write!(f, "user {:?} (id {id})", user.username)?,
+            (Some(id), None) => write!(f, "user id {id} (no such user)")?,
+            (None, _) => f.write_str("a token naming no user")?,
+        }
+        write!(f, " from {}", self.client)
     }
 }
 

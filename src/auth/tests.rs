@@ -200,7 +200,7 @@ fn without_update_last_login_nothing_is_recorded() {
 fn refresh_rotates_and_spends_the_old_token() {
     let f = fixture();
     let pair = f.login();
-    let first = f.auth.refresh(&pair.refresh, NOW + 10).unwrap();
+    let first = f.auth.refresh(&pair.refresh, CLIENT, NOW + 10).unwrap();
     let new_refresh = first.refresh.unwrap();
     let rotated = f.claims(&new_refresh);
     assert_eq!(rotated.get("exp"), Some(&(NOW + 10 + 86_400).into()));
@@ -221,11 +221,11 @@ fn refresh_rotates_and_spends_the_old_token() {
         .is_some());
     // The old one is spent; the new one works.
     assert_eq!(
-        f.auth.refresh(&pair.refresh, NOW + 20),
-        Err(TokenError::Blacklisted.into())
+        f.auth.refresh(&pair.refresh, CLIENT, NOW + 20),
+        Err(AuthError::Reused)
     );
     assert!(
-        f.auth.refresh(&new_refresh, NOW + 30).is_err(),
+        f.auth.refresh(&new_refresh, CLIENT, NOW + 30).is_err(),
         "revoked by the reuse above"
     );
 }
@@ -237,20 +237,20 @@ fn reuse_revokes_the_whole_family_but_not_other_logins() {
     let other = f.login();
     let r1 = f
         .auth
-        .refresh(&stolen.refresh, NOW)
+        .refresh(&stolen.refresh, CLIENT, NOW)
         .unwrap()
         .refresh
         .unwrap();
-    let r2 = f.auth.refresh(&r1, NOW).unwrap().refresh.unwrap();
+    let r2 = f.auth.refresh(&r1, CLIENT, NOW).unwrap().refresh.unwrap();
     // The attacker replays the first token, after REUSE_GRACE_PERIOD:
     // refused, and r2 dies with it.
     let later = NOW + 60;
     assert_eq!(
-        f.auth.refresh(&stolen.refresh, later),
-        Err(TokenError::Blacklisted.into())
+        f.auth.refresh(&stolen.refresh, CLIENT, later),
+        Err(AuthError::Reused)
     );
     assert_eq!(
-        f.auth.refresh(&r2, later),
+        f.auth.refresh(&r2, CLIENT, later),
         Err(TokenError::Blacklisted.into())
     );
     assert_eq!(
@@ -259,7 +259,7 @@ fn reuse_revokes_the_whole_family_but_not_other_logins() {
     );
     assert_eq!(f.auth.reuse_events(), 1);
     // Another login of the same user is untouched.
-    assert!(f.auth.refresh(&other.refresh, later).is_ok());
+    assert!(f.auth.refresh(&other.refresh, CLIENT, later).is_ok());
 }
 
 #[test]
@@ -269,12 +269,17 @@ fn without_reuse_detection_the_live_token_survives_a_replay() {
         ..settings()
     });
     let pair = f.login();
-    let r1 = f.auth.refresh(&pair.refresh, NOW).unwrap().refresh.unwrap();
+    let r1 = f
+        .auth
+        .refresh(&pair.refresh, CLIENT, NOW)
+        .unwrap()
+        .refresh
+        .unwrap();
     assert_eq!(
-        f.auth.refresh(&pair.refresh, NOW),
+        f.auth.refresh(&pair.refresh, CLIENT, NOW),
         Err(TokenError::Blacklisted.into())
     );
-    assert!(f.auth.refresh(&r1, NOW).is_ok());
+    assert!(f.auth.refresh(&r1, CLIENT, NOW).is_ok());
 }
 
 #[test]
@@ -285,7 +290,7 @@ fn without_rotation_the_refresh_token_is_reusable() {
     });
     let pair = f.login();
     for _ in 0..3 {
-        let r = f.auth.refresh(&pair.refresh, NOW).unwrap();
+        let r = f.auth.refresh(&pair.refresh, CLIENT, NOW).unwrap();
         assert_eq!(r.refresh, None);
     }
 }
@@ -299,13 +304,13 @@ fn rotation_without_blacklisting_forks_as_simplejwt_does() {
     let pair = f.login();
     assert!(f
         .auth
-        .refresh(&pair.refresh, NOW)
+        .refresh(&pair.refresh, CLIENT, NOW)
         .unwrap()
         .refresh
         .is_some());
     assert!(f
         .auth
-        .refresh(&pair.refresh, NOW)
+        .refresh(&pair.refresh, CLIENT, NOW)
         .unwrap()
         .refresh
         .is_some());
@@ -316,36 +321,45 @@ fn refresh_refuses_other_tokens_in_simplejwt_order() {
     let f = fixture();
     let pair = f.login();
     assert_eq!(
-        f.auth.refresh(&pair.access, NOW),
+        f.auth.refresh(&pair.access, CLIENT, NOW),
         Err(TokenError::WrongType.into())
     );
     assert_eq!(
-        f.auth.refresh(&pair.refresh, NOW + 86_400),
+        f.auth.refresh(&pair.refresh, CLIENT, NOW + 86_400),
         Err(TokenError::Decode(DecodeError::Expired).into())
     );
     assert_eq!(
-        f.auth.refresh("not.a.token", NOW).unwrap_err().to_string(),
+        f.auth
+            .refresh("not.a.token", CLIENT, NOW)
+            .unwrap_err()
+            .to_string(),
         "token is invalid: malformed header"
     );
     let no_jti = f.forge(&format!(
         r#"{{"token_type":"refresh","exp":{},"user_id":"1"}}"#,
         NOW + 60
     ));
-    assert_eq!(f.auth.refresh(&no_jti, NOW), Err(TokenError::NoId.into()));
+    assert_eq!(
+        f.auth.refresh(&no_jti, CLIENT, NOW),
+        Err(TokenError::NoId.into())
+    );
     let no_exp = f.forge(r#"{"token_type":"refresh","jti":"x1","user_id":"1"}"#);
-    assert_eq!(f.auth.refresh(&no_exp, NOW), Err(TokenError::NoExp.into()));
+    assert_eq!(
+        f.auth.refresh(&no_exp, CLIENT, NOW),
+        Err(TokenError::NoExp.into())
+    );
     let no_type = f.forge(&format!(
         r#"{{"exp":{},"jti":"x2","user_id":"1"}}"#,
         NOW + 60
     ));
     assert_eq!(
-        f.auth.refresh(&no_type, NOW),
+        f.auth.refresh(&no_type, CLIENT, NOW),
         Err(TokenError::NoType.into())
     );
     let string_exp =
         f.forge(r#"{"token_type":"refresh","exp":"1999999999","jti":"x3","user_id":"1"}"#);
     assert_eq!(
-        f.auth.refresh(&string_exp, NOW),
+        f.auth.refresh(&string_exp, CLIENT, NOW),
         Err(TokenError::Decode(DecodeError::MalformedTime).into())
     );
 }
@@ -361,26 +375,26 @@ fn refresh_checks_the_user_without_ever_crashing() {
         ))
     };
     assert_eq!(
-        f.auth.refresh(&refresh(r#""99""#, "a"), NOW),
-        Err(AuthError::NoActiveAccount),
+        f.auth.refresh(&refresh(r#""99""#, "a"), CLIENT, NOW),
+        Err(AuthError::NoActiveAccount(NoAccount::Gone)),
         "deleted"
     );
     assert_eq!(
-        f.auth.refresh(&refresh(r#""2""#, "b"), NOW),
-        Err(AuthError::NoActiveAccount),
+        f.auth.refresh(&refresh(r#""2""#, "b"), CLIENT, NOW),
+        Err(AuthError::NoActiveAccount(NoAccount::Inactive)),
         "inactive"
     );
     assert_eq!(
-        f.auth.refresh(&refresh(r#""abc""#, "c"), NOW),
-        Err(AuthError::NoActiveAccount),
+        f.auth.refresh(&refresh(r#""abc""#, "c"), CLIENT, NOW),
+        Err(AuthError::NoActiveAccount(NoAccount::NotAnId)),
         "not an id"
     );
     assert!(
-        f.auth.refresh(&refresh("1", "d"), NOW).is_ok(),
+        f.auth.refresh(&refresh("1", "d"), CLIENT, NOW).is_ok(),
         "an int user_id from SimpleJWT 5.5.0"
     );
     // A falsy user_id skips the user check, as in SimpleJWT.
-    assert!(f.auth.refresh(&refresh(r#""""#, "e"), NOW).is_ok());
+    assert!(f.auth.refresh(&refresh(r#""""#, "e"), CLIENT, NOW).is_ok());
 }
 
 #[test]
@@ -394,7 +408,7 @@ fn inactive_users_refresh_when_check_user_is_active_is_off() {
         r#"{{"token_type":"refresh","exp":{},"jti":"z","user_id":"2"}}"#,
         NOW + 60
     ));
-    assert!(f.auth.refresh(&t, NOW).is_ok());
+    assert!(f.auth.refresh(&t, CLIENT, NOW).is_ok());
 }
 
 #[test]
@@ -403,15 +417,15 @@ fn a_django_minted_refresh_token_is_accepted_once() {
         access_token_lifetime: 300,
         ..settings()
     });
-    let r = f.auth.refresh(V1_REFRESH, NOW).unwrap();
+    let r = f.auth.refresh(V1_REFRESH, CLIENT, NOW).unwrap();
     assert_eq!(f.claims(&r.access).get_str("user_id"), Some("1"));
     assert!(f
         .store
         .is_blacklisted("00000000000000000000000000000001")
         .unwrap());
     assert_eq!(
-        f.auth.refresh(V1_REFRESH, NOW),
-        Err(TokenError::Blacklisted.into())
+        f.auth.refresh(V1_REFRESH, CLIENT, NOW),
+        Err(AuthError::ReusedWithinGrace)
     );
 }
 
@@ -426,7 +440,7 @@ fn sixteen_threads_refreshing_one_token_have_one_winner_every_round() {
                 let (f, token, barrier) = (f.clone(), token.clone(), barrier.clone());
                 thread::spawn(move || {
                     barrier.wait();
-                    f.auth.refresh(&token, NOW)
+                    f.auth.refresh(&token, CLIENT, NOW)
                 })
             })
             .collect();
@@ -434,7 +448,7 @@ fn sixteen_threads_refreshing_one_token_have_one_winner_every_round() {
         let wins = results.iter().filter(|r| r.is_ok()).count();
         assert_eq!(wins, 1, "round {round}");
         for loss in results.iter().filter_map(|r| r.as_ref().err()) {
-            assert_eq!(loss, &AuthError::Token(TokenError::Blacklisted));
+            assert_eq!(loss, &AuthError::ReusedWithinGrace);
         }
     }
 }
@@ -487,7 +501,7 @@ fn blacklist_once_then_refused() {
         Err(TokenError::Blacklisted.into())
     );
     assert_eq!(
-        f.auth.refresh(&pair.refresh, NOW),
+        f.auth.refresh(&pair.refresh, CLIENT, NOW),
         Err(TokenError::Blacklisted.into())
     );
     // A logged-out token coming back is refused, but it is no reuse: it
@@ -497,14 +511,14 @@ fn blacklist_once_then_refused() {
     let second = f.login();
     let newer = f
         .auth
-        .refresh(&second.refresh, NOW)
+        .refresh(&second.refresh, CLIENT, NOW)
         .unwrap()
         .refresh
         .unwrap();
     f.auth.blacklist(&newer, NOW).unwrap();
     assert_eq!(
-        f.auth.refresh(&second.refresh, NOW),
-        Err(TokenError::Blacklisted.into())
+        f.auth.refresh(&second.refresh, CLIENT, NOW),
+        Err(AuthError::ReusedWithinGrace)
     );
     assert_eq!(f.auth.reuse_events(), 1);
 }
@@ -607,12 +621,12 @@ fn check_revoke_token_follows_password_changes() {
         .unwrap();
     assert_eq!(f.bearer(&pair.access), Err(AuthError::PasswordChanged));
     assert_eq!(
-        f.auth.refresh(&pair.refresh, NOW),
+        f.auth.refresh(&pair.refresh, CLIENT, NOW),
         Err(AuthError::PasswordChanged)
     );
     // The stale refresh token was revoked on the way out.
     assert_eq!(
-        f.auth.refresh(&pair.refresh, NOW),
+        f.auth.refresh(&pair.refresh, CLIENT, NOW),
         Err(TokenError::Blacklisted.into())
     );
     // A fresh login works again.
@@ -686,7 +700,7 @@ fn losers_of_a_concurrent_refresh_keep_the_winner_within_the_grace_period() {
     // Several tabs refreshing one token at once: exactly one wins, the
     // others get SimpleJWT's 401, and within REUSE_GRACE_PERIOD that is no
     // theft: the winner's new token stays valid. Every loser is counted.
-    let concurrent = |f: &Arc<Fixture>| {
+    let concurrent = |f: &Arc<Fixture>, lost_with: AuthError| {
         let token = Arc::new(f.login().refresh);
         let barrier = Arc::new(Barrier::new(8));
         let handles: Vec<_> = (0..8)
@@ -694,31 +708,31 @@ fn losers_of_a_concurrent_refresh_keep_the_winner_within_the_grace_period() {
                 let (f, token, barrier) = (f.clone(), token.clone(), barrier.clone());
                 thread::spawn(move || {
                     barrier.wait();
-                    f.auth.refresh(&token, NOW)
+                    f.auth.refresh(&token, CLIENT, NOW)
                 })
             })
             .collect();
         let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
         for lost in results.iter().filter(|r| r.is_err()) {
-            assert_eq!(lost, &Err(TokenError::Blacklisted.into()));
+            assert_eq!(lost, &Err(lost_with.clone()));
         }
         let winner = results.iter().find_map(|r| r.as_ref().ok()).unwrap();
         winner.refresh.clone().unwrap()
     };
     let f = Arc::new(fixture());
-    let kept = concurrent(&f);
+    let kept = concurrent(&f, AuthError::ReusedWithinGrace);
     assert_eq!(f.auth.reuse_events(), 7);
-    assert!(f.auth.refresh(&kept, NOW + 1).is_ok());
+    assert!(f.auth.refresh(&kept, CLIENT, NOW + 1).is_ok());
     // With REUSE_GRACE_PERIOD 0, a second presentation is reuse whoever sent
     // it: the family dies and the client logs in again.
     let f = Arc::new(fixture_with(Settings {
         reuse_grace_period: 0,
         ..settings()
     }));
-    let new_refresh = concurrent(&f);
+    let new_refresh = concurrent(&f, AuthError::Reused);
     assert_eq!(
-        f.auth.refresh(&new_refresh, NOW),
+        f.auth.refresh(&new_refresh, CLIENT, NOW),
         Err(TokenError::Blacklisted.into())
     );
     // With detection off, the winner keeps its token.
@@ -727,9 +741,14 @@ fn losers_of_a_concurrent_refresh_keep_the_winner_within_the_grace_period() {
         ..settings()
     }));
     let token = f.login().refresh;
-    let winner = f.auth.refresh(&token, NOW).unwrap().refresh.unwrap();
-    assert!(f.auth.refresh(&token, NOW).is_err());
-    assert!(f.auth.refresh(&winner, NOW).is_ok());
+    let winner = f
+        .auth
+        .refresh(&token, CLIENT, NOW)
+        .unwrap()
+        .refresh
+        .unwrap();
+    assert!(f.auth.refresh(&token, CLIENT, NOW).is_err());
+    assert!(f.auth.refresh(&winner, CLIENT, NOW).is_ok());
 }
 
 // --- revoking everything of a user ------------------------------------------
@@ -761,7 +780,7 @@ fn revoking_a_user_refuses_every_earlier_token_at_once() {
     // The refresh token jwtd issued is blacklisted; the one from elsewhere
     // is refused by the user's valid-after time.
     assert_eq!(
-        f.auth.refresh(&pair.refresh, later),
+        f.auth.refresh(&pair.refresh, CLIENT, later),
         Err(TokenError::Blacklisted.into())
     );
     assert_eq!(
@@ -769,16 +788,16 @@ fn revoking_a_user_refuses_every_earlier_token_at_once() {
         Err(AuthError::BlacklistedOnVerify)
     );
     assert_eq!(
-        f.auth.refresh(elsewhere, later),
+        f.auth.refresh(elsewhere, CLIENT, later),
         Err(TokenError::Revoked.into())
     );
     // Bob is untouched.
     assert_eq!(bearer(&bobs.access).unwrap().unwrap().id, bob.id);
-    assert!(f.auth.refresh(&bobs.refresh, later).is_ok());
+    assert!(f.auth.refresh(&bobs.refresh, CLIENT, later).is_ok());
     // A new login works, and its tokens do.
     let fresh = f.auth.login("alice", PASSWORD, CLIENT, later).unwrap();
     assert_eq!(bearer(&fresh.access).unwrap().unwrap().username, "alice");
-    assert!(f.auth.refresh(&fresh.refresh, later).is_ok());
+    assert!(f.auth.refresh(&fresh.refresh, CLIENT, later).is_ok());
     assert_eq!(f.auth.revoke_user(99, later).unwrap(), None);
 }
 
@@ -840,4 +859,39 @@ fn the_error_types_stay_small() {
     );
     assert!(size_of::<crate::keys::KeysError>() <= 32);
     assert!(size_of::<TokenError>() <= 8, "{}", size_of::<TokenError>());
+}
+
+#[test]
+fn a_reuse_names_the_user_and_the_client_address() {
+    let alice = User {
+        id: 1,
+        username: "alice".into(),
+        password: String::new(),
+        is_active: true,
+        is_staff: false,
+        is_superuser: false,
+        date_joined: 0,
+        last_login: None,
+        tokens_valid_after: 0,
+    };
+    let presenter = |claimed, user| {
+        Presenter {
+            claimed,
+            user,
+            client: CLIENT,
+        }
+        .to_string()
+    };
+    assert_eq!(
+        presenter(Some(1), Some(&alice)),
+        r#"user "alice" (id 1) from 192.0.2.1"#
+    );
+    assert_eq!(
+        presenter(Some(7), None),
+        "user id 7 (no such user) from 192.0.2.1"
+    );
+    assert_eq!(
+        presenter(None, None),
+        "a token naming no user from 192.0.2.1"
+    );
 }

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::handler::Handler;
+use super::handler::{Handler, Refused};
 use super::limits::Limits;
 use super::parked::Wakeup;
 use super::parse::{self, Parsed, Rejection};
@@ -269,7 +269,8 @@ impl Conn {
                                     request.method,
                                     printable(request.path)
                                 ));
-                                cx.handler.refusal(500, "A server error occurred.")
+                                cx.handler
+                                    .refusal(500, "A server error occurred.", Refused::Panic)
                             });
                     self.served += 1;
                     if let Some(parked) = response.parked {
@@ -380,7 +381,9 @@ impl Conn {
 
     /// Answers a request that cannot be framed, and closes.
     fn refuse(&mut self, rejection: Rejection, cx: &Context<'_>, started: Instant) -> Next {
-        let response = cx.handler.refusal(rejection.status, rejection.message);
+        let response = cx
+            .handler
+            .refusal(rejection.status, rejection.message, Refused::Framing);
         with_date(|date| response.write_to(&mut self.output, false, Some("close"), date));
         if cx.limits.access_log {
             access_log(self.peer, "-", "-", rejection.status, started);

@@ -12,6 +12,21 @@ pub trait Handler: Send + Sync + 'static {
     /// The response for a request the server answers itself: one it cannot
     /// frame (4xx, 5xx), a connection over the limit (503), a handler that
     /// panicked (500). `message` is a short English sentence saying why; the
-    /// application gives it the shape of its other errors.
-    fn refusal(&self, status: u16, message: &'static str) -> Response;
+    /// application gives it the shape of its other errors. `cause` says
+    /// which, for the application to count.
+    fn refusal(&self, status: u16, message: &'static str, cause: Refused) -> Response;
+}
+
+/// Why the server answered itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The request cannot be framed; its status says how.
+    Framing,
+    /// Every connection slot is taken.
+    SlotsTaken,
+    /// The client's address (IPv6: its /64) holds its allowance of
+    /// connections.
+    AddressCap,
+    /// The handler panicked.
+    Panic,
 }

@@ -29,7 +29,7 @@ pub mod request;
 pub mod response;
 pub mod server;
 
-pub use handler::Handler;
+pub use handler::{Handler, Refused};
 #[cfg(test)]
 pub(crate) use limits::test_limits;
 pub use limits::Limits;

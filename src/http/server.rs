@@ -31,7 +31,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::conn::{Conn, Context, Next};
-use super::handler::Handler;
+use super::handler::{Handler, Refused};
 use super::limits::Limits;
 use super::parked::Wakeup;
 use super::per_address::{Origin, PerAddress};
@@ -219,7 +219,7 @@ impl Shared {
             return;
         }
         let Some(index) = lock(&self.free).pop() else {
-            self.turn_away(&stream);
+            self.turn_away(&stream, Refused::SlotsTaken);
             refusals.report(format!(
                 "connection from {} refused (503): all {} connection slots are taken",
                 peer.ip(),
@@ -234,7 +234,7 @@ impl Shared {
                 Origin::V4(_) => "that address".to_owned(),
                 Origin::V6(_) => origin.to_string(),
             };
-            self.turn_away(&stream);
+            self.turn_away(&stream, Refused::AddressCap);
             refusals.report(format!(
                 "connection from {} refused (503): {} connections already open from {from}, \
                  the most one address may hold",
@@ -260,10 +260,14 @@ impl Shared {
 
     /// Answers 503 without reading the request, and closes. Best effort:
     /// the socket buffer of a fresh connection takes it.
-    fn turn_away(&self, stream: &TcpStream) {
+    fn turn_away(&self, stream: &TcpStream, cause: Refused) {
         let mut busy = Vec::with_capacity(512);
         self.handler
-            .refusal(503, "Service temporarily unavailable, try again later.")
+            .refusal(
+                503,
+                "Service temporarily unavailable, try again later.",
+                cause,
+            )
             .with_header("Retry-After", "1")
             .write_to(
                 &mut busy,
@@ -562,7 +566,7 @@ mod tests {
             detail(200, "fine")
         }
 
-        fn refusal(&self, status: u16, message: &'static str) -> Response {
+        fn refusal(&self, status: u16, message: &'static str, _: Refused) -> Response {
             detail(status, message)
         }
     }

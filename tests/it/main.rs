@@ -8,6 +8,7 @@ mod cli;
 mod contrib;
 mod crash;
 mod flow;
+mod metrics;
 mod protocol;
 mod reference;
 mod review;

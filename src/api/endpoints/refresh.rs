@@ -13,7 +13,7 @@ pub fn handle(call: &Call<'_>) -> Response {
         Ok(fields) => fields,
         Err(refused) => return refused,
     };
-    match app.auth.refresh(&token, call.now) {
+    match app.auth.refresh(&token, call.client(), call.now) {
         Ok(refreshed) => {
             let json = Json::object().str("access", &refreshed.access);
             let json = match &refreshed.refresh {

@@ -30,13 +30,13 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
     let values =
         match body::parse_values(request.header("content-type"), &request.body, CREATE_FIELDS) {
             Ok(values) => values,
-            Err(e) => return body_error(e),
+            Err(e) => return body_error(app, e),
         };
     let [username, password, is_active, is_staff, is_superuser] = values;
     let mut errors = Errors::default();
     let username = match validate_username(username, app) {
         Ok(result) => errors.check("username", result),
-        Err(e) => return store_error(&e),
+        Err(e) => return store_error(app, &e),
     };
     let password = errors.check("password", validate_password(password));
     let is_active = errors.check("is_active", validate_bool(is_active));
@@ -45,7 +45,7 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
     let (Some(username), Some(password), Some(is_active), Some(is_staff), Some(is_superuser)) =
         (username, password, is_active, is_staff, is_superuser)
     else {
-        return errors.response();
+        return errors.response(app);
     };
     let new = NewAccount {
         username,
@@ -75,6 +75,6 @@ fn add_user(app: &App, admin: &User, new: NewAccount) -> Response {
             respond::json(201, representation::of(&user))
         }
         // Taken between the check and the write.
-        Err(e) => account_error(e),
+        Err(e) => account_error(app, e),
     }
 }

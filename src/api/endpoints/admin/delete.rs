@@ -20,7 +20,7 @@ pub fn handle(call: &Call<'_>, admin: &User) -> Response {
         Err(refused) => return refused,
     };
     if user.id == admin.id {
-        return field_errors([("non_field_errors", one(SELF_DELETE).as_slice())]);
+        return field_errors(app, [("non_field_errors", one(SELF_DELETE).as_slice())]);
     }
     match app
         .auth
@@ -35,6 +35,6 @@ pub fn handle(call: &Call<'_>, admin: &User) -> Response {
             // DRF sends no Content-Type with an empty body.
             Response::new(204).with_header("Vary", "Accept")
         }
-        Err(e) => account_error(e),
+        Err(e) => account_error(app, e),
     }
 }

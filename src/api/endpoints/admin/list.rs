@@ -9,12 +9,20 @@ use crate::api::body::query_pairs;
 use crate::api::call::Call;
 use crate::api::json::{self, Json};
 use crate::api::{hosts, messages, respond};
+use crate::app::App;
 use crate::http::Response;
 use crate::python_str::python_strip;
+use crate::refusal::Refusal;
 
 const INVALID_PAGE: &str = "Invalid page.";
 /// The list's path, which its page links name.
 const PATH: &str = "/api/admin/users/";
+
+/// `PageNumberPagination`'s 404 for a page that is not there.
+fn invalid_page(app: &App) -> Response {
+    app.metrics.refused(Refusal::NotFound);
+    respond::detail(404, INVALID_PAGE)
+}
 
 /// `ListAPIView` with `PageNumberPagination`, ordered by id.
 pub fn handle(call: &Call<'_>) -> Response {
@@ -33,11 +41,11 @@ pub fn handle(call: &Call<'_>) -> Response {
         None => 1,
         Some("last") => match accounts.page(0, 0) {
             Ok((count, _)) => page_count(count, size),
-            Err(e) => return store_error(&e),
+            Err(e) => return store_error(app, &e),
         },
         Some(text) => match python_int(text) {
             Some(n) => n,
-            None => return respond::detail(404, INVALID_PAGE),
+            None => return invalid_page(app),
         },
     };
     let offset = number
@@ -45,21 +53,23 @@ pub fn handle(call: &Call<'_>) -> Response {
         .and_then(|n| n.checked_mul(size as u64))
         .and_then(|n| usize::try_from(n).ok());
     let Some(offset) = offset else {
-        return respond::detail(404, INVALID_PAGE);
+        return invalid_page(app);
     };
     let (count, users) = match accounts.page(offset, size) {
         Ok(page) => page,
-        Err(e) => return store_error(&e),
+        Err(e) => return store_error(app, &e),
     };
     let pages = page_count(count, size);
     if number > pages {
-        return respond::detail(404, INVALID_PAGE);
+        return invalid_page(app);
     }
     let link = |page: u64| -> Result<String, Response> {
         // The router let only an allowed host through; a request without
         // one (HTTP/1.0) has none to link to.
-        let host = hosts::requested(request)
-            .ok_or_else(|| respond::detail(400, messages::INVALID_HOST))?;
+        let host = hosts::requested(request).ok_or_else(|| {
+            app.metrics.refused(Refusal::InvalidHost);
+            respond::detail(400, messages::INVALID_HOST)
+        })?;
         Ok(page_link(host, &pairs, page))
     };
     let next = if number < pages {

@@ -8,6 +8,7 @@ use crate::app::App;
 use crate::auth::AccountError;
 use crate::http::Response;
 use crate::log;
+use crate::refusal::Refusal;
 use crate::store::{StoreError, User};
 
 // jwtd's own: two admins demoting each other at once leave one.
@@ -19,19 +20,23 @@ pub const NO_USER: &str = "No User matches the given query.";
 
 /// `get_object_or_404`.
 pub fn find(app: &App, id: Option<u64>) -> Result<User, Response> {
-    let Some(id) = id else {
-        return Err(respond::detail(404, NO_USER));
-    };
-    match app.auth.accounts().user(id) {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(respond::detail(404, NO_USER)),
-        Err(e) => Err(store_error(&e)),
+    match id.map(|id| app.auth.accounts().user(id)) {
+        Some(Ok(Some(user))) => Ok(user),
+        None | Some(Ok(None)) => Err(no_user(app)),
+        Some(Err(e)) => Err(store_error(app, &e)),
     }
 }
 
+/// `get_object_or_404`'s 404.
+pub fn no_user(app: &App) -> Response {
+    app.metrics.refused(Refusal::NotFound);
+    respond::detail(404, NO_USER)
+}
+
 /// A store that failed: logged, and DRF's 503.
-pub fn store_error(error: &StoreError) -> Response {
+pub fn store_error(app: &App, error: &StoreError) -> Response {
     log::error(&format!("admin API: {error}"));
+    app.metrics.refused(Refusal::Unavailable);
     respond::unavailable()
 }
 
@@ -39,15 +44,18 @@ pub fn store_error(error: &StoreError) -> Response {
 /// the user gone meanwhile (404), the username taken meanwhile or the last
 /// active superuser about to go (DRF's field errors), or a failure
 /// (logged, 503).
-pub fn account_error(error: AccountError) -> Response {
+pub fn account_error(app: &App, error: AccountError) -> Response {
     match error {
-        AccountError::NoSuchUser => respond::detail(404, NO_USER),
-        AccountError::UsernameTaken => field_errors([("username", one(USERNAME_TAKEN).as_slice())]),
+        AccountError::NoSuchUser => no_user(app),
+        AccountError::UsernameTaken => {
+            field_errors(app, [("username", one(USERNAME_TAKEN).as_slice())])
+        }
         AccountError::LastSuperuser => {
-            field_errors([("non_field_errors", one(LAST_SUPERUSER).as_slice())])
+            field_errors(app, [("non_field_errors", one(LAST_SUPERUSER).as_slice())])
         }
         other => {
             log::error(&format!("admin API: {other}"));
+            app.metrics.refused(Refusal::Unavailable);
             respond::unavailable()
         }
     }

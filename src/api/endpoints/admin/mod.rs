@@ -62,7 +62,7 @@ pub fn user_list(call: &Call<'_>, admin: User) -> Response {
     match call.request.method {
         "GET" | "HEAD" => list::handle(call),
         "POST" => create::handle(call, admin),
-        method => respond::method_not_allowed(method),
+        method => respond::method_not_allowed(call.app, method),
     }
 }
 
@@ -75,7 +75,7 @@ pub fn user_detail(call: &Call<'_>, admin: User) -> Response {
         },
         "PATCH" => update::handle(call, admin),
         "DELETE" => delete::handle(call, &admin),
-        method => respond::method_not_allowed(method),
+        method => respond::method_not_allowed(call.app, method),
     }
 }
 
@@ -83,7 +83,7 @@ pub fn user_detail(call: &Call<'_>, admin: User) -> Response {
 pub fn user_revoke(call: &Call<'_>, admin: User) -> Response {
     match call.request.method {
         "POST" => revoke::handle(call, &admin),
-        method => respond::method_not_allowed(method),
+        method => respond::method_not_allowed(call.app, method),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Logs one user out everywhere, as `jwtd user revoke` does.
 
-use super::lookup::{find, NO_USER};
+use super::lookup::{find, no_user};
 use crate::api::call::Call;
 use crate::api::errors::auth_error;
 use crate::api::respond;
@@ -23,7 +23,7 @@ pub fn handle(call: &Call<'_>, admin: &User) -> Response {
             ));
             respond::ok("{}".into())
         }
-        Ok(None) => respond::detail(404, NO_USER),
+        Ok(None) => no_user(app),
         Err(e) => auth_error(app, &e),
     }
 }

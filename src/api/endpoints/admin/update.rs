@@ -41,7 +41,7 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
     let values =
         match body::parse_values(request.header("content-type"), &request.body, UPDATE_FIELDS) {
             Ok(values) => values,
-            Err(e) => return body_error(e),
+            Err(e) => return body_error(app, e),
         };
     let [password, is_active, is_staff, is_superuser] = values;
     let itself = user.id == admin.id;
@@ -72,7 +72,7 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
             .flatten(),
     };
     if !errors.is_empty() {
-        return errors.response();
+        return errors.response(app);
     }
     let id = user.id;
     match password {
@@ -108,7 +108,7 @@ fn apply_update(
     let Changed { user, revoked } = match changed {
         Ok(changed) => changed,
         // Deleted meanwhile: 404.
-        Err(e) => return account_error(e),
+        Err(e) => return account_error(app, e),
     };
     let mut changes: Vec<String> = [
         ("is_active", flags.is_active),

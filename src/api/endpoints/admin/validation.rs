@@ -54,8 +54,9 @@ impl Errors {
     }
 
     /// The 400 that lists them.
-    pub fn response(&self) -> Response {
+    pub fn response(&self, app: &App) -> Response {
         errors::field_errors(
+            app,
             self.0
                 .iter()
                 .map(|(field, messages)| (*field, messages.as_slice())),

@@ -27,6 +27,7 @@ mod obtain;
 mod options;
 mod protected;
 mod refresh;
+mod refusals;
 mod revoke_all;
 mod routing;
 mod settings;
