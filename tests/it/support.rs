@@ -284,6 +284,10 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failed test shows what the server said.
+        if std::thread::panicking() {
+            eprintln!("--- the server's log ---\n{}--- end ---", self.log());
+        }
     }
 }
 
