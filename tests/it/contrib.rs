@@ -85,3 +85,22 @@ fn systemd_analyze_verify_accepts_the_unit() {
         "systemd-analyze verify: {stderr}"
     );
 }
+
+#[test]
+fn the_readme_installs_the_documentation_the_unit_names() {
+    let readme = include_str!("../../README.md");
+    let documentation = directives()
+        .into_iter()
+        .find(|(s, k, _)| s == "Unit" && k == "Documentation")
+        .map(|(_, _, v)| v)
+        .expect("no Documentation=");
+    let path = documentation
+        .strip_prefix("file:")
+        .expect("Documentation= is a file: URI");
+    assert!(
+        readme.lines().any(|l| l.contains("install")
+            && l.contains("README.md")
+            && l.trim_end().contains(path)),
+        "README.md never installs {path}, which the unit's Documentation= names"
+    );
+}
