@@ -26,7 +26,7 @@
 //!                            ├─► password ─► primitives      (on the login_pool)
 //!                            ├─► keys, throttle
 //!                            └─► writer (group commit) ─► store ─► store::redb
-//!  under all of them: clock, config, files, time, log, sys, pyjson, python_str, md5
+//!  under all of them: clock, config, files, time, log, sys, pyjson, python_str, md5, difflib
 //! ```
 //!
 //! A request's path: `http::server` (epoll, a fixed pool of workers) ─►
@@ -60,7 +60,8 @@
 //! | `config` | settings: defaults, the JSON file, `JWTD_*` variables |
 //! | `metrics` | the counters `/metrics` shows |
 //! | `clock` | where every "now" comes from: the system, or a fixed time in tests |
-//! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`, MD5 (SimpleJWT's revoke claim), system calls |
+//! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`/`str.isdigit`, MD5 (SimpleJWT's revoke claim), system calls |
+//! | `difflib` | Python's `SequenceMatcher` ratios, for Django's similarity validator |
 //!
 //! # Each external crate's one home
 //!
@@ -83,6 +84,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 mod control;
+pub mod difflib;
 mod dumpdata;
 mod explain;
 mod files;
