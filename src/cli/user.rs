@@ -4,8 +4,9 @@
 //! `export-django` run in `django`.
 //!
 //! The rules for usernames and passwords are [`crate::auth::rules`], the
-//! writes [`Accounts`]' (as for the admin API); this module words their
-//! refusals for a terminal.
+//! password validators (`AUTH_PASSWORD_VALIDATORS`) and the writes
+//! [`Accounts`]' (as for the admin API); this module words their refusals
+//! for a terminal, the validators' in Django's words, one a line.
 //!
 //! [`ControlCommand`]: crate::control::ControlCommand
 
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use super::arguments::Arguments;
 use super::{prompt, wrong_arguments, CliError, Command, UsageError};
 use crate::auth::rules::{self, PasswordProblem};
-use crate::auth::{self, AccountChanges, AccountError, Accounts, Changed};
+use crate::auth::{self, AccountChanges, AccountError, Accounts, Changed, PasswordRefusal};
 use crate::store::{User, UserKey};
 use crate::time;
 
@@ -34,6 +35,9 @@ Usage:
 
 Without --password-stdin the password is asked for twice on the terminal,
 without echo. With it, the first line of standard input is the password.
+A new password must pass Django's password validators
+(AUTH_PASSWORD_VALIDATORS: by default not too similar to the username, at
+least 8 characters, not a common password, not entirely numeric).
 Passwords are hashed as Django does (pbkdf2_sha256, PASSWORD_ITERATIONS).
 
 revoke blacklists every refresh token issued to the user and refuses every
@@ -252,8 +256,18 @@ fn account_error(e: AccountError, name: &str) -> CliError {
         AccountError::UsernameTaken => CliError(format!("user {name:?} already exists")),
         AccountError::Username(_) => invalid_username(name),
         AccountError::Password(problems) => password_error(&problems),
+        AccountError::PasswordRefused(refusals) => CliError(refused(&refusals)),
         other => CliError(other.to_string()),
     }
+}
+
+/// `AUTH_PASSWORD_VALIDATORS`' refusals, Django's messages one a line.
+fn refused(refusals: &[PasswordRefusal]) -> String {
+    let mut text = String::from("the password is refused:");
+    for refusal in refusals {
+        text.push_str(&format!("\n  {refusal}"));
+    }
+    text
 }
 
 /// A new password, read as `--password-stdin` says, that can log in.

@@ -10,7 +10,8 @@
 //! Here: [`Settings`] with every default, and the checks that need several
 //! settings at once. `sources` reads the file and the environment,
 //! `names` maps each SimpleJWT name to its field, `values` reads each
-//! kind of value.
+//! kind of value; `password_validators` reads Django's
+//! `AUTH_PASSWORD_VALIDATORS`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -22,8 +23,11 @@ use crate::jwt::Algorithm;
 use crate::password;
 
 mod names;
+mod password_validators;
 mod sources;
 mod values;
+
+pub use password_validators::{default_password_validators, PasswordValidator};
 
 /// Every setting, with its default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +81,11 @@ pub struct Settings {
     pub check_revoke_token: bool,
     /// `REVOKE_TOKEN_CLAIM`. Defaults to `hash_password`.
     pub revoke_token_claim: String,
+    /// `AUTH_PASSWORD_VALIDATORS`, Django's: what a new password must pass
+    /// (`jwtd user add`/`passwd`, the admin API), in order, every message
+    /// reported. Defaults to Django's `startproject` list, all four with
+    /// their default options; empty turns validation off.
+    pub auth_password_validators: Vec<PasswordValidator>,
     /// `PASSWORD_ITERATIONS`, PBKDF2 rounds for new hashes. Defaults to
     /// [`password::DEFAULT_ITERATIONS`], 1,000,000 (Django 5.2).
     pub password_iterations: u32,
@@ -244,6 +253,7 @@ impl Default for Settings {
             check_user_is_active: true,
             check_revoke_token: false,
             revoke_token_claim: "hash_password".into(),
+            auth_password_validators: default_password_validators(),
             password_iterations: password::DEFAULT_ITERATIONS,
             workers: (4 * cores).max(4),
             login_threads: cores,

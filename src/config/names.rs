@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::password_validators::password_validators;
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
     integer, optional_string, positive_seconds, seconds, SettingValue,
@@ -52,6 +53,9 @@ impl Settings {
             "CHECK_USER_IS_ACTIVE" => s.check_user_is_active = boolean(raw).map_err(err)?,
             "CHECK_REVOKE_TOKEN" => s.check_revoke_token = boolean(raw).map_err(err)?,
             "REVOKE_TOKEN_CLAIM" => s.revoke_token_claim = claim_name(raw).map_err(err)?,
+            "AUTH_PASSWORD_VALIDATORS" => {
+                s.auth_password_validators = password_validators(raw).map_err(err)?
+            }
             "PASSWORD_ITERATIONS" => s.password_iterations = integer(raw, 1, u32::MAX.into()).map_err(err)? as u32,
             "WORKERS" => s.workers = integer(raw, 1, 1024).map_err(err)? as usize,
             "LOGIN_THREADS" => s.login_threads = integer(raw, 1, 256).map_err(err)? as usize,

@@ -1,7 +1,7 @@
 //! Django's `get_object_or_404` for the user a path names, and the answers
 //! when the account operations refuse or the store cannot say.
 
-use super::validation::{one, USERNAME_TAKEN};
+use super::validation::{one, refused, USERNAME_TAKEN};
 use crate::api::errors::field_errors;
 use crate::api::respond;
 use crate::app::App;
@@ -32,12 +32,18 @@ pub fn store_error(error: &StoreError) -> Response {
 }
 
 /// What an account operation refused after the view's own checks passed:
-/// the user gone meanwhile (404), the username taken meanwhile (DRF's
-/// field error), or a failure (logged, 503).
+/// the user gone meanwhile (404), the username taken meanwhile or the
+/// password refused by the validators (DRF's field errors), or a failure
+/// (logged, 503).
 pub fn account_error(error: AccountError) -> Response {
     match error {
         AccountError::NoSuchUser => respond::detail(404, NO_USER),
         AccountError::UsernameTaken => field_errors([("username", one(USERNAME_TAKEN).as_slice())]),
+        // Refused after the view's check: the same messages.
+        AccountError::PasswordRefused(refusals) => field_errors([(
+            "password",
+            refused(&refusals).unwrap_or_default().as_slice(),
+        )]),
         other => {
             log::error(&format!("admin API: {other}"));
             respond::unavailable()
