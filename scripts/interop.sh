@@ -10,7 +10,9 @@
 # 2. Builds jwtd with `cargo build` (the dev profile `cargo test` already
 #    builds, so CI compiles nothing twice; Cargo.toml gives the crypto crates
 #    opt-level 3 there, so a 1,000,000-round PBKDF2 takes ~0.2 s as in release).
-# 3. Runs tests/interop/check.py against them. Exit status 0 only if every
+# 3. Checks that jwtd refuses every entry of the installed Django's
+#    common-password list (an ignored unit test, given the list).
+# 4. Runs tests/interop/check.py against them. Exit status 0 only if every
 #    check passed.
 #
 # PYTHON selects the interpreter (default python3; Django 5.2 needs >= 3.10).
@@ -28,5 +30,22 @@ pinned_venv interop "$VENV" "$REQS"
 
 echo "interop: building jwtd (cargo build)"
 cargo build --quiet || die "cargo build failed"
+
+# Every entry of the installed Django's common-password list must be refused
+# by jwtd's encoded copy (src/auth/common_passwords.rs); the unit tests
+# check a sample only.
+LIST=target/django-common-passwords.txt
+"$VENV/bin/python" - "$LIST" <<'EOF' || die "could not read Django's common-password list"
+import gzip, pathlib, sys
+import django.contrib.auth as auth
+path = pathlib.Path(auth.__file__).parent / "common-passwords.txt.gz"
+with gzip.open(path, "rt", encoding="utf-8") as f:
+    pathlib.Path(sys.argv[1]).write_text(f.read(), encoding="utf-8")
+EOF
+echo "interop: every entry of Django's common-password list (cargo test --ignored)"
+JWTD_DJANGO_COMMON_PASSWORDS="$LIST" cargo test --quiet --lib \
+    every_entry_of_djangos_list_is_common -- --ignored \
+    || die "an entry of Django's common-password list is not refused"
+
 exec "$VENV/bin/python" tests/interop/check.py \
     --jwtd target/debug/jwtd "$@"

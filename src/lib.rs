@@ -27,7 +27,7 @@
 //!                            ├─► keys, throttle
 //!                            └─► writer (group commit) ─► store ─► store::redb
 //!  under all of them: clock, config, files, time, log, sys, pyjson, python_str, md5,
-//!  metrics, refusal
+//!  metrics, refusal, difflib
 //! ```
 //!
 //! A request's path: `http::server` (epoll, a fixed pool of workers) ─►
@@ -62,7 +62,8 @@
 //! | `metrics` | the counters `/metrics` shows |
 //! | `refusal` | every way a request is refused, and its `/metrics` label |
 //! | `clock` | where every "now" comes from: the system, or a fixed time in tests |
-//! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`, MD5 (SimpleJWT's revoke claim), system calls |
+//! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`/`str.isdigit`, MD5 (SimpleJWT's revoke claim), system calls |
+//! | `difflib` | Python's `SequenceMatcher` ratios, for Django's similarity validator |
 //!
 //! # Each external crate's one home
 //!
@@ -85,6 +86,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 mod control;
+pub mod difflib;
 mod dumpdata;
 mod explain;
 mod files;

@@ -7,13 +7,16 @@
 //! Every write goes through the writer's group commit, and each operation
 //! is one batch, so what belongs together commits together: a password
 //! change with the revocation it implies, a deactivation with its
-//! revocation. The field rules are [`super::rules`]; a new password is hashed
+//! revocation. The field rules are [`super::rules`], then a new password
+//! must pass `AUTH_PASSWORD_VALIDATORS` (`super::password_validation`),
+//! here for every way in; a new password is hashed
 //! here (about 190 ms at the default iterations), so the server calls the
 //! operations that take one on its login pool.
 
 use std::fmt;
 use std::sync::Arc;
 
+use super::password_validation::{validate_password, PasswordRefusal};
 use super::revocation;
 use super::rules::{self, PasswordProblem, UsernameProblem};
 use super::UNEXPECTED_OUTCOME;
@@ -32,6 +35,8 @@ pub enum AccountError {
     Username(Vec<UsernameProblem>),
     /// The password breaks the rules.
     Password(Vec<PasswordProblem>),
+    /// The password validators refused it, each in Django's words.
+    PasswordRefused(Vec<PasswordRefusal>),
     /// Another user has that username.
     UsernameTaken,
     /// Another user has that id (an import).
@@ -50,6 +55,10 @@ impl fmt::Display for AccountError {
         match self {
             AccountError::Username(problems) => write!(f, "invalid username: {problems:?}"),
             AccountError::Password(problems) => write!(f, "invalid password: {problems:?}"),
+            AccountError::PasswordRefused(refusals) => {
+                f.write_str("password refused:")?;
+                refusals.iter().try_for_each(|r| write!(f, " {r}"))
+            }
             AccountError::UsernameTaken => f.write_str("a user with that username already exists"),
             AccountError::IdTaken => f.write_str("a user with that id already exists"),
             AccountError::NoSuchUser => f.write_str("no such user"),
@@ -219,11 +228,30 @@ impl Accounts {
         self.clock.now_micros()
     }
 
-    /// Creates an account after checking its fields; hashes its password at
+    /// What `AUTH_PASSWORD_VALIDATORS` says of a new `password` for the
+    /// user named `username` (`None`: no user yet to compare it with); none
+    /// for a password they accept. [`Accounts::create`] and
+    /// [`Accounts::change`] refuse with it; the admin API asks it first to
+    /// report it beside its other field errors.
+    pub fn password_refusals(
+        &self,
+        password: &str,
+        username: Option<&str>,
+    ) -> Vec<PasswordRefusal> {
+        validate_password(
+            &self.settings.get().auth_password_validators,
+            password,
+            username,
+        )
+    }
+
+    /// Creates an account after checking its fields and its password
+    /// against the validators; hashes its password at
     /// `PASSWORD_ITERATIONS`.
     pub fn create(&self, account: NewAccount) -> Result<User, AccountError> {
         check_username(&account.username)?;
         check_password(&account.password)?;
+        self.validate(&account.password, &account.username)?;
         let hash = self.hash(&account.password)?;
         let user = User {
             id: 0,
@@ -266,23 +294,28 @@ impl Accounts {
         }
     }
 
-    /// Changes an account. A new password is checked and hashed; a
-    /// deactivation, or a new password under `REVOKE_ON_PASSWORD_CHANGE`,
-    /// revokes every token of the user in the same change, so a refused
-    /// change revokes nothing.
+    /// Changes an account. A new password is checked, validated (against
+    /// the user's username) and hashed; a deactivation, or a new password
+    /// under `REVOKE_ON_PASSWORD_CHANGE`, revokes every token of the user in
+    /// the same change, so a refused change revokes nothing.
     pub fn change(
         &self,
         user: UserKey,
         changes: AccountChanges,
         last_superuser: LastSuperuser,
     ) -> Result<Changed, AccountError> {
-        let id = self.id_of(&user)?;
-        let password = match &changes.password {
+        let (id, password) = match &changes.password {
             Some(password) => {
                 check_password(password)?;
-                Some(self.hash(password)?)
+                let found = match &user {
+                    UserKey::Id(id) => self.store.user(*id)?,
+                    UserKey::Username(name) => self.store.user_by_name(name)?,
+                }
+                .ok_or(AccountError::NoSuchUser)?;
+                self.validate(password, &found.username)?;
+                (found.id, Some(self.hash(password)?))
             }
-            None => None,
+            None => (self.id_of(&user)?, None),
         };
         let revoke = changes.is_active == Some(false)
             || (password.is_some() && self.settings.get().revoke_on_password_change);
@@ -389,6 +422,15 @@ impl Accounts {
         }
     }
 
+    fn validate(&self, password: &str, username: &str) -> Result<(), AccountError> {
+        let refusals = self.password_refusals(password, Some(username));
+        if refusals.is_empty() {
+            Ok(())
+        } else {
+            Err(AccountError::PasswordRefused(refusals))
+        }
+    }
+
     fn hash(&self, password: &str) -> Result<String, AccountError> {
         password::make_password(password, self.settings.get().password_iterations)
             .map_err(|e| AccountError::Unavailable(format!("hashing a password: {e}")))
@@ -474,6 +516,52 @@ mod tests {
                 PasswordProblem::OuterWhitespace
             ]))
         );
+    }
+
+    #[test]
+    fn create_and_change_refuse_what_the_validators_refuse() {
+        let (accounts, _) = accounts(Settings::default());
+        let weak = NewAccount {
+            password: "alice123".into(),
+            ..alice()
+        };
+        assert_eq!(
+            accounts.create(weak),
+            Err(AccountError::PasswordRefused(vec![
+                PasswordRefusal::TooSimilar("username"),
+                PasswordRefusal::TooCommon
+            ]))
+        );
+        let user = accounts.create(alice()).unwrap();
+        let numeric = AccountChanges {
+            password: Some("12345678".into()),
+            ..AccountChanges::default()
+        };
+        assert_eq!(
+            accounts.change(UserKey::Id(user.id), numeric.clone(), LastSuperuser::Keep),
+            Err(AccountError::PasswordRefused(vec![
+                PasswordRefusal::TooCommon,
+                PasswordRefusal::EntirelyNumeric
+            ]))
+        );
+        assert_eq!(
+            accounts.change(UserKey::Id(99), numeric, LastSuperuser::Keep),
+            Err(AccountError::NoSuchUser)
+        );
+        // Turned off, only the rules remain.
+        let (accounts, _) = accounts_without_validators();
+        let short = NewAccount {
+            password: "short".into(),
+            ..alice()
+        };
+        assert!(accounts.create(short).is_ok());
+    }
+
+    fn accounts_without_validators() -> (Accounts, Arc<Store>) {
+        accounts(Settings {
+            auth_password_validators: Vec::new(),
+            ..Settings::default()
+        })
     }
 
     #[test]

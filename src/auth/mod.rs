@@ -10,18 +10,22 @@
 //!
 //! It is the boundary around the state: nothing outside reaches the store,
 //! the writer or the keys but through a named operation here, in
-//! [`Accounts`] (users, with the one copy of their [`rules`]) or in
+//! [`Accounts`] (users, with the one copy of their [`rules`] and Django's
+//! password validators, `password_validation`) or in
 //! `signing_keys` (rotation). Nothing here knows HTTP; the token checks
 //! take `now` (Unix seconds), the operations that stamp a time read the
 //! application's clock.
 
 mod accounts;
+mod common_passwords;
 mod error;
+mod password_validation;
 pub mod rules;
 mod signing_keys;
 
 pub use accounts::{AccountChanges, AccountError, Accounts, Changed, LastSuperuser, NewAccount};
 pub use error::{AuthError, NoAccount};
+pub use password_validation::PasswordRefusal;
 
 use std::fmt;
 use std::net::IpAddr;

@@ -42,8 +42,11 @@ Usage: jwtd user add NAME [--superuser] [--staff] [--inactive] [--password-stdin
 
 Without --password-stdin the password is asked for twice on the terminal,
 without echo. With it, the first line of standard input is the password.
-Passwords are hashed as Django does (pbkdf2_sha256, PASSWORD_ITERATIONS).
-Creates the database if there is none yet.
+A new password must pass Django's password validators
+(AUTH_PASSWORD_VALIDATORS: by default not too similar to the username, at
+least 8 characters, not a common password, not entirely numeric), whose
+messages are Django's. Passwords are hashed as Django does (pbkdf2_sha256,
+PASSWORD_ITERATIONS). Creates the database if there is none yet.
 
 Options:
   --superuser       May use the admin API (implies --staff)
@@ -57,8 +60,8 @@ Set a user's password.
 
 Usage: jwtd user passwd NAME [--password-stdin]
 
-The password is read as for `jwtd user add`. Every token of the user is
-revoked at once, unless REVOKE_ON_PASSWORD_CHANGE is false.
+The password is read and checked as for `jwtd user add`. Every token of
+the user is revoked at once, unless REVOKE_ON_PASSWORD_CHANGE is false.
 ";
 
 const REVOKE_HELP: &str = "\

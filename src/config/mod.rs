@@ -12,9 +12,10 @@
 //! records where each setting came from, `names` is the one table of
 //! settings (each SimpleJWT name mapped to its field, its reader, its
 //! writer and whether a reload applies it), `values` reads each kind of
-//! value, `shown` writes them out again, `reload` compares settings and
-//! takes up what a running server can, and `live` holds the settings in
-//! force for a running server.
+//! value, `password_validators` reads Django's `AUTH_PASSWORD_VALIDATORS`,
+//! `shown` writes them out again, `reload` compares settings and takes up
+//! what a running server can, and `live` holds the settings in force for a
+//! running server.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use crate::password;
 
 mod live;
 mod names;
+mod password_validators;
 mod reload;
 mod shown;
 mod sources;
@@ -34,6 +36,7 @@ mod values;
 
 pub use live::LiveSettings;
 pub use names::{setting, Reload, Setting, SETTINGS};
+pub use password_validators::{default_password_validators, PasswordValidator};
 pub use reload::{Change, Reloaded};
 pub use shown::{is_secret, Shown, REDACTED};
 pub use sources::{Loaded, Source, Sources};
@@ -90,6 +93,11 @@ pub struct Settings {
     pub check_revoke_token: bool,
     /// `REVOKE_TOKEN_CLAIM`. Defaults to `hash_password`.
     pub revoke_token_claim: String,
+    /// `AUTH_PASSWORD_VALIDATORS`, Django's: what a new password must pass
+    /// (`jwtd user add`/`passwd`, the admin API), in order, every message
+    /// reported. Defaults to Django's `startproject` list, all four with
+    /// their default options; empty turns validation off.
+    pub auth_password_validators: Vec<PasswordValidator>,
     /// `PASSWORD_ITERATIONS`, PBKDF2 rounds for new hashes. Defaults to
     /// [`password::DEFAULT_ITERATIONS`], 1,000,000 (Django 5.2).
     pub password_iterations: u32,
@@ -257,6 +265,7 @@ impl Default for Settings {
             check_user_is_active: true,
             check_revoke_token: false,
             revoke_token_claim: "hash_password".into(),
+            auth_password_validators: default_password_validators(),
             password_iterations: password::DEFAULT_ITERATIONS,
             workers: (4 * cores).max(4),
             login_threads: cores,

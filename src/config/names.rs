@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
@@ -99,7 +100,7 @@ macro_rules! whole {
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 48] = [
+pub static SETTINGS: [Setting; 49] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -120,6 +121,8 @@ pub static SETTINGS: [Setting; 48] = [
     setting!("CHECK_USER_IS_ACTIVE", check_user_is_active, Live, boolean, shown::boolean),
     setting!("CHECK_REVOKE_TOKEN", check_revoke_token, Restart, boolean, shown::boolean),
     setting!("REVOKE_TOKEN_CLAIM", revoke_token_claim, Restart, claim_name, shown::text),
+    setting!("AUTH_PASSWORD_VALIDATORS", auth_password_validators, Live, password_validators,
+        super::password_validators::shown),
     setting!("PASSWORD_ITERATIONS", password_iterations, Live, whole!(1, u32::MAX.into(), u32), shown::number),
     setting!("WORKERS", workers, Restart, whole!(1, 1024, usize), shown::number),
     setting!("LOGIN_THREADS", login_threads, Restart, whole!(1, 256, usize), shown::number),

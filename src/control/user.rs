@@ -7,7 +7,7 @@
 
 use super::{Operator, Reply};
 use crate::auth::rules::{self, PasswordProblem};
-use crate::auth::{self, AccountChanges, AccountError, Changed, LastSuperuser};
+use crate::auth::{self, AccountChanges, AccountError, Changed, LastSuperuser, PasswordRefusal};
 use crate::store::{User, UserKey};
 use crate::time;
 
@@ -199,12 +199,22 @@ fn account_error(e: AccountError, name: &str, doing: &str) -> Reply {
         AccountError::UsernameTaken => format!("user {name:?} already exists"),
         AccountError::Username(_) => invalid_username(name),
         AccountError::Password(problems) => password_error(&problems),
+        AccountError::PasswordRefused(refusals) => refused(&refusals),
         AccountError::LastSuperuser => format!(
             "{name:?} is the last active superuser: {doing} them leaves nobody who can use \
              the admin API. Make another superuser first, or add --force"
         ),
         other => other.to_string(),
     })
+}
+
+/// `AUTH_PASSWORD_VALIDATORS`' refusals, Django's messages one a line.
+fn refused(refusals: &[PasswordRefusal]) -> String {
+    let mut text = String::from("the password is refused:");
+    for refusal in refusals {
+        text.push_str(&format!("\n  {refusal}"));
+    }
+    text
 }
 
 /// The refusal of a password that could never be used, if it is one.

@@ -25,7 +25,10 @@ same stored password hash) and checks, with SimpleJWT's own classes and views:
                    `jwtd user export-django`) passes Django's check_password
                    and is what Django 5.2 would store; a user brought over
                    with Django's own `dumpdata auth.user` and
-                   `jwtd user import-django` logs in to jwtd;
+                   `jwtd user import-django` logs in to jwtd; and (once,
+                   in HS256) `jwtd user add` refuses a new password with
+                   the very messages of Django's validate_password under
+                   the startproject AUTH_PASSWORD_VALIDATORS;
   whole project    a whole project's `dumpdata` imports its users into jwtd;
                    a user with an Argon2PasswordHasher hash cannot log in to
                    jwtd, and comes back byte-identical through
@@ -527,6 +530,10 @@ def run_scenario(name, jwtd):
 
         r.check("Django-made password hash refuses a wrong password in jwtd", wrong_password)
 
+        # ---- Django's password validators: the same verdict, the same words ----
+        if name == "HS256":
+            check_password_validators(r, jwtd, tmp, env, User)
+
         # ---- jwtd -> Django ----
         header = json.dumps({"alg": alg, "typ": "JWT"}, separators=(",", ":")).encode()
         for who, pair, uid, user_hash in (
@@ -952,6 +959,71 @@ def whole_project_round_trip(r, jwtd, db, env, tmp, dj_user):
         "`manage.py loaddata`, and logs in to Django",
         back_to_django,
     )
+
+
+# (username, password): Django's startproject AUTH_PASSWORD_VALIDATORS, as
+# `jwtd user add` applies them by default. Similarity cases (whole username,
+# its parts, anagrams, the length-ratio skip), common (Django's list, after
+# lower() and strip()), numeric (str.isdigit()), short, and a mix.
+PASSWORD_CASES = [
+    ("alice", "correct horse battery staple"), ("alice", "alice"), ("alice", "Alice123"),
+    ("alice", "ecila2024"), ("alice", "alicealicealice"), ("alice", "a" * 60),
+    ("alice", "wonderland!"), ("alice.liddell", "liddell99"), ("alice.liddell", "alice.liddell"),
+    ("alice.liddell", "ALICE-LIDDELL"), ("carol_smith", "carol_smith1"), ("carol_smith", "smith2000!"),
+    ("bob", "bobbobbob"), ("bob", "b0b-is-fine-here"), ("bob", "short"), ("bob", "x"),
+    ("bob", "password"), ("bob", "PASSWORD"), ("bob", "Password1"), ("bob", "qwerty123"),
+    ("bob", "iloveyou"), ("bob", "letmein!"), ("bob", "12345678"), ("bob", "1234567"),
+    ("bob", "80417395121"), ("bob", "²³¹⁴⁵⁶⁷⁸⁹"), ("bob", "١٢٣٤٥٦٧٨٩"), ("bob", "½½½½½½½½"),
+    ("bob", "12345.6789"), ("bob", "ПАРОЛЬ"), ("bob", "пароль123"), ("bob", "dragon"),
+    ("bob", "monkey12"), ("bob", "Tr0ub4dor&3"), ("bob", "zxcvbnm,./"), ("bob", "velvet-thunder-1897"),
+    ("zoë", "zoëzoë12"), ("zoë", "ZOË-2024"), ("用户", "用户用户用户"), ("dave", "evad"),
+    ("dave", "dave" * 10), ("dave", "d" + "x" * 39), ("eve", "eve"), ("eve", "steve1234"),
+    ("mallory", "mallory!"), ("mallory", "yrollam"), ("mallory", "m4ll0ry-2024"), ("trent", "trentbridge"),
+    ("walter", "1q2w3e4r"), ("walter", "whiteboard"), ("peggy", "superman"), ("victor", "victoria1"),
+]
+
+DJANGO_DEFAULT_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation." + validator}
+    for validator in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
+
+def check_password_validators(r, jwtd, tmp, env, User):
+    """Each case's messages from Django's validate_password and from
+    `jwtd user add` (its default AUTH_PASSWORD_VALIDATORS) are the same."""
+    from django.contrib.auth.password_validation import get_password_validators, validate_password
+    from django.core.exceptions import ValidationError
+
+    validators = get_password_validators(DJANGO_DEFAULT_VALIDATORS)
+    db = os.path.join(tmp, "validators.redb")
+    fast = dict(env, JWTD_PASSWORD_ITERATIONS="1000")
+    for username, password in PASSWORD_CASES:
+        def same(username=username, password=password):
+            try:
+                validate_password(password, User(username=username), validators)
+                django = []
+            except ValidationError as e:
+                django = list(e.messages)
+            proc = subprocess.run(
+                [jwtd, "user", "add", username, "--password-stdin", "--db", db],
+                input=password + "\n", env=fast, capture_output=True, text=True, timeout=60,
+            )
+            if proc.returncode == 0:
+                run_cli([jwtd, "user", "delete", username, "--db", db], fast)
+                jwtd_says = []
+            else:
+                lines = proc.stderr.splitlines()
+                expect(lines[:1] == ["jwtd: the password is refused:"], f"jwtd said {proc.stderr!r}")
+                jwtd_says = [line.strip() for line in lines[1:]]
+            expect_eq(jwtd_says, django, "messages")
+
+        shown = password if len(password) <= 20 else password[:17] + "..."
+        r.check(f"password validators: {shown!r} for {username!r} as Django's validate_password", same)
 
 
 class _Drop:

@@ -30,6 +30,31 @@ fn a_superuser_creates_a_user_who_then_logs_in() {
     let date = bob["date_joined"].as_str().unwrap();
     assert!(date.ends_with('Z') && date.len() >= 20, "{date}");
 
+    // Django's password validators, every message, DRF's field errors.
+    let r = server.request(
+        "POST",
+        "/api/admin/users/",
+        &json,
+        br#"{"username":"carol","password":"carol99"}"#,
+    );
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (
+            400,
+            r#"{"password":["The password is too similar to the username.","This password is too short. It must contain at least 8 characters."]}"#
+        )
+    );
+    let r = server.request(
+        "PATCH",
+        "/api/admin/users/3/",
+        &json,
+        br#"{"password":"qwerty123"}"#,
+    );
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, r#"{"password":["This password is too common."]}"#)
+    );
+
     // bob logs in with the password the admin set, and is who his token says.
     let r = server.post_json(
         "/api/token/",

@@ -233,6 +233,92 @@ fn every_command_works_against_a_running_server_and_says_the_same() {
 }
 
 #[test]
+fn djangos_password_validators_refuse_weak_passwords() {
+    let dir = TempDir::new();
+    let add = |name: &str, password: &str| {
+        run(
+            &dir,
+            &["user", "add", name, "--password-stdin"],
+            &format!("{password}\n"),
+        )
+    };
+    let out = add("alice", "short");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "jwtd: the password is refused:\n  \
+         This password is too short. It must contain at least 8 characters.\n"
+    );
+    let out = add("alice", "password123");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "jwtd: the password is refused:\n  This password is too common.\n"
+    );
+    let out = add("alice", "alice1234");
+    assert_eq!(
+        out.stderr,
+        "jwtd: the password is refused:\n  The password is too similar to the username.\n"
+    );
+    assert!(run(&dir, &["user", "list"], "")
+        .stdout
+        .contains("no users yet"));
+    let out = add("alice", "velvet-thunder-1897");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(
+        &dir,
+        &["user", "passwd", "alice", "--password-stdin"],
+        "12345678\n",
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "jwtd: the password is refused:\n  This password is too common.\n  \
+         This password is entirely numeric.\n"
+    );
+    // Turned off, as Django's `AUTH_PASSWORD_VALIDATORS = []`.
+    for off in ["none", "[]"] {
+        let out = run_with(
+            &dir,
+            &["user", "passwd", "alice", "--password-stdin"],
+            "short\n",
+            &[("JWTD_AUTH_PASSWORD_VALIDATORS", off)],
+        );
+        assert_eq!(out.code, 0, "{off}: {}", out.stderr);
+    }
+    // Django's shape, with options; an unknown NAME is an error naming it.
+    let longer = r#"[{"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+                      "OPTIONS": {"min_length": 20}}]"#;
+    let out = run_with(
+        &dir,
+        &["user", "passwd", "alice", "--password-stdin"],
+        "velvet-thunder-1897\n",
+        &[("JWTD_AUTH_PASSWORD_VALIDATORS", longer)],
+    );
+    assert!(
+        out.stderr.contains("at least 20 characters."),
+        "{}",
+        out.stderr
+    );
+    let out = run_with(
+        &dir,
+        &["user", "list"],
+        "",
+        &[(
+            "JWTD_AUTH_PASSWORD_VALIDATORS",
+            r#"[{"NAME": "myapp.Strength"}]"#,
+        )],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("invalid AUTH_PASSWORD_VALIDATORS")
+            && out.stderr.contains("myapp.Strength"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn flushexpiredtokens_deletes_only_expired_rows() {
     let dir = TempDir::new();
     add_user(&dir, "alice", &[]);

@@ -298,7 +298,7 @@ def main():
                    admin_call("POST", users, {"username": "edge-user", "password": "edge pass"}))
     case("admin create, form-encoded", users, "post", 201,
          client.request("POST", users, [("Content-Type", "application/x-www-form-urlencoded"), *admin],
-                        b"username=edge-form&password=pw&is_staff=on"))
+                        b"username=edge-form&password=edge+form+pass&is_staff=on"))
     case("admin create, field errors", users, "post", 400,
          admin_call("POST", users, {"username": "edge-user", "password": " x", "is_active": "maybe"}))
     case("admin create, JSON null", users, "post", 400, admin_call("POST", users, None))

@@ -4,7 +4,7 @@
 use super::lookup::{account_error, store_error};
 use super::representation;
 use super::validation::{validate_bool, validate_password, validate_username, Errors};
-use crate::api::body;
+use crate::api::body::{self, FieldValue};
 use crate::api::call::Call;
 use crate::api::errors::body_error;
 use crate::api::parking::on_login_pool;
@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::auth::NewAccount;
 use crate::http::Response;
 use crate::log;
+use crate::python_str::python_strip;
 use crate::store::User;
 
 const CREATE_FIELDS: [&str; 5] = [
@@ -34,11 +35,19 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
         };
     let [username, password, is_active, is_staff, is_superuser] = values;
     let mut errors = Errors::default();
+    // The password is compared with the username sent, valid or not.
+    let similar_to = match &username {
+        FieldValue::Str(name) | FieldValue::Number(name) => Some(python_strip(name).to_owned()),
+        _ => None,
+    };
     let username = match validate_username(username, app) {
         Ok(result) => errors.check("username", result),
         Err(e) => return store_error(app, &e),
     };
-    let password = errors.check("password", validate_password(password));
+    let password = errors.check(
+        "password",
+        validate_password(password, app, similar_to.as_deref()),
+    );
     let is_active = errors.check("is_active", validate_bool(is_active));
     let is_staff = errors.check("is_staff", validate_bool(is_staff));
     let is_superuser = errors.check("is_superuser", validate_bool(is_superuser));

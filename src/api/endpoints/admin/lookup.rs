@@ -1,7 +1,7 @@
 //! Django's `get_object_or_404` for the user a path names, and the answers
 //! when the account operations refuse or the store cannot say.
 
-use super::validation::{one, USERNAME_TAKEN};
+use super::validation::{one, refused, USERNAME_TAKEN};
 use crate::api::errors::field_errors;
 use crate::api::respond;
 use crate::app::App;
@@ -41,9 +41,9 @@ pub fn store_error(app: &App, error: &StoreError) -> Response {
 }
 
 /// What an account operation refused after the view's own checks passed:
-/// the user gone meanwhile (404), the username taken meanwhile or the last
-/// active superuser about to go (DRF's field errors), or a failure
-/// (logged, 503).
+/// the user gone meanwhile (404), the username taken meanwhile, the last
+/// active superuser about to go or the password refused by the validators
+/// (DRF's field errors), or a failure (logged, 503).
 pub fn account_error(app: &App, error: AccountError) -> Response {
     match error {
         AccountError::NoSuchUser => no_user(app),
@@ -53,6 +53,14 @@ pub fn account_error(app: &App, error: AccountError) -> Response {
         AccountError::LastSuperuser => {
             field_errors(app, [("non_field_errors", one(LAST_SUPERUSER).as_slice())])
         }
+        // Refused after the view's check: the same messages.
+        AccountError::PasswordRefused(refusals) => field_errors(
+            app,
+            [(
+                "password",
+                refused(&refusals).unwrap_or_default().as_slice(),
+            )],
+        ),
         other => {
             log::error(&format!("admin API: {other}"));
             app.metrics.refused(Refusal::Unavailable);

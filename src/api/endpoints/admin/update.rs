@@ -48,7 +48,10 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
     let mut errors = Errors::default();
     let password = match password {
         FieldValue::Missing => None,
-        raw => errors.check("password", validate_password(raw)),
+        raw => errors.check(
+            "password",
+            validate_password(raw, app, Some(&user.username)),
+        ),
     };
     let flags = Flags {
         is_active: errors

@@ -1,5 +1,6 @@
 //! The serializer's input fields: the username and password rules of the
-//! admin API, and DRF's `BooleanField`. Each field reports all its
+//! admin API (Django's password validators among them), and DRF's
+//! `BooleanField`. Each field reports all its
 //! messages, and the fields report in declared order, as DRF's serializer
 //! collects them.
 
@@ -12,6 +13,7 @@ use crate::api::messages::{
 };
 use crate::app::App;
 use crate::auth::rules::{self, PasswordProblem, UsernameProblem};
+use crate::auth::PasswordRefusal;
 use crate::http::Response;
 use crate::python_str::python_strip;
 use crate::store::StoreError;
@@ -119,8 +121,15 @@ pub fn validate_username(
 
 /// The write-only `password`: a `CharField(trim_whitespace=False)` that
 /// refuses what a login could never match, since logins strip their fields
-/// (as `jwtd user add` refuses it).
-pub fn validate_password(raw: FieldValue) -> Result<String, Messages> {
+/// (as `jwtd user add` refuses it); then, as a serializer's
+/// `validate_password` calling Django's `validate_password(value, user)`,
+/// the refusals of `AUTH_PASSWORD_VALIDATORS` (every message, in order),
+/// for a user named `username` (the one created or changed).
+pub fn validate_password(
+    raw: FieldValue,
+    app: &App,
+    username: Option<&str>,
+) -> Result<String, Messages> {
     let value = match raw {
         FieldValue::Missing => return Err(one(REQUIRED)),
         FieldValue::Null => return Err(one(NULL)),
@@ -143,11 +152,20 @@ pub fn validate_password(raw: FieldValue) -> Result<String, Messages> {
             PasswordProblem::NulCharacter => NULL_CHARACTERS.into(),
         })
         .collect();
-    if messages.is_empty() {
-        Ok(value)
-    } else {
-        Err(messages)
+    if !messages.is_empty() {
+        return Err(messages);
     }
+    refused(&app.auth.accounts().password_refusals(&value, username)).map_or(Ok(value), Err)
+}
+
+/// The validators' refusals as a field's messages, if there are any.
+pub fn refused(refusals: &[PasswordRefusal]) -> Option<Messages> {
+    (!refusals.is_empty()).then(|| {
+        refusals
+            .iter()
+            .map(|refusal| Cow::Owned(refusal.to_string()))
+            .collect()
+    })
 }
 
 /// DRF's `BooleanField`: `None` when the field is absent.

@@ -30,7 +30,7 @@ fn create_then_log_in_as_the_new_user() {
     let form = TestRequest::new("POST", USERS)
         .header("Authorization", format!("Bearer {}", f.root))
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body("username=carol&password=pw&is_staff=on&is_superuser=1");
+        .body("username=carol&password=pw-Zebra-42&is_staff=on&is_superuser=1");
     let v = json(&send(&f.app, &form));
     assert_eq!(
         (
@@ -50,12 +50,12 @@ fn create_then_log_in_as_the_new_user() {
     let r = f.call(
         "POST",
         USERS,
-        r#"{"username":"  dave ","password":"pw","is_active":false}"#,
+        r#"{"username":"  dave ","password":"pw-Zebra-42","is_active":false}"#,
     );
     assert_eq!(json(&r)["username"], "dave");
-    assert_eq!(try_login(&f.app, "dave", "pw"), 401);
+    assert_eq!(try_login(&f.app, "dave", "pw-Zebra-42"), 401);
     // A new superuser can use the admin API at once.
-    let carol = login(&f.app, "carol", "pw").1;
+    let carol = login(&f.app, "carol", "pw-Zebra-42").1;
     assert_eq!(f.call_as(&carol, "GET", USERS, "").status, 200);
 }
 
@@ -95,19 +95,19 @@ fn create_validation_errors_are_drf_s() {
             ]),
         ),
         (
-            r#"{"username":"a b","password":"pw"}"#.into(),
+            r#"{"username":"a b","password":"pw-Zebra-42"}"#.into(),
             errors(&[("username", &[USERNAME_INVALID])]),
         ),
         (
-            format!(r#"{{"username":"{long}","password":"pw"}}"#),
+            format!(r#"{{"username":"{long}","password":"pw-Zebra-42"}}"#),
             errors(&[("username", &[USERNAME_TOO_LONG])]),
         ),
         (
-            format!(r#"{{"username":"{long} x","password":"pw"}}"#),
+            format!(r#"{{"username":"{long} x","password":"pw-Zebra-42"}}"#),
             errors(&[("username", &[USERNAME_INVALID, USERNAME_TOO_LONG])]),
         ),
         (
-            r#"{"username":"alice","password":"pw"}"#.into(),
+            r#"{"username":"alice","password":"pw-Zebra-42"}"#.into(),
             errors(&[("username", &["A user with that username already exists."])]),
         ),
         (
@@ -124,6 +124,31 @@ fn create_validation_errors_are_drf_s() {
                 ("password", &["Surrogate characters are not allowed: U+D800."]),
             ]),
         ),
+        // Django's password validators, every message, beside the other
+        // fields' errors; compared with the username sent, valid or not.
+        (
+            r#"{"username":"bob","password":"bob12"}"#.into(),
+            errors(&[(
+                "password",
+                &[
+                    "The password is too similar to the username.",
+                    "This password is too short. It must contain at least 8 characters.",
+                ],
+            )]),
+        ),
+        (
+            r#"{"username":"a b","password":"12345678"}"#.into(),
+            errors(&[
+                ("username", &[USERNAME_INVALID]),
+                (
+                    "password",
+                    &[
+                        "This password is too common.",
+                        "This password is entirely numeric.",
+                    ],
+                ),
+            ]),
+        ),
         (
             r#"{"username":"bob","password":" pw"}"#.into(),
             errors(&[("password", &[PASSWORD_WHITESPACE])]),
@@ -133,7 +158,7 @@ fn create_validation_errors_are_drf_s() {
             errors(&[("password", &[PASSWORD_WHITESPACE])]),
         ),
         (
-            r#"{"username":"bob","password":"pw","is_active":"maybe","is_staff":2,"is_superuser":{}}"#
+            r#"{"username":"bob","password":"pw-Zebra-42","is_active":"maybe","is_staff":2,"is_superuser":{}}"#
                 .into(),
             errors(&[
                 ("is_active", &["Must be a valid boolean."]),
@@ -155,9 +180,9 @@ fn create_validation_errors_are_drf_s() {
         expect(&r, ALLOW_LIST, 400, &expected);
     }
     // Numbers are strings to a CharField.
-    let r = post(r#"{"username":123,"password":4.5}"#);
+    let r = post(r#"{"username":123,"password":12345.678901}"#);
     assert_eq!(r.status, 201, "{}", r.text());
-    login(&f.app, "123", "4.5");
+    login(&f.app, "123", "12345.678901");
     // The body parsers' own refusals.
     let r = send(
         &f.app,
@@ -253,7 +278,11 @@ fn a_full_login_pool_answers_429_to_what_needs_a_hash() {
     };
     let r = send(
         &full,
-        &request(USERS, "POST", r#"{"username":"bob","password":"pw"}"#),
+        &request(
+            USERS,
+            "POST",
+            r#"{"username":"bob","password":"pw-Zebra-42"}"#,
+        ),
     );
     expect(
         &r,
@@ -264,7 +293,11 @@ fn a_full_login_pool_answers_429_to_what_needs_a_hash() {
     assert_eq!(r.header("Retry-After"), Some("1"));
     let r = send(
         &full,
-        &request("/api/admin/users/1/", "PATCH", r#"{"password":"pw"}"#),
+        &request(
+            "/api/admin/users/1/",
+            "PATCH",
+            r#"{"password":"pw-Zebra-42"}"#,
+        ),
     );
     assert_eq!((r.status, r.header("Allow")), (429, Some(ALLOW_USER)));
     // A change without a password needs no hash.
@@ -274,4 +307,15 @@ fn a_full_login_pool_answers_429_to_what_needs_a_hash() {
     );
     assert_eq!(r.status, 200);
     assert_eq!(store.user_by_name("bob").unwrap(), None);
+}
+
+#[test]
+fn the_password_validators_can_be_turned_off() {
+    let f = fixture_with(Settings {
+        auth_password_validators: Vec::new(),
+        ..settings()
+    });
+    let r = f.call("POST", USERS, r#"{"username":"bob","password":"bob"}"#);
+    assert_eq!(r.status, 201, "{}", r.text());
+    login(&f.app, "bob", "bob");
 }

@@ -20,7 +20,11 @@ fn delete_is_204_then_404() {
     );
     assert_eq!(f.protected_status(&access), 401, "the user is gone");
     // The name is free again; the id is not reused.
-    let r = f.call("POST", USERS, r#"{"username":"alice","password":"pw"}"#);
+    let r = f.call(
+        "POST",
+        USERS,
+        r#"{"username":"alice","password":"pw-Zebra-42"}"#,
+    );
     assert_eq!(json(&r)["id"], 5);
     assert_eq!(f.protected_status(&access), 401);
 }

@@ -6,7 +6,11 @@ use super::*;
 fn admin_requests_are_counted_in_metrics() {
     let f = fixture();
     f.get(USERS);
-    f.call("POST", USERS, r#"{"username":"bob","password":"pw"}"#);
+    f.call(
+        "POST",
+        USERS,
+        r#"{"username":"bob","password":"pw-Zebra-42"}"#,
+    );
     f.call("DELETE", "/api/admin/users/5/", "");
     send(&f.app, &TestRequest::new("GET", USERS));
     let text = send(&f.app, &TestRequest::new("GET", "/metrics"))

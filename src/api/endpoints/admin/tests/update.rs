@@ -50,6 +50,18 @@ fn a_new_password_revokes_the_old_tokens() {
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(!r.text().contains("password"));
+    // The validators compare a new password with the user's username.
+    let r = f.call(
+        "PATCH",
+        "/api/admin/users/2/",
+        r#"{"password":"alice2024"}"#,
+    );
+    expect(
+        &r,
+        ALLOW_USER,
+        400,
+        r#"{"password":["The password is too similar to the username."]}"#,
+    );
     assert_eq!(f.protected_status(&access), 401, "revoked");
     let refreshed = send(
         &f.app,
@@ -70,12 +82,16 @@ fn a_new_password_revokes_the_old_tokens() {
     });
     let (_, access) = login(&f.app, "alice", PASSWORD);
     assert_eq!(
-        f.call("PATCH", "/api/admin/users/2/", r#"{"password":"n3w"}"#)
-            .status,
+        f.call(
+            "PATCH",
+            "/api/admin/users/2/",
+            r#"{"password":"n3w-Zebra-42"}"#
+        )
+        .status,
         200
     );
     assert_eq!(f.protected_status(&access), 200);
-    assert_eq!(try_login(&f.app, "alice", "n3w"), 200);
+    assert_eq!(try_login(&f.app, "alice", "n3w-Zebra-42"), 200);
 }
 
 #[test]
@@ -139,10 +155,10 @@ fn a_superuser_cannot_lock_themselves_out() {
     let r = f.call(
         "POST",
         USERS,
-        r#"{"username":"eve","password":"pw","is_superuser":true}"#,
+        r#"{"username":"eve","password":"pw-Zebra-42","is_superuser":true}"#,
     );
     let eve_id = json(&r)["id"].as_u64().unwrap();
-    let eve = login(&f.app, "eve", "pw").1;
+    let eve = login(&f.app, "eve", "pw-Zebra-42").1;
     assert_eq!(f.call_as(&eve, "GET", USERS, "").status, 200);
     let r = f.call(
         "PATCH",
