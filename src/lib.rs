@@ -60,6 +60,7 @@
 //! | `dumpdata` | Django's `manage.py dumpdata` format: its `auth.user` records, both ways, and the import's report |
 //! | `config` | settings: defaults, the JSON file, `JWTD_*` variables, where each came from; the one table of settings; the settings in force and what a reload changes |
 //! | `metrics` | the counters `/metrics` shows |
+//! | `packed` | the documents the binary carries packed (the OpenAPI document, the learner's page), and their unpacker |
 //! | `refusal` | every way a request is refused, and its `/metrics` label |
 //! | `clock` | where every "now" comes from: the system, or a fixed time in tests |
 //! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`/`str.isdigit`, MD5 (SimpleJWT's revoke claim), system calls |
@@ -97,6 +98,7 @@ mod log;
 pub mod login_pool;
 mod md5;
 mod metrics;
+mod packed;
 pub mod password;
 mod primitives;
 mod pyjson;

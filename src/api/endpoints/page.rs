@@ -1,5 +1,5 @@
 //! `GET /`: the learner's page, one static HTML file compiled into the
-//! binary (`page.html`), which logs in and takes the tokens apart in the
+//! binary (`page.html`, packed by `build.rs`), which logs in and takes the tokens apart in the
 //! browser using only the public API. `LEARNER_PAGE=false` turns it off,
 //! and `/` is then a 404 like any unknown path (the router's doing).
 //!
@@ -12,13 +12,19 @@
 
 use std::sync::OnceLock;
 
+use crate::packed;
 use crate::primitives;
 
 use crate::api::call::Call;
 use crate::http::Response;
 
-/// The page.
-pub const PAGE: &str = include_str!("page.html");
+/// The page, packed (`crate::packed`).
+static PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/page.html.lz"));
+
+/// The page, unpacked.
+pub fn page() -> String {
+    packed::unpack_text(PACKED)
+}
 
 /// Serves the page to GET and HEAD. Like every response it carries
 /// `Cache-Control: no-store` (response.rs): the page is small, and a browser
@@ -27,19 +33,20 @@ pub fn handle(_call: &Call<'_>) -> Response {
     Response::new(200)
         .with_header("Content-Type", "text/html; charset=utf-8")
         .with_header("Content-Security-Policy", policy())
-        .with_body(PAGE.as_bytes().to_vec())
+        .with_body(page().into_bytes())
 }
 
 /// The Content-Security-Policy of the page.
 pub fn policy() -> &'static str {
     static POLICY: OnceLock<String> = OnceLock::new();
     POLICY.get_or_init(|| {
+        let page = page();
         format!(
             "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; \
              form-action 'none'; frame-ancestors 'none'; base-uri 'none'; \
              require-trusted-types-for 'script'",
-            hashes(PAGE, "script"),
-            hashes(PAGE, "style")
+            hashes(&page, "script"),
+            hashes(&page, "style")
         )
     })
 }
@@ -70,6 +77,8 @@ fn hashes(html: &str, tag: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The page as written.
+    const PAGE: &str = include_str!("page.html");
     use super::*;
     use crate::app::App;
     use crate::config::Settings;
@@ -114,7 +123,7 @@ mod tests {
         assert_eq!(r.status, 200);
         assert_eq!(r.header("Content-Type"), Some("text/html; charset=utf-8"));
         assert_eq!(r.header("Allow"), Some(ALLOW));
-        assert_eq!(r.text(), PAGE);
+        assert_eq!(r.text(), include_str!("page.html"));
         assert!(r.text().starts_with("<!doctype html>"));
         let csp = r.header("Content-Security-Policy").unwrap();
         assert_eq!(csp, policy());

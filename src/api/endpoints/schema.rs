@@ -4,14 +4,21 @@
 use crate::api::call::Call;
 use crate::api::respond;
 use crate::http::Response;
+use crate::packed;
 
 /// The document, written by hand to match what jwtd answers
-/// (`openapi.json` beside this file), without its indentation (`build.rs`).
-pub const OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
+/// (`openapi.json` beside this file), without its indentation and packed
+/// (`build.rs`).
+static OPENAPI: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/openapi.json.lz"));
+
+/// The document as served.
+pub fn document() -> String {
+    packed::unpack_text(OPENAPI)
+}
 
 /// Serves the document (JSON) to GET and HEAD.
 pub fn handle(_call: &Call<'_>) -> Response {
-    respond::ok(OPENAPI.to_owned())
+    respond::ok(document())
 }
 
 #[cfg(test)]
@@ -20,8 +27,12 @@ mod tests {
     fn the_embedded_document_is_the_written_one_without_its_indentation() {
         let written: serde_json::Value =
             serde_json::from_str(include_str!("openapi.json")).expect("valid JSON");
-        let served: serde_json::Value = serde_json::from_str(super::OPENAPI).expect("valid JSON");
-        assert_eq!(served, written);
-        assert!(!super::OPENAPI.contains("\n  "), "indentation left in");
+        let served = super::document();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&served).expect("valid JSON"),
+            written
+        );
+        assert!(!served.contains("\n  "), "indentation left in");
+        assert!(super::OPENAPI.len() * 3 < served.len(), "packed");
     }
 }
