@@ -112,6 +112,27 @@ fn app_with(settings: Settings) -> Arc<App> {
     app
 }
 
+/// An application on a file-backed store whose disk fills up when the
+/// flag is set, with alice (id 1, password P1) in it; the directory to
+/// remove after.
+fn app_on_failing_disk(
+    name: &str,
+) -> (
+    Arc<App>,
+    Arc<std::sync::atomic::AtomicBool>,
+    std::path::PathBuf,
+) {
+    let dir = std::env::temp_dir().join(format!("jwtd-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("db.redb");
+    let _ = std::fs::remove_file(&path);
+    let full = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let store = Arc::new(crate::store::Store::open_on_failing_disk(&path, full.clone()).unwrap());
+    let app = App::with_store(settings(), KEY, NOW, JtiSource::counter(), store).unwrap();
+    add_user(&app, 1, "alice", P1, true);
+    (app, full, dir)
+}
+
 fn app() -> Arc<App> {
     app_with(settings())
 }

@@ -340,17 +340,9 @@ fn every_refusal_moves_its_own_counter_by_one() {
 
 /// A store that cannot write: 503, counted as `unavailable`.
 fn unavailable() -> Refusal {
-    use crate::store::Store;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::Ordering;
 
-    let dir = std::env::temp_dir().join(format!("jwtd-refusals-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("db.redb");
-    let _ = std::fs::remove_file(&path);
-    let full = Arc::new(AtomicBool::new(false));
-    let store = Arc::new(Store::open_on_failing_disk(&path, full.clone()).unwrap());
-    let app = App::with_store(settings(), KEY, NOW, JtiSource::counter(), store).unwrap();
-    add_user(&app, 1, "alice", P1, true);
+    let (app, full, dir) = app_on_failing_disk("refusals");
     let (token, _) = login(&app);
     app.auth.settle().unwrap();
     full.store(true, Ordering::SeqCst);

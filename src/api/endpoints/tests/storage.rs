@@ -4,18 +4,9 @@ use super::*;
 
 #[test]
 fn a_full_disk_answers_503_to_writes_keeps_reads_and_recovers() {
-    use crate::store::Store;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
 
-    let dir = std::env::temp_dir().join(format!("jwtd-full-app-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("db.redb");
-    let _ = std::fs::remove_file(&path);
-    let full = Arc::new(AtomicBool::new(false));
-    let store = Arc::new(Store::open_on_failing_disk(&path, full.clone()).unwrap());
-    let app = App::with_store(settings(), KEY, NOW, JtiSource::counter(), store).unwrap();
-    add_user(&app, 1, "alice", P1, true);
+    let (app, full, dir) = app_on_failing_disk("full-app");
     let (refresh, access) = login(&app);
 
     full.store(true, Ordering::SeqCst);
