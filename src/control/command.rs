@@ -14,7 +14,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{database, django, key, token, user, Operator, Reply};
 
@@ -149,9 +149,10 @@ impl ControlCommand {
     /// The command as one JSON object: `command` names it, the other
     /// members are its arguments.
     pub fn to_json(&self) -> Value {
-        let arguments = match self {
+        let text = |s: &str| Value::from(s);
+        let arguments: Vec<(&str, Value)> = match self {
             ControlCommand::UserCheck { name, must_exist } => {
-                json!({"name": name, "must_exist": must_exist})
+                vec![("name", text(name)), ("must_exist", (*must_exist).into())]
             }
             ControlCommand::UserAdd {
                 name,
@@ -159,39 +160,43 @@ impl ControlCommand {
                 superuser,
                 staff,
                 inactive,
-            } => json!({
-                "name": name,
-                "password": password.0,
-                "superuser": superuser,
-                "staff": staff,
-                "inactive": inactive,
-            }),
+            } => vec![
+                ("name", text(name)),
+                ("password", text(&password.0)),
+                ("superuser", (*superuser).into()),
+                ("staff", (*staff).into()),
+                ("inactive", (*inactive).into()),
+            ],
             ControlCommand::UserPasswd { name, password } => {
-                json!({"name": name, "password": password.0})
+                vec![("name", text(name)), ("password", text(&password.0))]
             }
             ControlCommand::UserActivate(name) | ControlCommand::UserRevoke(name) => {
-                json!({"name": name})
+                vec![("name", text(name))]
             }
             ControlCommand::UserDeactivate { name, force }
-            | ControlCommand::UserDelete { name, force } => json!({"name": name, "force": force}),
+            | ControlCommand::UserDelete { name, force } => {
+                vec![("name", text(name)), ("force", (*force).into())]
+            }
             ControlCommand::ImportDjango { dump, source } => {
-                json!({"dump": dump.0, "source": source})
+                vec![("dump", text(&dump.0)), ("source", text(source))]
             }
-            ControlCommand::KeyRetire { kid, force } => json!({"kid": kid, "force": force}),
+            ControlCommand::KeyRetire { kid, force } => {
+                vec![("kid", text(kid)), ("force", (*force).into())]
+            }
             ControlCommand::TokenExplain { token, json } => {
-                json!({"token": token.0, "json": json})
+                vec![("token", text(&token.0)), ("json", (*json).into())]
             }
-            ControlCommand::Backup(path) => json!({"path": path.to_string_lossy()}),
+            ControlCommand::Backup(path) => vec![("path", text(&path.to_string_lossy()))],
             ControlCommand::UserList
             | ControlCommand::ExportDjango
             | ControlCommand::FlushExpiredTokens
             | ControlCommand::KeyList
-            | ControlCommand::KeyRotate => json!({}),
+            | ControlCommand::KeyRotate => Vec::new(),
         };
         let mut object = Map::new();
         object.insert("command".into(), self.name().into());
-        if let Value::Object(members) = arguments {
-            object.extend(members);
+        for (name, value) in arguments {
+            object.insert(name.into(), value);
         }
         Value::Object(object)
     }
@@ -328,6 +333,7 @@ impl Arguments<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn every_command() -> Vec<ControlCommand> {
         let secret = |s: &str| Secret(s.into());
