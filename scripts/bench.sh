@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Load benchmark: jwtd against the axum + tokio + jsonwebtoken peer
-# (/work/shared/peers/axum-jsonwebtoken, built out of tree under target/),
-# side by side in one session, on 127.0.0.1 only.
+# Load benchmark: jwtd against the axum + tokio + jsonwebtoken peer (a
+# comparison server not shipped here: PEER_SRC names its source, built out
+# of tree under target/; PEER=0 runs jwtd alone), side by side in one
+# session, on 127.0.0.1 only.
 #
 # Each round starts fresh databases and runs, with `wrk -t2 -cN -dDURATION
 # --latency`, for N in $CONNS, alternating the servers phase by phase:
@@ -63,7 +64,7 @@ PHASES=${PHASES:-"protected verify refresh login10k login1m"}
 PASSWORD=alice-password-1
 KEY=bench-signing-key-0123456789abcdef0123456789abcdef
 CLK_TCK=$(getconf CLK_TCK)
-PEER_SRC=/work/shared/peers/axum-jsonwebtoken
+PEER_SRC=${PEER_SRC:-/work/shared/peers/axum-jsonwebtoken}
 
 say() { printf '%s\n' "$*" >&2; }
 
