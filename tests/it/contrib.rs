@@ -50,6 +50,10 @@ fn the_unit_is_sandboxed_and_restarts() {
     assert_eq!(value("NoNewPrivileges").as_deref(), Some("yes"));
     assert_eq!(value("Restart").as_deref(), Some("on-failure"));
     assert_eq!(value("KillSignal").as_deref(), Some("SIGTERM"));
+    assert_eq!(
+        value("ExecReload").as_deref(),
+        Some("/bin/kill -HUP $MAINPID")
+    );
     assert_eq!(value("CapabilityBoundingSet").as_deref(), Some(""));
     // The command line is one jwtd accepts, with its database in the state directory.
     let exec = value("ExecStart").unwrap();
