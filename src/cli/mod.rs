@@ -207,7 +207,7 @@ Commands:
   user deactivate NAME  Stop a user from logging in and using tokens
   user delete NAME      Delete a user
   user import-django FILE
-                        Import users from `manage.py dumpdata auth.user` output
+                        Import the users of `manage.py dumpdata` output
   user export-django    Print users in the same format
   flushexpiredtokens    Delete expired refresh tokens and blacklist entries
   token explain [TOKEN] Take a token apart and run the server's checks on it
@@ -222,7 +222,7 @@ control socket.
 Options for every command:
   --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
   --config FILE    JSON settings file [env: JWTD_CONFIG]
-  -h, --help       Print help (also `jwtd COMMAND --help`)
+  -h, --help       Print help (also `jwtd COMMAND [SUBCOMMAND] --help`)
   -V, --version    Print the version
 
 Settings use SimpleJWT's names, from the settings file or JWTD_<NAME>
