@@ -3,9 +3,11 @@
 use std::sync::{Arc, Barrier};
 use std::thread;
 
+use super::refresh::Presenter;
 use super::*;
 use crate::clock::Clock;
 use crate::jwt::{Algorithm, SigningKey};
+use crate::password;
 use crate::store::NewUser;
 use crate::token::JtiSource;
 

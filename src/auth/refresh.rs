@@ -1,0 +1,194 @@
+//! Refresh, as SimpleJWT's `TokenRefreshSerializer` with rotation and the
+//! blacklist decides it, plus jwtd's reuse detection: a rotated refresh
+//! token presented again revokes its whole family (outside
+//! `REUSE_GRACE_PERIOD`), and the warning names who presented it.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+
+use super::{Auth, AuthError, NoAccount, Refreshed, UNEXPECTED_OUTCOME};
+use crate::log;
+use crate::store::{Blacklisted, Change, ChangeOutcome, User};
+use crate::token::{TokenError, TokenType, Tokens, UserClaim};
+
+impl Auth {
+    /// `TokenRefreshSerializer`, as SimpleJWT's master branch fixes it: a
+    /// deleted, inactive or unidentifiable user is a 401, not a crash, and a
+    /// changed password (`CHECK_REVOKE_TOKEN`) revokes the token. `client`
+    /// is the address a reuse is logged with.
+    pub fn refresh(&self, token: &str, client: IpAddr, now: u64) -> Result<Refreshed, AuthError> {
+        let claims = self.tokens.decode(token, now)?;
+        // SimpleJWT checks the blacklist before the other token checks.
+        let jti = self.tokens.jti(&claims).ok_or(TokenError::NoId)?.to_owned();
+        let claimed = self.tokens.user_claim(&claims);
+        let claimed_id = match claimed {
+            UserClaim::Id(id) => Some(id),
+            _ => None,
+        };
+        // The blacklist row and the user, in one read transaction.
+        let (blacklisted, user) = self.store.token_state(Some(&jti), claimed_id)?;
+        let presenter = Presenter {
+            claimed: claimed_id,
+            user: user.as_ref(),
+            client,
+        };
+        if let Some(why) = blacklisted {
+            // Only a token spent by a rotation coming back is reuse; one
+            // logged out or already revoked is simply refused.
+            let spent = matches!(why, Blacklisted::Rotated | Blacklisted::Unknown);
+            if spent
+                && self
+                    .tokens
+                    .verify(&claims, Some(TokenType::Refresh))
+                    .is_ok()
+            {
+                if let Some(reuse) = self.report_reuse(&jti, &presenter, now) {
+                    return Err(reuse);
+                }
+            }
+            return Err(TokenError::Blacklisted.into());
+        }
+        self.tokens.verify(&claims, Some(TokenType::Refresh))?;
+        let user_id = match claimed {
+            UserClaim::Absent => 0,
+            UserClaim::NotAnId => return Err(AuthError::NoActiveAccount(NoAccount::NotAnId)),
+            UserClaim::Id(id) => {
+                let user = user
+                    .as_ref()
+                    .ok_or(AuthError::NoActiveAccount(NoAccount::Gone))?;
+                if self.settings.get().check_user_is_active && !user.is_active {
+                    return Err(AuthError::NoActiveAccount(NoAccount::Inactive));
+                }
+                if !self.tokens.password_unchanged(&claims, user) {
+                    let token = self.record(&claims, id);
+                    self.writer.submit(vec![Change::Blacklist { token, now }])?;
+                    return Err(AuthError::PasswordChanged);
+                }
+                // Tokens jwtd issued were blacklisted by the revocation;
+                // this refuses those minted elsewhere with the same key.
+                if Tokens::revoked_for(&claims, user) {
+                    return Err(TokenError::Revoked.into());
+                }
+                id
+            }
+        };
+        let access = self.tokens.access_for(&claims, now)?;
+        let access = self.tokens.encode(&access);
+        if !self.settings.get().rotate_refresh_tokens {
+            return Ok(Refreshed {
+                access,
+                refresh: None,
+            });
+        }
+        let mut rotated = claims.clone();
+        self.tokens.rotate(&mut rotated, now)?;
+        let write = Change::Rotate {
+            old: self.record(&claims, user_id),
+            new: self.record(&rotated, user_id),
+            blacklist_old: self.settings.get().blacklist_after_rotation,
+            revoke_family_on_reuse: self.reuse_detection(),
+            grace: self.settings.get().reuse_grace_period,
+            now,
+        };
+        match self.writer.submit(vec![write])?.first() {
+            Some(ChangeOutcome::Done) => Ok(Refreshed {
+                access,
+                refresh: Some(self.tokens.encode(&rotated)),
+            }),
+            Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) => {
+                // Lost a race with another rotation of the same token.
+                self.log_reuse(&jti, family, *revoked, &presenter);
+                Err(AuthError::Reused)
+            }
+            Some(ChangeOutcome::SpentWithinGrace { family, after }) => {
+                // Lost a race with a rotation of the same token moments ago:
+                // another tab of the same user, most likely.
+                self.log_repeat_within_grace(&jti, family, *after, &presenter);
+                Err(AuthError::ReusedWithinGrace)
+            }
+            _ => Err(AuthError::Unavailable(UNEXPECTED_OUTCOME.into())),
+        }
+    }
+
+    fn reuse_detection(&self) -> bool {
+        // One set of settings for the three, even across a reload.
+        let settings = self.settings.get();
+        settings.revoke_family_on_reuse
+            && settings.rotate_refresh_tokens
+            && settings.blacklist_after_rotation
+    }
+
+    /// A spent refresh token came back: with reuse detection on, revoke its
+    /// family (RFC 9700 section 4.14.2). The error to answer with when it
+    /// counts as reuse; the caller answers 401 either way.
+    fn report_reuse(&self, jti: &str, presenter: &Presenter<'_>, now: u64) -> Option<AuthError> {
+        if !self.reuse_detection() {
+            return None;
+        }
+        let reuse = Change::Reuse {
+            jti: jti.to_owned(),
+            grace: self.settings.get().reuse_grace_period,
+            now,
+        };
+        match self.writer.submit(vec![reuse]) {
+            Ok(outcomes) => match outcomes.first() {
+                Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) => {
+                    self.log_reuse(jti, family, *revoked, presenter);
+                    Some(AuthError::Reused)
+                }
+                Some(ChangeOutcome::SpentWithinGrace { family, after }) => {
+                    self.log_repeat_within_grace(jti, family, *after, presenter);
+                    Some(AuthError::ReusedWithinGrace)
+                }
+                _ => None,
+            },
+            Err(e) => {
+                log::error(&format!(
+                    "reuse of refresh token {jti} by {presenter}: revoking its family failed: {e}"
+                ));
+                None
+            }
+        }
+    }
+
+    /// A spent token back within `REUSE_GRACE_PERIOD`: refused and counted
+    /// like any reuse, but its family, the winner's new pair included, stays
+    /// valid.
+    fn log_repeat_within_grace(&self, jti: &str, family: &str, after: u64, by: &Presenter<'_>) {
+        self.reuse_events.fetch_add(1, Ordering::Relaxed);
+        log::info(&format!(
+            "refresh token reuse within REUSE_GRACE_PERIOD: jti {jti} of family {family} \
+             presented again {after} s after its rotation by {by}; refused, the family kept"
+        ));
+    }
+
+    fn log_reuse(&self, jti: &str, family: &str, revoked: u64, by: &Presenter<'_>) {
+        self.reuse_events.fetch_add(1, Ordering::Relaxed);
+        if self.reuse_detection() {
+            log::warn(&format!(
+                "refresh token reuse: jti {jti} of family {family} presented again by {by}; \
+                 {revoked} live token(s) of the family revoked"
+            ));
+        }
+    }
+}
+
+/// Who presented a refresh token, for the log: the user it names (with
+/// their username when the store has them) and the client's address.
+pub(super) struct Presenter<'a> {
+    pub(super) claimed: Option<u64>,
+    pub(super) user: Option<&'a User>,
+    pub(super) client: IpAddr,
+}
+
+impl fmt::Display for Presenter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.claimed, self.user) {
+            (Some(id), Some(user)) => write!(f, "user {:?} (id {id})", user.username)?,
+            (Some(id), None) => write!(f, "user id {id} (no such user)")?,
+            (None, _) => f.write_str("a token naming no user")?,
+        }
+        write!(f, " from {}", self.client)
+    }
+}
