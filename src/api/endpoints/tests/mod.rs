@@ -229,7 +229,7 @@ fn method_detail(method: &str) -> String {
 /// Status, exact body, and DRF's headers: `application/json`, `Vary:
 /// Accept`, `Allow` as given, and `WWW-Authenticate` exactly on 401s.
 #[track_caller]
-fn expect(r: &Response, allow: &str, status: u16, body: &str) {
+pub(super) fn expect(r: &Response, allow: &str, status: u16, body: &str) {
     assert_eq!((r.status, r.text()), (status, body));
     assert_eq!(r.header("Content-Type"), Some("application/json"));
     assert_eq!(r.header("Vary"), Some("Accept"));

@@ -16,6 +16,9 @@ use crate::password::make_password;
 use crate::store::{NewUser, User};
 use crate::token::JtiSource;
 
+// The token views' checks of a DRF answer serve the admin views too.
+use super::super::tests::expect;
+
 mod access;
 mod create;
 mod delete;
@@ -32,7 +35,6 @@ const KEY: &[u8] = b"admin-api-test-signing-key-0123456789abcdef";
 const NOW: u64 = 1_735_689_600;
 const PASSWORD: &str = "correct horse battery staple";
 const USERS: &str = "/api/admin/users/";
-const CHALLENGE: &str = "Bearer realm=\"api\"";
 const NO_CREDENTIALS: &str = r#"{"detail":"Authentication credentials were not provided."}"#;
 const FORBIDDEN_BODY: &str = r#"{"detail":"You do not have permission to perform this action."}"#;
 const NO_USER_BODY: &str = r#"{"detail":"No User matches the given query."}"#;
@@ -146,18 +148,6 @@ impl Fixture {
             .header("Authorization", format!("Bearer {token}"));
         send(&self.app, &request).status
     }
-}
-
-/// Status, exact body, DRF's JSON headers and `Allow`; `WWW-Authenticate`
-/// exactly on 401s.
-#[track_caller]
-fn expect(r: &Response, allow: &str, status: u16, body: &str) {
-    assert_eq!((r.status, r.text()), (status, body));
-    assert_eq!(r.header("Content-Type"), Some("application/json"));
-    assert_eq!(r.header("Vary"), Some("Accept"));
-    assert_eq!(r.header("Allow"), Some(allow));
-    let challenge = (status == 401).then_some(CHALLENGE);
-    assert_eq!(r.header("WWW-Authenticate"), challenge);
 }
 
 fn json(r: &Response) -> Value {
