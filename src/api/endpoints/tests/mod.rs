@@ -179,6 +179,33 @@ fn forge(payload: &str) -> String {
 }
 
 /// `UUID(int=n).hex`.
+/// Access tokens SimpleJWT refuses, each with its message: not a token,
+/// expired, no `exp`, no jti. Their jtis start with `prefix`.
+fn refused_access_tokens(prefix: &str) -> Vec<(String, &'static str)> {
+    vec![
+        ("garbage".to_owned(), "Token is invalid"),
+        (
+            forge(&format!(
+                r#"{{"token_type":"access","exp":{NOW},"jti":"{prefix}1","user_id":"1"}}"#
+            )),
+            "Token is expired",
+        ),
+        (
+            forge(&format!(
+                r#"{{"token_type":"access","jti":"{prefix}2","user_id":"1"}}"#
+            )),
+            "Token has no 'exp' claim",
+        ),
+        (
+            forge(&format!(
+                r#"{{"token_type":"access","exp":{},"user_id":"1"}}"#,
+                NOW + 300
+            )),
+            "Token has no id",
+        ),
+    ]
+}
+
 fn jti(n: u64) -> String {
     format!("{n:032x}")
 }

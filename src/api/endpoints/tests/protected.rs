@@ -46,8 +46,8 @@ fn protected_malformed_header_is_bad_authorization_header() {
 fn protected_token_failures_report_messages() {
     let app = app();
     let (refresh, _) = login(&app);
-    let cases = [
-        ("garbage".to_owned(), "Token is invalid"),
+    let mut cases = refused_access_tokens("p");
+    cases.extend([
         (
             format!("{}x", forge(&payload("access", 300, NOW, 50))),
             "Token is invalid",
@@ -55,29 +55,12 @@ fn protected_token_failures_report_messages() {
         (refresh, "Token has wrong type"),
         (
             forge(&format!(
-                r#"{{"token_type":"access","exp":{NOW},"jti":"p1","user_id":"1"}}"#
-            )),
-            "Token is expired",
-        ),
-        (
-            forge(r#"{"token_type":"access","jti":"p2","user_id":"1"}"#),
-            "Token has no 'exp' claim",
-        ),
-        (
-            forge(&format!(
-                r#"{{"token_type":"access","exp":{},"user_id":"1"}}"#,
-                NOW + 300
-            )),
-            "Token has no id",
-        ),
-        (
-            forge(&format!(
                 r#"{{"exp":{},"jti":"p3","user_id":"1"}}"#,
                 NOW + 300
             )),
             "Token has no type",
         ),
-    ];
+    ]);
     for (token, message) in cases {
         let r = get_protected(&app, &format!("Bearer {token}"));
         expect_protected(&r, 401, &not_valid_for_any(message));
