@@ -18,15 +18,11 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use crate::auth::Accounts;
-use crate::clock::Clock;
 use crate::config::{Loaded, Settings};
 use crate::control::ControlCommand;
 use crate::files;
-use crate::store::{Store, StoreError};
-use crate::writer::Writer;
+use crate::store::StoreError;
 
 mod arguments;
 mod backup;
@@ -443,21 +439,6 @@ fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8,
             Ok(0)
         }
     }
-}
-
-/// The account operations on an open `store`.
-fn accounts_on(
-    store: Arc<Store>,
-    clock: Arc<Clock>,
-    settings: Settings,
-) -> Result<Accounts, CliError> {
-    let (writer, _thread) = Writer::start(
-        store.clone(),
-        clock.clone(),
-        settings.purge_interval,
-        settings.leeway,
-    )?;
-    Ok(Accounts::new(Arc::new(settings), store, writer, clock))
 }
 
 /// Warns when anyone but the database's owner (root and this user aside)

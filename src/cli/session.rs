@@ -14,13 +14,14 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::control::{self, ControlCommand, Operator, Reply};
 use crate::store::{Store, StoreError};
+use crate::writer::Writer;
 
 /// The database, open here or held by a running server.
 pub(super) enum Session {
     /// No server holds it: this process opened it.
     Here {
         /// The settings, as this process read them.
-        settings: Box<Settings>,
+        settings: Arc<Settings>,
         /// The database.
         store: Arc<Store>,
         /// Account operations on it, through a writer of this process.
@@ -54,9 +55,19 @@ impl Session {
             Ok(store) => {
                 let store = Arc::new(store);
                 let clock = Arc::new(Clock::System);
-                let accounts = super::accounts_on(store.clone(), clock.clone(), settings.clone())?;
+                let settings = Arc::new(settings.clone());
+                // The account operations, each write through a writer of
+                // this process, as the server runs them.
+                let (writer, _thread) = Writer::start(
+                    store.clone(),
+                    clock.clone(),
+                    settings.purge_interval,
+                    settings.leeway,
+                )?;
+                let accounts =
+                    Accounts::new(settings.clone(), store.clone(), writer, clock.clone());
                 Ok(Session::Here {
-                    settings: Box::new(settings.clone()),
+                    settings,
                     store,
                     accounts,
                     clock,

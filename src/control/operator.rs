@@ -22,7 +22,7 @@ pub enum Operator<'a> {
     /// The database, with no server holding it (the command line).
     Database {
         /// The settings, which say whether keys come from outside.
-        settings: &'a Settings,
+        settings: &'a Arc<Settings>,
         /// The database.
         store: &'a Store,
         /// Account operations on it.
@@ -45,7 +45,7 @@ impl Operator<'_> {
     pub(super) fn settings(&self) -> Arc<Settings> {
         match self {
             Operator::Server(app) => app.settings(),
-            Operator::Database { settings, .. } => Arc::new((*settings).clone()),
+            Operator::Database { settings, .. } => Arc::clone(settings),
         }
     }
 
