@@ -185,6 +185,13 @@ pub enum ChangeOutcome {
     /// [`Change::UpdateUser`] or [`Change::DeleteUser`] asked to keep a
     /// superuser, and the user is the last active one; nothing was written.
     LastSuperuser,
+    /// [`Change::DeleteUser`]: a table jwtd does not manage (Django's
+    /// admin log, an application's own) still references the user, so it
+    /// was not deleted; Django would have cascaded to it in Python.
+    UserReferenced {
+        /// The referencing table.
+        by: String,
+    },
 }
 
 /// A login's upgrade of the hash it verified. It is written only while the

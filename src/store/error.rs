@@ -33,6 +33,8 @@ pub enum StoreError {
     NoSuchKey,
     /// No user by that name or id.
     NoSuchUser,
+    /// The user is still referenced by another table (PostgreSQL).
+    Referenced(Arc<str>),
 }
 
 impl StoreError {
@@ -56,6 +58,11 @@ impl fmt::Display for StoreError {
             StoreError::KeyIdTaken => f.write_str("a signing key with that id already exists"),
             StoreError::NoSuchKey => f.write_str("no signing key with that id"),
             StoreError::NoSuchUser => f.write_str("no such user"),
+            StoreError::Referenced(table) => write!(
+                f,
+                "the user is still referenced by rows of the table {table}; \
+                 delete those first (Django would cascade to them)"
+            ),
         }
     }
 }

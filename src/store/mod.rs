@@ -16,19 +16,30 @@
 //! | `records.rs` | the records, backend-neutral: [`User`], [`NewUser`], [`TokenRecord`], [`Blacklisted`], [`StoredKey`], [`Backup`] |
 //! | `change.rs` | the batch given to apply: [`Change`], [`ChangeOutcome`], [`UserKey`], [`UserUpdate`] |
 //! | `error.rs` | [`StoreError`], which keeps the backend's error as its source |
+//! | `address.rs` | [`Address`]: where the database is, a file or a `postgres://` URL |
 //! | `redb/` | [`RedbStore`]: everything in one embedded redb file |
+//! | `postgres/` | `PostgresStore` (the `postgres` feature): Django's own tables, shared by replicas |
 //! | `fixtures.rs` | (tests) records for the store's own tests |
+//! | `conformance.rs` | (tests) the store's behaviour, run on every backend |
 
+mod address;
 mod change;
+#[cfg(test)]
+mod conformance;
 mod error;
 #[cfg(test)]
 mod fixtures;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod records;
 mod redb;
 
 use std::path::Path;
 
+#[cfg(feature = "postgres")]
+pub use self::postgres::PostgresStore;
 pub use self::redb::RedbStore;
+pub use address::{Address, PostgresHost, PostgresUrl};
 pub use change::{Change, ChangeOutcome, Rehash, UserKey, UserUpdate};
 pub use error::StoreError;
 pub use records::{Backup, Blacklisted, NewUser, StoredKey, TokenRecord, User};
@@ -38,6 +49,22 @@ pub use records::{Backup, Blacklisted, NewUser, StoredKey, TokenRecord, User};
 pub enum Store {
     /// One redb file (in tests, memory).
     Redb(RedbStore),
+    /// A PostgreSQL database, shared with other replicas and with Django.
+    #[cfg(feature = "postgres")]
+    Postgres(Box<PostgresStore>),
+}
+
+/// How to open a database, beyond its address.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// redb's page cache, in bytes.
+    pub cache_bytes: usize,
+    /// PostgreSQL: the user table and its login field.
+    pub user_table: String,
+    /// PostgreSQL: the login field (Django's `USERNAME_FIELD`).
+    pub username_field: String,
+    /// PostgreSQL: the most connections this process opens.
+    pub connections: usize,
 }
 
 /// Runs `$call` on the backend `$store` holds, bound to `$backend`.
@@ -45,6 +72,8 @@ macro_rules! on_backend {
     ($store:expr, $backend:ident => $call:expr) => {
         match $store {
             Store::Redb($backend) => $call,
+            #[cfg(feature = "postgres")]
+            Store::Postgres($backend) => $call,
         }
     };
 }
@@ -55,6 +84,39 @@ impl Store {
     /// `cache_bytes` (redb's own default is 1 GiB).
     pub fn open(path: &Path, cache_bytes: usize) -> Result<Store, StoreError> {
         RedbStore::open(path, cache_bytes).map(Store::Redb)
+    }
+
+    /// Opens the database at `address`: a redb file (created if missing),
+    /// or a PostgreSQL database (its tables created if missing).
+    pub fn open_at(address: &Address, options: &OpenOptions) -> Result<Store, StoreError> {
+        match address {
+            Address::File(path) => Store::open(path, options.cache_bytes),
+            #[cfg(feature = "postgres")]
+            Address::Postgres(url) => {
+                let users = self::postgres::UserTable {
+                    table: options.user_table.clone(),
+                    login: options.username_field.clone(),
+                };
+                PostgresStore::open(url, &users, options.connections)
+                    .map(|store| Store::Postgres(Box::new(store)))
+            }
+            #[cfg(not(feature = "postgres"))]
+            Address::Postgres(_) => Err(StoreError::Incompatible(
+                "this jwtd was built without PostgreSQL support \
+                 (build it with `cargo build --release --features postgres`)"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// Whether other processes share this database (PostgreSQL), so that
+    /// what this process remembers of it may be stale.
+    pub fn is_shared(&self) -> bool {
+        match self {
+            Store::Redb(_) => false,
+            #[cfg(feature = "postgres")]
+            Store::Postgres(_) => true,
+        }
     }
 
     /// A database that lives in memory, for tests.
@@ -181,6 +243,7 @@ impl Store {
         })? {
             ChangeOutcome::UserDeleted { user } => Ok(user),
             ChangeOutcome::NoSuchUser => Err(StoreError::NoSuchUser),
+            ChangeOutcome::UserReferenced { by } => Err(StoreError::Referenced(by.into())),
             _ => Err(unexpected("not a deletion's outcome")),
         }
     }
@@ -191,7 +254,13 @@ impl Store {
     /// Writes a consistent copy of the whole database, as of one instant,
     /// to the new file `path`, owner-only; an existing file is refused.
     pub fn backup(&self, path: &Path) -> Result<Backup, StoreError> {
-        on_backend!(self, store => store.backup(path))
+        match self {
+            Store::Redb(store) => store.backup(path),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(_) => Err(StoreError::Incompatible(
+                "jwtd backup copies a redb file; back up PostgreSQL with pg_dump".to_owned(),
+            )),
+        }
     }
 
     /// Applies `changes` in one transaction and one commit, one outcome per

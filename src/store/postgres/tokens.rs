@@ -1,0 +1,366 @@
+//! Token state in SimpleJWT's tables: an issued refresh token is a row of
+//! `token_blacklist_outstandingtoken` (its `token` text left `''`: jwtd
+//! keeps no bearer token at rest), a blacklisted one also a row of
+//! `token_blacklist_blacklistedtoken`. `jwtd_token` adds a token's family
+//! when it is not its own root, and why it was blacklisted; a token with
+//! no such row is its own family's root, and blacklisted by a rotation
+//! (which is what SimpleJWT's own rows mean).
+//!
+//! The one decision that must have one winner across replicas, "is this
+//! token spent now, by me?", is the insert into the blacklist: its
+//! `token_id` is unique, so of concurrent inserts exactly one returns a
+//! row; the others wait for it to commit and return none.
+
+use postgres::GenericClient;
+
+use super::pool::Db;
+use super::users::set_tokens_valid_after;
+use super::{at_seconds, big, seconds_of, unsigned, PostgresStore};
+use crate::store::{Blacklisted, ChangeOutcome, StoreError, TokenRecord, User};
+
+/// `jwtd_token.reason` of each [`Blacklisted`]; no row, or `NULL`, is a
+/// rotation (as a blacklist row SimpleJWT wrote is).
+fn reason_code(why: Blacklisted) -> i16 {
+    match why {
+        Blacklisted::Rotated | Blacklisted::Unknown => 1,
+        Blacklisted::LoggedOut => 2,
+        Blacklisted::Revoked => 3,
+    }
+}
+
+fn reason_from(code: Option<i16>) -> Blacklisted {
+    match code {
+        Some(1) => Blacklisted::Rotated,
+        Some(2) => Blacklisted::LoggedOut,
+        Some(3) => Blacklisted::Revoked,
+        _ => Blacklisted::Unknown,
+    }
+}
+
+/// Why `$1` is blacklisted: a row (with the reason, maybe `NULL`) if it is.
+const BLACKLISTING: &str = "SELECT j.reason, b.blacklisted_at \
+     FROM token_blacklist_outstandingtoken o \
+     JOIN token_blacklist_blacklistedtoken b ON b.token_id = o.id \
+     LEFT JOIN jwtd_token j ON j.jti = o.jti WHERE o.jti = $1";
+
+impl PostgresStore {
+    /// In one statement (one snapshot): why `jti` is blacklisted, if it is,
+    /// and the user `user_id`, if there is one.
+    pub(crate) fn token_state(
+        &self,
+        jti: Option<&str>,
+        user_id: Option<u64>,
+    ) -> Result<(Option<Blacklisted>, Option<User>), StoreError> {
+        match (jti, user_id) {
+            (None, None) => Ok((None, None)),
+            (Some(jti), None) => self.pool.read(|db| {
+                let row = db.query_opt(BLACKLISTING, &[&jti])?;
+                Ok((row.map(|r| reason_from(r.get(0))), None))
+            }),
+            (None, Some(id)) => Ok((None, self.user(id)?)),
+            (Some(jti), Some(id)) => {
+                // The user's row, and beside it the blacklisting if any.
+                let sql = format!(
+                    "WITH why AS ({BLACKLISTING}) \
+                     SELECT (SELECT count(*) FROM why), (SELECT reason FROM why LIMIT 1), u.* \
+                     FROM (SELECT 1) one LEFT JOIN ({} WHERE u.id = $2::bigint) u ON true",
+                    self.sql.users.select
+                );
+                self.pool.read(|db| {
+                    let Some(row) = db.query_opt(&sql, &[&jti, &big(id)])? else {
+                        return Ok((None, None));
+                    };
+                    let blacklisted: i64 = row.get(0);
+                    let why = (blacklisted > 0).then(|| reason_from(row.get(1)));
+                    let user = row.get::<_, Option<i64>>(2).map(|_| user_from_offset(&row));
+                    Ok((why, user))
+                })
+            }
+        }
+    }
+
+    /// Row counts of the outstanding-token table and the blacklist.
+    pub(crate) fn token_counts(&self) -> Result<(u64, u64), StoreError> {
+        self.pool.read(|db| {
+            let row = db.query_opt(
+                "SELECT (SELECT count(*) FROM token_blacklist_outstandingtoken), \
+                        (SELECT count(*) FROM token_blacklist_blacklistedtoken)",
+                &[],
+            )?;
+            Ok(row.map_or((0, 0), |r| (unsigned(r.get(0)), unsigned(r.get(1)))))
+        })
+    }
+
+    /// The family of an issued refresh token.
+    pub(crate) fn family_of(&self, jti: &str) -> Result<Option<String>, StoreError> {
+        self.pool.read(|db| {
+            let row = db.query_opt(
+                "SELECT coalesce(j.family, o.jti) FROM token_blacklist_outstandingtoken o \
+                 LEFT JOIN jwtd_token j ON j.jti = o.jti WHERE o.jti = $1",
+                &[&jti],
+            )?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+}
+
+/// A user read from the columns after the first two of the token-state
+/// query (its select's nine columns, shifted by two).
+fn user_from_offset(row: &postgres::Row) -> User {
+    use std::time::SystemTime;
+    User {
+        id: unsigned(row.get(2)),
+        username: row.get(3),
+        password: row.get(4),
+        is_active: row.get(5),
+        is_staff: row.get(6),
+        is_superuser: row.get(7),
+        date_joined: row
+            .get::<_, Option<SystemTime>>(8)
+            .map_or(0, super::micros_of),
+        last_login: row.get::<_, Option<SystemTime>>(9).map(super::micros_of),
+        tokens_valid_after: unsigned(row.get(10)),
+    }
+}
+
+/// The token writes of a batch, in its transaction.
+pub(super) struct Tokens<'d, 'a, C: GenericClient> {
+    pub(super) db: &'d mut Db<'a, C>,
+    /// The user table, which `user_id` references.
+    pub(super) users_table: &'d str,
+}
+
+impl<C: GenericClient> Tokens<'_, '_, C> {
+    /// The family `jti` belongs to; a token with no row is its own.
+    fn family_of(&mut self, jti: &str) -> Result<String, StoreError> {
+        let row = self
+            .db
+            .query_opt("SELECT family FROM jwtd_token WHERE jti = $1", &[&jti])?;
+        Ok(row.map_or_else(|| jti.to_owned(), |r| r.get(0)))
+    }
+
+    /// Records `token` as issued, a member of `family`. A token already
+    /// recorded (replayed by a retry) is left as it is.
+    pub(super) fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError> {
+        self.outstand(token)?;
+        if family != token.jti {
+            self.db.execute(
+                "INSERT INTO jwtd_token (jti, family) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+                &[&token.jti, &family],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The outstanding row of `token`, made if it has none (a token minted
+    /// elsewhere with the same key). Its `user_id` is `NULL` when it names
+    /// no existing user: the foreign key allows nothing else.
+    fn outstand(&mut self, token: &TokenRecord) -> Result<(), StoreError> {
+        let user = (token.user_id != 0).then(|| big(token.user_id));
+        self.db.execute(
+            &format!(
+                "INSERT INTO token_blacklist_outstandingtoken \
+                   (jti, token, created_at, expires_at, user_id) \
+                 VALUES ($1, '', now(), $2, (SELECT id FROM {} WHERE id = $3::bigint)) \
+                 ON CONFLICT (jti) DO NOTHING",
+                self.users_table
+            ),
+            &[&token.jti, &at_seconds(token.exp), &user],
+        )?;
+        Ok(())
+    }
+
+    /// Blacklists `jti` (which has an outstanding row) now, for `why`:
+    /// `true` if this call did, `false` if it already was. Concurrent calls
+    /// for one token, on any replica, get `true` exactly once.
+    fn blacklist(
+        &mut self,
+        jti: &str,
+        family: &str,
+        now: u64,
+        why: Blacklisted,
+    ) -> Result<bool, StoreError> {
+        let won = self.db.query_opt(
+            "INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) \
+             SELECT id, $2 FROM token_blacklist_outstandingtoken WHERE jti = $1 \
+             ON CONFLICT (token_id) DO NOTHING RETURNING id",
+            &[&jti, &at_seconds(now)],
+        )?;
+        if won.is_none() {
+            return Ok(false);
+        }
+        self.db.execute(
+            "INSERT INTO jwtd_token (jti, family, reason) VALUES ($1, $2, $3) \
+             ON CONFLICT (jti) DO UPDATE SET reason = EXCLUDED.reason",
+            &[&jti, &family, &reason_code(why)],
+        )?;
+        Ok(true)
+    }
+
+    /// Seconds since a rotation spent `jti`, if less than `grace` before
+    /// `now`.
+    fn spent_within(&mut self, jti: &str, grace: u64, now: u64) -> Result<Option<u64>, StoreError> {
+        let Some(row) = self.db.query_opt(BLACKLISTING, &[&jti])? else {
+            return Ok(None);
+        };
+        let why = reason_from(row.get(0));
+        let at = seconds_of(row.get(1));
+        let after = now.saturating_sub(at);
+        let rotated = matches!(why, Blacklisted::Rotated | Blacklisted::Unknown);
+        Ok((rotated && after < grace).then_some(after))
+    }
+
+    /// Rotation (see [`Change::Rotate`](crate::store::Change::Rotate)).
+    pub(super) fn rotate(
+        &mut self,
+        old: &TokenRecord,
+        new: &TokenRecord,
+        blacklist_old: bool,
+        revoke_family_on_reuse: bool,
+        grace: u64,
+        now: u64,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let family = self.family_of(&old.jti)?;
+        let spent_now = if blacklist_old {
+            self.outstand(old)?;
+            self.blacklist(&old.jti, &family, now, Blacklisted::Rotated)?
+        } else {
+            self.db.query_opt(BLACKLISTING, &[&old.jti])?.is_none()
+        };
+        if !spent_now {
+            if let Some(after) = self.spent_within(&old.jti, grace, now)? {
+                return Ok(ChangeOutcome::SpentWithinGrace { family, after });
+            }
+            let revoked = if revoke_family_on_reuse {
+                self.revoke_family(&family, now)?
+            } else {
+                0
+            };
+            return Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked });
+        }
+        self.issue(new, &family)?;
+        Ok(ChangeOutcome::Done)
+    }
+
+    /// A blacklisted token came back: its whole family is revoked.
+    pub(super) fn reuse(
+        &mut self,
+        jti: &str,
+        grace: u64,
+        now: u64,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let family = self.family_of(jti)?;
+        if let Some(after) = self.spent_within(jti, grace, now)? {
+            return Ok(ChangeOutcome::SpentWithinGrace { family, after });
+        }
+        let revoked = self.revoke_family(&family, now)?;
+        Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked })
+    }
+
+    /// Logout: blacklists `token` unless it already is.
+    pub(super) fn log_out(
+        &mut self,
+        token: &TokenRecord,
+        now: u64,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let family = self.family_of(&token.jti)?;
+        self.outstand(token)?;
+        if self.blacklist(&token.jti, &family, now, Blacklisted::LoggedOut)? {
+            Ok(ChangeOutcome::Done)
+        } else {
+            Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked: 0 })
+        }
+    }
+
+    /// Blacklists every member of `family` not yet blacklisted, as revoked.
+    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
+        self.db.execute(
+            "WITH members AS ( \
+               SELECT id, jti FROM token_blacklist_outstandingtoken \
+               WHERE jti = $1 OR jti IN (SELECT jti FROM jwtd_token WHERE family = $1)), \
+             won AS ( \
+               INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) \
+               SELECT id, $2 FROM members ON CONFLICT (token_id) DO NOTHING RETURNING token_id) \
+             INSERT INTO jwtd_token (jti, family, reason) \
+             SELECT m.jti, $1, 3 FROM won JOIN members m ON m.id = won.token_id \
+             ON CONFLICT (jti) DO UPDATE SET reason = 3",
+            &[&family, &at_seconds(now)],
+        )
+    }
+
+    /// Revokes everything of a user: `tokens_valid_after` raised to at
+    /// least `valid_after`, and every live outstanding token of theirs
+    /// blacklisted. `None` if there is no such user.
+    pub(super) fn revoke_user(
+        &mut self,
+        user_id: u64,
+        valid_after: u64,
+        now: u64,
+    ) -> Result<u64, StoreError> {
+        set_tokens_valid_after(self.db, user_id, valid_after)?;
+        self.db.execute(
+            "WITH theirs AS ( \
+               SELECT id, jti FROM token_blacklist_outstandingtoken \
+               WHERE user_id = $1::bigint AND expires_at > $2), \
+             won AS ( \
+               INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) \
+               SELECT id, $2 FROM theirs ON CONFLICT (token_id) DO NOTHING RETURNING token_id) \
+             INSERT INTO jwtd_token (jti, family, reason) \
+             SELECT t.jti, t.jti, 3 FROM won JOIN theirs t ON t.id = won.token_id \
+             ON CONFLICT (jti) DO UPDATE SET reason = 3",
+            &[&big(user_id), &at_seconds(now)],
+        )
+    }
+}
+
+/// Rows a purge deletes per transaction: a purge of millions of expired
+/// rows never holds one long transaction.
+const PURGE_BATCH: i64 = 5_000;
+
+/// The advisory lock key of purges: one replica purges at a time.
+pub(super) const PURGE_LOCK: i64 = 0x6a77_7464_0002;
+
+impl PostgresStore {
+    /// Deletes the rows of tokens whose `exp` has passed, in batches of
+    /// [`PURGE_BATCH`], each its own transaction, as Django's
+    /// `flushexpiredtokens` does (a blacklist row goes with its
+    /// outstanding row). A replica that finds another purging leaves it
+    /// the work and reports nothing purged.
+    pub(crate) fn purge(&self, now: u64) -> Result<ChangeOutcome, StoreError> {
+        let (mut issued, mut blacklisted) = (0, 0);
+        loop {
+            let done = self.pool.write(|db| {
+                let locked = db
+                    .query_opt("SELECT pg_try_advisory_xact_lock($1)", &[&PURGE_LOCK])?
+                    .is_some_and(|r| r.get::<_, bool>(0));
+                if !locked {
+                    return Ok(None);
+                }
+                let row = db.query_opt(
+                    "WITH doomed AS ( \
+                       SELECT id, jti FROM token_blacklist_outstandingtoken \
+                       WHERE expires_at <= $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED), \
+                     b AS (DELETE FROM token_blacklist_blacklistedtoken \
+                           WHERE token_id IN (SELECT id FROM doomed) RETURNING 1), \
+                     j AS (DELETE FROM jwtd_token WHERE jti IN (SELECT jti FROM doomed) RETURNING 1), \
+                     o AS (DELETE FROM token_blacklist_outstandingtoken \
+                           WHERE id IN (SELECT id FROM doomed) RETURNING 1) \
+                     SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM b), \
+                            (SELECT count(*) FROM j)",
+                    &[&at_seconds(now), &PURGE_BATCH],
+                )?;
+                Ok(row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1))))
+            })?;
+            let Some((o, b)) = done else { break };
+            issued += unsigned(o);
+            blacklisted += unsigned(b);
+            if o < PURGE_BATCH {
+                break;
+            }
+        }
+        Ok(ChangeOutcome::Purged {
+            issued,
+            blacklisted,
+        })
+    }
+}
