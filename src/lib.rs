@@ -25,9 +25,9 @@
 //!                            ├─► token ─► jwt ─► primitives
 //!                            ├─► password ─► primitives      (on the login_pool)
 //!                            ├─► keys, throttle
-//!                            └─► writer (group commit) ─► store ─► store::redb
+//!                            └─► writer (group commit) ─► store ─► store::redb, store::postgres
 //!  under all of them: clock, config, files, time, log, sys, pyjson, python_str, md5,
-//!  metrics, refusal, difflib
+//!  metrics, refusal, difflib, sql_name
 //! ```
 //!
 //! A request's path: `http::server` (epoll, a fixed pool of workers) ─►
@@ -65,6 +65,7 @@
 //! | `clock` | where every "now" comes from: the system, or a fixed time in tests |
 //! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`/`str.isdigit`, MD5 (SimpleJWT's revoke claim), system calls |
 //! | `difflib` | Python's `SequenceMatcher` ratios, for Django's similarity validator |
+//! | `sql_name` | the table and column names a database shared with Django may be given |
 //!
 //! # Each external crate's one home
 //!
@@ -72,6 +73,7 @@
 //! |---|---|
 //! | `hmac`, `sha2`, `pbkdf2`, `base64`, `getrandom` | `primitives` |
 //! | `redb` | `store::redb` |
+//! | `postgres` (feature `postgres`) | `store::postgres` |
 //! | `httparse` | `http::parse` |
 //! | `libc` | `sys`, the only `unsafe` code |
 //! | `serde`, `serde_json` | the JSON vocabulary, read wherever JSON is (bodies, claims, the config file, dumpdata): no home of their own, as a language's strings have none |
@@ -105,6 +107,7 @@ mod pyjson;
 mod python_str;
 mod refusal;
 pub mod service;
+mod sql_name;
 pub mod store;
 mod sys;
 pub mod throttle;

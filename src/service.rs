@@ -22,7 +22,7 @@ use crate::http::{Limits, Server, StopHandle};
 use crate::keys;
 use crate::log;
 use crate::login_pool::LoginPool;
-use crate::store::{Store, StoreError};
+use crate::store::{Address, OpenOptions, Store, StoreError, UserTable};
 use crate::sys::{self, Signal};
 use crate::token::{JtiSource, Tokens};
 use crate::writer::Writer;
@@ -138,6 +138,19 @@ fn refuse_if_exposed(path: &Path, what: &str, holds: &str) -> Result<(), String>
     }
 }
 
+/// How the settings open a database: redb's page cache, and for
+/// PostgreSQL the user table and the connections.
+pub fn open_options(settings: &Settings) -> OpenOptions {
+    OpenOptions {
+        cache_bytes: settings.cache_size,
+        users: UserTable {
+            table: settings.user_table.clone(),
+            login: settings.username_field.clone(),
+        },
+        connections: settings.postgres_connections,
+    }
+}
+
 /// Says which `Host` names are answered, or refuses to start when jwtd
 /// listens on an address that is not loopback and `ALLOWED_HOSTS` is not
 /// set: there, the names clients use are the operator's to say (Django,
@@ -211,7 +224,7 @@ pub struct Start<'a> {
     /// `--addr`.
     pub addr: &'a str,
     /// `--db`.
-    pub db: &'a Path,
+    pub db: &'a Address,
     /// `--workers`, over `WORKERS`.
     pub workers: Option<usize>,
 }
@@ -294,16 +307,17 @@ pub fn run(loaded: Loaded, start: &Start<'_>) -> Result<(), String> {
     overrides.apply(&mut settings, &mut sources);
     // Before anything is opened or read: whoever can read either file can
     // sign tokens as any user.
-    refuse_if_exposed(db, "the database", DATABASE_HOLDS)?;
+    if let Some(path) = db.file() {
+        refuse_if_exposed(path, "the database", DATABASE_HOLDS)?;
+    }
     if let Some(file) = keys::configured_file(&settings) {
         refuse_if_exposed(&file, "the signing key file", KEY_FILE_HOLDS)?;
     }
-    let store = Store::open(db, settings.cache_size).map_err(|e| match e {
+    let store = Store::open_at(db, &open_options(&settings)).map_err(|e| match e {
         StoreError::InUse => format!(
-            "the database {} is in use by another process (is another `jwtd serve` running?)",
-            db.display()
+            "the database {db} is in use by another process (is another `jwtd serve` running?)"
         ),
-        other => format!("cannot open {}: {other}", db.display()),
+        other => format!("cannot open {db}: {other}"),
     })?;
     let store = Arc::new(store);
     let users = store.users().map(|u| u.len()).unwrap_or(0);
@@ -316,7 +330,11 @@ pub fn run(loaded: Loaded, start: &Start<'_>) -> Result<(), String> {
     let algorithm = settings.algorithm;
     // Bound before the service starts: a path another process listens on
     // stops start-up here.
-    let control = match settings.control_socket.path(db) {
+    // A PostgreSQL database needs none: commands connect to it directly.
+    let control = match db
+        .file()
+        .and_then(|path| settings.control_socket.path(path))
+    {
         Some(path) => bind_control(&path)?,
         None => None,
     };
@@ -347,7 +365,7 @@ pub fn run(loaded: Loaded, start: &Start<'_>) -> Result<(), String> {
         "jwtd {} listening on http://{} (database {}, {workers} workers, {algorithm})",
         env!("CARGO_PKG_VERSION"),
         service.local_addr(),
-        db.display()
+        db
     ));
     if users == 0 {
         log::info(if control.is_some() {

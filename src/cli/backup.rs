@@ -8,6 +8,7 @@ use super::arguments::Arguments;
 use super::{session, wrong_arguments, CliError, Command, Creates, UsageError};
 use crate::config::Settings;
 use crate::control::ControlCommand;
+use crate::store::Address;
 
 pub(super) const HELP: &str = "\
 Copy the database (users, tokens, signing keys) to a new file, consistent
@@ -33,7 +34,7 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
 }
 
 /// `backup PATH`.
-pub(super) fn run(settings: &Settings, db: &Path, path: &Path) -> Result<u8, CliError> {
+pub(super) fn run(settings: &Settings, db: &Address, path: &Path) -> Result<u8, CliError> {
     let path =
         std::path::absolute(path).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
     session::run(&ControlCommand::Backup(path), settings, db, Creates::No)

@@ -11,6 +11,7 @@ use super::arguments::Arguments;
 use super::{unknown_command, CliError, Command, UsageError};
 use crate::config::{is_secret, Reload, Settings, Shown, Source, REDACTED, SETTINGS};
 use crate::keys;
+use crate::store::Address;
 
 pub(super) const HELP: &str = "\
 Print every setting in force with its value and where it came from:
@@ -42,7 +43,7 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
 }
 
 /// Loads the settings as `serve` would and prints them.
-pub(super) fn run(config: Option<&Path>, db: &Path, json: bool) -> Result<u8, CliError> {
+pub(super) fn run(config: Option<&Path>, db: &Address, json: bool) -> Result<u8, CliError> {
     let loaded = Settings::load(config, std::env::vars()).map_err(|e| CliError(e.to_string()))?;
     for warning in &loaded.warnings {
         eprintln!("jwtd: warning: {warning}");
@@ -81,13 +82,9 @@ struct Row<'a> {
 }
 
 /// Where the signing key comes from.
-fn signing_key(settings: &Settings, db: &Path) -> String {
-    keys::configured_source(settings).unwrap_or_else(|| {
-        format!(
-            "the database {} (generated there; `jwtd key` rotates it)",
-            db.display()
-        )
-    })
+fn signing_key(settings: &Settings, db: &Address) -> String {
+    keys::configured_source(settings)
+        .unwrap_or_else(|| format!("the database {db} (generated there; `jwtd key` rotates it)"))
 }
 
 fn as_text(rows: &[Row<'_>], config: Option<&Path>, key: &str) -> String {

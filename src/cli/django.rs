@@ -10,12 +10,13 @@ use std::path::Path;
 use super::{session, CliError, Creates};
 use crate::config::Settings;
 use crate::control::{ControlCommand, Secret};
+use crate::store::Address;
 
 /// The largest dump read: the control socket's limit on a request.
 const MAX_DUMP: u64 = 60 << 20;
 
 /// `user import-django FILE`.
-pub(super) fn import(settings: &Settings, db: &Path, file: &Path) -> Result<u8, CliError> {
+pub(super) fn import(settings: &Settings, db: &Address, file: &Path) -> Result<u8, CliError> {
     let (mut input, source): (Box<dyn io::Read>, _) = if file.as_os_str() == "-" {
         (Box::new(io::stdin()), "standard input".to_owned())
     } else {

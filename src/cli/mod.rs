@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{Loaded, Settings};
 use crate::control::ControlCommand;
 use crate::files;
-use crate::store::StoreError;
+use crate::store::{Address, StoreError};
 
 mod arguments;
 mod backup;
@@ -99,8 +99,8 @@ pub enum Command {
 pub struct Invocation {
     /// The command.
     pub command: Command,
-    /// `--db`.
-    pub db: PathBuf,
+    /// `--db`: a redb file, or a `postgres://` URL.
+    pub db: Address,
     /// `--config`.
     pub config: Option<PathBuf>,
 }
@@ -321,7 +321,7 @@ fn parse_words(
     if arguments.version {
         return Ok(Invocation {
             command: Command::Version,
-            db: PathBuf::new(),
+            db: Address::File(PathBuf::new()),
             config: None,
         });
     }
@@ -331,7 +331,13 @@ fn parse_words(
     }
     Ok(Invocation {
         command,
-        db: arguments.db.unwrap_or_else(|| PathBuf::from("jwtd.redb")),
+        db: match arguments.db {
+            Some(path) => match path.to_str() {
+                Some(text) => Address::parse(text).map_err(UsageError::new)?,
+                None => Address::File(path),
+            },
+            None => Address::File(PathBuf::from("jwtd.redb")),
+        },
         config: arguments.config,
     })
 }
@@ -408,7 +414,7 @@ fn load_settings(config: Option<&Path>) -> Result<Settings, CliError> {
 
 /// Runs a command that reads the settings; those on the database run
 /// where it is ([`session`]), after what they need was read here.
-fn run_configured(command: Command, settings: Settings, db: &Path) -> Result<u8, CliError> {
+fn run_configured(command: Command, settings: Settings, db: &Address) -> Result<u8, CliError> {
     match command {
         Command::Control(command) => session::run(&command, &settings, db, Creates::No),
         Command::TokenExplain { token, json } => token::explain(token, json, &settings, db),
@@ -466,10 +472,10 @@ enum Creates {
 }
 
 /// The refusal of a command that reads a database that is not there.
-fn no_database(db: &Path) -> CliError {
+fn no_database(db: &Address) -> CliError {
     CliError(format!(
         "no database at {}: `jwtd user add` or `jwtd serve` creates one (is --db right?)",
-        db.display()
+        db
     ))
 }
 
@@ -490,10 +496,26 @@ mod tests {
             _ => None,
         };
         let inv = parse(["serve".to_string()], env).unwrap();
-        assert_eq!(inv.db, PathBuf::from("/tmp/x.redb"));
+        assert_eq!(inv.db.file(), Some(std::path::Path::new("/tmp/x.redb")));
         assert!(matches!(inv.command, Command::Serve { ref addr, .. } if addr == "[::1]:1"));
         let inv = parse(["serve", "--db", "y"].map(String::from), env).unwrap();
-        assert_eq!(inv.db, PathBuf::from("y"), "the flag wins");
+        assert_eq!(
+            inv.db.file(),
+            Some(std::path::Path::new("y")),
+            "the flag wins"
+        );
+        let inv = parse(
+            ["user", "list", "--db", "postgres://jwtd:pw@db:5433/auth"].map(String::from),
+            env,
+        )
+        .unwrap();
+        assert_eq!(inv.db.to_string(), "postgres://jwtd:***@db:5433/auth");
+        let e = parse(
+            ["user", "list", "--db", "postgres://db/auth"].map(String::from),
+            env,
+        )
+        .unwrap_err();
+        assert!(e.message().contains("names no user"), "{}", e.message());
     }
 
     #[test]

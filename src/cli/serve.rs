@@ -7,6 +7,7 @@ use std::path::Path;
 use super::arguments::Arguments;
 use super::{unknown_command, CliError, Command, UsageError};
 use crate::config::Loaded;
+use crate::store::Address;
 
 pub(super) const HELP: &str = "\
 Run the server until SIGINT or SIGTERM, then finish requests in flight.
@@ -66,7 +67,7 @@ pub(super) fn run(
     config: Option<&Path>,
     addr: &str,
     workers: Option<usize>,
-    db: &Path,
+    db: &Address,
 ) -> Result<u8, CliError> {
     let start = crate::service::Start {
         config,
@@ -108,7 +109,7 @@ mod tests {
                 workers: None
             }
         );
-        assert_eq!(inv.db, PathBuf::from("jwtd.redb"));
+        assert_eq!(inv.db.file(), Some(std::path::Path::new("jwtd.redb")));
         let inv = parse_args(
             "serve --addr 0.0.0.0:9000 --db=/var/lib/jwtd/db --workers 3 --config c.json",
         )
@@ -120,7 +121,10 @@ mod tests {
                 workers: Some(3)
             }
         );
-        assert_eq!(inv.db, PathBuf::from("/var/lib/jwtd/db"));
+        assert_eq!(
+            inv.db.file(),
+            Some(std::path::Path::new("/var/lib/jwtd/db"))
+        );
         assert_eq!(inv.config, Some(PathBuf::from("c.json")));
     }
 }

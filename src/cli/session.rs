@@ -13,7 +13,7 @@ use crate::auth::Accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::control::{self, ControlCommand, Operator, Reply};
-use crate::store::{Store, StoreError};
+use crate::store::{Address, Store, StoreError};
 use crate::writer::Writer;
 
 /// The database, open here or held by a running server.
@@ -40,18 +40,21 @@ pub(super) enum Session {
 
 impl Session {
     /// Opens the database `db` here, or finds the server that holds it.
-    /// Only a command that `Creates` one may be given a database that is
-    /// not there.
+    /// Only a command that `Creates` one may be given a redb file that is
+    /// not there. PostgreSQL is always opened here: any number of
+    /// processes share it, and the servers see a change within a second.
     pub(super) fn open(
         settings: &Settings,
-        db: &Path,
+        db: &Address,
         creates: Creates,
     ) -> Result<Session, CliError> {
-        if creates == Creates::No && !db.exists() {
-            return Err(super::no_database(db));
+        if let Some(path) = db.file() {
+            if creates == Creates::No && !path.exists() {
+                return Err(super::no_database(db));
+            }
+            super::warn_if_exposed(path);
         }
-        super::warn_if_exposed(db);
-        match Store::open(db, settings.cache_size) {
+        match Store::open_at(db, &crate::service::open_options(settings)) {
             Ok(store) => {
                 let store = Arc::new(store);
                 let clock = Arc::new(Clock::System);
@@ -73,17 +76,17 @@ impl Session {
                     clock,
                 })
             }
-            Err(StoreError::InUse) => match settings.control_socket.path(db) {
+            Err(StoreError::InUse) => match db.file().and_then(|p| settings.control_socket.path(p))
+            {
                 Some(socket) => Ok(Session::Server {
                     socket,
-                    db: db.to_owned(),
+                    db: db.file().map(Path::to_owned).unwrap_or_default(),
                 }),
                 None => Err(CliError(format!(
-                    "the database {} is in use by a running server, and CONTROL_SOCKET is off",
-                    db.display()
+                    "the database {db} is in use by a running server, and CONTROL_SOCKET is off"
                 ))),
             },
-            Err(e) => Err(CliError(format!("cannot open {}: {e}", db.display()))),
+            Err(e) => Err(CliError(format!("cannot open {db}: {e}"))),
         }
     }
 
@@ -134,7 +137,7 @@ pub(super) fn print(reply: Reply) -> Result<u8, CliError> {
 pub(super) fn run(
     command: &ControlCommand,
     settings: &Settings,
-    db: &Path,
+    db: &Address,
     creates: Creates,
 ) -> Result<u8, CliError> {
     Session::open(settings, db, creates)?.print(command)

@@ -14,6 +14,7 @@ use crate::control::{self, ControlCommand, Secret};
 use crate::explain::{self, KeyChoice};
 use crate::jwt;
 use crate::keys;
+use crate::store::Address;
 
 pub(super) const HELP: &str = "\
 Take a token apart: its segments, header and payload decoded, its dates,
@@ -65,7 +66,7 @@ pub(super) fn explain(
     token: Option<String>,
     json: bool,
     settings: &Settings,
-    db: &Path,
+    db: &Address,
 ) -> Result<u8, CliError> {
     let token = match token.filter(|t| t != "-") {
         Some(token) => token,
@@ -76,7 +77,7 @@ pub(super) fn explain(
         Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") => token[7..].trim_start(),
         _ => token,
     };
-    if db.exists() {
+    if db.file().is_none_or(Path::exists) {
         let command = ControlCommand::TokenExplain {
             token: Secret(token.to_owned()),
             json,
@@ -118,7 +119,7 @@ fn read_token() -> Result<String, CliError> {
 }
 
 /// The key to verify with when there is no database: a configured one.
-fn without_database(settings: &Settings, db: &Path) -> Result<KeyChoice, CliError> {
+fn without_database(settings: &Settings, db: &Address) -> Result<KeyChoice, CliError> {
     Ok(match keys::configured_secret(settings).map_err(CliError)? {
         Some((secret, source)) => {
             let key = jwt::SigningKey::new(settings.algorithm, &secret)
@@ -130,8 +131,7 @@ fn without_database(settings: &Settings, db: &Path) -> Result<KeyChoice, CliErro
         }
         None => KeyChoice::Missing(format!(
             "JWTD_SIGNING_KEY and JWTD_SIGNING_KEY_FILE are not set, and there is no \
-             database {}; give the key through one of them, or --db",
-            db.display()
+             database {db}; give the key through one of them, or --db"
         )),
     })
 }

@@ -5,13 +5,14 @@
 //!
 //! [`ControlCommand`]: crate::control::ControlCommand
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::arguments::Arguments;
 use super::session::Session;
 use super::{prompt, wrong_arguments, CliError, Command, Creates, UsageError};
 use crate::config::Settings;
 use crate::control::{ControlCommand, Secret};
+use crate::store::Address;
 
 pub(super) const HELP: &str = "\
 Manage users. Every command works while a server runs (through its
@@ -226,7 +227,7 @@ pub(super) struct UserToAdd {
 /// then the account made where the database is (created if need be).
 pub(super) fn add(
     settings: &Settings,
-    db: &Path,
+    db: &Address,
     account: UserToAdd,
     password_stdin: bool,
 ) -> Result<u8, CliError> {
@@ -245,7 +246,7 @@ pub(super) fn add(
 /// `user passwd`: the user checked, then the new password asked for.
 pub(super) fn passwd(
     settings: &Settings,
-    db: &Path,
+    db: &Address,
     name: String,
     password_stdin: bool,
 ) -> Result<u8, CliError> {

@@ -158,6 +158,15 @@ pub struct Settings {
     pub cache_size: usize,
     /// `PURGE_INTERVAL`: expired tokens are purged this often. Defaults to 1 h.
     pub purge_interval: Duration,
+    /// `USER_TABLE`: on PostgreSQL, the table of the users (a custom
+    /// Django user model's). Defaults to Django's `auth_user`.
+    pub user_table: String,
+    /// `USERNAME_FIELD`: on PostgreSQL, the user table's column users log
+    /// in by (Django's `USERNAME_FIELD`). Defaults to `username`.
+    pub username_field: String,
+    /// `POSTGRES_CONNECTIONS`: the most connections to PostgreSQL one jwtd
+    /// opens. Defaults to 8.
+    pub postgres_connections: usize,
     /// `ACCESS_LOG`: one line per request on stderr. Defaults to true.
     pub access_log: bool,
     /// `LOG_PROBES`: also log `/healthz` and `/metrics` requests, which
@@ -288,6 +297,9 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(10),
             cache_size: 2 << 20,
             purge_interval: Duration::from_secs(60 * 60),
+            user_table: "auth_user".to_owned(),
+            username_field: "username".to_owned(),
+            postgres_connections: 8,
             access_log: true,
             log_probes: false,
             learner_page: true,

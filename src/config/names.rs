@@ -10,7 +10,7 @@ use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
-    integer, optional_string, positive_seconds, seconds, SettingValue,
+    integer, optional_string, positive_seconds, seconds, sql_name, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -100,7 +100,7 @@ macro_rules! whole {
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 49] = [
+pub static SETTINGS: [Setting; 52] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -147,6 +147,9 @@ pub static SETTINGS: [Setting; 49] = [
         |raw| seconds(raw).map(Duration::from_secs), shown::duration),
     setting!("CACHE_SIZE", cache_size, Restart, whole!(64 * 1024, 1 << 40, usize), shown::number),
     setting!("PURGE_INTERVAL", purge_interval, Restart, duration, shown::duration),
+    setting!("USER_TABLE", user_table, Restart, sql_name, shown::text),
+    setting!("USERNAME_FIELD", username_field, Restart, sql_name, shown::text),
+    setting!("POSTGRES_CONNECTIONS", postgres_connections, Restart, whole!(1, 1024, usize), shown::number),
     setting!("ACCESS_LOG", access_log, Restart, boolean, shown::boolean),
     setting!("LOG_PROBES", log_probes, Live, boolean, shown::boolean),
     setting!("LEARNER_PAGE", learner_page, Live, boolean, shown::boolean),

@@ -136,6 +136,19 @@ pub(super) fn claim_name(raw: SettingValue<'_>) -> Result<String, String> {
     Ok(name)
 }
 
+/// A table or column name of a database shared with Django: lower-case
+/// letters, digits and `_`, as Django names them (the only names jwtd
+/// puts in SQL text).
+pub(super) fn sql_name(raw: SettingValue<'_>) -> Result<String, String> {
+    let name = string(raw)?;
+    if !crate::sql_name::is_sql_name(&name) {
+        return Err(format!(
+            "expected a table or column name (lower-case letters, digits and _), got {name:?}"
+        ));
+    }
+    Ok(name)
+}
+
 fn list(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
     let parsed;
     let value = match raw {

@@ -19,6 +19,7 @@
 //! | `address.rs` | [`Address`]: where the database is, a file or a `postgres://` URL |
 //! | `redb/` | [`RedbStore`]: everything in one embedded redb file |
 //! | `postgres/` | `PostgresStore` (the `postgres` feature): Django's own tables, shared by replicas |
+//! | `user_table.rs` | [`UserTable`]: the user table and login field of a database shared with Django |
 //! | `fixtures.rs` | (tests) records for the store's own tests |
 //! | `conformance.rs` | (tests) the store's behaviour, run on every backend |
 
@@ -33,6 +34,7 @@ mod fixtures;
 mod postgres;
 mod records;
 mod redb;
+mod user_table;
 
 use std::path::Path;
 
@@ -43,6 +45,7 @@ pub use address::{Address, PostgresHost, PostgresUrl};
 pub use change::{Change, ChangeOutcome, Rehash, UserKey, UserUpdate};
 pub use error::StoreError;
 pub use records::{Backup, Blacklisted, NewUser, StoredKey, TokenRecord, User};
+pub use user_table::UserTable;
 
 /// The database, whichever backend holds it; shared by every thread.
 #[derive(Debug)]
@@ -60,9 +63,7 @@ pub struct OpenOptions {
     /// redb's page cache, in bytes.
     pub cache_bytes: usize,
     /// PostgreSQL: the user table and its login field.
-    pub user_table: String,
-    /// PostgreSQL: the login field (Django's `USERNAME_FIELD`).
-    pub username_field: String,
+    pub users: UserTable,
     /// PostgreSQL: the most connections this process opens.
     pub connections: usize,
 }
@@ -92,14 +93,8 @@ impl Store {
         match address {
             Address::File(path) => Store::open(path, options.cache_bytes),
             #[cfg(feature = "postgres")]
-            Address::Postgres(url) => {
-                let users = self::postgres::UserTable {
-                    table: options.user_table.clone(),
-                    login: options.username_field.clone(),
-                };
-                PostgresStore::open(url, &users, options.connections)
-                    .map(|store| Store::Postgres(Box::new(store)))
-            }
+            Address::Postgres(url) => PostgresStore::open(url, &options.users, options.connections)
+                .map(|store| Store::Postgres(Box::new(store))),
             #[cfg(not(feature = "postgres"))]
             Address::Postgres(_) => Err(StoreError::Incompatible(
                 "this jwtd was built without PostgreSQL support \

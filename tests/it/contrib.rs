@@ -60,7 +60,8 @@ fn the_unit_is_sandboxed_and_restarts() {
     let args: Vec<&str> = exec.split_whitespace().skip(1).collect();
     let parsed = jwtd::cli::parse(args.iter().map(|a| a.to_string()), |_| None).unwrap();
     assert!(matches!(parsed.command, jwtd::cli::Command::Serve { .. }));
-    assert!(parsed.db.starts_with("/var/lib/jwtd"), "{:?}", parsed.db);
+    let db = parsed.db.file().expect("a redb file");
+    assert!(db.starts_with("/var/lib/jwtd"), "{db:?}");
 }
 
 #[test]

@@ -40,7 +40,7 @@ use self::schema::Sql;
 use crate::store::address::{PostgresHost, PostgresUrl};
 use crate::store::StoreError;
 
-pub use self::schema::UserTable;
+use crate::store::UserTable;
 
 /// The PostgreSQL database, shared by every thread.
 pub struct PostgresStore {

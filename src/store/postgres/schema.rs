@@ -22,40 +22,15 @@
 use postgres::Client;
 
 use super::failed;
+use crate::sql_name::is_sql_name;
 use crate::store::StoreError;
+use crate::store::UserTable;
 
 /// The schema version this build writes in `jwtd_meta`.
 const SCHEMA_VERSION: &str = "1";
 
 /// The advisory lock key of schema creation ("jwtd" in ASCII).
 const SCHEMA_LOCK: i64 = 0x6a77_7464;
-
-/// Which table holds the users, and which of its columns they log in by.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserTable {
-    /// Django's `auth_user`, or a custom user model's table.
-    pub table: String,
-    /// Django's `USERNAME_FIELD`: `username`, or for example `email`.
-    pub login: String,
-}
-
-impl Default for UserTable {
-    fn default() -> UserTable {
-        UserTable {
-            table: "auth_user".to_owned(),
-            login: "username".to_owned(),
-        }
-    }
-}
-
-/// Whether `name` is a plain lower-case SQL identifier, as Django names
-/// tables and columns: the only names jwtd puts in SQL text.
-pub fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some('a'..='z' | '_'))
-        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
-        && name.len() <= 63
-}
 
 /// The optional columns of a user table jwtd reads and writes when present.
 #[derive(Debug, Clone, Copy, Default)]
@@ -95,7 +70,7 @@ pub(super) struct Sql {
 /// Finds the tables, creating what is missing, and builds the SQL for them.
 pub(super) fn prepare(client: &mut Client, users: &UserTable) -> Result<Sql, StoreError> {
     for name in [&users.table, &users.login] {
-        if !is_identifier(name) {
+        if !is_sql_name(name) {
             return Err(StoreError::Incompatible(format!(
                 "{name:?} is not a table or column name jwtd can use \
                  (lower-case letters, digits and _)"
@@ -322,26 +297,3 @@ CREATE TABLE IF NOT EXISTS jwtd_signing_key (
     retired bigint NULL,
     secret bytea NOT NULL
 );";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_names_reach_sql() {
-        for good in ["auth_user", "accounts_user", "email", "_x1"] {
-            assert!(is_identifier(good), "{good}");
-        }
-        for bad in [
-            "",
-            "1user",
-            "Auth_User",
-            "a;drop",
-            "a b",
-            "a\"b",
-            &"x".repeat(64),
-        ] {
-            assert!(!is_identifier(bad), "{bad}");
-        }
-    }
-}
