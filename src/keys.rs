@@ -193,22 +193,42 @@ pub fn load(
 
 /// With no key in the database yet, makes the first one: from the key an
 /// earlier jwtd generated before keys had ids, if there is one, so that
-/// its tokens keep verifying.
+/// its tokens keep verifying; else a new one, kept there first. Replicas
+/// starting together on one shared database make the same first key: the
+/// secret is whichever was kept first, and its id is derived from it.
 fn first_key(store: &Store, clock: &Clock) -> Result<(), KeysError> {
     if !store.signing_keys()?.is_empty() {
         return Ok(());
     }
-    let secret = match store.signing_key()? {
-        Some(generated_before_ids) => generated_before_ids,
-        None => random_secret()?,
-    };
-    store.add_signing_key(&StoredKey {
-        kid: random_kid()?,
+    let mut failed = None;
+    let secret = store.signing_key_or_insert(|| {
+        random_secret().unwrap_or_else(|e| {
+            failed = Some(e);
+            Vec::new()
+        })
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let key = StoredKey {
+        kid: first_kid(&secret),
         created: micros(clock),
         retired: None,
         secret,
-    })?;
-    Ok(())
+    };
+    match store.add_signing_key(&key) {
+        Ok(()) | Err(StoreError::KeyIdTaken) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The id of the first key: 8 bytes of SHA-256 over a label and the
+/// secret, which tells nothing of the secret.
+fn first_kid(secret: &[u8]) -> String {
+    let mut labelled = b"jwtd first signing key id\0".to_vec();
+    labelled.extend_from_slice(secret);
+    let digest = primitives::sha256(&labelled);
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The keyring made of the database's keys not retired, the newest current.

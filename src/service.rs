@@ -5,6 +5,7 @@
 //! requests in flight finished, last writes committed, database closed).
 
 mod reload;
+mod shared;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -57,8 +58,12 @@ impl Service {
         let login_pool = LoginPool::start(settings.login_threads, settings.login_queue)
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);
+        let shared = store.is_shared();
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
         let app = App::new(auth, clock, login_pool);
+        if shared {
+            shared::follow(&app).map_err(|e| format!("cannot start the key thread: {e}"))?;
+        }
         let server = Server::start(listener, app.clone(), limits(&settings), settings.workers)
             .map_err(|e| format!("cannot start the server: {e}"))?;
         Ok(Service {

@@ -37,6 +37,38 @@ impl Auth {
         Ok(())
     }
 
+    /// Takes up the database's keys if another process changed them (a
+    /// replica or `jwtd key` on a shared database): a key rotated or
+    /// retired there is in force here from the next request on. Whether
+    /// the keys changed. A key given by file or environment stands.
+    pub fn sync_keys(&self) -> Result<bool, KeysError> {
+        let settings = self.settings.get();
+        if keys::configured_source(&settings).is_some() {
+            return Ok(false);
+        }
+        let stored = self.store.signing_keys()?;
+        let mut live: Vec<(u64, &str)> = stored
+            .iter()
+            .filter(|key| key.retired.is_none())
+            .map(|key| (key.created, key.kid.as_str()))
+            .collect();
+        live.sort_unstable();
+        let same = {
+            let ring = self.tokens.keys();
+            let in_force: Vec<&str> = ring.kids().collect();
+            // The ring lists the current key first; the database's newest is it.
+            live.len() == in_force.len()
+                && live.last().map(|(_, kid)| *kid) == in_force.first().copied()
+                && live.iter().all(|(_, kid)| in_force.contains(kid))
+        };
+        if same || live.is_empty() {
+            return Ok(false);
+        }
+        let ring = keys::from_database(&settings, &self.store)?;
+        self.tokens.set_keys(ring);
+        Ok(true)
+    }
+
     /// A copy of the keys tokens are signed and verified with now.
     pub fn keyring(&self) -> Keyring {
         self.tokens.keys().clone()

@@ -28,12 +28,32 @@ impl PostgresStore {
                 })
                 .collect::<Result<Vec<_>, _>>()
         })?;
+        for change in changes {
+            self.forget(change);
+        }
         for (change, outcome) in changes.iter().zip(outcomes.iter_mut()) {
             if let Change::Purge { now } = change {
                 *outcome = self.purge(*now)?;
             }
         }
         Ok(outcomes)
+    }
+
+    /// Forgets what `change`, now committed, may have made stale here.
+    fn forget(&self, change: &Change) {
+        match change {
+            Change::Issue { .. } | Change::Purge { .. } => {}
+            Change::Rotate { old, .. } => self.cache.forget_blacklisting(&old.jti),
+            Change::Blacklist { token, .. } => self.cache.forget_blacklisting(&token.jti),
+            Change::RecordLogin { user_id, .. } => self.cache.forget_user(*user_id),
+            // A family or a user's tokens revoked, users created, changed
+            // or deleted: rare, and more than one entry.
+            Change::Reuse { .. }
+            | Change::RevokeUser { .. }
+            | Change::CreateUsers { .. }
+            | Change::UpdateUser { .. }
+            | Change::DeleteUser { .. } => self.cache.clear(),
+        }
     }
 
     fn apply_one(

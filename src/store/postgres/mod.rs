@@ -12,6 +12,7 @@
 //!
 //! | file | owns |
 //! |---|---|
+//! | `cache.rs` | what a replica remembers (users, blacklist answers) for at most 0.5 s |
 //! | `pool.rs` | the connections: opened on demand up to a bound, each with its prepared statements; reconnection |
 //! | `schema.rs` | the tables: found, or created Django-shaped; the user table's columns; the SQL built for them |
 //! | `batch.rs` | [`PostgresStore::apply`]: a batch of changes in one transaction |
@@ -22,6 +23,7 @@
 //! | `test_support.rs` | (tests) a fresh database per test on the cluster the test scripts start |
 
 mod batch;
+mod cache;
 mod keys;
 mod pool;
 mod schema;
@@ -35,6 +37,7 @@ mod users;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use self::cache::Cache;
 use self::pool::Pool;
 use self::schema::Sql;
 use crate::store::address::{PostgresHost, PostgresUrl};
@@ -47,6 +50,7 @@ pub struct PostgresStore {
     url: PostgresUrl,
     pool: Pool,
     sql: Sql,
+    cache: Cache,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -72,6 +76,7 @@ impl PostgresStore {
             url: url.clone(),
             pool,
             sql,
+            cache: Cache::new(),
         })
     }
 
@@ -82,9 +87,11 @@ impl PostgresStore {
             .is_ok()
     }
 
-    /// Drops every idle connection; the next use opens a new one.
+    /// Drops every idle connection (the next use opens a new one) and
+    /// everything remembered.
     pub(crate) fn reopen(&self) -> Result<(), StoreError> {
         self.pool.drop_idle();
+        self.cache.clear();
         Ok(())
     }
 }

@@ -11,6 +11,8 @@
 //! `token_id` is unique, so of concurrent inserts exactly one returns a
 //! row; the others wait for it to commit and return none.
 
+use std::time::Instant;
+
 use postgres::GenericClient;
 
 use super::pool::Db;
@@ -44,9 +46,43 @@ const BLACKLISTING: &str = "SELECT j.reason, b.blacklisted_at \
      LEFT JOIN jwtd_token j ON j.jti = o.jti WHERE o.jti = $1";
 
 impl PostgresStore {
-    /// In one statement (one snapshot): why `jti` is blacklisted, if it is,
-    /// and the user `user_id`, if there is one.
+    /// Why `jti` is blacklisted, if it is, and the user `user_id`, if there
+    /// is one: each as this replica remembers it, if it read it less than
+    /// [`FRESH_FOR`](super::cache::FRESH_FOR) ago, else read in one
+    /// statement (one snapshot).
     pub(crate) fn token_state(
+        &self,
+        jti: Option<&str>,
+        user_id: Option<u64>,
+    ) -> Result<(Option<Blacklisted>, Option<User>), StoreError> {
+        let known_why = jti.and_then(|jti| self.cache.blacklisting(jti));
+        let known_user = user_id.and_then(|id| self.cache.user(id));
+        let read = Instant::now();
+        let (why, user) = self.read_token_state(
+            jti.filter(|_| known_why.is_none()),
+            user_id.filter(|_| known_user.is_none()),
+        )?;
+        let why = match (known_why, jti) {
+            (Some(known), _) => known,
+            (None, Some(jti)) => {
+                self.cache.remember_blacklisting(jti, why, read);
+                why
+            }
+            (None, None) => None,
+        };
+        let user = match (known_user, user_id) {
+            (Some(known), _) => known,
+            (None, Some(id)) => {
+                self.cache.remember_user(id, user.clone(), read);
+                user
+            }
+            (None, None) => None,
+        };
+        Ok((why, user))
+    }
+
+    /// [`PostgresStore::token_state`] from the database.
+    fn read_token_state(
         &self,
         jti: Option<&str>,
         user_id: Option<u64>,
@@ -57,7 +93,13 @@ impl PostgresStore {
                 let row = db.query_opt(BLACKLISTING, &[&jti])?;
                 Ok((row.map(|r| reason_from(r.get(0))), None))
             }),
-            (None, Some(id)) => Ok((None, self.user(id)?)),
+            (None, Some(id)) => {
+                let sql = format!("{} WHERE u.id = $1::bigint", self.sql.users.select);
+                self.pool.read(|db| {
+                    let row = db.query_opt(&sql, &[&big(id)])?;
+                    Ok((None, row.map(|r| super::users::user_from(&r))))
+                })
+            }
             (Some(jti), Some(id)) => {
                 // The user's row, and beside it the blacklisting if any.
                 let sql = format!(

@@ -30,11 +30,13 @@ pub(super) fn user_from(row: &Row) -> User {
 }
 
 impl PostgresStore {
-    /// The user with this id.
+    /// The user with this id, as this replica remembers it if it read it
+    /// less than [`FRESH_FOR`](super::cache::FRESH_FOR) ago.
     pub(crate) fn user(&self, id: u64) -> Result<Option<User>, StoreError> {
-        let sql = format!("{} WHERE u.id = $1::bigint", self.sql.users.select);
-        self.pool
-            .read(|db| Ok(db.query_opt(&sql, &[&big(id)])?.map(|r| user_from(&r))))
+        if let Some(known) = self.cache.user(id) {
+            return Ok(known);
+        }
+        Ok(self.token_state(None, Some(id))?.1)
     }
 
     /// The user whose login field is exactly `username`.
@@ -76,7 +78,7 @@ impl PostgresStore {
         change: impl FnOnce(&mut User),
     ) -> Result<Option<User>, StoreError> {
         let mut change = Some(change);
-        self.pool.write(|db| {
+        let changed = self.pool.write(|db| {
             let Some(mut found) = read_for_update(db, &self.sql.users, user)? else {
                 return Ok(None);
             };
@@ -88,7 +90,11 @@ impl PostgresStore {
             found.username = username;
             write_user(db, &self.sql.users, &found)?;
             Ok(Some(found))
-        })
+        })?;
+        if let Some(user) = &changed {
+            self.cache.forget_user(user.id);
+        }
+        Ok(changed)
     }
 }
 
