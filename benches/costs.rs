@@ -37,11 +37,11 @@ use jwtd::auth::Auth;
 use jwtd::clock::Clock;
 use jwtd::config::Settings;
 use jwtd::jwt::{Algorithm, SigningKey};
-use jwtd::login_pool::LoginPool;
 use jwtd::password;
 use jwtd::store::{Change, NewUser, Store, TokenRecord, User};
 use jwtd::throttle::Throttle;
 use jwtd::token::{JtiSource, Tokens};
+use jwtd::work_pool::WorkPool;
 use jwtd::writer::Writer;
 
 const SECRET: &str = "django-insecure-7q$3k!v0z#pm4x@w2r9e&n8b^t5y1u6i0o";
@@ -229,7 +229,7 @@ fn main() {
         black_box(throttle.check("alice", client, 0).ok());
         throttle.record_success("alice", client);
     });
-    let pool = LoginPool::start(settings.login_threads, settings.login_queue).expect("hasher");
+    let pool = WorkPool::start(settings.login_threads, settings.login_queue).expect("hasher");
     let hop = each(201, 20, || {
         black_box(pool.run(|| 1u8).ok());
     });
@@ -276,7 +276,7 @@ fn main() {
     );
     println!("  of which, measured apart:");
     println!(
-        "    a hash run on a LoginPool pool       {:>9.1} us  {:>5.1}%   (+{:.1} us over the bare hash)",
+        "    a hash run on the login pool       {:>9.1} us  {:>5.1}%   (+{:.1} us over the bare hash)",
         on_pool,
         pct(on_pool),
         on_pool - check
@@ -289,7 +289,7 @@ fn main() {
         pct(issue_cpu)
     );
     println!(
-        "    round trip to a LoginPool thread     {:>9.1} us  {:>5.1}%",
+        "    round trip to a login pool thread     {:>9.1} us  {:>5.1}%",
         hop,
         pct(hop)
     );

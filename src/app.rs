@@ -8,10 +8,10 @@ use crate::auth::Auth;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::jwt::SigningKey;
-use crate::login_pool::LoginPool;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::token::{JtiSource, Tokens};
+use crate::work_pool::WorkPool;
 use crate::writer::Writer;
 
 /// Everything a request needs.
@@ -28,14 +28,22 @@ pub struct App {
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// The threads that run logins (password hashing), off the HTTP workers.
-    pub logins: LoginPool,
+    pub logins: WorkPool,
+    /// With a shared database, the threads that run the requests that
+    /// need a round trip to it, off the HTTP workers.
+    pub database: Option<WorkPool>,
     /// Itself, for work handed to the login pool.
     me: Weak<App>,
 }
 
 impl App {
     /// Assembles the application, with the settings `auth` holds.
-    pub fn new(auth: Auth, clock: Arc<Clock>, logins: LoginPool) -> Arc<App> {
+    pub fn new(
+        auth: Auth,
+        clock: Arc<Clock>,
+        logins: WorkPool,
+        database: Option<WorkPool>,
+    ) -> Arc<App> {
         let settings = auth.settings();
         let scheme = settings
             .auth_header_types
@@ -49,6 +57,7 @@ impl App {
             clock,
             metrics: Metrics::default(),
             logins,
+            database,
             me: me.clone(),
         })
     }
@@ -100,10 +109,10 @@ impl App {
             settings.leeway,
         )
         .map_err(|e| e.to_string())?;
-        let login_pool = LoginPool::start(settings.login_threads, settings.login_queue)
+        let login_pool = WorkPool::start(settings.login_threads, settings.login_queue)
             .map_err(|e| e.to_string())?;
         let tokens = Tokens::new(&settings, key, jtis);
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
-        Ok(App::new(auth, clock, login_pool))
+        Ok(App::new(auth, clock, login_pool, None))
     }
 }

@@ -23,7 +23,7 @@
 //!           ▼                       ▼
 //!        control ─► app ─► auth (the boundary: policy, accounts, rules, keys)
 //!                            ├─► token ─► jwt ─► primitives
-//!                            ├─► password ─► primitives      (on the login_pool)
+//!                            ├─► password ─► primitives      (on the login pool)
 //!                            ├─► keys, throttle
 //!                            └─► writer (group commit) ─► store ─► store::redb, store::postgres
 //!  under all of them: clock, config, files, time, log, sys, pyjson, python_str, md5,
@@ -53,7 +53,7 @@
 //! | `files` | secret files: created owner-only, refused when others can read them |
 //! | `store` | the state behind one interface: users, token state, keys; the redb backend |
 //! | `writer` | the single writer: group commit of every change |
-//! | `login_pool` | the threads that hash passwords, off the HTTP workers |
+//! | `work_pool` | threads for work that must not hold an HTTP worker: password hashes, and round trips to a shared database |
 //! | `throttle` | failed-login counting per address and per user |
 //! | `control` | every command on the database, typed once, run here or by a running server through the control socket |
 //! | `explain` | `jwtd token explain`: the analysis apart from its rendering |
@@ -97,7 +97,6 @@ pub mod http;
 pub mod jwt;
 mod keys;
 mod log;
-pub mod login_pool;
 mod md5;
 mod metrics;
 mod packed;
@@ -113,4 +112,5 @@ mod sys;
 pub mod throttle;
 pub mod time;
 pub mod token;
+pub mod work_pool;
 pub mod writer;

@@ -22,10 +22,10 @@ use crate::http::parse::HEADERS_CAP;
 use crate::http::{Limits, Server, StopHandle};
 use crate::keys;
 use crate::log;
-use crate::login_pool::LoginPool;
 use crate::store::{Address, OpenOptions, Store, StoreError, UserTable};
 use crate::sys::{self, Signal};
 use crate::token::{JtiSource, Tokens};
+use crate::work_pool::{Priority, WorkPool};
 use crate::writer::Writer;
 
 /// A running service.
@@ -55,12 +55,25 @@ impl Service {
             settings.leeway,
         )
         .map_err(|e| format!("cannot start the writer: {e}"))?;
-        let login_pool = LoginPool::start(settings.login_threads, settings.login_queue)
+        let login_pool = WorkPool::start(settings.login_threads, settings.login_queue)
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);
         let shared = store.is_shared();
+        // With a shared database, requests that need it run on threads of
+        // their own, one per connection it may open.
+        let database = shared
+            .then(|| {
+                WorkPool::named(
+                    "jwtd-db",
+                    settings.postgres_connections,
+                    settings.max_connections,
+                    Priority::Normal,
+                )
+            })
+            .transpose()
+            .map_err(|e| format!("cannot start the database threads: {e}"))?;
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
-        let app = App::new(auth, clock, login_pool);
+        let app = App::new(auth, clock, login_pool, database);
         if shared {
             shared::follow(&app).map_err(|e| format!("cannot start the key thread: {e}"))?;
         }
@@ -372,7 +385,11 @@ pub fn run(loaded: Loaded, start: &Start<'_>) -> Result<(), String> {
         service.local_addr(),
         db
     ));
-    if users == 0 {
+    if users == 0 && db.file().is_none() {
+        log::info(&format!(
+            "no users yet: add one with `jwtd user add NAME --db {db}` (any replica sees it at once)"
+        ));
+    } else if users == 0 {
         log::info(if control.is_some() {
             "no users yet: add one with `jwtd user add NAME` (it reaches this server through its control socket)"
         } else {

@@ -70,7 +70,7 @@ mod tests {
     use super::*;
     use crate::api::routes::ROUTES;
     use crate::config::Settings;
-    use crate::http::TestRequest;
+    use crate::http::OwnedRequest;
     use crate::token::JtiSource;
 
     #[test]
@@ -89,7 +89,7 @@ mod tests {
             )
             .unwrap();
             let mut request =
-                TestRequest::new("POST", "/api/token/").peer("192.0.2.9".parse().unwrap());
+                OwnedRequest::new("POST", "/api/token/").peer("192.0.2.9".parse().unwrap());
             if let Some(forwarded) = forwarded {
                 request = request.header("X-Forwarded-For", forwarded);
             }

@@ -2,13 +2,50 @@
 //! runs on the login pool, never on an HTTP worker: the view parks its
 //! response, the connection waits in epoll holding no worker, and the pool
 //! thread completes it. A full pool refuses at once with 429.
+//!
+//! With a shared database (PostgreSQL), a request whose view needs a round
+//! trip to it is copied and answered on the database pool the same way; a
+//! full pool refuses at once with 503.
 
 use super::call::Call;
 use super::request_metrics;
 use super::respond;
+use super::routes::Found;
 use crate::app::App;
-use crate::http::{park, Response};
+use crate::http::{park, Request, Response};
 use crate::refusal::Refusal;
+
+/// Answers `request` on the database pool, the connection parked meanwhile.
+pub fn on_database_pool(
+    app: &App,
+    request: &Request<'_>,
+    found: Found,
+    started: std::time::Instant,
+) -> Response {
+    let (Some(shared), Some(pool)) = (app.shared(), app.database.as_ref()) else {
+        app.metrics.refused(Refusal::Unavailable);
+        return respond::unavailable();
+    };
+    let owned = request.to_owned_request();
+    let (parked, completion) = park(respond::server_error);
+    let job = move || {
+        let response = super::router::route_here(&shared, &owned.request(), found, started);
+        request_metrics::count(
+            &shared,
+            Some(found.route),
+            response.status,
+            started.elapsed(),
+        );
+        completion.complete(response);
+    };
+    match pool.spawn(job) {
+        Ok(()) => Response::parked(parked),
+        Err(_) => {
+            app.metrics.refused(Refusal::Unavailable);
+            respond::unavailable()
+        }
+    }
+}
 
 /// Runs `work` on the login pool and answers with what it returns, with
 /// the route's `Allow`, counted in `/metrics` when it completes.
@@ -16,6 +53,11 @@ pub fn on_login_pool(
     call: &Call<'_>,
     work: impl FnOnce(&App) -> Response + Send + 'static,
 ) -> Response {
+    // Already off the HTTP workers (an admin request on the database
+    // pool): the work runs here.
+    if crate::work_pool::in_pool() {
+        return work(call.app).with_header("Allow", call.route.allow);
+    }
     let Some(shared) = call.app.shared() else {
         call.app.metrics.refused(Refusal::Unavailable);
         return respond::unavailable();

@@ -13,18 +13,50 @@ use super::endpoints::{
 };
 use super::messages;
 use super::metadata;
+use super::parking;
 use super::respond;
 use super::routes::{self, Endpoint, Found, Route};
 use crate::app::App;
 use crate::http::{Request, Response};
 use crate::refusal::Refusal;
 use crate::store::User;
+use crate::work_pool;
 
-/// Answers `request`, whose path matched `found` (if any).
+/// Answers `request`, whose path matched `found` (if any). With a shared
+/// database, a view that needs a round trip to it runs on the database
+/// pool ([`parking::on_database_pool`]).
 pub fn route(app: &App, request: &Request<'_>, found: Option<Found>, started: Instant) -> Response {
     let Some(found) = found.filter(|found| is_served(app, found.route)) else {
         return missing(app, request);
     };
+    if app.database.is_some() && needs_database(found.route) && !work_pool::in_pool() {
+        return parking::on_database_pool(app, request, found, started);
+    }
+    route_here(app, request, found, started)
+}
+
+/// Whether a view's every call reads or writes the database: these go to
+/// the database pool when it is shared. The protected route and verify
+/// answer from what the store remembers, and logins run on the login pool.
+fn needs_database(route: &Route) -> bool {
+    matches!(
+        route.endpoint,
+        Endpoint::Refresh
+            | Endpoint::Blacklist
+            | Endpoint::RevokeAll
+            | Endpoint::AdminUsers
+            | Endpoint::AdminUser
+            | Endpoint::AdminRevoke
+    )
+}
+
+/// Answers `request` on this thread.
+pub(super) fn route_here(
+    app: &App,
+    request: &Request<'_>,
+    found: Found,
+    started: Instant,
+) -> Response {
     let call = Call {
         app,
         request,

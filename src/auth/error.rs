@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use crate::login_pool::Busy;
 use crate::primitives::RandomError;
 use crate::store::StoreError;
 use crate::token::TokenError;
+use crate::work_pool::Busy;
 
 /// Every way a request can fail in this layer. The HTTP layer turns each
 /// into SimpleJWT's status and body; the log gets [`fmt::Display`].

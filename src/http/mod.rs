@@ -34,6 +34,6 @@ pub use handler::{Handler, Refused};
 pub(crate) use limits::test_limits;
 pub use limits::Limits;
 pub use parked::{park, Completion, Parked};
-pub use request::{Header, Request, TestRequest, Version};
+pub use request::{Header, OwnedRequest, Request, Version};
 pub use response::{ParkedResponse, Response};
 pub use server::{Server, StopHandle};

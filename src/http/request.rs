@@ -1,5 +1,7 @@
 //! A parsed request, borrowed from the connection's buffer: handlers read it
-//! and never touch a socket, so they are tested with [`TestRequest`].
+//! and never touch a socket, so they are tested with an [`OwnedRequest`];
+//! one is also copied from the buffer when a request's work moves to a
+//! thread of its own.
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr};
@@ -56,31 +58,51 @@ impl<'a> Request<'a> {
     pub fn is_head(&self) -> bool {
         self.method == "HEAD"
     }
+
+    /// A copy that owns its bytes, for work that outlives the buffer.
+    pub fn to_owned_request(&self) -> OwnedRequest {
+        OwnedRequest {
+            method: self.method.to_owned(),
+            path: self.path.to_owned(),
+            query: self.query.map(str::to_owned),
+            version: self.version,
+            headers: self
+                .headers
+                .iter()
+                .map(|h| (h.name.to_owned(), h.value.to_vec()))
+                .collect(),
+            body: self.body.to_vec(),
+            peer: self.peer,
+        }
+    }
 }
 
-/// An owned request for tests and tools: build it, then borrow a
-/// [`Request`] from it with [`TestRequest::request`].
+/// An owned request: built by tests and tools, or copied from a borrowed
+/// one ([`Request::to_owned_request`]); borrow a [`Request`] from it with
+/// [`OwnedRequest::request`].
 #[derive(Debug, Clone)]
-pub struct TestRequest {
+pub struct OwnedRequest {
     method: String,
     path: String,
     query: Option<String>,
+    version: Version,
     headers: Vec<(String, Vec<u8>)>,
     body: Vec<u8>,
     peer: IpAddr,
 }
 
-impl TestRequest {
+impl OwnedRequest {
     /// `method` on `target` (a path, optionally with `?query`).
-    pub fn new(method: &str, target: &str) -> TestRequest {
+    pub fn new(method: &str, target: &str) -> OwnedRequest {
         let (path, query) = match target.split_once('?') {
             Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
             None => (target.to_owned(), None),
         };
-        TestRequest {
+        OwnedRequest {
             method: method.to_owned(),
             path,
             query,
+            version: Version::Http11,
             headers: Vec::new(),
             body: Vec::new(),
             peer: IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -88,27 +110,27 @@ impl TestRequest {
     }
 
     /// A POST with a JSON body.
-    pub fn post_json(target: &str, json: &str) -> TestRequest {
-        TestRequest::new("POST", target)
+    pub fn post_json(target: &str, json: &str) -> OwnedRequest {
+        OwnedRequest::new("POST", target)
             .header("Content-Type", "application/json")
             .body(json)
     }
 
     /// Adds a header.
-    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> TestRequest {
+    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> OwnedRequest {
         self.headers
             .push((name.to_owned(), value.as_ref().to_vec()));
         self
     }
 
     /// Sets the body.
-    pub fn body(mut self, body: impl AsRef<[u8]>) -> TestRequest {
+    pub fn body(mut self, body: impl AsRef<[u8]>) -> OwnedRequest {
         self.body = body.as_ref().to_vec();
         self
     }
 
     /// Sets the client address.
-    pub fn peer(mut self, peer: IpAddr) -> TestRequest {
+    pub fn peer(mut self, peer: IpAddr) -> OwnedRequest {
         self.peer = peer;
         self
     }
@@ -119,7 +141,7 @@ impl TestRequest {
             method: &self.method,
             path: &self.path,
             query: self.query.as_deref(),
-            version: Version::Http11,
+            version: self.version,
             headers: self
                 .headers
                 .iter()

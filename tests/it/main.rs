@@ -11,6 +11,8 @@ mod flow;
 mod metrics;
 mod protocol;
 mod reference;
+#[cfg(feature = "postgres")]
+mod replicas;
 mod review;
 mod settings;
 mod support;

@@ -82,7 +82,7 @@ mod tests {
     use super::*;
     use crate::app::App;
     use crate::config::Settings;
-    use crate::http::{Handler, TestRequest};
+    use crate::http::{Handler, OwnedRequest};
     use crate::token::JtiSource;
 
     const ALLOW: &str = "GET, HEAD";
@@ -103,7 +103,7 @@ mod tests {
     }
 
     fn send(app: &App, method: &str, target: &str) -> Response {
-        app.handle(&TestRequest::new(method, target).request())
+        app.handle(&OwnedRequest::new(method, target).request())
             .resolve()
     }
 

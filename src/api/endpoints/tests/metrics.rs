@@ -10,7 +10,7 @@ fn metrics_count_requests_logins_and_rejections() {
     get_protected(&app, "Bearer x.y.z");
     // A login does not wait for its row; a write that does comes after it.
     app.auth.settle().unwrap();
-    let r = send(&app, &TestRequest::new("GET", "/metrics"));
+    let r = send(&app, &OwnedRequest::new("GET", "/metrics"));
     assert_eq!(r.status, 200);
     assert_eq!(
         r.header("Content-Type"),

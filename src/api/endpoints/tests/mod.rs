@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::config::{Audience, Settings};
-use crate::http::{Handler, Response, TestRequest};
+use crate::http::{Handler, OwnedRequest, Response};
 use crate::jwt::{base64url_encode, sign_parts, Algorithm, SigningKey};
 use crate::password::{make_password, unusable_password};
 use crate::store::{NewUser, User};
@@ -137,18 +137,18 @@ fn app() -> Arc<App> {
     app_with(settings())
 }
 
-fn send(app: &App, request: &TestRequest) -> Response {
+fn send(app: &App, request: &OwnedRequest) -> Response {
     app.handle(&request.request()).resolve()
 }
 
 fn post(app: &App, path: &str, json: &str) -> Response {
-    send(app, &TestRequest::post_json(path, json))
+    send(app, &OwnedRequest::post_json(path, json))
 }
 
 fn get_protected(app: &App, authorization: &str) -> Response {
     send(
         app,
-        &TestRequest::new("GET", PROTECTED).header("Authorization", authorization),
+        &OwnedRequest::new("GET", PROTECTED).header("Authorization", authorization),
     )
 }
 

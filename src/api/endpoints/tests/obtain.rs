@@ -50,7 +50,7 @@ fn obtain_success_body_and_headers() {
     for authorization in ["Bearer x", "Bearer", "Bearer a b", "Basic Zm9vOmJhcg=="] {
         let r = send(
             &app,
-            &TestRequest::post_json(OBTAIN, &body).header("Authorization", authorization),
+            &OwnedRequest::post_json(OBTAIN, &body).header("Authorization", authorization),
         );
         expect_success(OBTAIN, &r);
     }
@@ -58,7 +58,7 @@ fn obtain_success_body_and_headers() {
     let (refresh, _) = login(&app);
     let r = send(
         &app,
-        &TestRequest::post_json(VERIFY, &format!(r#"{{"token":"{refresh}"}}"#))
+        &OwnedRequest::post_json(VERIFY, &format!(r#"{{"token":"{refresh}"}}"#))
             .header("Authorization", "Bearer garbage"),
     );
     expect_view(&r, 200, "{}");
@@ -182,7 +182,7 @@ fn throttled_logins_get_drf_429_with_retry_after() {
     );
     assert_eq!(r.header("Retry-After"), Some("1"));
     // Another client address is not affected.
-    let elsewhere = TestRequest::post_json(
+    let elsewhere = OwnedRequest::post_json(
         OBTAIN,
         &format!(r#"{{"username":"alice","password":"{PASSWORD}"}}"#),
     )
@@ -198,7 +198,7 @@ fn num_proxies_takes_the_client_from_x_forwarded_for() {
         ..settings()
     });
     let attempt = |forwarded: &str| {
-        let request = TestRequest::post_json(OBTAIN, r#"{"username":"alice","password":"wrong"}"#)
+        let request = OwnedRequest::post_json(OBTAIN, r#"{"username":"alice","password":"wrong"}"#)
             .header("X-Forwarded-For", forwarded);
         send(&app, &request).status
     };

@@ -35,8 +35,8 @@ fn options_on_token_views_returns_drf_metadata() {
     for (path, body) in cases {
         // Whatever the body or credentials: token views authenticate nobody.
         for request in [
-            TestRequest::new("OPTIONS", path),
-            TestRequest::new("OPTIONS", path)
+            OwnedRequest::new("OPTIONS", path),
+            OwnedRequest::new("OPTIONS", path)
                 .header("Authorization", "Bearer garbage")
                 .header("Content-Type", "text/plain")
                 .body("x"),

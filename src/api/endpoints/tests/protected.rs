@@ -6,7 +6,7 @@ use super::*;
 fn protected_without_credentials_is_401() {
     let app = app();
     expect_protected(
-        &send(&app, &TestRequest::new("GET", PROTECTED)),
+        &send(&app, &OwnedRequest::new("GET", PROTECTED)),
         401,
         NO_CREDENTIALS,
     );
@@ -124,29 +124,29 @@ fn protected_checks_credentials_before_the_method() {
     let (_, access) = login(&app);
     let bearer = format!("Bearer {access}");
     for method in ["POST", "PUT", "PATCH", "DELETE", "HEAD"] {
-        let with = TestRequest::new(method, PROTECTED).header("Authorization", &bearer);
+        let with = OwnedRequest::new(method, PROTECTED).header("Authorization", &bearer);
         expect_protected(&send(&app, &with), 405, &method_detail(method));
-        let without = TestRequest::new(method, PROTECTED);
+        let without = OwnedRequest::new(method, PROTECTED);
         expect_protected(&send(&app, &without), 401, NO_CREDENTIALS);
-        let broken = TestRequest::new(method, PROTECTED).header("Authorization", "Bearer");
+        let broken = OwnedRequest::new(method, PROTECTED).header("Authorization", "Bearer");
         expect_protected(&send(&app, &broken), 401, BAD_HEADER);
     }
     // HEAD bodies are not sent; their lengths are the reference's.
-    let head = |r: TestRequest| send(&app, &r).body.len();
+    let head = |r: OwnedRequest| send(&app, &r).body.len();
     assert_eq!(
-        head(TestRequest::new("HEAD", PROTECTED).header("Authorization", &bearer)),
+        head(OwnedRequest::new("HEAD", PROTECTED).header("Authorization", &bearer)),
         41
     );
-    assert_eq!(head(TestRequest::new("HEAD", PROTECTED)), 58);
+    assert_eq!(head(OwnedRequest::new("HEAD", PROTECTED)), 58);
 
     expect_protected(
-        &send(&app, &TestRequest::new("OPTIONS", PROTECTED)),
+        &send(&app, &OwnedRequest::new("OPTIONS", PROTECTED)),
         401,
         NO_CREDENTIALS,
     );
     let r = send(
         &app,
-        &TestRequest::new("OPTIONS", PROTECTED).header("Authorization", &bearer),
+        &OwnedRequest::new("OPTIONS", PROTECTED).header("Authorization", &bearer),
     );
     expect_protected(
         &r,
@@ -155,7 +155,7 @@ fn protected_checks_credentials_before_the_method() {
     );
     let r = send(
         &app,
-        &TestRequest::new("GET", PROTECTED).header("Authorization", &bearer),
+        &OwnedRequest::new("GET", PROTECTED).header("Authorization", &bearer),
     );
     expect_protected(&r, 200, HELLO_ALICE);
     // The user is named from the store, not from the token.
@@ -168,7 +168,7 @@ fn protected_refuses_a_token_that_is_not_text() {
     let app = app();
     let r = send(
         &app,
-        &TestRequest::new("GET", PROTECTED).header("Authorization", b"Bearer \xff\xfe.x.y"),
+        &OwnedRequest::new("GET", PROTECTED).header("Authorization", b"Bearer \xff\xfe.x.y"),
     );
     expect_protected(&r, 401, &not_valid_for_any("Token is invalid"));
 }

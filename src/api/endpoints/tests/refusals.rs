@@ -7,7 +7,7 @@ use crate::refusal::Refusal;
 
 /// Every refusal counter as `/metrics` shows it, in [`Refusal::ALL`] order.
 fn refusals(app: &App) -> Vec<u64> {
-    let text = send(app, &TestRequest::new("GET", "/metrics"))
+    let text = send(app, &OwnedRequest::new("GET", "/metrics"))
         .text()
         .to_owned();
     Refusal::ALL
@@ -106,24 +106,27 @@ fn cases() -> Vec<Case> {
         (Refusal::InvalidHost, plain(), |app| {
             let r = send(
                 app,
-                &TestRequest::new("GET", "/healthz").header("Host", "evil.test"),
+                &OwnedRequest::new("GET", "/healthz").header("Host", "evil.test"),
             );
             assert_eq!(r.status, 400);
         }),
         (Refusal::NotFound, plain(), |app| {
-            assert_eq!(send(app, &TestRequest::new("GET", "/nowhere/")).status, 404);
+            assert_eq!(
+                send(app, &OwnedRequest::new("GET", "/nowhere/")).status,
+                404
+            );
         }),
         (Refusal::MethodNotAllowed, plain(), |app| {
-            assert_eq!(send(app, &TestRequest::new("GET", OBTAIN)).status, 405);
+            assert_eq!(send(app, &OwnedRequest::new("GET", OBTAIN)).status, 405);
         }),
         (Refusal::NotAuthenticated, plain(), |app| {
-            assert_eq!(send(app, &TestRequest::new("GET", PROTECTED)).status, 401);
+            assert_eq!(send(app, &OwnedRequest::new("GET", PROTECTED)).status, 401);
         }),
         (Refusal::Forbidden, plain(), |app| {
             let (_, access) = login(app);
             let r = send(
                 app,
-                &TestRequest::new("GET", "/api/admin/users/")
+                &OwnedRequest::new("GET", "/api/admin/users/")
                     .header("Authorization", format!("Bearer {access}")),
             );
             assert_eq!(r.status, 403);
@@ -131,7 +134,7 @@ fn cases() -> Vec<Case> {
         (Refusal::UnsupportedMediaType, plain(), |app| {
             let r = send(
                 app,
-                &TestRequest::new("POST", OBTAIN)
+                &OwnedRequest::new("POST", OBTAIN)
                     .header("Content-Type", "text/plain")
                     .body("x"),
             );
@@ -266,7 +269,7 @@ fn cases() -> Vec<Case> {
             let (_, access) = login(app);
             let r = send(
                 app,
-                &TestRequest::new("POST", "/api/token/revoke-all/")
+                &OwnedRequest::new("POST", "/api/token/revoke-all/")
                     .header("Authorization", format!("Bearer {access}")),
             );
             assert_eq!(r.status, 200);

@@ -11,12 +11,12 @@ fn revoke_all_logs_the_user_out_everywhere() {
     let (refresh_b, _) = login(&app);
     let bearer = format!("Bearer {access_a}");
     // Credentials first, as on the protected route.
-    let anonymous = send(&app, &TestRequest::new("POST", REVOKE_ALL));
+    let anonymous = send(&app, &OwnedRequest::new("POST", REVOKE_ALL));
     assert_eq!((anonymous.status, anonymous.text()), (401, NO_CREDENTIALS));
     assert_eq!(anonymous.header("WWW-Authenticate"), Some(CHALLENGE));
     let get = send(
         &app,
-        &TestRequest::new("GET", REVOKE_ALL).header("Authorization", &bearer),
+        &OwnedRequest::new("GET", REVOKE_ALL).header("Authorization", &bearer),
     );
     assert_eq!(
         (get.status, get.text()),
@@ -26,7 +26,7 @@ fn revoke_all_logs_the_user_out_everywhere() {
     // Any body, or none.
     let revoked = send(
         &app,
-        &TestRequest::new("POST", REVOKE_ALL).header("Authorization", &bearer),
+        &OwnedRequest::new("POST", REVOKE_ALL).header("Authorization", &bearer),
     );
     assert_eq!((revoked.status, revoked.text()), (200, "{}"));
     // Every token of the user is refused at once, the one used included.

@@ -22,7 +22,7 @@ fn unknown_paths_are_404() {
         for method in ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD"] {
             let r = send(
                 &app,
-                &TestRequest::new(method, path).header("Authorization", "Bearer x"),
+                &OwnedRequest::new(method, path).header("Authorization", "Bearer x"),
             );
             assert_eq!(
                 (r.status, r.text()),
@@ -55,9 +55,9 @@ fn missing_trailing_slash_redirects_with_301() {
                 // Neither authentication nor the body is looked at.
                 let r = send(
                     &app,
-                    &TestRequest::post_json(&target, "not json").header("Authorization", "Bearer"),
+                    &OwnedRequest::post_json(&target, "not json").header("Authorization", "Bearer"),
                 );
-                let r2 = send(&app, &TestRequest::new(method, &target));
+                let r2 = send(&app, &OwnedRequest::new(method, &target));
                 for r in [r, r2] {
                     assert_eq!(r.status, 301, "{method} {target}: {}", r.text());
                     assert_eq!(r.header("Location"), Some(location.as_str()));

@@ -41,7 +41,7 @@ fn auth_header_name_reads_another_header() {
     for name in ["X-Access-Token", "x-access-token"] {
         let r = send(
             &app,
-            &TestRequest::new("GET", PROTECTED).header(name, &bearer),
+            &OwnedRequest::new("GET", PROTECTED).header(name, &bearer),
         );
         expect_protected(&r, 200, HELLO_ALICE);
     }
@@ -49,7 +49,7 @@ fn auth_header_name_reads_another_header() {
     expect_protected(&get_protected(&app, &bearer), 401, NO_CREDENTIALS);
     let r = send(
         &app,
-        &TestRequest::new("GET", PROTECTED).header("X-Access-Token", "Bearer"),
+        &OwnedRequest::new("GET", PROTECTED).header("X-Access-Token", "Bearer"),
     );
     expect_protected(&r, 401, BAD_HEADER);
 }

@@ -10,8 +10,8 @@ fn token_views_answer_other_methods_with_405() {
         for method in ["GET", "PUT", "PATCH", "DELETE", "HEAD"] {
             // A body and a Content-Type change nothing: the method is checked first.
             for request in [
-                TestRequest::new(method, path),
-                TestRequest::new(method, path)
+                OwnedRequest::new(method, path),
+                OwnedRequest::new(method, path)
                     .header("Content-Type", "text/plain")
                     .body("{"),
             ] {
@@ -21,7 +21,7 @@ fn token_views_answer_other_methods_with_405() {
         }
     }
     // The HEAD body is not sent, but its length is DRF's Content-Length.
-    let r = send(&app, &TestRequest::new("HEAD", OBTAIN));
+    let r = send(&app, &OwnedRequest::new("HEAD", OBTAIN));
     assert_eq!(r.body.len(), 41);
 }
 
@@ -37,7 +37,7 @@ fn token_views_refuse_unsupported_media_types_with_415() {
         ] {
             let r = send(
                 &app,
-                &TestRequest::new("POST", path)
+                &OwnedRequest::new("POST", path)
                     .header("Content-Type", content_type)
                     .body(r#"{"username":"alice"}"#),
             );
@@ -46,7 +46,7 @@ fn token_views_refuse_unsupported_media_types_with_415() {
             expect_view(&r, 415, &body);
         }
         // A body without a Content-Type echoes "".
-        let r = send(&app, &TestRequest::new("POST", path).body("{}"));
+        let r = send(&app, &OwnedRequest::new("POST", path).body("{}"));
         expect_view(
             &r,
             415,
@@ -67,7 +67,7 @@ fn token_views_treat_an_empty_body_as_no_fields() {
             Some("multipart/form-data"),
             Some("application/x-www-form-urlencoded"),
         ] {
-            let mut request = TestRequest::new("POST", path);
+            let mut request = OwnedRequest::new("POST", path);
             if let Some(ct) = content_type {
                 request = request.header("Content-Type", ct);
             }
@@ -92,7 +92,7 @@ fn token_views_report_malformed_json_with_the_parse_error_prefix() {
         for body in bodies {
             let r = send(
                 &app,
-                &TestRequest::new("POST", path)
+                &OwnedRequest::new("POST", path)
                     .header("Content-Type", "application/json")
                     .body(body),
             );
@@ -110,7 +110,7 @@ fn token_views_report_malformed_json_with_the_parse_error_prefix() {
     // The suffixes the reference shows where Python's wording is reproduced.
     let r = send(
         &app,
-        &TestRequest::post_json(OBTAIN, "").body(b"\xef\xbb\xbf{}".as_slice()),
+        &OwnedRequest::post_json(OBTAIN, "").body(b"\xef\xbb\xbf{}".as_slice()),
     );
     expect_view(
         &r,
@@ -136,7 +136,7 @@ fn token_views_refuse_multipart_without_a_boundary() {
     for (path, fields) in TOKEN_VIEWS {
         let r = send(
             &app,
-            &TestRequest::new("POST", path)
+            &OwnedRequest::new("POST", path)
                 .header("Content-Type", "multipart/form-data")
                 .body("username=alice"),
         );
@@ -148,14 +148,14 @@ fn token_views_refuse_multipart_without_a_boundary() {
         // Form and multipart bodies without any known field parse as {}.
         let r = send(
             &app,
-            &TestRequest::new("POST", path)
+            &OwnedRequest::new("POST", path)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .body("other=1"),
         );
         expect_view(&r, 400, &required(fields));
         let r = send(
             &app,
-            &TestRequest::new("POST", path)
+            &OwnedRequest::new("POST", path)
                 .header("Content-Type", "multipart/form-data; boundary=B0und")
                 .body(multipart("B0und", &[("other", "1")])),
         );
@@ -354,7 +354,7 @@ fn token_views_accept_form_and_multipart_bodies() {
                 .collect();
             let r = send(
                 &app,
-                &TestRequest::new("POST", path)
+                &OwnedRequest::new("POST", path)
                     .header("Content-Type", content_type)
                     .body(form.join("&")),
             );
@@ -363,7 +363,7 @@ fn token_views_accept_form_and_multipart_bodies() {
         // Padded values are trimmed in forms too.
         let r = send(
             &app,
-            &TestRequest::new("POST", path)
+            &OwnedRequest::new("POST", path)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .body(form.join("&")),
         );
@@ -377,7 +377,7 @@ fn token_views_accept_form_and_multipart_bodies() {
             .collect();
         let r = send(
             &app,
-            &TestRequest::new("POST", path)
+            &OwnedRequest::new("POST", path)
                 .header("Content-Type", "multipart/form-data; boundary=----jwtd42")
                 .body(multipart("----jwtd42", &parts)),
         );
@@ -387,7 +387,7 @@ fn token_views_accept_form_and_multipart_bodies() {
     for content_type in ["Application/JSON", "application/json; charset=utf-8"] {
         let r = send(
             &app,
-            &TestRequest::new("POST", OBTAIN)
+            &OwnedRequest::new("POST", OBTAIN)
                 .header("Content-Type", content_type)
                 .body(object_of(
                     &["username", "password"],

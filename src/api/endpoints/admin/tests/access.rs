@@ -20,10 +20,10 @@ fn without_credentials_every_method_is_401_as_on_the_protected_route() {
         ("/api/admin/users/1/revoke/", ALLOW_REVOKE),
     ] {
         for method in EVERY_METHOD {
-            let r = send(&f.app, &TestRequest::new(method, path));
+            let r = send(&f.app, &OwnedRequest::new(method, path));
             expect(&r, allow, 401, NO_CREDENTIALS);
             // Another scheme is no credentials either.
-            let basic = TestRequest::new(method, path).header("Authorization", "Basic YTpi");
+            let basic = OwnedRequest::new(method, path).header("Authorization", "Basic YTpi");
             expect(&send(&f.app, &basic), allow, 401, NO_CREDENTIALS);
         }
     }
@@ -35,11 +35,11 @@ fn refused_tokens_get_the_protected_routes_bodies() {
     for header in ["Bearer", "Bearer garbage", "Bearer a b"] {
         let admin = send(
             &f.app,
-            &TestRequest::new("GET", USERS).header("Authorization", header),
+            &OwnedRequest::new("GET", USERS).header("Authorization", header),
         );
         let protected = send(
             &f.app,
-            &TestRequest::new("GET", "/api/protected/").header("Authorization", header),
+            &OwnedRequest::new("GET", "/api/protected/").header("Authorization", header),
         );
         assert_eq!(
             (admin.status, admin.text()),
@@ -138,7 +138,7 @@ fn paths_are_django_urls_ids_are_digits_and_a_missing_slash_redirects() {
         "/api/admin/users/abc",
     ] {
         // URL resolution comes first: no credentials needed for the 404.
-        let r = send(&f.app, &TestRequest::new("GET", path));
+        let r = send(&f.app, &OwnedRequest::new("GET", path));
         assert_eq!(
             (r.status, r.text()),
             (404, r#"{"detail":"Not found."}"#),
@@ -152,7 +152,7 @@ fn paths_are_django_urls_ids_are_digits_and_a_missing_slash_redirects() {
         ("/api/admin/users/5/revoke", "/api/admin/users/5/revoke/"),
     ] {
         for method in ["GET", "POST", "PATCH", "DELETE"] {
-            let r = send(&f.app, &TestRequest::new(method, path));
+            let r = send(&f.app, &OwnedRequest::new(method, path));
             assert_eq!(r.status, 301, "{method} {path}");
             assert_eq!(r.header("Location"), Some(location));
             assert_eq!(r.header("Allow"), None);

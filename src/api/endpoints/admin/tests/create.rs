@@ -27,7 +27,7 @@ fn create_then_log_in_as_the_new_user() {
     let stored = f.app.auth.store().user(5).unwrap().unwrap();
     assert!(stored.password.starts_with("pbkdf2_sha256$1000$"));
     // Form-encoded, with flags; booleans left out keep the model's defaults.
-    let form = TestRequest::new("POST", USERS)
+    let form = OwnedRequest::new("POST", USERS)
         .header("Authorization", format!("Bearer {}", f.root))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body("username=carol&password=pw-Zebra-42&is_staff=on&is_superuser=1");
@@ -186,7 +186,7 @@ fn create_validation_errors_are_drf_s() {
     // The body parsers' own refusals.
     let r = send(
         &f.app,
-        &TestRequest::new("POST", USERS)
+        &OwnedRequest::new("POST", USERS)
             .header("Authorization", format!("Bearer {}", f.root))
             .header("Content-Type", "text/plain")
             .body("x"),
@@ -271,7 +271,7 @@ fn a_full_login_pool_answers_429_to_what_needs_a_hash() {
         .unwrap();
     let root = login(&normal, "root", PASSWORD).1;
     let request = |target: &str, method: &str, body: &str| {
-        TestRequest::new(method, target)
+        OwnedRequest::new(method, target)
             .header("Authorization", format!("Bearer {root}"))
             .header("Content-Type", "application/json")
             .body(body)

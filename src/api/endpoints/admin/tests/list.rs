@@ -154,7 +154,7 @@ fn the_first_page_always_exists() {
 
 /// Page 2 of a list in pages of two, as root, with `host` in `Host`.
 fn page_two(f: &Fixture, host: Option<&str>) -> Response {
-    let mut request = TestRequest::new("GET", "/api/admin/users/?page=2")
+    let mut request = OwnedRequest::new("GET", "/api/admin/users/?page=2")
         .header("Authorization", format!("Bearer {}", f.root));
     if let Some(host) = host {
         request = request.header("Host", host);
@@ -214,7 +214,7 @@ fn links_are_built_from_a_valid_host_header() {
     let one_page = fixture();
     let r = send(
         &one_page.app,
-        &TestRequest::new("GET", USERS)
+        &OwnedRequest::new("GET", USERS)
             .header("Authorization", format!("Bearer {}", one_page.root)),
     );
     assert_eq!(r.status, 200);

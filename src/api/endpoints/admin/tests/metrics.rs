@@ -12,8 +12,8 @@ fn admin_requests_are_counted_in_metrics() {
         r#"{"username":"bob","password":"pw-Zebra-42"}"#,
     );
     f.call("DELETE", "/api/admin/users/5/", "");
-    send(&f.app, &TestRequest::new("GET", USERS));
-    let text = send(&f.app, &TestRequest::new("GET", "/metrics"))
+    send(&f.app, &OwnedRequest::new("GET", USERS));
+    let text = send(&f.app, &OwnedRequest::new("GET", "/metrics"))
         .text()
         .to_owned();
     for line in [

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::config::Settings;
-use crate::http::{Handler, Response, TestRequest};
+use crate::http::{Handler, OwnedRequest, Response};
 use crate::password::make_password;
 use crate::store::{NewUser, User};
 use crate::token::JtiSource;
@@ -100,14 +100,14 @@ fn fixture() -> Fixture {
     fixture_with(settings())
 }
 
-fn send(app: &App, request: &TestRequest) -> Response {
+fn send(app: &App, request: &OwnedRequest) -> Response {
     app.handle(&request.request()).resolve()
 }
 
 /// Logs `username` in; returns (refresh, access).
 fn login(app: &App, username: &str, password: &str) -> (String, String) {
     let body = serde_json::json!({"username": username, "password": password}).to_string();
-    let r = send(app, &TestRequest::post_json("/api/token/", &body));
+    let r = send(app, &OwnedRequest::post_json("/api/token/", &body));
     assert_eq!(r.status, 200, "login {username}: {}", r.text());
     let v: Value = serde_json::from_str(r.text()).unwrap();
     (
@@ -118,7 +118,7 @@ fn login(app: &App, username: &str, password: &str) -> (String, String) {
 
 fn try_login(app: &App, username: &str, password: &str) -> u16 {
     let body = serde_json::json!({"username": username, "password": password}).to_string();
-    send(app, &TestRequest::post_json("/api/token/", &body)).status
+    send(app, &OwnedRequest::post_json("/api/token/", &body)).status
 }
 
 impl Fixture {
@@ -128,7 +128,7 @@ impl Fixture {
     }
 
     fn call_as(&self, token: &str, method: &str, target: &str, json: &str) -> Response {
-        let mut request = TestRequest::new(method, target)
+        let mut request = OwnedRequest::new(method, target)
             .header("Host", "testserver")
             .header("Authorization", format!("Bearer {token}"));
         if !json.is_empty() {
@@ -144,7 +144,7 @@ impl Fixture {
     }
 
     fn protected_status(&self, token: &str) -> u16 {
-        let request = TestRequest::new("GET", "/api/protected/")
+        let request = OwnedRequest::new("GET", "/api/protected/")
             .header("Authorization", format!("Bearer {token}"));
         send(&self.app, &request).status
     }

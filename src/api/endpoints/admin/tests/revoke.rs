@@ -13,7 +13,7 @@ fn revoke_logs_a_user_out_everywhere() {
     assert_eq!(f.protected_status(&other), 200, "only alice");
     let refreshed = send(
         &f.app,
-        &TestRequest::post_json(
+        &OwnedRequest::post_json(
             "/api/token/refresh/",
             &format!(r#"{{"refresh":"{refresh}"}}"#),
         ),

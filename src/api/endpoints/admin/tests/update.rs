@@ -65,7 +65,7 @@ fn a_new_password_revokes_the_old_tokens() {
     assert_eq!(f.protected_status(&access), 401, "revoked");
     let refreshed = send(
         &f.app,
-        &TestRequest::post_json(
+        &OwnedRequest::post_json(
             "/api/token/refresh/",
             &format!(r#"{{"refresh":"{refresh}"}}"#),
         ),
@@ -107,7 +107,7 @@ fn deactivating_a_user_revokes_their_tokens() {
     assert_eq!(f.protected_status(&access), 401);
     let refreshed = send(
         &f.app,
-        &TestRequest::post_json(
+        &OwnedRequest::post_json(
             "/api/token/refresh/",
             &format!(r#"{{"refresh":"{refresh}"}}"#),
         ),

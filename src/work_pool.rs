@@ -1,5 +1,7 @@
-//! The login pool: a few threads for password hashing, apart from the HTTP
-//! workers.
+//! Work pools: a few threads for work that must not hold an HTTP worker,
+//! behind a bounded queue. The login pool hashes passwords, at a lower
+//! scheduling priority; with a shared database (PostgreSQL), the database
+//! pool runs the requests that need a round trip to it.
 //!
 //! One PBKDF2 check at Django's million iterations costs over 100 ms of CPU.
 //! If the HTTP workers did it themselves, a burst of logins (or of wrong
@@ -52,9 +54,18 @@ impl Shared {
 
 /// The hashing pool. Dropping it lets queued work finish and stops the threads.
 #[derive(Debug)]
-pub struct LoginPool {
+pub struct WorkPool {
     shared: Arc<Shared>,
     threads: Vec<thread::JoinHandle<()>>,
+}
+
+/// The scheduling priority of a pool's threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// As the HTTP workers'.
+    Normal,
+    /// Below them (nice 10): long CPU work yields to short requests.
+    Lower,
 }
 
 /// The queue is full: try again later.
@@ -69,9 +80,21 @@ impl fmt::Display for Busy {
 
 impl std::error::Error for Busy {}
 
-impl LoginPool {
-    /// `threads` hashing threads and room for `queue` waiting tasks.
-    pub fn start(threads: usize, queue: usize) -> std::io::Result<LoginPool> {
+impl WorkPool {
+    /// The login pool: `threads` hashing threads, at a lower priority, and
+    /// room for `queue` waiting tasks.
+    pub fn start(threads: usize, queue: usize) -> std::io::Result<WorkPool> {
+        WorkPool::named("jwtd-hash", threads, queue, Priority::Lower)
+    }
+
+    /// `threads` threads named `name-N` at `priority`, and room for
+    /// `queue` waiting tasks.
+    pub fn named(
+        name: &str,
+        threads: usize,
+        queue: usize,
+        priority: Priority,
+    ) -> std::io::Result<WorkPool> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 tasks: VecDeque::new(),
@@ -85,12 +108,12 @@ impl LoginPool {
             let shared = shared.clone();
             handles.push(
                 thread::Builder::new()
-                    .name(format!("jwtd-hash-{i}"))
+                    .name(format!("{name}-{i}"))
                     .stack_size(256 * 1024)
-                    .spawn(move || work(&shared))?,
+                    .spawn(move || work(&shared, priority))?,
             );
         }
-        Ok(LoginPool {
+        Ok(WorkPool {
             shared,
             threads: handles,
         })
@@ -134,14 +157,21 @@ impl LoginPool {
     }
 }
 
+/// Whether the calling thread is a pool's.
+pub fn in_pool() -> bool {
+    IN_POOL.with(std::cell::Cell::get)
+}
+
 thread_local! {
     /// Set on the pool's own threads.
     static IN_POOL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-fn work(shared: &Shared) {
+fn work(shared: &Shared, priority: Priority) {
     IN_POOL.with(|flag| flag.set(true));
-    sys::lower_thread_priority();
+    if priority == Priority::Lower {
+        sys::lower_thread_priority();
+    }
     loop {
         let task = {
             let mut queue = shared.lock();
@@ -163,7 +193,7 @@ fn work(shared: &Shared) {
     }
 }
 
-impl Drop for LoginPool {
+impl Drop for WorkPool {
     fn drop(&mut self) {
         self.shared.lock().closed = true;
         self.shared.ready.notify_all();
@@ -187,13 +217,13 @@ mod tests {
 
     #[test]
     fn runs_tasks_and_returns_results() {
-        let pool = LoginPool::start(2, 4).unwrap();
+        let pool = WorkPool::start(2, 4).unwrap();
         assert_eq!(pool.run(|| 6 * 7), Ok(42));
     }
 
     #[test]
     fn refuses_beyond_the_queue_at_once() {
-        let pool = Arc::new(LoginPool::start(1, 1).unwrap());
+        let pool = Arc::new(WorkPool::start(1, 1).unwrap());
         let gate = Arc::new(Barrier::new(2));
         // Occupy the only thread...
         let (started, running) = mpsc::channel();
@@ -224,7 +254,7 @@ mod tests {
 
     #[test]
     fn a_panicking_task_leaves_the_pool_working() {
-        let pool = LoginPool::start(1, 2).unwrap();
+        let pool = WorkPool::start(1, 2).unwrap();
         assert_eq!(pool.run(|| -> u8 { panic!("boom") }), Err(Busy));
         assert_eq!(pool.run(|| 3), Ok(3));
     }

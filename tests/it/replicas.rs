@@ -1,0 +1,189 @@
+//! Replicas on PostgreSQL (feature `postgres`): two real `jwtd serve`
+//! processes on one fresh database of the test cluster the scripts start
+//! (`JWTD_TEST_POSTGRES`), and the command line beside them.
+
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use crate::support::{run_with, Server, TempDir, PASSWORD};
+
+/// A fresh database on the test cluster, by URL.
+fn fresh_database(name: &str) -> String {
+    let cluster = std::env::var("JWTD_TEST_POSTGRES").expect(
+        "JWTD_TEST_POSTGRES is not set: the PostgreSQL tests need a real server \
+         (run scripts/test.sh, or scripts/postgres.sh start DIR and export the URL it prints)",
+    );
+    let db = format!("e2e_{}_{name}", std::process::id());
+    let out = std::process::Command::new("psql")
+        .args([cluster.as_str(), "-qc", &format!("CREATE DATABASE {db}")])
+        .output()
+        .expect("psql (from the postgresql client package)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (base, _) = cluster.rsplit_once('/').unwrap();
+    format!("{base}/{db}")
+}
+
+/// Two replicas on one database, with user alice added by the CLI.
+fn two_replicas(name: &str, env: &[(&str, &str)]) -> (TempDir, String, Server, Server) {
+    let dir = TempDir::new();
+    let db = fresh_database(name);
+    let out = run_with(
+        &dir,
+        &["user", "add", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+        &[("JWTD_DB", &db)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut env = env.to_vec();
+    env.push(("JWTD_DB", &db));
+    let a = Server::start(&dir, &env);
+    let b = Server::start(&dir, &env);
+    (dir, db, a, b)
+}
+
+fn refresh(server: &Server, token: &str) -> crate::support::Response {
+    server.post_json(
+        "/api/token/refresh/",
+        &format!(r#"{{"refresh":"{token}"}}"#),
+    )
+}
+
+#[test]
+fn a_token_refreshed_on_one_replica_is_spent_on_the_other() {
+    let (_dir, _db, a, b) = two_replicas("spent", &[]);
+    let (refresh_token, access) = a.login("alice");
+    assert_eq!(b.get("/api/protected/", Some(&access)).status, 200);
+    assert_eq!(refresh(&a, &refresh_token).status, 200);
+    let again = refresh(&b, &refresh_token);
+    assert_eq!(again.status, 401, "{}", again.body);
+    assert!(
+        again.body.contains("Token is blacklisted"),
+        "{}",
+        again.body
+    );
+}
+
+#[test]
+fn concurrent_refreshes_over_both_replicas_have_exactly_one_winner() {
+    let (_dir, _db, a, b) = two_replicas("race", &[("JWTD_REUSE_GRACE_PERIOD", "0")]);
+    let servers = Arc::new([a, b]);
+    for round in 0..5 {
+        let (token, _) = servers[0].login("alice");
+        let start = Arc::new(Barrier::new(8));
+        let racers: Vec<_> = (0..8)
+            .map(|i| {
+                let (servers, start, token) = (servers.clone(), start.clone(), token.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    refresh(&servers[i % 2], &token).status
+                })
+            })
+            .collect();
+        let statuses: Vec<u16> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+        let winners = statuses.iter().filter(|s| **s == 200).count();
+        assert_eq!(winners, 1, "round {round}: {statuses:?}");
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 401),
+            "{statuses:?}"
+        );
+    }
+}
+
+#[test]
+fn a_revocation_and_a_key_rotation_reach_the_other_replica_within_a_second() {
+    let (dir, db, a, b) = two_replicas("follow", &[("JWTD_SIGNING_KEY", "<none>")]);
+    let env = [("JWTD_DB", db.as_str())];
+    // A key rotated from the command line signs on A, and B verifies it.
+    let out = run_with(&dir, &["key", "rotate"], "", &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let kid = out
+        .stdout
+        .split_whitespace()
+        .nth(3)
+        .unwrap()
+        .trim_end_matches('.')
+        .to_owned();
+    let within = |what: &str, check: &dyn Fn() -> bool| {
+        let started = Instant::now();
+        while !check() {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "{what} took over a second"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        started.elapsed()
+    };
+    within("the rotation reaching A", &|| {
+        let (_, access) = a.login("alice");
+        access_kid(&access) == kid
+    });
+    let (_, access) = a.login("alice");
+    within("the rotation reaching B", &|| {
+        b.get("/api/protected/", Some(&access)).status == 200
+    });
+    // Revoked from the command line: B refuses the access token it accepted.
+    let out = run_with(&dir, &["user", "revoke", "alice"], "", &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    within("the revocation reaching B", &|| {
+        b.get("/api/protected/", Some(&access)).status == 401
+    });
+}
+
+#[test]
+fn admin_requests_run_on_the_database_threads_and_every_replica_sees_their_users() {
+    let (dir, db, a, b) = two_replicas("admin", &[]);
+    let out = run_with(
+        &dir,
+        &["user", "add", "root", "--superuser", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+        &[("JWTD_DB", &db)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (_, root) = a.login("root");
+    let created = a.request(
+        "POST",
+        "/api/admin/users/",
+        &[
+            ("Authorization", &format!("Bearer {root}")),
+            ("Content-Type", "application/json"),
+        ],
+        format!(r#"{{"username":"carol","password":"{PASSWORD}"}}"#).as_bytes(),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let (_, carol) = b.login("carol");
+    assert_eq!(b.get("/api/protected/", Some(&carol)).status, 200);
+    let listed = b.get("/api/admin/users/", Some(&root));
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(listed.body.contains("carol"), "{}", listed.body);
+}
+
+/// The `kid` in a token's header.
+fn access_kid(token: &str) -> String {
+    let header = token.split('.').next().unwrap();
+    let bytes = base64url(header);
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    v["kid"].as_str().unwrap_or_default().to_owned()
+}
+
+fn base64url(text: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text.bytes() {
+        let Some(v) = alphabet.iter().position(|a| *a == c) else {
+            continue;
+        };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
