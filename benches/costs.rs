@@ -134,6 +134,7 @@ fn record(jti: String, exp: u64) -> TokenRecord {
         jti,
         user_id: 1,
         exp,
+        text: String::new(),
     }
 }
 

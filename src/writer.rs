@@ -214,6 +214,7 @@ mod tests {
             jti: jti.into(),
             user_id: 1,
             exp: 1000,
+            text: String::new(),
         }
     }
 
@@ -270,6 +271,7 @@ mod tests {
             jti: jti.into(),
             user_id: 1,
             exp,
+            text: String::new(),
         };
         let recent = NOW - 10;
         writer

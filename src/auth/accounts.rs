@@ -46,6 +46,9 @@ pub enum AccountError {
     /// The user is the last active superuser, and the operation would
     /// leave none ([`LastSuperuser::Keep`]).
     LastSuperuser,
+    /// Another table (PostgreSQL: Django's admin log, an application's
+    /// own) still references the user, named here; nothing was deleted.
+    Referenced(String),
     /// The store or the hasher failed; the text is for the log.
     Unavailable(String),
 }
@@ -63,6 +66,11 @@ impl fmt::Display for AccountError {
             AccountError::IdTaken => f.write_str("a user with that id already exists"),
             AccountError::NoSuchUser => f.write_str("no such user"),
             AccountError::LastSuperuser => f.write_str("the user is the last active superuser"),
+            AccountError::Referenced(table) => write!(
+                f,
+                "rows of the table {table} still reference the user (Django would delete them \
+                 with it); delete those first"
+            ),
             AccountError::Unavailable(why) => write!(f, "unavailable: {why}"),
         }
     }
@@ -76,6 +84,7 @@ impl From<StoreError> for AccountError {
             StoreError::NoSuchUser => AccountError::NoSuchUser,
             StoreError::UsernameTaken => AccountError::UsernameTaken,
             StoreError::IdTaken => AccountError::IdTaken,
+            StoreError::Referenced(table) => AccountError::Referenced(table.to_string()),
             other => AccountError::Unavailable(other.to_string()),
         }
     }
@@ -356,6 +365,7 @@ impl Accounts {
             Some(ChangeOutcome::UserDeleted { user }) => Ok(user),
             Some(ChangeOutcome::NoSuchUser) => Err(AccountError::NoSuchUser),
             Some(ChangeOutcome::LastSuperuser) => Err(AccountError::LastSuperuser),
+            Some(ChangeOutcome::UserReferenced { by }) => Err(AccountError::Referenced(by)),
             other => Err(unexpected(&other)),
         }
     }

@@ -109,8 +109,9 @@ impl Auth {
         }
         let refresh = self.tokens.refresh_for(&user, now)?;
         let access = self.tokens.access_for(&refresh, now)?;
+        let refresh_text = self.tokens.encode(&refresh);
         let mut writes = vec![Change::Issue {
-            token: self.record(&refresh, user.id),
+            token: self.record(&refresh, user.id, &refresh_text),
         }];
         let last_login = self.settings.get().update_last_login.then(|| {
             i64::try_from(now)
@@ -135,7 +136,7 @@ impl Auth {
             self.writer.send(writes)?;
         }
         Ok(TokenPair {
-            refresh: self.tokens.encode(&refresh),
+            refresh: refresh_text,
             access: self.tokens.encode(&access),
         })
     }

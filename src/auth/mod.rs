@@ -229,7 +229,7 @@ impl Auth {
             UserClaim::Id(id) => id,
             _ => 0,
         };
-        let token = self.record(&claims, user_id);
+        let token = self.record(&claims, user_id, token);
         match self
             .writer
             .submit(vec![Change::Blacklist { token, now }])?
@@ -295,11 +295,19 @@ impl Auth {
         Ok(Some(user))
     }
 
-    fn record(&self, claims: &Claims, user_id: u64) -> TokenRecord {
+    /// The store's record of the refresh token `text` with `claims`; the
+    /// text itself only when `OUTSTANDING_TOKEN_TEXT` asks for it.
+    fn record(&self, claims: &Claims, user_id: u64, text: &str) -> TokenRecord {
+        let keep_text = self.settings.get().outstanding_token_text;
         TokenRecord {
             jti: self.tokens.jti(claims).unwrap_or_default().to_owned(),
             user_id,
             exp: Tokens::exp(claims),
+            text: if keep_text {
+                text.to_owned()
+            } else {
+                String::new()
+            },
         }
     }
 }

@@ -61,7 +61,7 @@ impl Auth {
                     return Err(AuthError::NoActiveAccount(NoAccount::Inactive));
                 }
                 if !self.tokens.password_unchanged(&claims, user) {
-                    let token = self.record(&claims, id);
+                    let token = self.record(&claims, id, token);
                     self.writer.submit(vec![Change::Blacklist { token, now }])?;
                     return Err(AuthError::PasswordChanged);
                 }
@@ -83,9 +83,10 @@ impl Auth {
         }
         let mut rotated = claims.clone();
         self.tokens.rotate(&mut rotated, now)?;
+        let successor = self.tokens.encode(&rotated);
         let write = Change::Rotate {
-            old: self.record(&claims, user_id),
-            new: self.record(&rotated, user_id),
+            old: self.record(&claims, user_id, token),
+            new: self.record(&rotated, user_id, &successor),
             blacklist_old: self.settings.get().blacklist_after_rotation,
             revoke_family_on_reuse: self.reuse_detection(),
             grace: self.settings.get().reuse_grace_period,
@@ -94,7 +95,7 @@ impl Auth {
         match self.writer.submit(vec![write])?.first() {
             Some(ChangeOutcome::Done) => Ok(Refreshed {
                 access,
-                refresh: Some(self.tokens.encode(&rotated)),
+                refresh: Some(successor),
             }),
             Some(ChangeOutcome::AlreadyBlacklisted { family, revoked }) => {
                 // Lost a race with another rotation of the same token.

@@ -164,6 +164,11 @@ pub struct Settings {
     /// `USERNAME_FIELD`: on PostgreSQL, the user table's column users log
     /// in by (Django's `USERNAME_FIELD`). Defaults to `username`.
     pub username_field: String,
+    /// `OUTSTANDING_TOKEN_TEXT`: on PostgreSQL, write each refresh token's
+    /// text in `token_blacklist_outstandingtoken.token`, as SimpleJWT does.
+    /// Defaults to false: the column gets `''`, and no bearer token is kept
+    /// at rest.
+    pub outstanding_token_text: bool,
     /// `POSTGRES_CONNECTIONS`: the most connections to PostgreSQL one jwtd
     /// opens. Defaults to 8.
     pub postgres_connections: usize,
@@ -300,6 +305,7 @@ impl Default for Settings {
             user_table: "auth_user".to_owned(),
             username_field: "username".to_owned(),
             postgres_connections: 8,
+            outstanding_token_text: false,
             access_log: true,
             log_probes: false,
             learner_page: true,

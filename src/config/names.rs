@@ -100,7 +100,7 @@ macro_rules! whole {
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 52] = [
+pub static SETTINGS: [Setting; 53] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -149,6 +149,7 @@ pub static SETTINGS: [Setting; 52] = [
     setting!("PURGE_INTERVAL", purge_interval, Restart, duration, shown::duration),
     setting!("USER_TABLE", user_table, Restart, sql_name, shown::text),
     setting!("USERNAME_FIELD", username_field, Restart, sql_name, shown::text),
+    setting!("OUTSTANDING_TOKEN_TEXT", outstanding_token_text, Live, boolean, shown::boolean),
     setting!("POSTGRES_CONNECTIONS", postgres_connections, Restart, whole!(1, 1024, usize), shown::number),
     setting!("ACCESS_LOG", access_log, Restart, boolean, shown::boolean),
     setting!("LOG_PROBES", log_probes, Live, boolean, shown::boolean),

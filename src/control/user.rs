@@ -204,6 +204,10 @@ fn account_error(e: AccountError, name: &str, doing: &str) -> Reply {
             "{name:?} is the last active superuser: {doing} them leaves nobody who can use \
              the admin API. Make another superuser first, or add --force"
         ),
+        AccountError::Referenced(table) => format!(
+            "user {name:?} is not deleted: rows of the table {table} still reference them \
+             (Django would delete those with the user); delete those rows first"
+        ),
         other => other.to_string(),
     })
 }

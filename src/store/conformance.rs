@@ -61,6 +61,7 @@ fn revoking_a_user_blacklists_only_their_live_tokens(store: Store) {
         jti: jti.into(),
         user_id,
         exp,
+        text: String::new(),
     };
     store
         .apply(&[
@@ -234,6 +235,7 @@ fn the_blacklist_keeps_why(store: Store) {
         jti: jti.into(),
         user_id: 1,
         exp: 500,
+        text: String::new(),
     };
     store.add_user(new_user("alice")).unwrap();
     store

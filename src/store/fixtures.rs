@@ -26,6 +26,7 @@ pub(crate) fn token(jti: &str, exp: u64) -> TokenRecord {
         jti: jti.into(),
         user_id: 1,
         exp,
+        text: String::new(),
     }
 }
 

@@ -67,6 +67,10 @@ pub struct TokenRecord {
     pub user_id: u64,
     /// Its `exp`; rows are purged after it.
     pub exp: u64,
+    /// The token itself, for `token_blacklist_outstandingtoken.token` on
+    /// PostgreSQL when `OUTSTANDING_TOKEN_TEXT` asks for it; else empty
+    /// (and never kept by redb): a bearer token at rest is a credential.
+    pub text: String,
 }
 
 /// Why a token is on the blacklist.

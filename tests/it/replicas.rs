@@ -5,7 +5,7 @@
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use crate::support::{run_with, Server, TempDir, PASSWORD};
+use crate::support::{run_with, Server, TempDir, KEY, PASSWORD};
 
 /// A fresh database on the test cluster, by URL.
 fn fresh_database(name: &str) -> String {
@@ -43,6 +43,10 @@ fn two_replicas(name: &str, env: &[(&str, &str)]) -> (TempDir, String, Server, S
     let a = Server::start(&dir, &env);
     let b = Server::start(&dir, &env);
     (dir, db, a, b)
+}
+
+fn refresh_status(server: &Server, token: &str) -> u16 {
+    refresh(server, token).status
 }
 
 fn refresh(server: &Server, token: &str) -> crate::support::Response {
@@ -186,4 +190,83 @@ fn base64url(text: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The rows `sql` answers on the database `db`, one line each, `|` between
+/// columns.
+fn psql(db: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args([db, "-qAtc", sql])
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
+}
+
+#[test]
+fn the_token_text_is_kept_only_when_asked() {
+    let (_dir, db, a, _b) = two_replicas("text", &[]);
+    let (refresh, _) = a.login("alice");
+    let (_dir2, db2, c, _d) = two_replicas("text2", &[("JWTD_OUTSTANDING_TOKEN_TEXT", "true")]);
+    let (kept, _) = c.login("alice");
+    // The login's row is written just after its answer.
+    std::thread::sleep(Duration::from_millis(200));
+    let jti = |token: &str| -> String {
+        let payload = token.split('.').nth(1).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&base64url(payload)).unwrap();
+        v["jti"].as_str().unwrap().to_owned()
+    };
+    let text_of = |db: &str, token: &str| {
+        psql(
+            db,
+            &format!(
+                "SELECT token FROM token_blacklist_outstandingtoken WHERE jti = '{}'",
+                jti(token)
+            ),
+        )
+    };
+    assert_eq!(text_of(&db, &refresh), "", "no bearer token at rest");
+    assert_eq!(text_of(&db2, &kept), kept);
+}
+
+#[test]
+fn the_command_line_works_on_the_shared_database_beside_the_replicas() {
+    let (dir, db, a, b) = two_replicas("cli", &[]);
+    let env = [("JWTD_DB", db.as_str())];
+    let (refresh, access) = a.login("alice");
+    let with_key = [("JWTD_DB", db.as_str()), ("JWTD_SIGNING_KEY", KEY)];
+    let out = run_with(&dir, &["token", "explain", &refresh], "", &with_key);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("VALID refresh token"), "{}", out.stdout);
+    assert_eq!(refresh_status(&b, &refresh), 200);
+    let out = run_with(&dir, &["token", "explain", &refresh], "", &with_key);
+    assert!(out.stdout.contains("blacklisted"), "{}", out.stdout);
+    let out = run_with(&dir, &["flushexpiredtokens"], "", &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // A table Django cascades to in Python blocks the deletion, named.
+    psql(
+        &db,
+        "CREATE TABLE django_admin_log (id integer PRIMARY KEY, \
+           user_id integer NOT NULL REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED); \
+         INSERT INTO django_admin_log SELECT 1, id FROM auth_user WHERE username = 'alice'",
+    );
+    let out = run_with(&dir, &["user", "delete", "alice", "--force"], "", &env);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("django_admin_log"), "{}", out.stderr);
+    assert_eq!(b.get("/api/protected/", Some(&access)).status, 200);
+    psql(&db, "DELETE FROM django_admin_log");
+    let out = run_with(&dir, &["user", "delete", "alice", "--force"], "", &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        psql(
+            &db,
+            "SELECT count(*), count(user_id) FROM token_blacklist_outstandingtoken"
+        ),
+        "2|0",
+        "the token rows stay (the login's and its rotation's), naming nobody"
+    );
 }

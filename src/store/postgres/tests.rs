@@ -20,6 +20,7 @@ fn token(jti: &str, user_id: u64) -> TokenRecord {
         jti: jti.into(),
         user_id,
         exp: 4_000_000_000,
+        text: String::new(),
     }
 }
 

@@ -203,11 +203,11 @@ impl<C: GenericClient> Tokens<'_, '_, C> {
             &format!(
                 "INSERT INTO token_blacklist_outstandingtoken \
                    (jti, token, created_at, expires_at, user_id) \
-                 VALUES ($1, '', now(), $2, (SELECT id FROM {} WHERE id = $3::bigint)) \
+                 VALUES ($1, $4, now(), $2, (SELECT id FROM {} WHERE id = $3::bigint)) \
                  ON CONFLICT (jti) DO NOTHING",
                 self.users_table
             ),
-            &[&token.jti, &at_seconds(token.exp), &user],
+            &[&token.jti, &at_seconds(token.exp), &user, &token.text],
         )?;
         Ok(())
     }

@@ -119,6 +119,7 @@ impl Batch<'_> {
             jti: jti.to_owned(),
             user_id: 0,
             exp: 0,
+            text: String::new(),
         };
         let family = self.family_of(&token)?;
         if let Some(after) = self.spent_within(jti, grace, now)? {

@@ -53,6 +53,21 @@ pub fn account_error(app: &App, error: AccountError) -> Response {
         AccountError::LastSuperuser => {
             field_errors(app, [("non_field_errors", one(LAST_SUPERUSER).as_slice())])
         }
+        AccountError::Referenced(table) => {
+            log::warn(&format!(
+                "admin API: a user is not deleted: rows of {table} still reference it"
+            ));
+            let message = format!(
+                "This user cannot be deleted: rows of the table {table} still reference it."
+            );
+            field_errors(
+                app,
+                [(
+                    "non_field_errors",
+                    [std::borrow::Cow::Owned(message)].as_slice(),
+                )],
+            )
+        }
         // Refused after the view's check: the same messages.
         AccountError::PasswordRefused(refusals) => field_errors(
             app,
