@@ -575,11 +575,12 @@ class Run:
             expect(blacklisted(jti(token)), "no BlacklistedToken row after jwtd's rotation")
             ok, why = simplejwt_refresh(token)
             expect(not ok, f"SimpleJWT refreshed the token jwtd rotated: {why}")
-            return data["refresh"]
+            return [data["refresh"]]
 
         newer = self.r.check("c", what2, simplejwt_issued)
         if newer is None:
             return
+        newer = newer[0]
 
         def simplejwt_rotated():
             ok, data = simplejwt_refresh(newer)
@@ -710,35 +711,51 @@ class Run:
         self.r.check("e", what, passwd)
 
     def check_e_key_rotate(self):
-        what = ("`jwtd key rotate` on the database: replica 1 signs with the new kid and "
-                f"replica 2 accepts its token, each within {WITHIN:.0f} s")
+        """Keys kept in the database need replicas without a configured key:
+        a second pair on the same database. Two lines: replica 1 signs with
+        the new key; replica 2 accepts a token of the new key (replica 1's,
+        or if replica 1 never switched, one from a replica started after the
+        rotation, so that each half is tested on its own)."""
+        what1 = (f"`jwtd key rotate` on the database: replica 1 signs with the new kid within "
+                 f"{WITHIN:.0f} s")
+        what2 = (f"`jwtd key rotate` on the database: replica 2 accepts a token of the new kid "
+                 f"within {WITHIN:.0f} s")
         self.django_user("kid_hank")
-        k1 = k2 = None
+        keys = []
+        env = self.env_db_keys
+
+        def server(n):
+            k = Server(f"db-keys replica {n}", self.jwtd, self.db, env, self.tmp,
+                       os.path.join(self.tmp, f"db-keys-replica-{n}.log"))
+            keys.append(k)
+            return k
+
+        def delay(d):
+            return f"more than {POLL_CAP:.0f} s" if d is None else f"{d * 1000:.0f} ms"
+
         try:
             try:
-                k1 = Server("db-keys replica 1", self.jwtd, self.db, self.env_db_keys, self.tmp,
-                            os.path.join(self.tmp, "db-keys-replica-1.log"))
-                k2 = Server("db-keys replica 2", self.jwtd, self.db, self.env_db_keys, self.tmp,
-                            os.path.join(self.tmp, "db-keys-replica-2.log"))
+                k1, k2 = server(1), server(2)
             except Exception as e:  # noqa: BLE001
-                self.r.fail("e", what, "two replicas without a configured key (keys kept in the "
-                            f"database): {describe(e)}")
+                for what in (what1, what2):
+                    self.r.fail("e", what, "two replicas without a configured key (keys kept in "
+                                f"the database): {describe(e)}")
                 return
+            pair = self.r.check("e", "replicas with keys kept in the database: a token of "
+                                "replica 1 is accepted by replica 2", self._same_keys, k1, k2)
+            if pair is None:
+                return
+            # None: the key generated before keys had ids, which signs until
+            # the first rotation.
+            old_kid = header_of(pair["access"]).get("kid")
+            state = {"refresh": pair["refresh"], "access": None}
 
             def rotate():
-                pair = k1.login("kid_hank", PASSWORD)
-                # None: the key generated before keys had ids, which signs
-                # until the first rotation.
-                old_kid = header_of(pair["access"]).get("kid")
-                expect_eq(k2.protected(pair["access"]), 200, "replica 2 with replica 1's token")
-                self.cli("key", "rotate", env=self.env_db_keys)
-                state = {"refresh": pair["refresh"], "access": None, "why": ""}
+                self.cli("key", "rotate", env=env)
 
                 def new_kid():
                     status, data = k1.refresh(state["refresh"])
-                    if status != 200:
-                        state["why"] = f"replica 1 refresh answered {status} {data!r}"
-                        raise CheckFailed(state["why"])
+                    expect_eq(status, 200, f"replica 1 refresh status (body {data!r})")
                     state["refresh"] = data["refresh"]
                     kid = header_of(data["access"]).get("kid")
                     if kid is not None and kid != old_kid:
@@ -746,26 +763,52 @@ class Run:
                         return True
                     return False
 
-                d1 = poll(new_kid)
-                expect(d1 is not None and d1 <= WITHIN,
-                       f"replica 1 still signs with {old_kid} "
-                       f"{'after %.0f s' % POLL_CAP if d1 is None else 'for %.0f ms' % (d1 * 1000)}")
+                d = poll(new_kid)
+                expect(d is not None and d <= WITHIN,
+                       (f"replica 1 still signs with {old_kid} {POLL_CAP:.0f} s after `jwtd key "
+                        "rotate` exited" if d is None else
+                        f"replica 1 took {d * 1000:.0f} ms to sign with the new kid")
+                       + f"; `jwtd key list` says: {self._key_list(env)}")
+                return f"{old_kid} -> {header_of(state['access']).get('kid')} after {delay(d)}"
+
+            self.r.check("e", what1, rotate)
+
+            def accepted():
+                source = "replica 1"
                 new = state["access"]
-                d2 = poll(lambda: k2.protected(new) == 200)
-                expect(d2 is not None and d2 <= WITHIN,
-                       f"replica 2 refuses the token of the new kid "
-                       f"{header_of(new).get('kid')} "
-                       f"{'after %.0f s' % POLL_CAP if d2 is None else 'for %.0f ms' % (d2 * 1000)}")
+                if new is None:
+                    source = "db-keys replica 3, started after the rotation (replica 1 never switched)"
+                    new = server(3).login("kid_hank", PASSWORD)["access"]
+                    expect(header_of(new).get("kid") not in (None, old_kid),
+                           f"replica 3 signs with {header_of(new).get('kid')} too")
+                d = poll(lambda: k2.protected(new) == 200)
+                status, body = k2.request("GET", "/api/protected/", None,
+                                          {"Authorization": "Bearer " + new})
+                expect(d is not None and d <= WITHIN,
+                       (f"replica 2 still refuses the token of kid {header_of(new).get('kid')} "
+                        f"from {source} after {POLL_CAP:.0f} s" if d is None else
+                        f"replica 2 took {d * 1000:.0f} ms to accept the token of kid "
+                        f"{header_of(new).get('kid')} from {source}")
+                       + f"; it answers {status} {body.decode(errors='replace')}")
                 expect_eq(k2.protected(pair["access"]), 200,
                           "replica 2 with the old kid's token after the rotation")
-                return (f"{old_kid} -> {header_of(new).get('kid')}: replica 1 after "
-                        f"{d1 * 1000:.0f} ms, replica 2 {d2 * 1000:.0f} ms later")
+                return f"kid {header_of(new).get('kid')} from {source}, after {delay(d)}"
 
-            self.r.check("e", what, rotate)
+            self.r.check("e", what2, accepted)
         finally:
-            for k in (k1, k2):
-                if k is not None:
-                    k.stop()
+            for k in keys:
+                k.stop()
+
+    def _same_keys(self, k1, k2):
+        pair = k1.login("kid_hank", PASSWORD)
+        expect_eq(k2.protected(pair["access"]), 200, "replica 2 /api/protected/ status")
+        return pair
+
+    def _key_list(self, env):
+        try:
+            return " ".join(self.cli("key", "list", env=env).split())
+        except CheckFailed as e:
+            return str(e)
 
     # ---- f ----
     def check_f(self):
