@@ -29,6 +29,10 @@
 #    checks that server's log as in step 4.
 # Exit status 0 only if every step passed. The server is stopped with SIGTERM.
 #
+# SCHEMATHESIS_DB names the database: a postgres:// URL of an empty database
+# runs it all against PostgreSQL (jwtd built with --features postgres);
+# unset, a redb file in a temporary directory.
+#
 # PYTHON selects the interpreter (default python3). SCHEMATHESIS_MAX_EXAMPLES
 # (default 200) bounds the test cases per operation and phase; the seed is
 # fixed (SCHEMATHESIS_SEED to change it).
@@ -51,8 +55,13 @@ source scripts/venv.sh
 pinned_venv schemathesis "$VENV" "$REQS"
 PY="$PWD/$VENV/bin/python"
 
-echo "schemathesis: building jwtd (cargo build)"
-cargo build --quiet || die "cargo build failed"
+DB_URL="${SCHEMATHESIS_DB:-}"
+features=()
+if [[ "$DB_URL" == postgres://* || "$DB_URL" == postgresql://* ]]; then
+    features=(--features postgres)
+fi
+echo "schemathesis: building jwtd (cargo build ${features[*]})"
+cargo build --quiet "${features[@]}" || die "cargo build failed"
 JWTD="$PWD/target/debug/jwtd"
 
 # The server's settings are this script's alone.
@@ -61,6 +70,8 @@ export JWTD_PASSWORD_ITERATIONS=1000
 export JWTD_LOG_PROBES=true
 
 work="$(mktemp -d)"
+DB="${DB_URL:-$work/jwtd.redb}"
+if [[ -n "$DB_URL" ]]; then echo "schemathesis: database: PostgreSQL (SCHEMATHESIS_DB)"; fi
 server=""
 base=""
 stop_server() {
@@ -76,7 +87,7 @@ trap 'stop_server; rm -rf "$work"' EXIT
 start_server() {
     local log="$1" addr=""
     shift
-    env "$@" "$JWTD" serve --addr 127.0.0.1:0 --db "$work/jwtd.redb" 2>"$log" &
+    env "$@" "$JWTD" serve --addr 127.0.0.1:0 --db "$DB" 2>"$log" &
     server=$!
     for _ in $(seq 100); do
         addr="$(grep -o -m1 'listening on http://[^ ]*' "$log" 2>/dev/null | sed 's|listening on http://||' || true)"
@@ -89,12 +100,12 @@ start_server() {
     echo "schemathesis: jwtd listening on $base"
 }
 
-printf '%s\n' "$PASSWORD" | "$JWTD" user add "$USERNAME" --password-stdin --db "$work/jwtd.redb" \
+printf '%s\n' "$PASSWORD" | "$JWTD" user add "$USERNAME" --password-stdin --db "$DB" \
     || die "jwtd user add failed"
 # A superuser for the admin API (steps 5 and 6); step 4 runs as alice, who
 # is not one, and sees only the admin API's 401 and 403.
 printf '%s\n' "$PASSWORD" | "$JWTD" user add "$ADMIN_USERNAME" --superuser --password-stdin \
-    --db "$work/jwtd.redb" || die "jwtd user add $ADMIN_USERNAME failed"
+    --db "$DB" || die "jwtd user add $ADMIN_USERNAME failed"
 
 start_server "$work/server.log" JWTD_LOGIN_FAILURES_PER_ADDRESS=1000000 JWTD_LOGIN_FAILURES_PER_USER=1000000
 

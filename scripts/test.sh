@@ -12,7 +12,7 @@
 #      the distribution's postgresql package if missing), `cargo test
 #      --features postgres` against it (JWTD_TEST_POSTGRES), then two jwtd
 #      replicas and Django + SimpleJWT on one database
-#      (scripts/postgres-e2e.sh).
+#      (scripts/postgres-e2e.sh), and schemathesis again on PostgreSQL.
 # Steps 2 and 3 install their pinned Python packages into virtual
 # environments under target/ and fail, never skip, if they cannot.
 set -euo pipefail
@@ -22,21 +22,15 @@ scripts/schemathesis.sh
 scripts/interop.sh
 scripts/browser-test.sh
 
-# Whether Cargo.toml's [features] has postgres (the backend may not be
-# merged yet).
-has_postgres_feature() {
-    awk '/^\[features\]/ { f = 1; next } /^\[/ { f = 0 } f && /^postgres *=/ { found = 1 } END { exit !found }' Cargo.toml
-}
-if has_postgres_feature; then
-    pg_dir=$(mktemp -d /tmp/jwtd-pg.XXXXXX)
-    trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
-    echo "test: starting a throwaway PostgreSQL cluster in $pg_dir (scripts/postgres.sh)"
-    JWTD_TEST_POSTGRES=$(scripts/postgres.sh start "$pg_dir")
-    export JWTD_TEST_POSTGRES
-    echo "test: cargo test --features postgres, with JWTD_TEST_POSTGRES=$JWTD_TEST_POSTGRES"
-    cargo test --features postgres
-    echo "test: scripts/postgres-e2e.sh (two jwtd replicas and Django on one database)"
-    scripts/postgres-e2e.sh
-else
-    echo "test: Cargo.toml has no postgres feature yet: the PostgreSQL steps do not run"
-fi
+pg_dir=$(mktemp -d /tmp/jwtd-pg.XXXXXX)
+trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
+echo "test: starting a throwaway PostgreSQL cluster in $pg_dir (scripts/postgres.sh)"
+JWTD_TEST_POSTGRES=$(scripts/postgres.sh start "$pg_dir")
+export JWTD_TEST_POSTGRES
+echo "test: cargo test --features postgres, with JWTD_TEST_POSTGRES=$JWTD_TEST_POSTGRES"
+cargo test --features postgres
+echo "test: scripts/postgres-e2e.sh (two jwtd replicas and Django on one database)"
+scripts/postgres-e2e.sh
+echo "test: scripts/schemathesis.sh against PostgreSQL"
+psql "$JWTD_TEST_POSTGRES" -qc "CREATE DATABASE schemathesis"
+SCHEMATHESIS_DB="${JWTD_TEST_POSTGRES%/*}/schemathesis" scripts/schemathesis.sh

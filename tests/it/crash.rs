@@ -66,9 +66,27 @@ fn all_blacklisted(server: &Server, spent: &[String]) -> usize {
 
 #[test]
 fn sigkill_under_refresh_load_loses_no_acknowledged_rotation() {
+    sigkill_under_refresh_load(&[]);
+}
+
+/// The same on PostgreSQL: every 200 was committed there.
+#[cfg(feature = "postgres")]
+#[test]
+fn sigkill_under_refresh_load_on_postgres_loses_no_acknowledged_rotation() {
+    let db = crate::replicas::fresh_database("crash");
+    sigkill_under_refresh_load(&[("JWTD_DB", &db)]);
+}
+
+/// Kills the server under refresh load [`ROUNDS`] times, on the database
+/// `env` names (the test directory's redb file if none).
+fn sigkill_under_refresh_load(env: &[(&str, &str)]) {
     let dir = TempDir::new();
-    add_user(&dir, "alice", &[]);
-    add_user(&dir, "bob", &["--staff"]);
+    for (name, extra) in [("alice", &[][..]), ("bob", &["--staff"][..])] {
+        let mut args = vec!["user", "add", name, "--password-stdin"];
+        args.extend_from_slice(extra);
+        let out = run_with(&dir, &args, &format!("{PASSWORD}\n"), env);
+        assert_eq!(out.code, 0, "user add failed: {}", out.stderr);
+    }
     let mut seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -86,7 +104,9 @@ fn sigkill_under_refresh_load_loses_no_acknowledged_rotation() {
     let mut checked = 0;
     let mut checked_upto = 0;
     for _ in 0..ROUNDS {
-        let server = Server::start(&dir, &[("JWTD_ACCESS_LOG", "false")]);
+        let mut server_env = env.to_vec();
+        server_env.push(("JWTD_ACCESS_LOG", "false"));
+        let server = Server::start(&dir, &server_env);
         // Everything acknowledged before the last kill is durable.
         let fresh: Vec<String> = acknowledged.lock().unwrap()[checked_upto..].to_vec();
         checked += all_blacklisted(&server, &fresh);
@@ -131,11 +151,11 @@ fn sigkill_under_refresh_load_loses_no_acknowledged_rotation() {
         }
     }
     // At the end, every rotation of every round, once more.
-    let server = Server::start(&dir, &[]);
+    let server = Server::start(&dir, env);
     let all = acknowledged.lock().unwrap().clone();
     checked += all_blacklisted(&server, &all);
     drop(server);
-    let list = run(&dir, &["user", "list"], "");
+    let list = run_with(&dir, &["user", "list"], "", env);
     assert_eq!(list.code, 0, "{}", list.stderr);
     assert_eq!(list.stdout.lines().count(), 3, "{}", list.stdout);
     let total = acknowledged.lock().unwrap().len();

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::support::{run_with, Server, TempDir, KEY, PASSWORD};
 
 /// A fresh database on the test cluster, by URL.
-fn fresh_database(name: &str) -> String {
+pub fn fresh_database(name: &str) -> String {
     let cluster = std::env::var("JWTD_TEST_POSTGRES").expect(
         "JWTD_TEST_POSTGRES is not set: the PostgreSQL tests need a real server \
          (run scripts/test.sh, or scripts/postgres.sh start DIR and export the URL it prints)",
