@@ -5,6 +5,9 @@
 #                                   one line on stdout, its URL:
 #                                   postgres://postgres@127.0.0.1:PORT/postgres
 #   scripts/postgres.sh stop DIR    stop it (fast mode) and remove DIR
+#   scripts/postgres.sh pause DIR   stop the server (fast mode), keeping DIR:
+#                                   for tests of a database that goes away
+#   scripts/postgres.sh resume DIR  start it again on the same port
 #
 # DIR must be missing or empty at start: a second start in the same DIR
 # fails. DIR holds the data (DIR/data), the unix socket, and the server's
@@ -31,7 +34,7 @@ MARKER=.jwtd-postgres-cluster
 die() { echo "postgres: $*" >&2; exit 1; }
 say() { echo "postgres: $*" >&2; }
 
-usage() { die "usage: scripts/postgres.sh start|stop DIR"; }
+usage() { die "usage: scripts/postgres.sh start|stop|pause|resume DIR"; }
 
 [[ $# -eq 2 ]] || usage
 action=$1
@@ -220,8 +223,29 @@ stop() {
     say "removed $DIR"
 }
 
+pause() {
+    [[ -e "$DIR/$MARKER" && -f "$DIR/data/postmaster.pid" ]] || die "no running cluster in $DIR"
+    local bindir
+    bindir=$(find_bindir) || die "no pg_ctl in $DIR"
+    say "pausing the cluster in $DIR (fast stop; data kept)"
+    as_pg "$bindir/pg_ctl" -D "$DIR/data" -m fast -w -t 30 stop >/dev/null || die "pg_ctl stop failed"
+}
+
+resume() {
+    [[ -e "$DIR/$MARKER" && -f "$DIR/port" ]] || die "no paused cluster in $DIR"
+    [[ ! -f "$DIR/data/postmaster.pid" ]] || die "the cluster in $DIR is running"
+    local bindir port
+    bindir=$(find_bindir) || die "no pg_ctl in $DIR"
+    port=$(cat "$DIR/port")
+    say "resuming the cluster in $DIR on 127.0.0.1:$port"
+    as_pg "$bindir/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -t 60 -o "-p $port" start >/dev/null \
+        || die "pg_ctl start failed (see $DIR/log)"
+}
+
 case "$action" in
     start) start ;;
     stop) stop ;;
+    pause) pause ;;
+    resume) resume ;;
     *) usage ;;
 esac

@@ -270,3 +270,107 @@ fn the_command_line_works_on_the_shared_database_beside_the_replicas() {
         "the token rows stay (the login's and its rotation's), naming nobody"
     );
 }
+
+/// A cluster of this test's own (`scripts/postgres.sh`), stopped and
+/// removed on drop: it is paused and resumed, which a shared one cannot be.
+struct OwnCluster {
+    dir: std::path::PathBuf,
+    url: String,
+}
+
+impl OwnCluster {
+    fn start(name: &str) -> OwnCluster {
+        let dir = std::path::PathBuf::from(format!("/tmp/jwtd-pg-{}-{name}", std::process::id()));
+        let url = OwnCluster::script("start", &dir);
+        OwnCluster { dir, url }
+    }
+
+    fn script(action: &str, dir: &std::path::Path) -> String {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/postgres.sh");
+        let out = std::process::Command::new(script)
+            .args([action, dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "postgres.sh {action}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn pause(&self) {
+        OwnCluster::script("pause", &self.dir);
+    }
+
+    fn resume(&self) {
+        OwnCluster::script("resume", &self.dir);
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ =
+            std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/postgres.sh"))
+                .args(["stop", self.dir.to_str().unwrap()])
+                .output();
+    }
+}
+
+#[test]
+fn postgresql_away_answers_503_at_once_and_back_is_used_again() {
+    let cluster = OwnCluster::start("away");
+    let dir = TempDir::new();
+    let env = [("JWTD_DB", cluster.url.as_str())];
+    let out = run_with(
+        &dir,
+        &["user", "add", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+        &env,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let server = Server::start(&dir, &env);
+    let (refresh_token, access) = server.login("alice");
+    cluster.pause();
+    // Whatever needs the database is refused with 503 and a JSON body, at
+    // once: no request waits for a server that is not there.
+    let started = Instant::now();
+    let refused = refresh(&server, &refresh_token);
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert!(
+        refused.body.contains("temporarily unavailable"),
+        "{}",
+        refused.body
+    );
+    let login = server.post_json(
+        "/api/token/",
+        &format!(r#"{{"username":"alice","password":"{PASSWORD}"}}"#),
+    );
+    assert_eq!(login.status, 503, "{}", login.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The protected route answers from memory while that is fresh (0.5 s),
+    // then 503 as well.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(server.get("/api/protected/", Some(&access)).status, 503);
+    // PostgreSQL back: the next requests reconnect by themselves.
+    cluster.resume();
+    let started = Instant::now();
+    loop {
+        let r = refresh(&server, &refresh_token);
+        if r.status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "not reconnected: {} {}",
+            r.status,
+            r.body
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(server.get("/api/protected/", Some(&access)).status, 200);
+}
