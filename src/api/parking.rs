@@ -5,14 +5,25 @@
 //!
 //! With a shared database (PostgreSQL), a request whose view needs a round
 //! trip to it is copied and answered on the database pool the same way; a
-//! full pool refuses at once with 503.
+//! full pool refuses at once with 503, and a request whose answer has not
+//! come within [`DATABASE_WAIT`] (PostgreSQL not answering) gets a 503 then.
+//! With a shared database, a login waits at most [`SHARED_LOGIN_WAIT`].
+
+use std::time::Duration;
+
+/// How long a request waits for the database before its 503.
+pub const DATABASE_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a login waits on a shared database before its 503: its hash
+/// and its queue, and the database's reads and writes.
+pub const SHARED_LOGIN_WAIT: Duration = Duration::from_secs(15);
 
 use super::call::Call;
 use super::request_metrics;
 use super::respond;
 use super::routes::Found;
 use crate::app::App;
-use crate::http::{park, Request, Response};
+use crate::http::{park_within, Request, Response};
 use crate::refusal::Refusal;
 
 /// Answers `request` on the database pool, the connection parked meanwhile.
@@ -27,7 +38,10 @@ pub fn on_database_pool(
         return respond::unavailable();
     };
     let owned = request.to_owned_request();
-    let (parked, completion) = park(respond::server_error);
+    let (parked, completion) = park_within(
+        respond::server_error,
+        Some((DATABASE_WAIT, respond::unavailable)),
+    );
     let job = move || {
         let response = super::router::route_here(&shared, &owned.request(), found, started);
         request_metrics::count(
@@ -62,7 +76,12 @@ pub fn on_login_pool(
         call.app.metrics.refused(Refusal::Unavailable);
         return respond::unavailable();
     };
-    let (parked, completion) = park(respond::server_error);
+    let within = call
+        .app
+        .database
+        .is_some()
+        .then_some((SHARED_LOGIN_WAIT, respond::unavailable as fn() -> Response));
+    let (parked, completion) = park_within(respond::server_error, within);
     let (route, started) = (call.route, call.started);
     let job = move || {
         let response = work(&shared).with_header("Allow", route.allow);

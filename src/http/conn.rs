@@ -288,7 +288,12 @@ impl Conn {
                         self.input.drain(..consumed);
                         self.continue_sent = false;
                         self.phase = Phase::Waiting;
-                        self.deadline = Instant::now() + WAIT_LIMIT;
+                        let limit = self
+                            .waiting
+                            .as_ref()
+                            .and_then(|w| w.parked.limit())
+                            .unwrap_or(WAIT_LIMIT);
+                        self.deadline = Instant::now() + limit;
                         return Next::Wait;
                     }
                     let keep = queue_response(
@@ -339,6 +344,20 @@ impl Conn {
         match ready {
             Some(response) => self.finish_waiting(response, cx),
             None => Next::Wait,
+        }
+    }
+
+    /// Waiting for a response from another thread.
+    pub fn is_waiting(&self) -> bool {
+        self.phase == Phase::Waiting
+    }
+
+    /// A waiting connection's limit has passed: it answers what its promise
+    /// says to answer late, or closes if the promise says nothing.
+    pub fn expire_waiting(&mut self, cx: &Context<'_>) -> Next {
+        match self.waiting.as_ref().and_then(|w| w.parked.expire()) {
+            Some(response) => self.finish_waiting(response, cx),
+            None => Next::Close,
         }
     }
 

@@ -33,7 +33,7 @@ pub use handler::{Handler, Refused};
 #[cfg(test)]
 pub(crate) use limits::test_limits;
 pub use limits::Limits;
-pub use parked::{park, Completion, Parked};
+pub use parked::{park, park_within, Completion, Parked};
 pub use request::{Header, OwnedRequest, Request, Version};
 pub use response::{ParkedResponse, Response};
 pub use server::{Server, StopHandle};

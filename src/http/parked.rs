@@ -13,6 +13,7 @@ use std::fmt;
 use std::io::{Read as _, Write as _};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// Wakes workers for connections whose response has arrived: tokens are
 /// queued, and a byte on a pipe registered in the workers' epoll says so.
@@ -59,6 +60,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 struct State<T> {
     response: Option<T>,
+    /// The connection stopped waiting ([`Parked::expire`]): a response
+    /// delivered later goes nowhere.
+    expired: bool,
     /// Set once the connection waits: whom to wake.
     waiter: Option<(Arc<Wakeup>, u64)>,
 }
@@ -70,7 +74,11 @@ struct Shared<T> {
 }
 
 /// The promise of a response, returned by a handler inside its envelope.
-pub struct Parked<T>(Arc<Shared<T>>);
+pub struct Parked<T> {
+    shared: Arc<Shared<T>>,
+    /// How long the connection waits, and what it answers after that.
+    within: Option<(Duration, fn() -> T)>,
+}
 
 /// The other side: sends the response when it is ready. Dropped without
 /// completing (a panic in the work), it sends the `abandoned` response
@@ -83,9 +91,20 @@ pub struct Completion<T> {
 /// A promise and the means to keep it; `abandoned` makes the answer sent
 /// if the promise is dropped unkept.
 pub fn park<T>(abandoned: fn() -> T) -> (Parked<T>, Completion<T>) {
+    park_within(abandoned, None)
+}
+
+/// [`park`], with a bound on the wait: after `limit` the connection stops
+/// waiting and answers `late` (work stuck behind a database that does not
+/// answer); the response delivered after that is dropped.
+pub fn park_within<T>(
+    abandoned: fn() -> T,
+    within: Option<(Duration, fn() -> T)>,
+) -> (Parked<T>, Completion<T>) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             response: None,
+            expired: false,
             waiter: None,
         }),
         ready: Condvar::new(),
@@ -94,14 +113,14 @@ pub fn park<T>(abandoned: fn() -> T) -> (Parked<T>, Completion<T>) {
         shared: Some(shared.clone()),
         abandoned,
     };
-    (Parked(shared), completion)
+    (Parked { shared, within }, completion)
 }
 
 impl<T> Parked<T> {
     /// The connection waits from now on: if the response is already there,
     /// it is returned; otherwise `token` is woken through `wakeup` later.
     pub fn attach(&self, wakeup: &Arc<Wakeup>, token: u64) -> Option<T> {
-        let mut state = lock(&self.0.state);
+        let mut state = lock(&self.shared.state);
         let ready = state.response.take();
         if ready.is_none() {
             state.waiter = Some((wakeup.clone(), token));
@@ -111,19 +130,35 @@ impl<T> Parked<T> {
 
     /// The response, once woken.
     pub fn take(&self) -> Option<T> {
-        lock(&self.0.state).response.take()
+        lock(&self.shared.state).response.take()
+    }
+
+    /// How long the connection may wait, if the promise says.
+    pub fn limit(&self) -> Option<Duration> {
+        self.within.map(|(limit, _)| limit)
+    }
+
+    /// The connection waited its limit: the response if it has come after
+    /// all, else the late answer; from now on a delivery goes nowhere.
+    /// `None` for a promise without a limit.
+    pub fn expire(&self) -> Option<T> {
+        let (_, late) = self.within?;
+        let mut state = lock(&self.shared.state);
+        state.expired = true;
+        state.waiter = None;
+        Some(state.response.take().unwrap_or_else(late))
     }
 
     /// Blocks until the response is ready: for callers without a socket
     /// (tests, tools).
     pub fn wait(self) -> T {
-        let mut state = lock(&self.0.state);
+        let mut state = lock(&self.shared.state);
         loop {
             if let Some(response) = state.response.take() {
                 return response;
             }
             state = self
-                .0
+                .shared
                 .ready
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -142,6 +177,9 @@ impl<T> Completion<T> {
 
 fn deliver<T>(shared: &Shared<T>, response: T) {
     let mut state = lock(&shared.state);
+    if state.expired {
+        return;
+    }
     state.response = Some(response);
     if let Some((wakeup, token)) = state.waiter.take() {
         drop(state);
@@ -217,5 +255,25 @@ mod tests {
         });
         assert_eq!(parked.wait().status, 201);
         worker.join().unwrap();
+    }
+
+    #[test]
+    fn a_promise_with_a_limit_answers_late_and_drops_what_comes_after() {
+        let wakeup = Arc::new(Wakeup::new().unwrap());
+        let late = || Response::new(503);
+        let (parked, completion) = park_within(abandoned, Some((Duration::from_secs(5), late)));
+        assert_eq!(parked.limit(), Some(Duration::from_secs(5)));
+        assert!(parked.attach(&wakeup, 7).is_none());
+        assert_eq!(parked.expire().map(|r| r.status), Some(503));
+        completion.complete(Response::new(200));
+        assert!(wakeup.drain().is_empty(), "nobody is woken for it");
+        assert!(parked.take().is_none(), "the late response is dropped");
+        // Come just in time: the response itself.
+        let (parked, completion) = park_within(abandoned, Some((Duration::from_secs(5), late)));
+        completion.complete(Response::new(200));
+        assert_eq!(parked.expire().map(|r| r.status), Some(200));
+        // Without a limit there is nothing to answer late.
+        let (parked, _completion) = park(abandoned);
+        assert!(parked.expire().is_none());
     }
 }

@@ -206,6 +206,18 @@ impl Shared {
                 }
                 continue;
             }
+            if conn.is_waiting() && conn.deadline() <= now && !force {
+                let cx = Context {
+                    handler: &*self.handler,
+                    limits: &self.limits,
+                    draining: &self.draining,
+                };
+                let token = token(index as u32, generation);
+                let next = panic::catch_unwind(AssertUnwindSafe(|| conn.expire_waiting(&cx)))
+                    .unwrap_or(Next::Close);
+                self.follow(index as u32, &mut slot, token, next);
+                continue;
+            }
             if force || conn.deadline() <= now || (draining && conn.is_idle()) {
                 self.close(index as u32, &mut slot);
             }

@@ -306,6 +306,20 @@ impl OwnCluster {
     fn resume(&self) {
         OwnCluster::script("resume", &self.dir);
     }
+
+    /// Stops (SIGSTOP) or continues (SIGCONT) the server and its
+    /// backends: a server that holds its connections open and answers
+    /// nothing.
+    fn signal_all(&self, signal: &str) {
+        let pid = std::fs::read_to_string(self.dir.join("data/postmaster.pid")).unwrap();
+        let pid = pid.lines().next().unwrap().trim().to_owned();
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -{signal} {pid} $(pgrep -P {pid})"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
 }
 
 impl Drop for OwnCluster {
@@ -373,4 +387,18 @@ fn postgresql_away_answers_503_at_once_and_back_is_used_again() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(server.get("/api/protected/", Some(&access)).status, 200);
+    // A server that answers nothing at all: a 503 within a bounded time.
+    let (refresh_token, _) = server.login("alice");
+    cluster.signal_all("STOP");
+    let started = Instant::now();
+    let late = refresh(&server, &refresh_token);
+    let waited = started.elapsed();
+    cluster.signal_all("CONT");
+    assert_eq!(late.status, 503, "{}", late.body);
+    assert!(waited < Duration::from_secs(8), "waited {waited:?}");
+    let started = Instant::now();
+    while refresh(&server, &server.login("alice").0).status != 200 {
+        assert!(started.elapsed() < Duration::from_secs(10), "not back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
