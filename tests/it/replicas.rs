@@ -402,3 +402,46 @@ fn postgresql_away_answers_503_at_once_and_back_is_used_again() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn a_password_in_the_url_is_never_printed() {
+    let dir = TempDir::new();
+    // The test cluster trusts loopback: any password is accepted, and must
+    // still never be shown.
+    let db = fresh_database("secret").replacen("postgres@", "postgres:hunter2-in-url@", 1);
+    let env = [("JWTD_DB", db.as_str())];
+    let out = run_with(
+        &dir,
+        &["user", "add", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+        &env,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let list = run_with(&dir, &["user", "list"], "", &env);
+    let config = run_with(&dir, &["config"], "", &env);
+    let server = Server::start(&dir, &env);
+    server.login("alice");
+    let (_, log) = server.stop();
+    assert!(log.contains("postgres://postgres:***@127.0.0.1"), "{log}");
+    for text in [
+        &out.stdout,
+        &out.stderr,
+        &list.stdout,
+        &list.stderr,
+        &config.stdout,
+        &config.stderr,
+        &log,
+    ] {
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+    // A wrong URL is refused with its reason, and no password either.
+    let bad = run_with(
+        &dir,
+        &["user", "list"],
+        "",
+        &[("JWTD_DB", "postgres://u:hunter2@h:99999/d")],
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("not a port number"), "{}", bad.stderr);
+    assert!(!bad.stderr.contains("hunter2"), "{}", bad.stderr);
+}
