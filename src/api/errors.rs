@@ -123,12 +123,19 @@ fn refusal(error: &AuthError) -> Refusal {
         AuthError::Credentials => Refusal::BadCredentials,
         AuthError::Throttled(_) => Refusal::Throttled,
         AuthError::Busy => Refusal::LoginQueueFull,
-        AuthError::RevokedUntil(_) | AuthError::Unavailable(_) => Refusal::Unavailable,
+        AuthError::RevokedUntil(_) | AuthError::Unavailable(_) | AuthError::NotInMemory => {
+            Refusal::Unavailable
+        }
     }
 }
 
 /// The response for a policy failure.
 pub fn auth_error(app: &App, error: &AuthError) -> Response {
+    // Not an answer: the router runs the request again on the database
+    // pool, and counts what that answers.
+    if *error == AuthError::NotInMemory {
+        return respond::unavailable();
+    }
     app.metrics.refused(refusal(error));
     let unauthorized = |body: String| respond::unauthorized(app, body);
     let detail = |text: &str| Json::object().str("detail", text);
@@ -198,5 +205,6 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
             log::error(why);
             respond::unavailable()
         }
+        AuthError::NotInMemory => respond::unavailable(),
     }
 }

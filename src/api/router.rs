@@ -19,7 +19,7 @@ use super::routes::{self, Endpoint, Found, Route};
 use crate::app::App;
 use crate::http::{Request, Response};
 use crate::refusal::Refusal;
-use crate::store::User;
+use crate::store::{self, User};
 use crate::work_pool;
 
 /// Answers `request`, whose path matched `found` (if any). With a shared
@@ -29,15 +29,28 @@ pub fn route(app: &App, request: &Request<'_>, found: Option<Found>, started: In
     let Some(found) = found.filter(|found| is_served(app, found.route)) else {
         return missing(app, request);
     };
-    if app.database.is_some() && needs_database(found.route) && !work_pool::in_pool() {
-        return parking::on_database_pool(app, request, found, started);
+    if app.database.is_some() && !work_pool::in_pool() {
+        if needs_database(found.route) {
+            return parking::on_database_pool(app, request, found, started);
+        }
+        // The protected route and verify try what this replica remembers;
+        // an answer that needs the database is found again on its pool.
+        if matches!(found.route.endpoint, Endpoint::Protected | Endpoint::Verify) {
+            let (response, missed) =
+                store::from_memory_only(|| route_here(app, request, found, started));
+            if missed {
+                return parking::on_database_pool(app, request, found, started);
+            }
+            return response;
+        }
     }
     route_here(app, request, found, started)
 }
 
 /// Whether a view's every call reads or writes the database: these go to
 /// the database pool when it is shared. The protected route and verify
-/// answer from what the store remembers, and logins run on the login pool.
+/// answer from what the store remembers when it can, and logins run on
+/// the login pool.
 fn needs_database(route: &Route) -> bool {
     matches!(
         route.endpoint,

@@ -48,6 +48,10 @@ pub enum AuthError {
     RevokedUntil(u64),
     /// The store or the random source failed; the text is for the log.
     Unavailable(String),
+    /// Asked to answer from memory only ([`crate::store::from_memory_only`]),
+    /// and the answer needs the database: the request is run again where
+    /// it may wait. Never a client's answer.
+    NotInMemory,
 }
 
 impl fmt::Display for AuthError {
@@ -74,6 +78,7 @@ impl fmt::Display for AuthError {
             AuthError::UserInactive => f.write_str("user inactive"),
             AuthError::RevokedUntil(t) => write!(f, "tokens revoked until {t}"),
             AuthError::Unavailable(why) => write!(f, "unavailable: {why}"),
+            AuthError::NotInMemory => f.write_str("not in this replica's memory"),
         }
     }
 }
@@ -103,7 +108,10 @@ impl fmt::Display for NoAccount {
 
 impl From<StoreError> for AuthError {
     fn from(e: StoreError) -> AuthError {
-        AuthError::Unavailable(e.to_string())
+        match e {
+            StoreError::NotInMemory => AuthError::NotInMemory,
+            e => AuthError::Unavailable(e.to_string()),
+        }
     }
 }
 

@@ -35,6 +35,9 @@ pub enum StoreError {
     NoSuchUser,
     /// The user is still referenced by another table (PostgreSQL).
     Referenced(Arc<str>),
+    /// Inside [`from_memory_only`](super::from_memory_only): the answer
+    /// needs a round trip to a shared database.
+    NotInMemory,
 }
 
 impl StoreError {
@@ -58,6 +61,7 @@ impl fmt::Display for StoreError {
             StoreError::KeyIdTaken => f.write_str("a signing key with that id already exists"),
             StoreError::NoSuchKey => f.write_str("no signing key with that id"),
             StoreError::NoSuchUser => f.write_str("no such user"),
+            StoreError::NotInMemory => f.write_str("not in this replica's memory"),
             StoreError::Referenced(table) => write!(
                 f,
                 "the user is still referenced by rows of the table {table}; \

@@ -339,6 +339,37 @@ impl Store {
     }
 }
 
+thread_local! {
+    /// Set inside [`from_memory_only`].
+    static MEMORY_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set when a read inside [`from_memory_only`] needed the database.
+    static MISSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `work` with the reads of a shared database limited to what this
+/// replica remembers: a read that would need a round trip fails with
+/// [`StoreError::NotInMemory`] instead of waiting for one. Returns what
+/// `work` returned and whether such a read happened, in which case the
+/// caller runs `work` again where waiting is allowed. (redb never needs a
+/// round trip: its reads are always answered.)
+pub fn from_memory_only<T>(work: impl FnOnce() -> T) -> (T, bool) {
+    MEMORY_ONLY.with(|flag| flag.set(true));
+    MISSED.with(|flag| flag.set(false));
+    let done = work();
+    MEMORY_ONLY.with(|flag| flag.set(false));
+    (done, MISSED.with(std::cell::Cell::take))
+}
+
+/// Whether reads must come from memory here, noting the miss if so.
+#[cfg(feature = "postgres")]
+fn refuse_round_trip() -> bool {
+    let refused = MEMORY_ONLY.with(std::cell::Cell::get);
+    if refused {
+        MISSED.with(|flag| flag.set(true));
+    }
+    refused
+}
+
 /// A backend answered a change with an outcome of another kind: a bug, kept
 /// out of the callers' way as a storage failure.
 fn unexpected(what: &'static str) -> StoreError {

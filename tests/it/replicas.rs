@@ -60,7 +60,20 @@ fn refresh(server: &Server, token: &str) -> crate::support::Response {
 fn a_token_refreshed_on_one_replica_is_spent_on_the_other() {
     let (_dir, _db, a, b) = two_replicas("spent", &[]);
     let (refresh_token, access) = a.login("alice");
+    // B has not read alice yet: the request goes to its database threads,
+    // and is answered and counted once, as a 200.
     assert_eq!(b.get("/api/protected/", Some(&access)).status, 200);
+    assert_eq!(b.get("/api/protected/", Some(&access)).status, 200);
+    let metrics = b.get("/metrics", None).body;
+    assert!(
+        metrics.contains(r#"jwtd_http_requests_total{route="protected",status="200"} 2"#),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("status=\"503\""), "{metrics}");
+    assert!(
+        metrics.contains(r#"jwtd_refusals_total{reason="unavailable"} 0"#),
+        "{metrics}"
+    );
     assert_eq!(refresh(&a, &refresh_token).status, 200);
     let again = refresh(&b, &refresh_token);
     assert_eq!(again.status, 401, "{}", again.body);

@@ -57,6 +57,11 @@ impl PostgresStore {
     ) -> Result<(Option<Blacklisted>, Option<User>), StoreError> {
         let known_why = jti.and_then(|jti| self.cache.blacklisting(jti));
         let known_user = user_id.and_then(|id| self.cache.user(id));
+        let needs_jti = jti.is_some() && known_why.is_none();
+        let needs_user = user_id.is_some() && known_user.is_none();
+        if (needs_jti || needs_user) && crate::store::refuse_round_trip() {
+            return Err(StoreError::NotInMemory);
+        }
         let read = Instant::now();
         let (why, user) = self.read_token_state(
             jti.filter(|_| known_why.is_none()),
