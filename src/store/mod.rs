@@ -15,6 +15,7 @@
 //! |---|---|
 //! | `records.rs` | the records, backend-neutral: [`User`], [`NewUser`], [`TokenRecord`], [`Blacklisted`], [`StoredKey`], [`Backup`] |
 //! | `change.rs` | the batch given to apply: [`Change`], [`ChangeOutcome`], [`UserKey`], [`UserUpdate`] |
+//! | `decide.rs` | how each change is decided, once for every backend, from its batch's reads and writes |
 //! | `error.rs` | [`StoreError`], which keeps the backend's error as its source |
 //! | `address.rs` | [`Address`]: where the database is, a file or a `postgres://` URL |
 //! | `redb/` | [`RedbStore`]: everything in one embedded redb file |
@@ -27,6 +28,7 @@ mod address;
 mod change;
 #[cfg(test)]
 mod conformance;
+mod decide;
 mod error;
 #[cfg(test)]
 mod fixtures;

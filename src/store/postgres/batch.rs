@@ -1,31 +1,124 @@
 //! [`PostgresStore::apply`]: a batch of changes in one transaction and one
-//! commit, each decided on the state the ones before it left, and against
-//! every other replica by the database's unique constraints. When `apply`
+//! commit, each decided by `store::decide` on the state the ones before it
+//! left, and against every other replica by the database's unique
+//! constraints; [`PgBatch`] is that transaction's reads and writes. When `apply`
 //! returns `Ok`, the batch is committed: a 200 for a rotation means the
 //! rotation is in the database.
 //!
 //! A purge is not part of the batch's transaction: it runs after it, in
 //! bounded transactions of its own (`tokens.rs`).
 
-use postgres::Transaction;
+use postgres::GenericClient;
 
 use super::pool::Db;
-use super::tokens::Tokens;
+use super::schema::UserSql;
 use super::users;
 use super::PostgresStore;
-use crate::store::{Change, ChangeOutcome, StoreError};
+use crate::store::decide::{self, Batch};
+use crate::store::{
+    Blacklisted, Change, ChangeOutcome, NewUser, Rehash, StoreError, TokenRecord, User, UserKey,
+};
+
+/// One batch's transaction, and the SQL of the user table.
+pub(super) struct PgBatch<'d, 'a, C: GenericClient> {
+    pub(super) db: &'d mut Db<'a, C>,
+    pub(super) users: &'d UserSql,
+}
+
+impl<C: GenericClient> Batch for PgBatch<'_, '_, C> {
+    fn family_of(&mut self, jti: &str) -> Result<String, StoreError> {
+        PgBatch::family_of(self, jti)
+    }
+
+    fn is_blacklisted(&mut self, jti: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .db
+            .query_opt(super::tokens::BLACKLISTING, &[&jti])?
+            .is_some())
+    }
+
+    fn blacklist(
+        &mut self,
+        token: &TokenRecord,
+        family: &str,
+        now: u64,
+        why: Blacklisted,
+    ) -> Result<bool, StoreError> {
+        self.blacklist_once(token, family, now, why)
+    }
+
+    fn spent_within(&mut self, jti: &str, grace: u64, now: u64) -> Result<Option<u64>, StoreError> {
+        PgBatch::spent_within(self, jti, grace, now)
+    }
+
+    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
+        PgBatch::revoke_family(self, family, now)
+    }
+
+    fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError> {
+        PgBatch::issue(self, token, family)
+    }
+
+    fn revoke_user(
+        &mut self,
+        user_id: u64,
+        valid_after: u64,
+        now: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        // The user's row locked: a deletion cannot slip in between.
+        if users::read_for_update(self.db, self.users, &UserKey::Id(user_id))?.is_none() {
+            return Ok(None);
+        }
+        PgBatch::revoke_user(self, user_id, valid_after, now).map(Some)
+    }
+
+    fn purge(&mut self, _now: u64) -> Result<ChangeOutcome, StoreError> {
+        // Run after the batch commits, in transactions of its own.
+        Ok(ChangeOutcome::Done)
+    }
+
+    fn create_users(&mut self, new: &[NewUser], now: u64) -> Result<ChangeOutcome, StoreError> {
+        users::create_users(self.db, self.users, new, now)
+    }
+
+    fn read_user(&mut self, user: &UserKey) -> Result<Option<User>, StoreError> {
+        users::read_for_update(self.db, self.users, user)
+    }
+
+    fn write_user(&mut self, user: &User) -> Result<(), StoreError> {
+        users::write_user(self.db, self.users, user)
+    }
+
+    fn another_active_superuser(&mut self, besides: u64) -> Result<bool, StoreError> {
+        users::another_active_superuser(self.db, self.users, besides)
+    }
+
+    fn delete_user(&mut self, user: User) -> Result<ChangeOutcome, StoreError> {
+        users::delete_user(self.db, self.users, user)
+    }
+
+    fn record_login(
+        &mut self,
+        user_id: u64,
+        last_login: Option<i64>,
+        rehash: Option<&Rehash>,
+    ) -> Result<(), StoreError> {
+        users::record_login(self.db, self.users, user_id, last_login, rehash)
+    }
+}
 
 impl PostgresStore {
     /// Applies `changes` in one transaction and one commit, one outcome per
     /// change. On `Err` nothing of the transaction was written.
     pub(crate) fn apply(&self, changes: &[Change]) -> Result<Vec<ChangeOutcome>, StoreError> {
         let mut outcomes = self.pool.write(|db| {
+            let mut batch = PgBatch {
+                db,
+                users: &self.sql.users,
+            };
             changes
                 .iter()
-                .map(|change| match change {
-                    Change::Purge { .. } => Ok(ChangeOutcome::Done),
-                    change => self.apply_one(db, change),
-                })
+                .map(|change| decide::apply(&mut batch, change))
                 .collect::<Result<Vec<_>, _>>()
         })?;
         for change in changes {
@@ -53,109 +146,6 @@ impl PostgresStore {
             | Change::CreateUsers { .. }
             | Change::UpdateUser { .. }
             | Change::DeleteUser { .. } => self.cache.clear(),
-        }
-    }
-
-    fn apply_one(
-        &self,
-        db: &mut Db<'_, Transaction<'_>>,
-        change: &Change,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let users = &self.sql.users;
-        let mut tokens = Tokens {
-            db,
-            users_table: &users.table,
-        };
-        match change {
-            Change::Issue { token } => {
-                tokens.issue(token, &token.jti)?;
-                Ok(ChangeOutcome::Done)
-            }
-            Change::Rotate {
-                old,
-                new,
-                blacklist_old,
-                revoke_family_on_reuse,
-                grace,
-                now,
-            } => tokens.rotate(
-                old,
-                new,
-                *blacklist_old,
-                *revoke_family_on_reuse,
-                *grace,
-                *now,
-            ),
-            Change::Reuse { jti, grace, now } => tokens.reuse(jti, *grace, *now),
-            Change::Blacklist { token, now } => tokens.log_out(token, *now),
-            Change::RecordLogin {
-                user_id,
-                last_login,
-                rehash,
-            } => {
-                users::record_login(db, users, *user_id, *last_login, rehash.as_ref())?;
-                Ok(ChangeOutcome::Done)
-            }
-            Change::RevokeUser {
-                user_id,
-                valid_after,
-                now,
-            } => {
-                let key = crate::store::UserKey::Id(*user_id);
-                if users::read_for_update(db, users, &key)?.is_none() {
-                    return Ok(ChangeOutcome::NoSuchUser);
-                }
-                let mut tokens = Tokens {
-                    db,
-                    users_table: &users.table,
-                };
-                let revoked = tokens.revoke_user(*user_id, *valid_after, *now)?;
-                Ok(ChangeOutcome::Revoked { tokens: revoked })
-            }
-            Change::Purge { .. } => Ok(ChangeOutcome::Done),
-            Change::CreateUsers { users: new, now } => users::create_users(db, users, new, *now),
-            Change::UpdateUser {
-                user,
-                update,
-                keep_a_superuser,
-                revoke_at,
-            } => {
-                if *keep_a_superuser
-                    && users::removes_last_superuser(db, users, user, Some(update))?
-                {
-                    return Ok(ChangeOutcome::LastSuperuser);
-                }
-                let Some(mut found) = users::read_for_update(db, users, user)? else {
-                    return Ok(ChangeOutcome::NoSuchUser);
-                };
-                update.apply_to(&mut found);
-                users::write_user(db, users, &found)?;
-                let revoked = match revoke_at {
-                    Some(now) => {
-                        let valid_after = now.saturating_add(1);
-                        found.tokens_valid_after = found.tokens_valid_after.max(valid_after);
-                        let mut tokens = Tokens {
-                            db,
-                            users_table: &users.table,
-                        };
-                        Some(tokens.revoke_user(found.id, valid_after, *now)?)
-                    }
-                    None => None,
-                };
-                Ok(ChangeOutcome::UserUpdated {
-                    user: found,
-                    revoked,
-                })
-            }
-            Change::DeleteUser {
-                user,
-                keep_a_superuser,
-            } => {
-                if *keep_a_superuser && users::removes_last_superuser(db, users, user, None)? {
-                    return Ok(ChangeOutcome::LastSuperuser);
-                }
-                users::delete_user(db, users, user)
-            }
         }
     }
 }

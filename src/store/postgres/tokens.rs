@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use postgres::GenericClient;
 
-use super::pool::Db;
-use super::users::set_tokens_valid_after;
+use super::batch::PgBatch;
+use super::users::{set_tokens_valid_after, user_from};
 use super::{at_seconds, big, seconds_of, unsigned, PostgresStore};
 use crate::store::{Blacklisted, ChangeOutcome, StoreError, TokenRecord, User};
 
@@ -40,7 +40,7 @@ fn reason_from(code: Option<i16>) -> Blacklisted {
 }
 
 /// Why `$1` is blacklisted: a row (with the reason, maybe `NULL`) if it is.
-const BLACKLISTING: &str = "SELECT j.reason, b.blacklisted_at \
+pub(super) const BLACKLISTING: &str = "SELECT j.reason, b.blacklisted_at \
      FROM token_blacklist_outstandingtoken o \
      JOIN token_blacklist_blacklistedtoken b ON b.token_id = o.id \
      LEFT JOIN jwtd_token j ON j.jti = o.jti WHERE o.jti = $1";
@@ -102,7 +102,7 @@ impl PostgresStore {
                 let sql = format!("{} WHERE u.id = $1::bigint", self.sql.users.select);
                 self.pool.read(|db| {
                     let row = db.query_opt(&sql, &[&big(id)])?;
-                    Ok((None, row.map(|r| super::users::user_from(&r))))
+                    Ok((None, row.map(|r| user_from(&r, 0))))
                 })
             }
             (Some(jti), Some(id)) => {
@@ -119,7 +119,7 @@ impl PostgresStore {
                     };
                     let blacklisted: i64 = row.get(0);
                     let why = (blacklisted > 0).then(|| reason_from(row.get(1)));
-                    let user = row.get::<_, Option<i64>>(2).map(|_| user_from_offset(&row));
+                    let user = row.get::<_, Option<i64>>(2).map(|_| user_from(&row, 2));
                     Ok((why, user))
                 })
             }
@@ -151,35 +151,10 @@ impl PostgresStore {
     }
 }
 
-/// A user read from the columns after the first two of the token-state
-/// query (its select's nine columns, shifted by two).
-fn user_from_offset(row: &postgres::Row) -> User {
-    use std::time::SystemTime;
-    User {
-        id: unsigned(row.get(2)),
-        username: row.get(3),
-        password: row.get(4),
-        is_active: row.get(5),
-        is_staff: row.get(6),
-        is_superuser: row.get(7),
-        date_joined: row
-            .get::<_, Option<SystemTime>>(8)
-            .map_or(0, super::micros_of),
-        last_login: row.get::<_, Option<SystemTime>>(9).map(super::micros_of),
-        tokens_valid_after: unsigned(row.get(10)),
-    }
-}
-
-/// The token writes of a batch, in its transaction.
-pub(super) struct Tokens<'d, 'a, C: GenericClient> {
-    pub(super) db: &'d mut Db<'a, C>,
-    /// The user table, which `user_id` references.
-    pub(super) users_table: &'d str,
-}
-
-impl<C: GenericClient> Tokens<'_, '_, C> {
+/// Token reads and writes within a batch.
+impl<C: GenericClient> PgBatch<'_, '_, C> {
     /// The family `jti` belongs to; a token with no row is its own.
-    fn family_of(&mut self, jti: &str) -> Result<String, StoreError> {
+    pub(super) fn family_of(&mut self, jti: &str) -> Result<String, StoreError> {
         let row = self
             .db
             .query_opt("SELECT family FROM jwtd_token WHERE jti = $1", &[&jti])?;
@@ -210,23 +185,27 @@ impl<C: GenericClient> Tokens<'_, '_, C> {
                    (jti, token, created_at, expires_at, user_id) \
                  VALUES ($1, $4, now(), $2, (SELECT id FROM {} WHERE id = $3::bigint)) \
                  ON CONFLICT (jti) DO NOTHING",
-                self.users_table
+                self.users.table
             ),
             &[&token.jti, &at_seconds(token.exp), &user, &token.text],
         )?;
         Ok(())
     }
 
-    /// Blacklists `jti` (which has an outstanding row) now, for `why`:
-    /// `true` if this call did, `false` if it already was. Concurrent calls
-    /// for one token, on any replica, get `true` exactly once.
-    fn blacklist(
+    /// Blacklists `token` now, for `why`, first giving it an outstanding
+    /// row if it has none: `true` if this call did, `false` if it already
+    /// was. Concurrent calls for one token, on any replica, get `true`
+    /// exactly once: the blacklist's `token_id` is unique, and a second
+    /// insert waits for the first to commit, then finds its row.
+    pub(super) fn blacklist_once(
         &mut self,
-        jti: &str,
+        token: &TokenRecord,
         family: &str,
         now: u64,
         why: Blacklisted,
     ) -> Result<bool, StoreError> {
+        self.outstand(token)?;
+        let jti = token.jti.as_str();
         let won = self.db.query_opt(
             "INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) \
              SELECT id, $2 FROM token_blacklist_outstandingtoken WHERE jti = $1 \
@@ -246,7 +225,12 @@ impl<C: GenericClient> Tokens<'_, '_, C> {
 
     /// Seconds since a rotation spent `jti`, if less than `grace` before
     /// `now`.
-    fn spent_within(&mut self, jti: &str, grace: u64, now: u64) -> Result<Option<u64>, StoreError> {
+    pub(super) fn spent_within(
+        &mut self,
+        jti: &str,
+        grace: u64,
+        now: u64,
+    ) -> Result<Option<u64>, StoreError> {
         let Some(row) = self.db.query_opt(BLACKLISTING, &[&jti])? else {
             return Ok(None);
         };
@@ -257,70 +241,8 @@ impl<C: GenericClient> Tokens<'_, '_, C> {
         Ok((rotated && after < grace).then_some(after))
     }
 
-    /// Rotation (see [`Change::Rotate`](crate::store::Change::Rotate)).
-    pub(super) fn rotate(
-        &mut self,
-        old: &TokenRecord,
-        new: &TokenRecord,
-        blacklist_old: bool,
-        revoke_family_on_reuse: bool,
-        grace: u64,
-        now: u64,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let family = self.family_of(&old.jti)?;
-        let spent_now = if blacklist_old {
-            self.outstand(old)?;
-            self.blacklist(&old.jti, &family, now, Blacklisted::Rotated)?
-        } else {
-            self.db.query_opt(BLACKLISTING, &[&old.jti])?.is_none()
-        };
-        if !spent_now {
-            if let Some(after) = self.spent_within(&old.jti, grace, now)? {
-                return Ok(ChangeOutcome::SpentWithinGrace { family, after });
-            }
-            let revoked = if revoke_family_on_reuse {
-                self.revoke_family(&family, now)?
-            } else {
-                0
-            };
-            return Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked });
-        }
-        self.issue(new, &family)?;
-        Ok(ChangeOutcome::Done)
-    }
-
-    /// A blacklisted token came back: its whole family is revoked.
-    pub(super) fn reuse(
-        &mut self,
-        jti: &str,
-        grace: u64,
-        now: u64,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let family = self.family_of(jti)?;
-        if let Some(after) = self.spent_within(jti, grace, now)? {
-            return Ok(ChangeOutcome::SpentWithinGrace { family, after });
-        }
-        let revoked = self.revoke_family(&family, now)?;
-        Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked })
-    }
-
-    /// Logout: blacklists `token` unless it already is.
-    pub(super) fn log_out(
-        &mut self,
-        token: &TokenRecord,
-        now: u64,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let family = self.family_of(&token.jti)?;
-        self.outstand(token)?;
-        if self.blacklist(&token.jti, &family, now, Blacklisted::LoggedOut)? {
-            Ok(ChangeOutcome::Done)
-        } else {
-            Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked: 0 })
-        }
-    }
-
     /// Blacklists every member of `family` not yet blacklisted, as revoked.
-    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
+    pub(super) fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
         self.db.execute(
             "WITH members AS ( \
                SELECT id, jti FROM token_blacklist_outstandingtoken \
@@ -335,9 +257,9 @@ impl<C: GenericClient> Tokens<'_, '_, C> {
         )
     }
 
-    /// Revokes everything of a user: `tokens_valid_after` raised to at
-    /// least `valid_after`, and every live outstanding token of theirs
-    /// blacklisted. `None` if there is no such user.
+    /// Revokes everything of a user (who exists): `tokens_valid_after`
+    /// raised to at least `valid_after`, and every live outstanding token
+    /// of theirs blacklisted; how many.
     pub(super) fn revoke_user(
         &mut self,
         user_id: u64,

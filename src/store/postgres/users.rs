@@ -12,20 +12,23 @@ use postgres::{GenericClient, Row};
 use super::pool::Db;
 use super::schema::UserSql;
 use super::{at_micros, big, micros_of, unsigned, PostgresStore};
-use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey, UserUpdate};
+use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey};
 
-/// A user from a row of [`UserSql::select`].
-pub(super) fn user_from(row: &Row) -> User {
+/// A user from the nine columns of [`UserSql::select`], starting at
+/// column `first` of `row`.
+pub(super) fn user_from(row: &Row, first: usize) -> User {
     User {
-        id: unsigned(row.get(0)),
-        username: row.get(1),
-        password: row.get(2),
-        is_active: row.get(3),
-        is_staff: row.get(4),
-        is_superuser: row.get(5),
-        date_joined: row.get::<_, Option<SystemTime>>(6).map_or(0, micros_of),
-        last_login: row.get::<_, Option<SystemTime>>(7).map(micros_of),
-        tokens_valid_after: unsigned(row.get(8)),
+        id: unsigned(row.get(first)),
+        username: row.get(first + 1),
+        password: row.get(first + 2),
+        is_active: row.get(first + 3),
+        is_staff: row.get(first + 4),
+        is_superuser: row.get(first + 5),
+        date_joined: row
+            .get::<_, Option<SystemTime>>(first + 6)
+            .map_or(0, micros_of),
+        last_login: row.get::<_, Option<SystemTime>>(first + 7).map(micros_of),
+        tokens_valid_after: unsigned(row.get(first + 8)),
     }
 }
 
@@ -46,7 +49,7 @@ impl PostgresStore {
             self.sql.users.select, self.sql.users.login
         );
         self.pool
-            .read(|db| Ok(db.query_opt(&sql, &[&username])?.map(|r| user_from(&r))))
+            .read(|db| Ok(db.query_opt(&sql, &[&username])?.map(|r| user_from(&r, 0))))
     }
 
     /// The number of users, and up to `limit` of them by id from the
@@ -66,7 +69,10 @@ impl PostgresStore {
                 .map_err(super::failed)?;
             let total: i64 = db.query_opt(&count, &[])?.map_or(0, |row| row.get(0));
             let rows = db.query(&page, &[&offset, &limit])?;
-            Ok((unsigned(total), rows.iter().map(user_from).collect()))
+            Ok((
+                unsigned(total),
+                rows.iter().map(|r| user_from(r, 0)).collect(),
+            ))
         })
     }
 
@@ -117,7 +123,7 @@ pub(super) fn read_for_update<C: GenericClient>(
             &[name],
         )?,
     };
-    Ok(row.map(|r| user_from(&r)))
+    Ok(row.map(|r| user_from(&r, 0)))
 }
 
 /// Writes every field of `user` but its id and login over its row.
@@ -296,33 +302,18 @@ fn insert_user<C: GenericClient>(
     Ok(unsigned(row.get(0)))
 }
 
-/// Whether `update` (a deletion, when `None`) takes from `user` the last
-/// active superuser's standing. Serialised across replicas by an advisory
-/// lock, so two replicas cannot each demote one of the last two.
-pub(super) fn removes_last_superuser<C: GenericClient>(
+/// Whether an active superuser other than `besides` exists. Serialised
+/// across replicas by an advisory lock held until the batch commits, so
+/// that two replicas cannot each demote one of the last two.
+pub(super) fn another_active_superuser<C: GenericClient>(
     db: &mut Db<'_, C>,
     users: &UserSql,
-    user: &UserKey,
-    update: Option<&UserUpdate>,
+    besides: u64,
 ) -> Result<bool, StoreError> {
     if !users.columns.is_superuser {
         return Ok(false);
     }
     db.execute("SELECT pg_advisory_xact_lock($1)", &[&SUPERUSER_LOCK])?;
-    let Some(before) = read_for_update(db, users, user)? else {
-        return Ok(false);
-    };
-    let counts = |u: &User| u.is_active && u.is_superuser;
-    if !counts(&before) {
-        return Ok(false);
-    }
-    if let Some(update) = update {
-        let mut after = before.clone();
-        update.apply_to(&mut after);
-        if counts(&after) {
-            return Ok(false);
-        }
-    }
     let active = if users.columns.is_active {
         " AND is_active"
     } else {
@@ -332,7 +323,7 @@ pub(super) fn removes_last_superuser<C: GenericClient>(
         "SELECT 1 FROM {} WHERE is_superuser{active} AND id <> $1::bigint LIMIT 1",
         users.table
     );
-    Ok(db.query_opt(&others, &[&big(before.id)])?.is_none())
+    Ok(db.query_opt(&others, &[&big(besides)])?.is_some())
 }
 
 /// The advisory lock key of last-superuser checks.
@@ -343,14 +334,11 @@ const SUPERUSER_LOCK: i64 = 0x6a77_7464_0001;
 /// rows with `user_id` NULL, and its group and permission rows go. Any
 /// other table that still references it refuses the deletion, named in
 /// the outcome.
-pub(super) fn delete_user(
-    db: &mut Db<'_, postgres::Transaction<'_>>,
+pub(super) fn delete_user<C: GenericClient>(
+    db: &mut Db<'_, C>,
     users: &UserSql,
-    user: &UserKey,
+    found: User,
 ) -> Result<ChangeOutcome, StoreError> {
-    let Some(found) = read_for_update(db, users, user)? else {
-        return Ok(ChangeOutcome::NoSuchUser);
-    };
     let id = big(found.id);
     // All of it in a savepoint, its references checked now rather than at
     // COMMIT: a reference that remains undoes the deletion alone, names its

@@ -1,16 +1,20 @@
 //! [`RedbStore::apply`]: a batch of changes in one write transaction and one
 //! commit (one fsync). The tables every change may write stay open for the
-//! whole batch; each change is decided on the state the ones before it left,
-//! by the code in `tokens.rs` and `users.rs`.
+//! whole batch ([`Tables`]); each change is decided by `store::decide` on
+//! the state the ones before it left, with the reads and writes of
+//! `tokens.rs` and `users.rs`.
 
 use ::redb::WriteTransaction;
 
 use super::schema::{Table, BLACKLIST, FAMILIES, ISSUED, USERS};
 use super::{OrStoreError, RedbStore};
-use crate::store::{Change, ChangeOutcome, StoreError};
+use crate::store::decide::{self, Batch};
+use crate::store::{
+    Blacklisted, Change, ChangeOutcome, NewUser, Rehash, StoreError, TokenRecord, User, UserKey,
+};
 
 /// The tables of one write transaction, open for the length of a batch.
-pub(super) struct Batch<'tx> {
+pub(super) struct Tables<'tx> {
     /// For the tables only user administration writes (`usernames`,
     /// `meta`), opened when needed.
     pub(super) tx: &'tx WriteTransaction,
@@ -20,9 +24,9 @@ pub(super) struct Batch<'tx> {
     pub(super) blacklist: Table<'tx>,
 }
 
-impl<'tx> Batch<'tx> {
-    pub(super) fn open(tx: &'tx WriteTransaction) -> Result<Batch<'tx>, StoreError> {
-        Ok(Batch {
+impl<'tx> Tables<'tx> {
+    pub(super) fn open(tx: &'tx WriteTransaction) -> Result<Tables<'tx>, StoreError> {
+        Ok(Tables {
             tx,
             users: tx.open_table(USERS).or_store()?,
             issued: tx.open_table(ISSUED).or_store()?,
@@ -30,82 +34,79 @@ impl<'tx> Batch<'tx> {
             blacklist: tx.open_table(BLACKLIST).or_store()?,
         })
     }
+}
 
-    /// Makes one change, or says in its outcome why it made none.
-    fn apply(&mut self, change: &Change) -> Result<ChangeOutcome, StoreError> {
-        match change {
-            Change::Issue { token } => {
-                self.issue(token, &token.jti)?;
-                Ok(ChangeOutcome::Done)
-            }
-            Change::Rotate {
-                old,
-                new,
-                blacklist_old,
-                revoke_family_on_reuse,
-                grace,
-                now,
-            } => self.rotate(
-                old,
-                new,
-                *blacklist_old,
-                *revoke_family_on_reuse,
-                *grace,
-                *now,
-            ),
-            Change::Reuse { jti, grace, now } => self.reuse(jti, *grace, *now),
-            Change::Blacklist { token, now } => self.log_out(token, *now),
-            Change::RecordLogin {
-                user_id,
-                last_login,
-                rehash,
-            } => {
-                self.record_login(*user_id, *last_login, rehash.as_ref())?;
-                Ok(ChangeOutcome::Done)
-            }
-            Change::RevokeUser {
-                user_id,
-                valid_after,
-                now,
-            } => self.revoke_user(*user_id, *valid_after, *now),
-            Change::Purge { now } => self.purge(*now),
-            Change::CreateUsers { users, now } => self.create_users(users, *now),
-            Change::UpdateUser {
-                user,
-                update,
-                keep_a_superuser,
-                revoke_at,
-            } => {
-                if *keep_a_superuser && self.removes_last_superuser(user, Some(update))? {
-                    return Ok(ChangeOutcome::LastSuperuser);
-                }
-                let Some(user) = self.update_user(user, |u| update.apply_to(u))? else {
-                    return Ok(ChangeOutcome::NoSuchUser);
-                };
-                let revoked = match revoke_at {
-                    Some(now) => match self.revoke_user(user.id, now.saturating_add(1), *now)? {
-                        ChangeOutcome::Revoked { tokens } => Some(tokens),
-                        _ => None,
-                    },
-                    None => None,
-                };
-                // The record as the revocation left it.
-                let user = self.read_user(user.id)?.unwrap_or(user);
-                Ok(ChangeOutcome::UserUpdated { user, revoked })
-            }
-            Change::DeleteUser {
-                user,
-                keep_a_superuser,
-            } => {
-                if *keep_a_superuser && self.removes_last_superuser(user, None)? {
-                    return Ok(ChangeOutcome::LastSuperuser);
-                }
-                Ok(match self.delete_user(user)? {
-                    Some(user) => ChangeOutcome::UserDeleted { user },
-                    None => ChangeOutcome::NoSuchUser,
-                })
-            }
-        }
+impl Batch for Tables<'_> {
+    fn family_of(&mut self, jti: &str) -> Result<String, StoreError> {
+        Tables::family_of(self, jti)
+    }
+
+    fn is_blacklisted(&mut self, jti: &str) -> Result<bool, StoreError> {
+        self.blacklisted(jti)
+    }
+
+    fn blacklist(
+        &mut self,
+        token: &TokenRecord,
+        family: &str,
+        now: u64,
+        why: Blacklisted,
+    ) -> Result<bool, StoreError> {
+        self.blacklist_once(token, family, now, why)
+    }
+
+    fn spent_within(&mut self, jti: &str, grace: u64, now: u64) -> Result<Option<u64>, StoreError> {
+        Tables::spent_within(self, jti, grace, now)
+    }
+
+    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
+        Tables::revoke_family(self, family, now)
+    }
+
+    fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError> {
+        Tables::issue(self, token, family)
+    }
+
+    fn revoke_user(
+        &mut self,
+        user_id: u64,
+        valid_after: u64,
+        now: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        Tables::revoke_user(self, user_id, valid_after, now)
+    }
+
+    fn purge(&mut self, now: u64) -> Result<ChangeOutcome, StoreError> {
+        Tables::purge(self, now)
+    }
+
+    fn create_users(&mut self, new: &[NewUser], now: u64) -> Result<ChangeOutcome, StoreError> {
+        Tables::create_users(self, new, now)
+    }
+
+    fn read_user(&mut self, user: &UserKey) -> Result<Option<User>, StoreError> {
+        self.read_user_by_key(user)
+    }
+
+    fn write_user(&mut self, user: &User) -> Result<(), StoreError> {
+        Tables::write_user(self, user)
+    }
+
+    fn another_active_superuser(&mut self, besides: u64) -> Result<bool, StoreError> {
+        Tables::another_active_superuser(self, besides)
+    }
+
+    fn delete_user(&mut self, user: User) -> Result<ChangeOutcome, StoreError> {
+        Tables::delete_user(self, user)
+    }
+
+    fn record_login(
+        &mut self,
+        user_id: u64,
+        last_login: Option<i64>,
+        rehash: Option<&Rehash>,
+    ) -> Result<(), StoreError> {
+        Tables::record_login(self, user_id, last_login, rehash)
     }
 }
 
@@ -115,8 +116,11 @@ impl RedbStore {
     /// written.
     pub(crate) fn apply(&self, changes: &[Change]) -> Result<Vec<ChangeOutcome>, StoreError> {
         self.write(|tx| {
-            let mut batch = Batch::open(tx)?;
-            changes.iter().map(|change| batch.apply(change)).collect()
+            let mut tables = Tables::open(tx)?;
+            changes
+                .iter()
+                .map(|change| decide::apply(&mut tables, change))
+                .collect()
         })
     }
 }

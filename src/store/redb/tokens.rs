@@ -2,14 +2,13 @@
 //! their families (`families`), the blacklist with its reason
 //! (`blacklist`), and each user's `tokens_valid_after` (in the user's row).
 //!
-//! A rotation is one decision inside one batch: the presented token is
-//! either still unspent, and is spent now while its successor joins the
-//! family, or already blacklisted, which is reuse. A token minted elsewhere
-//! with the same key (no `issued` row) becomes the root of its own family.
+//! What a rotation, a logout or a reuse decides is `store::decide`'s; here
+//! are the reads and writes it decides with. A token minted elsewhere with
+//! the same key (no `issued` row) becomes the root of its own family.
 
 use ::redb::{ReadableTable, ReadableTableMetadata};
 
-use super::batch::Batch;
+use super::batch::Tables;
 use super::schema::{
     blacklist_row, blacklisted_from_row, decode_user, family_prefix, id_key, member_key, pair_from,
     pair_row, BLACKLIST, ISSUED, USERS,
@@ -70,82 +69,8 @@ impl RedbStore {
     }
 }
 
-/// Token writes within a batch.
-impl Batch<'_> {
-    /// Spends `old` for `new` (see
-    /// [`Change::Rotate`](crate::store::Change::Rotate)), or reports that
-    /// `old` was spent already, revoking its family if asked.
-    pub(super) fn rotate(
-        &mut self,
-        old: &TokenRecord,
-        new: &TokenRecord,
-        blacklist_old: bool,
-        revoke_family_on_reuse: bool,
-        grace: u64,
-        now: u64,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let family = self.family_of(old)?;
-        if self.blacklisted(&old.jti)? {
-            if let Some(after) = self.spent_within(&old.jti, grace, now)? {
-                return Ok(ChangeOutcome::SpentWithinGrace { family, after });
-            }
-            let revoked = if revoke_family_on_reuse {
-                self.revoke_family(&family, now)?
-            } else {
-                0
-            };
-            return Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked });
-        }
-        if blacklist_old {
-            self.blacklist(&old.jti, now, old.exp, Blacklisted::Rotated)?;
-            // A token minted elsewhere becomes the root of its own family.
-            if self.issued.get(old.jti.as_bytes()).or_store()?.is_none() {
-                self.issue(old, &family)?;
-            }
-        }
-        self.issue(new, &family)?;
-        Ok(ChangeOutcome::Done)
-    }
-
-    /// A blacklisted token came back: every member of its family is
-    /// blacklisted.
-    pub(super) fn reuse(
-        &mut self,
-        jti: &str,
-        grace: u64,
-        now: u64,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let token = TokenRecord {
-            jti: jti.to_owned(),
-            user_id: 0,
-            exp: 0,
-            text: String::new(),
-        };
-        let family = self.family_of(&token)?;
-        if let Some(after) = self.spent_within(jti, grace, now)? {
-            return Ok(ChangeOutcome::SpentWithinGrace { family, after });
-        }
-        let revoked = self.revoke_family(&family, now)?;
-        Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked })
-    }
-
-    /// Logout: blacklists `token` unless it already is.
-    pub(super) fn log_out(
-        &mut self,
-        token: &TokenRecord,
-        now: u64,
-    ) -> Result<ChangeOutcome, StoreError> {
-        if self.blacklisted(&token.jti)? {
-            let family = self.family_of(token)?;
-            return Ok(ChangeOutcome::AlreadyBlacklisted { family, revoked: 0 });
-        }
-        self.blacklist(&token.jti, now, token.exp, Blacklisted::LoggedOut)?;
-        if self.issued.get(token.jti.as_bytes()).or_store()?.is_none() {
-            self.issue(token, &token.jti)?;
-        }
-        Ok(ChangeOutcome::Done)
-    }
-
+/// Token reads and writes within a batch.
+impl Tables<'_> {
     /// The `issued` table has no index by user: a revocation reads it whole,
     /// which keeps every rotation one index update cheaper. Tokens not in it
     /// (minted elsewhere with the same key) are refused by the user's
@@ -155,9 +80,9 @@ impl Batch<'_> {
         user_id: u64,
         valid_after: u64,
         now: u64,
-    ) -> Result<ChangeOutcome, StoreError> {
+    ) -> Result<Option<u64>, StoreError> {
         let Some(mut user) = self.read_user(user_id)? else {
-            return Ok(ChangeOutcome::NoSuchUser);
+            return Ok(None);
         };
         user.tokens_valid_after = user.tokens_valid_after.max(valid_after);
         self.write_user(&user)?;
@@ -177,26 +102,31 @@ impl Batch<'_> {
                 tokens += 1;
             }
         }
-        Ok(ChangeOutcome::Revoked { tokens })
+        Ok(Some(tokens))
     }
 
-    /// The family `token` belongs to; a token jwtd never issued is its own.
-    fn family_of(&self, token: &TokenRecord) -> Result<String, StoreError> {
-        let row = self.issued.get(token.jti.as_bytes()).or_store()?;
+    /// The family `jti` belongs to; a token jwtd never issued is its own.
+    pub(super) fn family_of(&self, jti: &str) -> Result<String, StoreError> {
+        let row = self.issued.get(jti.as_bytes()).or_store()?;
         let family = row.and_then(|r| {
             pair_from(r.value()).map(|(_, _, family)| String::from_utf8_lossy(family).into_owned())
         });
-        Ok(family.unwrap_or_else(|| token.jti.clone()))
+        Ok(family.unwrap_or_else(|| jti.to_owned()))
     }
 
-    fn blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
+    pub(super) fn blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
         Ok(self.blacklist.get(jti.as_bytes()).or_store()?.is_some())
     }
 
     /// Seconds since a rotation spent `jti`, if that was less than `grace`
     /// seconds before `now`; `None` for a token spent longer ago, or
     /// blacklisted for another reason (a logout, a revocation).
-    fn spent_within(&self, jti: &str, grace: u64, now: u64) -> Result<Option<u64>, StoreError> {
+    pub(super) fn spent_within(
+        &self,
+        jti: &str,
+        grace: u64,
+        now: u64,
+    ) -> Result<Option<u64>, StoreError> {
         let Some(row) = self.blacklist.get(jti.as_bytes()).or_store()? else {
             return Ok(None);
         };
@@ -207,6 +137,26 @@ impl Batch<'_> {
         );
         let after = pair_from(row).map(|(at, _, _)| now.saturating_sub(at));
         Ok(after.filter(|&after| rotated && after < grace))
+    }
+
+    /// Blacklists `token` unless it already is, recording it in `family`
+    /// if it was never issued here; whether it did.
+    pub(super) fn blacklist_once(
+        &mut self,
+        token: &TokenRecord,
+        family: &str,
+        now: u64,
+        why: Blacklisted,
+    ) -> Result<bool, StoreError> {
+        if self.blacklisted(&token.jti)? {
+            return Ok(false);
+        }
+        self.blacklist(&token.jti, now, token.exp, why)?;
+        // A token minted elsewhere becomes a member of its family here.
+        if self.issued.get(token.jti.as_bytes()).or_store()?.is_none() {
+            self.issue(token, family)?;
+        }
+        Ok(true)
     }
 
     fn blacklist(
@@ -235,7 +185,7 @@ impl Batch<'_> {
     }
 
     /// Blacklists every member of `family` not yet blacklisted.
-    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
+    pub(super) fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
         let prefix = family_prefix(family);
         let mut members = Vec::new();
         for row in self.families.range(prefix.as_slice()..).or_store()? {

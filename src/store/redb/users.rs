@@ -5,13 +5,13 @@
 
 use ::redb::{ReadableTable, ReadableTableMetadata};
 
-use super::batch::Batch;
+use super::batch::Tables;
 use super::schema::{
     decode_user, encode_user, id_from, id_key, next_user_id_from, META, NEXT_USER_ID_KEY,
     USERNAMES, USERS,
 };
 use super::{OrStoreError, RedbStore};
-use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey, UserUpdate};
+use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey};
 
 impl RedbStore {
     /// The user with this id.
@@ -73,12 +73,12 @@ impl RedbStore {
         user: &UserKey,
         change: impl FnOnce(&mut User),
     ) -> Result<Option<User>, StoreError> {
-        self.write(|tx| Batch::open(tx)?.update_user(user, change))
+        self.write(|tx| Tables::open(tx)?.update_user(user, change))
     }
 }
 
-/// User writes within a batch.
-impl Batch<'_> {
+/// User reads and writes within a batch.
+impl Tables<'_> {
     /// The id of `user`, if there is such a user.
     fn id_of(&self, user: &UserKey) -> Result<Option<u64>, StoreError> {
         match user {
@@ -172,61 +172,37 @@ impl Batch<'_> {
         Ok(Some(user))
     }
 
-    /// Whether `update` (a deletion, when `None`) takes from `user` the
-    /// last active superuser's standing: the user is an active superuser,
-    /// would no longer be one, and no other user is one.
-    pub(super) fn removes_last_superuser(
-        &self,
-        user: &UserKey,
-        update: Option<&UserUpdate>,
-    ) -> Result<bool, StoreError> {
-        let Some(id) = self.id_of(user)? else {
-            return Ok(false);
-        };
-        let Some(before) = self.read_user(id)? else {
-            return Ok(false);
-        };
-        let counts = |u: &User| u.is_active && u.is_superuser;
-        if !counts(&before) {
-            return Ok(false);
-        }
-        if let Some(update) = update {
-            let mut after = before;
-            update.apply_to(&mut after);
-            if counts(&after) {
-                return Ok(false);
-            }
-        }
+    /// Whether an active superuser other than `besides` exists.
+    pub(super) fn another_active_superuser(&self, besides: u64) -> Result<bool, StoreError> {
         for row in self.users.iter().or_store()? {
             let (key, bytes) = row.or_store()?;
             let other = id_from(key.value()).and_then(|other| decode_user(other, bytes.value()));
-            if other.is_some_and(|other| other.id != id && counts(&other)) {
-                return Ok(false);
+            if other
+                .is_some_and(|other| other.id != besides && other.is_active && other.is_superuser)
+            {
+                return Ok(true);
             }
         }
-        Ok(true)
+        Ok(false)
     }
 
-    /// Deletes the user `user` and its username, returning it; `None` if
-    /// there is no such user.
-    pub(super) fn delete_user(&mut self, user: &UserKey) -> Result<Option<User>, StoreError> {
-        let Some(id) = self.id_of(user)? else {
-            return Ok(None);
-        };
-        let Some(user) = self
-            .users
-            .remove(id_key(id).as_slice())
-            .or_store()?
-            .and_then(|bytes| decode_user(id, bytes.value()))
-        else {
-            return Ok(None);
-        };
+    /// Deletes `user` and its username.
+    pub(super) fn delete_user(&mut self, user: User) -> Result<ChangeOutcome, StoreError> {
+        self.users.remove(id_key(user.id).as_slice()).or_store()?;
         self.tx
             .open_table(USERNAMES)
             .or_store()?
             .remove(user.username.as_bytes())
             .or_store()?;
-        Ok(Some(user))
+        Ok(ChangeOutcome::UserDeleted { user })
+    }
+
+    /// The user `user` names, as this batch has left it.
+    pub(super) fn read_user_by_key(&self, user: &UserKey) -> Result<Option<User>, StoreError> {
+        match self.id_of(user)? {
+            Some(id) => self.read_user(id),
+            None => Ok(None),
+        }
     }
 
     /// After a login: a new `last_login` and a re-hashed password, each if
