@@ -55,6 +55,9 @@ import traceback
 import urllib.parse
 import uuid
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import CheckFailed, describe, expect, expect_eq  # noqa: E402
+
 PINS = {
     # distribution name -> the version tests/postgres/requirements.txt pins
     "Django": "5.2.19",
@@ -130,26 +133,6 @@ class Report:
 
     def note(self, text):
         print(f"NOTE {text}", flush=True)
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def describe(e):
-    if isinstance(e, CheckFailed):
-        return str(e)
-    return f"{type(e).__name__}: {e}"
-
-
-def expect(cond, message):
-    if not cond:
-        raise CheckFailed(message)
-
-
-def expect_eq(got, want, what="value"):
-    if got != want:
-        raise CheckFailed(f"{what}: got {got!r}, want {want!r}")
 
 
 # --------------------------------------------------------------------------
