@@ -22,7 +22,7 @@
 //! | `postgres/` | `PostgresStore` (the `postgres` feature): Django's own tables, shared by replicas |
 //! | `user_table.rs` | [`UserTable`]: the user table and login field of a database shared with Django |
 //! | `fixtures.rs` | (tests) records for the store's own tests |
-//! | `conformance.rs` | (tests) the store's behaviour, run on every backend |
+//! | `conformance/` | (tests) the store's behaviour, run on every backend: tokens, users, keys |
 
 mod address;
 mod change;

@@ -1,0 +1,228 @@
+//! Token state: rotation, reuse, logout, revocation, purge.
+
+use crate::store::fixtures::{new_user, rotate, token};
+use crate::store::{Blacklisted, Change, ChangeOutcome, Store, TokenRecord};
+
+pub(super) fn revoking_a_user_blacklists_only_their_live_tokens(store: Store) {
+    store.add_user(new_user("alice")).unwrap();
+    store.add_user(new_user("bob")).unwrap();
+    let token = |jti: &str, user_id, exp| TokenRecord {
+        jti: jti.into(),
+        user_id,
+        exp,
+        text: String::new(),
+    };
+    store
+        .apply(&[
+            Change::Issue {
+                token: token("a1", 1, 500),
+            },
+            Change::Issue {
+                token: token("a2", 1, 500),
+            },
+            Change::Issue {
+                token: token("a-expired", 1, 50),
+            },
+            Change::Issue {
+                token: token("b1", 2, 500),
+            },
+            Change::Blacklist {
+                token: token("a2", 1, 500),
+                now: 90,
+            },
+        ])
+        .unwrap();
+    let revoke = |user_id, valid_after| Change::RevokeUser {
+        user_id,
+        valid_after,
+        now: 100,
+    };
+    assert_eq!(
+        store.apply(&[revoke(1, 101)]).unwrap(),
+        [ChangeOutcome::Revoked { tokens: 1 }]
+    );
+    assert!(store.is_blacklisted("a1").unwrap());
+    assert!(!store.is_blacklisted("a-expired").unwrap());
+    assert!(!store.is_blacklisted("b1").unwrap());
+    assert_eq!(store.user(1).unwrap().unwrap().tokens_valid_after, 101);
+    assert_eq!(store.user(2).unwrap().unwrap().tokens_valid_after, 0);
+    // The time only moves forward; a second revocation finds nothing new.
+    assert_eq!(
+        store.apply(&[revoke(1, 60)]).unwrap(),
+        [ChangeOutcome::Revoked { tokens: 0 }]
+    );
+    assert_eq!(store.user(1).unwrap().unwrap().tokens_valid_after, 101);
+    assert_eq!(
+        store.apply(&[revoke(9, 101)]).unwrap(),
+        [ChangeOutcome::NoSuchUser]
+    );
+}
+
+pub(super) fn one_rotation_wins_within_a_batch(store: Store) {
+    store
+        .apply(&[Change::Issue {
+            token: token("a", 100),
+        }])
+        .unwrap();
+    let outcomes = store
+        .apply(&[rotate("a", "b1"), rotate("a", "b2")])
+        .unwrap();
+    assert_eq!(outcomes[0], ChangeOutcome::Done);
+    assert!(
+        matches!(outcomes[1], ChangeOutcome::AlreadyBlacklisted { ref family, revoked: 0 } if family == "a")
+    );
+    assert!(store.is_blacklisted("a").unwrap());
+    assert_eq!(store.family_of("b1").unwrap().as_deref(), Some("a"));
+    assert_eq!(
+        store.family_of("b2").unwrap(),
+        None,
+        "the loser wrote nothing"
+    );
+    // Across batches too.
+    let again = store.apply(&[rotate("a", "b3")]).unwrap();
+    assert!(matches!(again[0], ChangeOutcome::AlreadyBlacklisted { .. }));
+}
+
+pub(super) fn a_foreign_token_starts_its_own_family(store: Store) {
+    store.apply(&[rotate("django", "ours")]).unwrap();
+    assert_eq!(store.family_of("ours").unwrap().as_deref(), Some("django"));
+    assert_eq!(
+        store.family_of("django").unwrap().as_deref(),
+        Some("django")
+    );
+}
+
+pub(super) fn reuse_revokes_the_family_when_asked(store: Store) {
+    store
+        .apply(&[Change::Issue {
+            token: token("root", 100),
+        }])
+        .unwrap();
+    store.apply(&[rotate("root", "r1")]).unwrap();
+    store.apply(&[rotate("r1", "r2")]).unwrap();
+    store
+        .apply(&[Change::Issue {
+            token: token("other", 100),
+        }])
+        .unwrap();
+    let replay = Change::Rotate {
+        old: token("root", 100),
+        new: token("evil", 200),
+        blacklist_old: true,
+        revoke_family_on_reuse: true,
+        grace: 0,
+        now: 20,
+    };
+    let outcome = store.apply(&[replay]).unwrap();
+    assert_eq!(
+        outcome[0],
+        ChangeOutcome::AlreadyBlacklisted {
+            family: "root".into(),
+            revoked: 1
+        }
+    );
+    assert!(
+        store.is_blacklisted("r2").unwrap(),
+        "the live descendant is revoked"
+    );
+    assert!(
+        !store.is_blacklisted("other").unwrap(),
+        "other logins are untouched"
+    );
+    assert!(!store.is_blacklisted("evil").unwrap());
+}
+
+pub(super) fn blacklist_once(store: Store) {
+    let w = Change::Blacklist {
+        token: token("t", 100),
+        now: 1,
+    };
+    let outcomes = store.apply(&[w.clone(), w.clone()]).unwrap();
+    assert_eq!(outcomes[0], ChangeOutcome::Done);
+    assert!(matches!(
+        outcomes[1],
+        ChangeOutcome::AlreadyBlacklisted { .. }
+    ));
+    assert!(store.is_blacklisted("t").unwrap());
+}
+
+pub(super) fn purge_removes_rows_at_and_after_exp(store: Store) {
+    store
+        .apply(&[
+            Change::Issue {
+                token: token("old", 50),
+            },
+            Change::Issue {
+                token: token("new", 500),
+            },
+            Change::Blacklist {
+                token: token("old", 50),
+                now: 1,
+            },
+            Change::Blacklist {
+                token: token("new", 500),
+                now: 1,
+            },
+        ])
+        .unwrap();
+    let purged = store.apply(&[Change::Purge { now: 50 }]).unwrap();
+    assert_eq!(
+        purged[0],
+        ChangeOutcome::Purged {
+            issued: 1,
+            blacklisted: 1
+        }
+    );
+    assert_eq!(store.token_counts().unwrap(), (1, 1));
+    assert!(!store.is_blacklisted("old").unwrap());
+    assert!(store.is_blacklisted("new").unwrap());
+    assert_eq!(store.family_of("old").unwrap(), None);
+}
+
+pub(super) fn the_blacklist_keeps_why(store: Store) {
+    let token = |jti: &str| TokenRecord {
+        jti: jti.into(),
+        user_id: 1,
+        exp: 500,
+        text: String::new(),
+    };
+    store.add_user(new_user("alice")).unwrap();
+    store
+        .apply(&[
+            Change::Issue { token: token("a") },
+            Change::Rotate {
+                old: token("a"),
+                new: token("b"),
+                blacklist_old: true,
+                revoke_family_on_reuse: true,
+                grace: 0,
+                now: 10,
+            },
+            Change::Blacklist {
+                token: token("b"),
+                now: 11,
+            },
+            Change::Issue { token: token("c") },
+            Change::RevokeUser {
+                user_id: 1,
+                valid_after: 13,
+                now: 12,
+            },
+        ])
+        .unwrap();
+    let why = |jti| store.blacklisting(jti).unwrap();
+    assert_eq!(why("a"), Some(Blacklisted::Rotated));
+    assert_eq!(why("b"), Some(Blacklisted::LoggedOut));
+    assert_eq!(why("c"), Some(Blacklisted::Revoked));
+    assert_eq!(why("d"), None);
+}
+
+pub(super) fn token_state_reads_the_blacklist_and_the_user_together(store: Store) {
+    store.add_user(new_user("alice")).unwrap();
+    store.apply(&[rotate("a", "b")]).unwrap();
+    let (why, user) = store.token_state(Some("a"), Some(1)).unwrap();
+    assert_eq!(why, Some(Blacklisted::Rotated));
+    assert_eq!(user.unwrap().username, "alice");
+    assert_eq!(store.token_state(Some("b"), Some(2)).unwrap(), (None, None));
+    assert_eq!(store.token_state(None, None).unwrap(), (None, None));
+}
