@@ -3,7 +3,7 @@
 //! decisions are made here from them: whether a rotation spends its token
 //! or finds it spent, whether a spent token back again is reuse or within
 //! the grace period, whether a change would take the last active superuser.
-//! So both backends decide alike, and `conformance.rs` checks that they do.
+//! So both backends decide alike, and `conformance/` checks that they do.
 //!
 //! The one decision that must have exactly one winner, "is this token
 //! blacklisted now, by this change?", is [`Batch::blacklist`]'s: the redb
