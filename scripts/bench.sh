@@ -24,8 +24,12 @@
 # idle RSS, binary sizes, and a long refresh run sampling RSS. With INPROC=1
 # the in-process benches (benches/jwt.rs, benches/costs.rs) run first.
 #
-# Usage: scripts/bench.sh
-# Environment (defaults):
+# With --postgres, instead: jwtd built with `--features postgres` on a
+# throwaway PostgreSQL cluster (fsync on), one and two replicas, next to
+# jwtd on redb measured in the same run; see scripts/bench/pg-mode.sh.
+#
+# Usage: scripts/bench.sh [--postgres]
+# Environment (defaults; --postgres changes some, see scripts/bench/pg-mode.sh):
 #   DURATION=10        seconds per wrk run
 #   ROUNDS=1           rounds; the summary gives medians over rounds (~6 min each)
 #   CONNS="16 64"      connection counts
@@ -44,6 +48,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+
+MODE=redb
+for arg in "$@"; do
+  case $arg in
+    --postgres) MODE=postgres ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "scripts/bench.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+if [ "$MODE" = postgres ]; then
+  # A bounded run (under 3 minutes): one connection count, shorter wrk
+  # runs, no peer and no in-process benches unless asked for.
+  DURATION=${DURATION:-7}; CONNS=${CONNS:-16}; PEER=${PEER:-0}; INPROC=${INPROC:-0}
+  OUT=${OUT:-target/bench-postgres}; PORT_BASE=${PORT_BASE:-18620}
+  PHASES=${PHASES:-"protected verify refresh login1k"}
+fi
 
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-1}
@@ -89,6 +109,8 @@ cleanup() {
   local status=$?
   for name in "${!PIDS[@]}"; do kill "${PIDS[$name]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # --postgres: the cluster goes after its servers.
+  if declare -F pg_cleanup >/dev/null; then pg_cleanup; fi
   if [ "$status" -ne 0 ]; then
     # Keep the servers' logs of a failed run.
     mkdir -p "$OUT/logs"
@@ -104,6 +126,12 @@ cargo build --release --quiet
 # A private copy: others may rebuild target/release/jwtd during the run.
 mkdir -p "$WORK/bin"; cp target/release/jwtd "$WORK/bin/jwtd"
 JWTD=$WORK/bin/jwtd
+if [ "$MODE" = postgres ]; then
+  say "building jwtd (release, --features postgres)"
+  cargo build --release --quiet --features postgres
+  cp target/release/jwtd "$WORK/bin/jwtd-pg"
+  JWTD_PG=$WORK/bin/jwtd-pg
+fi
 if [ "$PEER" = 1 ]; then
   say "building the axum peer out of tree (target/peer-src, target/peer-target)"
   rm -rf target/peer-src
@@ -131,6 +159,7 @@ PEER_BIN=$WORK/bin/rust-peer
   echo "duration=$DURATION"; echo "rounds=$ROUNDS"; echo "conns=$CONNS"; echo "threads=$THREADS"
   echo "long_seconds=$LONG_SECONDS"; echo "clk_tck=$CLK_TCK"
   echo "jwtd_bytes=$(stat -c %s "$JWTD")"
+  [ "$MODE" = postgres ] && echo "jwtd_pg_bytes=$(stat -c %s "$JWTD_PG")"
   [ "$PEER" = 1 ] && echo "peer_bytes=$(stat -c %s "$PEER_BIN")" && echo "peer_stripped_bytes=$(stat -c %s "$WORK/bin/rust-peer.stripped")"
 } > "$OUT/info.txt"
 
@@ -268,6 +297,12 @@ run() {
   printf '  r%s %-11s %-9s c%-3s %10s req/s  p50 %8s ms  p99 %8s ms  %9s us CPU/req  200s %s  other %s  errors %s\n' \
     "$ROUND" "$name" "$phase" "$c" "$rps" "$p50" "$p99" "$cpu" "$ok" "$((requests - ok))" "$errors" >&2
 }
+
+# --- --postgres: its own cells, then done ------------------------------------
+if [ "$MODE" = postgres ]; then
+  source scripts/bench/pg-mode.sh
+  exit 0
+fi
 
 # --- rounds -------------------------------------------------------------------
 for ROUND in $(seq "$ROUNDS"); do
