@@ -48,11 +48,15 @@ impl Service {
         let (keys, source) = keys::load(&settings, &store, &clock).map_err(|e| e.to_string())?;
         log::info(&format!("signing keys from {source}"));
         let settings = Arc::new(settings);
-        let (writer, writer_thread) = Writer::start(
+        // A shared database decides each change by its own constraints:
+        // several writers commit side by side there.
+        let writers = if store.is_shared() { SHARED_WRITERS } else { 1 };
+        let (writer, writer_thread) = Writer::start_many(
             store.clone(),
             clock.clone(),
             settings.purge_interval,
             settings.leeway,
+            writers,
         )
         .map_err(|e| format!("cannot start the writer: {e}"))?;
         let login_pool = WorkPool::start(settings.login_threads, settings.login_queue)
@@ -65,7 +69,7 @@ impl Service {
             .then(|| {
                 WorkPool::named(
                     "jwtd-db",
-                    settings.postgres_connections,
+                    (settings.postgres_connections / 2).max(1),
                     settings.max_connections,
                     Priority::Normal,
                 )
@@ -155,6 +159,10 @@ fn refuse_if_exposed(path: &Path, what: &str, holds: &str) -> Result<(), String>
         )),
     }
 }
+
+/// Writers committing side by side on a shared database (PostgreSQL),
+/// where a commit is bound by its round trips rather than by the disk.
+const SHARED_WRITERS: usize = 4;
 
 /// How the settings open a database: redb's page cache, and for
 /// PostgreSQL the user table and the connections.

@@ -1,8 +1,8 @@
-//! The single writer: group commit for token state.
+//! The writer: group commit for token state.
 //!
-//! A durable commit costs one fsync, and the store runs one write
-//! transaction at a time. So instead of each request committing on its own,
-//! requests hand their writes to this thread, which takes everything that
+//! A durable commit costs one fsync, and redb runs one write transaction at
+//! a time. So instead of each request committing on its own, requests hand
+//! their writes to the writer thread, which takes everything that
 //! queued up while the previous commit was on its way to disk, applies it in one
 //! transaction, commits once, and then answers each request. Every request is
 //! still answered only after its change is on disk, and each change is
@@ -13,13 +13,18 @@
 //! same queue as every other write, at the time the application's clock
 //! reads.
 //!
+//! On PostgreSQL, where a commit is bound by its round trips and the
+//! database decides each change by its own constraints, several writer
+//! threads take batches from the one queue and commit side by side
+//! ([`Writer::start_many`]).
+//!
 //! After a failed commit the store refuses writes until the database is
 //! reopened ([`Store::reopen`]); the writer reopens it before the next
 //! batch, and until that succeeds the requests that need a write get
 //! [`StoreError`]s (503), while reads go on.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -61,16 +66,48 @@ impl Writer {
         purge_interval: Duration,
         purge_grace: u64,
     ) -> std::io::Result<(Writer, JoinHandle<()>)> {
+        Writer::start_many(store, clock, purge_interval, purge_grace, 1)
+    }
+
+    /// As [`Writer::start`], with `threads` writers taking batches from one
+    /// queue, each committing its own: for a database that runs
+    /// transactions side by side and decides each change by its own
+    /// constraints (PostgreSQL), where a commit's round trips, not the
+    /// disk, bound one writer. The first purges. The handle returned waits
+    /// for all of them.
+    pub fn start_many(
+        store: Arc<Store>,
+        clock: Arc<Clock>,
+        purge_interval: Duration,
+        purge_grace: u64,
+        threads: usize,
+    ) -> std::io::Result<(Writer, JoinHandle<()>)> {
         let (jobs, queue) = mpsc::sync_channel(4096);
-        let purges = Purges {
+        let queue = Arc::new(Mutex::new(queue));
+        let purges = Arc::new(Purges {
             clock,
             interval: purge_interval,
             grace: purge_grace,
-        };
-        let thread = thread::Builder::new()
-            .name("jwtd-writer".into())
-            .spawn(move || run(&store, &queue, &purges))?;
-        Ok((Writer { jobs }, thread))
+        });
+        let mut handles = Vec::with_capacity(threads.max(1));
+        for i in 0..threads.max(1) {
+            let (store, queue, purges) = (store.clone(), queue.clone(), purges.clone());
+            let purges = (i == 0).then_some(purges);
+            handles.push(
+                thread::Builder::new()
+                    .name(format!("jwtd-writer-{i}"))
+                    .spawn(move || run(&store, &queue, purges.as_deref()))?,
+            );
+        }
+        let all = thread::Builder::new()
+            .name("jwtd-writers".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                for handle in handles {
+                    let _ = handle.join();
+                }
+            })?;
+        Ok((Writer { jobs }, all))
     }
 
     /// Applies `changes` atomically, in some batch; returns once they are
@@ -108,30 +145,46 @@ struct Purges {
     grace: u64,
 }
 
-fn run(store: &Store, queue: &Receiver<Job>, purges: &Purges) {
+/// One writer: takes what queued up (holding the queue only while it
+/// takes), applies it in one transaction, answers, and again; the writer
+/// given `purges` also purges on schedule.
+fn run(store: &Store, queue: &Mutex<Receiver<Job>>, purges: Option<&Purges>) {
     let mut needs_reopen = false;
-    let mut next_purge = Instant::now() + purges.interval;
+    let mut next_purge = purges.map(|p| Instant::now() + p.interval);
     loop {
-        let first = match queue.recv_timeout(next_purge.saturating_duration_since(Instant::now())) {
-            Ok(job) => job,
-            Err(RecvTimeoutError::Timeout) => {
-                next_purge = Instant::now() + purges.interval;
-                purge(store, purges.clock.now().saturating_sub(purges.grace));
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
-        let mut batch = vec![first];
-        let mut count = batch[0].changes.len();
-        while count < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => {
-                    count += job.changes.len();
-                    batch.push(job);
+        let batch = {
+            let queue = queue
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let first = match next_purge {
+                Some(at) => queue.recv_timeout(at.saturating_duration_since(Instant::now())),
+                None => queue.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let first = match first {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    drop(queue);
+                    if let Some(purges) = purges {
+                        next_purge = Some(Instant::now() + purges.interval);
+                        purge(store, purges.clock.now().saturating_sub(purges.grace));
+                    }
+                    continue;
                 }
-                Err(_) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            let mut batch = vec![first];
+            let mut count = batch[0].changes.len();
+            while count < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(job) => {
+                        count += job.changes.len();
+                        batch.push(job);
+                    }
+                    Err(_) => break,
+                }
             }
-        }
+            batch
+        };
         if needs_reopen {
             // Reopen only once the storage takes writes: until then readers
             // keep the old handle and writers get an error at once.

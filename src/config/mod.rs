@@ -170,7 +170,8 @@ pub struct Settings {
     /// at rest.
     pub outstanding_token_text: bool,
     /// `POSTGRES_CONNECTIONS`: the most connections to PostgreSQL one jwtd
-    /// opens. Defaults to 8.
+    /// opens; half of them serve requests, the rest its writers and logins.
+    /// Defaults to 16.
     pub postgres_connections: usize,
     /// `ACCESS_LOG`: one line per request on stderr. Defaults to true.
     pub access_log: bool,
@@ -304,7 +305,7 @@ impl Default for Settings {
             purge_interval: Duration::from_secs(60 * 60),
             user_table: "auth_user".to_owned(),
             username_field: "username".to_owned(),
-            postgres_connections: 8,
+            postgres_connections: 16,
             outstanding_token_text: false,
             access_log: true,
             log_probes: false,

@@ -47,6 +47,26 @@ pub(super) trait Batch {
     /// Records `token` as issued, a member of `family`.
     fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError>;
 
+    /// A rotation's writes: `old` blacklisted as rotated (first recorded,
+    /// if it has no record, as its family's root) and `new` recorded in
+    /// `old`'s family, unless `old` already was blacklisted, when nothing
+    /// is written. Returns `old`'s family, and whether this call spent it.
+    /// [`Batch::family_of`], [`Batch::blacklist`] and [`Batch::issue`] in
+    /// turn, unless a backend can do it in fewer steps.
+    fn spend(
+        &mut self,
+        old: &TokenRecord,
+        new: &TokenRecord,
+        now: u64,
+    ) -> Result<(String, bool), StoreError> {
+        let family = self.family_of(&old.jti)?;
+        if !self.blacklist(old, &family, now, Blacklisted::Rotated)? {
+            return Ok((family, false));
+        }
+        self.issue(new, &family)?;
+        Ok((family, true))
+    }
+
     /// Raises the user's `tokens_valid_after` to at least `valid_after` and
     /// blacklists, as revoked, each of their refresh tokens still live at
     /// `now`; how many. `None` if there is no such user.
@@ -104,11 +124,15 @@ pub(super) fn apply(batch: &mut impl Batch, change: &Change) -> Result<ChangeOut
             grace,
             now,
         } => {
-            let family = batch.family_of(&old.jti)?;
-            let spent_now = if *blacklist_old {
-                batch.blacklist(old, &family, *now, Blacklisted::Rotated)?
+            let (family, spent_now) = if *blacklist_old {
+                batch.spend(old, new, *now)?
             } else {
-                !batch.is_blacklisted(&old.jti)?
+                let family = batch.family_of(&old.jti)?;
+                let unspent = !batch.is_blacklisted(&old.jti)?;
+                if unspent {
+                    batch.issue(new, &family)?;
+                }
+                (family, unspent)
             };
             if !spent_now {
                 return spent_again(
@@ -120,7 +144,6 @@ pub(super) fn apply(batch: &mut impl Batch, change: &Change) -> Result<ChangeOut
                     *now,
                 );
             }
-            batch.issue(new, &family)?;
             Ok(ChangeOutcome::Done)
         }
         Change::Reuse { jti, grace, now } => {

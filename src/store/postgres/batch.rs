@@ -59,6 +59,15 @@ impl<C: GenericClient> Batch for PgBatch<'_, '_, C> {
         PgBatch::issue(self, token, family)
     }
 
+    fn spend(
+        &mut self,
+        old: &TokenRecord,
+        new: &TokenRecord,
+        now: u64,
+    ) -> Result<(String, bool), StoreError> {
+        PgBatch::spend(self, old, new, now)
+    }
+
     fn revoke_user(
         &mut self,
         user_id: u64,

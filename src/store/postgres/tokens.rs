@@ -223,6 +223,70 @@ impl<C: GenericClient> PgBatch<'_, '_, C> {
         Ok(true)
     }
 
+    /// A rotation in two round trips: `old`'s row made if it has none and
+    /// its family read; then, in one statement, the blacklist insert that
+    /// decides the winner and, only if it inserted, `old`'s reason and
+    /// `new`'s rows. (One statement cannot do it all: the blacklist insert
+    /// must see the outstanding row a statement before it made.)
+    pub(super) fn spend(
+        &mut self,
+        old: &TokenRecord,
+        new: &TokenRecord,
+        now: u64,
+    ) -> Result<(String, bool), StoreError> {
+        let user = (old.user_id != 0).then(|| big(old.user_id));
+        let family: String = self
+            .db
+            .query_opt(
+                &format!(
+                    "WITH outstand AS ( \
+                       INSERT INTO token_blacklist_outstandingtoken \
+                         (jti, token, created_at, expires_at, user_id) \
+                       VALUES ($1, $3, now(), $2, (SELECT id FROM {} WHERE id = $4::bigint)) \
+                       ON CONFLICT (jti) DO NOTHING) \
+                     SELECT coalesce((SELECT family FROM jwtd_token WHERE jti = $1), $1)",
+                    self.users.table
+                ),
+                &[&old.jti, &at_seconds(old.exp), &old.text, &user],
+            )?
+            .map_or_else(|| old.jti.clone(), |row| row.get(0));
+        let new_user = (new.user_id != 0).then(|| big(new.user_id));
+        let won = self
+            .db
+            .query_opt(
+                &format!(
+                    "WITH won AS ( \
+                       INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) \
+                       SELECT id, $2 FROM token_blacklist_outstandingtoken WHERE jti = $1 \
+                       ON CONFLICT (token_id) DO NOTHING RETURNING id), \
+                     reason AS ( \
+                       INSERT INTO jwtd_token (jti, family, reason) SELECT $1, $3, 1 FROM won \
+                       ON CONFLICT (jti) DO UPDATE SET reason = EXCLUDED.reason), \
+                     successor AS ( \
+                       INSERT INTO token_blacklist_outstandingtoken \
+                         (jti, token, created_at, expires_at, user_id) \
+                       SELECT $4, $5, now(), $6, (SELECT id FROM {} WHERE id = $7::bigint) \
+                       FROM won ON CONFLICT (jti) DO NOTHING), \
+                     member AS ( \
+                       INSERT INTO jwtd_token (jti, family) SELECT $4, $3 FROM won \
+                       ON CONFLICT (jti) DO NOTHING) \
+                     SELECT count(*) FROM won",
+                    self.users.table
+                ),
+                &[
+                    &old.jti,
+                    &at_seconds(now),
+                    &family,
+                    &new.jti,
+                    &new.text,
+                    &at_seconds(new.exp),
+                    &new_user,
+                ],
+            )?
+            .is_some_and(|row| row.get::<_, i64>(0) > 0);
+        Ok((family, won))
+    }
+
     /// Seconds since a rotation spent `jti`, if less than `grace` before
     /// `now`.
     pub(super) fn spent_within(
