@@ -77,7 +77,20 @@ pub fn write_str_utf8(out: &mut String, s: &str) {
 fn write_escaped(out: &mut String, s: &str, ensure_ascii: bool) {
     out.push('"');
     let mut units = [0u16; 2];
-    for c in s.chars() {
+    // What needs no escape is copied a run at a time: `s[plain..]` is
+    // what has not been written yet.
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let as_is = match c {
+            '"' | '\\' => false,
+            ' '..='~' => true,
+            c => !ensure_ascii && c > '~',
+        };
+        if as_is {
+            continue;
+        }
+        out.push_str(&s[plain..i]);
+        plain = i + c.len_utf8();
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -86,8 +99,6 @@ fn write_escaped(out: &mut String, s: &str, ensure_ascii: bool) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            c if !ensure_ascii && c > '~' => out.push(c),
             _ => {
                 for unit in c.encode_utf16(&mut units) {
                     let _ = write!(out, "\\u{unit:04x}");
@@ -95,6 +106,7 @@ fn write_escaped(out: &mut String, s: &str, ensure_ascii: bool) {
             }
         }
     }
+    out.push_str(&s[plain..]);
     out.push('"');
 }
 

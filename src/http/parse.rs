@@ -349,9 +349,21 @@ fn split_target<'b>(method: &str, target: &'b str) -> Option<(&'b str, Option<&'
     })
 }
 
-/// Where `needle` first starts in `haystack`.
+/// Where `needle` (not empty) first starts in `haystack`. Every request's
+/// head is searched, so the whole needle is compared only where its first
+/// byte occurs, not at every byte (each comparison a call to `memcmp`).
 pub(super) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(i) = haystack[from..].iter().position(|&b| b == first) {
+        let at = from + i;
+        // Past the end here, past the end at any later start too.
+        if haystack.get(at + 1..at + needle.len())? == rest {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 #[cfg(test)]
