@@ -25,7 +25,8 @@ Usage: jwtd config [--json] [--db PATH] [--config FILE]
 
 Options:
   --json           Print the same as one JSON object
-  --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
+  --db PATH        Database: a redb file, or postgres://USER@HOST[:PORT]/DBNAME
+                   [default: jwtd.redb, env: JWTD_DB]
   --config FILE    JSON settings file [env: JWTD_CONFIG]
 ";
 

@@ -24,7 +24,8 @@ through its control socket (CONTROL_SOCKET, beside the database), and the
 server uses the new keys at once.
 
 Options:
-  --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
+  --db PATH        Database: a redb file, or postgres://USER@HOST[:PORT]/DBNAME
+                   [default: jwtd.redb, env: JWTD_DB]
   --config FILE    JSON settings file [env: JWTD_CONFIG]
 ";
 

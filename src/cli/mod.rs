@@ -213,10 +213,11 @@ Commands:
   config                Print every setting in force and where it came from
 
 Every command works while a server runs: it goes through the server's
-control socket.
+control socket (on PostgreSQL, straight to the shared database).
 
 Options for every command:
-  --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
+  --db PATH        Database: a redb file, or postgres://USER@HOST[:PORT]/DBNAME
+                   [default: jwtd.redb, env: JWTD_DB]
   --config FILE    JSON settings file [env: JWTD_CONFIG]
   -h, --help       Print help (also `jwtd COMMAND [SUBCOMMAND] --help`)
   -V, --version    Print the version

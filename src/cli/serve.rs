@@ -22,7 +22,8 @@ Options:
                    one that is not loopback needs ALLOWED_HOSTS, the Host names
                    answered (on loopback: .localhost, 127.0.0.1, [::1])
   --workers N      HTTP worker threads [default: WORKERS setting]
-  --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
+  --db PATH        Database: a redb file, or postgres://USER@HOST[:PORT]/DBNAME
+                   [default: jwtd.redb, env: JWTD_DB]
   --config FILE    JSON settings file [env: JWTD_CONFIG]
 
 Endpoints (SimpleJWT's first, with its paths, bodies and errors):

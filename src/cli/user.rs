@@ -32,7 +32,8 @@ Usage:
 Run `jwtd user COMMAND --help` for one command's details.
 
 Options:
-  --db PATH        Database file [default: jwtd.redb, env: JWTD_DB]
+  --db PATH        Database: a redb file, or postgres://USER@HOST[:PORT]/DBNAME
+                   [default: jwtd.redb, env: JWTD_DB]
   --config FILE    JSON settings file [env: JWTD_CONFIG]
 ";
 
