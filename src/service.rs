@@ -3,6 +3,8 @@
 //! HTTP server; runs until SIGINT or SIGTERM, reloading the settings on
 //! each SIGHUP (`reload`); then stops in order (no new connections,
 //! requests in flight finished, last writes committed, database closed).
+//! On a shared database (PostgreSQL) it also starts the database threads,
+//! several writers and the thread that follows key changes (`shared`).
 
 mod reload;
 mod shared;
