@@ -1,6 +1,11 @@
-"""The assertions the Python checks share (tests/interop/check.py,
-tests/postgres/replicas.py): a check raises CheckFailed with what it saw,
-and the report prints describe(e) after FAIL."""
+"""What the Python checks share (tests/interop/check.py,
+tests/postgres/replicas.py): the assertions (a check raises CheckFailed
+with what it saw, and the report prints describe(e) after FAIL), and
+starting `jwtd serve` on a free port."""
+
+import re
+import subprocess
+import threading
 
 
 class CheckFailed(Exception):
@@ -23,3 +28,37 @@ def expect(cond, message):
 def expect_eq(got, want, what="value"):
     if got != want:
         raise CheckFailed(f"{what}: got {got!r}, want {want!r}")
+
+
+def serve(jwtd, db, env, log, cwd=None, timeout=20):
+    """Starts `jwtd serve --addr 127.0.0.1:0 --db DB`, a thread copying its
+    stderr to `log` (an open file). Returns the process, that thread, and
+    the "host:port" it said it listens on, or None if it said nothing of
+    the kind within `timeout` seconds (or exited first)."""
+    proc = subprocess.Popen(
+        [jwtd, "serve", "--addr", "127.0.0.1:0", "--db", db],
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found = threading.Event()
+    addr = []
+
+    def pump():
+        for line in proc.stderr:
+            log.write(line)
+            log.flush()
+            if not addr:
+                m = re.search(r"listening on http://(\S+)", line)
+                if m:
+                    addr.append(m.group(1))
+                    found.set()
+        found.set()
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    found.wait(timeout)
+    return proc, thread, (addr[0] if addr else None)

@@ -56,7 +56,7 @@ import traceback
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import CheckFailed, describe, expect, expect_eq  # noqa: E402
+from checks import CheckFailed, describe, expect, expect_eq, serve  # noqa: E402
 
 PINS = {
     # distribution name -> the version tests/interop/requirements.txt pins
@@ -260,31 +260,7 @@ def import_django_user(jwtd, db, env, user):
 class Server:
     def __init__(self, jwtd, db, env, logpath):
         self.log = open(logpath, "w", encoding="utf-8")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [jwtd, "serve", "--addr", "127.0.0.1:0", "--db", db],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.addr = None
-        found = threading.Event()
-
-        def pump():
-            for line in self.proc.stderr:
-                self.log.write(line)
-                self.log.flush()
-                if self.addr is None:
-                    m = re.search(r"listening on http://(\S+)", line)
-                    if m:
-                        self.addr = m.group(1)
-                        found.set()
-            found.set()
-
-        self.pump = threading.Thread(target=pump, daemon=True)
-        self.pump.start()
-        found.wait(20)
+        self.proc, self.pump, self.addr = serve(jwtd, db, env, self.log)
         if self.addr is None:
             self.stop()
             raise CheckFailed(f"jwtd serve printed no 'listening on' line (log: {logpath})")

@@ -81,12 +81,8 @@ fn sigkill_under_refresh_load_on_postgres_loses_no_acknowledged_rotation() {
 /// `env` names (the test directory's redb file if none).
 fn sigkill_under_refresh_load(env: &[(&str, &str)]) {
     let dir = TempDir::new();
-    for (name, extra) in [("alice", &[][..]), ("bob", &["--staff"][..])] {
-        let mut args = vec!["user", "add", name, "--password-stdin"];
-        args.extend_from_slice(extra);
-        let out = run_with(&dir, &args, &format!("{PASSWORD}\n"), env);
-        assert_eq!(out.code, 0, "user add failed: {}", out.stderr);
-    }
+    add_user_with(&dir, "alice", &[], env);
+    add_user_with(&dir, "bob", &["--staff"], env);
     let mut seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()

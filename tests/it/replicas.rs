@@ -5,7 +5,7 @@
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use crate::support::{run_with, Server, TempDir, KEY, PASSWORD};
+use crate::support::{add_user_with, run_with, Server, TempDir, KEY, PASSWORD};
 
 /// A fresh database on the test cluster, by URL.
 pub fn fresh_database(name: &str) -> String {
@@ -31,13 +31,7 @@ pub fn fresh_database(name: &str) -> String {
 fn two_replicas(name: &str, env: &[(&str, &str)]) -> (TempDir, String, Server, Server) {
     let dir = TempDir::new();
     let db = fresh_database(name);
-    let out = run_with(
-        &dir,
-        &["user", "add", "alice", "--password-stdin"],
-        &format!("{PASSWORD}\n"),
-        &[("JWTD_DB", &db)],
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    add_user_with(&dir, "alice", &[], &[("JWTD_DB", &db)]);
     let mut env = env.to_vec();
     env.push(("JWTD_DB", &db));
     let a = Server::start(&dir, &env);
@@ -154,13 +148,7 @@ fn a_revocation_and_a_key_rotation_reach_the_other_replica_within_a_second() {
 #[test]
 fn admin_requests_run_on_the_database_threads_and_every_replica_sees_their_users() {
     let (dir, db, a, b) = two_replicas("admin", &[]);
-    let out = run_with(
-        &dir,
-        &["user", "add", "root", "--superuser", "--password-stdin"],
-        &format!("{PASSWORD}\n"),
-        &[("JWTD_DB", &db)],
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    add_user_with(&dir, "root", &["--superuser"], &[("JWTD_DB", &db)]);
     let (_, root) = a.login("root");
     let created = a.request(
         "POST",
@@ -349,13 +337,7 @@ fn postgresql_away_answers_503_at_once_and_back_is_used_again() {
     let cluster = OwnCluster::start("away");
     let dir = TempDir::new();
     let env = [("JWTD_DB", cluster.url.as_str())];
-    let out = run_with(
-        &dir,
-        &["user", "add", "alice", "--password-stdin"],
-        &format!("{PASSWORD}\n"),
-        &env,
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    add_user_with(&dir, "alice", &[], &env);
     let server = Server::start(&dir, &env);
     let (refresh_token, access) = server.login("alice");
     cluster.pause();

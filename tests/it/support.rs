@@ -109,9 +109,14 @@ pub fn run_with(dir: &TempDir, args: &[&str], stdin: &str, env: &[(&str, &str)])
 
 /// Adds an active user with [`PASSWORD`].
 pub fn add_user(dir: &TempDir, name: &str, extra: &[&str]) {
+    add_user_with(dir, name, extra, &[]);
+}
+
+/// [`add_user`] with extra environment (another database, `JWTD_DB`).
+pub fn add_user_with(dir: &TempDir, name: &str, extra: &[&str], env: &[(&str, &str)]) {
     let mut args = vec!["user", "add", name, "--password-stdin"];
     args.extend_from_slice(extra);
-    let out = run(dir, &args, &format!("{PASSWORD}\n"));
+    let out = run_with(dir, &args, &format!("{PASSWORD}\n"), env);
     assert_eq!(out.code, 0, "user add failed: {}", out.stderr);
 }
 

@@ -56,7 +56,7 @@ import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import CheckFailed, describe, expect, expect_eq  # noqa: E402
+from checks import CheckFailed, describe, expect, expect_eq, serve  # noqa: E402
 
 PINS = {
     # distribution name -> the version tests/postgres/requirements.txt pins
@@ -197,33 +197,8 @@ class Server:
         self.name = name
         self.logpath = logpath
         self.log = open(logpath, "w", encoding="utf-8")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [jwtd, "serve", "--addr", "127.0.0.1:0", "--db", db],
-            env=env,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        self.proc, self.pump, self.addr = serve(jwtd, db, env, self.log, cwd=cwd)
         SERVERS.append(self)
-        self.addr = None
-        found = threading.Event()
-
-        def pump():
-            for line in self.proc.stderr:
-                self.log.write(line)
-                self.log.flush()
-                if self.addr is None:
-                    m = re.search(r"listening on http://(\S+)", line)
-                    if m:
-                        self.addr = m.group(1)
-                        found.set()
-            found.set()
-
-        self.pump = threading.Thread(target=pump, daemon=True)
-        self.pump.start()
-        found.wait(20)
         if self.addr is None:
             rc = self.stop()
             raise CheckFailed(
