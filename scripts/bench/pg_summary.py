@@ -6,6 +6,8 @@ import csv
 import os
 import sys
 
+from figures import kv, num
+
 OUT = sys.argv[1]
 
 ENDPOINT = {
@@ -15,24 +17,6 @@ ENDPOINT = {
     "login1k": "POST /api/token/ (login, 1,000 iterations)",
 }
 REPLICAS = {"x1": "1 replica", "x2": "2 replicas"}
-
-
-def num(v):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def kv(path):
-    out = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                if "=" in line:
-                    k, v = line.rstrip("\n").split("=", 1)
-                    out[k] = v
-    return out
 
 
 def rate(v):

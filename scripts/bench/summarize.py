@@ -6,6 +6,8 @@ import os
 import statistics
 import sys
 
+from figures import kv, num
+
 OUT = sys.argv[1]
 MIB = 1024.0
 
@@ -16,13 +18,6 @@ def read_tsv(name):
         return []
     with open(path) as f:
         return list(csv.DictReader(f, delimiter="\t"))
-
-
-def num(v):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def med(values):
@@ -36,17 +31,6 @@ def wrk_seconds(v):
         if v.endswith(unit):
             return num(v[: -len(unit)]) * scale
     return num(v)
-
-
-def kv(path):
-    out = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                if "=" in line:
-                    k, v = line.rstrip("\n").split("=", 1)
-                    out[k] = v
-    return out
 
 
 def result_line(path):
