@@ -9,14 +9,7 @@
 //! come within [`DATABASE_WAIT`] (PostgreSQL not answering) gets a 503 then.
 //! With a shared database, a login waits at most [`SHARED_LOGIN_WAIT`].
 
-use std::time::Duration;
-
-/// How long a request waits for the database before its 503.
-pub const DATABASE_WAIT: Duration = Duration::from_secs(5);
-
-/// How long a login waits on a shared database before its 503: its hash
-/// and its queue, and the database's reads and writes.
-pub const SHARED_LOGIN_WAIT: Duration = Duration::from_secs(15);
+use std::time::{Duration, Instant};
 
 use super::call::Call;
 use super::request_metrics;
@@ -26,12 +19,19 @@ use crate::app::App;
 use crate::http::{park_within, Request, Response};
 use crate::refusal::Refusal;
 
+/// How long a request waits for the database before its 503.
+pub const DATABASE_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a login waits on a shared database before its 503: its hash
+/// and its queue, and the database's reads and writes.
+pub const SHARED_LOGIN_WAIT: Duration = Duration::from_secs(15);
+
 /// Answers `request` on the database pool, the connection parked meanwhile.
 pub fn on_database_pool(
     app: &App,
     request: &Request<'_>,
     found: Found,
-    started: std::time::Instant,
+    started: Instant,
 ) -> Response {
     let (Some(shared), Some(pool)) = (app.shared(), app.database.as_ref()) else {
         app.metrics.refused(Refusal::Unavailable);
