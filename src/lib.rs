@@ -52,7 +52,7 @@
 //! | `keys` | where the signing keys come from; rotate and retire on the store |
 //! | `files` | secret files: created owner-only, refused when others can read them |
 //! | `store` | the state behind one interface: users, token state, keys; each change decided once (`decide`); the redb backend, and PostgreSQL (feature `postgres`) shared by replicas and Django |
-//! | `writer` | group commit of every change: one writer on redb, several side by side on PostgreSQL |
+//! | `writer` | group commit of every change: one writer, a batch one transaction |
 //! | `work_pool` | threads for work that must not hold an HTTP worker: password hashes, and round trips to a shared database |
 //! | `throttle` | failed-login counting per address and per user |
 //! | `control` | every command on the database, typed once, run here or by a running server through the control socket |

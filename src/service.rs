@@ -3,8 +3,8 @@
 //! HTTP server; runs until SIGINT or SIGTERM, reloading the settings on
 //! each SIGHUP (`reload`); then stops in order (no new connections,
 //! requests in flight finished, last writes committed, database closed).
-//! On a shared database (PostgreSQL) it also starts the database threads,
-//! several writers and the thread that follows key changes (`shared`).
+//! On a shared database (PostgreSQL) it also starts the database threads
+//! and the thread that follows key changes (`shared`).
 
 mod reload;
 mod shared;
@@ -50,15 +50,11 @@ impl Service {
         let (keys, source) = keys::load(&settings, &store, &clock).map_err(|e| e.to_string())?;
         log::info(&format!("signing keys from {source}"));
         let settings = Arc::new(settings);
-        // A shared database decides each change by its own constraints:
-        // several writers commit side by side there.
-        let writers = if store.is_shared() { SHARED_WRITERS } else { 1 };
-        let (writer, writer_thread) = Writer::start_many(
+        let (writer, writer_thread) = Writer::start(
             store.clone(),
             clock.clone(),
             settings.purge_interval,
             settings.leeway,
-            writers,
         )
         .map_err(|e| format!("cannot start the writer: {e}"))?;
         let login_pool = WorkPool::start(settings.login_threads, settings.login_queue)
@@ -161,10 +157,6 @@ fn refuse_if_exposed(path: &Path, what: &str, holds: &str) -> Result<(), String>
         )),
     }
 }
-
-/// Writers committing side by side on a shared database (PostgreSQL),
-/// where a commit is bound by its round trips rather than by the disk.
-const SHARED_WRITERS: usize = 4;
 
 /// How the settings open a database: redb's page cache, and for
 /// PostgreSQL the user table and the connections.

@@ -1,22 +1,23 @@
-//! The writer: group commit for token state.
+//! The single writer: group commit for token state.
 //!
-//! A durable commit costs one fsync, and redb runs one write transaction at
-//! a time. So instead of each request committing on its own, requests hand
-//! their writes to the writer thread, which takes everything that
+//! A durable commit costs one fsync, and the store runs one write
+//! transaction at a time. So instead of each request committing on its own,
+//! requests hand their writes to this thread, which takes everything that
 //! queued up while the previous commit was on its way to disk, applies it in one
 //! transaction, commits once, and then answers each request. Every request is
 //! still answered only after its change is on disk, and each change is
 //! checked on its own inside the batch (see [`Store::apply`]), so exactly one
 //! of N concurrent refreshes of a token wins.
 //!
+//! PostgreSQL gets one writer per replica too, though it could commit
+//! several transactions side by side: what a commit costs there is round
+//! trips and the server's work per statement, and a batch of rotations is
+//! one statement however long it is, so the larger batches of one writer
+//! beat the smaller ones of several (measured in `docs/performance.md`).
+//!
 //! The writer also purges expired token rows every `purge_interval`, in the
 //! same queue as every other write, at the time the application's clock
 //! reads.
-//!
-//! On PostgreSQL, where a commit is bound by its round trips and the
-//! database decides each change by its own constraints, several writer
-//! threads take batches from the one queue and commit side by side
-//! ([`Writer::start_many`]).
 //!
 //! After a failed commit the store refuses writes until the database is
 //! reopened ([`Store::reopen`]); the writer reopens it before the next
@@ -24,7 +25,7 @@
 //! [`StoreError`]s (503), while reads go on.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -66,48 +67,16 @@ impl Writer {
         purge_interval: Duration,
         purge_grace: u64,
     ) -> std::io::Result<(Writer, JoinHandle<()>)> {
-        Writer::start_many(store, clock, purge_interval, purge_grace, 1)
-    }
-
-    /// As [`Writer::start`], with `threads` writers taking batches from one
-    /// queue, each committing its own: for a database that runs
-    /// transactions side by side and decides each change by its own
-    /// constraints (PostgreSQL), where a commit's round trips, not the
-    /// disk, bound one writer. The first purges. The handle returned waits
-    /// for all of them.
-    pub fn start_many(
-        store: Arc<Store>,
-        clock: Arc<Clock>,
-        purge_interval: Duration,
-        purge_grace: u64,
-        threads: usize,
-    ) -> std::io::Result<(Writer, JoinHandle<()>)> {
         let (jobs, queue) = mpsc::sync_channel(4096);
-        let queue = Arc::new(Mutex::new(queue));
-        let purges = Arc::new(Purges {
+        let purges = Purges {
             clock,
             interval: purge_interval,
             grace: purge_grace,
-        });
-        let mut handles = Vec::with_capacity(threads.max(1));
-        for i in 0..threads.max(1) {
-            let (store, queue, purges) = (store.clone(), queue.clone(), purges.clone());
-            let purges = (i == 0).then_some(purges);
-            handles.push(
-                thread::Builder::new()
-                    .name(format!("jwtd-writer-{i}"))
-                    .spawn(move || run(&store, &queue, purges.as_deref()))?,
-            );
-        }
-        let all = thread::Builder::new()
-            .name("jwtd-writers".into())
-            .stack_size(64 * 1024)
-            .spawn(move || {
-                for handle in handles {
-                    let _ = handle.join();
-                }
-            })?;
-        Ok((Writer { jobs }, all))
+        };
+        let thread = thread::Builder::new()
+            .name("jwtd-writer".into())
+            .spawn(move || run(&store, &queue, &purges))?;
+        Ok((Writer { jobs }, thread))
     }
 
     /// Applies `changes` atomically, in some batch; returns once they are
@@ -145,46 +114,30 @@ struct Purges {
     grace: u64,
 }
 
-/// One writer: takes what queued up (holding the queue only while it
-/// takes), applies it in one transaction, answers, and again; the writer
-/// given `purges` also purges on schedule.
-fn run(store: &Store, queue: &Mutex<Receiver<Job>>, purges: Option<&Purges>) {
+fn run(store: &Store, queue: &Receiver<Job>, purges: &Purges) {
     let mut needs_reopen = false;
-    let mut next_purge = purges.map(|p| Instant::now() + p.interval);
+    let mut next_purge = Instant::now() + purges.interval;
     loop {
-        let batch = {
-            let queue = queue
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let first = match next_purge {
-                Some(at) => queue.recv_timeout(at.saturating_duration_since(Instant::now())),
-                None => queue.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            };
-            let first = match first {
-                Ok(job) => job,
-                Err(RecvTimeoutError::Timeout) => {
-                    drop(queue);
-                    if let Some(purges) = purges {
-                        next_purge = Some(Instant::now() + purges.interval);
-                        purge(store, purges.clock.now().saturating_sub(purges.grace));
-                    }
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) => return,
-            };
-            let mut batch = vec![first];
-            let mut count = batch[0].changes.len();
-            while count < MAX_BATCH {
-                match queue.try_recv() {
-                    Ok(job) => {
-                        count += job.changes.len();
-                        batch.push(job);
-                    }
-                    Err(_) => break,
-                }
+        let first = match queue.recv_timeout(next_purge.saturating_duration_since(Instant::now())) {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                next_purge = Instant::now() + purges.interval;
+                purge(store, purges.clock.now().saturating_sub(purges.grace));
+                continue;
             }
-            batch
+            Err(RecvTimeoutError::Disconnected) => return,
         };
+        let mut batch = vec![first];
+        let mut count = batch[0].changes.len();
+        while count < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => {
+                    count += job.changes.len();
+                    batch.push(job);
+                }
+                Err(_) => break,
+            }
+        }
         if needs_reopen {
             // Reopen only once the storage takes writes: until then readers
             // keep the old handle and writers get an error at once.

@@ -610,6 +610,37 @@ fn other_header_types_are_accepted_when_configured() {
 }
 
 #[test]
+fn the_blacklist_is_checked_before_the_user_as_simplejwt_does() {
+    let f = fixture_with(Settings {
+        check_revoke_token: true,
+        ..settings()
+    });
+    let logged_out = f.login();
+    f.auth.blacklist(&logged_out.refresh, NOW).unwrap();
+    let rotated = f.login();
+    f.auth.refresh(&rotated.refresh, CLIENT, NOW).unwrap();
+    // The user deactivated, then with a new password: the blacklist still
+    // answers first, and a rotated token back is still reuse.
+    for change in [
+        Box::new(|u: &mut User| u.is_active = false) as Box<dyn Fn(&mut User)>,
+        Box::new(|u: &mut User| {
+            u.is_active = true;
+            u.password = password::make_password("another password", 1000).unwrap();
+        }),
+    ] {
+        f.store.update_user("alice", change).unwrap();
+        assert_eq!(
+            f.auth.refresh(&logged_out.refresh, CLIENT, NOW),
+            Err(TokenError::Blacklisted.into())
+        );
+        assert_eq!(
+            f.auth.refresh(&rotated.refresh, CLIENT, NOW),
+            Err(AuthError::ReusedWithinGrace)
+        );
+    }
+}
+
+#[test]
 fn check_revoke_token_follows_password_changes() {
     let f = fixture_with(Settings {
         check_revoke_token: true,

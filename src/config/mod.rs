@@ -170,7 +170,7 @@ pub struct Settings {
     /// at rest.
     pub outstanding_token_text: bool,
     /// `POSTGRES_CONNECTIONS`: the most connections to PostgreSQL one jwtd
-    /// opens; half of them serve requests, the rest its writers and logins.
+    /// opens; half of them serve requests, the rest its writer and logins.
     /// Defaults to 16.
     pub postgres_connections: usize,
     /// `ACCESS_LOG`: one line per request on stderr. Defaults to true.

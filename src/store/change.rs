@@ -137,6 +137,12 @@ pub enum ChangeOutcome {
         /// Seconds since the rotation that spent it.
         after: u64,
     },
+    /// [`Change::Rotate`] or [`Change::Reuse`] of a token that a logout or
+    /// a revocation blacklisted, not a rotation: refused, and not reuse.
+    LoggedOutOrRevoked {
+        /// The family the token belongs to.
+        family: String,
+    },
     /// A user's tokens revoked.
     Revoked {
         /// Refresh tokens newly blacklisted.

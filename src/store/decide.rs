@@ -35,10 +35,8 @@ pub(super) trait Batch {
         why: Blacklisted,
     ) -> Result<bool, StoreError>;
 
-    /// Seconds since a rotation blacklisted `jti`, if less than `grace`
-    /// before `now`; `None` for a token spent longer ago, or blacklisted for
-    /// another reason (a logout, a revocation).
-    fn spent_within(&mut self, jti: &str, grace: u64, now: u64) -> Result<Option<u64>, StoreError>;
+    /// Why `jti` is blacklisted and when (Unix seconds), if it is.
+    fn blacklisting(&mut self, jti: &str) -> Result<Option<(Blacklisted, u64)>, StoreError>;
 
     /// Blacklists, as revoked, every member of `family` not yet
     /// blacklisted; how many.
@@ -65,6 +63,15 @@ pub(super) trait Batch {
         }
         self.issue(new, &family)?;
         Ok((family, true))
+    }
+
+    /// [`Batch::spend`] of each of `spends` in turn (the first of two
+    /// spending one token wins), unless a backend can do them together.
+    fn spend_all(&mut self, spends: &[Spend<'_>]) -> Result<Vec<(String, bool)>, StoreError> {
+        spends
+            .iter()
+            .map(|s| self.spend(s.old, s.new, s.now))
+            .collect()
     }
 
     /// Raises the user's `tokens_valid_after` to at least `valid_after` and
@@ -107,6 +114,72 @@ pub(super) trait Batch {
         last_login: Option<i64>,
         rehash: Option<&Rehash>,
     ) -> Result<(), StoreError>;
+}
+
+/// A rotation that blacklists the token it spends: [`Batch::spend`]'s
+/// arguments.
+pub(super) struct Spend<'c> {
+    pub(super) old: &'c TokenRecord,
+    pub(super) new: &'c TokenRecord,
+    pub(super) now: u64,
+}
+
+impl<'c> Spend<'c> {
+    /// The spend `change` is, if it is one.
+    pub(super) fn of(change: &'c Change) -> Option<Spend<'c>> {
+        match change {
+            Change::Rotate {
+                old,
+                new,
+                blacklist_old: true,
+                now,
+                ..
+            } => Some(Spend {
+                old,
+                new,
+                now: *now,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Makes every change of a batch, each as if after the ones before it.
+/// A batch of nothing but spending rotations (what a refresh load makes)
+/// is spent in one [`Batch::spend_all`], and only the rotations that found
+/// their token spent are decided further, one by one.
+pub(super) fn apply_all(
+    batch: &mut impl Batch,
+    changes: &[Change],
+) -> Result<Vec<ChangeOutcome>, StoreError> {
+    let Some(spends) = changes.iter().map(Spend::of).collect::<Option<Vec<_>>>() else {
+        return changes.iter().map(|change| apply(batch, change)).collect();
+    };
+    let spent = batch.spend_all(&spends)?;
+    if spent.len() != changes.len() {
+        return Err(super::unexpected("not one answer per rotation"));
+    }
+    changes
+        .iter()
+        .zip(spent)
+        .map(|(change, (family, spent_now))| match change {
+            Change::Rotate {
+                old,
+                revoke_family_on_reuse,
+                grace,
+                now,
+                ..
+            } if !spent_now => spent_again(
+                batch,
+                &old.jti,
+                family,
+                *revoke_family_on_reuse,
+                *grace,
+                *now,
+            ),
+            _ => Ok(ChangeOutcome::Done),
+        })
+        .collect()
 }
 
 /// Makes one change on `batch`, or says in its outcome why it made none.
@@ -219,8 +292,9 @@ pub(super) fn apply(batch: &mut impl Batch, change: &Change) -> Result<ChangeOut
     }
 }
 
-/// A blacklisted token presented again: within the grace period after its
-/// rotation, refused but not taken for theft; otherwise reuse, its family
+/// A blacklisted token presented again. One logged out or revoked is
+/// simply refused; one a rotation spent is, within the grace period after
+/// it, refused but not taken for theft, and otherwise reuse, its family
 /// revoked if asked.
 fn spent_again(
     batch: &mut impl Batch,
@@ -230,8 +304,17 @@ fn spent_again(
     grace: u64,
     now: u64,
 ) -> Result<ChangeOutcome, StoreError> {
-    if let Some(after) = batch.spent_within(jti, grace, now)? {
-        return Ok(ChangeOutcome::SpentWithinGrace { family, after });
+    match batch.blacklisting(jti)? {
+        Some((Blacklisted::LoggedOut | Blacklisted::Revoked, _)) => {
+            return Ok(ChangeOutcome::LoggedOutOrRevoked { family });
+        }
+        Some((Blacklisted::Rotated | Blacklisted::Unknown, at))
+            if now.saturating_sub(at) < grace =>
+        {
+            let after = now.saturating_sub(at);
+            return Ok(ChangeOutcome::SpentWithinGrace { family, after });
+        }
+        _ => {}
     }
     let revoked = if revoke_family {
         batch.revoke_family(&family, now)?

@@ -37,8 +37,10 @@ macro_rules! on_every_backend {
 on_every_backend!(
     revoking_a_user_blacklists_only_their_live_tokens,
     one_rotation_wins_within_a_batch,
+    a_batch_of_rotations_is_decided_as_one_after_another,
     a_foreign_token_starts_its_own_family,
     reuse_revokes_the_family_when_asked,
+    a_logged_out_token_rotated_is_refused_not_reuse,
     blacklist_once,
     purge_removes_rows_at_and_after_exp,
     the_blacklist_keeps_why,

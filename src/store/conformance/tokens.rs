@@ -83,6 +83,66 @@ pub(super) fn one_rotation_wins_within_a_batch(store: Store) {
     assert!(matches!(again[0], ChangeOutcome::AlreadyBlacklisted { .. }));
 }
 
+pub(super) fn a_batch_of_rotations_is_decided_as_one_after_another(store: Store) {
+    store
+        .apply(&[
+            Change::Issue {
+                token: token("a", 100),
+            },
+            Change::Issue {
+                token: token("b", 100),
+            },
+        ])
+        .unwrap();
+    store.apply(&[rotate("spent", "s1")]).unwrap();
+    let outcomes = store
+        .apply(&[
+            rotate("a", "a1"),
+            rotate("foreign", "f1"),
+            rotate("b", "b1"),
+            rotate("a", "a2"),
+            rotate("spent", "s2"),
+        ])
+        .unwrap();
+    let lost = |family: &str| ChangeOutcome::AlreadyBlacklisted {
+        family: family.into(),
+        revoked: 0,
+    };
+    assert_eq!(
+        outcomes,
+        [
+            ChangeOutcome::Done,
+            ChangeOutcome::Done,
+            ChangeOutcome::Done,
+            lost("a"),
+            lost("spent"),
+        ]
+    );
+    for (jti, family) in [
+        ("a1", Some("a")),
+        ("f1", Some("foreign")),
+        ("b1", Some("b")),
+        ("a2", None),
+        ("s2", None),
+    ] {
+        assert_eq!(store.family_of(jti).unwrap().as_deref(), family, "{jti}");
+    }
+    for jti in ["a", "foreign", "b", "spent"] {
+        assert!(store.is_blacklisted(jti).unwrap(), "{jti}");
+    }
+    for jti in ["a1", "f1", "b1", "s1"] {
+        assert!(!store.is_blacklisted(jti).unwrap(), "{jti}");
+    }
+    // A batch that spends what it mints.
+    let chain = store
+        .apply(&[rotate("b1", "c"), rotate("c", "d"), rotate("b1", "e")])
+        .unwrap();
+    assert_eq!(chain[..2], [ChangeOutcome::Done, ChangeOutcome::Done]);
+    assert_eq!(chain[2], lost("b"));
+    assert_eq!(store.family_of("d").unwrap().as_deref(), Some("b"));
+    assert!(store.is_blacklisted("c").unwrap());
+}
+
 pub(super) fn a_foreign_token_starts_its_own_family(store: Store) {
     store.apply(&[rotate("django", "ours")]).unwrap();
     assert_eq!(store.family_of("ours").unwrap().as_deref(), Some("django"));
@@ -130,6 +190,72 @@ pub(super) fn reuse_revokes_the_family_when_asked(store: Store) {
         "other logins are untouched"
     );
     assert!(!store.is_blacklisted("evil").unwrap());
+}
+
+pub(super) fn a_logged_out_token_rotated_is_refused_not_reuse(store: Store) {
+    store
+        .apply(&[Change::Issue {
+            token: token("root", 100),
+        }])
+        .unwrap();
+    store.apply(&[rotate("root", "r1")]).unwrap();
+    store.apply(&[rotate("r1", "r2")]).unwrap();
+    // r3 a live member of the family: r2 rotated without blacklisting.
+    let fork = Change::Rotate {
+        old: token("r2", 100),
+        new: token("r3", 200),
+        blacklist_old: false,
+        revoke_family_on_reuse: false,
+        grace: 0,
+        now: 11,
+    };
+    assert_eq!(store.apply(&[fork]).unwrap(), [ChangeOutcome::Done]);
+    let logout = Change::Blacklist {
+        token: token("r2", 100),
+        now: 12,
+    };
+    assert_eq!(store.apply(&[logout]).unwrap(), [ChangeOutcome::Done]);
+    let replay = |old: &str, grace| Change::Rotate {
+        old: token(old, 100),
+        new: token("evil", 200),
+        blacklist_old: true,
+        revoke_family_on_reuse: true,
+        grace,
+        now: 13,
+    };
+    // Within the grace period and outside it alike: a logout is no rotation.
+    for grace in [0, 60] {
+        assert_eq!(
+            store.apply(&[replay("r2", grace)]).unwrap(),
+            [ChangeOutcome::LoggedOutOrRevoked {
+                family: "root".into()
+            }]
+        );
+    }
+    let reuse = Change::Reuse {
+        jti: "r2".into(),
+        grace: 0,
+        now: 13,
+    };
+    assert!(matches!(
+        store.apply(&[reuse]).unwrap()[0],
+        ChangeOutcome::LoggedOutOrRevoked { .. }
+    ));
+    assert!(!store.is_blacklisted("r3").unwrap(), "nothing was revoked");
+    assert!(!store.is_blacklisted("evil").unwrap());
+    // A rotated one, within the grace period, is not taken for theft either;
+    // outside it, it is.
+    assert_eq!(
+        store.apply(&[replay("r1", 60)]).unwrap(),
+        [ChangeOutcome::SpentWithinGrace {
+            family: "root".into(),
+            after: 3
+        }]
+    );
+    assert!(matches!(
+        store.apply(&[replay("r1", 0)]).unwrap()[0],
+        ChangeOutcome::AlreadyBlacklisted { ref family, .. } if family == "root"
+    ));
 }
 
 pub(super) fn blacklist_once(store: Store) {

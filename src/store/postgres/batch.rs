@@ -14,7 +14,7 @@ use super::pool::Db;
 use super::schema::UserSql;
 use super::users;
 use super::PostgresStore;
-use crate::store::decide::{self, Batch};
+use crate::store::decide::{self, Batch, Spend};
 use crate::store::{
     Blacklisted, Change, ChangeOutcome, NewUser, Rehash, StoreError, TokenRecord, User, UserKey,
 };
@@ -47,8 +47,8 @@ impl<C: GenericClient> Batch for PgBatch<'_, '_, C> {
         self.blacklist_once(token, family, now, why)
     }
 
-    fn spent_within(&mut self, jti: &str, grace: u64, now: u64) -> Result<Option<u64>, StoreError> {
-        PgBatch::spent_within(self, jti, grace, now)
+    fn blacklisting(&mut self, jti: &str) -> Result<Option<(Blacklisted, u64)>, StoreError> {
+        PgBatch::blacklisting(self, jti)
     }
 
     fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
@@ -66,6 +66,10 @@ impl<C: GenericClient> Batch for PgBatch<'_, '_, C> {
         now: u64,
     ) -> Result<(String, bool), StoreError> {
         PgBatch::spend(self, old, new, now)
+    }
+
+    fn spend_all(&mut self, spends: &[Spend<'_>]) -> Result<Vec<(String, bool)>, StoreError> {
+        PgBatch::spend_all(self, spends)
     }
 
     fn revoke_user(
@@ -119,17 +123,24 @@ impl<C: GenericClient> Batch for PgBatch<'_, '_, C> {
 impl PostgresStore {
     /// Applies `changes` in one transaction and one commit, one outcome per
     /// change. On `Err` nothing of the transaction was written.
+    ///
+    /// A batch of nothing but spending rotations is the exception that
+    /// refresh loads make the rule: its rotations are one statement, so one
+    /// transaction and commit without a `BEGIN` and `COMMIT` of their own;
+    /// what follows for a rotation that lost (is it reuse?) is statements of
+    /// their own, each its own transaction, none of which can undo a
+    /// rotation. On `Err` the rotations may have been committed, like a
+    /// reply lost on the way.
     pub(crate) fn apply(&self, changes: &[Change]) -> Result<Vec<ChangeOutcome>, StoreError> {
-        let mut outcomes = self.pool.write(|db| {
-            let mut batch = PgBatch {
-                db,
-                users: &self.sql.users,
-            };
-            changes
-                .iter()
-                .map(|change| decide::apply(&mut batch, change))
-                .collect::<Result<Vec<_>, _>>()
-        })?;
+        let spends_only = changes.iter().all(|change| Spend::of(change).is_some());
+        let users = &self.sql.users;
+        let mut outcomes = if spends_only {
+            self.pool
+                .autocommit(|db| decide::apply_all(&mut PgBatch { db, users }, changes))?
+        } else {
+            self.pool
+                .write(|db| decide::apply_all(&mut PgBatch { db, users }, changes))?
+        };
         for change in changes {
             self.forget(change);
         }

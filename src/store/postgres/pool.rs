@@ -205,6 +205,24 @@ impl Pool {
         })
     }
 
+    /// Runs `work`, which writes, on a connection outside a transaction:
+    /// each statement commits on its own. Never retried: a statement that
+    /// failed may have committed before the failure reached here.
+    pub(super) fn autocommit<T>(
+        &self,
+        work: impl FnOnce(&mut Db<'_, Client>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.take()?;
+        let Connection { client, statements } = &mut conn;
+        let result = work(&mut Db::new(client, statements));
+        if conn.client.is_closed() {
+            self.discard(conn);
+        } else {
+            self.give_back(conn);
+        }
+        result
+    }
+
     /// Runs `work` on a connection, retried as [`retryable`] allows.
     pub(super) fn transact<T>(
         &self,

@@ -11,6 +11,7 @@
 //! `token_id` is unique, so of concurrent inserts exactly one returns a
 //! row; the others wait for it to commit and return none.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use postgres::GenericClient;
@@ -18,6 +19,7 @@ use postgres::GenericClient;
 use super::batch::PgBatch;
 use super::users::{set_tokens_valid_after, user_from};
 use super::{at_seconds, big, seconds_of, unsigned, PostgresStore};
+use crate::store::decide::Spend;
 use crate::store::{Blacklisted, ChangeOutcome, StoreError, TokenRecord, User};
 
 /// `jwtd_token.reason` of each [`Blacklisted`]; no row, or `NULL`, is a
@@ -44,6 +46,60 @@ pub(super) const BLACKLISTING: &str = "SELECT j.reason, b.blacklisted_at \
      FROM token_blacklist_outstandingtoken o \
      JOIN token_blacklist_blacklistedtoken b ON b.token_id = o.id \
      LEFT JOIN jwtd_token j ON j.jti = o.jti WHERE o.jti = $1";
+
+/// [`PgBatch::spend_all`]'s statement for the user table `users`: its
+/// parameters are one array per column of the rotations (`$1` to `$8`:
+/// old jti, exp, text, user; new jti, exp, text, user; `$9` their times),
+/// its rows one per rotation, in order: the family, and whether it spent.
+fn spend_all_sql(users: &str) -> String {
+    format!(
+        "WITH spends AS ( \
+           SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[], \
+                                $5::text[], $6::timestamptz[], $7::text[], $8::bigint[], \
+                                $9::timestamptz[]) \
+             WITH ORDINALITY AS s(old_jti, old_exp, old_text, old_user, \
+                                  new_jti, new_exp, new_text, new_user, at, n)), \
+         first AS (SELECT DISTINCT ON (old_jti) * FROM spends ORDER BY old_jti, n), \
+         made AS ( \
+           INSERT INTO token_blacklist_outstandingtoken \
+             (jti, token, created_at, expires_at, user_id) \
+           SELECT old_jti, old_text, now(), old_exp, \
+                  (SELECT id FROM {users} WHERE id = old_user) \
+           FROM first ORDER BY old_jti \
+           ON CONFLICT (jti) DO NOTHING RETURNING id, jti), \
+         old AS ( \
+           SELECT id, jti FROM made UNION ALL \
+           SELECT id, jti FROM token_blacklist_outstandingtoken WHERE jti = ANY($1::text[])), \
+         won AS ( \
+           INSERT INTO token_blacklist_blacklistedtoken (token_id, blacklisted_at) \
+           SELECT old.id, f.at FROM old JOIN first f ON f.old_jti = old.jti ORDER BY old.jti \
+           ON CONFLICT (token_id) DO NOTHING RETURNING token_id), \
+         family AS ( \
+           SELECT n, coalesce((SELECT family FROM jwtd_token WHERE jti = old_jti), old_jti) \
+             AS family \
+           FROM spends), \
+         spent AS ( \
+           SELECT f.*, family.family FROM won \
+           JOIN old ON old.id = won.token_id \
+           JOIN first f ON f.old_jti = old.jti \
+           JOIN family ON family.n = f.n), \
+         reason AS ( \
+           INSERT INTO jwtd_token (jti, family, reason) SELECT old_jti, family, 1 FROM spent \
+           ON CONFLICT (jti) DO UPDATE SET reason = EXCLUDED.reason), \
+         successor AS ( \
+           INSERT INTO token_blacklist_outstandingtoken \
+             (jti, token, created_at, expires_at, user_id) \
+           SELECT new_jti, new_text, now(), new_exp, \
+                  (SELECT id FROM {users} WHERE id = new_user) \
+           FROM spent \
+           ON CONFLICT (jti) DO NOTHING), \
+         member AS ( \
+           INSERT INTO jwtd_token (jti, family) SELECT new_jti, family FROM spent \
+           ON CONFLICT (jti) DO NOTHING) \
+         SELECT family.family, spent.n IS NOT NULL \
+         FROM family LEFT JOIN spent ON spent.n = family.n ORDER BY family.n"
+    )
+}
 
 impl PostgresStore {
     /// Why `jti` is blacklisted, if it is, and the user `user_id`, if there
@@ -287,22 +343,67 @@ impl<C: GenericClient> PgBatch<'_, '_, C> {
         Ok((family, won))
     }
 
-    /// Seconds since a rotation spent `jti`, if less than `grace` before
-    /// `now`.
-    pub(super) fn spent_within(
+    /// Rotations in one statement, so in one round trip (and, outside a
+    /// transaction, one commit) however many there are: each `old` given
+    /// an outstanding row if it has none; the blacklist insert that
+    /// decides, for each distinct `old`, whether this statement spent it
+    /// (the first rotation of it, by position, if any); for each spent,
+    /// its reason and its successor's rows. Returns, in order, each `old`'s
+    /// family and whether its rotation spent it.
+    ///
+    /// The statement's parts see one snapshot, so the blacklist insert
+    /// takes the ids of the outstanding rows the statement made from what
+    /// that insert returns, and the others from the snapshot; a row another
+    /// transaction made meanwhile is in neither, and that rotation then
+    /// loses, which is right: the other transaction is spending it.
+    ///
+    /// A batch that spends a token an earlier rotation of it mints (which
+    /// only a client replaying answers it was never sent can make) is spent
+    /// one rotation after another instead.
+    pub(super) fn spend_all(
+        &mut self,
+        spends: &[Spend<'_>],
+    ) -> Result<Vec<(String, bool)>, StoreError> {
+        let minted: HashSet<&str> = spends.iter().map(|s| s.new.jti.as_str()).collect();
+        if spends.iter().any(|s| minted.contains(s.old.jti.as_str())) {
+            return spends
+                .iter()
+                .map(|s| self.spend(s.old, s.new, s.now))
+                .collect();
+        }
+        let user = |id: u64| (id != 0).then(|| big(id));
+        let column = |f: &dyn Fn(&Spend<'_>) -> String| spends.iter().map(f).collect::<Vec<_>>();
+        let old_jti = column(&|s| s.old.jti.clone());
+        let old_text = column(&|s| s.old.text.clone());
+        let new_jti = column(&|s| s.new.jti.clone());
+        let new_text = column(&|s| s.new.text.clone());
+        let old_exp: Vec<_> = spends.iter().map(|s| at_seconds(s.old.exp)).collect();
+        let new_exp: Vec<_> = spends.iter().map(|s| at_seconds(s.new.exp)).collect();
+        let now: Vec<_> = spends.iter().map(|s| at_seconds(s.now)).collect();
+        let old_user: Vec<_> = spends.iter().map(|s| user(s.old.user_id)).collect();
+        let new_user: Vec<_> = spends.iter().map(|s| user(s.new.user_id)).collect();
+        let rows = self.db.query(
+            &spend_all_sql(&self.users.table),
+            &[
+                &old_jti, &old_exp, &old_text, &old_user, &new_jti, &new_exp, &new_text, &new_user,
+                &now,
+            ],
+        )?;
+        if rows.len() != spends.len() {
+            return Err(StoreError::io(
+                "PostgreSQL answered a rotation batch wrongly",
+            ));
+        }
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    }
+
+    /// Why `jti` is blacklisted and when, if it is.
+    pub(super) fn blacklisting(
         &mut self,
         jti: &str,
-        grace: u64,
-        now: u64,
-    ) -> Result<Option<u64>, StoreError> {
-        let Some(row) = self.db.query_opt(BLACKLISTING, &[&jti])? else {
-            return Ok(None);
-        };
-        let why = reason_from(row.get(0));
-        let at = seconds_of(row.get(1));
-        let after = now.saturating_sub(at);
-        let rotated = matches!(why, Blacklisted::Rotated | Blacklisted::Unknown);
-        Ok((rotated && after < grace).then_some(after))
+    ) -> Result<Option<(Blacklisted, u64)>, StoreError> {
+        let row = self.db.query_opt(BLACKLISTING, &[&jti])?;
+        Ok(row.map(|row| (reason_from(row.get(0)), seconds_of(row.get(1)))))
     }
 
     /// Blacklists every member of `family` not yet blacklisted, as revoked.

@@ -55,8 +55,8 @@ impl Batch for Tables<'_> {
         self.blacklist_once(token, family, now, why)
     }
 
-    fn spent_within(&mut self, jti: &str, grace: u64, now: u64) -> Result<Option<u64>, StoreError> {
-        Tables::spent_within(self, jti, grace, now)
+    fn blacklisting(&mut self, jti: &str) -> Result<Option<(Blacklisted, u64)>, StoreError> {
+        Tables::blacklisting(self, jti)
     }
 
     fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
@@ -117,10 +117,7 @@ impl RedbStore {
     pub(crate) fn apply(&self, changes: &[Change]) -> Result<Vec<ChangeOutcome>, StoreError> {
         self.write(|tx| {
             let mut tables = Tables::open(tx)?;
-            changes
-                .iter()
-                .map(|change| decide::apply(&mut tables, change))
-                .collect()
+            decide::apply_all(&mut tables, changes)
         })
     }
 }

@@ -118,25 +118,14 @@ impl Tables<'_> {
         Ok(self.blacklist.get(jti.as_bytes()).or_store()?.is_some())
     }
 
-    /// Seconds since a rotation spent `jti`, if that was less than `grace`
-    /// seconds before `now`; `None` for a token spent longer ago, or
-    /// blacklisted for another reason (a logout, a revocation).
-    pub(super) fn spent_within(
-        &self,
-        jti: &str,
-        grace: u64,
-        now: u64,
-    ) -> Result<Option<u64>, StoreError> {
+    /// Why `jti` is blacklisted and when, if it is.
+    pub(super) fn blacklisting(&self, jti: &str) -> Result<Option<(Blacklisted, u64)>, StoreError> {
         let Some(row) = self.blacklist.get(jti.as_bytes()).or_store()? else {
             return Ok(None);
         };
         let row = row.value();
-        let rotated = matches!(
-            blacklisted_from_row(row),
-            Blacklisted::Rotated | Blacklisted::Unknown
-        );
-        let after = pair_from(row).map(|(at, _, _)| now.saturating_sub(at));
-        Ok(after.filter(|&after| rotated && after < grace))
+        let at = pair_from(row).map_or(0, |(at, _, _)| at);
+        Ok(Some((blacklisted_from_row(row), at)))
     }
 
     /// Blacklists `token` unless it already is, recording it in `family`
