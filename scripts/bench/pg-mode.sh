@@ -40,6 +40,9 @@
 # --auth=trust, 127.0.0.1 on a free port). Either way fsync and
 # synchronous_commit are checked to be on, or the run stops.
 #
+# Linux's autogroup scheduling is turned off for the run (as root; restored
+# at exit; AUTOGROUP=keep leaves it): see the comment where it is done.
+#
 # Environment (defaults in this mode): DURATION=7, WARMUP=2 (seconds of
 # unmeasured load on each server first; 0 skips it), REDB2=1, CONNS=16,
 # PORT_BASE=18620
@@ -60,7 +63,14 @@ pg_as() {  # runs a PostgreSQL program as the account the server runs as
   else (cd "$PG_DIR" && "$@") </dev/null; fi
 }
 
+AUTOGROUP_KNOB=/proc/sys/kernel/sched_autogroup_enabled
+AUTOGROUP_RESTORE=""
+
 pg_cleanup() {
+  if [ -n "$AUTOGROUP_RESTORE" ]; then
+    echo "$AUTOGROUP_RESTORE" > "$AUTOGROUP_KNOB" 2>/dev/null || say "could not restore $AUTOGROUP_KNOB to $AUTOGROUP_RESTORE"
+    AUTOGROUP_RESTORE=""
+  fi
   [ -n "$PG_DIR" ] && [ -d "$PG_DIR" ] || return 0
   if [ "$PG_VIA" = scripts/postgres.sh ]; then
     scripts/postgres.sh stop "$PG_DIR" 2>/dev/null || say "scripts/postgres.sh stop $PG_DIR failed"
@@ -104,6 +114,21 @@ else
   PG_VIA=own
   pg_start_own
 fi
+# The kernel's autogroup scheduling gives each session a task group of its
+# own, and pg_ctl starts the cluster in a session of its own: with both
+# cores saturated by two replicas and two wrk processes, the backends of that
+# lightly loaded group waited 0.4 to 2.5 s each on the run queue in 8 s
+# (/proc/PID/schedstat), and every request behind them waited too (the
+# two-replica tails, docs/performance.md). The run turns autogroup off, and
+# back on at exit, unless AUTOGROUP=keep.
+if [ "${AUTOGROUP:-off}" != keep ] && [ "$(cat "$AUTOGROUP_KNOB" 2>/dev/null)" = 1 ]; then
+  if echo 0 > "$AUTOGROUP_KNOB" 2>/dev/null; then
+    AUTOGROUP_RESTORE=1
+  else
+    say "cannot turn $AUTOGROUP_KNOB off (not root?): expect PostgreSQL to wait on the run queue under two replicas"
+  fi
+fi
+echo "sched_autogroup_enabled=$(cat "$AUTOGROUP_KNOB" 2>/dev/null || echo n/a)" >> "$OUT/info.txt"
 command -v psql >/dev/null || { say "psql is required (apt-get install postgresql-client)"; exit 1; }
 for setting in fsync synchronous_commit full_page_writes; do
   value=$(psql_at "$PG_URL" "SHOW $setting")
