@@ -2,11 +2,16 @@
 //! has the format and the unpacker). The OpenAPI document, written
 //! indented for its readers in `src/api/endpoints/openapi.json`, loses the
 //! whitespace between its tokens first; strings are copied untouched.
+//! And the link options of `build/link_options.rs`.
+
+#[path = "build/link_options.rs"]
+mod link_options;
 
 use std::collections::HashMap;
 use std::path::Path;
 
 fn main() {
+    link_options::emit();
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let out = Path::new(&out);
     for (source, name, minify) in [
