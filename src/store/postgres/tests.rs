@@ -103,6 +103,49 @@ fn concurrent_rotations_of_one_token_on_two_replicas_have_one_winner() {
     }
 }
 
+/// A rotation of a token whose outstanding row another transaction (a
+/// login's bookkeeping, on any replica) inserts while the rotation runs:
+/// the rotation's statement cannot see that row in its snapshot, and must
+/// still spend the token, not report it spent by someone else.
+#[test]
+fn a_rotation_racing_the_insert_of_its_tokens_row_still_spends_it() {
+    let url = fresh_database("racing_issue");
+    let store = Arc::new(open(&url, &UserTable::default()));
+    store.add_user(new_user("alice")).unwrap();
+    let mut issuer = super::config(&url).connect(postgres::NoTls).unwrap();
+    let mut issue = issuer.transaction().unwrap();
+    issue
+        .batch_execute(
+            "INSERT INTO token_blacklist_outstandingtoken (jti, token, created_at, expires_at, user_id) \
+             VALUES ('t', '', now(), now() + interval '1 day', 1)",
+        )
+        .unwrap();
+    let rotating = {
+        let store = store.clone();
+        thread::spawn(move || {
+            store.apply(&[
+                Change::Rotate {
+                    old: token("t", 1),
+                    new: token("t1", 1),
+                    blacklist_old: true,
+                    revoke_family_on_reuse: true,
+                    grace: 0,
+                    now: 10,
+                },
+                rotation("other", "o1", 10),
+            ])
+        })
+    };
+    // The rotation's insert of `t`'s row now waits for this transaction.
+    thread::sleep(std::time::Duration::from_millis(300));
+    issue.commit().unwrap();
+    let outcomes = rotating.join().unwrap().unwrap();
+    assert_eq!(outcomes, [ChangeOutcome::Done, ChangeOutcome::Done]);
+    assert!(store.is_blacklisted("t").unwrap());
+    assert_eq!(store.family_of("t1").unwrap().as_deref(), Some("t"));
+    assert!(!store.is_blacklisted("t1").unwrap(), "no reuse was seen");
+}
+
 #[test]
 fn the_tables_are_djangos_and_hold_no_bearer_token() {
     let url = fresh_database("django_shaped");

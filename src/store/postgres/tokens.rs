@@ -50,7 +50,8 @@ pub(super) const BLACKLISTING: &str = "SELECT j.reason, b.blacklisted_at \
 /// [`PgBatch::spend_all`]'s statement for the user table `users`: its
 /// parameters are one array per column of the rotations (`$1` to `$8`:
 /// old jti, exp, text, user; new jti, exp, text, user; `$9` their times),
-/// its rows one per rotation, in order: the family, and whether it spent.
+/// its rows one per rotation, in order: the family, whether it spent, and
+/// whether it found the old token's row at all.
 fn spend_all_sql(users: &str) -> String {
     format!(
         "WITH spends AS ( \
@@ -96,7 +97,9 @@ fn spend_all_sql(users: &str) -> String {
          member AS ( \
            INSERT INTO jwtd_token (jti, family) SELECT new_jti, family FROM spent \
            ON CONFLICT (jti) DO NOTHING) \
-         SELECT family.family, spent.n IS NOT NULL \
+         SELECT family.family, spent.n IS NOT NULL, \
+                EXISTS (SELECT 1 FROM old JOIN spends s ON s.old_jti = old.jti \
+                        WHERE s.n = family.n) \
          FROM family LEFT JOIN spent ON spent.n = family.n ORDER BY family.n"
     )
 }
@@ -353,9 +356,10 @@ impl<C: GenericClient> PgBatch<'_, '_, C> {
     ///
     /// The statement's parts see one snapshot, so the blacklist insert
     /// takes the ids of the outstanding rows the statement made from what
-    /// that insert returns, and the others from the snapshot; a row another
-    /// transaction made meanwhile is in neither, and that rotation then
-    /// loses, which is right: the other transaction is spending it.
+    /// that insert returns, and the others from the snapshot. A row another
+    /// transaction made meanwhile (a login's bookkeeping, another replica's
+    /// rotation of the same token) is in neither: that rotation is spent
+    /// again on its own, in statements that see the row.
     ///
     /// A batch that spends a token an earlier rotation of it mints (which
     /// only a client replaying answers it was never sent can make) is spent
@@ -394,7 +398,15 @@ impl<C: GenericClient> PgBatch<'_, '_, C> {
                 "PostgreSQL answered a rotation batch wrongly",
             ));
         }
-        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+        rows.iter()
+            .zip(spends)
+            .map(|(row, s)| match (row.get(1), row.get::<_, bool>(2)) {
+                // Neither made nor seen: another transaction made the row
+                // after this statement's snapshot; spent anew, it is seen.
+                (false, false) => self.spend(s.old, s.new, s.now),
+                (spent, _) => Ok((row.get(0), spent)),
+            })
+            .collect()
     }
 
     /// Why `jti` is blacklisted and when, if it is.
