@@ -11,8 +11,13 @@ use crate::jwt::SigningKey;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::token::{JtiSource, Tokens};
-use crate::work_pool::WorkPool;
+use crate::work_pool::{Priority, WorkPool};
 use crate::writer::Writer;
+
+/// Threads that run the requests waiting on a durable commit to redb: as
+/// many commits can wait at once, and the writer takes them all into one
+/// batch. Each costs a small stack while idle.
+pub(crate) const EMBEDDED_STORE_THREADS: usize = 8;
 
 /// Everything a request needs.
 #[derive(Debug)]
@@ -29,8 +34,9 @@ pub struct App {
     pub metrics: Metrics,
     /// The threads that run logins (password hashing), off the HTTP workers.
     pub logins: WorkPool,
-    /// With a shared database, the threads that run the requests that
-    /// need a round trip to it, off the HTTP workers.
+    /// The threads that run the requests that wait on the store (a
+    /// durable commit, or a round trip to a shared database), off the
+    /// HTTP workers. `None` only in tests that run views in place.
     pub database: Option<WorkPool>,
     /// Itself, for work handed to the login pool.
     me: Weak<App>,
@@ -112,7 +118,14 @@ impl App {
         let login_pool = WorkPool::start(settings.login_threads, settings.login_queue)
             .map_err(|e| e.to_string())?;
         let tokens = Tokens::new(&settings, key, jtis);
+        let database = WorkPool::named(
+            "jwtd-db",
+            EMBEDDED_STORE_THREADS,
+            settings.max_connections,
+            Priority::Normal,
+        )
+        .map_err(|e| e.to_string())?;
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
-        Ok(App::new(auth, clock, login_pool, None))
+        Ok(App::new(auth, clock, login_pool, Some(database)))
     }
 }

@@ -61,21 +61,24 @@ impl Service {
             .map_err(|e| format!("cannot start the hashing threads: {e}"))?;
         let tokens = Tokens::with_keys(&settings, keys, JtiSource::Random);
         let shared = store.is_shared();
-        // With a shared database, requests that need it run on threads of
-        // their own, one per connection it may open.
-        let database = shared
-            .then(|| {
-                WorkPool::named(
-                    "jwtd-db",
-                    (settings.postgres_connections / 2).max(1),
-                    settings.max_connections,
-                    Priority::Normal,
-                )
-            })
-            .transpose()
-            .map_err(|e| format!("cannot start the database threads: {e}"))?;
+        // Requests whose every call waits on the store (a durable commit,
+        // or with a shared database a round trip) run on threads of their
+        // own, never on an HTTP worker: with a shared database one per
+        // connection it may open, with redb enough to fill a group commit.
+        let store_threads = if shared {
+            (settings.postgres_connections / 2).max(1)
+        } else {
+            crate::app::EMBEDDED_STORE_THREADS
+        };
+        let database = WorkPool::named(
+            "jwtd-db",
+            store_threads,
+            settings.max_connections,
+            Priority::Normal,
+        )
+        .map_err(|e| format!("cannot start the database threads: {e}"))?;
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
-        let app = App::new(auth, clock, login_pool, database);
+        let app = App::new(auth, clock, login_pool, Some(database));
         if shared {
             shared::follow(&app).map_err(|e| format!("cannot start the key thread: {e}"))?;
         }

@@ -3,10 +3,11 @@
 //! response, the connection waits in epoll holding no worker, and the pool
 //! thread completes it. A full pool refuses at once with 429.
 //!
-//! With a shared database (PostgreSQL), a request whose view needs a round
-//! trip to it is copied and answered on the database pool the same way; a
-//! full pool refuses at once with 503, and a request whose answer has not
-//! come within [`DATABASE_WAIT`] (PostgreSQL not answering) gets a 503 then.
+//! A request whose view waits on the store (a durable commit; with a
+//! shared database, PostgreSQL, any round trip to it) is copied and
+//! answered on the database pool the same way; a full pool refuses at once
+//! with 503, and on a shared database a request whose answer has not come
+//! within [`DATABASE_WAIT`] (PostgreSQL not answering) gets a 503 then.
 //! With a shared database, a login waits at most [`SHARED_LOGIN_WAIT`].
 
 use std::time::{Duration, Instant};
@@ -16,7 +17,7 @@ use super::request_metrics;
 use super::respond;
 use super::routes::Found;
 use crate::app::App;
-use crate::http::{park_within, Request, Response};
+use crate::http::{park, park_within, Request, Response};
 use crate::refusal::Refusal;
 
 /// How long a request waits for the database before its 503.
@@ -38,10 +39,12 @@ pub fn on_database_pool(
         return respond::unavailable();
     };
     let owned = request.to_owned_request();
-    let (parked, completion) = park_within(
-        respond::server_error,
-        Some((DATABASE_WAIT, respond::unavailable)),
-    );
+    // A shared database may stop answering; redb's commits always end.
+    let within = app
+        .auth
+        .store_is_shared()
+        .then_some((DATABASE_WAIT, respond::unavailable as fn() -> Response));
+    let (parked, completion) = park_within(respond::server_error, within);
     let job = move || {
         let response = super::router::route_here(&shared, &owned.request(), found, started);
         request_metrics::count(
@@ -67,10 +70,34 @@ pub fn on_login_pool(
     call: &Call<'_>,
     work: impl FnOnce(&App) -> Response + Send + 'static,
 ) -> Response {
+    on_login_pool_boxed(call, Box::new(work))
+}
+
+/// [`on_login_pool`], compiled once for every view.
+fn on_login_pool_boxed(
+    call: &Call<'_>,
+    work: Box<dyn FnOnce(&App) -> Response + Send>,
+) -> Response {
     // Already off the HTTP workers (an admin request on the database
-    // pool): the work runs here.
+    // pool): this thread may wait, so it waits for the login pool, which
+    // still bounds how many hashes run at once.
     if crate::work_pool::in_pool() {
-        return work(call.app).with_header("Allow", call.route.allow);
+        let Some(shared) = call.app.shared() else {
+            call.app.metrics.refused(Refusal::Unavailable);
+            return respond::unavailable();
+        };
+        let (answer, completion) = park(respond::server_error);
+        return match call
+            .app
+            .logins
+            .spawn(move || completion.complete(work(&shared)))
+        {
+            Ok(()) => answer.wait().with_header("Allow", call.route.allow),
+            Err(_) => {
+                call.app.metrics.refused(Refusal::LoginQueueFull);
+                respond::throttled(1).with_header("Allow", call.route.allow)
+            }
+        };
     }
     let Some(shared) = call.app.shared() else {
         call.app.metrics.refused(Refusal::Unavailable);
@@ -78,8 +105,8 @@ pub fn on_login_pool(
     };
     let within = call
         .app
-        .database
-        .is_some()
+        .auth
+        .store_is_shared()
         .then_some((SHARED_LOGIN_WAIT, respond::unavailable as fn() -> Response));
     let (parked, completion) = park_within(respond::server_error, within);
     let (route, started) = (call.route, call.started);

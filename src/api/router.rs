@@ -22,20 +22,23 @@ use crate::refusal::Refusal;
 use crate::store::{self, User};
 use crate::work_pool;
 
-/// Answers `request`, whose path matched `found` (if any). With a shared
-/// database, a view that needs a round trip to it runs on the database
-/// pool ([`parking::on_database_pool`]).
+/// Answers `request`, whose path matched `found` (if any). A view that
+/// waits on the store (a durable commit, a round trip to a shared
+/// database) runs on the database pool ([`parking::on_database_pool`]).
 pub fn route(app: &App, request: &Request<'_>, found: Option<Found>, started: Instant) -> Response {
     let Some(found) = found.filter(|found| is_served(app, found.route)) else {
         return missing(app, request);
     };
     if app.database.is_some() && !work_pool::in_pool() {
-        if needs_database(found.route) {
+        if needs_database(found.route) && view_answers(found.route, request.method) {
             return parking::on_database_pool(app, request, found, started);
         }
-        // The protected route and verify try what this replica remembers;
-        // an answer that needs the database is found again on its pool.
-        if matches!(found.route.endpoint, Endpoint::Protected | Endpoint::Verify) {
+        // On a shared database the protected route and verify try what
+        // this replica remembers; an answer that needs the database is
+        // found again on its pool. (redb answers every read from memory.)
+        if app.auth.store_is_shared()
+            && matches!(found.route.endpoint, Endpoint::Protected | Endpoint::Verify)
+        {
             let (response, missed) =
                 store::from_memory_only(|| route_here(app, request, found, started));
             if missed {
@@ -47,10 +50,10 @@ pub fn route(app: &App, request: &Request<'_>, found: Option<Found>, started: In
     route_here(app, request, found, started)
 }
 
-/// Whether a view's every call reads or writes the database: these go to
-/// the database pool when it is shared. The protected route and verify
-/// answer from what the store remembers when it can, and logins run on
-/// the login pool.
+/// Whether a view's every call waits on the store (a durable write, or a
+/// read of a shared database): these go to the database pool. The
+/// protected route and verify answer from what the store remembers (all
+/// of it, with redb) when they can, and logins run on the login pool.
 fn needs_database(route: &Route) -> bool {
     matches!(
         route.endpoint,
@@ -61,6 +64,12 @@ fn needs_database(route: &Route) -> bool {
             | Endpoint::AdminUser
             | Endpoint::AdminRevoke
     )
+}
+
+/// Whether the view itself answers `method` on `route`: not a 405, not
+/// OPTIONS (both answered from the route table, on the worker).
+fn view_answers(route: &Route, method: &str) -> bool {
+    route.allows(method) && method != "OPTIONS"
 }
 
 /// Answers `request` on this thread.

@@ -125,6 +125,12 @@ impl Auth {
         }
     }
 
+    /// Whether the store is shared with other processes (PostgreSQL), so
+    /// that a call may wait on a database that does not answer.
+    pub fn store_is_shared(&self) -> bool {
+        self.store.is_shared()
+    }
+
     /// The settings in force.
     pub fn settings(&self) -> Arc<Settings> {
         self.settings.get()

@@ -71,3 +71,39 @@ fn missing_trailing_slash_redirects_with_301() {
         }
     }
 }
+
+/// A view that waits on a durable commit runs on the store's threads,
+/// the request parked, never on the worker that read it; what the route
+/// table answers alone (OPTIONS, a 405) and the reads of redb stay on the
+/// worker.
+#[test]
+fn durable_writes_are_parked_on_the_store_threads_and_nothing_else_is() {
+    let app = app();
+    let (refresh, access) = login(&app);
+    let on_worker = |request: OwnedRequest| {
+        let response = app.handle(&request.request());
+        let parked = response.parked.is_some();
+        (parked, response.resolve().status)
+    };
+    let body = format!(r#"{{"refresh":{}}}"#, js(&refresh));
+    assert_eq!(
+        on_worker(OwnedRequest::post_json(REFRESH, &body)),
+        (true, 200)
+    );
+    assert_eq!(
+        on_worker(OwnedRequest::post_json(BLACKLIST, &body)),
+        (true, 401),
+        "the refresh token was spent by the rotation"
+    );
+    assert_eq!(
+        on_worker(OwnedRequest::new("OPTIONS", REFRESH)),
+        (false, 200)
+    );
+    assert_eq!(on_worker(OwnedRequest::new("GET", REFRESH)), (false, 405));
+    assert_eq!(
+        on_worker(
+            OwnedRequest::new("GET", PROTECTED).header("Authorization", format!("Bearer {access}"))
+        ),
+        (false, 200)
+    );
+}
