@@ -17,7 +17,7 @@ use crate::writer::Writer;
 /// Threads that run the requests waiting on a durable commit to redb: as
 /// many commits can wait at once, and the writer takes them all into one
 /// batch. Each costs a small stack while idle.
-pub(crate) const EMBEDDED_STORE_THREADS: usize = 8;
+pub(crate) const EMBEDDED_STORE_THREADS: usize = 32;
 
 /// Everything a request needs.
 #[derive(Debug)]

@@ -25,6 +25,11 @@ type Task = Box<dyn FnOnce() + Send>;
 struct Queue {
     tasks: VecDeque<Task>,
     closed: bool,
+    /// Threads waiting for a task.
+    idle: usize,
+    /// Threads started so far: they start as work finds none idle, up to
+    /// the pool's bound, so an idle server holds one.
+    started: usize,
 }
 
 impl fmt::Debug for Queue {
@@ -40,6 +45,10 @@ struct Shared {
     queue: Mutex<Queue>,
     ready: Condvar,
     capacity: usize,
+    /// At most this many threads.
+    threads: usize,
+    name: String,
+    priority: Priority,
 }
 
 impl Shared {
@@ -56,7 +65,7 @@ impl Shared {
 #[derive(Debug)]
 pub struct WorkPool {
     shared: Arc<Shared>,
-    threads: Vec<thread::JoinHandle<()>>,
+    threads: Mutex<Vec<thread::JoinHandle<()>>>,
 }
 
 /// The scheduling priority of a pool's threads.
@@ -99,35 +108,48 @@ impl WorkPool {
             queue: Mutex::new(Queue {
                 tasks: VecDeque::new(),
                 closed: false,
+                idle: 0,
+                started: 1,
             }),
             ready: Condvar::new(),
             capacity: queue,
+            threads: threads.max(1),
+            name: name.to_owned(),
+            priority,
         });
-        let mut handles = Vec::with_capacity(threads);
-        for i in 0..threads.max(1) {
-            let shared = shared.clone();
-            handles.push(
-                thread::Builder::new()
-                    .name(format!("{name}-{i}"))
-                    .stack_size(256 * 1024)
-                    .spawn(move || work(&shared, priority))?,
-            );
-        }
+        let first = start_thread(&shared, 0)?;
         Ok(WorkPool {
             shared,
-            threads: handles,
+            threads: Mutex::new(vec![first]),
         })
     }
 
     /// Queues `task` and returns at once, or returns [`Busy`] if `queue`
     /// tasks are already waiting.
     pub fn spawn(&self, task: impl FnOnce() + Send + 'static) -> Result<(), Busy> {
-        {
+        self.push(Box::new(task))
+    }
+
+    /// Queues `task`, starting a thread for it when none is idle and the
+    /// bound allows; [`Busy`] if `queue` tasks are already waiting.
+    fn push(&self, task: Task) -> Result<(), Busy> {
+        let grow = {
             let mut queue = self.shared.lock();
             if queue.closed || queue.tasks.len() >= self.shared.capacity {
                 return Err(Busy);
             }
-            queue.tasks.push_back(Box::new(task));
+            queue.tasks.push_back(task);
+            let grow = queue.idle == 0 && queue.started < self.shared.threads;
+            if grow {
+                queue.started += 1;
+            }
+            grow.then_some(queue.started - 1)
+        };
+        match grow.map(|index| start_thread(&self.shared, index)) {
+            Some(Ok(handle)) => lock(&self.threads).push(handle),
+            // The threads already started take the task in turn.
+            Some(Err(_)) => self.shared.lock().started -= 1,
+            None => {}
         }
         self.shared.ready.notify_one();
         Ok(())
@@ -141,16 +163,9 @@ impl WorkPool {
         task: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Busy> {
         let (reply, answer) = mpsc::sync_channel(1);
-        {
-            let mut queue = self.shared.lock();
-            if queue.closed || queue.tasks.len() >= self.shared.capacity {
-                return Err(Busy);
-            }
-            queue.tasks.push_back(Box::new(move || {
-                let _ = reply.send(task());
-            }));
-        }
-        self.shared.ready.notify_one();
+        self.push(Box::new(move || {
+            let _ = reply.send(task());
+        }))?;
         // A task that panicked drops its sender: report it as busy, the
         // caller's only other answer.
         answer.recv().map_err(|_| Busy)
@@ -165,6 +180,21 @@ pub fn in_pool() -> bool {
 thread_local! {
     /// Set on the pool's own threads.
     static IN_POOL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Starts the pool's thread number `index`.
+fn start_thread(shared: &Arc<Shared>, index: usize) -> std::io::Result<thread::JoinHandle<()>> {
+    let shared = shared.clone();
+    thread::Builder::new()
+        .name(format!("{}-{index}", shared.name))
+        .stack_size(256 * 1024)
+        .spawn(move || work(&shared, shared.priority))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn work(shared: &Shared, priority: Priority) {
@@ -182,10 +212,12 @@ fn work(shared: &Shared, priority: Priority) {
                 if queue.closed {
                     return;
                 }
+                queue.idle += 1;
                 queue = shared
                     .ready
                     .wait(queue)
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
+                queue.idle -= 1;
             }
         };
         // A panicking task must not take the thread with it.
@@ -203,7 +235,7 @@ impl Drop for WorkPool {
         if IN_POOL.with(std::cell::Cell::get) {
             return;
         }
-        for handle in self.threads.drain(..) {
+        for handle in lock(&self.threads).drain(..) {
             let _ = handle.join();
         }
     }
@@ -250,6 +282,43 @@ mod tests {
         gate.wait();
         assert!(busy.join().unwrap());
         assert_eq!(queued.join().unwrap(), Ok(1));
+    }
+
+    #[test]
+    fn threads_start_as_work_finds_none_idle_up_to_the_bound() {
+        let pool = WorkPool::named("jwtd-test", 4, 16, Priority::Normal).unwrap();
+        assert_eq!(
+            pool.shared.lock().started,
+            1,
+            "an idle pool holds one thread"
+        );
+        // Four tasks that can only finish together need four threads.
+        let gate = Arc::new(Barrier::new(4));
+        let (done, finished) = mpsc::channel();
+        for _ in 0..4 {
+            let (gate, done) = (gate.clone(), done.clone());
+            pool.spawn(move || {
+                gate.wait();
+                done.send(()).unwrap();
+            })
+            .unwrap();
+            // Each task taken before the next comes: none is idle then.
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !pool.shared.lock().tasks.is_empty() {
+                assert!(std::time::Instant::now() < deadline, "no thread took it");
+                thread::sleep(Duration::from_millis(1));
+            }
+        }
+        for _ in 0..4 {
+            finished.recv_timeout(Duration::from_secs(10)).unwrap();
+        }
+        assert_eq!(pool.shared.lock().started, 4);
+        // Never beyond the bound.
+        for _ in 0..8 {
+            pool.spawn(|| thread::sleep(Duration::from_millis(5)))
+                .unwrap();
+        }
+        assert_eq!(pool.shared.lock().started, 4);
     }
 
     #[test]
