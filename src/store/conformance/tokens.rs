@@ -152,7 +152,8 @@ pub(super) fn a_foreign_token_starts_its_own_family(store: Store) {
     );
 }
 
-pub(super) fn reuse_revokes_the_family_when_asked(store: Store) {
+/// The family "root": root issued, rotated to r1, r1 rotated to r2.
+fn root_rotated_twice(store: &Store) {
     store
         .apply(&[Change::Issue {
             token: token("root", 100),
@@ -160,6 +161,10 @@ pub(super) fn reuse_revokes_the_family_when_asked(store: Store) {
         .unwrap();
     store.apply(&[rotate("root", "r1")]).unwrap();
     store.apply(&[rotate("r1", "r2")]).unwrap();
+}
+
+pub(super) fn reuse_revokes_the_family_when_asked(store: Store) {
+    root_rotated_twice(&store);
     store
         .apply(&[Change::Issue {
             token: token("other", 100),
@@ -193,13 +198,7 @@ pub(super) fn reuse_revokes_the_family_when_asked(store: Store) {
 }
 
 pub(super) fn a_logged_out_token_rotated_is_refused_not_reuse(store: Store) {
-    store
-        .apply(&[Change::Issue {
-            token: token("root", 100),
-        }])
-        .unwrap();
-    store.apply(&[rotate("root", "r1")]).unwrap();
-    store.apply(&[rotate("r1", "r2")]).unwrap();
+    root_rotated_twice(&store);
     // r3 a live member of the family: r2 rotated without blacklisting.
     let fork = Change::Rotate {
         old: token("r2", 100),
