@@ -19,10 +19,12 @@ use crate::store::{
     Blacklisted, Change, ChangeOutcome, NewUser, Rehash, StoreError, TokenRecord, User, UserKey,
 };
 
-/// One batch's transaction, and the SQL of the user table.
+/// One batch's transaction, and the SQL built for this database's tables.
 pub(super) struct PgBatch<'d, 'a, C: GenericClient> {
     pub(super) db: &'d mut Db<'a, C>,
     pub(super) users: &'d UserSql,
+    /// [`super::tokens::spend_all_sql`], built once per store.
+    pub(super) spend_all: &'d str,
 }
 
 impl<C: GenericClient> Batch for PgBatch<'_, '_, C> {
@@ -133,13 +135,29 @@ impl PostgresStore {
     /// reply lost on the way.
     pub(crate) fn apply(&self, changes: &[Change]) -> Result<Vec<ChangeOutcome>, StoreError> {
         let spends_only = changes.iter().all(|change| Spend::of(change).is_some());
-        let users = &self.sql.users;
+        let (users, spend_all) = (&self.sql.users, self.spend_all.as_str());
         let mut outcomes = if spends_only {
-            self.pool
-                .autocommit(|db| decide::apply_all(&mut PgBatch { db, users }, changes))?
+            self.pool.autocommit(|db| {
+                decide::apply_all(
+                    &mut PgBatch {
+                        db,
+                        users,
+                        spend_all,
+                    },
+                    changes,
+                )
+            })?
         } else {
-            self.pool
-                .write(|db| decide::apply_all(&mut PgBatch { db, users }, changes))?
+            self.pool.write(|db| {
+                decide::apply_all(
+                    &mut PgBatch {
+                        db,
+                        users,
+                        spend_all,
+                    },
+                    changes,
+                )
+            })?
         };
         for change in changes {
             self.forget(change);

@@ -50,6 +50,8 @@ pub struct PostgresStore {
     url: PostgresUrl,
     pool: Pool,
     sql: Sql,
+    /// [`tokens::spend_all_sql`] for this database's user table.
+    spend_all: String,
     cache: Cache,
 }
 
@@ -75,6 +77,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             url: url.clone(),
             pool,
+            spend_all: tokens::spend_all_sql(&sql.users.table),
             sql,
             cache: Cache::new(),
         })

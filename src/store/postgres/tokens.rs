@@ -52,7 +52,7 @@ pub(super) const BLACKLISTING: &str = "SELECT j.reason, b.blacklisted_at \
 /// old jti, exp, text, user; new jti, exp, text, user; `$9` their times),
 /// its rows one per rotation, in order: the family, whether it spent, and
 /// whether it found the old token's row at all.
-fn spend_all_sql(users: &str) -> String {
+pub(super) fn spend_all_sql(users: &str) -> String {
     format!(
         "WITH spends AS ( \
            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[], \
@@ -376,18 +376,17 @@ impl<C: GenericClient> PgBatch<'_, '_, C> {
                 .collect();
         }
         let user = |id: u64| (id != 0).then(|| big(id));
-        let column = |f: &dyn Fn(&Spend<'_>) -> String| spends.iter().map(f).collect::<Vec<_>>();
-        let old_jti = column(&|s| s.old.jti.clone());
-        let old_text = column(&|s| s.old.text.clone());
-        let new_jti = column(&|s| s.new.jti.clone());
-        let new_text = column(&|s| s.new.text.clone());
+        let old_jti: Vec<&str> = spends.iter().map(|s| s.old.jti.as_str()).collect();
+        let old_text: Vec<&str> = spends.iter().map(|s| s.old.text.as_str()).collect();
+        let new_jti: Vec<&str> = spends.iter().map(|s| s.new.jti.as_str()).collect();
+        let new_text: Vec<&str> = spends.iter().map(|s| s.new.text.as_str()).collect();
         let old_exp: Vec<_> = spends.iter().map(|s| at_seconds(s.old.exp)).collect();
         let new_exp: Vec<_> = spends.iter().map(|s| at_seconds(s.new.exp)).collect();
         let now: Vec<_> = spends.iter().map(|s| at_seconds(s.now)).collect();
         let old_user: Vec<_> = spends.iter().map(|s| user(s.old.user_id)).collect();
         let new_user: Vec<_> = spends.iter().map(|s| user(s.new.user_id)).collect();
         let rows = self.db.query(
-            &spend_all_sql(&self.users.table),
+            self.spend_all,
             &[
                 &old_jti, &old_exp, &old_text, &old_user, &new_jti, &new_exp, &new_text, &new_user,
                 &now,
