@@ -1,7 +1,7 @@
 //! The few operating-system calls std does not offer, each wrapped in a safe
 //! function. This is the only module with `unsafe` code.
 //!
-//! - epoll, so a fixed pool of threads can watch every connection;
+//! - epoll, so one event loop per core can watch the connections it owns;
 //! - signal masks and `sigwait`, for a graceful stop on SIGINT/SIGTERM
 //!   and a reload on SIGHUP;
 //! - per-thread `nice`, so password hashing yields to token checks;
@@ -28,28 +28,10 @@ fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
-/// What a registration waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interest {
-    /// Readable (or closed).
-    Read,
-    /// Writable (or closed).
-    Write,
-}
-
-impl Interest {
-    fn flags(self) -> u32 {
-        let base = libc::EPOLLRDHUP as u32 | libc::EPOLLONESHOT as u32;
-        match self {
-            Interest::Read => base | libc::EPOLLIN as u32,
-            Interest::Write => base | libc::EPOLLOUT as u32,
-        }
-    }
-}
-
-/// An epoll instance. Registrations are one-shot: after an event is
-/// delivered for a descriptor, it is disarmed until [`Epoll::rearm`], so
-/// exactly one thread handles a connection at a time.
+/// An epoll instance. A socket is registered once, edge-triggered, for
+/// reading and writing ([`Epoll::add_edge`]): its owner reads and writes
+/// until the kernel says "would block", and the next change raises the next
+/// event, with no `epoll_ctl` per request.
 #[derive(Debug)]
 pub struct Epoll {
     fd: OwnedFd,
@@ -87,20 +69,17 @@ impl Epoll {
         check(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut event) }).map(drop)
     }
 
-    /// Registers `fd`, one-shot, for `interest`.
-    pub fn add(&self, fd: RawFd, token: u64, interest: Interest) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_ADD, fd, token, interest.flags())
+    /// Registers a socket `fd`, edge-triggered: an event when input
+    /// arrives, when room opens after a full send buffer, and on hang-up.
+    pub fn add_edge(&self, fd: RawFd, token: u64) -> io::Result<()> {
+        let events = libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET;
+        self.ctl(libc::EPOLL_CTL_ADD, fd, token, events as u32)
     }
 
-    /// Registers `fd` level-triggered for reading, for every waiter: used for
-    /// the shutdown signal, which stays readable once raised.
-    pub fn add_broadcast(&self, fd: RawFd, token: u64) -> io::Result<()> {
+    /// Registers `fd` level-triggered for reading: reported at every wait
+    /// until it is read empty.
+    pub fn watch(&self, fd: RawFd, token: u64) -> io::Result<()> {
         self.ctl(libc::EPOLL_CTL_ADD, fd, token, libc::EPOLLIN as u32)
-    }
-
-    /// Re-arms a one-shot registration.
-    pub fn rearm(&self, fd: RawFd, token: u64, interest: Interest) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_MOD, fd, token, interest.flags())
     }
 
     /// Removes `fd`.
@@ -410,27 +389,32 @@ mod tests {
     use std::os::unix::net::UnixStream;
 
     #[test]
-    fn one_shot_events_need_rearming() {
+    fn an_edge_is_reported_once_per_change() {
         let epoll = Epoll::new().unwrap();
-        let (mut a, b) = UnixStream::pair().unwrap();
-        epoll.add(b.as_raw_fd(), 7, Interest::Read).unwrap();
+        let (mut a, mut b) = UnixStream::pair().unwrap();
+        b.set_nonblocking(true).unwrap();
+        epoll.add_edge(b.as_raw_fd(), 7).unwrap();
         let mut events = [Event::EMPTY; 4];
+        // Writable from the start: one event, then quiet.
+        assert_eq!(epoll.wait(&mut events, 1000).unwrap(), 1);
         assert_eq!(epoll.wait(&mut events, 0).unwrap(), 0);
         a.write_all(b"x").unwrap();
         assert_eq!(epoll.wait(&mut events, 1000).unwrap(), 1);
         assert_eq!(events[0].token(), 7);
-        assert_eq!(epoll.wait(&mut events, 0).unwrap(), 0, "disarmed");
-        epoll.rearm(b.as_raw_fd(), 8, Interest::Read).unwrap();
-        assert_eq!(epoll.wait(&mut events, 1000).unwrap(), 1, "still readable");
-        assert_eq!(events[0].token(), 8);
+        // Unread, the byte raises nothing more: only new input does.
+        assert_eq!(epoll.wait(&mut events, 0).unwrap(), 0, "no new edge");
+        a.write_all(b"y").unwrap();
+        assert_eq!(epoll.wait(&mut events, 1000).unwrap(), 1, "new input");
+        let mut buf = [0u8; 4];
+        assert_eq!(std::io::Read::read(&mut b, &mut buf).unwrap(), 2);
         epoll.delete(b.as_raw_fd()).unwrap();
     }
 
     #[test]
-    fn broadcast_stays_readable() {
+    fn a_watched_descriptor_is_reported_until_read() {
         let epoll = Epoll::new().unwrap();
         let (mut a, b) = UnixStream::pair().unwrap();
-        epoll.add_broadcast(b.as_raw_fd(), 1).unwrap();
+        epoll.watch(b.as_raw_fd(), 1).unwrap();
         a.write_all(b"x").unwrap();
         let mut events = [Event::EMPTY; 1];
         assert_eq!(epoll.wait(&mut events, 1000).unwrap(), 1);

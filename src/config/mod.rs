@@ -282,7 +282,7 @@ impl Default for Settings {
             revoke_token_claim: "hash_password".into(),
             auth_password_validators: default_password_validators(),
             password_iterations: password::DEFAULT_ITERATIONS,
-            workers: (4 * cores).max(4),
+            workers: cores,
             login_threads: cores,
             login_queue: 8 * cores,
             login_failures_per_address: 50,

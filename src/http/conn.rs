@@ -1,8 +1,11 @@
-//! One connection's state machine. A worker calls [`Conn::advance`] when
-//! epoll reports the socket ready; it reads what is there without blocking,
-//! answers every complete request in the buffer, and says what to wait for
-//! next. Deadlines are enforced by the server's sweeper, which closes a
-//! connection whose deadline has passed.
+//! One connection's state machine. Its event loop calls [`Conn::advance`]
+//! when epoll reports a change on the socket; it reads until the socket is
+//! drained, answers every complete request in the buffer, writes until the
+//! output is out or the socket is full, and says what it waits for next.
+//! The socket's registration is edge-triggered, so `advance` never stops
+//! with input it could read or output it could write: the next edge comes
+//! only with new input or new room. Deadlines are enforced by the loop's
+//! sweep, which closes a connection whose deadline has passed.
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
@@ -29,6 +32,19 @@ const LINGER: Duration = Duration::from_secs(2);
 const LINGER_BYTES: usize = 256 * 1024;
 /// Buffers above this capacity are released when the connection goes idle.
 const KEEP_CAPACITY: usize = 4096;
+/// Input is read this much at a time at least.
+const READ_CHUNK: usize = 2048;
+
+/// How a read of the socket ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filled {
+    /// Nothing more to read until the next edge.
+    Drained,
+    /// The client closed its side.
+    Eof,
+    /// The buffer is at its cap; the socket may hold more.
+    Full,
+}
 
 /// Where a connection is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,11 +175,7 @@ impl Conn {
         match self.phase {
             Phase::Delayed { close } => {
                 self.phase = Phase::Reading;
-                match self.write_out(close, limits) {
-                    // Requests pipelined behind it are read on the next event.
-                    Next::Read if !self.input.is_empty() => Next::Write,
-                    other => other,
-                }
+                self.write_out(close, limits)
             }
             _ => Next::Close,
         }
@@ -179,45 +191,55 @@ impl Conn {
                 Ok(false) => return Next::Write,
                 Err(_) => return Next::Close,
             },
-            // Parked connections are not armed; an event means nothing new.
+            // Input that comes meanwhile is read when the connection
+            // resumes (its loop reads the socket then).
             Phase::Delayed { .. } => return Next::Park,
             Phase::Waiting => return Next::Wait,
             Phase::Idle | Phase::Reading => {}
         }
-        let eof = match self.fill(cx.limits) {
-            Ok(eof) => eof,
-            Err(_) => return Next::Close,
-        };
-        let next = self.process(cx);
-        if eof && next == Next::Read {
-            return Next::Close;
+        loop {
+            let filled = match self.fill(cx.limits) {
+                Ok(filled) => filled,
+                Err(_) => return Next::Close,
+            };
+            let next = self.process(cx);
+            match (filled, next) {
+                (Filled::Eof, Next::Read) => return Next::Close,
+                // The buffer was full: the socket has more.
+                (Filled::Full, Next::Read) => continue,
+                _ => return next,
+            }
         }
-        next
     }
 
-    /// Reads what the socket has, up to the buffer cap. Returns whether the
-    /// client closed its side.
-    fn fill(&mut self, limits: &Limits) -> io::Result<bool> {
+    /// Reads what the socket has, up to the buffer cap.
+    fn fill(&mut self, limits: &Limits) -> io::Result<Filled> {
         let cap = input_cap(limits);
-        let mut chunk = [0u8; 8192];
+        if self.input.capacity() == 0 {
+            self.input.reserve(READ_CHUNK);
+        }
         while self.input.len() < cap {
-            let room = (cap - self.input.len()).min(chunk.len());
-            match self.stream.read(&mut chunk[..room]) {
-                Ok(0) => return Ok(true),
+            // Read straight into the buffer's spare room, grown a chunk at
+            // a time.
+            let len = self.input.len();
+            let room = (cap - len).min(READ_CHUNK.max(self.input.capacity() - len));
+            self.input.resize(len + room, 0);
+            let read = self.stream.read(&mut self.input[len..]);
+            let n = *read.as_ref().unwrap_or(&0);
+            self.input.truncate(len + n);
+            match read {
+                Ok(0) => return Ok(Filled::Eof),
                 // A short read drained the socket: skip the read that would
-                // only say so (EAGAIN). Anything arriving later re-arms the
-                // level-triggered registration.
-                Ok(n) if n < room => {
-                    self.input.extend_from_slice(&chunk[..n]);
-                    return Ok(false);
-                }
-                Ok(n) => self.input.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                // only say so (EAGAIN). Anything arriving later raises a
+                // new edge.
+                Ok(n) if n < room => return Ok(Filled::Drained),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Filled::Drained),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok(false)
+        Ok(Filled::Full)
     }
 
     /// Answers every complete request in the buffer.

@@ -1,15 +1,16 @@
-//! jwtd's own small HTTP/1.1 server: a fixed pool of worker threads over
-//! `std::net` and epoll, with `httparse` for request heads. It is a
-//! transport only: it knows requests, responses and bounds, nothing of the
-//! application behind the [`Handler`] it serves, nor of the settings (the
-//! caller hands it its [`Limits`]).
+//! jwtd's own small HTTP/1.1 server: one event loop per worker thread (one
+//! per core by default) over `std::net` and epoll, with `httparse` for
+//! request heads. It is a transport only: it knows requests, responses and
+//! bounds, nothing of the application behind the [`Handler`] it serves, nor
+//! of the settings (the caller hands it its [`Limits`]).
 //!
 //! ```text
-//!  acceptor thread ── accept, cap connections, sweep deadlines, drain on stop
-//!        │ registers each connection, one-shot, in
+//!  acceptor thread ── accept, cap connections, deal them out, drain on stop
+//!        │ hands each connection, once, to the loop with the fewest
 //!        ▼
-//!  epoll ──► worker 1..N: read what is there ─► parse ─► handler ─► write
-//!                 (never blocks on a socket; a slow client only waits in epoll)
+//!  loop 1..N, each its own epoll: read what is there ─► parse ─► handler ─► write
+//!        (a loop blocks only in epoll_wait; a slow client only costs a slot,
+//!         slow work is parked on other threads and its answer comes back)
 //! ```
 //!
 //! Every input is bounded: request line, head, header count, body, time from
@@ -20,6 +21,7 @@
 
 mod chunked;
 mod conn;
+mod event_loop;
 mod handler;
 mod limits;
 pub mod parked;

@@ -1,8 +1,8 @@
 //! Parked responses: a handler with slow work (a password hash) hands it to
 //! another thread and returns a [`Parked`] response (see
-//! `response::ParkedResponse`); the connection then waits in epoll, holding
-//! no worker, until the other thread calls [`Completion::complete`], which
-//! wakes a worker to send the response.
+//! `response::ParkedResponse`); the connection then waits, holding no
+//! thread, until the other thread calls [`Completion::complete`], which
+//! wakes the connection's event loop to send the response.
 //!
 //! Either side may come first: the response may be ready before the
 //! connection starts waiting for it, or after. The types are generic over
@@ -15,8 +15,8 @@ use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// Wakes workers for connections whose response has arrived: tokens are
-/// queued, and a byte on a pipe registered in the workers' epoll says so.
+/// Wakes an event loop for connections whose response has arrived: tokens
+/// are queued, and a byte on a pipe registered in the loop's epoll says so.
 #[derive(Debug)]
 pub struct Wakeup {
     tokens: Mutex<Vec<u64>>,
@@ -38,17 +38,27 @@ impl Wakeup {
         })
     }
 
-    fn notify(&self, token: u64) {
+    /// Queues `token` and wakes the loop.
+    pub(super) fn notify(&self, token: u64) {
         lock(&self.tokens).push(token);
         // A full pipe already says "something is ready".
         let _ = (&self.signal).write(&[1]);
     }
 
-    /// Takes every connection token queued so far, and quiets the pipe.
-    pub fn drain(&self) -> Vec<u64> {
+    /// Quiets the pipe, then moves every token queued so far into `into`
+    /// (empty), which gives its storage to the queue in exchange. A token
+    /// queued after the pipe was read raises it again.
+    pub fn drain_into(&self, into: &mut Vec<u64>) {
         let mut sink = [0u8; 256];
         while matches!((&self.listen).read(&mut sink), Ok(n) if n > 0) {}
-        std::mem::take(&mut *lock(&self.tokens))
+        std::mem::swap(&mut *lock(&self.tokens), into);
+    }
+
+    #[cfg(test)]
+    fn drain(&self) -> Vec<u64> {
+        let mut tokens = Vec::new();
+        self.drain_into(&mut tokens);
+        tokens
     }
 }
 

@@ -1,247 +1,84 @@
-//! The server: one acceptor thread and a fixed pool of workers sharing one
-//! epoll instance.
+//! The server: one acceptor thread, and one event loop per worker thread
+//! (one per core by default), each owning the connections it serves.
 //!
-//! Connections live in a fixed table of slots, one mutex each. A
-//! registration is one-shot and carries the slot index and a generation
-//! number, so exactly one worker handles a connection at a time, and an
-//! event that arrives for a connection already closed (the slot since
-//! reused) is recognised by its generation and ignored.
+//! ```text
+//!             listener
+//!                │ accept, cap, choose the loop with the fewest connections
+//!                ▼
+//!            acceptor ──── 503 when every slot is taken or the address
+//!          ╱    │    ╲     holds its allowance already
+//!         ▼     ▼     ▼
+//!      loop 1 loop 2 … loop N   (see `event_loop`: each its own epoll,
+//!                                its connections, its deadlines)
+//! ```
 //!
-//! The acceptor also sweeps the table a few times a second and closes every
-//! connection past its deadline: a slow or silent client costs a slot and a
-//! descriptor until then, never a thread. And it turns away, with a 503, a
-//! connection that finds every slot taken, or its address (IPv6: its /64)
-//! holding its allowance already ([`PerAddress`]): one client cannot hold
-//! every slot. Each refusal is logged with its reason, at most one line
-//! every few seconds.
+//! A connection is handed over once, when it is accepted, to the loop with
+//! the fewest connections; after that only that loop touches it. Accepting
+//! in one thread keeps the loops balanced (a burst of connections is dealt
+//! out, not taken by whichever loop woke first) and keeps the turning away
+//! of connections, and its log, in one place. Every refusal is logged with
+//! its reason, at most one line every few seconds.
 //!
-//! Stopping: the acceptor closes the listener, idle connections are closed,
-//! in-flight requests finish (their responses say `Connection: close`), and
-//! when none is left, or the shutdown timeout has passed, the workers are
-//! told to exit.
+//! Stopping: the acceptor closes the listener and tells every loop to
+//! drain: idle connections are closed, in-flight requests finish (their
+//! responses say `Connection: close`), and when none is left, or the
+//! shutdown timeout has passed, the loops are told to exit.
 
 use std::io::{self, Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::conn::{Conn, Context, Next};
+use super::event_loop::{Arrival, EventLoop, Mailbox, Shared, DRAIN, EXIT};
 use super::handler::{Handler, Refused};
 use super::limits::Limits;
-use super::parked::Wakeup;
 use super::per_address::{Origin, PerAddress};
-use crate::sys::{Epoll, Event, Interest};
+use crate::sys::{Epoll, Event};
 use crate::{log, time};
 
-/// Token of the broadcast registration that tells workers to exit.
-const EXIT: u64 = u64::MAX;
-/// Token of the one-shot registration that says responses were completed.
-const COMPLETED: u64 = u64::MAX - 1;
-/// Tokens of the acceptor's own epoll.
+/// Tokens of the acceptor's epoll.
 const LISTENER: u64 = 1;
 const WAKE: u64 = 2;
-/// How often deadlines are checked.
-const SWEEP_EVERY: Duration = Duration::from_millis(100);
+/// How often a stopping server checks whether its connections are done.
+const DRAIN_CHECK_EVERY: Duration = Duration::from_millis(100);
 /// At most one log line about refused connections this often.
 const REPORT_REFUSALS_EVERY: Duration = Duration::from_secs(10);
+/// Loop tables stay below this, so a connection's token never equals a
+/// mailbox signal's.
+const MAX_CONNECTIONS: usize = u32::MAX as usize - 3;
 
-struct Slot {
-    generation: u32,
-    conn: Option<Conn>,
-    /// Where the connection came from; counted in `Shared::per_address`
-    /// exactly while `conn` is `Some`.
-    origin: Option<Origin>,
+/// The acceptor's side: the loops' mailboxes, and the shared bounds.
+struct Acceptor {
+    shared: Arc<Shared>,
+    loops: Vec<Arc<Mailbox>>,
+    max_connections: usize,
 }
 
-struct Shared {
-    epoll: Epoll,
-    slots: Vec<Mutex<Slot>>,
-    free: Mutex<Vec<u32>>,
-    active: AtomicUsize,
-    /// Open connections per client address.
-    per_address: PerAddress,
-    draining: AtomicBool,
-    handler: Arc<dyn Handler>,
-    limits: Limits,
-    /// Wakes workers for responses finished by other threads.
-    wakeup: Arc<Wakeup>,
-    /// Registered for every worker; made readable once, when they must exit.
-    /// Lives as long as the workers, so the registration does too.
-    exit_signal: UnixStream,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Panics are caught inside the locked regions, so a poisoned lock only
-    // means a panic in code that left the data consistent.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn token(index: u32, generation: u32) -> u64 {
-    u64::from(generation) << 32 | u64::from(index)
-}
-
-impl Shared {
-    /// Closes the connection in `slot` and frees the slot.
-    fn close(&self, index: u32, slot: &mut Slot) {
-        if let Some(conn) = slot.conn.take() {
-            let _ = self.epoll.delete(conn.fd());
-            drop(conn);
-            slot.generation = slot.generation.wrapping_add(1);
-            if let Some(origin) = slot.origin.take() {
-                self.per_address.release(origin);
-            }
-            lock(&self.free).push(index);
-            self.active.fetch_sub(1, Ordering::AcqRel);
-        }
-    }
-
-    /// Handles one readiness event in a worker.
-    fn dispatch(&self, token: u64) {
-        let index = token as u32;
-        let generation = (token >> 32) as u32;
-        let Some(cell) = self.slots.get(index as usize) else {
-            return;
-        };
-        let mut slot = lock(cell);
-        if slot.generation != generation {
-            return;
-        }
-        let Some(conn) = slot.conn.as_mut() else {
-            return;
-        };
-        let cx = Context {
-            handler: &*self.handler,
-            limits: &self.limits,
-            draining: &self.draining,
-        };
-        // A bug in connection handling closes that connection, not the worker.
-        let next =
-            panic::catch_unwind(AssertUnwindSafe(|| conn.advance(&cx))).unwrap_or_else(|_| {
-                log::error("connection handling panicked; connection closed");
-                Next::Close
-            });
-        let next = match next {
-            // The response comes from another thread: say whom to wake.
-            Next::Wait => conn.attach(&self.wakeup, token, &cx),
-            other => other,
-        };
-        self.follow(index, &mut slot, token, next);
-    }
-
-    /// Re-arms the connection in `slot` for what `next` says, or closes it.
-    fn follow(&self, index: u32, slot: &mut Slot, token: u64, next: Next) {
-        let Some(conn) = slot.conn.as_ref() else {
-            return;
-        };
-        let fd = conn.fd();
-        let rearmed = match next {
-            Next::Read => self.epoll.rearm(fd, token, Interest::Read),
-            Next::Write => self.epoll.rearm(fd, token, Interest::Write),
-            // Unarmed until the sweeper or a completion resumes it.
-            Next::Park | Next::Wait => Ok(()),
-            Next::Close => Err(io::ErrorKind::Other.into()),
-        };
-        if rearmed.is_err() {
-            self.close(index, slot);
-        }
-    }
-
-    /// Sends the responses that other threads finished for waiting connections.
-    fn deliver_completed(&self) {
-        for token in self.wakeup.drain() {
-            let index = token as u32;
-            let generation = (token >> 32) as u32;
-            let Some(cell) = self.slots.get(index as usize) else {
-                continue;
-            };
-            let mut slot = lock(cell);
-            if slot.generation != generation {
-                continue;
-            }
-            let Some(conn) = slot.conn.as_mut() else {
-                continue;
-            };
-            let cx = Context {
-                handler: &*self.handler,
-                limits: &self.limits,
-                draining: &self.draining,
-            };
-            let next =
-                panic::catch_unwind(AssertUnwindSafe(|| conn.woken(&cx))).unwrap_or(Next::Close);
-            self.follow(index, &mut slot, token, next);
-        }
-    }
-
-    /// Closes connections past their deadline (and, when stopping, idle
-    /// ones, or all of them once `force`).
-    fn sweep(&self, now: Instant, force: bool) {
-        let draining = self.draining.load(Ordering::Acquire);
-        for (index, cell) in self.slots.iter().enumerate() {
-            // A slot a worker holds is busy with a request; it is not expired.
-            let Ok(mut slot) = cell.try_lock() else {
-                continue;
-            };
-            let generation = slot.generation;
-            let Some(conn) = slot.conn.as_mut() else {
-                continue;
-            };
-            if conn.is_parked() && conn.deadline() <= now && !force {
-                // A delayed response is due: send it, then wait as usual.
-                let fd = conn.fd();
-                let token = token(index as u32, generation);
-                let rearmed = match conn.resume(&self.limits) {
-                    Next::Read => self.epoll.rearm(fd, token, Interest::Read),
-                    Next::Write => self.epoll.rearm(fd, token, Interest::Write),
-                    Next::Park | Next::Wait | Next::Close => Err(io::ErrorKind::Other.into()),
-                };
-                if rearmed.is_err() {
-                    self.close(index as u32, &mut slot);
-                }
-                continue;
-            }
-            if conn.is_waiting() && conn.deadline() <= now && !force {
-                let cx = Context {
-                    handler: &*self.handler,
-                    limits: &self.limits,
-                    draining: &self.draining,
-                };
-                let token = token(index as u32, generation);
-                let next = panic::catch_unwind(AssertUnwindSafe(|| conn.expire_waiting(&cx)))
-                    .unwrap_or(Next::Close);
-                self.follow(index as u32, &mut slot, token, next);
-                continue;
-            }
-            if force || conn.deadline() <= now || (draining && conn.is_idle()) {
-                self.close(index as u32, &mut slot);
-            }
-        }
-    }
-
-    /// Takes a new connection, or turns it away when its address holds its
-    /// allowance already or every slot is taken.
+impl Acceptor {
+    /// Takes a new connection, or turns it away when every slot is taken or
+    /// its address holds its allowance already.
     fn admit(&self, stream: TcpStream, peer: SocketAddr, refusals: &mut Refusals) {
         if stream.set_nonblocking(true).is_err() || stream.set_nodelay(true).is_err() {
             return;
         }
-        let Some(index) = lock(&self.free).pop() else {
+        let shared = &*self.shared;
+        if shared.active.fetch_add(1, Ordering::AcqRel) >= self.max_connections {
+            shared.active.fetch_sub(1, Ordering::AcqRel);
             self.turn_away(&stream, Refused::SlotsTaken);
             refusals.report(format!(
                 "connection from {} refused (503): all {} connection slots are taken",
                 peer.ip(),
-                self.slots.len()
+                self.max_connections
             ));
             return;
-        };
+        }
         let origin = Origin::of(peer.ip());
-        if !self.per_address.take(origin) {
-            lock(&self.free).push(index);
+        if !shared.per_address.take(origin) {
+            shared.active.fetch_sub(1, Ordering::AcqRel);
             let from = match origin {
                 Origin::V4(_) => "that address".to_owned(),
                 Origin::V6(_) => origin.to_string(),
@@ -251,30 +88,26 @@ impl Shared {
                 "connection from {} refused (503): {} connections already open from {from}, \
                  the most one address may hold",
                 peer.ip(),
-                self.per_address.cap()
+                shared.per_address.cap()
             ));
             return;
         }
-        let mut slot = lock(&self.slots[index as usize]);
-        let conn = Conn::new(stream, peer.ip(), &self.limits);
-        let fd = conn.fd();
-        slot.conn = Some(conn);
-        slot.origin = Some(origin);
-        self.active.fetch_add(1, Ordering::AcqRel);
-        if self
-            .epoll
-            .add(fd, token(index, slot.generation), Interest::Read)
-            .is_err()
-        {
-            self.close(index, &mut slot);
-        }
+        let Some(mailbox) = self.loops.iter().min_by_key(|mailbox| mailbox.load()) else {
+            return;
+        };
+        mailbox.deliver(Arrival {
+            stream,
+            peer: peer.ip(),
+            origin,
+        });
     }
 
     /// Answers 503 without reading the request, and closes. Best effort:
     /// the socket buffer of a fresh connection takes it.
     fn turn_away(&self, stream: &TcpStream, cause: Refused) {
         let mut busy = Vec::with_capacity(512);
-        self.handler
+        self.shared
+            .handler
             .refusal(
                 503,
                 "Service temporarily unavailable, try again later.",
@@ -289,6 +122,13 @@ impl Shared {
             );
         let _ = (&*stream).write(&busy);
         let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+
+    /// Tells every loop `signal` ([`DRAIN`] or [`EXIT`]).
+    fn tell_loops(&self, signal: u64) {
+        for mailbox in &self.loops {
+            mailbox.signal(signal);
+        }
     }
 }
 
@@ -341,7 +181,7 @@ pub struct Server {
 }
 
 impl Server {
-    /// Serves `listener` with `workers` threads until stopped.
+    /// Serves `listener` with `workers` event loops until stopped.
     pub fn start(
         listener: TcpListener,
         handler: Arc<dyn Handler>,
@@ -350,53 +190,40 @@ impl Server {
     ) -> io::Result<Server> {
         let local_addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
-        let max = limits.max_connections.clamp(1, u32::MAX as usize);
-        let (exit_tx, exit_signal) = UnixStream::pair()?;
+        let max_connections = limits.max_connections.clamp(1, MAX_CONNECTIONS);
         let shared = Arc::new(Shared {
-            epoll: Epoll::new()?,
-            slots: (0..max)
-                .map(|_| {
-                    Mutex::new(Slot {
-                        generation: 0,
-                        conn: None,
-                        origin: None,
-                    })
-                })
-                .collect(),
-            free: Mutex::new((0..max as u32).rev().collect()),
-            active: AtomicUsize::new(0),
             per_address: PerAddress::new(limits.max_connections_per_address),
-            draining: AtomicBool::new(false),
             handler,
             limits,
-            wakeup: Arc::new(Wakeup::new()?),
-            exit_signal,
+            draining: AtomicBool::new(false),
+            active: AtomicUsize::new(0),
         });
-        shared
-            .epoll
-            .add_broadcast(shared.exit_signal.as_raw_fd(), EXIT)?;
-        shared
-            .epoll
-            .add(shared.wakeup.listen.as_raw_fd(), COMPLETED, Interest::Read)?;
         let (wake_tx, wake_rx) = UnixStream::pair()?;
         wake_rx.set_nonblocking(true)?;
+        let workers = workers.max(1);
+        let mut loops = Vec::with_capacity(workers);
         let mut threads = Vec::with_capacity(workers + 1);
-        for i in 0..workers.max(1) {
-            let shared = shared.clone();
+        for i in 0..workers {
+            let mailbox = Arc::new(Mailbox::new()?);
+            let event_loop = EventLoop::new(shared.clone(), mailbox.clone())?;
+            loops.push(mailbox);
             threads.push(
                 thread::Builder::new()
                     .name(format!("jwtd-worker-{i}"))
                     .stack_size(512 * 1024)
-                    .spawn(move || work(&shared))?,
+                    .spawn(move || event_loop.run())?,
             );
         }
-        let acceptor = {
-            let shared = shared.clone();
+        let acceptor = Acceptor {
+            shared,
+            loops,
+            max_connections,
+        };
+        threads.push(
             thread::Builder::new()
                 .name("jwtd-acceptor".into())
-                .spawn(move || accept(&shared, listener, &wake_rx, &exit_tx))?
-        };
-        threads.push(acceptor);
+                .spawn(move || accept(&acceptor, listener, &wake_rx))?,
+        );
         Ok(Server {
             local_addr,
             stop: StopHandle {
@@ -424,70 +251,36 @@ impl Server {
     }
 }
 
-fn work(shared: &Shared) {
-    let mut events = [Event::EMPTY; 1];
-    loop {
-        // Look first without waiting; only a worker about to sleep writes
-        // out its buffered access-log lines.
-        let ready = match shared.epoll.wait(&mut events, 0) {
-            Ok(0) => {
-                log::flush();
-                shared.epoll.wait(&mut events, -1)
-            }
-            other => other,
-        };
-        match ready {
-            Ok(0) => continue,
-            Ok(_) => {}
-            Err(e) => {
-                log::error(&format!("epoll wait failed: {e}"));
-                thread::sleep(Duration::from_millis(50));
-                continue;
-            }
-        }
-        let token = events[0].token();
-        if token == EXIT {
-            log::flush();
-            return;
-        }
-        if token == COMPLETED {
-            let _ = shared
-                .epoll
-                .rearm(shared.wakeup.listen.as_raw_fd(), COMPLETED, Interest::Read);
-            shared.deliver_completed();
-            continue;
-        }
-        shared.dispatch(token);
-    }
-}
-
-fn accept(shared: &Shared, listener: TcpListener, wake: &UnixStream, exit_tx: &UnixStream) {
+fn accept(acceptor: &Acceptor, listener: TcpListener, wake: &UnixStream) {
     let poller = match Epoll::new()
-        .and_then(|p| p.add_broadcast(listener.as_raw_fd(), LISTENER).map(|()| p))
-        .and_then(|p| p.add_broadcast(wake.as_raw_fd(), WAKE).map(|()| p))
+        .and_then(|p| p.watch(listener.as_raw_fd(), LISTENER).map(|()| p))
+        .and_then(|p| p.watch(wake.as_raw_fd(), WAKE).map(|()| p))
     {
         Ok(p) => p,
         Err(e) => {
             log::error(&format!("acceptor cannot start: {e}"));
-            let _ = (&*exit_tx).write(b"x");
+            acceptor.tell_loops(EXIT);
             return;
         }
     };
     let mut listener = Some(listener);
     let mut events = [Event::EMPTY; 4];
-    let mut last_sweep = Instant::now();
     let mut last_accept_error: Option<Instant> = None;
     let mut refusals = Refusals::default();
     let mut drain_deadline: Option<Instant> = None;
     loop {
-        let n = poller
-            .wait(&mut events, SWEEP_EVERY.as_millis() as i32)
-            .unwrap_or(0);
+        // Sleeps until a connection or the stop; while stopping, checks
+        // every little while whether the loops are done.
+        let timeout = match drain_deadline {
+            Some(_) => DRAIN_CHECK_EVERY.as_millis() as i32,
+            None => -1,
+        };
+        let n = poller.wait(&mut events, timeout).unwrap_or(0);
         for event in &events[..n] {
             match event.token() {
                 LISTENER => {
                     if let Some(l) = &listener {
-                        accept_ready(shared, l, &mut last_accept_error, &mut refusals);
+                        accept_ready(acceptor, l, &mut last_accept_error, &mut refusals);
                     }
                 }
                 WAKE => {
@@ -496,28 +289,24 @@ fn accept(shared: &Shared, listener: TcpListener, wake: &UnixStream, exit_tx: &U
                     if let Some(l) = listener.take() {
                         let _ = poller.delete(l.as_raw_fd());
                         drop(l);
-                        shared.draining.store(true, Ordering::Release);
-                        drain_deadline = Some(Instant::now() + shared.limits.shutdown_timeout);
+                        acceptor.shared.draining.store(true, Ordering::Release);
+                        drain_deadline =
+                            Some(Instant::now() + acceptor.shared.limits.shutdown_timeout);
                         log::info("stopping: no new connections; finishing requests in flight");
+                        acceptor.tell_loops(DRAIN);
                     }
                 }
                 _ => {}
             }
         }
-        let now = Instant::now();
-        if now.duration_since(last_sweep) >= SWEEP_EVERY || drain_deadline.is_some() {
-            shared.sweep(now, false);
-            last_sweep = now;
-        }
         if let Some(deadline) = drain_deadline {
-            let done = shared.active.load(Ordering::Acquire) == 0;
+            let done = acceptor.shared.active.load(Ordering::Acquire) == 0;
+            let now = Instant::now();
             if done || now >= deadline {
                 if !done {
                     log::warn("shutdown timeout: closing the remaining connections");
-                    shared.sweep(now, true);
                 }
-                // Stays readable: every worker sees it and exits.
-                let _ = (&*exit_tx).write(b"x");
+                acceptor.tell_loops(EXIT);
                 return;
             }
         }
@@ -525,14 +314,14 @@ fn accept(shared: &Shared, listener: TcpListener, wake: &UnixStream, exit_tx: &U
 }
 
 fn accept_ready(
-    shared: &Shared,
+    acceptor: &Acceptor,
     listener: &TcpListener,
     last_error: &mut Option<Instant>,
     refusals: &mut Refusals,
 ) {
     loop {
         match listener.accept() {
-            Ok((stream, peer)) => shared.admit(stream, peer, refusals),
+            Ok((stream, peer)) => acceptor.admit(stream, peer, refusals),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
             Err(e)
                 if matches!(
