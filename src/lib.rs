@@ -71,7 +71,7 @@
 //!
 //! | crate | home |
 //! |---|---|
-//! | `hmac`, `sha2`, `pbkdf2`, `base64`, `getrandom` | `primitives` |
+//! | `hmac`, `sha2`, `pbkdf2` (through `kdf/`), `base64`, `getrandom` | `primitives` |
 //! | `redb` | `store::redb` |
 //! | `postgres` (feature `postgres`) | `store::postgres` |
 //! | `httparse` | `http::parse` |

@@ -1,5 +1,6 @@
 //! The primitives jwtd is built on, and the one place their crates are
-//! named: HMAC-SHA2 (`hmac`, `sha2`), PBKDF2 (`pbkdf2`), base64 in both
+//! named: HMAC-SHA2 (`hmac`, `sha2`), PBKDF2 (`pbkdf2`, through jwtd's own
+//! `jwtd-kdf`, which only compiles it at opt-level 3), base64 in both
 //! alphabets (`base64`) and the operating system's random source
 //! (`getrandom`).
 //!
@@ -95,9 +96,7 @@ fn keyed<M: KeyInit>(secret: &[u8]) -> M {
 /// derivation in Django's `pbkdf2_sha256` hashes. `iterations` must be at
 /// least 1.
 pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, &mut out);
-    out
+    jwtd_kdf::pbkdf2_sha256(password, salt, iterations)
 }
 
 /// The SHA-256 digest of `bytes`.

@@ -15,6 +15,21 @@
 //! one statement however long it is, so the larger batches of one writer
 //! beat the smaller ones of several (measured in `docs/performance.md`).
 //!
+//! A batch in which nobody waits for an answer (a login's bookkeeping, see
+//! [`Writer::send`]) is committed without a sync of its own
+//! ([`Store::apply_unsynced`]): the next batch someone waits for syncs it,
+//! or, if none comes, an empty durable commit within [`SYNC_WITHIN`], and
+//! so does a writer that stops. Logins then cost the disk nothing of their
+//! own: on an appliance's flash that is a write (and a wear) saved per
+//! login, and on any machine the CPU of a sync.
+//!
+//! ```text
+//!   login  login  login  refresh           (nobody waits: unsynced)
+//!     │      │      │       │ waits
+//!     ▼      ▼      ▼       ▼
+//!   commit commit commit  commit+sync ─► everything before it is on disk
+//! ```
+//!
 //! The writer also purges expired token rows every `purge_interval`, in the
 //! same queue as every other write, at the time the application's clock
 //! reads.
@@ -35,6 +50,8 @@ use crate::store::{Change, ChangeOutcome, Store, StoreError};
 
 /// Most changes taken into one transaction.
 const MAX_BATCH: usize = 512;
+/// An unsynced commit is on disk at most this long after it was made.
+pub const SYNC_WITHIN: Duration = Duration::from_secs(1);
 
 struct Job {
     changes: Vec<Change>,
@@ -67,15 +84,27 @@ impl Writer {
         purge_interval: Duration,
         purge_grace: u64,
     ) -> std::io::Result<(Writer, JoinHandle<()>)> {
+        Writer::start_syncing_within(store, clock, purge_interval, purge_grace, SYNC_WITHIN)
+    }
+
+    /// [`Writer::start`], unsynced commits synced within `sync_within`.
+    fn start_syncing_within(
+        store: Arc<Store>,
+        clock: Arc<Clock>,
+        purge_interval: Duration,
+        purge_grace: u64,
+        sync_within: Duration,
+    ) -> std::io::Result<(Writer, JoinHandle<()>)> {
         let (jobs, queue) = mpsc::sync_channel(4096);
-        let purges = Purges {
+        let timing = Timing {
             clock,
-            interval: purge_interval,
-            grace: purge_grace,
+            purge_every: purge_interval,
+            purge_grace,
+            sync_within,
         };
         let thread = thread::Builder::new()
             .name("jwtd-writer".into())
-            .spawn(move || run(&store, &queue, &purges))?;
+            .spawn(move || run(&store, &queue, &timing))?;
         Ok((Writer { jobs }, thread))
     }
 
@@ -95,7 +124,8 @@ impl Writer {
 
     /// Queues `changes` for the next batch without waiting for the disk:
     /// for changes whose loss in a crash does no harm (a login's bookkeeping).
-    /// They are still committed durably, and in order with every other change.
+    /// They are committed in order with every other change, and on disk
+    /// within [`SYNC_WITHIN`].
     pub fn send(&self, changes: Vec<Change>) -> Result<(), StoreError> {
         self.jobs
             .send(Job {
@@ -106,26 +136,43 @@ impl Writer {
     }
 }
 
-/// When and up to when expired token rows are purged.
-struct Purges {
+/// When the writer purges expired token rows, and syncs unsynced commits.
+struct Timing {
     clock: Arc<Clock>,
-    interval: Duration,
+    purge_every: Duration,
     /// Seconds a row outlives its token's `exp`.
-    grace: u64,
+    purge_grace: u64,
+    sync_within: Duration,
 }
 
-fn run(store: &Store, queue: &Receiver<Job>, purges: &Purges) {
+fn run(store: &Store, queue: &Receiver<Job>, timing: &Timing) {
     let mut needs_reopen = false;
-    let mut next_purge = Instant::now() + purges.interval;
+    let mut next_purge = Instant::now() + timing.purge_every;
+    // When the oldest commit not yet on disk must be synced.
+    let mut sync_by: Option<Instant> = None;
     loop {
-        let first = match queue.recv_timeout(next_purge.saturating_duration_since(Instant::now())) {
+        let next_timer = sync_by.map_or(next_purge, |by| by.min(next_purge));
+        let first = match queue.recv_timeout(next_timer.saturating_duration_since(Instant::now())) {
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout) => {
-                next_purge = Instant::now() + purges.interval;
-                purge(store, purges.clock.now().saturating_sub(purges.grace));
+                let now = Instant::now();
+                if now >= next_purge {
+                    next_purge = now + timing.purge_every;
+                    // A purge commits durably: it syncs what came before.
+                    purge(store, timing.clock.now().saturating_sub(timing.purge_grace));
+                    sync_by = None;
+                } else if sync_by.is_some_and(|by| now >= by) {
+                    sync(store);
+                    sync_by = None;
+                }
                 continue;
             }
-            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Disconnected) => {
+                if sync_by.is_some() {
+                    sync(store);
+                }
+                return;
+            }
         };
         let mut batch = vec![first];
         let mut count = batch[0].changes.len();
@@ -160,7 +207,20 @@ fn run(store: &Store, queue: &Receiver<Job>, purges: &Purges) {
             .iter()
             .flat_map(|job| job.changes.iter().cloned())
             .collect();
-        match store.apply(&changes) {
+        let awaited = batch.iter().any(|job| job.reply.is_some());
+        let applied = if awaited {
+            store.apply(&changes)
+        } else {
+            store.apply_unsynced(&changes)
+        };
+        match applied {
+            Ok(_) if awaited => sync_by = None,
+            Ok(_) => {
+                sync_by.get_or_insert_with(|| Instant::now() + timing.sync_within);
+            }
+            Err(_) => {}
+        }
+        match applied {
             Ok(outcomes) => {
                 let mut outcomes = outcomes.into_iter();
                 for job in batch {
@@ -177,6 +237,14 @@ fn run(store: &Store, queue: &Receiver<Job>, purges: &Purges) {
                 }
             }
         }
+    }
+}
+
+/// Puts the unsynced commits on disk; a failure is logged, and the next
+/// durable commit tries again.
+fn sync(store: &Store) {
+    if let Err(e) = store.sync() {
+        log::error(&format!("syncing the database failed: {e}"));
     }
 }
 
@@ -263,6 +331,61 @@ mod tests {
         }
         drop(writer);
         thread.join().unwrap();
+    }
+
+    #[test]
+    fn a_batch_nobody_waits_for_is_synced_later_and_before_the_writer_stops() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let dir = std::env::temp_dir().join(format!("jwtd-writer-sync-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.redb");
+        let syncs = Arc::new(AtomicU32::new(0));
+        let store = Arc::new(Store::open_counting_syncs(&path, syncs.clone()).unwrap());
+        let hour = Duration::from_secs(3600);
+        let within = Duration::from_millis(300);
+        let (writer, thread) =
+            Writer::start_syncing_within(store.clone(), clock(), hour, 0, within).unwrap();
+        let synced = || syncs.load(Ordering::SeqCst);
+
+        // Awaited: synced before the answer.
+        let before = synced();
+        writer
+            .submit(vec![Change::Issue {
+                token: record("awaited"),
+            }])
+            .unwrap();
+        assert!(synced() > before, "an awaited batch is synced");
+
+        // Not awaited: visible at once, on disk within `within`.
+        let before = synced();
+        writer
+            .send(vec![Change::Issue {
+                token: record("sent"),
+            }])
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while store.token_counts().unwrap().0 < 2 {
+            assert!(Instant::now() < deadline, "the sent change never arrived");
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(synced(), before, "no sync of its own");
+        thread::sleep(within + Duration::from_millis(300));
+        assert!(synced() > before, "synced within the interval");
+
+        // Sent and then stopped: synced on the way out.
+        let before = synced();
+        writer
+            .send(vec![Change::Issue {
+                token: record("last"),
+            }])
+            .unwrap();
+        drop(writer);
+        thread.join().unwrap();
+        assert!(synced() > before, "synced before the writer stopped");
+        assert_eq!(store.token_counts().unwrap().0, 3);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -131,6 +131,15 @@ impl Store {
         RedbStore::open_on_failing_disk(path, full).map(Store::Redb)
     }
 
+    /// A database file at `path` that counts its syncs in `syncs`.
+    #[cfg(test)]
+    pub(crate) fn open_counting_syncs(
+        path: &Path,
+        syncs: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    ) -> Result<Store, StoreError> {
+        RedbStore::open_on_counting_disk(path, std::sync::Arc::default(), syncs).map(Store::Redb)
+    }
+
     /// A database in memory whose every reopen fails, for tests of a disk
     /// that vanished.
     #[cfg(test)]
@@ -266,6 +275,30 @@ impl Store {
     /// one succeeds. On `Err` nothing was written.
     pub fn apply(&self, changes: &[Change]) -> Result<Vec<ChangeOutcome>, StoreError> {
         on_backend!(self, store => store.apply(changes))
+    }
+
+    /// [`Store::apply`], except that the commit need not be on disk when
+    /// this returns: it is, at the latest, with the next [`Store::apply`] or
+    /// [`Store::sync`]. A crash before then loses it (and nothing after
+    /// it). For changes whose loss does no harm (a login's bookkeeping): on
+    /// an appliance's flash, a commit that waits for the next durable one
+    /// costs no write to the device of its own. PostgreSQL commits them as
+    /// any other.
+    pub fn apply_unsynced(&self, changes: &[Change]) -> Result<Vec<ChangeOutcome>, StoreError> {
+        match self {
+            Store::Redb(store) => store.apply_with(changes, self::redb::Persist::Later),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(store) => store.apply(changes),
+        }
+    }
+
+    /// Puts every commit made by [`Store::apply_unsynced`] on disk.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Redb(store) => store.sync(),
+            #[cfg(feature = "postgres")]
+            Store::Postgres(_) => Ok(()),
+        }
     }
 
     /// [`Store::apply`] of one change.

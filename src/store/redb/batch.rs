@@ -7,7 +7,7 @@
 use ::redb::WriteTransaction;
 
 use super::schema::{Table, BLACKLIST, FAMILIES, ISSUED, USERS};
-use super::{OrStoreError, RedbStore};
+use super::{OrStoreError, Persist, RedbStore};
 use crate::store::decide::{self, Batch};
 use crate::store::{
     Blacklisted, Change, ChangeOutcome, NewUser, Rehash, StoreError, TokenRecord, User, UserKey,
@@ -115,9 +115,23 @@ impl RedbStore {
     /// against the state left by the ones before it. On `Err` nothing was
     /// written.
     pub(crate) fn apply(&self, changes: &[Change]) -> Result<Vec<ChangeOutcome>, StoreError> {
-        self.write(|tx| {
+        self.apply_with(changes, Persist::Now)
+    }
+
+    /// [`RedbStore::apply`], its commit on disk before it returns or not.
+    pub(crate) fn apply_with(
+        &self,
+        changes: &[Change],
+        persist: Persist,
+    ) -> Result<Vec<ChangeOutcome>, StoreError> {
+        self.write_with(persist, |tx| {
             let mut tables = Tables::open(tx)?;
             decide::apply_all(&mut tables, changes)
         })
+    }
+
+    /// An empty durable commit: every commit before it is on disk after it.
+    pub(crate) fn sync(&self) -> Result<(), StoreError> {
+        self.write_with(Persist::Now, |_| Ok(()))
     }
 }

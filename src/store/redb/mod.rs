@@ -161,8 +161,22 @@ impl RedbStore {
         &self,
         write: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.write_with(Persist::Now, write)
+    }
+
+    /// [`RedbStore::write`], its commit synced to disk or not.
+    fn write_with<T>(
+        &self,
+        persist: Persist,
+        write: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let db = self.db()?;
-        let tx = begin_durable_write(&db)?;
+        let mut tx = db.begin_write().or_store()?;
+        let durability = match persist {
+            Persist::Now => Durability::Immediate,
+            Persist::Later => Durability::None,
+        };
+        tx.set_durability(durability).map_err(StoreError::io)?;
         let done = write(&tx)?;
         tx.commit().or_store()?;
         Ok(done)
@@ -247,6 +261,16 @@ fn open_database(location: &Location) -> Result<Database, StoreError> {
         #[cfg(test)]
         Location::Backend(open, _) => open(),
     }
+}
+
+/// Whether a commit is on disk when it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Persist {
+    /// Synced (redb's `Durability::Immediate`).
+    Now,
+    /// With the next commit that is synced (`Durability::None`): readers
+    /// see it at once, a crash before then loses it.
+    Later,
 }
 
 fn begin_durable_write(db: &Database) -> Result<WriteTransaction, StoreError> {

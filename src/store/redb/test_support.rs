@@ -1,6 +1,7 @@
 //! Storage that fails on demand, for tests of what the server does when the
 //! disk fills up or goes away: a file backend whose writes fail while a
-//! flag is set, and a database whose every reopen fails.
+//! flag is set (and which counts its syncs), and a database whose every
+//! reopen fails.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -12,11 +13,13 @@ use ::redb::{BackendError, Database, StorageBackend};
 use super::{OrStoreError, RedbStore};
 use crate::store::StoreError;
 
-/// A file backend whose writes and syncs fail with ENOSPC while `full`.
+/// A file backend whose writes and syncs fail with ENOSPC while `full`,
+/// and which counts the syncs that succeed.
 #[derive(Debug)]
 struct FullDisk {
     inner: FileBackend,
     full: Arc<AtomicBool>,
+    syncs: Arc<AtomicU32>,
 }
 
 impl FullDisk {
@@ -44,7 +47,9 @@ impl StorageBackend for FullDisk {
     }
     fn sync_data(&self) -> std::io::Result<()> {
         self.check()?;
-        self.inner.sync_data()
+        self.inner.sync_data()?;
+        self.syncs.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
     fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
         self.check()?;
@@ -81,6 +86,16 @@ impl RedbStore {
         path: &Path,
         full: Arc<AtomicBool>,
     ) -> Result<RedbStore, StoreError> {
+        RedbStore::open_on_counting_disk(path, full, Arc::new(AtomicU32::new(0)))
+    }
+
+    /// [`RedbStore::open_on_failing_disk`], counting in `syncs` every sync
+    /// of the file.
+    pub(crate) fn open_on_counting_disk(
+        path: &Path,
+        full: Arc<AtomicBool>,
+        syncs: Arc<AtomicU32>,
+    ) -> Result<RedbStore, StoreError> {
         let path = path.to_owned();
         let probed = full.clone();
         RedbStore::open_with(
@@ -96,6 +111,7 @@ impl RedbStore {
                 let backend = FullDisk {
                     inner,
                     full: full.clone(),
+                    syncs: syncs.clone(),
                 };
                 Database::builder().create_with_backend(backend).or_store()
             }),
