@@ -40,7 +40,7 @@
 //! [`StoreError`]s (503), while reads go on.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -50,6 +50,13 @@ use crate::store::{Change, ChangeOutcome, Store, StoreError};
 
 /// Most changes taken into one transaction.
 const MAX_BATCH: usize = 512;
+/// Bookkeeping (see [`Writer::send`]) is committed this long after the first
+/// of it arrives, with all that came meanwhile: one wake of the writer and
+/// one commit for every login in that time, not one each.
+const BOOKKEEPING_EVERY: Duration = Duration::from_millis(50);
+/// Most bookkeeping changes held back; beyond, a sender waits as for a
+/// commit.
+const MAX_BOOKKEEPING: usize = 4096;
 /// An unsynced commit is on disk at most this long after it was made.
 pub const SYNC_WITHIN: Duration = Duration::from_secs(1);
 
@@ -72,6 +79,26 @@ impl Job {
 #[derive(Clone)]
 pub struct Writer {
     jobs: SyncSender<Job>,
+    later: Arc<Later>,
+}
+
+/// Bookkeeping sent and not yet committed, in the order sent.
+#[derive(Default)]
+struct Later {
+    changes: Mutex<Vec<Change>>,
+}
+
+impl Later {
+    fn lock(&self) -> MutexGuard<'_, Vec<Change>> {
+        // Nothing panics while the lock is held.
+        self.changes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn take(&self) -> Vec<Change> {
+        std::mem::take(&mut *self.lock())
+    }
 }
 
 impl Writer {
@@ -84,28 +111,24 @@ impl Writer {
         purge_interval: Duration,
         purge_grace: u64,
     ) -> std::io::Result<(Writer, JoinHandle<()>)> {
-        Writer::start_syncing_within(store, clock, purge_interval, purge_grace, SYNC_WITHIN)
-    }
-
-    /// [`Writer::start`], unsynced commits synced within `sync_within`.
-    fn start_syncing_within(
-        store: Arc<Store>,
-        clock: Arc<Clock>,
-        purge_interval: Duration,
-        purge_grace: u64,
-        sync_within: Duration,
-    ) -> std::io::Result<(Writer, JoinHandle<()>)> {
-        let (jobs, queue) = mpsc::sync_channel(4096);
         let timing = Timing {
             clock,
             purge_every: purge_interval,
             purge_grace,
-            sync_within,
+            bookkeeping_every: BOOKKEEPING_EVERY,
+            sync_within: SYNC_WITHIN,
         };
-        let thread = thread::Builder::new()
-            .name("jwtd-writer".into())
-            .spawn(move || run(&store, &queue, &timing))?;
-        Ok((Writer { jobs }, thread))
+        Writer::start_timed(store, timing)
+    }
+
+    fn start_timed(store: Arc<Store>, timing: Timing) -> std::io::Result<(Writer, JoinHandle<()>)> {
+        let (jobs, queue) = mpsc::sync_channel(4096);
+        let later = Arc::new(Later::default());
+        let thread = thread::Builder::new().name("jwtd-writer".into()).spawn({
+            let later = later.clone();
+            move || run(&store, &queue, &later, &timing)
+        })?;
+        Ok((Writer { jobs, later }, thread))
     }
 
     /// Applies `changes` atomically, in some batch; returns once they are
@@ -126,13 +149,28 @@ impl Writer {
     /// for changes whose loss in a crash does no harm (a login's bookkeeping).
     /// They are committed in order with every other change, and on disk
     /// within [`SYNC_WITHIN`].
+    /// They wait (with all that comes meanwhile) [`BOOKKEEPING_EVERY`] for
+    /// their commit, or less if a commit someone waits for comes first.
     pub fn send(&self, changes: Vec<Change>) -> Result<(), StoreError> {
-        self.jobs
-            .send(Job {
-                changes,
-                reply: None,
-            })
-            .map_err(|_| StoreError::io("the writer has stopped"))
+        let mut later = self.later.lock();
+        if later.len() + changes.len() > MAX_BOOKKEEPING {
+            // The writer is behind: this sender waits for it.
+            drop(later);
+            return self.submit(changes).map(drop);
+        }
+        let first = later.is_empty();
+        later.extend(changes);
+        drop(later);
+        if first {
+            // Wakes the writer, which sets its timer.
+            self.jobs
+                .send(Job {
+                    changes: Vec::new(),
+                    reply: None,
+                })
+                .map_err(|_| StoreError::io("the writer has stopped"))?;
+        }
+        Ok(())
     }
 }
 
@@ -142,16 +180,22 @@ struct Timing {
     purge_every: Duration,
     /// Seconds a row outlives its token's `exp`.
     purge_grace: u64,
+    bookkeeping_every: Duration,
     sync_within: Duration,
 }
 
-fn run(store: &Store, queue: &Receiver<Job>, timing: &Timing) {
+fn run(store: &Store, queue: &Receiver<Job>, later: &Later, timing: &Timing) {
     let mut needs_reopen = false;
     let mut next_purge = Instant::now() + timing.purge_every;
+    // When the bookkeeping sent so far is committed (unsynced).
+    let mut bookkeeping_at: Option<Instant> = None;
     // When the oldest commit not yet on disk must be synced.
     let mut sync_by: Option<Instant> = None;
     loop {
-        let next_timer = sync_by.map_or(next_purge, |by| by.min(next_purge));
+        let next_timer = [bookkeeping_at, sync_by]
+            .into_iter()
+            .flatten()
+            .fold(next_purge, Instant::min);
         let first = match queue.recv_timeout(next_timer.saturating_duration_since(Instant::now())) {
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout) => {
@@ -159,8 +203,20 @@ fn run(store: &Store, queue: &Receiver<Job>, timing: &Timing) {
                 if now >= next_purge {
                     next_purge = now + timing.purge_every;
                     // A purge commits durably: it syncs what came before.
+                    if commit_bookkeeping(store, later, true).is_err() {
+                        needs_reopen = true;
+                    }
                     purge(store, timing.clock.now().saturating_sub(timing.purge_grace));
-                    sync_by = None;
+                    (bookkeeping_at, sync_by) = (None, None);
+                } else if bookkeeping_at.is_some_and(|at| now >= at) {
+                    match commit_bookkeeping(store, later, false) {
+                        Ok(true) => {
+                            sync_by.get_or_insert(now + timing.sync_within);
+                        }
+                        Ok(false) => {}
+                        Err(_) => needs_reopen = true,
+                    }
+                    bookkeeping_at = None;
                 } else if sync_by.is_some_and(|by| now >= by) {
                     sync(store);
                     sync_by = None;
@@ -168,6 +224,7 @@ fn run(store: &Store, queue: &Receiver<Job>, timing: &Timing) {
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => {
+                let _ = commit_bookkeeping(store, later, true);
                 if sync_by.is_some() {
                     sync(store);
                 }
@@ -184,6 +241,13 @@ fn run(store: &Store, queue: &Receiver<Job>, timing: &Timing) {
                 }
                 Err(_) => break,
             }
+        }
+        // Only "bookkeeping is waiting": commit it a little later, with
+        // whatever more comes meanwhile.
+        batch.retain(|job| job.reply.is_some());
+        if batch.is_empty() {
+            bookkeeping_at.get_or_insert_with(|| Instant::now() + timing.bookkeeping_every);
+            continue;
         }
         if needs_reopen {
             // Reopen only once the storage takes writes: until then readers
@@ -203,26 +267,15 @@ fn run(store: &Store, queue: &Receiver<Job>, timing: &Timing) {
                 Err(e) => log::error(&format!("database reopen failed: {e}")),
             }
         }
-        let changes: Vec<Change> = batch
-            .iter()
-            .flat_map(|job| job.changes.iter().cloned())
-            .collect();
-        let awaited = batch.iter().any(|job| job.reply.is_some());
-        let applied = if awaited {
-            store.apply(&changes)
-        } else {
-            store.apply_unsynced(&changes)
-        };
-        match applied {
-            Ok(_) if awaited => sync_by = None,
-            Ok(_) => {
-                sync_by.get_or_insert_with(|| Instant::now() + timing.sync_within);
-            }
-            Err(_) => {}
-        }
-        match applied {
+        // The bookkeeping sent before these jobs goes first, in the same
+        // durable commit; its outcomes are nobody's.
+        let mut changes = later.take();
+        let theirs = changes.len();
+        changes.extend(batch.iter().flat_map(|job| job.changes.iter().cloned()));
+        match store.apply(&changes) {
             Ok(outcomes) => {
-                let mut outcomes = outcomes.into_iter();
+                (bookkeeping_at, sync_by) = (None, None);
+                let mut outcomes = outcomes.into_iter().skip(theirs);
                 for job in batch {
                     let mine: Vec<ChangeOutcome> =
                         outcomes.by_ref().take(job.changes.len()).collect();
@@ -236,6 +289,31 @@ fn run(store: &Store, queue: &Receiver<Job>, timing: &Timing) {
                     job.answer(Err(e.clone()));
                 }
             }
+        }
+    }
+}
+
+/// Commits the bookkeeping sent so far, synced or not; `Ok(false)` when
+/// there was none. A failure is logged and loses it (a login's bookkeeping
+/// may be lost, see [`Writer::send`]).
+fn commit_bookkeeping(store: &Store, later: &Later, synced: bool) -> Result<bool, StoreError> {
+    let changes = later.take();
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    let applied = if synced {
+        store.apply(&changes)
+    } else {
+        store.apply_unsynced(&changes)
+    };
+    match applied {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            log::error(&format!(
+                "write of {} login records failed: {e}",
+                changes.len()
+            ));
+            Err(e)
         }
     }
 }
@@ -342,10 +420,8 @@ mod tests {
         let path = dir.join("db.redb");
         let syncs = Arc::new(AtomicU32::new(0));
         let store = Arc::new(Store::open_counting_syncs(&path, syncs.clone()).unwrap());
-        let hour = Duration::from_secs(3600);
         let within = Duration::from_millis(300);
-        let (writer, thread) =
-            Writer::start_syncing_within(store.clone(), clock(), hour, 0, within).unwrap();
+        let (writer, thread) = Writer::start_timed(store.clone(), timing(within)).unwrap();
         let synced = || syncs.load(Ordering::SeqCst);
 
         // Awaited: synced before the answer.
@@ -386,6 +462,51 @@ mod tests {
         assert_eq!(store.token_counts().unwrap().0, 3);
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn timing(sync_within: Duration) -> Timing {
+        Timing {
+            clock: clock(),
+            purge_every: Duration::from_secs(3600),
+            purge_grace: 0,
+            bookkeeping_every: BOOKKEEPING_EVERY,
+            sync_within,
+        }
+    }
+
+    #[test]
+    fn bookkeeping_waits_for_its_interval_or_goes_first_into_an_awaited_commit() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let timing = Timing {
+            bookkeeping_every: Duration::from_secs(3600),
+            ..timing(SYNC_WITHIN)
+        };
+        let (writer, thread) = Writer::start_timed(store.clone(), timing).unwrap();
+        for i in 0..10 {
+            writer
+                .send(vec![Change::Issue {
+                    token: record(&format!("login-{i}")),
+                }])
+                .unwrap();
+        }
+        thread::sleep(Duration::from_millis(100));
+        assert_eq!(store.token_counts().unwrap().0, 0, "held back");
+        // A commit someone waits for takes the bookkeeping first, in order:
+        // the rotation finds the token a login issued.
+        let outcomes = writer
+            .submit(vec![Change::Rotate {
+                old: record("login-3"),
+                new: record("rotated"),
+                blacklist_old: true,
+                revoke_family_on_reuse: true,
+                grace: 0,
+                now: 1,
+            }])
+            .unwrap();
+        assert_eq!(outcomes, [ChangeOutcome::Done]);
+        assert_eq!(store.token_counts().unwrap(), (11, 1));
+        drop(writer);
+        thread.join().unwrap();
     }
 
     #[test]
