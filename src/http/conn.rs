@@ -8,6 +8,7 @@
 //! sweep, which closes a connection whose deadline has passed.
 
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
@@ -535,18 +536,27 @@ fn input_cap(limits: &Limits) -> usize {
 
 /// The path as it may appear in a log line: visible ASCII only.
 fn printable(path: &str) -> String {
-    path.chars()
-        .take(200)
-        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
-        .collect()
+    let mut out = String::with_capacity(path.len().min(200));
+    push_printable(&mut out, path);
+    out
+}
+
+/// Appends the first 200 characters of `path`, each not visible ASCII as `?`.
+fn push_printable(out: &mut String, path: &str) {
+    out.extend(
+        path.chars()
+            .take(200)
+            .map(|c| if c.is_ascii_graphic() { c } else { '?' }),
+    );
 }
 
 fn access_log(peer: IpAddr, method: &str, path: &str, status: u16, started: Instant) {
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    log::buffered(&format!(
-        "{peer} {method} {} {status} {ms:.2}ms",
-        printable(path)
-    ));
+    log::buffered(|line| {
+        let _ = write!(line, "{peer} {method} ");
+        push_printable(line, path);
+        let _ = write!(line, " {status} {ms:.2}ms");
+    });
 }
 
 thread_local! {

@@ -4,7 +4,8 @@
 //! one header carrying request bytes is the slash redirect's `Location`,
 //! which the application writes as URI characters only.)
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
+use std::io::Write as _;
 
 use super::parked::Parked;
 
@@ -24,7 +25,7 @@ const FIXED_HEADERS: &str = "Cache-Control: no-store\r\n\
 pub struct Response {
     /// The status code.
     pub status: u16,
-    headers: Vec<(&'static str, String)>,
+    headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The body (not sent for HEAD, but counted in Content-Length).
     pub body: Vec<u8>,
     /// Close the connection after this response.
@@ -71,13 +72,17 @@ impl Response {
 
     /// Adds a header. The value must not contain control characters;
     /// any that slip through are dropped, never written.
-    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Response {
+    pub fn with_header(
+        mut self,
+        name: &'static str,
+        value: impl Into<Cow<'static, str>>,
+    ) -> Response {
         let mut value = value.into();
-        debug_assert!(
-            !value.bytes().any(|b| b.is_ascii_control()),
-            "control byte in {name}"
-        );
-        value.retain(|c| !c.is_ascii_control());
+        let has_control = value.bytes().any(|b| b.is_ascii_control());
+        debug_assert!(!has_control, "control byte in {name}");
+        if has_control {
+            value.to_mut().retain(|c| !c.is_ascii_control());
+        }
         self.headers.push((name, value));
         self
     }
@@ -105,7 +110,7 @@ impl Response {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The body as text (tests and logs).
@@ -122,23 +127,27 @@ impl Response {
         connection: Option<&str>,
         date: &str,
     ) {
-        let mut head = String::with_capacity(256);
+        out.reserve(256 + self.body.len());
+        // Writes to a Vec cannot fail.
         let _ = write!(
-            head,
+            out,
             "HTTP/1.1 {} {}\r\nDate: {date}\r\n",
             self.status,
             reason(self.status)
         );
         for (name, value) in &self.headers {
-            let _ = write!(head, "{name}: {value}\r\n");
+            for part in [name.as_bytes(), b": ", value.as_bytes(), b"\r\n"] {
+                out.extend_from_slice(part);
+            }
         }
-        let _ = write!(head, "Content-Length: {}\r\n", self.body.len());
+        let _ = write!(out, "Content-Length: {}\r\n", self.body.len());
         if let Some(connection) = connection {
-            let _ = write!(head, "Connection: {connection}\r\n");
+            for part in [b"Connection: ", connection.as_bytes(), b"\r\n"] {
+                out.extend_from_slice(part);
+            }
         }
-        head.push_str(FIXED_HEADERS);
-        head.push_str("\r\n");
-        out.extend_from_slice(head.as_bytes());
+        out.extend_from_slice(FIXED_HEADERS.as_bytes());
+        out.extend_from_slice(b"\r\n");
         if !head_only {
             out.extend_from_slice(&self.body);
         }
