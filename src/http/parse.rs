@@ -428,7 +428,7 @@ mod tests {
             let head: Vec<u8> = (0..len)
                 .map(|i| {
                     let pick = (seed >> (i % 60)) as usize ^ i;
-                    if round % 2 == 0 && pick % 5 != 0 {
+                    if round % 2 == 0 && !pick.is_multiple_of(5) {
                         b"GET / HTTP/1.1\r\nHost: t\r\n"[i % 25]
                     } else {
                         alphabet[pick % alphabet.len()]
