@@ -165,7 +165,7 @@ PEER_BIN=$WORK/bin/rust-peer
   echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{print $2}')"
   echo "loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "duration=$DURATION"; echo "rounds=$ROUNDS"; echo "conns=$CONNS"; echo "threads=$THREADS"
-  echo "long_seconds=$LONG_SECONDS"; echo "clk_tck=$CLK_TCK"
+  echo "long_seconds=$LONG_SECONDS"; echo "disk_seconds=$DISK_SECONDS"; echo "clk_tck=$CLK_TCK"
   echo "jwtd_bytes=$(stat -c %s "$JWTD")"
   [ "$MODE" = postgres ] && echo "jwtd_pg_bytes=$(stat -c %s "$JWTD_PG")"
   [ "$PEER" = 1 ] && echo "peer_bytes=$(stat -c %s "$PEER_BIN")" && echo "peer_stripped_bytes=$(stat -c %s "$WORK/bin/rust-peer.stripped")"
