@@ -13,6 +13,10 @@
 #                                           each chain uses the token it got back
 #   login10k    POST /api/token/            PBKDF2 at 10,000 iterations
 #   login1m     POST /api/token/            PBKDF2 at 1,000,000 (the default)
+#   disk        refresh as above, DISK_SECONDS at each of DISK_CONNS, jwtd
+#               and the peer only: the database file's growth and the bytes
+#               the server had written to storage (/proc/PID/io
+#               write_bytes), each per rotation
 #
 # and jwtd with JWTD_ACCESS_LOG=false on protected and verify, to show what
 # the access log (on by default) costs, and with JWTD_LOGIN_QUEUE=64 on the
@@ -44,7 +48,9 @@
 #   SYSCALLS=0         1 adds strace -c -f runs (syscalls per request; slow)
 #   OUT=target/bench   raw outputs, raw.tsv, summary.txt, results.md
 #   PORT_BASE=18600    ports PORT_BASE..PORT_BASE+9
-#   PHASES="protected verify refresh login10k login1m"
+#   PHASES="protected verify refresh disk login10k login1m"
+#   DISK_CONNS="16 1"  connection counts of the disk phase
+#   DISK_SECONDS=8     seconds per disk run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -79,7 +85,9 @@ INPROC=${INPROC:-1}
 SYSCALLS=${SYSCALLS:-0}
 OUT=${OUT:-target/bench}
 PORT_BASE=${PORT_BASE:-18600}
-PHASES=${PHASES:-"protected verify refresh login10k login1m"}
+PHASES=${PHASES:-"protected verify refresh disk login10k login1m"}
+DISK_CONNS=${DISK_CONNS:-"16 1"}
+DISK_SECONDS=${DISK_SECONDS:-8}
 
 PASSWORD=alice-password-1
 KEY=bench-signing-key-0123456789abcdef0123456789abcdef
@@ -157,7 +165,7 @@ PEER_BIN=$WORK/bin/rust-peer
   echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{print $2}')"
   echo "loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "duration=$DURATION"; echo "rounds=$ROUNDS"; echo "conns=$CONNS"; echo "threads=$THREADS"
-  echo "long_seconds=$LONG_SECONDS"; echo "clk_tck=$CLK_TCK"
+  echo "long_seconds=$LONG_SECONDS"; echo "disk_seconds=$DISK_SECONDS"; echo "clk_tck=$CLK_TCK"
   echo "jwtd_bytes=$(stat -c %s "$JWTD")"
   [ "$MODE" = postgres ] && echo "jwtd_pg_bytes=$(stat -c %s "$JWTD_PG")"
   [ "$PEER" = 1 ] && echo "peer_bytes=$(stat -c %s "$PEER_BIN")" && echo "peer_stripped_bytes=$(stat -c %s "$WORK/bin/rust-peer.stripped")"
@@ -253,28 +261,44 @@ to_ms() { awk -v v="$1" 'BEGIN {
 
 echo -e "round\tserver\tphase\tconns\tseconds\trequests\trps\tp50_ms\tp99_ms\tcpu_us\tnon2xx\terrors\tok\tstatuses\trss_kb\thwm_kb" > "$OUT/raw.tsv"
 echo -e "round\tserver\twhen\trss_kb\thwm_kb" > "$OUT/rss.tsv"
+echo -e "round\tserver\tconns\trotations\tsize_before\tsize_after\talloc_before\talloc_after\twritten" > "$OUT/disk.tsv"
+
+# disk_state NAME: the size of NAME's database file, the bytes allocated to
+# it (a file redb extends is sparse until written), and the bytes the
+# server has had written to storage so far (its log included, a few dozen
+# bytes a request).
+disk_state() {
+  local file=$WORK/$1/db.redb
+  printf '%s %s %s\n' "$(stat -c %s "$file")" "$(( $(stat -c '%b * %B' "$file") ))" \
+    "$(awk '$1 == "write_bytes:" {print $2}' "/proc/${PIDS[$1]}/io")"
+}
 
 # run NAME PHASE CONNS: one wrk run against server NAME.
 run() {
   local name=$1 phase=$2 c=$3
   local pid=${PIDS[$name]} url="http://127.0.0.1:${PORTS[$name]}"
   local out="$OUT/wrk/r$ROUND-$name-$phase-c$c.txt"
-  local args=(-t"$THREADS" -c"$c" -d"${DURATION}s" --timeout 30s --latency)
+  # wrk needs a connection per thread.
+  local threads=$(( c < THREADS ? c : THREADS )) duration=$DURATION
+  [ "$phase" = disk ] && duration=$DISK_SECONDS
+  local args=(-t"$threads" -c"$c" -d"${duration}s" --timeout 30s --latency)
   case $phase in
     protected) args+=(-H "Authorization: Bearer ${ACCESS[$name]}" "$url/api/protected/") ;;
     verify) export BENCH_BODY="{\"token\":\"${ACCESS[$name]}\"}"; args+=(-s scripts/bench/post.lua "$url/api/token/verify/") ;;
     login*) export BENCH_BODY="{\"username\":\"alice\",\"password\":\"$PASSWORD\"}" BENCH_COUNT=1
             args+=(-s scripts/bench/post.lua "$url/api/token/") ;;
-    refresh) prefetch "$name" "$c" "$WORK/tokens"
-             export REFRESH_TOKENS=$WORK/tokens BENCH_THREADS=$THREADS
+    refresh|disk) prefetch "$name" "$c" "$WORK/tokens"
+             export REFRESH_TOKENS=$WORK/tokens BENCH_THREADS=$threads
              args+=(-s scripts/bench/refresh.lua "$url/api/token/refresh/") ;;
   esac
   wait_idle "$pid"
+  local disk_before=""; [ "$phase" = disk ] && disk_before=$(disk_state "$name")
   local before; before=$(cpu_ticks "$pid")
   wrk "${args[@]}" > "$out" 2>&1 || true
   unset BENCH_COUNT
   kill -0 "$pid" 2>/dev/null || { say "$name ($pid) died during $phase, c$c"; tail -5 "$WORK/$name/server.log" >&2; exit 1; }
   local after; after=$(cpu_ticks "$pid")
+  local disk_after=""; [ "$phase" = disk ] && disk_after=$(disk_state "$name")
   local requests seconds rps p50 p99 non2xx errors ok statuses cpu
   requests=$(awk '/ requests in / {print $1}' "$out")
   seconds=$(awk '/ requests in / {v = $4; sub(/,$/, "", v);
@@ -294,6 +318,13 @@ run() {
   fi
   cpu=$(awk -v t=$((after - before)) -v r="$requests" -v hz="$CLK_TCK" 'BEGIN { if (r > 0) printf "%.1f", t * 1e6 / hz / r; else print "nan" }')
   echo -e "$ROUND\t$name\t$phase\t$c\t$seconds\t$requests\t$rps\t$p50\t$p99\t$cpu\t$non2xx\t$errors\t$ok\t$statuses\t$(vm "$pid" VmRSS)\t$(vm "$pid" VmHWM)" >> "$OUT/raw.tsv"
+  if [ -n "$disk_before" ]; then
+    read -r size0 alloc0 written0 <<< "$disk_before"
+    read -r size1 alloc1 written1 <<< "$disk_after"
+    echo -e "$ROUND\t$name\t$c\t$ok\t$size0\t$size1\t$alloc0\t$alloc1\t$((written1 - written0))" >> "$OUT/disk.tsv"
+    say "$(awk -v n="$ok" -v s=$((size1 - size0)) -v a=$((alloc1 - alloc0)) -v w=$((written1 - written0)) 'BEGIN { if (n > 0)
+      printf "    per rotation: file %+.0f B, allocated %+.0f B, written %.0f B", s / n, a / n, w / n }')"
+  fi
   printf '  r%s %-11s %-9s c%-3s %10s req/s  p50 %8s ms  p99 %8s ms  %9s us CPU/req  200s %s  other %s  errors %s\n' \
     "$ROUND" "$name" "$phase" "$c" "$rps" "$p50" "$p99" "$cpu" "$ok" "$((requests - ok))" "$errors" >&2
 }
@@ -316,7 +347,8 @@ for ROUND in $(seq "$ROUNDS"); do
   order() { local -a list=("$@"); if (( ROUND % 2 == 0 )); then for ((i=${#list[@]}-1; i>=0; i--)); do echo "${list[$i]}"; done; else printf '%s\n' "${list[@]}"; fi; }
   for phase in $PHASES; do
     [ "$phase" = login1m ] && continue
-    for c in $CONNS; do
+    phase_conns=$CONNS; [ "$phase" = disk ] && phase_conns=$DISK_CONNS
+    for c in $phase_conns; do
       for name in $(order "${fast[@]}"); do
         [ "$name" = jwtd-nolog ] && [ "$phase" != protected ] && [ "$phase" != verify ] && continue
         [ "$name" = jwtd-q64 ] && [ "$phase" != login10k ] && continue

@@ -46,6 +46,7 @@ def result_line(path):
 
 info = kv(os.path.join(OUT, "info.txt"))
 raw = read_tsv("raw.tsv")
+disk = read_tsv("disk.tsv")
 rss = read_tsv("rss.tsv")
 first = read_tsv("first.tsv")
 long_run = read_tsv("long.tsv")
@@ -79,7 +80,7 @@ def cell(server, phase, conns):
     }
 
 
-conns_list = sorted({int(r["conns"]) for r in raw})
+conns_list = sorted({int(r["conns"]) for r in raw if r["phase"] != "disk"})
 phases = ["protected", "verify", "refresh", "login10k", "login1m"]
 servers = {"jwtd": "jwtd", "peer": "peer", "jwtd-nolog": "jwtd, ACCESS_LOG=false", "jwtd-q64": "jwtd, LOGIN_QUEUE=64"}
 has_peer = any(r["server"] == "peer" for r in raw)
@@ -212,6 +213,35 @@ if jwt or costs:
             both(f"| CPU of the durable commit a login queues (writer thread) | {costs['issue_cpu_us']:.0f} µs = {100 * costs['issue_cpu_us'] / costs['login_10k_us']:.1f}% of a login | | |")
         both(f"| group commit, 16 / 64 threads | {costs['group16_per_s']:,.0f} / {costs['group64_per_s']:,.0f} rotations/s | | |")
 
+# durable refresh on disk: per rotation, medians over rounds
+def disk_cell(server, conns):
+    rows = [r for r in disk if r["server"] == server and int(r["conns"]) == conns and num(r["rotations"]) > 0]
+    if not rows:
+        return None
+    per = lambda a, b: med((num(r[b]) - num(r[a])) / num(r["rotations"]) for r in rows)
+    return {
+        "rotations": med(num(r["rotations"]) for r in rows),
+        "file": per("size_before", "size_after"),
+        "alloc": per("alloc_before", "alloc_after"),
+        "written": med(num(r["written"]) / num(r["rotations"]) for r in rows),
+    }
+
+
+disk_conns = sorted({int(r["conns"]) for r in disk}, reverse=True)
+if disk:
+    both("")
+    both(f"Durable refresh on disk, {info.get('disk_seconds', '?')} s per run: per rotation, the database's growth "
+         "(bytes allocated to the file; its length, which redb doubles, in brackets) and the bytes the server had written "
+         "to storage (/proc/PID/io write_bytes).")
+    both("")
+    both("| conns | server | rotations | growth B | written B |")
+    both("|---:|---|---:|---:|---:|")
+    for c in disk_conns:
+        for server in ["jwtd", "peer"]:
+            x = disk_cell(server, c)
+            if x:
+                both(f"| {c} | {server} | {x['rotations']:,.0f} | {x['alloc']:,.0f} ({x['file']:,.0f}) | {x['written']:,.0f} |")
+
 # targets
 both("")
 both("Targets:")
@@ -265,6 +295,11 @@ if costs:
                 cpu_total = med(num(r["cpu_us"]) * num(r["requests"]) / max(num(r["ok"]), 1) for r in rows)
                 over = 100 * (cpu_total / (costs["pbkdf2_10k_ms"] * 1000) - 1)
                 target(f"server CPU per 10,000-it. login over HTTP, c{c}{label}, beyond the hash", f"{cpu_total:,.0f} µs per 200 = hash +{over:.0f}%", over <= 2)
+for c in disk_conns:
+    j, p = disk_cell("jwtd", c), disk_cell("peer", c)
+    if j and p:
+        target(f"database growth per rotation c{c} <= 1.2x the peer's", f"{j['alloc']:,.0f} vs {p['alloc']:,.0f} B ({j['alloc'] / p['alloc']:.2f}x)", j["alloc"] <= 1.2 * p["alloc"])
+        target(f"bytes written per rotation c{c} <= the peer's", f"{j['written']:,.0f} vs {p['written']:,.0f} B ({j['written'] / p['written']:.2f}x)", j["written"] <= p["written"])
 target("stripped release binary <= 2 MB", f"{jb:,.0f} bytes", jb <= 2_000_000)
 idle = med(rss_of("jwtd", "idle_after_start"))
 target("idle RSS <= 3 MiB", f"{idle / MIB:.2f} MiB after start, {med(rss_of('jwtd', 'idle_after_load')) / MIB:.2f} MiB after the load", idle <= 3 * MIB)

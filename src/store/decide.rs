@@ -39,8 +39,9 @@ pub(super) trait Batch {
     fn blacklisting(&mut self, jti: &str) -> Result<Option<(Blacklisted, u64)>, StoreError>;
 
     /// Blacklists, as revoked, every member of `family` not yet
-    /// blacklisted; how many.
-    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError>;
+    /// blacklisted; how many. `member` is one of them (the token presented
+    /// again), for a backend that finds a family from its members.
+    fn revoke_family(&mut self, member: &str, family: &str, now: u64) -> Result<u64, StoreError>;
 
     /// Records `token` as issued, a member of `family`.
     fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError>;
@@ -317,7 +318,7 @@ fn spent_again(
         _ => {}
     }
     let revoked = if revoke_family {
-        batch.revoke_family(&family, now)?
+        batch.revoke_family(jti, &family, now)?
     } else {
         0
     };

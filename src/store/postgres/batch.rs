@@ -53,7 +53,7 @@ impl<C: GenericClient> Batch for PgBatch<'_, '_, C> {
         PgBatch::blacklisting(self, jti)
     }
 
-    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
+    fn revoke_family(&mut self, _: &str, family: &str, now: u64) -> Result<u64, StoreError> {
         PgBatch::revoke_family(self, family, now)
     }
 

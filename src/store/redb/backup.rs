@@ -5,8 +5,8 @@
 //! place only once it is complete, so a failure leaves no half a backup.
 //!
 //! ```text
-//!   begin_read ──► snapshot ──► users, usernames, issued, families,
-//!                                blacklist, signing_keys, meta
+//!   begin_read ──► snapshot ──► users, usernames, tokens,
+//!                                signing_keys, meta
 //!                                     │ row by row
 //!                                     ▼
 //!   PATH.partial (0600, new) ── commit (fsync) ── rename ──► PATH
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use ::redb::backends::FileBackend;
 use ::redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
-use super::schema::{BLACKLIST, FAMILIES, ISSUED, META, SIGNING_KEYS, USERNAMES, USERS};
+use super::schema::{META, SIGNING_KEYS, TOKENS, USERNAMES, USERS};
 use super::{begin_durable_write, OrStoreError, RedbStore};
 use crate::files::OWNER_ONLY;
 use crate::store::{Backup, StoreError};
@@ -72,9 +72,7 @@ impl RedbStore {
         for (table, count) in [
             (USERS, Some(0)),
             (USERNAMES, None),
-            (ISSUED, Some(1)),
-            (FAMILIES, None),
-            (BLACKLIST, None),
+            (TOKENS, Some(1)),
             (SIGNING_KEYS, Some(2)),
             (META, None),
         ] {

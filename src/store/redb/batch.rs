@@ -6,7 +6,7 @@
 
 use ::redb::WriteTransaction;
 
-use super::schema::{Table, BLACKLIST, FAMILIES, ISSUED, USERS};
+use super::schema::{Table, TOKENS, USERS};
 use super::{OrStoreError, Persist, RedbStore};
 use crate::store::decide::{self, Batch};
 use crate::store::{
@@ -19,9 +19,7 @@ pub(super) struct Tables<'tx> {
     /// `meta`), opened when needed.
     pub(super) tx: &'tx WriteTransaction,
     pub(super) users: Table<'tx>,
-    pub(super) issued: Table<'tx>,
-    pub(super) families: Table<'tx>,
-    pub(super) blacklist: Table<'tx>,
+    pub(super) tokens: Table<'tx>,
 }
 
 impl<'tx> Tables<'tx> {
@@ -29,9 +27,7 @@ impl<'tx> Tables<'tx> {
         Ok(Tables {
             tx,
             users: tx.open_table(USERS).or_store()?,
-            issued: tx.open_table(ISSUED).or_store()?,
-            families: tx.open_table(FAMILIES).or_store()?,
-            blacklist: tx.open_table(BLACKLIST).or_store()?,
+            tokens: tx.open_table(TOKENS).or_store()?,
         })
     }
 }
@@ -42,7 +38,7 @@ impl Batch for Tables<'_> {
     }
 
     fn is_blacklisted(&mut self, jti: &str) -> Result<bool, StoreError> {
-        self.blacklisted(jti)
+        Ok(Tables::blacklisting(self, jti)?.is_some())
     }
 
     fn blacklist(
@@ -59,12 +55,21 @@ impl Batch for Tables<'_> {
         Tables::blacklisting(self, jti)
     }
 
-    fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
-        Tables::revoke_family(self, family, now)
+    fn revoke_family(&mut self, member: &str, _: &str, now: u64) -> Result<u64, StoreError> {
+        Tables::revoke_family(self, member, now)
     }
 
     fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError> {
         Tables::issue(self, token, family)
+    }
+
+    fn spend(
+        &mut self,
+        old: &TokenRecord,
+        new: &TokenRecord,
+        now: u64,
+    ) -> Result<(String, bool), StoreError> {
+        Tables::spend(self, old, new, now)
     }
 
     fn revoke_user(

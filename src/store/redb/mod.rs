@@ -10,9 +10,10 @@
 //! | file | owns |
 //! |---|---|
 //! | `schema.rs` | tables, schema version, byte codecs of keys and rows |
+//! | `migrate.rs` | a version-2 file brought to this layout as it opens |
 //! | `batch.rs` | [`RedbStore::apply`]: a batch of changes in one transaction |
 //! | `users.rs` | user reads and user writes |
-//! | `tokens.rs` | issued tokens, families, the blacklist, revocation, purge |
+//! | `tokens.rs` | token rows, families, revocation, purge, the token counts |
 //! | `keys.rs` | signing key rows and the legacy generated key |
 //! | `backup.rs` | a consistent copy of the live database to a new file |
 //! | `test_support.rs` | (tests) storage that fails on demand |
@@ -20,6 +21,7 @@
 mod backup;
 mod batch;
 mod keys;
+mod migrate;
 mod schema;
 #[cfg(test)]
 mod test_support;

@@ -1,14 +1,12 @@
 //! The redb file's layout: its tables, the schema version, and the byte
 //! codecs of every key and row. Existing databases depend on every byte
-//! here.
+//! here; `migrate.rs` brings older layouts to this one.
 //!
 //! | table | key | value |
 //! |---|---|---|
 //! | `users` | id (u64 big-endian) | a user, encoded by [`encode_user`] |
 //! | `usernames` | username | id (u64 big-endian): the unique index |
-//! | `issued` | jti | user id, exp (u64 little-endian each), family: a refresh token jwtd issued |
-//! | `families` | family length (u16 big-endian), family, jti | nothing: one row per member |
-//! | `blacklist` | jti | blacklisted at, exp (u64 little-endian each), why (one byte, [`Blacklisted`]) |
+//! | `tokens` | jti, by [`jti_key`] | a refresh token's state, a [`Row`]: 25 bytes (9 for a root) |
 //! | `signing_keys` | key id | created at, retired at (microseconds, 0: not retired; u64 little-endian each), secret |
 //! | `meta` | name | schema version, next user id, the signing key generated before keys had ids |
 //!
@@ -16,61 +14,170 @@
 //! and value types, so one type for every table keeps one copy of it in the
 //! binary instead of six.
 //!
-//! A family is named after the jti of the refresh token a login issued;
-//! every token rotated from it inherits the name, so a replayed token can
-//! revoke its whole family at once.
+//! A refresh token is one `tokens` row: a rotation rewrites the spent
+//! token's row in place (the same size, no growth) and inserts the new
+//! one, and writes no other table. A family (the tokens a login's refresh
+//! token was rotated into) is named after its root, the login's jti: every
+//! member's row carries the root's 16-byte key.
 
 use ::redb::{Database, ReadableTable, TableDefinition};
 
-use super::{begin_durable_write, OrStoreError};
+use super::{begin_durable_write, migrate, OrStoreError};
 use crate::store::{Blacklisted, StoreError, User};
 
 /// Every table: bytes to bytes.
-type Bytes = TableDefinition<'static, &'static [u8], &'static [u8]>;
+pub(super) type Bytes = TableDefinition<'static, &'static [u8], &'static [u8]>;
 /// One of the tables, open in a write transaction.
 pub(super) type Table<'tx> = ::redb::Table<'tx, &'static [u8], &'static [u8]>;
 
 pub(super) const USERS: Bytes = TableDefinition::new("users");
 pub(super) const USERNAMES: Bytes = TableDefinition::new("usernames");
-pub(super) const ISSUED: Bytes = TableDefinition::new("issued");
-pub(super) const FAMILIES: Bytes = TableDefinition::new("families");
-pub(super) const BLACKLIST: Bytes = TableDefinition::new("blacklist");
+pub(super) const TOKENS: Bytes = TableDefinition::new("tokens");
 pub(super) const META: Bytes = TableDefinition::new("meta");
 pub(super) const SIGNING_KEYS: Bytes = TableDefinition::new("signing_keys");
 
 /// `meta` keys.
 const SCHEMA_KEY: &[u8] = b"schema_version";
-const SCHEMA_VERSION: &[u8] = b"2";
+const SCHEMA_VERSION: &[u8] = b"3";
 pub(super) const NEXT_USER_ID_KEY: &[u8] = b"next_user_id";
 pub(super) const SIGNING_KEY_KEY: &[u8] = b"signing_key";
 
-/// Creates the tables (a read of a table never created fails) and checks the
-/// schema version.
+/// Creates the tables (a read of a table never created fails), checks the
+/// schema version, and brings a version-2 file to this layout, all in one
+/// durable transaction.
 pub(super) fn prepare(db: &Database) -> Result<(), StoreError> {
     let tx = begin_durable_write(db)?;
     {
-        tx.open_table(USERS).or_store()?;
-        tx.open_table(USERNAMES).or_store()?;
-        tx.open_table(ISSUED).or_store()?;
-        tx.open_table(FAMILIES).or_store()?;
-        tx.open_table(BLACKLIST).or_store()?;
-        tx.open_table(SIGNING_KEYS).or_store()?;
         let mut meta = tx.open_table(META).or_store()?;
         let version = meta.get(SCHEMA_KEY).or_store()?.map(|v| v.value().to_vec());
-        match version {
-            None => {
-                meta.insert(SCHEMA_KEY, SCHEMA_VERSION).or_store()?;
-            }
-            Some(v) if v == SCHEMA_VERSION => {}
+        match version.as_deref() {
+            None | Some(SCHEMA_VERSION) => {}
+            Some(b"2") => migrate::from_v2(&tx)?,
             Some(v) => {
                 return Err(StoreError::Incompatible(format!(
                     "schema version {}",
-                    String::from_utf8_lossy(&v)
+                    String::from_utf8_lossy(v)
                 )))
             }
         }
+        meta.insert(SCHEMA_KEY, SCHEMA_VERSION).or_store()?;
+        for table in [USERS, USERNAMES, TOKENS, SIGNING_KEYS] {
+            tx.open_table(table).or_store()?;
+        }
     }
     tx.commit().or_store()
+}
+
+/// A token's key. A jti of 32 lowercase hex digits (what jwtd and SimpleJWT
+/// mint) is its 16 bytes; any other is its UTF-8 bytes followed by 0xFF
+/// bytes, which UTF-8 never holds, to at least 17 bytes: no two jtis share
+/// a key.
+pub(super) fn jti_key(jti: &str) -> Vec<u8> {
+    let digit = |c: u8| HEX.iter().position(|&h| h == c);
+    let text = jti.as_bytes();
+    let mut key = Vec::with_capacity(17.max(text.len() + 1));
+    for pair in text.chunks(2).filter(|_| text.len() == 32) {
+        match (digit(pair[0]), pair.get(1).and_then(|&c| digit(c))) {
+            (Some(high), Some(low)) => key.push((high << 4 | low) as u8),
+            _ => break,
+        }
+    }
+    if key.len() != 16 {
+        key.clear();
+        key.extend_from_slice(text);
+        key.resize(text.len().max(16) + 1, 0xFF);
+    }
+    key
+}
+
+/// Lowercase hex digits, by value.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The jti a [`jti_key`] was made from.
+pub(super) fn jti_from_key(key: &[u8]) -> String {
+    if key.len() == 16 {
+        return key.iter().map(|b| format!("{b:02x}")).collect();
+    }
+    let end = key.iter().rposition(|&b| b != 0xFF).map_or(0, |i| i + 1);
+    String::from_utf8_lossy(&key[..end]).into_owned()
+}
+
+/// A `tokens` row: what the checks of a refresh token read.
+#[derive(Clone)]
+#[cfg_attr(test, derive(Debug, PartialEq, Eq))]
+pub(super) struct Row {
+    /// Why the token is blacklisted and when (Unix seconds); `None` while
+    /// it is live.
+    pub(super) spent: Option<(Blacklisted, u64)>,
+    /// The user a live token names (0: none); a blacklisted row keeps no
+    /// user, as nothing reads it.
+    pub(super) user: u64,
+    /// Its `exp`, up to `u32::MAX` (the year 2106): purged after it.
+    pub(super) exp: u64,
+    /// Its family's root, by [`jti_key`]; `None` for the root itself.
+    pub(super) family: Option<Vec<u8>>,
+    /// On a root's row: its family was revoked, every member blacklisted;
+    /// as none can join it after, a reuse need not look for members again.
+    pub(super) revoked: bool,
+}
+
+impl Row {
+    /// `[state, exp u32, user u64, family]` while live, `[state, exp u32,
+    /// at u32, family]` once blacklisted, little-endian; the family is the
+    /// root's key, and absent in the root's own row. The state is 0 (live)
+    /// or why, by [`why_byte`], plus 0x80 for a revoked family.
+    pub(super) fn encode(&self) -> Vec<u8> {
+        let small = |n: u64| u64::from(u32::try_from(n).unwrap_or(u32::MAX));
+        let (state, word, width) = match self.spent {
+            None => (0, self.user, 8),
+            Some((why, at)) => (why_byte(why), small(at), 4),
+        };
+        let mut row = vec![state | u8::from(self.revoked) << 7];
+        row.extend_from_slice(&small(self.exp).to_le_bytes()[..4]);
+        row.extend_from_slice(&word.to_le_bytes()[..width]);
+        row.extend_from_slice(self.family.as_deref().unwrap_or_default());
+        row
+    }
+
+    pub(super) fn decode(row: &[u8]) -> Option<Row> {
+        let word = |at: usize, len: usize| {
+            let mut bytes = [0; 8];
+            bytes[..len].copy_from_slice(row.get(at..at + len)?);
+            Some(u64::from_le_bytes(bytes))
+        };
+        let state = *row.first()?;
+        let live = state & 0x7F == 0;
+        let tail = if live { 13 } else { 9 };
+        let family = row.get(tail..)?;
+        Some(Row {
+            spent: (!live).then(|| (blacklisted_from_byte(state & 0x7F), word(5, 4).unwrap_or(0))),
+            user: if live { word(5, 8)? } else { 0 },
+            exp: word(1, 4)?,
+            family: (!family.is_empty()).then(|| family.to_vec()),
+            revoked: state & 0x80 != 0,
+        })
+    }
+}
+
+/// Why a token is blacklisted, as one byte (0 is a live token's).
+pub(super) fn why_byte(why: Blacklisted) -> u8 {
+    match why {
+        Blacklisted::Rotated => 1,
+        Blacklisted::LoggedOut => 2,
+        Blacklisted::Revoked => 3,
+        Blacklisted::Unknown => 4,
+    }
+}
+
+/// The reason a byte of [`why_byte`] (or of a version-2 `blacklist` row)
+/// stands for; an unknown byte is a reason not kept.
+pub(super) fn blacklisted_from_byte(byte: u8) -> Blacklisted {
+    match byte {
+        1 => Blacklisted::Rotated,
+        2 => Blacklisted::LoggedOut,
+        3 => Blacklisted::Revoked,
+        _ => Blacklisted::Unknown,
+    }
 }
 
 /// A user's key: big-endian, so rows sort by id.
@@ -101,44 +208,6 @@ pub(super) fn pair_from(row: &[u8]) -> Option<(u64, u64, &[u8])> {
     let a = u64::from_le_bytes(row.get(..8)?.try_into().ok()?);
     let b = u64::from_le_bytes(row.get(8..16)?.try_into().ok()?);
     Some((a, b, row.get(16..)?))
-}
-
-/// A `blacklist` row: when, until when, and why.
-pub(super) fn blacklist_row(now: u64, exp: u64, why: Blacklisted) -> Vec<u8> {
-    let byte = match why {
-        Blacklisted::Rotated => 1,
-        Blacklisted::LoggedOut => 2,
-        Blacklisted::Revoked => 3,
-        Blacklisted::Unknown => 0,
-    };
-    pair_row(now, exp, &[byte])
-}
-
-/// Why a `blacklist` row is there; rows written before the reason was kept
-/// have none.
-pub(super) fn blacklisted_from_row(row: &[u8]) -> Blacklisted {
-    match pair_from(row).and_then(|(_, _, tail)| tail.first().copied()) {
-        Some(1) => Blacklisted::Rotated,
-        Some(2) => Blacklisted::LoggedOut,
-        Some(3) => Blacklisted::Revoked,
-        _ => Blacklisted::Unknown,
-    }
-}
-
-/// A `families` key: the family's length, the family, then the member.
-pub(super) fn member_key(family: &str, jti: &str) -> Vec<u8> {
-    let mut key = family_prefix(family);
-    key.extend_from_slice(jti.as_bytes());
-    key
-}
-
-/// The common start of every `families` key of `family`.
-pub(super) fn family_prefix(family: &str) -> Vec<u8> {
-    let len = u16::try_from(family.len()).unwrap_or(u16::MAX);
-    let mut key = Vec::with_capacity(2 + family.len() + 32);
-    key.extend_from_slice(&len.to_be_bytes());
-    key.extend_from_slice(family.as_bytes());
-    key
 }
 
 /// A `users` row, encoding version 2: `[2, flags, date_joined i64 LE,
@@ -241,18 +310,74 @@ mod tests {
     }
 
     #[test]
-    fn blacklist_rows_keep_why() {
+    fn hex_jtis_take_16_bytes_and_no_two_jtis_share_a_key() {
+        let hex = "0123456789abcdef0123456789abcdef";
+        assert_eq!(jti_key(hex).len(), 16);
+        let jtis = [
+            hex,
+            "0123456789ABCDEF0123456789ABCDEF",
+            "0123456789abcdef0123456789abcdeg",
+            "django-1",
+            "",
+            "exactly-16-bytes",
+            "fifteen-bytes..",
+            "zo\u{eb}",
+        ];
+        let mut keys: Vec<Vec<u8>> = jtis.iter().map(|j| jti_key(j)).collect();
+        for (jti, key) in jtis.iter().zip(&keys) {
+            assert_eq!(jti_from_key(key), *jti);
+            assert!(key.len() == 16 || (key.len() >= 17 && key.last() == Some(&0xFF)));
+        }
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), jtis.len());
+    }
+
+    #[test]
+    fn rows_round_trip_in_25_bytes_or_9_for_a_root() {
+        let root = Some(vec![7; 16]);
+        let live = Row {
+            spent: None,
+            user: u64::MAX,
+            exp: 1_900_000_000,
+            family: root.clone(),
+            revoked: false,
+        };
+        assert_eq!(live.encode().len(), 29);
+        assert_eq!(Row::decode(&live.encode()), Some(live.clone()));
         for why in [
             Blacklisted::Rotated,
             Blacklisted::LoggedOut,
             Blacklisted::Revoked,
+            Blacklisted::Unknown,
         ] {
-            assert_eq!(blacklisted_from_row(&blacklist_row(1, 2, why)), why);
+            let spent = Row {
+                spent: Some((why, 5)),
+                user: 0,
+                exp: 9,
+                family: root.clone(),
+                revoked: false,
+            };
+            assert_eq!(spent.encode().len(), 25);
+            assert_eq!(Row::decode(&spent.encode()), Some(spent.clone()));
+            let root = Row {
+                family: None,
+                revoked: true,
+                ..spent
+            };
+            assert_eq!(root.encode().len(), 9);
+            assert_eq!(Row::decode(&root.encode()), Some(root));
         }
-        // Rows written before the reason was kept read as rotations.
+        // Beyond the year 2106 a time reads as its last second.
+        let far = Row {
+            exp: u64::MAX,
+            ..live.clone()
+        };
         assert_eq!(
-            blacklisted_from_row(&pair_row(1, 2, &[])),
-            Blacklisted::Unknown
+            Row::decode(&far.encode()).map(|r| r.exp),
+            Some(u64::from(u32::MAX))
         );
+        assert_eq!(Row::decode(&[0, 1, 2]), None);
+        assert_eq!(Row::decode(&live.encode()[..12]), None);
     }
 }

@@ -1,18 +1,18 @@
-//! Token state in the redb file: the refresh tokens jwtd issued (`issued`),
-//! their families (`families`), the blacklist with its reason
-//! (`blacklist`), and each user's `tokens_valid_after` (in the user's row).
+//! Token state in the redb file: one `tokens` row per refresh token, live
+//! or blacklisted with its reason, naming its family's root, and each
+//! user's `tokens_valid_after` (in the user's row).
 //!
 //! What a rotation, a logout or a reuse decides is `store::decide`'s; here
 //! are the reads and writes it decides with. A token minted elsewhere with
-//! the same key (no `issued` row) becomes the root of its own family.
+//! the same key (no row) becomes the root of its own family. Neither a
+//! user's tokens nor a family's members are indexed, so a rotation writes
+//! two rows of one table: revoking a user or a family reads `tokens`
+//! whole, a family once (its root's row then says so, and none can join).
 
 use ::redb::{ReadableTable, ReadableTableMetadata};
 
 use super::batch::Tables;
-use super::schema::{
-    blacklist_row, blacklisted_from_row, decode_user, family_prefix, id_key, member_key, pair_from,
-    pair_row, BLACKLIST, ISSUED, USERS,
-};
+use super::schema::{decode_user, id_key, jti_from_key, jti_key, Row, TOKENS, USERS};
 use super::{OrStoreError, RedbStore};
 use crate::store::{Blacklisted, ChangeOutcome, StoreError, TokenRecord, User};
 
@@ -27,11 +27,11 @@ impl RedbStore {
         self.read(|tx| {
             let why = match jti {
                 Some(jti) => tx
-                    .open_table(BLACKLIST)
+                    .open_table(TOKENS)
                     .or_store()?
-                    .get(jti.as_bytes())
+                    .get(jti_key(jti).as_slice())
                     .or_store()?
-                    .map(|row| blacklisted_from_row(row.value())),
+                    .and_then(|row| Row::decode(row.value())?.spent.map(|(why, _)| why)),
                 None => None,
             };
             let user = match user_id {
@@ -47,32 +47,57 @@ impl RedbStore {
         })
     }
 
-    /// Row counts of the issued-token table and the blacklist.
+    /// Refresh tokens recorded, and how many of them are blacklisted: the
+    /// first kept by redb, the second counted by reading `tokens` whole
+    /// (one small row each, in one read transaction).
     pub(crate) fn token_counts(&self) -> Result<(u64, u64), StoreError> {
         self.read(|tx| {
-            let issued = tx.open_table(ISSUED).or_store()?.len().or_store()?;
-            let blacklisted = tx.open_table(BLACKLIST).or_store()?.len().or_store()?;
-            Ok((issued, blacklisted))
+            let tokens = tx.open_table(TOKENS).or_store()?;
+            let mut spent = 0;
+            for row in tokens.iter().or_store()? {
+                let (_, row) = row.or_store()?;
+                spent += u64::from(row.value().first().is_some_and(|&s| s != 0));
+            }
+            Ok((tokens.len().or_store()?, spent))
         })
     }
 
-    /// The family of an issued refresh token.
+    /// The family of a recorded refresh token.
     pub(crate) fn family_of(&self, jti: &str) -> Result<Option<String>, StoreError> {
         self.read(|tx| {
-            let issued = tx.open_table(ISSUED).or_store()?;
-            let found = issued.get(jti.as_bytes()).or_store()?;
-            Ok(found.and_then(|row| {
-                pair_from(row.value())
-                    .map(|(_, _, family)| String::from_utf8_lossy(family).into_owned())
-            }))
+            let tokens = tx.open_table(TOKENS).or_store()?;
+            let row = tokens.get(jti_key(jti).as_slice()).or_store()?;
+            Ok(row
+                .and_then(|row| Row::decode(row.value()))
+                .map(|row| match row.family {
+                    Some(root) => jti_from_key(&root),
+                    None => jti.to_owned(),
+                }))
         })
     }
 }
 
 /// Token reads and writes within a batch.
 impl Tables<'_> {
-    /// The `issued` table has no index by user: a revocation reads it whole,
-    /// which keeps every rotation one index update cheaper. Tokens not in it
+    /// The row of `key`, if there is one.
+    pub(super) fn row(&self, key: &[u8]) -> Result<Option<Row>, StoreError> {
+        Ok(self
+            .tokens
+            .get(key)
+            .or_store()?
+            .and_then(|r| Row::decode(r.value())))
+    }
+
+    /// Writes `row` at `key`.
+    pub(super) fn put(&mut self, key: &[u8], row: &Row) -> Result<(), StoreError> {
+        self.tokens
+            .insert(key, row.encode().as_slice())
+            .or_store()?;
+        Ok(())
+    }
+
+    /// `tokens` has no index by user: a revocation reads it whole, which
+    /// keeps every rotation one index update cheaper. Tokens not in it
     /// (minted elsewhere with the same key) are refused by the user's
     /// `tokens_valid_after` instead.
     pub(super) fn revoke_user(
@@ -86,50 +111,54 @@ impl Tables<'_> {
         };
         user.tokens_valid_after = user.tokens_valid_after.max(valid_after);
         self.write_user(&user)?;
+        let revoked = self.revoke_where(now, |_, row| row.user == user_id && row.exp > now)?;
+        Ok(Some(revoked))
+    }
+
+    /// Blacklists, as revoked at `now`, every live token whose key and row
+    /// `pick`s; how many.
+    fn revoke_where(
+        &mut self,
+        now: u64,
+        pick: impl Fn(&[u8], &Row) -> bool,
+    ) -> Result<u64, StoreError> {
         let mut theirs = Vec::new();
-        for row in self.issued.iter().or_store()? {
-            let (jti, row) = row.or_store()?;
-            if let Some((owner, exp, _)) = pair_from(row.value()) {
-                if owner == user_id && exp > now {
-                    theirs.push((String::from_utf8_lossy(jti.value()).into_owned(), exp));
+        for row in self.tokens.iter().or_store()? {
+            let (key, row) = row.or_store()?;
+            if let Some(row) = Row::decode(row.value()) {
+                if row.spent.is_none() && pick(key.value(), &row) {
+                    theirs.push((key.value().to_vec(), row));
                 }
             }
         }
-        let mut tokens = 0;
-        for (jti, exp) in theirs {
-            if !self.blacklisted(&jti)? {
-                self.blacklist(&jti, now, exp, Blacklisted::Revoked)?;
-                tokens += 1;
-            }
+        for (key, row) in &theirs {
+            let spent = Some((Blacklisted::Revoked, now));
+            self.put(
+                key,
+                &Row {
+                    spent,
+                    ..row.clone()
+                },
+            )?;
         }
-        Ok(Some(tokens))
+        Ok(theirs.len() as u64)
     }
 
-    /// The family `jti` belongs to; a token jwtd never issued is its own.
+    /// The family `jti` belongs to; a token jwtd never recorded is its own.
     pub(super) fn family_of(&self, jti: &str) -> Result<String, StoreError> {
-        let row = self.issued.get(jti.as_bytes()).or_store()?;
-        let family = row.and_then(|r| {
-            pair_from(r.value()).map(|(_, _, family)| String::from_utf8_lossy(family).into_owned())
-        });
-        Ok(family.unwrap_or_else(|| jti.to_owned()))
-    }
-
-    pub(super) fn blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
-        Ok(self.blacklist.get(jti.as_bytes()).or_store()?.is_some())
+        Ok(match self.row(&jti_key(jti))?.and_then(|row| row.family) {
+            Some(root) => jti_from_key(&root),
+            None => jti.to_owned(),
+        })
     }
 
     /// Why `jti` is blacklisted and when, if it is.
     pub(super) fn blacklisting(&self, jti: &str) -> Result<Option<(Blacklisted, u64)>, StoreError> {
-        let Some(row) = self.blacklist.get(jti.as_bytes()).or_store()? else {
-            return Ok(None);
-        };
-        let row = row.value();
-        let at = pair_from(row).map_or(0, |(at, _, _)| at);
-        Ok(Some((blacklisted_from_row(row), at)))
+        Ok(self.row(&jti_key(jti))?.and_then(|row| row.spent))
     }
 
     /// Blacklists `token` unless it already is, recording it in `family`
-    /// if it was never issued here; whether it did.
+    /// if it was never recorded here; whether it did.
     pub(super) fn blacklist_once(
         &mut self,
         token: &TokenRecord,
@@ -137,115 +166,135 @@ impl Tables<'_> {
         now: u64,
         why: Blacklisted,
     ) -> Result<bool, StoreError> {
-        if self.blacklisted(&token.jti)? {
-            return Ok(false);
-        }
-        self.blacklist(&token.jti, now, token.exp, why)?;
-        // A token minted elsewhere becomes a member of its family here.
-        if self.issued.get(token.jti.as_bytes()).or_store()?.is_none() {
-            self.issue(token, family)?;
-        }
+        let key = jti_key(&token.jti);
+        let family = match self.row(&key)? {
+            Some(row) if row.spent.is_some() => return Ok(false),
+            Some(row) => row.family,
+            None => (family != token.jti).then(|| jti_key(family)),
+        };
+        let spent = Some((why, now));
+        let row = Row {
+            spent,
+            user: 0,
+            exp: token.exp,
+            family,
+            revoked: false,
+        };
+        self.put(&key, &row)?;
         Ok(true)
     }
 
-    fn blacklist(
-        &mut self,
-        jti: &str,
-        now: u64,
-        exp: u64,
-        why: Blacklisted,
-    ) -> Result<(), StoreError> {
-        self.blacklist
-            .insert(jti.as_bytes(), blacklist_row(now, exp, why).as_slice())
-            .or_store()?;
-        Ok(())
-    }
-
-    /// Records `token` as issued, a member of `family`.
+    /// Records `token` as issued, a member of `family`, unless it is
+    /// blacklisted.
     pub(super) fn issue(&mut self, token: &TokenRecord, family: &str) -> Result<(), StoreError> {
-        let row = pair_row(token.user_id, token.exp, family.as_bytes());
-        self.issued
-            .insert(token.jti.as_bytes(), row.as_slice())
-            .or_store()?;
-        self.families
-            .insert(member_key(family, &token.jti).as_slice(), [].as_slice())
-            .or_store()?;
-        Ok(())
+        let key = jti_key(&token.jti);
+        if self.row(&key)?.is_some_and(|row| row.spent.is_some()) {
+            return Ok(());
+        }
+        let family = (family != token.jti).then(|| jti_key(family));
+        self.record(&key, token, family)
     }
 
-    /// Blacklists every member of `family` not yet blacklisted.
-    pub(super) fn revoke_family(&mut self, family: &str, now: u64) -> Result<u64, StoreError> {
-        let prefix = family_prefix(family);
-        let mut members = Vec::new();
-        for row in self.families.range(prefix.as_slice()..).or_store()? {
-            let (key, _) = row.or_store()?;
-            let Some(jti) = key.value().strip_prefix(prefix.as_slice()) else {
-                break;
-            };
-            members.push(String::from_utf8_lossy(jti).into_owned());
+    /// Writes the live row of `token`, a member of the family of root key
+    /// `family` (`None`: its own).
+    fn record(
+        &mut self,
+        key: &[u8],
+        token: &TokenRecord,
+        family: Option<Vec<u8>>,
+    ) -> Result<(), StoreError> {
+        let row = Row {
+            spent: None,
+            user: token.user_id,
+            exp: token.exp,
+            family,
+            revoked: false,
+        };
+        self.put(key, &row)
+    }
+
+    /// A rotation's writes in one read of `old`'s row: its row rewritten
+    /// as rotated and `new`'s inserted in its family, unless `old` is
+    /// already blacklisted. `old`'s family, and whether this call spent it.
+    pub(super) fn spend(
+        &mut self,
+        old: &TokenRecord,
+        new: &TokenRecord,
+        now: u64,
+    ) -> Result<(String, bool), StoreError> {
+        let key = jti_key(&old.jti);
+        let found = self.row(&key)?;
+        let family = found.as_ref().and_then(|row| row.family.clone());
+        let root = family.clone().unwrap_or_else(|| key.clone());
+        if found.is_some_and(|row| row.spent.is_some()) {
+            return Ok((jti_from_key(&root), false));
         }
-        let mut revoked = 0;
-        for jti in members {
-            if self.blacklisted(&jti)? {
-                continue;
-            }
-            let exp = self
-                .issued
-                .get(jti.as_bytes())
-                .or_store()?
-                .and_then(|r| pair_from(r.value()).map(|(_, exp, _)| exp))
-                .unwrap_or(u64::MAX);
-            self.blacklist(&jti, now, exp, Blacklisted::Revoked)?;
-            revoked += 1;
+        let spent = Some((Blacklisted::Rotated, now));
+        let row = Row {
+            spent,
+            user: 0,
+            exp: old.exp,
+            family,
+            revoked: false,
+        };
+        self.put(&key, &row)?;
+        self.record(&jti_key(&new.jti), new, Some(root.clone()))?;
+        Ok((jti_from_key(&root), true))
+    }
+
+    /// Blacklists every member not yet blacklisted of the family of
+    /// `member`, the first time only: the root's row then says so (a row
+    /// made for it if it has expired, as long as `member`'s).
+    pub(super) fn revoke_family(&mut self, member: &str, now: u64) -> Result<u64, StoreError> {
+        let key = jti_key(member);
+        let Some(row) = self.row(&key)? else {
+            return Ok(0);
+        };
+        let root_key = row.family.unwrap_or(key);
+        let root = self.row(&root_key)?;
+        if root.as_ref().is_some_and(|root| root.revoked) {
+            return Ok(0);
         }
+        let exp = row.exp;
+        let revoked = self.revoke_where(now, |key, row| {
+            row.family.as_deref().unwrap_or(key) == root_key.as_slice()
+        })?;
+        // The root, blacklisted by now, or expired: recorded, revoked, as
+        // long as the member presented.
+        let root = self.row(&root_key)?.unwrap_or(Row {
+            spent: Some((Blacklisted::Revoked, now)),
+            user: 0,
+            exp,
+            family: None,
+            revoked: false,
+        });
+        self.put(
+            &root_key,
+            &Row {
+                revoked: true,
+                ..root
+            },
+        )?;
         Ok(revoked)
     }
 
     /// Deletes the rows of tokens whose `exp` has passed (`exp <= now`).
     pub(super) fn purge(&mut self, now: u64) -> Result<ChangeOutcome, StoreError> {
-        let mut expired: Vec<(String, String)> = Vec::new();
-        let before = self.issued.len().or_store()?;
-        self.issued
-            .retain(|jti, row| {
-                let Some((_, exp, family)) = pair_from(row) else {
-                    return false;
-                };
-                let keep = exp > now;
+        let (mut issued, mut blacklisted) = (0, 0);
+        self.tokens
+            .retain(|_, row| {
+                let row = Row::decode(row);
+                let keep = row.as_ref().is_some_and(|r| r.exp > now);
                 if !keep {
-                    let family = String::from_utf8_lossy(family).into_owned();
-                    expired.push((family, String::from_utf8_lossy(jti).into_owned()));
+                    issued += 1;
+                    blacklisted += u64::from(row.is_some_and(|r| r.spent.is_some()));
                 }
                 keep
             })
             .or_store()?;
-        for (family, jti) in &expired {
-            self.families
-                .remove(member_key(family, jti).as_slice())
-                .or_store()?;
-        }
-        let issued = before - self.issued.len().or_store()?;
-        let before = self.blacklist.len().or_store()?;
-        self.blacklist
-            .retain(|_, row| pair_from(row).is_some_and(|(_, exp, _)| exp > now))
-            .or_store()?;
-        let blacklisted = before - self.blacklist.len().or_store()?;
         Ok(ChangeOutcome::Purged {
             issued,
             blacklisted,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::schema::{blacklisted_from_row, pair_row};
-    use crate::store::Blacklisted;
-
-    #[test]
-    fn rows_written_before_the_reason_was_kept_read_as_rotations() {
-        assert_eq!(
-            blacklisted_from_row(&pair_row(1, 2, &[])),
-            Blacklisted::Unknown
-        );
     }
 }
