@@ -39,8 +39,7 @@
 //! batch, and until that succeeds the requests that need a write get
 //! [`StoreError`]s (503), while reads go on.
 
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -50,6 +49,8 @@ use crate::store::{Change, ChangeOutcome, Store, StoreError};
 
 /// Most changes taken into one transaction.
 const MAX_BATCH: usize = 512;
+/// Most jobs waiting; beyond, a submitter waits for room.
+const MAX_JOBS: usize = 4096;
 /// Bookkeeping (see [`Writer::send`]) is committed this long after the first
 /// of it arrives, with all that came meanwhile: one wake of the writer and
 /// one commit for every login in that time, not one each.
@@ -60,44 +61,116 @@ const MAX_BOOKKEEPING: usize = 4096;
 /// An unsynced commit is on disk at most this long after it was made.
 pub const SYNC_WITHIN: Duration = Duration::from_secs(1);
 
+type Outcomes = Result<Vec<ChangeOutcome>, StoreError>;
+
+/// Changes someone waits for, and where their answer goes. Dropped
+/// unanswered (the writer stopped, or panicked), it answers an error.
 struct Job {
     changes: Vec<Change>,
-    /// `None` for changes whose sender does not wait (see [`Writer::send`]).
-    reply: Option<SyncSender<Result<Vec<ChangeOutcome>, StoreError>>>,
+    reply: Option<Arc<Reply>>,
 }
 
 impl Job {
-    fn answer(&self, result: Result<Vec<ChangeOutcome>, StoreError>) {
-        if let Some(reply) = &self.reply {
-            let _ = reply.send(result);
+    fn answer(mut self, outcomes: Outcomes) {
+        if let Some(reply) = self.reply.take() {
+            reply.answer(outcomes);
         }
     }
 }
 
-/// A handle for submitting changes. Cloneable; the writer thread ends when
-/// the last handle is dropped.
-#[derive(Clone)]
-pub struct Writer {
-    jobs: SyncSender<Job>,
-    later: Arc<Later>,
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(reply) = self.reply.take() {
+            reply.answer(Err(stopped()));
+        }
+    }
 }
 
-/// Bookkeeping sent and not yet committed, in the order sent.
+fn stopped() -> StoreError {
+    StoreError::io("the writer has stopped")
+}
+
+/// One answer, handed from the writer to the one submitter waiting for it.
 #[derive(Default)]
-struct Later {
-    changes: Mutex<Vec<Change>>,
+struct Reply {
+    outcomes: Mutex<Option<Outcomes>>,
+    ready: Condvar,
 }
 
-impl Later {
-    fn lock(&self) -> MutexGuard<'_, Vec<Change>> {
-        // Nothing panics while the lock is held.
-        self.changes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+impl Reply {
+    fn answer(&self, outcomes: Outcomes) {
+        *lock(&self.outcomes) = Some(outcomes);
+        self.ready.notify_one();
     }
 
-    fn take(&self) -> Vec<Change> {
-        std::mem::take(&mut *self.lock())
+    fn wait(&self) -> Outcomes {
+        let mut outcomes = lock(&self.outcomes);
+        loop {
+            if let Some(answer) = outcomes.take() {
+                return answer;
+            }
+            outcomes = wait(&self.ready, outcomes);
+        }
+    }
+}
+
+/// What the writer has to do, in the order it was given.
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    /// Bookkeeping sent and not yet committed.
+    later: Vec<Change>,
+    /// Live [`Writer`] handles: none left and nothing queued, the writer
+    /// ends.
+    handles: usize,
+    /// The writer has ended: nothing more is taken.
+    ended: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    /// The writer waits on it for work.
+    work: Condvar,
+    /// Submitters wait on it for room in a full queue.
+    room: Condvar,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing panics while these locks are held.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    condvar
+        .wait(guard)
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A handle for submitting changes. Cloneable; the writer thread ends when
+/// the last handle is dropped, once it has done everything queued.
+pub struct Writer {
+    shared: Arc<Shared>,
+}
+
+impl Clone for Writer {
+    fn clone(&self) -> Writer {
+        lock(&self.shared.queue).handles += 1;
+        Writer {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let mut queue = lock(&self.shared.queue);
+        queue.handles -= 1;
+        if queue.handles == 0 {
+            self.shared.work.notify_one();
+        }
     }
 }
 
@@ -122,27 +195,33 @@ impl Writer {
     }
 
     fn start_timed(store: Arc<Store>, timing: Timing) -> std::io::Result<(Writer, JoinHandle<()>)> {
-        let (jobs, queue) = mpsc::sync_channel(4096);
-        let later = Arc::new(Later::default());
+        let shared = Arc::new(Shared::default());
+        lock(&shared.queue).handles = 1;
         let thread = thread::Builder::new().name("jwtd-writer".into()).spawn({
-            let later = later.clone();
-            move || run(&store, &queue, &later, &timing)
+            let shared = shared.clone();
+            move || run(&store, &shared, &timing)
         })?;
-        Ok((Writer { jobs, later }, thread))
+        Ok((Writer { shared }, thread))
     }
 
     /// Applies `changes` atomically, in some batch; returns once they are
     /// on disk, with one outcome per change.
     pub fn submit(&self, changes: Vec<Change>) -> Result<Vec<ChangeOutcome>, StoreError> {
-        let (reply, answer) = mpsc::sync_channel(1);
-        let gone = || StoreError::io("the writer has stopped");
-        self.jobs
-            .send(Job {
-                changes,
-                reply: Some(reply),
-            })
-            .map_err(|_| gone())?;
-        answer.recv().map_err(|_| gone())?
+        let reply = Arc::new(Reply::default());
+        let mut queue = lock(&self.shared.queue);
+        while queue.jobs.len() >= MAX_JOBS && !queue.ended {
+            queue = wait(&self.shared.room, queue);
+        }
+        if queue.ended {
+            return Err(stopped());
+        }
+        queue.jobs.push(Job {
+            changes,
+            reply: Some(reply.clone()),
+        });
+        drop(queue);
+        self.shared.work.notify_one();
+        reply.wait()
     }
 
     /// Queues `changes` for the next batch without waiting for the disk:
@@ -152,23 +231,21 @@ impl Writer {
     /// They wait (with all that comes meanwhile) [`BOOKKEEPING_EVERY`] for
     /// their commit, or less if a commit someone waits for comes first.
     pub fn send(&self, changes: Vec<Change>) -> Result<(), StoreError> {
-        let mut later = self.later.lock();
-        if later.len() + changes.len() > MAX_BOOKKEEPING {
+        let mut queue = lock(&self.shared.queue);
+        if queue.ended {
+            return Err(stopped());
+        }
+        if queue.later.len() + changes.len() > MAX_BOOKKEEPING {
             // The writer is behind: this sender waits for it.
-            drop(later);
+            drop(queue);
             return self.submit(changes).map(drop);
         }
-        let first = later.is_empty();
-        later.extend(changes);
-        drop(later);
+        let first = queue.later.is_empty();
+        queue.later.extend(changes);
+        drop(queue);
         if first {
-            // Wakes the writer, which sets its timer.
-            self.jobs
-                .send(Job {
-                    changes: Vec::new(),
-                    reply: None,
-                })
-                .map_err(|_| StoreError::io("the writer has stopped"))?;
+            // The writer sets its timer.
+            self.shared.work.notify_one();
         }
         Ok(())
     }
@@ -184,7 +261,34 @@ struct Timing {
     sync_within: Duration,
 }
 
-fn run(store: &Store, queue: &Receiver<Job>, later: &Later, timing: &Timing) {
+/// What the writer takes from its queue at once.
+enum Work {
+    /// Jobs someone waits for, and the bookkeeping sent before them.
+    Jobs(Vec<Job>, Vec<Change>),
+    /// A timer is due.
+    Timer,
+    /// No handle is left and nothing is queued but, perhaps, bookkeeping.
+    Stop(Vec<Change>),
+}
+
+/// Marks the queue ended when the writer returns or unwinds, and answers
+/// what is left in it with an error.
+struct EndGuard<'a>(&'a Shared);
+
+impl Drop for EndGuard<'_> {
+    fn drop(&mut self) {
+        let jobs = {
+            let mut queue = lock(&self.0.queue);
+            queue.ended = true;
+            std::mem::take(&mut queue.jobs)
+        };
+        drop(jobs);
+        self.0.room.notify_all();
+    }
+}
+
+fn run(store: &Store, shared: &Shared, timing: &Timing) {
+    let _end = EndGuard(shared);
     let mut needs_reopen = false;
     let mut next_purge = Instant::now() + timing.purge_every;
     // When the bookkeeping sent so far is committed (unsynced).
@@ -192,23 +296,68 @@ fn run(store: &Store, queue: &Receiver<Job>, later: &Later, timing: &Timing) {
     // When the oldest commit not yet on disk must be synced.
     let mut sync_by: Option<Instant> = None;
     loop {
-        let next_timer = [bookkeeping_at, sync_by]
-            .into_iter()
-            .flatten()
-            .fold(next_purge, Instant::min);
-        let first = match queue.recv_timeout(next_timer.saturating_duration_since(Instant::now())) {
-            Ok(job) => job,
-            Err(RecvTimeoutError::Timeout) => {
+        let work = {
+            let mut queue = lock(&shared.queue);
+            loop {
+                if !queue.jobs.is_empty() {
+                    let mut count = 0;
+                    let take = queue
+                        .jobs
+                        .iter()
+                        .take_while(|job| {
+                            count += job.changes.len();
+                            count <= MAX_BATCH
+                        })
+                        .count()
+                        .max(1);
+                    let jobs = queue.jobs.drain(..take).collect();
+                    break Work::Jobs(jobs, std::mem::take(&mut queue.later));
+                }
+                if queue.handles == 0 {
+                    break Work::Stop(std::mem::take(&mut queue.later));
+                }
+                let now = Instant::now();
+                if !queue.later.is_empty() {
+                    bookkeeping_at.get_or_insert(now + timing.bookkeeping_every);
+                }
+                let next_timer = [bookkeeping_at, sync_by]
+                    .into_iter()
+                    .flatten()
+                    .fold(next_purge, Instant::min);
+                if now >= next_timer {
+                    break Work::Timer;
+                }
+                queue = shared
+                    .work
+                    .wait_timeout(queue, next_timer - now)
+                    .map_or_else(|poisoned| poisoned.into_inner().0, |(guard, _)| guard);
+            }
+        };
+        let (batch, before) = match work {
+            Work::Jobs(batch, before) => {
+                shared.room.notify_all();
+                (batch, before)
+            }
+            Work::Stop(later) => {
+                let _ = commit_bookkeeping(store, later, true);
+                if sync_by.is_some() {
+                    sync(store);
+                }
+                return;
+            }
+            Work::Timer => {
                 let now = Instant::now();
                 if now >= next_purge {
                     next_purge = now + timing.purge_every;
                     // A purge commits durably: it syncs what came before.
+                    let later = std::mem::take(&mut lock(&shared.queue).later);
                     if commit_bookkeeping(store, later, true).is_err() {
                         needs_reopen = true;
                     }
                     purge(store, timing.clock.now().saturating_sub(timing.purge_grace));
                     (bookkeeping_at, sync_by) = (None, None);
                 } else if bookkeeping_at.is_some_and(|at| now >= at) {
+                    let later = std::mem::take(&mut lock(&shared.queue).later);
                     match commit_bookkeeping(store, later, false) {
                         Ok(true) => {
                             sync_by.get_or_insert(now + timing.sync_within);
@@ -223,32 +372,7 @@ fn run(store: &Store, queue: &Receiver<Job>, later: &Later, timing: &Timing) {
                 }
                 continue;
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                let _ = commit_bookkeeping(store, later, true);
-                if sync_by.is_some() {
-                    sync(store);
-                }
-                return;
-            }
         };
-        let mut batch = vec![first];
-        let mut count = batch[0].changes.len();
-        while count < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => {
-                    count += job.changes.len();
-                    batch.push(job);
-                }
-                Err(_) => break,
-            }
-        }
-        // Only "bookkeeping is waiting": commit it a little later, with
-        // whatever more comes meanwhile.
-        batch.retain(|job| job.reply.is_some());
-        if batch.is_empty() {
-            bookkeeping_at.get_or_insert_with(|| Instant::now() + timing.bookkeeping_every);
-            continue;
-        }
         if needs_reopen {
             // Reopen only once the storage takes writes: until then readers
             // keep the old handle and writers get an error at once.
@@ -269,8 +393,8 @@ fn run(store: &Store, queue: &Receiver<Job>, later: &Later, timing: &Timing) {
         }
         // The bookkeeping sent before these jobs goes first, in the same
         // durable commit; its outcomes are nobody's.
-        let mut changes = later.take();
-        let theirs = changes.len();
+        let theirs = before.len();
+        let mut changes = before;
         changes.extend(batch.iter().flat_map(|job| job.changes.iter().cloned()));
         match store.apply(&changes) {
             Ok(outcomes) => {
@@ -296,8 +420,11 @@ fn run(store: &Store, queue: &Receiver<Job>, later: &Later, timing: &Timing) {
 /// Commits the bookkeeping sent so far, synced or not; `Ok(false)` when
 /// there was none. A failure is logged and loses it (a login's bookkeeping
 /// may be lost, see [`Writer::send`]).
-fn commit_bookkeeping(store: &Store, later: &Later, synced: bool) -> Result<bool, StoreError> {
-    let changes = later.take();
+fn commit_bookkeeping(
+    store: &Store,
+    changes: Vec<Change>,
+    synced: bool,
+) -> Result<bool, StoreError> {
     if changes.is_empty() {
         return Ok(false);
     }
@@ -507,6 +634,29 @@ mod tests {
         assert_eq!(store.token_counts().unwrap(), (11, 1));
         drop(writer);
         thread.join().unwrap();
+    }
+
+    #[test]
+    fn a_job_dropped_unanswered_answers_that_the_writer_stopped() {
+        let reply = Arc::new(Reply::default());
+        let job = Job {
+            changes: Vec::new(),
+            reply: Some(reply.clone()),
+        };
+        let waiter = {
+            let reply = reply.clone();
+            thread::spawn(move || reply.wait())
+        };
+        drop(job);
+        assert!(waiter.join().unwrap().is_err());
+        // Answered, it is not answered again when dropped.
+        let reply = Arc::new(Reply::default());
+        Job {
+            changes: Vec::new(),
+            reply: Some(reply.clone()),
+        }
+        .answer(Ok(Vec::new()));
+        assert_eq!(reply.wait().unwrap(), []);
     }
 
     #[test]
