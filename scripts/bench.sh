@@ -11,7 +11,7 @@
 #   verify      POST /api/token/verify/     (the access token)
 #   refresh     POST /api/token/refresh/    every request rotates a live token;
 #                                           each chain uses the token it got back
-#   login10k    POST /api/token/            PBKDF2 at 10,000 iterations
+#   login1k     POST /api/token/            PBKDF2 at 1,000 iterations
 #   login1m     POST /api/token/            PBKDF2 at 1,000,000 (the default)
 #   disk        refresh as above, DISK_SECONDS at each of DISK_CONNS, jwtd
 #               and the peer only: the database file's growth and the bytes
@@ -48,7 +48,7 @@
 #   SYSCALLS=0         1 adds strace -c -f runs (syscalls per request; slow)
 #   OUT=target/bench   raw outputs, raw.tsv, summary.txt, results.md
 #   PORT_BASE=18600    ports PORT_BASE..PORT_BASE+9
-#   PHASES="protected verify refresh disk login10k login1m"
+#   PHASES="protected verify refresh disk login1k login1m"
 #   DISK_CONNS="16 1"  connection counts of the disk phase
 #   DISK_SECONDS=8     seconds per disk run
 set -euo pipefail
@@ -85,7 +85,7 @@ INPROC=${INPROC:-1}
 SYSCALLS=${SYSCALLS:-0}
 OUT=${OUT:-target/bench}
 PORT_BASE=${PORT_BASE:-18600}
-PHASES=${PHASES:-"protected verify refresh disk login10k login1m"}
+PHASES=${PHASES:-"protected verify refresh disk login1k login1m"}
 DISK_CONNS=${DISK_CONNS:-"16 1"}
 DISK_SECONDS=${DISK_SECONDS:-8}
 
@@ -339,10 +339,10 @@ fi
 for ROUND in $(seq "$ROUNDS"); do
   say "round $ROUND/$ROUNDS ($(cut -d' ' -f1-3 /proc/loadavg) load)"
   fast=(jwtd)
-  start jwtd jwtd 10000 $((PORT_BASE + 0))
-  if [ "$PEER" = 1 ]; then start peer peer 10000 $((PORT_BASE + 1)); fast+=(peer); fi
-  if [ "$NOLOG" = 1 ]; then start jwtd-nolog jwtd 10000 $((PORT_BASE + 2)) JWTD_ACCESS_LOG=false; fast+=(jwtd-nolog); fi
-  if [ "$Q64" = 1 ]; then start jwtd-q64 jwtd 10000 $((PORT_BASE + 9)) JWTD_LOGIN_QUEUE=64; fast+=(jwtd-q64); fi
+  start jwtd jwtd 1000 $((PORT_BASE + 0))
+  if [ "$PEER" = 1 ]; then start peer peer 1000 $((PORT_BASE + 1)); fast+=(peer); fi
+  if [ "$NOLOG" = 1 ]; then start jwtd-nolog jwtd 1000 $((PORT_BASE + 2)) JWTD_ACCESS_LOG=false; fast+=(jwtd-nolog); fi
+  if [ "$Q64" = 1 ]; then start jwtd-q64 jwtd 1000 $((PORT_BASE + 9)) JWTD_LOGIN_QUEUE=64; fast+=(jwtd-q64); fi
   # Alternate which server goes first from one round to the next.
   order() { local -a list=("$@"); if (( ROUND % 2 == 0 )); then for ((i=${#list[@]}-1; i>=0; i--)); do echo "${list[$i]}"; done; else printf '%s\n' "${list[@]}"; fi; }
   for phase in $PHASES; do
@@ -351,7 +351,7 @@ for ROUND in $(seq "$ROUNDS"); do
     for c in $phase_conns; do
       for name in $(order "${fast[@]}"); do
         [ "$name" = jwtd-nolog ] && [ "$phase" != protected ] && [ "$phase" != verify ] && continue
-        [ "$name" = jwtd-q64 ] && [ "$phase" != login10k ] && continue
+        [ "$name" = jwtd-q64 ] && [ "$phase" != login1k ] && continue
         run "$name" "$phase" "$c"
       done
     done

@@ -81,7 +81,7 @@ def cell(server, phase, conns):
 
 
 conns_list = sorted({int(r["conns"]) for r in raw if r["phase"] != "disk"})
-phases = ["protected", "verify", "refresh", "login10k", "login1m"]
+phases = ["protected", "verify", "refresh", "login1k", "login1m"]
 servers = {"jwtd": "jwtd", "peer": "peer", "jwtd-nolog": "jwtd, ACCESS_LOG=false", "jwtd-q64": "jwtd, LOGIN_QUEUE=64"}
 has_peer = any(r["server"] == "peer" for r in raw)
 
@@ -116,7 +116,7 @@ phase_label = {
     "protected": "GET /api/protected/",
     "verify": "POST /api/token/verify/",
     "refresh": "POST /api/token/refresh/ (rotations)",
-    "login10k": "POST /api/token/ (10,000 it.)",
+    "login1k": "POST /api/token/ (1,000 it.)",
     "login1m": "POST /api/token/ (1,000,000 it.)",
 }
 both(f"HTTP, `wrk -t{info.get('threads', '2')} -cN -d{info.get('duration', '10')}s --latency`, medians over rounds. For refresh and logins the rate is of 200s only.")
@@ -143,7 +143,9 @@ def rss_of(server, when):
 
 
 def hwm_of(server):
-    return [num(r["hwm_kb"]) for r in rss if r["server"] == server and r["when"] == "idle_after_load"]
+    """Peak RSS (VmHWM) seen after any run of `server`, in KiB."""
+    after_runs = [num(r["hwm_kb"]) for r in raw if r["server"] == server and r.get("hwm_kb")]
+    return after_runs + [num(r["hwm_kb"]) for r in rss if r["server"] == server and r["when"] == "idle_after_load"]
 
 
 def first_of(server, col):
@@ -260,47 +262,42 @@ def target(name, value, ok):
 for phase in ["protected", "verify"]:
     for c in conns_list:
         j, p = cell("jwtd", phase, c), cell("peer", phase, c)
-        if j:
-            target(f"{phase} c{c} server CPU <= 12 µs/request", f"{j['cpu']:.1f} µs", j["cpu"] <= 12)
         if j and p:
-            target(f"{phase} c{c} requests/s >= the peer's", f"{j['rps']:,.0f} vs {p['rps']:,.0f} ({j['rps'] / p['rps']:.2f}x)", j["rps"] >= p["rps"])
+            target(f"{phase} c{c} server CPU per request <= 0.6x the peer's", f"{j['cpu']:.1f} vs {p['cpu']:.1f} µs ({j['cpu'] / p['cpu']:.2f}x)", j["cpu"] <= 0.6 * p["cpu"])
+            target(f"{phase} c{c} requests/s >= 1.3x the peer's", f"{j['rps']:,.0f} vs {p['rps']:,.0f} ({j['rps'] / p['rps']:.2f}x)", j["rps"] >= 1.3 * p["rps"])
 if jwt:
     target("in-process HS256 verify <= 0.5x jsonwebtoken", f"{jwt['verify_ratio']:.2f}x", jwt["verify_ratio"] <= 0.5)
-    target("in-process HS256 sign <= 0.6x jsonwebtoken", f"{jwt['sign_ratio']:.2f}x", jwt["sign_ratio"] <= 0.6)
 for c in conns_list:
-    j = cell("jwtd", "refresh", c)
-    if j:
-        target(f"durable refresh c{c} >= 2,000 rotations/s, all 200", f"{j['ok_per_s']:,.0f}/s, {j['bad']} non-200", j["ok_per_s"] >= 2000 and j["bad"] == 0)
-for phase, it, key in [("login1m", 1_000_000, "pbkdf2_1m_ms"), ("login10k", 10_000, "pbkdf2_10k_ms")]:
-    for c in conns_list:
-        for variant, label in [("", ""), ("-q64", ", LOGIN_QUEUE=64")]:
-            name = ("jwtd-1m" if phase == "login1m" else "jwtd") + variant
-            j = cell(name, phase, c)
-            if not j or not costs:
-                continue
-            ceiling = cores * 1000 / costs[key]
-            target(f"logins {it:,} it. c{c}{label}: 200/s = cores / hash time ({ceiling:,.1f}/s)",
-                   f"{j['ok_per_s']:,.1f}/s ({100 * j['ok_per_s'] / ceiling:.0f}%)", j["ok_per_s"] >= 0.95 * ceiling)
-if costs:
-    target("nothing but the hash > 2% of a 10,000-iteration login (in-process, the login's own path)", f"{costs['login_rest_pct']:.1f}% besides the hash", costs["login_rest_pct"] <= 2)
-    if "issue_cpu_us" in costs:
-        share = 100 * costs["issue_cpu_us"] / costs["login_10k_us"]
-        target("... and the durable commit each login queues (CPU on the writer, one login at a time)", f"{share:.1f}%", share <= 2)
-    for name, label in [("jwtd", ""), ("jwtd-q64", ", LOGIN_QUEUE=64")]:
-        for c in conns_list:
-            j = cell(name, "login10k", c)
-            if j and j["ok_per_s"] > 0:
-                # Server CPU per successful login (429s included in the CPU) over the bare hash.
-                rows = cells.get((name, "login10k", c))
-                cpu_total = med(num(r["cpu_us"]) * num(r["requests"]) / max(num(r["ok"]), 1) for r in rows)
-                over = 100 * (cpu_total / (costs["pbkdf2_10k_ms"] * 1000) - 1)
-                target(f"server CPU per 10,000-it. login over HTTP, c{c}{label}, beyond the hash", f"{cpu_total:,.0f} µs per 200 = hash +{over:.0f}%", over <= 2)
+    j, p = cell("jwtd", "refresh", c), cell("peer", "refresh", c)
+    if j and p:
+        target(f"durable refresh c{c} >= 1.5x the peer's rotations/s, all 200", f"{j['ok_per_s']:,.0f} vs {p['ok_per_s']:,.0f}/s ({j['ok_per_s'] / p['ok_per_s']:.2f}x), {j['bad']} non-200", j["ok_per_s"] >= 1.5 * p["ok_per_s"] and j["bad"] == 0)
+
+
+def cpu_per_ok(name, phase, c):
+    """Server CPU per 200 (the CPU of any 429s included)."""
+    rows = cells.get((name, phase, c)) or []
+    return med(num(r["cpu_us"]) * num(r["requests"]) / max(num(r["ok"]), 1) for r in rows)
+
+
+for c in conns_list:
+    j, p = cell("jwtd", "login1k", c), cell("peer", "login1k", c)
+    if j and p and j["ok_per_s"] > 0 and p["ok_per_s"] > 0:
+        jc, pc = cpu_per_ok("jwtd", "login1k", c), cpu_per_ok("peer", "login1k", c)
+        target(f"server CPU per 1,000-it. login c{c} <= 1.1x the peer's", f"{jc:,.0f} vs {pc:,.0f} µs ({jc / pc:.2f}x)", jc <= 1.1 * pc)
+for c in conns_list:
+    for variant, label in [("", ""), ("-q64", ", LOGIN_QUEUE=64")]:
+        j = cell("jwtd-1m" + variant, "login1m", c)
+        if not j or not costs:
+            continue
+        ceiling = cores * 1000 / costs["pbkdf2_1m_ms"]
+        target(f"logins 1,000,000 it. c{c}{label}: 200/s = cores / hash time ({ceiling:,.1f}/s)",
+               f"{j['ok_per_s']:,.1f}/s ({100 * j['ok_per_s'] / ceiling:.0f}%)", j["ok_per_s"] >= 0.95 * ceiling)
 for c in disk_conns:
     j, p = disk_cell("jwtd", c), disk_cell("peer", c)
     if j and p:
         target(f"database growth per rotation c{c} <= 1.2x the peer's", f"{j['alloc']:,.0f} vs {p['alloc']:,.0f} B ({j['alloc'] / p['alloc']:.2f}x)", j["alloc"] <= 1.2 * p["alloc"])
         target(f"bytes written per rotation c{c} <= the peer's", f"{j['written']:,.0f} vs {p['written']:,.0f} B ({j['written'] / p['written']:.2f}x)", j["written"] <= p["written"])
-target("stripped release binary <= 2 MB", f"{jb:,.0f} bytes", jb <= 2_000_000)
+target("stripped release binary <= 2,000,000 bytes", f"{jb:,.0f} bytes", jb <= 2_000_000)
 idle = med(rss_of("jwtd", "idle_after_start"))
 target("idle RSS <= 3 MiB", f"{idle / MIB:.2f} MiB after start, {med(rss_of('jwtd', 'idle_after_load')) / MIB:.2f} MiB after the load", idle <= 3 * MIB)
 peak = max(hwm_of("jwtd") + hwm_of("jwtd-1m") or [float("nan")])
