@@ -46,7 +46,7 @@
 //! | `app` | the state every request shares: settings, auth, clock, login pool, metrics |
 //! | `auth` | the policy and the boundary around the state: login, refresh, verify, blacklist, bearer; accounts and their rules; key rotation |
 //! | `token` | SimpleJWT's token classes: claims, their order, their checks |
-//! | `jwt` | JWS by hand: base64url, HMAC signing, the keyring (kid), the numbered decode checks |
+//! | `jwt` | JWS by hand: base64url, HMAC signing, the keyring (kid), the numbered decode checks, the one-pass JSON reader of headers and payloads |
 //! | `password` | Django's `pbkdf2_sha256` hashes |
 //! | `primitives` | HMAC, SHA-2, PBKDF2, base64 and OS randomness: their crates' one home |
 //! | `keys` | where the signing keys come from; rotate and retire on the store |

@@ -22,39 +22,24 @@ const SINES: [u32; 64] = [
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 ];
 
-/// The MD5 digest of `data`.
+/// The MD5 digest of `data`, computed without allocating: whole blocks
+/// straight from `data`, the padded tail in one or two blocks on the stack.
 pub fn digest(data: &[u8]) -> [u8; 16] {
     let mut state: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
-    // Padding: 0x80, zeros to 56 mod 64, then the bit length little-endian.
-    let mut message = data.to_vec();
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
+    let mut blocks = data.chunks_exact(64);
+    for block in &mut blocks {
+        compress(&mut state, block);
     }
-    message.extend_from_slice(&(data.len() as u64).wrapping_mul(8).to_le_bytes());
-    for block in message.chunks_exact(64) {
-        let mut words = [0u32; 16];
-        for (word, bytes) in words.iter_mut().zip(block.chunks_exact(4)) {
-            *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        }
-        let [mut a, mut b, mut c, mut d] = state;
-        for i in 0..64 {
-            let (f, g) = match i / 16 {
-                0 => ((b & c) | (!b & d), i),
-                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
-                2 => (b ^ c ^ d, (3 * i + 5) % 16),
-                _ => (c ^ (b | !d), (7 * i) % 16),
-            };
-            let rotated = a
-                .wrapping_add(f)
-                .wrapping_add(SINES[i])
-                .wrapping_add(words[g])
-                .rotate_left(SHIFTS[i]);
-            (a, b, c, d) = (d, b.wrapping_add(rotated), b, c);
-        }
-        for (s, v) in state.iter_mut().zip([a, b, c, d]) {
-            *s = s.wrapping_add(v);
-        }
+    // Padding: 0x80, zeros to 56 mod 64, then the bit length little-endian.
+    let rest = blocks.remainder();
+    let mut tail = [0u8; 128];
+    tail[..rest.len()].copy_from_slice(rest);
+    tail[rest.len()] = 0x80;
+    let tail_len = if rest.len() < 56 { 64 } else { 128 };
+    tail[tail_len - 8..tail_len]
+        .copy_from_slice(&(data.len() as u64).wrapping_mul(8).to_le_bytes());
+    for block in tail[..tail_len].chunks_exact(64) {
+        compress(&mut state, block);
     }
     let mut out = [0u8; 16];
     for (chunk, s) in out.chunks_exact_mut(4).zip(state) {
@@ -63,9 +48,49 @@ pub fn digest(data: &[u8]) -> [u8; 16] {
     out
 }
 
+/// One 64-byte block into `state` (RFC 1321 section 3.4).
+fn compress(state: &mut [u32; 4], block: &[u8]) {
+    let mut words = [0u32; 16];
+    for (word, bytes) in words.iter_mut().zip(block.chunks_exact(4)) {
+        *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    }
+    let [mut a, mut b, mut c, mut d] = *state;
+    for i in 0..64 {
+        let (f, g) = match i / 16 {
+            0 => ((b & c) | (!b & d), i),
+            1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
+            2 => (b ^ c ^ d, (3 * i + 5) % 16),
+            _ => (c ^ (b | !d), (7 * i) % 16),
+        };
+        let rotated = a
+            .wrapping_add(f)
+            .wrapping_add(SINES[i])
+            .wrapping_add(words[g])
+            .rotate_left(SHIFTS[i]);
+        (a, b, c, d) = (d, b.wrapping_add(rotated), b, c);
+    }
+    for (s, v) in state.iter_mut().zip([a, b, c, d]) {
+        *s = s.wrapping_add(v);
+    }
+}
+
+/// `hashlib.md5(data).hexdigest().upper()`, as ASCII bytes.
+pub fn hex_upper_bytes(data: &[u8]) -> [u8; 32] {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = [0u8; 32];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(digest(data)) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
+    }
+    out
+}
+
 /// `hashlib.md5(data).hexdigest().upper()`.
 pub fn hex_upper(data: &[u8]) -> String {
-    digest(data).iter().map(|b| format!("{b:02X}")).collect()
+    hex_upper_bytes(data)
+        .iter()
+        .map(|&b| char::from(b))
+        .collect()
 }
 
 #[cfg(test)]
@@ -111,5 +136,12 @@ mod tests {
         assert_eq!(hex_upper(&[b'a'; 55]), "EF1772B6DFF9A122358552954AD0DF65");
         assert_eq!(hex_upper(&[b'a'; 56]), "3B0C8AC703F828B04C6C197006D17218");
         assert_eq!(hex_upper(&[b'a'; 64]), "014842D480B571495A4A0363793F7367");
+        assert_eq!(hex_upper(&[b'a'; 119]), "8A7BD0732ED6A28CE75F6DABC90E1613");
+        assert_eq!(hex_upper(&[b'a'; 120]), "5F61C0CCAD4CAC44C75FF505E1F1E537");
+        assert_eq!(hex_upper(&[b'a'; 128]), "E510683B3F5FFE4093D021808BC6FF70");
+        assert_eq!(
+            hex_upper_bytes(b"abc"),
+            *b"900150983CD24FB0D6963F7D28E17F72"
+        );
     }
 }

@@ -180,7 +180,7 @@ pub fn check_password_hardened(
     let derived = derive(password, stored.salt, stored.iterations);
     let matched = stored
         .hash()
-        .is_some_and(|expected| constant_time_eq(&derived, &expected));
+        .is_some_and(|expected| primitives::constant_time_eq(&derived, &expected));
     if !matched {
         harden_runtime(password, stored.salt, stored.iterations, failure_cost);
         return Check::NO_MATCH;
@@ -298,18 +298,6 @@ fn harden_runtime(password: &str, salt: &str, stored: u32, configured: u32) {
 /// points. True for salts shorter than [`SALT_LEN`].
 fn salt_too_short(salt: &str) -> bool {
     (salt.chars().count() as f64) * (ALPHABET.len() as f64).log2() < SALT_ENTROPY_BITS
-}
-
-/// Equal length and equal bytes, taking time that depends only on the lengths.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut diff = 0u8;
-    for (x, y) in a.iter().zip(b) {
-        diff = black_box(diff | (x ^ y));
-    }
-    black_box(diff) == 0
 }
 
 /// `len` characters drawn uniformly from [`ALPHABET`] using the OS RNG.
@@ -702,16 +690,6 @@ mod tests {
     }
 
     // ---- Constant-time comparison ---------------------------------------
-
-    #[test]
-    fn constant_time_eq_compares_lengths_and_bytes() {
-        assert!(constant_time_eq(b"", b""));
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"bbc"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
-        assert!(!constant_time_eq(b"", b"a"));
-    }
 
     // ---- Random strings -------------------------------------------------
 

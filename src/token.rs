@@ -12,15 +12,21 @@
 //! `token_type`, `exp`, `iat` and `jti`, so custom claims added by a Django
 //! service travel on. `aud` and `iss` are written when the token is
 //! encoded, replacing a value already present in place.
+//!
+//! A request reads a token through [`Tokens::read`]: only the claims the
+//! checks need, as [`TokenClaims`] borrowing from a stack buffer. A refresh,
+//! which copies every claim on, decodes the whole payload
+//! ([`Tokens::decode`]) and checks it through the same [`TokenClaims`].
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard};
 
-use serde_json::Value;
-
 use crate::config::{Audience, Settings};
-use crate::jwt::{self, Claims, DecodeError, Keyring, SigningKey, Validation};
+use crate::jwt::{
+    self, ClaimValue, Claims, DecodeError, Keyring, Picked, Registered, SegmentBuffer, SigningKey,
+    Validation, Verifier,
+};
 use crate::md5;
 use crate::primitives::{self, RandomError};
 use crate::store::User;
@@ -143,6 +149,71 @@ pub enum UserClaim {
     NotAnId,
 }
 
+/// What SimpleJWT's checks read of a token: its times and the claims of
+/// the configured names ([`Tokens::names`]: type, jti, user id, revoke),
+/// borrowed from the payload (or from [`Claims`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenClaims<'p>(Picked<'p, 4>);
+
+impl<'p> TokenClaims<'p> {
+    /// The claims of a payload read whole; `names` as [`Tokens::names`].
+    fn of(claims: &'p Claims, names: [Option<&str>; 4]) -> TokenClaims<'p> {
+        let picked = names.map(|name| {
+            name.and_then(|n| claims.get(n))
+                .map(|v| ClaimValue::of(v, &[]))
+        });
+        TokenClaims(Picked {
+            registered: Registered::of(claims, &[]),
+            picked,
+        })
+    }
+
+    /// `TOKEN_TYPE_CLAIM`'s value; `None` also when the claim is disabled.
+    fn token_type(&self) -> Option<&ClaimValue<'p>> {
+        self.0.picked[0].as_ref()
+    }
+
+    /// `JTI_CLAIM`'s value (`jti`'s when disabled).
+    fn jti_value(&self) -> Option<&ClaimValue<'p>> {
+        self.0.picked[1].as_ref()
+    }
+
+    /// The jti, if it is a string.
+    pub fn jti(&self) -> Option<&str> {
+        self.jti_value().and_then(ClaimValue::as_str)
+    }
+
+    /// What the user id claim says.
+    pub fn user_claim(&self) -> UserClaim {
+        user_claim_of(self.0.picked[2].as_ref())
+    }
+
+    /// `REVOKE_TOKEN_CLAIM`'s value if it is a string (read with
+    /// `CHECK_REVOKE_TOKEN` only).
+    fn revoke(&self) -> Option<&str> {
+        self.0.picked[3].as_ref().and_then(ClaimValue::as_str)
+    }
+
+    /// The `exp`, as whole seconds (0 if absent).
+    pub fn exp(&self) -> u64 {
+        whole_seconds(self.0.registered.exp())
+    }
+
+    /// Whether the token was issued before `user`'s tokens were revoked:
+    /// its `iat` (whole seconds; a token without one counts as issued at 0)
+    /// is before the user's `tokens_valid_after`.
+    pub fn revoked_for(&self, user: &User) -> bool {
+        whole_seconds(self.0.registered.iat()) < user.tokens_valid_after
+    }
+}
+
+/// A time claim as whole seconds, 0 when absent or not positive.
+fn whole_seconds(value: Option<&ClaimValue<'_>>) -> u64 {
+    value
+        .and_then(ClaimValue::as_f64)
+        .map_or(0, |t| if t <= 0.0 { 0 } else { t.trunc() as u64 })
+}
+
 /// SimpleJWT's token backend and token classes, configured once.
 #[derive(Debug)]
 pub struct Tokens {
@@ -259,10 +330,42 @@ impl Tokens {
         jwt::encode_with_keys(&self.keys(), &claims)
     }
 
-    /// PyJWT's part of decoding: signature, times, audience and issuer.
+    /// PyJWT's part of decoding: signature, times, audience and issuer;
+    /// the whole payload, for a refresh to copy on.
     pub fn decode(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
         jwt::decode_with_keys(token, &self.keys(), &self.validation, now)
             .map_err(TokenError::Decode)
+    }
+
+    /// [`Tokens::decode`] keeping only what the checks read, the payload
+    /// decoded into `buffer`: a request's reading of its token.
+    pub fn read<'p>(
+        &self,
+        token: &str,
+        now: u64,
+        buffer: &'p mut SegmentBuffer,
+    ) -> Result<TokenClaims<'p>, TokenError> {
+        let keys = self.keys();
+        let verifier = Verifier::Keys(&keys);
+        jwt::decode_picked(token, verifier, &self.validation, now, self.names(), buffer)
+            .map(TokenClaims)
+            .map_err(TokenError::Decode)
+    }
+
+    /// What the checks read of claims decoded whole.
+    pub fn claims_of<'c>(&self, claims: &'c Claims) -> TokenClaims<'c> {
+        TokenClaims::of(claims, self.names())
+    }
+
+    /// The configured claim names, in [`TokenClaims`]' order: type, jti,
+    /// user id, revoke.
+    fn names(&self) -> [Option<&str>; 4] {
+        [
+            self.token_type_claim.as_deref(),
+            Some(self.jti_name()),
+            Some(&self.user_id_claim),
+            self.revoke_claim.as_deref(),
+        ]
     }
 
     /// The keys in use.
@@ -290,71 +393,50 @@ impl Tokens {
     /// `Token.verify()` after decoding: `exp` present (its value was checked
     /// by [`Tokens::decode`]), the jti present, and the type, when
     /// `expected` names one (`UntypedToken` passes `None`).
-    pub fn verify(&self, claims: &Claims, expected: Option<TokenType>) -> Result<(), TokenError> {
-        verify_claims(
+    pub fn verify(
+        &self,
+        claims: &TokenClaims<'_>,
+        expected: Option<TokenType>,
+    ) -> Result<(), TokenError> {
+        verify_present(
             claims,
-            self.jti_claim.as_deref(),
-            self.token_type_claim.as_deref(),
+            self.jti_claim.is_some(),
+            self.token_type_claim.is_some(),
             expected,
         )
     }
 
-    /// The jti the store knows a refresh token by.
-    pub fn jti<'c>(&self, claims: &'c Claims) -> Option<&'c str> {
-        claims.get_str(self.jti_name())
-    }
-
-    /// The `exp` of a decoded token, as whole seconds (0 if absent).
-    pub fn exp(claims: &Claims) -> u64 {
-        claims.get("exp").and_then(Value::as_f64).map_or(0, |e| {
-            if e <= 0.0 {
-                0
-            } else {
-                e.trunc() as u64
-            }
-        })
-    }
-
-    /// Whether the token was issued before `user`'s tokens were revoked:
-    /// its `iat` (whole seconds; a token without one counts as issued at 0)
-    /// is before the user's `tokens_valid_after`.
-    pub fn revoked_for(claims: &Claims, user: &User) -> bool {
-        let iat = claims.get("iat").and_then(Value::as_f64).map_or(0, |t| {
-            if t <= 0.0 {
-                0
-            } else {
-                t.trunc() as u64
-            }
-        });
-        iat < user.tokens_valid_after
-    }
-
-    /// What `USER_ID_CLAIM` holds.
-    pub fn user_claim(&self, claims: &Claims) -> UserClaim {
-        user_claim(claims, &self.user_id_claim)
-    }
-
     /// Whether the token's revoke claim still matches the user's stored hash
     /// (always true with `CHECK_REVOKE_TOKEN` off).
-    pub fn password_unchanged(&self, claims: &Claims, user: &User) -> bool {
+    pub fn password_unchanged(&self, claims: &TokenClaims<'_>, user: &User) -> bool {
         match &self.revoke_claim {
             None => true,
-            Some(name) => claims.get_str(name) == Some(revoke_hash(user).as_str()),
+            Some(_) => {
+                let hash = md5::hex_upper_bytes(user.password.as_bytes());
+                claims.revoke().map(str::as_bytes) == Some(&hash[..])
+            }
         }
     }
 }
 
-/// What the claim `name` (`USER_ID_CLAIM`) says of the token's user, read
-/// as SimpleJWT reads it.
+/// What the claim `name` (`USER_ID_CLAIM`) of `claims` says of the token's
+/// user, read as SimpleJWT reads it.
 pub fn user_claim(claims: &Claims, name: &str) -> UserClaim {
-    match claims.get(name) {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => UserClaim::Absent,
-        Some(Value::String(s)) if s.is_empty() => UserClaim::Absent,
-        Some(Value::String(s)) => s
+    user_claim_of(claims.get(name).map(|v| ClaimValue::of(v, &[])).as_ref())
+}
+
+/// [`user_claim`] of a claim's value.
+fn user_claim_of(value: Option<&ClaimValue<'_>>) -> UserClaim {
+    match value {
+        None
+        | Some(ClaimValue::Null)
+        | Some(ClaimValue::Bool(false))
+        | Some(ClaimValue::String("")) => UserClaim::Absent,
+        Some(ClaimValue::String(s)) => s
             .trim_matches(|c: char| c.is_ascii_whitespace())
             .parse()
             .map_or(UserClaim::NotAnId, UserClaim::Id),
-        Some(Value::Number(n)) => match n.as_u64() {
+        Some(ClaimValue::Number(n)) => match n.as_u64() {
             Some(0) => UserClaim::Absent,
             Some(id) => UserClaim::Id(id),
             None if n.as_f64() == Some(0.0) => UserClaim::Absent,
@@ -362,6 +444,12 @@ pub fn user_claim(claims: &Claims, name: &str) -> UserClaim {
         },
         Some(_) => UserClaim::NotAnId,
     }
+}
+
+/// Whether `claims`' `iat` (whole seconds; none counts as 0) is before
+/// `user`'s `tokens_valid_after`, for tools that read the claims whole.
+pub fn revoked_for(claims: &Claims, user: &User) -> bool {
+    TokenClaims::of(claims, [None; 4]).revoked_for(user)
 }
 
 /// The claim checks `settings` ask of PyJWT: leeway, audience, issuer.
@@ -381,16 +469,32 @@ pub fn verify_claims(
     token_type_claim: Option<&str>,
     expected: Option<TokenType>,
 ) -> Result<(), TokenError> {
-    if !claims.contains("exp") {
+    let read = TokenClaims::of(claims, [token_type_claim, jti_claim, None, None]);
+    verify_present(
+        &read,
+        jti_claim.is_some(),
+        token_type_claim.is_some(),
+        expected,
+    )
+}
+
+/// `Token.verify()`: `exp` present, the jti present when `JTI_CLAIM` is on
+/// (`jti_required`), and the type when `TOKEN_TYPE_CLAIM` is on
+/// (`type_checked`) and `expected` names one.
+fn verify_present(
+    claims: &TokenClaims<'_>,
+    jti_required: bool,
+    type_checked: bool,
+    expected: Option<TokenType>,
+) -> Result<(), TokenError> {
+    if claims.0.registered.exp().is_none() {
         return Err(TokenError::NoExp);
     }
-    if let Some(name) = jti_claim {
-        if !claims.contains(name) {
-            return Err(TokenError::NoId);
-        }
+    if jti_required && claims.jti_value().is_none() {
+        return Err(TokenError::NoId);
     }
-    if let (Some(name), Some(expected)) = (token_type_claim, expected) {
-        match claims.get(name) {
+    if let (true, Some(expected)) = (type_checked, expected) {
+        match claims.token_type() {
             None => return Err(TokenError::NoType),
             Some(t) if t.as_str() != Some(expected.name()) => return Err(TokenError::WrongType),
             Some(_) => {}
@@ -427,6 +531,24 @@ mod tests {
     fn tokens(settings: &Settings) -> Tokens {
         let key = SigningKey::new(settings.algorithm, KEY).unwrap();
         Tokens::new(settings, key, JtiSource::counter())
+    }
+
+    /// `check` of the payload `json` both ways a token is read: signed and
+    /// read at time 1 ([`Tokens::read`]), and decoded whole
+    /// ([`Tokens::claims_of`]); the two must agree.
+    fn both<R: PartialEq + fmt::Debug>(
+        t: &Tokens,
+        json: &str,
+        check: impl Fn(&TokenClaims<'_>) -> R,
+    ) -> R {
+        let whole = Claims::from_json(json.as_bytes()).unwrap();
+        let from_whole = check(&t.claims_of(&whole));
+        let key = SigningKey::new(Algorithm::HS256, KEY).unwrap();
+        let token = jwt::sign_parts(&key, Algorithm::HS256.encoded_header(), json.as_bytes());
+        let mut buffer = SegmentBuffer::new();
+        let read = t.read(&token, 1, &mut buffer).unwrap();
+        assert_eq!(check(&read), from_whole, "{json}");
+        from_whole
     }
 
     fn user_1() -> User {
@@ -496,10 +618,32 @@ mod tests {
         let refresh = t.refresh_for(&user_1(), NOW).unwrap();
         let access = t.access_for(&refresh, NOW).unwrap();
         assert_eq!(t.encode(&access), "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAyIiwidXNlcl9pZCI6IjEiLCJoYXNoX3Bhc3N3b3JkIjoiMDE0RDM1MTU1MUZDOENDRDEwODQxMTUxOTAyNjE3N0UifQ.Ap04TdBXx5N4pCWtKDofoN-m-KEUvT-ac8Ct-lN9ZiE");
-        assert!(t.password_unchanged(&access, &user_1()));
         let mut changed = user_1();
         changed.password.push('x');
-        assert!(!t.password_unchanged(&access, &changed));
+        let token = t.encode(&access);
+        let mut buffer = SegmentBuffer::new();
+        let read = t.read(&token, NOW, &mut buffer).unwrap();
+        for claims in [read, t.claims_of(&access)] {
+            assert!(t.password_unchanged(&claims, &user_1()));
+            assert!(!t.password_unchanged(&claims, &changed));
+        }
+        // Without the claim, or with one that is not a string, it changed.
+        let t_json = |json: &str| both(&t, json, |c| t.password_unchanged(c, &user_1()));
+        assert!(!t_json(r#"{"exp":9}"#));
+        assert!(!t_json(r#"{"hash_password":null}"#));
+        assert!(!t_json(
+            r#"{"hash_password":"014d351551fc8ccd108411519026177e"}"#
+        ));
+        assert!(t_json(
+            r#"{"hash_password":"014D351551FC8CCD108411519026177E"}"#
+        ));
+        assert!(t_json(
+            r#"{"hash_password":"\u0030\u0031\u0034D351551FC8CCD108411519026177E"}"#
+        ));
+        // With CHECK_REVOKE_TOKEN off nothing is compared.
+        let off = tokens(&reference_settings());
+        assert!(both(&off, r#"{"hash_password":1}"#, |c| off
+            .password_unchanged(c, &changed)));
     }
 
     #[test]
@@ -539,38 +683,61 @@ mod tests {
                 "iat"
             ]
         );
-        assert_eq!(refresh.get("exp"), Some(&Value::from(NOW + 86400)));
+        assert_eq!(
+            refresh.get("exp"),
+            Some(&serde_json::Value::from(NOW + 86400))
+        );
         assert_ne!(refresh.get_str("jti"), Some("old"));
     }
 
     #[test]
     fn verify_runs_simplejwt_checks_in_order() {
         let t = tokens(&reference_settings());
-        let claims = |json: &str| Claims::from_json(json.as_bytes()).unwrap();
-        let ok = claims(r#"{"token_type":"refresh","exp":9,"jti":"x"}"#);
-        assert_eq!(t.verify(&ok, Some(TokenType::Refresh)), Ok(()));
+        let verify = |json: &str, expected| both(&t, json, |c| t.verify(c, expected));
+        let ok = r#"{"token_type":"refresh","exp":9,"jti":"x"}"#;
+        assert_eq!(verify(ok, Some(TokenType::Refresh)), Ok(()));
         assert_eq!(
-            t.verify(&ok, Some(TokenType::Access)),
+            verify(ok, Some(TokenType::Access)),
             Err(TokenError::WrongType)
         );
-        assert_eq!(t.verify(&ok, None), Ok(()), "untyped");
-        let no_exp = claims(r#"{"token_type":"refresh","jti":"x"}"#);
+        assert_eq!(verify(ok, None), Ok(()), "untyped");
+        let no_exp = r#"{"token_type":"refresh","jti":"x"}"#;
         assert_eq!(
-            t.verify(&no_exp, Some(TokenType::Refresh)),
+            verify(no_exp, Some(TokenType::Refresh)),
             Err(TokenError::NoExp)
         );
-        let no_jti = claims(r#"{"exp":9}"#);
-        assert_eq!(t.verify(&no_jti, None), Err(TokenError::NoId));
-        let no_type = claims(r#"{"exp":9,"jti":"x"}"#);
+        let no_jti = r#"{"exp":9}"#;
+        assert_eq!(verify(no_jti, None), Err(TokenError::NoId));
         assert_eq!(
-            t.verify(&no_type, Some(TokenType::Access)),
+            verify(r#"{"exp":9,"jti":""}"#, None),
+            Ok(()),
+            "present is enough"
+        );
+        let no_type = r#"{"exp":9,"jti":"x"}"#;
+        assert_eq!(
+            verify(no_type, Some(TokenType::Access)),
             Err(TokenError::NoType)
         );
-        assert_eq!(t.verify(&no_type, None), Ok(()));
-        let odd_type = claims(r#"{"exp":9,"jti":"x","token_type":1}"#);
+        assert_eq!(verify(no_type, None), Ok(()));
+        for odd in [
+            r#"{"exp":9,"jti":"x","token_type":1}"#,
+            r#"{"exp":9,"jti":"x","token_type":null}"#,
+            r#"{"exp":9,"jti":"x","token_type":["access"]}"#,
+            r#"{"exp":9,"jti":"x","token_type":"Access"}"#,
+        ] {
+            assert_eq!(
+                verify(odd, Some(TokenType::Access)),
+                Err(TokenError::WrongType),
+                "{odd}"
+            );
+        }
+        // An escaped type is the same string.
         assert_eq!(
-            t.verify(&odd_type, Some(TokenType::Access)),
-            Err(TokenError::WrongType)
+            verify(
+                r#"{"exp":9,"jti":"x","token_type":"\u0061ccess"}"#,
+                Some(TokenType::Access)
+            ),
+            Ok(())
         );
         // With the claims disabled, their checks are off.
         let loose = tokens(&Settings {
@@ -579,35 +746,54 @@ mod tests {
             ..reference_settings()
         });
         assert_eq!(
-            loose.verify(&claims(r#"{"exp":9}"#), Some(TokenType::Access)),
+            both(&loose, r#"{"exp":9}"#, |c| loose
+                .verify(c, Some(TokenType::Access))),
             Ok(())
+        );
+        // Claims of other names, one of them a registered claim's.
+        let renamed = tokens(&Settings {
+            token_type_claim: Some("typ".into()),
+            jti_claim: Some("sub".into()),
+            user_id_claim: "sub".into(),
+            ..reference_settings()
+        });
+        let json = r#"{"typ":"access","exp":9,"sub":"42","token_type":"refresh"}"#;
+        assert_eq!(
+            both(&renamed, json, |c| (
+                renamed.verify(c, Some(TokenType::Access)),
+                c.jti().map(str::to_owned),
+                c.user_claim()
+            )),
+            (Ok(()), Some("42".to_owned()), UserClaim::Id(42))
+        );
+        assert_eq!(
+            both(&renamed, r#"{"typ":"access","exp":9}"#, |c| renamed
+                .verify(c, None)),
+            Err(TokenError::NoId)
         );
     }
 
     #[test]
-    fn user_claim_values() {
+    fn times_read_as_whole_seconds() {
         let t = tokens(&reference_settings());
-        let c = |v: &str| {
-            t.user_claim(&Claims::from_json(format!(r#"{{"user_id":{v}}}"#).as_bytes()).unwrap())
+        let user = |valid_after| User {
+            tokens_valid_after: valid_after,
+            ..user_1()
         };
-        assert_eq!(c(r#""1""#), UserClaim::Id(1));
-        assert_eq!(c("7"), UserClaim::Id(7), "5.5.0 tokens carry an int");
-        assert_eq!(c(r#""""#), UserClaim::Absent);
-        assert_eq!(c("0"), UserClaim::Absent);
-        assert_eq!(c("null"), UserClaim::Absent);
-        assert_eq!(
-            c(r#""0""#),
-            UserClaim::Id(0),
-            "a non-empty string is truthy"
-        );
-        assert_eq!(c(r#""abc""#), UserClaim::NotAnId);
-        assert_eq!(c(r#""1 OR 1=1""#), UserClaim::NotAnId);
-        assert_eq!(c(r#"{"$ne":null}"#), UserClaim::NotAnId);
-        assert_eq!(c("1.5"), UserClaim::NotAnId);
-        assert_eq!(c("-1"), UserClaim::NotAnId);
-        assert_eq!(t.user_claim(&Claims::new()), UserClaim::Absent);
+        let at = |json: &str| both(&t, json, |c| (c.exp(), c.revoked_for(&user(1))));
+        assert_eq!(at(r#"{"exp":1000,"iat":1}"#), (1000, false));
+        assert_eq!(at(r#"{"exp":1000.9,"iat":0.9}"#), (1000, true));
+        assert_eq!(at(r#"{"exp":2.5,"iat":-5}"#), (2, true));
+        assert_eq!(at(r#"{"exp":253402300799}"#), (253_402_300_799, true));
+        assert_eq!(at("{}"), (0, true), "absent counts as 0");
+        let whole = Claims::from_json(br#"{"exp":-3}"#).unwrap();
+        assert_eq!(t.claims_of(&whole).exp(), 0);
+        assert!(!both(&t, "{}", |c| c.revoked_for(&user(0))));
+        // Tools reading claims whole get the same answer.
+        let whole = Claims::from_json(br#"{"iat":99.9}"#).unwrap();
+        assert!(revoked_for(&whole, &user(100)));
+        assert!(!revoked_for(&whole, &user(99)));
     }
-
     #[test]
     fn random_jtis_are_32_lowercase_hex_and_distinct() {
         let a = JtiSource::Random.next().unwrap();

@@ -24,8 +24,8 @@ use jwtd::config::Settings;
 use jwtd::http::parse::{parse, Parsed};
 use jwtd::http::{Handler, Limits, Request, Response, Version};
 use jwtd::jwt::{
-    base64url_encode, decode, encode, sign_parts, Algorithm, Claims, SigningKey, Validation,
-    MAX_TOKEN_LEN,
+    base64url_encode, decode, decode_picked, encode, sign_parts, Algorithm, ClaimValue, Claims,
+    DecodeError, Registered, SegmentBuffer, SigningKey, Validation, Verifier, MAX_TOKEN_LEN,
 };
 use jwtd::service::limits;
 use jwtd::store::{NewUser, Store, User};
@@ -181,6 +181,7 @@ pub fn jwt_decode(data: &[u8]) {
         for key in *keys {
             for validation in &jwt.validations {
                 let got = decode(token, key, validation, NOW);
+                check_picked(token, key, validation, &got);
                 let want = jwt_oracle(token, key, validation);
                 assert_eq!(
                     got.as_ref().ok(),
@@ -197,6 +198,46 @@ pub fn jwt_decode(data: &[u8]) {
     }
     if let Some(claims) = Claims::from_json(data) {
         check_canonical_form(&claims);
+    }
+}
+
+/// `jwt::decode_picked`, a request's reading of a token, agrees with
+/// `jwt::decode`, which reads the payload whole: the same verdict, and for a
+/// valid token the same registered claims and the same values of the claims
+/// it picks.
+fn check_picked(
+    token: &str,
+    key: &SigningKey,
+    validation: &Validation,
+    whole: &Result<Claims, DecodeError>,
+) {
+    let names = [Some("user_id"), Some("token_type"), Some("jti"), Some("a")];
+    let mut buffer = SegmentBuffer::new();
+    let picked = decode_picked(
+        token,
+        Verifier::Key(key),
+        validation,
+        NOW,
+        names,
+        &mut buffer,
+    );
+    match (whole, &picked) {
+        (Ok(claims), Ok(picked)) => {
+            let audiences = validation.audience.as_deref().unwrap_or_default();
+            assert_eq!(
+                picked.registered,
+                Registered::of(claims, audiences),
+                "{token:?}"
+            );
+            for (name, kept) in names.iter().zip(&picked.picked) {
+                let whole = name
+                    .and_then(|n| claims.get(n))
+                    .map(|v| ClaimValue::of(v, audiences));
+                assert_eq!(*kept, whole, "{name:?} of {token:?}");
+            }
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b, "{token:?}"),
+        _ => panic!("decode said {whole:?}, decode_picked {picked:?}: {token:?}"),
     }
 }
 

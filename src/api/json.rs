@@ -9,9 +9,12 @@ use crate::pyjson;
 pub struct Json(String);
 
 impl Json {
-    /// `{`
+    /// `{`, with room for a small body (a greeting, an error, a user), so
+    /// that most bodies are written without growing.
     pub fn object() -> Json {
-        Json(String::from("{"))
+        let mut out = String::with_capacity(128);
+        out.push('{');
+        Json(out)
     }
 
     fn key(&mut self, key: &str) {

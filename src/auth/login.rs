@@ -111,7 +111,7 @@ impl Auth {
         let access = self.tokens.access_for(&refresh, now)?;
         let refresh_text = self.tokens.encode(&refresh);
         let mut writes = vec![Change::Issue {
-            token: self.record(&refresh, user.id, &refresh_text),
+            token: self.record(&self.tokens.claims_of(&refresh), user.id, &refresh_text),
         }];
         let last_login = self.settings.get().update_last_login.then(|| {
             i64::try_from(now)

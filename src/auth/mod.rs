@@ -38,10 +38,10 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::{LiveSettings, Settings};
-use crate::jwt::{Claims, DecodeError};
+use crate::jwt::{DecodeError, SegmentBuffer};
 use crate::store::{Change, ChangeOutcome, Store, StoreError, TokenRecord, User};
 use crate::throttle::Throttle;
-use crate::token::{TokenError, TokenType, Tokens, UserClaim};
+use crate::token::{TokenClaims, TokenError, TokenType, Tokens, UserClaim};
 use crate::writer::Writer;
 
 /// A successful login.
@@ -188,13 +188,13 @@ impl Auth {
     /// `TokenVerifySerializer`: any token type; a blacklisted one is a 400
     /// when `BLACKLIST_AFTER_ROTATION` is on.
     pub fn verify(&self, token: &str, now: u64) -> Result<(), AuthError> {
-        let claims = self.tokens.decode(token, now)?;
+        let mut buffer = SegmentBuffer::new();
+        let claims = self.tokens.read(token, now, &mut buffer)?;
         self.tokens.verify(&claims, None)?;
-        let jti = self
-            .tokens
-            .jti(&claims)
+        let jti = claims
+            .jti()
             .filter(|_| self.settings.get().blacklist_after_rotation);
-        let user_id = match self.tokens.user_claim(&claims) {
+        let user_id = match claims.user_claim() {
             UserClaim::Id(id) => Some(id),
             _ => None,
         };
@@ -204,7 +204,7 @@ impl Auth {
         }
         // As SimpleJWT, verify does not require the user to exist; when it
         // does, a token from before a revocation is refused.
-        if user.is_some_and(|user| Tokens::revoked_for(&claims, &user)) {
+        if user.is_some_and(|user| claims.revoked_for(&user)) {
             return Err(TokenError::Revoked.into());
         }
         Ok(())
@@ -225,13 +225,14 @@ impl Auth {
     /// `TokenBlacklistSerializer` (logout): exactly one of several concurrent
     /// requests for the same token succeeds.
     pub fn blacklist(&self, token: &str, now: u64) -> Result<(), AuthError> {
-        let claims = self.tokens.decode(token, now)?;
-        let jti = self.tokens.jti(&claims).ok_or(TokenError::NoId)?;
+        let mut buffer = SegmentBuffer::new();
+        let claims = self.tokens.read(token, now, &mut buffer)?;
+        let jti = claims.jti().ok_or(TokenError::NoId)?;
         if self.store.is_blacklisted(jti)? {
             return Err(TokenError::Blacklisted.into());
         }
         self.tokens.verify(&claims, Some(TokenType::Refresh))?;
-        let user_id = match self.tokens.user_claim(&claims) {
+        let user_id = match claims.user_claim() {
             UserClaim::Id(id) => id,
             _ => 0,
         };
@@ -261,9 +262,9 @@ impl Auth {
         };
         // RFC 9110 section 11.1: the scheme is case-insensitive (SimpleJWT
         // 5.5.1 compares it exactly; its master branch no longer does).
-        let known = self
-            .settings
-            .get()
+        // One reading of the settings for the whole check.
+        let settings = self.settings.get();
+        let known = settings
             .auth_header_types
             .iter()
             .any(|t| t.as_bytes().eq_ignore_ascii_case(scheme));
@@ -275,27 +276,28 @@ impl Auth {
         };
         let token = std::str::from_utf8(raw)
             .map_err(|_| AuthError::NotValidForAnyType(TokenError::Decode(DecodeError::NotText)))?;
+        let mut buffer = SegmentBuffer::new();
         let claims = self
             .tokens
-            .decode(token, now)
+            .read(token, now, &mut buffer)
             .and_then(|claims| {
                 self.tokens
                     .verify(&claims, Some(TokenType::Access))
                     .map(|()| claims)
             })
             .map_err(AuthError::NotValidForAnyType)?;
-        let id = match self.tokens.user_claim(&claims) {
+        let id = match claims.user_claim() {
             UserClaim::Id(id) => id,
             UserClaim::Absent | UserClaim::NotAnId => return Err(AuthError::NoUserId),
         };
         let user = self.store.user(id)?.ok_or(AuthError::UserNotFound)?;
-        if self.settings.get().check_user_is_active && !user.is_active {
+        if settings.check_user_is_active && !user.is_active {
             return Err(AuthError::UserInactive);
         }
         if !self.tokens.password_unchanged(&claims, &user) {
             return Err(AuthError::PasswordChanged);
         }
-        if Tokens::revoked_for(&claims, &user) {
+        if claims.revoked_for(&user) {
             return Err(AuthError::NotValidForAnyType(TokenError::Revoked));
         }
         Ok(Some(user))
@@ -303,12 +305,12 @@ impl Auth {
 
     /// The store's record of the refresh token `text` with `claims`; the
     /// text itself only when `OUTSTANDING_TOKEN_TEXT` asks for it.
-    fn record(&self, claims: &Claims, user_id: u64, text: &str) -> TokenRecord {
+    fn record(&self, claims: &TokenClaims<'_>, user_id: u64, text: &str) -> TokenRecord {
         let keep_text = self.settings.get().outstanding_token_text;
         TokenRecord {
-            jti: self.tokens.jti(claims).unwrap_or_default().to_owned(),
+            jti: claims.jti().unwrap_or_default().to_owned(),
             user_id,
-            exp: Tokens::exp(claims),
+            exp: claims.exp(),
             text: if keep_text {
                 text.to_owned()
             } else {

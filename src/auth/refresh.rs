@@ -8,10 +8,9 @@ use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 
 use super::{Auth, AuthError, NoAccount, Refreshed, UNEXPECTED_OUTCOME};
-use crate::jwt::Claims;
 use crate::log;
 use crate::store::{Blacklisted, Change, ChangeOutcome, User};
-use crate::token::{TokenError, TokenType, Tokens, UserClaim};
+use crate::token::{TokenClaims, TokenError, TokenType, UserClaim};
 
 impl Auth {
     /// `TokenRefreshSerializer`, as SimpleJWT's master branch fixes it: a
@@ -27,9 +26,10 @@ impl Auth {
     /// per refresh on a shared store. Every other way out reads it first.
     pub fn refresh(&self, token: &str, client: IpAddr, now: u64) -> Result<Refreshed, AuthError> {
         let settings = self.settings.get();
-        let claims = self.tokens.decode(token, now)?;
-        let jti = self.tokens.jti(&claims).ok_or(TokenError::NoId)?.to_owned();
-        let claimed = self.tokens.user_claim(&claims);
+        let whole = self.tokens.decode(token, now)?;
+        let claims = self.tokens.claims_of(&whole);
+        let jti = claims.jti().ok_or(TokenError::NoId)?.to_owned();
+        let claimed = claims.user_claim();
         let claimed_id = match claimed {
             UserClaim::Id(id) => Some(id),
             _ => None,
@@ -60,7 +60,7 @@ impl Auth {
             return Err(e);
         }
         let user_id = claimed_id.unwrap_or(0);
-        let access = self.tokens.access_for(&claims, now)?;
+        let access = self.tokens.access_for(&whole, now)?;
         let access = self.tokens.encode(&access);
         if !settings.rotate_refresh_tokens {
             return Ok(Refreshed {
@@ -68,13 +68,13 @@ impl Auth {
                 refresh: None,
             });
         }
-        let mut rotated = claims.clone();
+        let mut rotated = whole.clone();
         self.tokens.rotate(&mut rotated, now)?;
         let successor = self.tokens.encode(&rotated);
         let reuse_detection = self.reuse_detection();
         let write = Change::Rotate {
             old: self.record(&claims, user_id, token),
-            new: self.record(&rotated, user_id, &successor),
+            new: self.record(&self.tokens.claims_of(&rotated), user_id, &successor),
             blacklist_old: settings.blacklist_after_rotation,
             revoke_family_on_reuse: reuse_detection,
             grace: settings.reuse_grace_period,
@@ -109,7 +109,7 @@ impl Auth {
     /// simply refused.
     fn refuse_blacklisted(
         &self,
-        claims: &Claims,
+        claims: &TokenClaims<'_>,
         jti: &str,
         why: Blacklisted,
         presenter: &Presenter<'_>,
@@ -129,7 +129,7 @@ impl Auth {
     /// it names (none is allowed).
     fn refresh_checks(
         &self,
-        claims: &Claims,
+        claims: &TokenClaims<'_>,
         claimed: UserClaim,
         user: Option<&User>,
     ) -> Result<(), AuthError> {
@@ -147,7 +147,7 @@ impl Auth {
                 }
                 // Tokens jwtd issued were blacklisted by the revocation;
                 // this refuses those minted elsewhere with the same key.
-                if Tokens::revoked_for(claims, user) {
+                if claims.revoked_for(user) {
                     return Err(TokenError::Revoked.into());
                 }
                 Ok(())

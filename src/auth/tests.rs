@@ -6,7 +6,7 @@ use std::thread;
 use super::refresh::Presenter;
 use super::*;
 use crate::clock::Clock;
-use crate::jwt::{Algorithm, SigningKey};
+use crate::jwt::{Algorithm, Claims, SigningKey};
 use crate::password;
 use crate::store::NewUser;
 use crate::token::JtiSource;

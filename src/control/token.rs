@@ -54,7 +54,7 @@ fn store_facts(
         token::UserClaim::Id(id) => accounts
             .user(id)
             .ok()?
-            .is_some_and(|user| token::Tokens::revoked_for(claims, &user)),
+            .is_some_and(|user| token::revoked_for(claims, &user)),
         _ => false,
     };
     Some(explain::StoreFacts {

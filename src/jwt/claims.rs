@@ -7,11 +7,9 @@
 //! recipient to do and which closes parser-differential tricks such as a
 //! second `"alg":"none"` or `"user_id"`.
 
-use std::fmt;
-
-use serde::de::{self, Deserializer as _, MapAccess, Visitor};
 use serde_json::Value;
 
+use super::payload;
 use crate::pyjson;
 
 /// The members of a JSON object, in order, without duplicate names.
@@ -72,10 +70,26 @@ impl Claims {
     /// Parses a JSON object, refusing anything else, duplicate member names
     /// and trailing data.
     pub fn from_json(bytes: &[u8]) -> Option<Claims> {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let claims = de.deserialize_map(ClaimsVisitor).ok()?;
-        de.end().ok()?;
+        Claims::read(bytes, &mut vec![0; bytes.len()])
+    }
+
+    /// [`Claims::from_json`], with `room` (as long as `bytes`) for the
+    /// reader's unescaping.
+    pub(super) fn read(bytes: &[u8], room: &mut [u8]) -> Option<Claims> {
+        let mut claims = Claims::new();
+        let mut wanted = payload::Wanted {
+            names: &[],
+            registered: &mut payload::Registered::default(),
+            picked: &mut [],
+            whole: Some(&mut claims),
+        };
+        payload::read(bytes, room, &[], &mut wanted)?;
         Some(claims)
+    }
+
+    /// Appends a member whose name the caller knows is not there yet.
+    pub(super) fn push_unique(&mut self, name: String, value: Value) {
+        self.members.push((name, value));
     }
 
     /// The payload as PyJWT writes it: compact, ASCII-only, in member order.
@@ -92,28 +106,6 @@ impl Claims {
         }
         out.push('}');
         out
-    }
-}
-
-struct ClaimsVisitor;
-
-impl<'de> Visitor<'de> for ClaimsVisitor {
-    type Value = Claims;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Claims, A::Error> {
-        let mut claims = Claims::new();
-        while let Some(name) = map.next_key::<String>()? {
-            if claims.contains(&name) {
-                return Err(de::Error::custom("duplicate member name"));
-            }
-            let value: Value = map.next_value()?;
-            claims.members.push((name, value));
-        }
-        Ok(claims)
     }
 }
 

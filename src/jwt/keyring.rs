@@ -19,7 +19,7 @@
 //! anywhere else, which is what makes `kid` injection attacks moot here.
 
 use super::base64url;
-use super::{check_header, Algorithm, DecodeError, SigningKey};
+use super::{check_header, Algorithm, DecodeError, SegmentBuffer, SigningKey};
 
 /// Longest `kid` accepted in a keyring.
 pub const MAX_KID_LEN: usize = 64;
@@ -174,11 +174,12 @@ impl Keyring {
         if encoded_header == self.current.encoded_header {
             return Ok(&self.current.key);
         }
-        let kid = check_header(encoded_header, self.algorithm())?;
+        let mut buffer = SegmentBuffer::new();
+        let kid = check_header(encoded_header, self.algorithm(), &mut buffer)?;
         match kid {
             Some(kid) if self.current.kid.is_some() => std::iter::once(&self.current)
                 .chain(self.others.iter())
-                .find(|k| k.kid.as_deref() == Some(kid.as_str()))
+                .find(|k| k.kid.as_deref() == Some(kid))
                 .map(|k| &k.key)
                 .ok_or(DecodeError::UnknownKey),
             _ => Ok(&self.current.key),

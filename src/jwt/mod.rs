@@ -13,7 +13,10 @@
 //! way PyJWT does, which makes jwtd's tokens byte-identical to SimpleJWT's.
 //! [`decode`] runs its checks in a fixed order, cheapest and most
 //! fundamental first, and nothing inside the payload is trusted before the
-//! signature has been verified.
+//! signature has been verified. It returns the whole payload, for a refresh
+//! (which copies every claim on) and the tools; [`decode_picked`], the same
+//! checks, keeps only the claims a request needs, in a [`SegmentBuffer`] on
+//! the caller's stack.
 //!
 //! This module knows nothing of SimpleJWT's token types; `crate::token` adds
 //! those rules on top.
@@ -21,15 +24,17 @@
 mod base64url;
 mod claims;
 mod keyring;
+mod payload;
 mod signing;
 
+pub use base64url::SegmentBuffer;
 pub use claims::Claims;
 pub use keyring::{is_valid_kid, Keyring, KeyringError, MAX_KID_LEN};
+use payload::Wanted;
+pub use payload::{ClaimValue, Picked, Registered};
 pub use signing::{Algorithm, KeyError, SigningKey, Tag};
 
 use std::fmt;
-
-use serde_json::Value;
 
 /// Tokens longer than this are refused before any work is done. SimpleJWT's
 /// tokens are about 250 bytes; the limit leaves room for custom claims.
@@ -192,7 +197,7 @@ pub fn decode(
     validation: &Validation,
     now: u64,
 ) -> Result<Claims, DecodeError> {
-    decode_observed(token, Verifier::Key(key), validation, now, |_, _| {})
+    decode_whole(token, Verifier::Key(key), validation, now, &mut |_, _| {})
 }
 
 /// [`decode`] with the key chosen from `keys` by the header's `kid`.
@@ -202,7 +207,7 @@ pub fn decode_with_keys(
     validation: &Validation,
     now: u64,
 ) -> Result<Claims, DecodeError> {
-    decode_observed(token, Verifier::Keys(keys), validation, now, |_, _| {})
+    decode_whole(token, Verifier::Keys(keys), validation, now, &mut |_, _| {})
 }
 
 /// The numbered checks of [`decode`], in order.
@@ -310,9 +315,118 @@ pub fn decode_observed(
     verifier: Verifier<'_>,
     validation: &Validation,
     now: u64,
-    observe: impl FnMut(Check, Outcome),
+    mut observe: impl FnMut(Check, Outcome),
 ) -> Result<Claims, DecodeError> {
+    decode_whole(token, verifier, validation, now, &mut observe)
+}
+
+/// [`decode_observed`], for every observer.
+fn decode_whole(
+    token: &str,
+    verifier: Verifier<'_>,
+    validation: &Validation,
+    now: u64,
+    observe: &mut dyn FnMut(Check, Outcome),
+) -> Result<Claims, DecodeError> {
+    let mut buffer = SegmentBuffer::new();
+    let mut claims = Claims::new();
+    let read = Read::Whole(&mut claims);
+    checked(token, verifier, validation, now, read, &mut buffer, observe)?;
+    Ok(claims)
+}
+
+/// [`decode`], reading only the registered claims and the claims `names`
+/// (a `None` name reads nothing) out of the payload, which `buffer` holds:
+/// what a request needs of a token, without building the whole payload.
+/// The checks, their order and their errors are [`decode`]'s.
+pub fn decode_picked<'p, const N: usize>(
+    token: &str,
+    verifier: Verifier<'_>,
+    validation: &Validation,
+    now: u64,
+    names: [Option<&str>; N],
+    buffer: &'p mut SegmentBuffer,
+) -> Result<Picked<'p, N>, DecodeError> {
+    let mut out = Picked {
+        registered: Registered::default(),
+        picked: std::array::from_fn(|_| None),
+    };
+    let mut wanted = Wanted {
+        names: &names,
+        registered: &mut out.registered,
+        picked: &mut out.picked,
+        whole: None,
+    };
+    let read = Read::Picked(&mut wanted);
+    checked(
+        token,
+        verifier,
+        validation,
+        now,
+        read,
+        buffer,
+        &mut |_, _| {},
+    )?;
+    Ok(out)
+}
+
+/// How [`checked`] reads the payload at check 5.
+enum Read<'a, 'b, 'p> {
+    /// With [`payload::read`]: the registered claims and those wanted.
+    Picked(&'a mut Wanted<'b, 'p>),
+    /// Whole, into these claims.
+    Whole(&'a mut Claims),
+}
+
+/// Every numbered check, each reported to `observe`, the payload decoded
+/// into `buffer` and read as `read` says. Not inlined: one copy serves the
+/// server and the tools.
+#[inline(never)]
+fn checked<'p>(
+    token: &str,
+    verifier: Verifier<'_>,
+    validation: &Validation,
+    now: u64,
+    read: Read<'_, '_, 'p>,
+    buffer: &'p mut SegmentBuffer,
+    observe: &mut dyn FnMut(Check, Outcome),
+) -> Result<(), DecodeError> {
     let mut observer = Observer(observe);
+    let payload = check_signed(token, verifier, &mut observer)?;
+    // 5.
+    let audiences = audiences(validation);
+    let decoded = buffer.decode(payload);
+    match read {
+        Read::Picked(wanted) => {
+            let read = decoded
+                .and_then(|(json, room)| payload::read(json, room, audiences, wanted))
+                .ok_or(DecodeError::MalformedPayload);
+            observer.step(Check::Payload, read)?;
+            check_registered(wanted.registered, validation, now, &mut observer)
+        }
+        Read::Whole(claims) => {
+            let whole = decoded
+                .and_then(|(json, room)| Claims::read(json, room))
+                .ok_or(DecodeError::MalformedPayload);
+            *claims = observer.step(Check::Payload, whole)?;
+            let registered = Registered::of(claims, audiences);
+            check_registered(&registered, validation, now, &mut observer)
+        }
+    }
+}
+
+/// The audiences check 8 accepts; none when it does not run.
+fn audiences(validation: &Validation) -> &[String] {
+    validation.audience.as_deref().unwrap_or_default()
+}
+
+/// Checks 1 to 4; returns the payload segment, which only the signature
+/// vouches for.
+fn check_signed<'t>(
+    token: &'t str,
+    verifier: Verifier<'_>,
+    observer: &mut Observer<'_>,
+) -> Result<&'t str, DecodeError> {
     // 1.
     let length_ok = if token.len() > MAX_TOKEN_LEN {
         Err(DecodeError::TooLong)
@@ -321,16 +435,13 @@ pub fn decode_observed(
     };
     observer.step(Check::Length, length_ok)?;
     // 2.
-    let mut segments = token.split('.');
-    let parts = match (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) {
-        (Some(header), Some(payload), Some(signature), None) => Ok((header, payload, signature)),
-        _ => Err(DecodeError::NotThreeSegments),
-    };
+    let parts = token
+        .split_once('.')
+        .and_then(|(header, rest)| {
+            let (payload, signature) = rest.split_once('.')?;
+            (!signature.contains('.')).then_some((header, payload, signature))
+        })
+        .ok_or(DecodeError::NotThreeSegments);
     let (header, payload, signature) = observer.step(Check::Segments, parts)?;
     // 3.
     let algorithm = verifier.algorithm();
@@ -338,7 +449,7 @@ pub fn decode_observed(
         if header == algorithm.encoded_header() {
             Ok(())
         } else {
-            check_header(header, algorithm).map(drop)
+            check_header(header, algorithm, &mut SegmentBuffer::new()).map(drop)
         }
     };
     let key = match verifier {
@@ -362,16 +473,21 @@ pub fn decode_observed(
         }
         None => (observer.0)(Check::Signature, Outcome::Skipped),
     }
-    // 5.
-    let claims = base64url::decode(payload)
-        .and_then(|json| Claims::from_json(&json))
-        .ok_or(DecodeError::MalformedPayload);
-    let claims = observer.step(Check::Payload, claims)?;
+    Ok(payload)
+}
+
+/// Checks 6 to 9, on the registered claims of a payload that passed check 5.
+fn check_registered(
+    claims: &Registered<'_>,
+    validation: &Validation,
+    now: u64,
+    observer: &mut Observer<'_>,
+) -> Result<(), DecodeError> {
     // 6.
-    observer.step(Check::Times, check_times(&claims, validation.leeway, now))?;
+    observer.step(Check::Times, check_times(claims, validation.leeway, now))?;
     // 7.
     let issuer_ok = match &validation.issuer {
-        Some(issuer) if claims.get_str("iss") != Some(issuer.as_str()) => {
+        Some(issuer) if claims.iss().and_then(ClaimValue::as_str) != Some(issuer) => {
             Err(DecodeError::WrongIssuer)
         }
         _ => Ok(()),
@@ -379,25 +495,25 @@ pub fn decode_observed(
     observer.step(Check::Issuer, issuer_ok)?;
     // 8.
     let audience_ok = match &validation.audience {
-        Some(accepted) => check_audience(claims.get("aud"), accepted),
+        Some(accepted) => check_audience(claims.aud(), accepted),
         None => Ok(()),
     };
     observer.step(Check::Audience, audience_ok)?;
     // 9.
-    let not_a_string = |name| claims.get(name).is_some_and(|v: &Value| !v.is_string());
-    let types_ok = if not_a_string("sub") || not_a_string("jti") {
+    let not_a_string = |v: Option<&ClaimValue>| v.is_some_and(|v| !v.is_string());
+    let types_ok = if not_a_string(claims.sub()) || not_a_string(claims.jti()) {
         Err(DecodeError::MalformedClaim)
     } else {
         Ok(())
     };
     observer.step(Check::ClaimTypes, types_ok)?;
-    Ok(claims)
+    Ok(())
 }
 
 /// Reports each check's outcome on its way through.
-struct Observer<F>(F);
+struct Observer<'o>(&'o mut dyn FnMut(Check, Outcome));
 
-impl<F: FnMut(Check, Outcome)> Observer<F> {
+impl Observer<'_> {
     fn step<T>(&mut self, check: Check, result: Result<T, DecodeError>) -> Result<T, DecodeError> {
         let outcome = match &result {
             Ok(_) => Outcome::Passed,
@@ -409,20 +525,20 @@ impl<F: FnMut(Check, Outcome)> Observer<F> {
 }
 
 /// Check 6: `iat` and `nbf` first, then `exp`, as PyJWT orders them.
-fn check_times(claims: &Claims, leeway: u64, now: u64) -> Result<(), DecodeError> {
+fn check_times(claims: &Registered<'_>, leeway: u64, now: u64) -> Result<(), DecodeError> {
     let now = now as f64;
     let leeway = leeway as f64;
-    if let Some(iat) = numeric_date(claims, "iat")? {
+    if let Some(iat) = numeric_date(claims.iat())? {
         if iat > now + leeway {
             return Err(DecodeError::NotYetValid);
         }
     }
-    if let Some(nbf) = numeric_date(claims, "nbf")? {
+    if let Some(nbf) = numeric_date(claims.nbf())? {
         if nbf > now + leeway {
             return Err(DecodeError::NotYetValid);
         }
     }
-    if let Some(exp) = numeric_date(claims, "exp")? {
+    if let Some(exp) = numeric_date(claims.exp())? {
         if exp <= now - leeway {
             return Err(DecodeError::Expired);
         }
@@ -430,19 +546,38 @@ fn check_times(claims: &Claims, leeway: u64, now: u64) -> Result<(), DecodeError
     Ok(())
 }
 
-/// Check 3 for a header other than SimpleJWT's own bytes; returns its `kid`.
-fn check_header(header: &str, algorithm: Algorithm) -> Result<Option<String>, DecodeError> {
-    let fields = base64url::decode(header)
-        .and_then(|json| Claims::from_json(&json))
+/// Check 3 for a header other than SimpleJWT's own bytes, decoded into
+/// `buffer`; returns its `kid`.
+fn check_header<'b>(
+    header: &str,
+    algorithm: Algorithm,
+    buffer: &'b mut SegmentBuffer,
+) -> Result<Option<&'b str>, DecodeError> {
+    let names = [Some("alg"), Some("kid"), Some("crit"), Some("b64")];
+    let mut fields = [None, None, None, None];
+    let mut wanted = Wanted {
+        names: &names,
+        registered: &mut Registered::default(),
+        picked: &mut fields,
+        whole: None,
+    };
+    buffer
+        .decode(header)
+        .and_then(|(json, room)| payload::read(json, room, &[], &mut wanted))
         .ok_or(DecodeError::MalformedHeader)?;
-    if fields.get_str("alg") != Some(algorithm.name()) {
+    let [alg, kid, crit, b64] = fields;
+    if alg.as_ref().and_then(ClaimValue::as_str) != Some(algorithm.name()) {
         return Err(DecodeError::WrongAlgorithm);
     }
-    let kid_is_not_a_string = fields.get("kid").is_some_and(|kid| !kid.is_string());
-    if fields.contains("crit") || fields.contains("b64") || kid_is_not_a_string {
+    let kid = match kid {
+        None => None,
+        Some(ClaimValue::String(kid)) => Some(kid),
+        Some(_) => return Err(DecodeError::UnsupportedHeader),
+    };
+    if crit.is_some() || b64.is_some() {
         return Err(DecodeError::UnsupportedHeader);
     }
-    Ok(fields.get_str("kid").map(str::to_owned))
+    Ok(kid)
 }
 
 /// The earliest and latest whole seconds a Python `datetime` can hold:
@@ -454,10 +589,10 @@ pub const NUMERIC_DATE_RANGE: std::ops::RangeInclusive<f64> = -62_135_596_800.0.
 /// A NumericDate claim truncated to whole seconds as PyJWT's `int()` does,
 /// or `None` if absent. Strings, booleans and the like are refused, and so
 /// are times outside [`NUMERIC_DATE_RANGE`].
-fn numeric_date(claims: &Claims, name: &str) -> Result<Option<f64>, DecodeError> {
-    match claims.get(name) {
+fn numeric_date(value: Option<&ClaimValue<'_>>) -> Result<Option<f64>, DecodeError> {
+    match value {
         None => Ok(None),
-        Some(Value::Number(n)) => n
+        Some(ClaimValue::Number(n)) => n
             .as_f64()
             .map(f64::trunc)
             .filter(|seconds| NUMERIC_DATE_RANGE.contains(seconds))
@@ -468,20 +603,15 @@ fn numeric_date(claims: &Claims, name: &str) -> Result<Option<f64>, DecodeError>
 }
 
 /// Check 8, as PyJWT does it: `aud` is a string or a list of strings, and at
-/// least one accepted audience is in it.
-fn check_audience(aud: Option<&Value>, accepted: &[String]) -> Result<(), DecodeError> {
-    let matches = |s: &str| accepted.iter().any(|a| a == s);
+/// least one accepted audience is in it. (An array's verdict was reached as
+/// it was read, against the same audiences.)
+fn check_audience(aud: Option<&ClaimValue<'_>>, accepted: &[String]) -> Result<(), DecodeError> {
     match aud {
-        Some(Value::String(s)) if matches(s) => Ok(()),
-        Some(Value::Array(items)) => {
-            if items.iter().all(Value::is_string)
-                && items.iter().filter_map(Value::as_str).any(matches)
-            {
-                Ok(())
-            } else {
-                Err(DecodeError::WrongAudience)
-            }
-        }
+        Some(ClaimValue::String(s)) if accepted.iter().any(|a| a == s) => Ok(()),
+        Some(ClaimValue::Array {
+            all_strings: true,
+            any_accepted: true,
+        }) => Ok(()),
         _ => Err(DecodeError::WrongAudience),
     }
 }

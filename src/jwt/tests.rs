@@ -2,6 +2,7 @@
 //! V3, V5), then one test per numbered check of `decode`.
 
 use super::*;
+use serde_json::Value;
 
 const KEY: &[u8] = b"simplejwt-test-vector-signing-key-0123456789abcdef";
 /// 2025-01-01T00:00:00Z, the reference vectors' frozen clock.
@@ -36,6 +37,41 @@ fn forge(header: &str, payload: &str) -> String {
         &base64url_encode(header.as_bytes()),
         payload.as_bytes(),
     )
+}
+
+/// [`super::decode`], checked against [`decode_picked`]: the same verdict
+/// and, for a token that passes, the same claims.
+fn decode(
+    token: &str,
+    key: &SigningKey,
+    validation: &Validation,
+    now: u64,
+) -> Result<Claims, DecodeError> {
+    let whole = super::decode(token, key, validation, now);
+    let mut buffer = SegmentBuffer::new();
+    let names = [Some("user_id"), Some("name")];
+    let picked = decode_picked(
+        token,
+        Verifier::Key(key),
+        validation,
+        now,
+        names,
+        &mut buffer,
+    );
+    match (&whole, &picked) {
+        (Ok(claims), Ok(picked)) => {
+            let audiences = audiences(validation);
+            assert_eq!(picked.registered, Registered::of(claims, audiences));
+            let named = names.map(|n| {
+                n.and_then(|n| claims.get(n))
+                    .map(|v| ClaimValue::of(v, audiences))
+            });
+            assert_eq!(picked.picked, named);
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b, "{token}"),
+        _ => panic!("decode {whole:?} but decode_picked {picked:?}: {token}"),
+    }
+    whole
 }
 
 fn decode_at(token: &str, now: u64) -> Result<Claims, DecodeError> {

@@ -146,7 +146,7 @@ impl PostgresStore {
     }
 
     /// [`PostgresStore::token_state`] from the database.
-    fn read_token_state(
+    pub(super) fn read_token_state(
         &self,
         jti: Option<&str>,
         user_id: Option<u64>,

@@ -4,7 +4,7 @@
 //! can never name a new user; an explicit id (an import) moves the
 //! sequence past it, as Django's `loaddata` does.
 
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
@@ -36,10 +36,18 @@ impl PostgresStore {
     /// The user with this id, as this replica remembers it if it read it
     /// less than [`FRESH_FOR`](super::cache::FRESH_FOR) ago.
     pub(crate) fn user(&self, id: u64) -> Result<Option<User>, StoreError> {
+        // One look at the cache: on a miss, straight to the database (not
+        // through `token_state`, which would look again).
         if let Some(known) = self.cache.user(id) {
             return Ok(known);
         }
-        Ok(self.token_state(None, Some(id))?.1)
+        if crate::store::refuse_round_trip() {
+            return Err(StoreError::NotInMemory);
+        }
+        let read = Instant::now();
+        let (_, user) = self.read_token_state(None, Some(id))?;
+        self.cache.remember_user(id, user.clone(), read);
+        Ok(user)
     }
 
     /// The user whose login field is exactly `username`.
