@@ -347,16 +347,8 @@ pub fn decode_picked<'p, const N: usize>(
     names: [Option<&str>; N],
     buffer: &'p mut SegmentBuffer,
 ) -> Result<Picked<'p, N>, DecodeError> {
-    let mut out = Picked {
-        registered: Registered::default(),
-        picked: std::array::from_fn(|_| None),
-    };
-    let mut wanted = Wanted {
-        names: &names,
-        registered: &mut out.registered,
-        picked: &mut out.picked,
-        whole: None,
-    };
+    let mut out = Picked::empty();
+    let mut wanted = Wanted::picking(&names, &mut out);
     let read = Read::Picked(&mut wanted);
     checked(
         token,

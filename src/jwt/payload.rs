@@ -186,6 +186,16 @@ pub struct Picked<'p, const N: usize> {
     pub picked: [Option<ClaimValue<'p>>; N],
 }
 
+impl<const N: usize> Picked<'_, N> {
+    /// Nothing read yet.
+    pub fn empty() -> Self {
+        Picked {
+            registered: Registered::default(),
+            picked: std::array::from_fn(|_| None),
+        }
+    }
+}
+
 /// Where [`read`] keeps what it reads of a payload: the registered claims,
 /// and the value of member `names[i]` in `picked[i]` (a `None` name keeps
 /// nothing); or, with `whole`, every member as a `Value`, in order, and
@@ -199,6 +209,21 @@ pub struct Wanted<'a, 'p> {
     pub picked: &'a mut [Option<ClaimValue<'p>>],
     /// The whole payload.
     pub whole: Option<&'a mut Claims>,
+}
+
+impl<'a, 'p> Wanted<'a, 'p> {
+    /// The registered claims and the values of `names`, kept in `out`.
+    pub fn picking<const N: usize>(
+        names: &'a [Option<&'a str>; N],
+        out: &'a mut Picked<'p, N>,
+    ) -> Self {
+        Wanted {
+            names,
+            registered: &mut out.registered,
+            picked: &mut out.picked,
+            whole: None,
+        }
+    }
 }
 
 /// Reads the JSON object `json` once, unescaping the strings it keeps into

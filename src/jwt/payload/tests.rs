@@ -53,16 +53,8 @@ fn agree_in<'p, const N: usize>(
     names: [Option<&str>; N],
 ) -> Option<Picked<'p, N>> {
     let audiences = ["aud-a".to_owned(), "aud-b".to_owned()];
-    let mut out = Picked {
-        registered: Registered::default(),
-        picked: std::array::from_fn(|_| None),
-    };
-    let mut wanted = Wanted {
-        names: &names,
-        registered: &mut out.registered,
-        picked: &mut out.picked,
-        whole: None,
-    };
+    let mut out = Picked::empty();
+    let mut wanted = Wanted::picking(&names, &mut out);
     let read = read(json, room, &audiences, &mut wanted).map(|()| out);
     let whole = by_serde_json(json);
     let shown = String::from_utf8_lossy(json);
