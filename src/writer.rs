@@ -21,7 +21,10 @@
 //! or, if none comes, an empty durable commit within [`SYNC_WITHIN`], and
 //! so does a writer that stops. Logins then cost the disk nothing of their
 //! own: on an appliance's flash that is a write (and a wear) saved per
-//! login, and on any machine the CPU of a sync.
+//! login, and on any machine the CPU of a sync. On redb the bookkeeping
+//! also waits up to [`BOOKKEEPING_EVERY`] to be committed with the next
+//! logins'; on PostgreSQL, whose tables Django and other processes read,
+//! it is committed at once, as any other change.
 //!
 //! ```text
 //!   login  login  login  refresh           (nobody waits: unsynced)
@@ -53,7 +56,8 @@ const MAX_BATCH: usize = 512;
 const MAX_JOBS: usize = 4096;
 /// Bookkeeping (see [`Writer::send`]) is committed this long after the first
 /// of it arrives, with all that came meanwhile: one wake of the writer and
-/// one commit for every login in that time, not one each.
+/// one commit for every login in that time, not one each. Only on a
+/// database of jwtd's own: on a shared one, at once.
 const BOOKKEEPING_EVERY: Duration = Duration::from_millis(50);
 /// Most bookkeeping changes held back; beyond, a sender waits as for a
 /// commit.
@@ -184,11 +188,20 @@ impl Writer {
         purge_interval: Duration,
         purge_grace: u64,
     ) -> std::io::Result<(Writer, JoinHandle<()>)> {
+        // A database shared with other processes (Django, `jwtd user
+        // revoke` run on it) may be read there at any moment: a login's row
+        // must be there as soon as the writer can put it there, or a
+        // revocation made meanwhile would miss it.
+        let bookkeeping_every = if store.is_shared() {
+            Duration::ZERO
+        } else {
+            BOOKKEEPING_EVERY
+        };
         let timing = Timing {
             clock,
             purge_every: purge_interval,
             purge_grace,
-            bookkeeping_every: BOOKKEEPING_EVERY,
+            bookkeeping_every,
             sync_within: SYNC_WITHIN,
         };
         Writer::start_timed(store, timing)
