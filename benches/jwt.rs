@@ -11,7 +11,7 @@
 //!
 //! - sign: claims already in memory -> the token string. jwtd: `jwt::encode`
 //!   (PyJWT's payload bytes from an ordered `Claims`, base64url, HMAC from a
-//!   pre-keyed state). jsonwebtoken: `encode(&Header, &struct, &EncodingKey)`
+//!   pre-keyed state). jsonwebtoken: `encode(&Header, &struct, &EncodingKey).unwrap()`
 //!   with a `#[derive(Serialize)]` struct, the usual way to use it.
 //! - verify: the token string -> checked claims. jwtd: `jwt::decode_picked`,
 //!   what a request runs (length, segments, header, constant-time signature
@@ -35,9 +35,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jwtd::config::Settings;
-use jwtd::jwt::{
-    self, Algorithm, ClaimValue, Claims, SegmentBuffer, SigningKey, Validation, Verifier,
-};
+use jwtd::jwt::{self, Algorithm, ClaimValue, Claims, Key, SegmentBuffer, Validation, Verifier};
 use jwtd::token::{JtiSource, TokenType, Tokens};
 
 /// A Django-style secret key: 50 characters, as `get_random_secret_key()` makes.
@@ -170,7 +168,7 @@ fn main() {
         user_id: "1".into(),
     };
 
-    let key = SigningKey::new(Algorithm::HS256, SECRET.as_bytes()).expect("non-empty key");
+    let key = Key::new(Algorithm::HS256, SECRET.as_bytes()).expect("non-empty key");
     let validation = Validation::default();
     let jw_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     let jw_enc = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()).expect("HS256 key");
@@ -182,7 +180,7 @@ fn main() {
 
     // Cross-checks: each side accepts the other's token, and the token
     // verified below is exactly what SimpleJWT would send.
-    let token = jwt::encode(&key, &claims);
+    let token = jwt::encode(&key, &claims).expect("HMAC keys sign");
     let jw_token = jsonwebtoken::encode(&jw_header, &typed, &jw_enc).expect("HS256 encode");
     let decoded = jsonwebtoken::decode::<Access>(&token, &jw_dec, &jw_validation)
         .expect("jsonwebtoken accepts jwtd's token");
@@ -231,7 +229,7 @@ fn main() {
     );
 
     let mut jwtd_sign = || {
-        black_box(jwt::encode(black_box(&key), black_box(&claims)));
+        black_box(jwt::encode(black_box(&key), black_box(&claims)).expect("HMAC keys sign"));
     };
     let mut jw_sign = || {
         black_box(jsonwebtoken::encode(black_box(&jw_header), black_box(&typed), &jw_enc).ok());
@@ -259,7 +257,7 @@ fn main() {
     };
     let mut mint = || {
         let access = tokens.access_for(black_box(&refresh), now).expect("random");
-        black_box(tokens.encode(&access));
+        black_box(tokens.encode(&access).expect("HMAC keys sign"));
     };
     let mut check = || {
         let mut buffer = SegmentBuffer::new();
@@ -273,7 +271,7 @@ fn main() {
     let signing_input = &token[..token.rfind('.').expect("three segments")];
     let payload_b64 = token.split('.').nth(1).expect("three segments");
     let payload_json = claims.to_json();
-    let tag = key.sign(signing_input.as_bytes());
+    let tag = key.sign(signing_input.as_bytes()).expect("HMAC keys sign");
     let mut hmac = || {
         black_box(key.verify(black_box(signing_input.as_bytes()), tag.as_bytes()));
     };

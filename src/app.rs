@@ -7,7 +7,7 @@ use std::sync::{Arc, Weak};
 use crate::auth::Auth;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::jwt::SigningKey;
+use crate::jwt::Key;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::token::{JtiSource, Tokens};
@@ -105,7 +105,7 @@ impl App {
         jtis: JtiSource,
         store: Arc<Store>,
     ) -> Result<Arc<App>, String> {
-        let key = SigningKey::new(settings.algorithm, key).map_err(|e| e.to_string())?;
+        let key = Key::new(settings.algorithm, key).map_err(|e| e.to_string())?;
         let settings = Arc::new(settings);
         let clock = Arc::new(Clock::fixed(now));
         let (writer, _thread) = Writer::start(

@@ -48,6 +48,7 @@
 //! | `token` | SimpleJWT's token classes: claims, their order, their checks |
 //! | `jwt` | JWS by hand: base64url, HMAC signing, the keyring (kid), the numbered decode checks, the one-pass JSON reader of headers and payloads |
 //! | `password` | Django's `pbkdf2_sha256` hashes |
+//! | `pki` | public-key signatures (RSA, ECDSA, Ed25519; feature `asymmetric`): keys in PEM, DER and JWK, new key pairs |
 //! | `primitives` | HMAC, SHA-2, PBKDF2, base64 and OS randomness: their crates' one home |
 //! | `keys` | where the signing keys come from; rotate and retire on the store |
 //! | `files` | secret files: created owner-only, refused when others can read them |
@@ -72,6 +73,7 @@
 //! | crate | home |
 //! |---|---|
 //! | `hmac`, `sha2`, `pbkdf2` (through `kdf/`), `base64`, `getrandom` | `primitives` |
+//! | `ring`, `p521`, `crypto-bigint` (feature `asymmetric`) | `pki` |
 //! | `redb` | `store::redb` |
 //! | `postgres` (feature `postgres`) | `store::postgres` |
 //! | `httparse` | `http::parse` |
@@ -101,6 +103,8 @@ mod md5;
 mod metrics;
 mod packed;
 pub mod password;
+#[cfg(feature = "asymmetric")]
+pub mod pki;
 mod primitives;
 mod pyjson;
 mod python_str;

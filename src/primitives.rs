@@ -137,8 +137,9 @@ pub fn base64url_encode(bytes: &[u8]) -> String {
 
 /// Decodes canonical unpadded base64url: no `=`, no `+` or `/`, no
 /// whitespace, and zero unused bits in the last character. (Tokens are
-/// decoded by `jwt::base64url`; this is what its tests hold it to.)
-#[cfg(test)]
+/// decoded by `jwt::base64url`; this is what its tests hold it to, and
+/// what reads a JWK's numbers.)
+#[cfg_attr(not(feature = "asymmetric"), cfg(test))]
 pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
 }

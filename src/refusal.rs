@@ -110,11 +110,13 @@ pub enum Refusal {
     // The state.
     /// 503: the store could not read or write.
     Unavailable,
+    /// 501: obtain or refresh on a server with a verifying key only.
+    NotSigning,
 }
 
 impl Refusal {
     /// Every reason, in the order `/metrics` lists them.
-    pub const ALL: [Refusal; 45] = [
+    pub const ALL: [Refusal; 46] = [
         Refusal::TooManyConnections,
         Refusal::AddressConnections,
         Refusal::MalformedRequest,
@@ -160,6 +162,7 @@ impl Refusal {
         Refusal::UserNotFound,
         Refusal::UserInactive,
         Refusal::Unavailable,
+        Refusal::NotSigning,
     ];
 
     /// How many reasons there are.
@@ -218,6 +221,7 @@ impl Refusal {
             Refusal::UserNotFound => "user_not_found",
             Refusal::UserInactive => "user_inactive",
             Refusal::Unavailable => "unavailable",
+            Refusal::NotSigning => "not_signing",
         }
     }
 }

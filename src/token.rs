@@ -24,8 +24,8 @@ use std::sync::{RwLock, RwLockReadGuard};
 
 use crate::config::{Audience, Settings};
 use crate::jwt::{
-    self, ClaimValue, Claims, DecodeError, Keyring, Picked, Registered, SegmentBuffer, SigningKey,
-    Validation, Verifier,
+    self, ClaimValue, Claims, DecodeError, Key, Keyring, Picked, Registered, SegmentBuffer,
+    SignError, Validation, Verifier,
 };
 use crate::md5;
 use crate::primitives::{self, RandomError};
@@ -237,7 +237,7 @@ pub struct Tokens {
 impl Tokens {
     /// Tokens as `settings` describe them, signed with `key` and no `kid`
     /// (SimpleJWT's format).
-    pub fn new(settings: &Settings, key: SigningKey, jtis: JtiSource) -> Tokens {
+    pub fn new(settings: &Settings, key: Key, jtis: JtiSource) -> Tokens {
         Tokens::with_keys(settings, Keyring::single(key), jtis)
     }
 
@@ -316,7 +316,7 @@ impl Tokens {
     }
 
     /// The token string, with `aud` and `iss` set as configured.
-    pub fn encode(&self, claims: &Claims) -> String {
+    pub fn encode(&self, claims: &Claims) -> Result<String, SignError> {
         if self.audience.is_none() && self.issuer.is_none() {
             return jwt::encode_with_keys(&self.keys(), claims);
         }

@@ -25,7 +25,7 @@ use jwtd::http::parse::{parse, Parsed};
 use jwtd::http::{Handler, Limits, Request, Response, Version};
 use jwtd::jwt::{
     base64url_encode, decode, decode_picked, encode, sign_parts, Algorithm, ClaimValue, Claims,
-    DecodeError, Registered, SegmentBuffer, SigningKey, Validation, Verifier, MAX_TOKEN_LEN,
+    DecodeError, Key, Registered, SegmentBuffer, Validation, Verifier, MAX_TOKEN_LEN,
 };
 use jwtd::service::limits;
 use jwtd::store::{NewUser, Store, User};
@@ -117,7 +117,7 @@ pub fn tolerated() -> Vec<(KnownBug, u64)> {
 
 struct Jwt {
     /// One key per algorithm, all with [`KEY`] as the secret.
-    keys: [SigningKey; 3],
+    keys: [Key; 3],
     /// No claim checks; then V3's audience and issuer with 30 s of leeway.
     validations: [Validation; 2],
 }
@@ -125,7 +125,7 @@ struct Jwt {
 fn jwt() -> &'static Jwt {
     static JWT: OnceLock<Jwt> = OnceLock::new();
     JWT.get_or_init(|| {
-        let key = |alg| SigningKey::new(alg, KEY).expect("KEY is not empty");
+        let key = |alg| Key::new(alg, KEY).expect("KEY is not empty");
         Jwt {
             keys: [
                 key(Algorithm::HS256),
@@ -162,18 +162,20 @@ pub fn jwt_decode(data: &[u8]) {
     // (token, the keys to try): a token this function signed is only tried
     // with the key that signed it; under the others it is one more badly
     // signed token, and the input as a token string covers those.
-    let mut tokens: Vec<(String, &[SigningKey])> = Vec::new();
+    let mut tokens: Vec<(String, &[Key])> = Vec::new();
     if let Ok(text) = std::str::from_utf8(data) {
         tokens.push((text.to_owned(), &jwt.keys));
     }
     for key in &jwt.keys {
-        let token = sign_parts(key, key.algorithm().encoded_header(), data);
+        let token =
+            sign_parts(key, key.algorithm().encoded_header(), data).expect("HMAC keys sign");
         tokens.push((token, std::slice::from_ref(key)));
     }
     if let Some(newline) = data.iter().position(|&b| b == b'\n') {
         let (header, payload) = (&data[..newline], &data[newline + 1..]);
         for key in &jwt.keys {
-            let token = sign_parts(key, &base64url_encode(header), payload);
+            let token =
+                sign_parts(key, &base64url_encode(header), payload).expect("HMAC keys sign");
             tokens.push((token, std::slice::from_ref(key)));
         }
     }
@@ -207,7 +209,7 @@ pub fn jwt_decode(data: &[u8]) {
 /// it picks.
 fn check_picked(
     token: &str,
-    key: &SigningKey,
+    key: &Key,
     validation: &Validation,
     whole: &Result<Claims, DecodeError>,
 ) {
@@ -245,7 +247,7 @@ fn check_picked(
 /// 1-9) without its code: `Some(claims)` exactly when the token is valid.
 /// The signature check compares against the base64url of the HMAC this
 /// function computes, so only that one spelling of the tag passes.
-fn jwt_oracle(token: &str, key: &SigningKey, validation: &Validation) -> Option<Claims> {
+fn jwt_oracle(token: &str, key: &Key, validation: &Validation) -> Option<Claims> {
     // 1 and 2: bounded length, three segments.
     if token.len() > MAX_TOKEN_LEN {
         return None;
@@ -266,7 +268,9 @@ fn jwt_oracle(token: &str, key: &SigningKey, validation: &Validation) -> Option<
         let fields = Claims::from_json(&strict_base64url(header)?)?;
         if fields.get_str("alg") != Some(alg.name())
             || fields.contains("crit")
-            || fields.contains("b64")
+            || ["b64", "jwk", "jku", "x5u", "x5c"]
+                .iter()
+                .any(|name| fields.contains(*name))
             || fields.get("kid").is_some_and(|kid| !kid.is_string())
         {
             return None;
@@ -276,8 +280,8 @@ fn jwt_oracle(token: &str, key: &SigningKey, validation: &Validation) -> Option<
     // its one canonical spelling (its length is checked first only to spare
     // computing the HMAC).
     let signed = &token[..header.len() + 1 + payload.len()];
-    if signature.len() != (alg.tag_len() * 4).div_ceil(3)
-        || signature != base64url_encode(key.sign(signed.as_bytes()).as_bytes())
+    if signature.len() != (alg.hmac_tag_len()? * 4).div_ceil(3)
+        || signature != base64url_encode(key.sign(signed.as_bytes()).ok()?.as_bytes())
     {
         return None;
     }
@@ -342,8 +346,8 @@ fn jwt_oracle(token: &str, key: &SigningKey, validation: &Validation) -> Option<
 ///   `Claims::to_json` writes): the claims lose and gain nothing;
 /// - the same token spelled differently (padding, a NUL, a space, a fourth
 ///   segment) is refused: tokens are not malleable.
-fn check_accepted(token: &str, key: &SigningKey, validation: &Validation, claims: &Claims) {
-    let reencoded = encode(key, claims);
+fn check_accepted(token: &str, key: &Key, validation: &Validation, claims: &Claims) {
+    let reencoded = encode(key, claims).expect("HMAC keys sign");
     let again = decode(&reencoded, key, validation, NOW);
     assert_eq!(
         again.as_ref(),

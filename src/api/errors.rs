@@ -126,6 +126,7 @@ fn refusal(error: &AuthError) -> Refusal {
         AuthError::RevokedUntil(_) | AuthError::Unavailable(_) | AuthError::NotInMemory => {
             Refusal::Unavailable
         }
+        AuthError::NotSigning => Refusal::NotSigning,
     }
 }
 
@@ -206,5 +207,6 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
             respond::unavailable()
         }
         AuthError::NotInMemory => respond::unavailable(),
+        AuthError::NotSigning => respond::not_signing(),
     }
 }

@@ -54,6 +54,10 @@ pub const FORBIDDEN: &str = "You do not have permission to perform this action."
 pub const SERVER_ERROR: &str = "A server error occurred.";
 /// The store cannot read or write (503); jwtd's own.
 pub const UNAVAILABLE: &str = "Service temporarily unavailable, try again later.";
+/// Obtain or refresh on a server that has a verifying key only (501);
+/// jwtd's own.
+pub const NOT_SIGNING: &str =
+    "This server verifies tokens but does not issue them: it has no signing key.";
 
 /// The view does not take `method` (405).
 pub fn method_not_allowed(method: &str) -> String {

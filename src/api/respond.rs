@@ -47,6 +47,18 @@ pub fn unavailable() -> Response {
     detail(503, messages::UNAVAILABLE).with_header("Retry-After", "5")
 }
 
+/// 501: this server only verifies tokens (a verifying key and no
+/// signing key, or `JWK_URL` alone).
+pub fn not_signing() -> Response {
+    json(
+        501,
+        Json::object()
+            .str("detail", messages::NOT_SIGNING)
+            .str("code", "not_signing")
+            .end(),
+    )
+}
+
 /// DRF's 500, for work that failed without an answer (a panic).
 pub fn server_error() -> Response {
     detail(500, messages::SERVER_ERROR)

@@ -9,7 +9,8 @@ use std::time::Instant;
 use super::authentication::{authenticated, superuser};
 use super::call::Call;
 use super::endpoints::{
-    admin, blacklist, health, metrics, obtain, page, protected, refresh, revoke_all, schema, verify,
+    admin, blacklist, health, jwks, metrics, obtain, page, protected, refresh, revoke_all, schema,
+    verify,
 };
 use super::messages;
 use super::metadata;
@@ -94,6 +95,7 @@ pub(super) fn route_here(
         Endpoint::Blacklist => open(&call, blacklist::handle),
         Endpoint::Schema => open(&call, schema::handle),
         Endpoint::Health => open(&call, health::handle),
+        Endpoint::Jwks => open(&call, jwks::handle),
         Endpoint::Metrics => open(&call, metrics::handle),
         Endpoint::Page => open(&call, page::handle),
         Endpoint::Protected => for_user(&call, authenticated, protected::handle),

@@ -32,6 +32,8 @@ pub enum Endpoint {
     Schema,
     /// The health probe.
     Health,
+    /// The public keys, as a JWKS.
+    Jwks,
     /// The Prometheus scrape.
     Metrics,
     /// The learner's page (only with `LEARNER_PAGE`).
@@ -100,7 +102,7 @@ const fn optional_boolean(name: &'static str, label: &'static str) -> Field {
 }
 
 /// How many routes there are.
-pub const ROUTE_COUNT: usize = 13;
+pub const ROUTE_COUNT: usize = 14;
 
 /// Every route. `/metrics` lists its labels in this order.
 pub static ROUTES: [Route; ROUTE_COUNT] = [
@@ -217,6 +219,13 @@ pub static ROUTES: [Route; ROUTE_COUNT] = [
         allow: DOCUMENT,
         metadata: None,
         label: "schema",
+    },
+    Route {
+        path: "/.well-known/jwks.json",
+        endpoint: Endpoint::Jwks,
+        allow: DOCUMENT,
+        metadata: None,
+        label: "jwks",
     },
     Route {
         path: "/healthz",

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::jwt::SignError;
 use crate::primitives::RandomError;
 use crate::store::StoreError;
 use crate::token::TokenError;
@@ -46,6 +47,8 @@ pub enum AuthError {
     /// token minted now would carry an `iat` still refused. Retry the login
     /// at this time (Unix seconds).
     RevokedUntil(u64),
+    /// Obtain or refresh on a server with a verifying key only.
+    NotSigning,
     /// The store or the random source failed; the text is for the log.
     Unavailable(String),
     /// Asked to answer from memory only ([`crate::store::from_memory_only`]),
@@ -77,6 +80,7 @@ impl fmt::Display for AuthError {
             AuthError::UserNotFound => f.write_str("user not found"),
             AuthError::UserInactive => f.write_str("user inactive"),
             AuthError::RevokedUntil(t) => write!(f, "tokens revoked until {t}"),
+            AuthError::NotSigning => f.write_str("this server has no signing key"),
             AuthError::Unavailable(why) => write!(f, "unavailable: {why}"),
             AuthError::NotInMemory => f.write_str("not in this replica's memory"),
         }
@@ -118,6 +122,15 @@ impl From<StoreError> for AuthError {
 impl From<TokenError> for AuthError {
     fn from(e: TokenError) -> AuthError {
         AuthError::Token(e)
+    }
+}
+
+impl From<SignError> for AuthError {
+    fn from(e: SignError) -> AuthError {
+        match e {
+            SignError::VerifyOnly => AuthError::NotSigning,
+            SignError::Failed => AuthError::Unavailable(e.to_string()),
+        }
     }
 }
 

@@ -109,7 +109,8 @@ impl Auth {
         }
         let refresh = self.tokens.refresh_for(&user, now)?;
         let access = self.tokens.access_for(&refresh, now)?;
-        let refresh_text = self.tokens.encode(&refresh);
+        let refresh_text = self.tokens.encode(&refresh)?;
+        let access_text = self.tokens.encode(&access)?;
         let mut writes = vec![Change::Issue {
             token: self.record(&self.tokens.claims_of(&refresh), user.id, &refresh_text),
         }];
@@ -137,7 +138,7 @@ impl Auth {
         }
         Ok(TokenPair {
             refresh: refresh_text,
-            access: self.tokens.encode(&access),
+            access: access_text,
         })
     }
 }

@@ -61,7 +61,7 @@ impl Auth {
         }
         let user_id = claimed_id.unwrap_or(0);
         let access = self.tokens.access_for(&whole, now)?;
-        let access = self.tokens.encode(&access);
+        let access = self.tokens.encode(&access)?;
         if !settings.rotate_refresh_tokens {
             return Ok(Refreshed {
                 access,
@@ -70,7 +70,7 @@ impl Auth {
         }
         let mut rotated = whole.clone();
         self.tokens.rotate(&mut rotated, now)?;
-        let successor = self.tokens.encode(&rotated);
+        let successor = self.tokens.encode(&rotated)?;
         let reuse_detection = self.reuse_detection();
         let write = Change::Rotate {
             old: self.record(&claims, user_id, token),

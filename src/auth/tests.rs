@@ -6,7 +6,7 @@ use std::thread;
 use super::refresh::Presenter;
 use super::*;
 use crate::clock::Clock;
-use crate::jwt::{Algorithm, Claims, SigningKey};
+use crate::jwt::{Algorithm, Claims, Key};
 use crate::password;
 use crate::store::NewUser;
 use crate::token::JtiSource;
@@ -45,7 +45,7 @@ fn fixture_with(settings: Settings) -> Fixture {
         0,
     )
     .unwrap();
-    let key = || SigningKey::new(settings.algorithm, KEY).unwrap();
+    let key = || Key::new(settings.algorithm, KEY).unwrap();
     let tokens = Tokens::new(&settings, key(), JtiSource::Random);
     let auth = Auth::new(
         settings.clone(),
@@ -101,8 +101,8 @@ impl Fixture {
 
     /// A token signed with the server key from raw payload JSON.
     fn forge(&self, payload: &str) -> String {
-        let key = SigningKey::new(Algorithm::HS256, KEY).unwrap();
-        crate::jwt::sign_parts(&key, Algorithm::HS256.encoded_header(), payload.as_bytes())
+        let key = Key::new(Algorithm::HS256, KEY).unwrap();
+        crate::jwt::sign_parts(&key, Algorithm::HS256.encoded_header(), payload.as_bytes()).unwrap()
     }
 }
 

@@ -40,6 +40,7 @@ Endpoints (SimpleJWT's first, with its paths, bodies and errors):
   POST   /api/admin/users/<int:pk>/revoke/
                                   Log a user out everywhere (superusers)
   GET    /api/schema/             The OpenAPI document
+  GET    /.well-known/jwks.json   The public keys (RFC 7517); empty for HMAC
   GET    /healthz                 200 while the database answers, else 503
   GET    /metrics                 Prometheus counters
   GET    /                        The learner's page (LEARNER_PAGE)

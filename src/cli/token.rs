@@ -122,8 +122,8 @@ fn read_token() -> Result<String, CliError> {
 fn without_database(settings: &Settings, db: &Address) -> Result<KeyChoice, CliError> {
     Ok(match keys::configured_secret(settings).map_err(CliError)? {
         Some((secret, source)) => {
-            let key = jwt::SigningKey::new(settings.algorithm, &secret)
-                .map_err(|e| CliError(e.to_string()))?;
+            let key =
+                jwt::Key::new(settings.algorithm, &secret).map_err(|e| CliError(e.to_string()))?;
             KeyChoice::Key {
                 key: Box::new(jwt::Keyring::single(key)),
                 source,

@@ -185,6 +185,17 @@ pub struct Settings {
     /// `SIGNING_KEY_FILE`, a file holding the key. Defaults to none (the
     /// `JWTD_SIGNING_KEY` variable, else a key kept in the database).
     pub signing_key_file: Option<PathBuf>,
+    /// `VERIFYING_KEY_FILE`, a PEM public key (SimpleJWT's `VERIFYING_KEY`)
+    /// for a public-key `ALGORITHM`. Alone, without a signing key, it makes
+    /// a server that only verifies. Defaults to none.
+    pub verifying_key_file: Option<PathBuf>,
+    /// `JWK_URL`, SimpleJWT's: tokens are verified with the key a JWKS at
+    /// this http or https URL names by `kid`. Defaults to none.
+    pub jwk_url: Option<String>,
+    /// `JWK_URL_REFRESH` (jwtd): how long a fetched JWKS is used before it
+    /// is fetched again, and the least time between two fetches for an
+    /// unknown `kid`. Defaults to 5 minutes.
+    pub jwk_url_refresh: Duration,
     /// `ALLOWED_HOSTS`, Django's: the `Host` names answered, lower case
     /// (`.example.com` is the domain and its subdomains, `*` any). Defaults
     /// to none set: the loopback names ([`LOOPBACK_HOSTS`], see
@@ -311,6 +322,9 @@ impl Default for Settings {
             log_probes: false,
             learner_page: true,
             signing_key_file: None,
+            verifying_key_file: None,
+            jwk_url: None,
+            jwk_url_refresh: Duration::from_secs(300),
             allowed_hosts: None,
             control_socket: ControlSocket::BesideDatabase,
         }

@@ -100,7 +100,7 @@ macro_rules! whole {
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 53] = [
+pub static SETTINGS: [Setting; 56] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -156,6 +156,10 @@ pub static SETTINGS: [Setting; 53] = [
     setting!("LEARNER_PAGE", learner_page, Live, boolean, shown::boolean),
     setting!("SIGNING_KEY_FILE", signing_key_file, Restart,
         |raw| optional_string(raw).map(|p| p.map(PathBuf::from)), shown::path),
+    setting!("VERIFYING_KEY_FILE", verifying_key_file, Restart,
+        |raw| optional_string(raw).map(|p| p.map(PathBuf::from)), shown::path),
+    setting!("JWK_URL", jwk_url, Restart, optional_string, shown::optional_text),
+    setting!("JWK_URL_REFRESH", jwk_url_refresh, Restart, duration, shown::duration),
     setting!("ALLOWED_HOSTS", allowed_hosts, Live,
         |raw| allowed_hosts(raw).map(Some), shown::allowed_hosts),
     setting!("CONTROL_SOCKET", control_socket, Restart,
@@ -190,6 +194,7 @@ impl Settings {
             "SIGNING_KEY" => {
                 "set the key with JWTD_SIGNING_KEY or SIGNING_KEY_FILE, never in a settings file".into()
             }
+            "VERIFYING_KEY" => "give the public key's PEM file in VERIFYING_KEY_FILE".into(),
             _ => UNKNOWN.into(),
         }))
     }
@@ -207,7 +212,7 @@ mod tests {
             ("JWTD_ACCESS_TOKEN_LIFETIME", "soon"),
             ("JWTD_ACCESS_TOKEN_LIFETIME", "0"),
             ("JWTD_ROTATE_REFRESH_TOKENS", "maybe"),
-            ("JWTD_ALGORITHM", "RS256"),
+            ("JWTD_ALGORITHM", "rs256"),
             ("JWTD_ALGORITHM", "none"),
             ("JWTD_PASSWORD_ITERATIONS", "0"),
             ("JWTD_WORKERS", "-3"),

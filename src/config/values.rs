@@ -185,9 +185,18 @@ fn comma_separated(text: &str) -> Vec<String> {
 
 pub(super) fn algorithm(raw: SettingValue<'_>) -> Result<Algorithm, String> {
     let name = string(raw)?;
-    Algorithm::from_name(&name).ok_or_else(|| {
-        format!("Unrecognized algorithm type '{name}' (jwtd signs with HS256, HS384 or HS512)")
-    })
+    let algorithm = Algorithm::from_name(&name).ok_or_else(|| {
+        format!(
+            "Unrecognized algorithm type '{name}' (jwtd signs with HS256/384/512, RS256/384/512, \
+             PS256/384/512, ES256/384/512 or EdDSA)"
+        )
+    })?;
+    if !algorithm.is_hmac() && !cfg!(feature = "asymmetric") {
+        return Err(format!(
+            "{name} needs a jwtd built with the `asymmetric` feature (the default); this one signs with HMAC only"
+        ));
+    }
+    Ok(algorithm)
 }
 
 pub(super) fn audience(raw: SettingValue<'_>) -> Result<Option<Audience>, String> {

@@ -9,7 +9,7 @@ use crate::auth::Accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::explain::KeyChoice;
-use crate::jwt::{Keyring, SigningKey};
+use crate::jwt::{Key, Keyring};
 use crate::keys::{self, KeyState, KeysError};
 use crate::log;
 use crate::store::{Store, StoredKey};
@@ -69,7 +69,9 @@ impl Operator<'_> {
     pub(super) fn signing_keys(&self) -> Result<Vec<(StoredKey, KeyState)>, KeysError> {
         match self {
             Operator::Server(app) => app.auth.signing_keys(),
-            Operator::Database { store, .. } => keys::list(store),
+            Operator::Database {
+                settings, store, ..
+            } => keys::list(store, settings.algorithm),
         }
     }
 
@@ -90,7 +92,12 @@ impl Operator<'_> {
     pub(super) fn retire_key(&self, kid: &str) -> Result<(), KeysError> {
         match self {
             Operator::Server(app) => app.auth.retire_key(kid),
-            Operator::Database { store, clock, .. } => keys::retire(store, kid, clock),
+            Operator::Database {
+                settings,
+                store,
+                clock,
+                ..
+            } => keys::retire(store, settings.algorithm, kid, clock),
         }
     }
 
@@ -107,7 +114,7 @@ impl Operator<'_> {
                     source: format!("the running server's key ({source})"),
                 });
             }
-            let key = SigningKey::new(settings.algorithm, &secret)
+            let key = Key::new(settings.algorithm, &secret)
                 .map_err(|e| KeysError::Unusable(e.to_string()))?;
             return Ok(KeyChoice::Key {
                 key: Box::new(Keyring::single(key)),
@@ -141,7 +148,7 @@ impl Operator<'_> {
 fn database_key_before_ids(settings: &Settings, store: &Store) -> Result<KeyChoice, KeysError> {
     match store.signing_key()? {
         Some(secret) => {
-            let key = SigningKey::new(settings.algorithm, &secret)
+            let key = Key::new(settings.algorithm, &secret)
                 .map_err(|e| KeysError::Unusable(e.to_string()))?;
             Ok(KeyChoice::Key {
                 key: Box::new(Keyring::single(key)),

@@ -108,7 +108,7 @@ pub fn explain(token: &str, key: KeyChoice, settings: &Settings, now: u64) -> Ex
         token: token.to_owned(),
         now,
         algorithm: match &key {
-            KeyChoice::Key { key, .. } => key.algorithm(),
+            KeyChoice::Key { key, .. } => key.algorithm().unwrap_or(settings.algorithm),
             KeyChoice::Missing(_) => settings.algorithm,
         },
         leeway: settings.leeway,
@@ -190,17 +190,45 @@ impl Explanation {
             .flatten()
     }
 
-    /// The tag the key the header selects gives the signing input (none
-    /// when the header names no key in use).
+    /// The HMAC tag the key the header selects gives the signing input
+    /// (none when the header names no key in use, or for a public-key
+    /// algorithm, whose signatures are checked, not recomputed).
     pub(super) fn tag_recomputed(&self) -> Option<Vec<u8>> {
-        match (&self.key, self.signing_input()) {
-            (KeyChoice::Key { key, .. }, Some(input)) => {
-                let header = self.segments().first().copied().unwrap_or_default();
-                let key = key.select(header).ok()?;
-                Some(key.sign(input.as_bytes()).as_bytes().to_vec())
-            }
-            _ => None,
+        let key = self.selected_key()?.1;
+        if !key.algorithm().is_hmac() {
+            return None;
         }
+        let input = self.signing_input()?;
+        Some(key.sign(input.as_bytes()).ok()?.as_bytes().to_vec())
+    }
+
+    /// ECDSA's r and s, the two halves of the signature in the token,
+    /// for an ES algorithm and a signature of the right length.
+    pub(super) fn ecdsa_r_s(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        let half = match self.algorithm {
+            Algorithm::ES256 => 32,
+            Algorithm::ES384 => 48,
+            Algorithm::ES512 => 66,
+            _ => return None,
+        };
+        let signature = self.tag_in_token().filter(|s| s.len() == 2 * half)?;
+        let (r, s) = signature.split_at(half);
+        Some((r.to_vec(), s.to_vec()))
+    }
+
+    /// The key the header selects, with its id: the key check 4 verifies
+    /// with.
+    pub(super) fn selected_key(&self) -> Option<(Option<&str>, &jwt::Key)> {
+        let KeyChoice::Key { key: ring, .. } = &self.key else {
+            return None;
+        };
+        let header = self.segments().first().copied().unwrap_or_default();
+        let key = ring.select(header).ok()?;
+        let kid = ring
+            .keys()
+            .find(|(_, k)| std::ptr::eq(*k, key))
+            .and_then(|(kid, _)| kid);
+        Some((kid, key))
     }
 
     /// The claims for display: those decoded, else the payload read

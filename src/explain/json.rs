@@ -61,7 +61,12 @@ impl Explanation {
                 "base64url": jwt::base64url_encode(t),
                 "hex": hex(t),
             })),
-            "checked": recomputed.is_some(),
+            "key": self.selected_key().map(|(kid, key)| json!({
+                "kid": kid,
+                "kind": key.describe(),
+            })),
+            "ecdsa": self.ecdsa_r_s().map(|(r, s)| json!({"r": hex(&r), "s": hex(&s)})),
+            "checked": recomputed.is_some() || (!self.algorithm.is_hmac() && matches!(self.key, KeyChoice::Key { .. })),
             "match": recomputed.map(|t| in_token.as_deref() == Some(&t[..])),
         })
     }

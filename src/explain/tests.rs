@@ -17,7 +17,7 @@ const V1_ACCESS: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIj
 fn with_key() -> KeyChoice {
     KeyChoice::Key {
         key: Box::new(Keyring::single(
-            jwt::SigningKey::new(Algorithm::HS256, KEY).unwrap(),
+            jwt::Key::new(Algorithm::HS256, KEY).unwrap(),
         )),
         source: "the test".into(),
     }
@@ -140,11 +140,12 @@ fn without_a_key_it_decodes_but_says_the_signature_was_not_checked() {
 
 #[test]
 fn simplejwt_claim_checks_follow_the_decoder() {
-    let key = jwt::SigningKey::new(Algorithm::HS256, KEY).unwrap();
+    let key = jwt::Key::new(Algorithm::HS256, KEY).unwrap();
     let no_jti = jwt::encode(
         &key,
         &Claims::from_json(br#"{"token_type":"access","exp":1735689900}"#).unwrap(),
-    );
+    )
+    .unwrap();
     let e = explain(&no_jti, with_key(), &Settings::default(), NOW);
     assert_eq!(e.verdict(), Verdict::Refused(TokenError::NoId));
     assert!(e.to_text().contains(

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::analysis::{times, Explanation, KeyChoice, Part, Time, Verdict, STATE_REQUIREMENT};
 use super::format::{hex, utc};
-use crate::jwt::{self, Algorithm, Check, Claims, Outcome};
+use crate::jwt::{self, Check, Claims, Outcome};
 use crate::token::TokenError;
 
 impl Explanation {
@@ -93,8 +93,8 @@ impl Explanation {
     fn write_signature(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "Signature: HMAC-{} over the signing input",
-            hash_name(self.algorithm)
+            "Signature: {} over the signing input",
+            self.algorithm.signature_text()
         );
         match &self.key {
             KeyChoice::Key { source, .. } => {
@@ -118,6 +118,33 @@ impl Explanation {
                 );
             }
             _ => out.push_str("  in token   none\n"),
+        }
+        if let Some((r, s)) = self.ecdsa_r_s() {
+            let _ = writeln!(
+                out,
+                "  r          hex {}\n  s          hex {}",
+                hex(&r),
+                hex(&s)
+            );
+        }
+        if let Some((kid, key)) = self.selected_key() {
+            let _ = writeln!(
+                out,
+                "  checked with {}{}",
+                key.describe(),
+                kid.map(|k| format!(", kid {k}")).unwrap_or_default()
+            );
+        }
+        if !self.algorithm.is_hmac() {
+            if matches!(self.key, KeyChoice::Missing(_)) {
+                out.push_str("  no key, so THE SIGNATURE WAS NOT CHECKED\n");
+            } else {
+                out.push_str(
+                    "  a public-key signature is verified with the public key, not recomputed: check 4 below\n",
+                );
+            }
+            out.push('\n');
+            return;
         }
         match self.tag_recomputed() {
             Some(tag) => {
@@ -257,14 +284,6 @@ impl Time {
                 shorten(&self.value.to_string(), 200)
             ),
         }
-    }
-}
-
-fn hash_name(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::HS256 => "SHA256",
-        Algorithm::HS384 => "SHA384",
-        Algorithm::HS512 => "SHA512",
     }
 }
 

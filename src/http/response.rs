@@ -12,11 +12,13 @@ use super::parked::Parked;
 /// A response finished later by another thread (see [`super::parked`]).
 pub type ParkedResponse = Parked<Response>;
 
-/// Headers on every response: jwtd's small set of security headers, and no
-/// caching anywhere, since every body is about credentials (RFC 6749
-/// section 5.1 asks this of token responses).
-const FIXED_HEADERS: &str = "Cache-Control: no-store\r\n\
-    X-Content-Type-Options: nosniff\r\n\
+/// No caching, since nearly every body is about credentials (RFC 6749
+/// section 5.1 asks this of token responses): on every response that does
+/// not set its own `Cache-Control` (the public key set does).
+const NO_STORE: &str = "Cache-Control: no-store\r\n";
+
+/// Headers on every response: jwtd's small set of security headers.
+const FIXED_HEADERS: &str = "X-Content-Type-Options: nosniff\r\n\
     X-Frame-Options: DENY\r\n\
     Referrer-Policy: same-origin\r\n";
 
@@ -145,6 +147,9 @@ impl Response {
             for part in [b"Connection: ", connection.as_bytes(), b"\r\n"] {
                 out.extend_from_slice(part);
             }
+        }
+        if self.header("Cache-Control").is_none() {
+            out.extend_from_slice(NO_STORE.as_bytes());
         }
         out.extend_from_slice(FIXED_HEADERS.as_bytes());
         out.extend_from_slice(b"\r\n");

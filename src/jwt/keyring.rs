@@ -19,7 +19,7 @@
 //! anywhere else, which is what makes `kid` injection attacks moot here.
 
 use super::base64url;
-use super::{check_header, Algorithm, DecodeError, SegmentBuffer, SigningKey};
+use super::{check_header, Algorithm, DecodeError, Key, SegmentBuffer};
 
 /// Longest `kid` accepted in a keyring.
 pub const MAX_KID_LEN: usize = 64;
@@ -28,13 +28,16 @@ pub const MAX_KID_LEN: usize = 64;
 #[derive(Debug, Clone)]
 struct NamedKey {
     kid: Option<String>,
-    key: SigningKey,
+    key: Key,
     /// The base64url header of tokens it signs.
     encoded_header: String,
+    /// Held by this server (a key file, the database), not fetched from a
+    /// JWKS.
+    own: bool,
 }
 
 impl NamedKey {
-    fn new(kid: Option<String>, key: SigningKey) -> NamedKey {
+    fn new(kid: Option<String>, key: Key) -> NamedKey {
         let encoded_header = match &kid {
             None => key.algorithm().encoded_header().to_owned(),
             // PyJWT writes header members sorted, compactly: alg, kid, typ.
@@ -50,6 +53,7 @@ impl NamedKey {
             kid,
             key,
             encoded_header,
+            own: true,
         }
     }
 }
@@ -92,97 +96,188 @@ pub fn is_valid_kid(kid: &str) -> bool {
 /// The keys a server signs and verifies with.
 #[derive(Debug, Clone)]
 pub struct Keyring {
-    current: NamedKey,
-    /// Keys that still verify; never the current one.
-    others: Vec<NamedKey>,
+    /// Every key that verifies; the one that signs, if any, first.
+    keys: Vec<NamedKey>,
+    /// Whether `keys[0]` signs new tokens.
+    signs: bool,
+    /// Whether a token without a `kid` is checked with `keys[0]`. Keys
+    /// fetched from a JWKS must be named, as PyJWKClient requires.
+    unnamed_first: bool,
 }
 
 impl Keyring {
-    /// One key without an id: SimpleJWT's format, for a key given from
-    /// outside the database.
-    pub fn single(key: SigningKey) -> Keyring {
+    /// One key without an id: SimpleJWT's format, for an HMAC key given
+    /// from outside the database. (A public-key pair given from outside
+    /// is named by its thumbprint: [`Keyring::named`].)
+    pub fn single(key: Key) -> Keyring {
         Keyring {
-            current: NamedKey::new(None, key),
-            others: Vec::new(),
+            signs: key.can_sign(),
+            keys: vec![NamedKey::new(None, key)],
+            unnamed_first: true,
         }
+    }
+
+    /// One key with an id: a key pair, or a verifying key alone, given from
+    /// outside the database. A token without a `kid` is checked with it,
+    /// as SimpleJWT checks every token with its `VERIFYING_KEY`.
+    pub fn named(kid: String, key: Key) -> Result<Keyring, KeyringError> {
+        let mut ring = Keyring::with_ids((kid, key), Vec::new())?;
+        ring.signs = ring.keys[0].key.can_sign();
+        Ok(ring)
     }
 
     /// Keys with ids: `current` signs, it and `others` verify.
     pub fn with_ids(
-        current: (String, SigningKey),
-        others: Vec<(String, SigningKey)>,
+        current: (String, Key),
+        others: Vec<(String, Key)>,
     ) -> Result<Keyring, KeyringError> {
-        let algorithm = current.1.algorithm();
-        let mut seen: Vec<&str> = Vec::with_capacity(others.len() + 1);
-        for (kid, key) in std::iter::once(&current).chain(others.iter()) {
+        let signs = current.1.can_sign();
+        let mut keys = Vec::with_capacity(others.len() + 1);
+        keys.push(current);
+        keys.extend(others);
+        let mut ring = Keyring::verifying(keys)?;
+        ring.signs = signs;
+        ring.unnamed_first = true;
+        for key in &mut ring.keys {
+            key.own = true;
+        }
+        Ok(ring)
+    }
+
+    /// Keys with ids that only verify, each token naming its key: the keys
+    /// of a JWKS (`JWK_URL`). May be empty, and then verifies nothing.
+    pub fn verifying(keys: Vec<(String, Key)>) -> Result<Keyring, KeyringError> {
+        let mut seen: Vec<&str> = Vec::with_capacity(keys.len());
+        for (kid, key) in &keys {
             if !is_valid_kid(kid) {
                 return Err(KeyringError::BadKid(kid.clone()));
             }
             if seen.contains(&kid.as_str()) {
                 return Err(KeyringError::DuplicateKid(kid.clone()));
             }
-            if key.algorithm() != algorithm {
+            if key.algorithm() != keys[0].1.algorithm() {
                 return Err(KeyringError::MixedAlgorithms);
             }
             seen.push(kid);
         }
         Ok(Keyring {
-            current: NamedKey::new(Some(current.0), current.1),
-            others: others
+            keys: keys
                 .into_iter()
-                .map(|(kid, key)| NamedKey::new(Some(kid), key))
+                .map(|(kid, key)| NamedKey {
+                    own: false,
+                    ..NamedKey::new(Some(kid), key)
+                })
                 .collect(),
+            signs: false,
+            unnamed_first: false,
         })
     }
 
-    /// The algorithm of every key in the ring.
-    pub fn algorithm(&self) -> Algorithm {
-        self.current.key.algorithm()
+    /// This ring with `signer` in front: it signs new tokens, and verifies
+    /// them, beside the ring's keys (a signing key beside a JWKS).
+    pub fn with_signer(
+        mut self,
+        kid: Option<String>,
+        signer: Key,
+    ) -> Result<Keyring, KeyringError> {
+        if let Some(kid) = &kid {
+            if !is_valid_kid(kid) {
+                return Err(KeyringError::BadKid(kid.clone()));
+            }
+            self.keys.retain(|k| k.kid.as_ref() != Some(kid));
+        }
+        if self
+            .keys
+            .iter()
+            .any(|k| k.key.algorithm() != signer.algorithm())
+        {
+            return Err(KeyringError::MixedAlgorithms);
+        }
+        self.signs = signer.can_sign();
+        self.keys.insert(0, NamedKey::new(kid, signer));
+        self.unnamed_first = true;
+        Ok(self)
     }
 
-    /// The key new tokens are signed with.
-    pub fn current(&self) -> &SigningKey {
-        &self.current.key
+    /// The algorithm of every key in the ring; `None` for an empty ring.
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.keys.first().map(|k| k.key.algorithm())
+    }
+
+    /// Whether the ring signs new tokens: false for a server that only
+    /// verifies.
+    pub fn can_sign(&self) -> bool {
+        self.signs
+    }
+
+    /// The key new tokens are signed with, and their base64url header.
+    pub fn signer(&self) -> Option<(&Key, &str)> {
+        let first = self.keys.first().filter(|_| self.signs)?;
+        Some((&first.key, &first.encoded_header))
+    }
+
+    /// The first key: the signing key, or the key a token without a `kid`
+    /// is checked with.
+    pub fn current(&self) -> Option<&Key> {
+        self.keys.first().map(|k| &k.key)
     }
 
     /// Its id, `None` for a key without one.
     pub fn current_kid(&self) -> Option<&str> {
-        self.current.kid.as_deref()
+        self.keys.first().and_then(|k| k.kid.as_deref())
     }
 
-    /// The base64url header of new tokens.
-    pub fn encoded_header(&self) -> &str {
-        &self.current.encoded_header
+    /// The base64url header of new tokens (of the first key).
+    pub fn encoded_header(&self) -> Option<&str> {
+        self.keys.first().map(|k| k.encoded_header.as_str())
     }
 
     /// The ids of the keys that verify, the current one first.
     pub fn kids(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(&self.current)
-            .chain(self.others.iter())
-            .filter_map(|k| k.kid.as_deref())
+        self.keys.iter().filter_map(|k| k.kid.as_deref())
+    }
+
+    /// Every key with its id, the current one first: what a JWKS publishes.
+    pub fn keys(&self) -> impl Iterator<Item = (Option<&str>, &Key)> {
+        self.keys.iter().map(|k| (k.kid.as_deref(), &k.key))
+    }
+
+    /// The keys this server holds itself (not those fetched from a JWKS),
+    /// with their ids, the current one first: what its own JWKS publishes.
+    pub fn own_keys(&self) -> impl Iterator<Item = (Option<&str>, &Key)> {
+        self.keys
+            .iter()
+            .filter(|k| k.own)
+            .map(|k| (k.kid.as_deref(), &k.key))
     }
 
     /// Check 3 of [`super::decode`] with this ring: the header is valid for
     /// the ring's algorithm, and the key that must have signed the token.
     ///
-    /// - the current key's own header bytes: the current key, unparsed;
+    /// - the first key's own header bytes: that key, unparsed;
     /// - a `kid` naming a key of the ring: that key;
-    /// - no `kid`: the current key;
-    /// - a `kid` naming no key of the ring (unknown, or retired): refused.
+    /// - no `kid`: the first key, unless the ring's keys must be named;
+    /// - a `kid` naming no key of the ring (unknown, retired, or a key of
+    ///   another algorithm, which is never in the ring): refused.
     ///   A ring without ids ignores `kid`, as PyJWT does.
-    pub fn select(&self, encoded_header: &str) -> Result<&SigningKey, DecodeError> {
-        if encoded_header == self.current.encoded_header {
-            return Ok(&self.current.key);
+    pub fn select(&self, encoded_header: &str) -> Result<&Key, DecodeError> {
+        let Some(first) = self.keys.first() else {
+            return Err(DecodeError::UnknownKey);
+        };
+        if encoded_header == first.encoded_header {
+            return Ok(&first.key);
         }
         let mut buffer = SegmentBuffer::new();
-        let kid = check_header(encoded_header, self.algorithm(), &mut buffer)?;
+        let kid = check_header(encoded_header, first.key.algorithm(), &mut buffer)?;
         match kid {
-            Some(kid) if self.current.kid.is_some() => std::iter::once(&self.current)
-                .chain(self.others.iter())
+            Some(kid) if first.kid.is_some() => self
+                .keys
+                .iter()
                 .find(|k| k.kid.as_deref() == Some(kid))
                 .map(|k| &k.key)
                 .ok_or(DecodeError::UnknownKey),
-            _ => Ok(&self.current.key),
+            _ if self.unnamed_first => Ok(&first.key),
+            _ => Err(DecodeError::UnknownKey),
         }
     }
 }
@@ -191,8 +286,8 @@ impl Keyring {
 mod tests {
     use super::*;
 
-    fn key(secret: &str) -> SigningKey {
-        SigningKey::new(Algorithm::HS256, secret.as_bytes()).unwrap()
+    fn key(secret: &str) -> Key {
+        Key::new(Algorithm::HS256, secret.as_bytes()).unwrap()
     }
 
     fn header(json: &str) -> String {
@@ -203,11 +298,14 @@ mod tests {
     fn a_key_with_an_id_writes_it_in_pyjwt_order() {
         let ring = Keyring::with_ids(("k1".into(), key("one")), Vec::new()).unwrap();
         assert_eq!(
-            base64url::decode(ring.encoded_header()).unwrap(),
+            base64url::decode(ring.encoded_header().unwrap()).unwrap(),
             br#"{"alg":"HS256","kid":"k1","typ":"JWT"}"#
         );
         let single = Keyring::single(key("one"));
-        assert_eq!(single.encoded_header(), Algorithm::HS256.encoded_header());
+        assert_eq!(
+            single.encoded_header(),
+            Some(Algorithm::HS256.encoded_header())
+        );
         assert_eq!(single.current_kid(), None);
     }
 
@@ -218,13 +316,13 @@ mod tests {
             vec![("old".into(), key("old secret"))],
         )
         .unwrap();
-        let signs_like = |selected: &SigningKey, secret: &str| {
-            selected.sign(b"x").as_bytes() == key(secret).sign(b"x").as_bytes()
+        let signs_like = |selected: &Key, secret: &str| {
+            selected.sign(b"x").unwrap().as_bytes() == key(secret).sign(b"x").unwrap().as_bytes()
         };
         let old = header(r#"{"alg":"HS256","kid":"old","typ":"JWT"}"#);
         assert!(signs_like(ring.select(&old).unwrap(), "old secret"));
         assert!(signs_like(
-            ring.select(ring.encoded_header()).unwrap(),
+            ring.select(ring.encoded_header().unwrap()).unwrap(),
             "new secret"
         ));
         // Without a kid: the current key.
@@ -270,7 +368,7 @@ mod tests {
         assert_eq!(twice.err(), Some(KeyringError::DuplicateKid("a".into())));
         let mixed = Keyring::with_ids(
             ("a".into(), key("1")),
-            vec![("b".into(), SigningKey::new(Algorithm::HS512, b"2").unwrap())],
+            vec![("b".into(), Key::new(Algorithm::HS512, b"2").unwrap())],
         );
         assert_eq!(mixed.err(), Some(KeyringError::MixedAlgorithms));
     }

@@ -1,11 +1,12 @@
-//! JSON Web Tokens signed with HMAC, written out by hand (RFC 7519, RFC 7515).
+//! JSON Web Tokens, written out by hand (RFC 7519, RFC 7515): signed with
+//! HMAC, or (feature `asymmetric`) with an RSA, ECDSA or Ed25519 key.
 //!
 //! A token is three base64url segments joined by dots:
 //!
 //! ```text
 //!   eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9 . eyJ0b2tlbl90eXBlIjoiYWNjZXNz... . ruhCFnpO2XjU...
 //!   └── header: {"alg":"HS256",       ┘   └── payload: the claims, ┘         └── signature: ┘
-//!              "typ":"JWT"}                  compact JSON                 HMAC(key, header "." payload)
+//!              "typ":"JWT"}                  compact JSON      HMAC or signature(key, header "." payload)
 //! ```
 //!
 //! The signature covers the first two segments exactly as transmitted, so
@@ -21,20 +22,22 @@
 //! This module knows nothing of SimpleJWT's token types; `crate::token` adds
 //! those rules on top.
 
+mod algorithm;
 mod base64url;
 mod claims;
 mod error;
+mod key;
 mod keyring;
 mod payload;
-mod signing;
 
+pub use algorithm::Algorithm;
 pub use base64url::SegmentBuffer;
 pub use claims::Claims;
 pub use error::DecodeError;
+pub use key::{Key, KeyError, SignError, Signature, MAX_SIGNATURE_LEN};
 pub use keyring::{is_valid_kid, Keyring, KeyringError, MAX_KID_LEN};
 use payload::Wanted;
 pub use payload::{ClaimValue, Picked, Registered};
-pub use signing::{Algorithm, KeyError, SigningKey, Tag};
 
 /// Tokens longer than this are refused before any work is done. SimpleJWT's
 /// tokens are about 250 bytes; the limit leaves room for custom claims.
@@ -52,9 +55,9 @@ pub struct Validation {
     pub issuer: Option<String>,
 }
 
-/// Signs `claims` with `key`: `b64(header) "." b64(payload) "." b64(HMAC)`,
+/// Signs `claims` with `key`: `b64(header) "." b64(payload) "." b64(signature)`,
 /// with PyJWT's header and payload bytes.
-pub fn encode(key: &SigningKey, claims: &Claims) -> String {
+pub fn encode(key: &Key, claims: &Claims) -> Result<String, SignError> {
     sign_parts(
         key,
         key.algorithm().encoded_header(),
@@ -62,27 +65,26 @@ pub fn encode(key: &SigningKey, claims: &Claims) -> String {
     )
 }
 
-/// Signs `claims` with the current key of `keys`, naming it in `kid` when
-/// it has an id.
-pub fn encode_with_keys(keys: &Keyring, claims: &Claims) -> String {
-    sign_parts(
-        keys.current(),
-        keys.encoded_header(),
-        claims.to_json().as_bytes(),
-    )
+/// Signs `claims` with the signing key of `keys`, naming it in `kid` when
+/// it has an id. A ring that only verifies signs nothing.
+pub fn encode_with_keys(keys: &Keyring, claims: &Claims) -> Result<String, SignError> {
+    let (key, header) = keys.signer().ok_or(SignError::VerifyOnly)?;
+    sign_parts(key, header, claims.to_json().as_bytes())
 }
 
 /// Assembles a token from an already-encoded header and raw payload bytes.
 /// [`encode`] uses it; tests use it to build tokens no honest issuer would.
-pub fn sign_parts(key: &SigningKey, encoded_header: &str, payload: &[u8]) -> String {
-    let mut token = String::with_capacity(encoded_header.len() + payload.len() * 4 / 3 + 92);
+pub fn sign_parts(key: &Key, encoded_header: &str, payload: &[u8]) -> Result<String, SignError> {
+    let signature_text = key.signature_len().div_ceil(3) * 4;
+    let mut token =
+        String::with_capacity(encoded_header.len() + payload.len() * 4 / 3 + 8 + signature_text);
     token.push_str(encoded_header);
     token.push('.');
     base64url::encode_into(payload, &mut token);
-    let tag = key.sign(token.as_bytes());
+    let signature = key.sign(token.as_bytes())?;
     token.push('.');
-    base64url::encode_into(tag.as_bytes(), &mut token);
-    token
+    base64url::encode_into(signature.as_bytes(), &mut token);
+    Ok(token)
 }
 
 /// The base64url encoding of `bytes`, for building headers in tests and tools.
@@ -121,7 +123,7 @@ pub fn base64url_decode(segment: &str) -> Option<Vec<u8>> {
 /// `exp` is not required here; SimpleJWT requires it one level up.
 pub fn decode(
     token: &str,
-    key: &SigningKey,
+    key: &Key,
     validation: &Validation,
     now: u64,
 ) -> Result<Claims, DecodeError> {
@@ -186,10 +188,10 @@ impl Check {
             Check::Length => "at most 8 KiB long",
             Check::Segments => "three segments joined by dots",
             Check::Header => {
-                "header: base64url JSON, alg is the configured algorithm, no crit or b64, kid names a key in use"
+                "header: base64url JSON, alg is the configured algorithm, no crit, b64, jwk, jku, x5u or x5c, kid names a key in use"
             }
             Check::Signature => {
-                "signature: HMAC of header.payload with the key, compared in constant time"
+                "signature: of header.payload, by the key the header names (an HMAC tag compared in constant time)"
             }
             Check::Payload => "payload: base64url JSON object, no duplicate member names",
             Check::Times => "iat and nbf not in the future, exp not passed (LEEWAY allowed)",
@@ -205,23 +207,13 @@ impl Check {
 pub enum Verifier<'k> {
     /// Verify the signature with this key (a `kid` is ignored, as PyJWT
     /// ignores it).
-    Key(&'k SigningKey),
+    Key(&'k Key),
     /// Verify it with the key of this ring the header names, as the server
     /// does.
     Keys(&'k Keyring),
     /// Do not verify it: for `jwtd token explain` without a key, which
     /// reports the token as unchecked. Check 3 still expects this algorithm.
     SkipSignature(Algorithm),
-}
-
-impl Verifier<'_> {
-    fn algorithm(self) -> Algorithm {
-        match self {
-            Verifier::Key(key) => key.algorithm(),
-            Verifier::Keys(keys) => keys.algorithm(),
-            Verifier::SkipSignature(algorithm) => algorithm,
-        }
-    }
 }
 
 /// What one check of [`decode_observed`] found.
@@ -364,8 +356,7 @@ fn check_signed<'t>(
         .ok_or(DecodeError::NotThreeSegments);
     let (header, payload, signature) = observer.step(Check::Segments, parts)?;
     // 3.
-    let algorithm = verifier.algorithm();
-    let plain_header_ok = || {
+    let plain_header_ok = |algorithm: Algorithm| {
         if header == algorithm.encoded_header() {
             Ok(())
         } else {
@@ -373,21 +364,27 @@ fn check_signed<'t>(
         }
     };
     let key = match verifier {
-        Verifier::Key(key) => plain_header_ok().map(|()| Some(key)),
+        Verifier::Key(key) => plain_header_ok(key.algorithm()).map(|()| Some(key)),
         Verifier::Keys(keys) => keys.select(header).map(Some),
-        Verifier::SkipSignature(_) => plain_header_ok().map(|()| None),
+        Verifier::SkipSignature(algorithm) => plain_header_ok(algorithm).map(|()| None),
     };
     let key = observer.step(Check::Header, key)?;
     // 4.
     match key {
         Some(key) => {
-            let mut tag = [0u8; 64];
-            let tag = &mut tag[..algorithm.tag_len()];
+            let mut bytes = [0u8; MAX_SIGNATURE_LEN];
             let signed = &token[..header.len() + 1 + payload.len()];
-            let signature_ok = match base64url::decode_exact(signature, tag) {
+            // The key decides the length: an ES256 signature in DER form,
+            // or an RSA signature for another modulus, is malformed here.
+            let signature_ok = match bytes.get_mut(..key.signature_len()) {
+                Some(bytes) => match base64url::decode_exact(signature, bytes) {
+                    None => Err(DecodeError::MalformedSignature),
+                    Some(()) if !key.verify(signed.as_bytes(), bytes) => {
+                        Err(DecodeError::BadSignature)
+                    }
+                    Some(()) => Ok(()),
+                },
                 None => Err(DecodeError::MalformedSignature),
-                Some(()) if !key.verify(signed.as_bytes(), tag) => Err(DecodeError::BadSignature),
-                Some(()) => Ok(()),
             };
             observer.step(Check::Signature, signature_ok)?;
         }
@@ -473,8 +470,20 @@ fn check_header<'b>(
     algorithm: Algorithm,
     buffer: &'b mut SegmentBuffer,
 ) -> Result<Option<&'b str>, DecodeError> {
-    let names = [Some("alg"), Some("kid"), Some("crit"), Some("b64")];
-    let mut fields = [None, None, None, None];
+    // A key or a key's address carried by the token itself (jwk, jku,
+    // x5u, x5c) would let the token choose what verifies it: refused,
+    // never fetched or used.
+    let names = [
+        Some("alg"),
+        Some("kid"),
+        Some("crit"),
+        Some("b64"),
+        Some("jwk"),
+        Some("jku"),
+        Some("x5u"),
+        Some("x5c"),
+    ];
+    let mut fields = [None, None, None, None, None, None, None, None];
     let mut wanted = Wanted {
         names: &names,
         registered: &mut Registered::default(),
@@ -485,7 +494,7 @@ fn check_header<'b>(
         .decode(header)
         .and_then(|(json, room)| payload::read(json, room, &[], &mut wanted))
         .ok_or(DecodeError::MalformedHeader)?;
-    let [alg, kid, crit, b64] = fields;
+    let [alg, kid, rest @ ..] = fields;
     if alg.as_ref().and_then(ClaimValue::as_str) != Some(algorithm.name()) {
         return Err(DecodeError::WrongAlgorithm);
     }
@@ -494,7 +503,7 @@ fn check_header<'b>(
         Some(ClaimValue::String(kid)) => Some(kid),
         Some(_) => return Err(DecodeError::UnsupportedHeader),
     };
-    if crit.is_some() || b64.is_some() {
+    if rest.iter().any(Option::is_some) {
         return Err(DecodeError::UnsupportedHeader);
     }
     Ok(kid)

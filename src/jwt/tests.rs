@@ -18,8 +18,8 @@ const V3_AUD_ISS: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlI
 const V5_PAYLOAD: &str = r#"{"token_type":"access","exp":1735689900,"iat":1735689600,"jti":"00000000000000000000000000000001","user_id":"1","name":"Zo\u00eb \ud83d\ude00","n":1.5,"ok":true,"nil":null}"#;
 const V5_CUSTOM: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzM1Njg5OTAwLCJpYXQiOjE3MzU2ODk2MDAsImp0aSI6IjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAxIiwidXNlcl9pZCI6IjEiLCJuYW1lIjoiWm9cdTAwZWIgXHVkODNkXHVkZTAwIiwibiI6MS41LCJvayI6dHJ1ZSwibmlsIjpudWxsfQ.WlBolK28YCTHenJ3RJRob6AOgIUJqLY7dSFpqx7iRtU";
 
-fn hs256() -> SigningKey {
-    SigningKey::new(Algorithm::HS256, KEY).unwrap()
+fn hs256() -> Key {
+    Key::new(Algorithm::HS256, KEY).unwrap()
 }
 
 fn claims(json: &str) -> Claims {
@@ -37,13 +37,14 @@ fn forge(header: &str, payload: &str) -> String {
         &base64url_encode(header.as_bytes()),
         payload.as_bytes(),
     )
+    .unwrap()
 }
 
 /// [`super::decode`], checked against [`decode_picked`]: the same verdict
 /// and, for a token that passes, the same claims.
 fn decode(
     token: &str,
-    key: &SigningKey,
+    key: &Key,
     validation: &Validation,
     now: u64,
 ) -> Result<Claims, DecodeError> {
@@ -88,11 +89,11 @@ fn rfc7515_appendix_a1_hs256() {
         "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow",
     )
     .unwrap();
-    let key = SigningKey::new(Algorithm::HS256, &key).unwrap();
+    let key = Key::new(Algorithm::HS256, &key).unwrap();
     let header = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9";
     let payload =
         "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
-    let token = sign_parts(&key, header, payload.as_bytes());
+    let token = sign_parts(&key, header, payload.as_bytes()).unwrap();
     assert_eq!(
         token,
         "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9\
@@ -113,8 +114,14 @@ fn rfc7515_appendix_a1_hs256() {
 
 #[test]
 fn simplejwt_v1_refresh_and_access_byte_for_byte() {
-    assert_eq!(encode(&hs256(), &claims(V1_REFRESH_PAYLOAD)), V1_REFRESH);
-    assert_eq!(encode(&hs256(), &claims(V1_ACCESS_PAYLOAD)), V1_ACCESS);
+    assert_eq!(
+        encode(&hs256(), &claims(V1_REFRESH_PAYLOAD)).unwrap(),
+        V1_REFRESH
+    );
+    assert_eq!(
+        encode(&hs256(), &claims(V1_ACCESS_PAYLOAD)).unwrap(),
+        V1_ACCESS
+    );
     assert_eq!(
         decode_at(V1_REFRESH, NOW).unwrap(),
         claims(V1_REFRESH_PAYLOAD)
@@ -127,8 +134,11 @@ fn simplejwt_v1_refresh_and_access_byte_for_byte() {
 
 #[test]
 fn simplejwt_v2_hs512_byte_for_byte() {
-    let key = SigningKey::new(Algorithm::HS512, KEY).unwrap();
-    assert_eq!(encode(&key, &claims(V1_ACCESS_PAYLOAD)), V2_HS512_ACCESS);
+    let key = Key::new(Algorithm::HS512, KEY).unwrap();
+    assert_eq!(
+        encode(&key, &claims(V1_ACCESS_PAYLOAD)).unwrap(),
+        V2_HS512_ACCESS
+    );
     assert!(decode(V2_HS512_ACCESS, &key, &strict(), NOW).is_ok());
     assert_eq!(
         decode_at(V2_HS512_ACCESS, NOW),
@@ -138,7 +148,7 @@ fn simplejwt_v2_hs512_byte_for_byte() {
 
 #[test]
 fn simplejwt_v3_audience_and_issuer_byte_for_byte() {
-    assert_eq!(encode(&hs256(), &claims(V3_PAYLOAD)), V3_AUD_ISS);
+    assert_eq!(encode(&hs256(), &claims(V3_PAYLOAD)).unwrap(), V3_AUD_ISS);
     let validation = Validation {
         leeway: 0,
         audience: Some(vec!["my-aud".into()]),
@@ -154,7 +164,7 @@ fn simplejwt_v3_audience_and_issuer_byte_for_byte() {
 
 #[test]
 fn simplejwt_v5_custom_claims_byte_for_byte() {
-    assert_eq!(encode(&hs256(), &claims(V5_PAYLOAD)), V5_CUSTOM);
+    assert_eq!(encode(&hs256(), &claims(V5_PAYLOAD)).unwrap(), V5_CUSTOM);
     let decoded = decode_at(V5_CUSTOM, NOW).unwrap();
     assert_eq!(decoded.get_str("name"), Some("Zo\u{eb} \u{1f600}"));
     assert_eq!(decoded.to_json(), V5_PAYLOAD);
@@ -292,8 +302,8 @@ fn check_4_signature() {
         decode_at(&format!("{signed}.{refresh_sig}"), NOW),
         Err(DecodeError::BadSignature)
     );
-    let weak = SigningKey::new(Algorithm::HS256, b"secret").unwrap();
-    let forged = encode(&weak, &claims(V1_ACCESS_PAYLOAD));
+    let weak = Key::new(Algorithm::HS256, b"secret").unwrap();
+    let forged = encode(&weak, &claims(V1_ACCESS_PAYLOAD)).unwrap();
     assert_eq!(decode_at(&forged, NOW), Err(DecodeError::BadSignature));
     // An edited payload under the original signature.
     let edited = V1_ACCESS_PAYLOAD.replace("1735689900", "1999999999");
@@ -579,8 +589,7 @@ fn observation_stops_at_the_first_failure() {
 
 #[test]
 fn skipping_the_signature_is_reported_and_nothing_else_changes() {
-    let other_key =
-        SigningKey::new(Algorithm::HS256, b"another key, not the one that signed").unwrap();
+    let other_key = Key::new(Algorithm::HS256, b"another key, not the one that signed").unwrap();
     let tampered = V1_ACCESS.replace(".ruhC", ".ruhD");
     for token in [V1_ACCESS, tampered.as_str()] {
         assert!(decode(token, &other_key, &strict(), NOW).is_err());
@@ -602,10 +611,10 @@ fn skipping_the_signature_is_reported_and_nothing_else_changes() {
 
 #[test]
 fn tokens_name_their_key_and_verify_until_it_leaves_the_ring() {
-    let old = SigningKey::new(Algorithm::HS256, b"old secret").unwrap();
-    let new = SigningKey::new(Algorithm::HS256, b"new secret").unwrap();
+    let old = Key::new(Algorithm::HS256, b"old secret").unwrap();
+    let new = Key::new(Algorithm::HS256, b"new secret").unwrap();
     let before = Keyring::with_ids(("k-old".into(), old.clone()), Vec::new()).unwrap();
-    let token = encode_with_keys(&before, &claims(V1_ACCESS_PAYLOAD));
+    let token = encode_with_keys(&before, &claims(V1_ACCESS_PAYLOAD)).unwrap();
     let header = base64url_decode(token.split('.').next().unwrap()).unwrap();
     assert_eq!(header, br#"{"alg":"HS256","kid":"k-old","typ":"JWT"}"#);
     // After a rotation the old key still verifies its tokens...
@@ -616,7 +625,7 @@ fn tokens_name_their_key_and_verify_until_it_leaves_the_ring() {
     .unwrap();
     let decoded = decode_with_keys(&token, &rotated, &strict(), NOW).unwrap();
     assert_eq!(decoded.to_json(), V1_ACCESS_PAYLOAD);
-    let fresh = encode_with_keys(&rotated, &claims(V1_ACCESS_PAYLOAD));
+    let fresh = encode_with_keys(&rotated, &claims(V1_ACCESS_PAYLOAD)).unwrap();
     assert!(decode_with_keys(&fresh, &rotated, &strict(), NOW).is_ok());
     // ...until it is retired.
     let retired = Keyring::with_ids(("k-new".into(), new.clone()), Vec::new()).unwrap();
@@ -626,15 +635,15 @@ fn tokens_name_their_key_and_verify_until_it_leaves_the_ring() {
     );
     // A token naming one key but signed by another is a bad signature.
     let forged_header = base64url_encode(br#"{"alg":"HS256","kid":"k-old","typ":"JWT"}"#);
-    let forged = sign_parts(&new, &forged_header, V1_ACCESS_PAYLOAD.as_bytes());
+    let forged = sign_parts(&new, &forged_header, V1_ACCESS_PAYLOAD.as_bytes()).unwrap();
     assert_eq!(
         decode_with_keys(&forged, &rotated, &strict(), NOW).err(),
         Some(DecodeError::BadSignature)
     );
     // SimpleJWT's header (no kid) is checked with the current key.
-    let plain = encode(&new, &claims(V1_ACCESS_PAYLOAD));
+    let plain = encode(&new, &claims(V1_ACCESS_PAYLOAD)).unwrap();
     assert!(decode_with_keys(&plain, &rotated, &strict(), NOW).is_ok());
-    let plain_old = encode(&old, &claims(V1_ACCESS_PAYLOAD));
+    let plain_old = encode(&old, &claims(V1_ACCESS_PAYLOAD)).unwrap();
     assert_eq!(
         decode_with_keys(&plain_old, &rotated, &strict(), NOW).err(),
         Some(DecodeError::BadSignature)

@@ -888,7 +888,7 @@ fn keys_rotate_on_a_running_server_without_logging_anybody_out() {
         .skip(2)
         .map(|l| {
             let cells: Vec<&str> = l.split_whitespace().collect();
-            (cells[0].to_owned(), cells[2].to_owned())
+            (cells[0].to_owned(), cells[3].to_owned())
         })
         .collect();
     assert_eq!(

@@ -1,14 +1,14 @@
 //! The error cases of the reference (simplejwt-5.5.1.md section 1), sent to
 //! the real binary: exact status and body for each.
 
-use jwtd::jwt::{self, Algorithm, SigningKey};
+use jwtd::jwt::{self, Algorithm, Key};
 
 use crate::support::*;
 
 /// A token signed with the server's key from raw payload JSON.
 fn forge(payload: &str) -> String {
-    let key = SigningKey::new(Algorithm::HS256, KEY.as_bytes()).unwrap();
-    jwt::sign_parts(&key, Algorithm::HS256.encoded_header(), payload.as_bytes())
+    let key = Key::new(Algorithm::HS256, KEY.as_bytes()).unwrap();
+    jwt::sign_parts(&key, Algorithm::HS256.encoded_header(), payload.as_bytes()).unwrap()
 }
 
 fn now() -> u64 {

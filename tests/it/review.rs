@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use jwtd::jwt::{self, Algorithm, SigningKey};
+use jwtd::jwt::{self, Algorithm, Key};
 
 use crate::support::*;
 
@@ -18,8 +18,8 @@ const BEARER_INVALID: &str = r#"{"detail":"Given token not valid for any token t
 
 /// A token signed with the server's key from raw payload JSON.
 fn forge(payload: &str) -> String {
-    let key = SigningKey::new(Algorithm::HS256, KEY.as_bytes()).unwrap();
-    jwt::sign_parts(&key, Algorithm::HS256.encoded_header(), payload.as_bytes())
+    let key = Key::new(Algorithm::HS256, KEY.as_bytes()).unwrap();
+    jwt::sign_parts(&key, Algorithm::HS256.encoded_header(), payload.as_bytes()).unwrap()
 }
 
 /// Everything the server sends on one connection until it closes it.

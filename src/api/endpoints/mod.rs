@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod blacklist;
 pub mod health;
+pub mod jwks;
 pub mod metrics;
 pub mod obtain;
 pub mod page;

@@ -14,6 +14,10 @@ use crate::http::Response;
 /// TokenObtainPairView.
 pub fn handle(call: &Call<'_>) -> Response {
     let (app, now) = (call.app, call.now);
+    // A server with a verifying key alone says so before any work.
+    if !app.auth.can_sign() {
+        return auth_error(app, &AuthError::NotSigning);
+    }
     let [username, password] = match call.fields(["username", "password"]) {
         Ok(fields) => fields,
         Err(refused) => return refused,

@@ -9,6 +9,9 @@ use crate::http::Response;
 /// TokenRefreshView, with rotation as configured.
 pub fn handle(call: &Call<'_>) -> Response {
     let app = call.app;
+    if !app.auth.can_sign() {
+        return auth_error(app, &crate::auth::AuthError::NotSigning);
+    }
     let [token] = match call.fields(["refresh"]) {
         Ok(fields) => fields,
         Err(refused) => return refused,

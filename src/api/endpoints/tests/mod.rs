@@ -15,11 +15,13 @@ use serde_json::Value;
 use crate::app::App;
 use crate::config::{Audience, Settings};
 use crate::http::{Handler, OwnedRequest, Response};
-use crate::jwt::{base64url_encode, sign_parts, Algorithm, SigningKey};
+use crate::jwt::{base64url_encode, sign_parts, Algorithm, Key};
 use crate::password::{make_password, unusable_password};
 use crate::store::{NewUser, User};
 use crate::token::JtiSource;
 
+#[cfg(feature = "asymmetric")]
+mod asymmetric;
 mod blacklist;
 mod health;
 mod metrics;
@@ -174,8 +176,8 @@ fn login(app: &App) -> (String, String) {
 
 /// A token with `payload` as its exact payload bytes, signed with the test key.
 fn forge(payload: &str) -> String {
-    let key = SigningKey::new(Algorithm::HS256, KEY).unwrap();
-    sign_parts(&key, Algorithm::HS256.encoded_header(), payload.as_bytes())
+    let key = Key::new(Algorithm::HS256, KEY).unwrap();
+    sign_parts(&key, Algorithm::HS256.encoded_header(), payload.as_bytes()).unwrap()
 }
 
 /// `UUID(int=n).hex`.

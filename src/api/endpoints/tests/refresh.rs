@@ -39,20 +39,22 @@ fn refresh_token_errors_are_401_token_not_valid() {
     );
 
     let other_key = sign_parts(
-        &SigningKey::new(Algorithm::HS256, b"another key").unwrap(),
+        &Key::new(Algorithm::HS256, b"another key").unwrap(),
         Algorithm::HS256.encoded_header(),
         payload("refresh", 86400, NOW, 90).as_bytes(),
-    );
+    )
+    .unwrap();
     let alg_none = format!(
         "{}.{}.",
         base64url_encode(br#"{"alg":"none","typ":"JWT"}"#),
         base64url_encode(payload("refresh", 86400, NOW, 91).as_bytes())
     );
     let hs512 = sign_parts(
-        &SigningKey::new(Algorithm::HS512, KEY).unwrap(),
+        &Key::new(Algorithm::HS512, KEY).unwrap(),
         Algorithm::HS512.encoded_header(),
         payload("refresh", 86400, NOW, 92).as_bytes(),
-    );
+    )
+    .unwrap();
     let mut tampered = V1_REFRESH.to_owned();
     tampered.pop();
     tampered.push('R');

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::http::Refused;
+use crate::jwt::Keyring;
 use crate::refusal::Refusal;
 
 /// Every refusal counter as `/metrics` shows it, in [`Refusal::ALL`] order.
@@ -25,12 +26,13 @@ fn refusals(app: &App) -> Vec<u64> {
 
 /// A forged token: `header` (JSON) and `payload`, signed with `key`.
 fn forge_with(key: &[u8], header: &str, payload: &str) -> String {
-    let key = SigningKey::new(Algorithm::HS256, key).unwrap();
+    let key = Key::new(Algorithm::HS256, key).unwrap();
     sign_parts(
         &key,
         &base64url_encode(header.as_bytes()),
         payload.as_bytes(),
     )
+    .unwrap()
 }
 
 fn verify(app: &App, token: &str) -> Response {
@@ -336,9 +338,29 @@ fn every_refusal_moves_its_own_counter_by_one() {
         seen.push(reason);
     }
     seen.push(unavailable());
+    seen.push(not_signing());
     for reason in Refusal::ALL {
         assert!(seen.contains(&reason), "no case for {reason:?}");
     }
+}
+
+/// A server that only verifies: obtain is a 501, counted as `not_signing`.
+fn not_signing() -> Refusal {
+    let app = app();
+    let key = Key::new(Algorithm::HS256, KEY).unwrap();
+    let ring = Keyring::verifying(vec![("k".into(), key)]).unwrap();
+    app.auth.set_keyring(ring);
+    let before = refusals(&app);
+    let r = post(
+        &app,
+        OBTAIN,
+        &format!(r#"{{"username":"alice","password":{}}}"#, js(P1)),
+    );
+    assert_eq!(r.status, 501, "{}", r.text());
+    let after = refusals(&app);
+    let i = Refusal::NotSigning.index();
+    assert_eq!(after[i], before[i] + 1);
+    Refusal::NotSigning
 }
 
 /// A store that cannot write: 503, counted as `unavailable`.

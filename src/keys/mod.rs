@@ -24,12 +24,16 @@
 //! the key generated before keys had ids keep working until the first
 //! rotation.
 
+mod configured;
+mod material;
+
 use std::fmt;
+
+pub use configured::{configured_file, configured_ring, configured_secret, configured_source};
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::jwt::{Keyring, SigningKey};
-use crate::log;
+use crate::jwt::{Algorithm, Key, Keyring};
 use crate::primitives;
 use crate::store::{Store, StoreError, StoredKey};
 use crate::time;
@@ -88,6 +92,8 @@ pub enum KeyState {
     Active,
     /// Refused; kept only to be listed.
     Retired,
+    /// Made for another algorithm than the configured one: not in use.
+    Unused,
 }
 
 impl KeyState {
@@ -97,113 +103,71 @@ impl KeyState {
             KeyState::Current => "current",
             KeyState::Active => "active",
             KeyState::Retired => "retired",
+            KeyState::Unused => "unused",
         }
     }
-}
-
-/// The signing secret given from outside the database, and where it came
-/// from: `JWTD_SIGNING_KEY`, else the file named by `JWTD_SIGNING_KEY_FILE`
-/// or `SIGNING_KEY_FILE` (one trailing newline dropped). `None` when neither
-/// is set.
-pub fn configured_secret(settings: &Settings) -> Result<Option<(Vec<u8>, String)>, String> {
-    if let Some(key) = std::env::var_os("JWTD_SIGNING_KEY") {
-        let key = key.into_encoded_bytes();
-        if key.is_empty() {
-            return Err("JWTD_SIGNING_KEY is set but empty".into());
-        }
-        return Ok(Some((key, "JWTD_SIGNING_KEY".into())));
-    }
-    let Some(file) = configured_file(settings) else {
-        return Ok(None);
-    };
-    let mut key = std::fs::read(&file)
-        .map_err(|e| format!("cannot read the signing key file {}: {e}", file.display()))?;
-    if key.ends_with(b"\n") {
-        key.pop();
-        if key.ends_with(b"\r") {
-            key.pop();
-        }
-    }
-    if key.is_empty() {
-        return Err(format!("the signing key file {} is empty", file.display()));
-    }
-    Ok(Some((key, format!("the file {}", file.display()))))
-}
-
-/// The signing key file [`configured_secret`] reads, if it reads one: the
-/// file named by `JWTD_SIGNING_KEY_FILE` or `SIGNING_KEY_FILE`, unless
-/// `JWTD_SIGNING_KEY` is set.
-pub fn configured_file(settings: &Settings) -> Option<std::path::PathBuf> {
-    if std::env::var_os("JWTD_SIGNING_KEY").is_some() {
-        return None;
-    }
-    std::env::var_os("JWTD_SIGNING_KEY_FILE")
-        .filter(|f| !f.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| settings.signing_key_file.clone())
-}
-
-/// Where the signing key is configured from outside the database, without
-/// reading it: `JWTD_SIGNING_KEY`, or the file named by
-/// `JWTD_SIGNING_KEY_FILE` or `SIGNING_KEY_FILE` (and which of the two
-/// named it). `None`: the keys kept in the database.
-pub fn configured_source(settings: &Settings) -> Option<String> {
-    if std::env::var_os("JWTD_SIGNING_KEY").is_some() {
-        return Some("JWTD_SIGNING_KEY (the environment)".into());
-    }
-    let file = configured_file(settings)?;
-    let named_by = match std::env::var_os("JWTD_SIGNING_KEY_FILE").filter(|f| !f.is_empty()) {
-        Some(_) => "JWTD_SIGNING_KEY_FILE",
-        None => "SIGNING_KEY_FILE",
-    };
-    Some(format!("the file {} ({named_by})", file.display()))
 }
 
 /// The keys a server signs and verifies with, and a description of where
-/// they come from for the log. With no key configured and none in the
-/// database yet, the first one is made (from the key an earlier jwtd
-/// generated, if there is one).
+/// they come from for the log. With no key configured and none of the
+/// configured algorithm in the database yet, the first one is made (for
+/// HMAC, from the key an earlier jwtd generated, if there is one).
 pub fn load(
     settings: &Settings,
     store: &Store,
     clock: &Clock,
 ) -> Result<(Keyring, String), KeysError> {
-    if let Some((secret, source)) = configured_secret(settings).map_err(KeysError::Unusable)? {
-        let key = SigningKey::new(settings.algorithm, &secret)
-            .map_err(|e| KeysError::Unusable(e.to_string()))?;
-        if secret.len() < settings.algorithm.tag_len() {
-            log::warn(&format!(
-                "the signing key is {} bytes, shorter than the {} bytes RFC 7518 section 3.2 asks for {}",
-                secret.len(),
-                settings.algorithm.tag_len(),
-                settings.algorithm
-            ));
-        }
-        return Ok((Keyring::single(key), source));
+    if let Some(configured) = configured_ring(settings)? {
+        return Ok(configured);
     }
-    first_key(store, clock)?;
+    first_key(settings, store, clock)?;
     let ring = from_database(settings, store)?;
     let kid = ring.current_kid().unwrap_or_default().to_owned();
     let count = ring.kids().count();
     Ok((
         ring,
-        format!("the database (current key {kid}, {count} key(s) in use)"),
+        format!(
+            "the database (current {} key {kid}, {count} key(s) in use)",
+            settings.algorithm
+        ),
     ))
 }
 
-/// With no key in the database yet, makes the first one: from the key an
-/// earlier jwtd generated before keys had ids, if there is one, so that
-/// its tokens keep verifying; else a new one, kept there first. Replicas
-/// starting together on one shared database make the same first key: the
-/// secret is whichever was kept first, and its id is derived from it.
-fn first_key(store: &Store, clock: &Clock) -> Result<(), KeysError> {
-    if !store.signing_keys()?.is_empty() {
+/// With no key for the configured algorithm in the database yet, makes
+/// the first one. For HMAC: from the key an earlier jwtd generated before
+/// keys had ids, if there is one, so that its tokens keep verifying; else
+/// a new one, kept there first. Replicas starting together on one shared
+/// database make the same first HMAC key: the secret is whichever was
+/// kept first, and its id is derived from it. A first key pair is made by
+/// whichever replica gets there; one made by two at once leaves two keys,
+/// both verifying, the newer signing.
+fn first_key(settings: &Settings, store: &Store, clock: &Clock) -> Result<(), KeysError> {
+    let algorithm = settings.algorithm;
+    let stored = store.signing_keys()?;
+    if stored
+        .iter()
+        .any(|k| k.retired.is_none() && material::serves(&k.secret, algorithm))
+    {
+        return Ok(());
+    }
+    if !algorithm.is_hmac() {
+        let key = StoredKey {
+            kid: random_kid()?,
+            created: after_every(&stored, clock),
+            retired: None,
+            secret: material::generate(algorithm).map_err(KeysError::Unavailable)?,
+        };
+        return Ok(store.add_signing_key(&key)?);
+    }
+    if !stored.is_empty() {
+        // Keys of other algorithms only: a new HMAC key, as a rotation makes.
+        rotate(settings, store, clock)?;
         return Ok(());
     }
     let mut failed = None;
     let secret = store.signing_key_or_insert(|| {
-        random_secret().unwrap_or_else(|e| {
-            failed = Some(e);
+        material::generate(algorithm).unwrap_or_else(|e| {
+            failed = Some(KeysError::Unavailable(e));
             Vec::new()
         })
     })?;
@@ -231,37 +195,56 @@ fn first_kid(secret: &[u8]) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The keyring made of the database's keys not retired, the newest current.
+/// The keyring made of the database's keys for the configured algorithm
+/// that are not retired, the newest current.
 pub fn from_database(settings: &Settings, store: &Store) -> Result<Keyring, KeysError> {
-    let mut live: Vec<(String, SigningKey)> = Vec::new();
+    let mut live: Vec<(String, Key)> = Vec::new();
     for stored in store.signing_keys()? {
-        if stored.retired.is_none() {
-            let key = SigningKey::new(settings.algorithm, &stored.secret)
+        if stored.retired.is_none() && material::serves(&stored.secret, settings.algorithm) {
+            let key = material::key_of(&stored.secret, settings.algorithm)
                 .map_err(|e| KeysError::Unusable(format!("key {}: {e}", stored.kid)))?;
             live.push((stored.kid, key));
         }
     }
     // Oldest first: the last is the current key.
     let current = live.pop().ok_or_else(|| {
-        KeysError::Unusable("every signing key in the database is retired".into())
+        KeysError::Unusable(format!(
+            "every {} signing key in the database is retired",
+            settings.algorithm
+        ))
     })?;
     live.reverse();
     Keyring::with_ids(current, live).map_err(|e| KeysError::Unusable(e.to_string()))
 }
 
-/// Every key in the database with its state, oldest first.
-pub fn list(store: &Store) -> Result<Vec<(StoredKey, KeyState)>, KeysError> {
+/// The ids of the database's keys that verify under `algorithm`, oldest
+/// first: what [`from_database`] would make a ring of.
+pub fn live_kids(store: &Store, algorithm: Algorithm) -> Result<Vec<String>, KeysError> {
+    let mut live: Vec<(u64, String)> = store
+        .signing_keys()?
+        .into_iter()
+        .filter(|k| k.retired.is_none() && material::serves(&k.secret, algorithm))
+        .map(|k| (k.created, k.kid))
+        .collect();
+    live.sort_unstable();
+    Ok(live.into_iter().map(|(_, kid)| kid).collect())
+}
+
+/// Every key in the database with its state under `algorithm`, oldest
+/// first. Keys made for another algorithm are listed as not used.
+pub fn list(store: &Store, algorithm: Algorithm) -> Result<Vec<(StoredKey, KeyState)>, KeysError> {
     let keys = store.signing_keys()?;
     let current = keys
         .iter()
         .rev()
-        .find(|k| k.retired.is_none())
+        .find(|k| k.retired.is_none() && material::serves(&k.secret, algorithm))
         .map(|k| k.kid.clone());
     Ok(keys
         .into_iter()
         .map(|k| {
             let state = match k.retired {
                 Some(_) => KeyState::Retired,
+                None if !material::serves(&k.secret, algorithm) => KeyState::Unused,
                 None if Some(&k.kid) == current.as_ref() => KeyState::Current,
                 None => KeyState::Active,
             };
@@ -270,31 +253,46 @@ pub fn list(store: &Store) -> Result<Vec<(StoredKey, KeyState)>, KeysError> {
         .collect())
 }
 
-/// Makes a new current key; the previous ones keep verifying. Refused when
-/// a key is configured from outside, since the database's keys are then
-/// not used.
+/// Makes a new current key for the configured algorithm; the previous ones
+/// keep verifying. Refused when a key is configured from outside, since
+/// the database's keys are then not used.
 pub fn rotate(settings: &Settings, store: &Store, clock: &Clock) -> Result<StoredKey, KeysError> {
-    if let Some((_, source)) = configured_secret(settings).map_err(KeysError::Unusable)? {
+    if let Some(source) = configured_source(settings) {
         return Err(KeysError::Configured(source));
     }
-    first_key(store, clock)?;
-    // Strictly after every other key, so "the newest" is never a tie.
-    let newest = store.signing_keys()?.iter().map(|k| k.created).max();
-    let now = micros(clock);
+    if settings.jwk_url.is_some() {
+        return Err(KeysError::Configured("JWK_URL".into()));
+    }
+    let stored = store.signing_keys()?;
     let key = StoredKey {
         kid: random_kid()?,
-        created: newest.map_or(now, |n| now.max(n + 1)),
+        created: after_every(&stored, clock),
         retired: None,
-        secret: random_secret()?,
+        secret: material::generate(settings.algorithm).map_err(KeysError::Unavailable)?,
     };
     store.add_signing_key(&key)?;
     Ok(key)
 }
 
+/// Now, or strictly after every key of `stored`, so that "the newest" is
+/// never a tie.
+fn after_every(stored: &[StoredKey], clock: &Clock) -> u64 {
+    let now = micros(clock);
+    match stored.iter().map(|k| k.created).max() {
+        Some(newest) => now.max(newest + 1),
+        None => now,
+    }
+}
+
 /// Retires the key `kid`: tokens naming it are refused from then on. The
 /// current key cannot be retired (rotate first), so there is always one.
-pub fn retire(store: &Store, kid: &str, clock: &Clock) -> Result<(), KeysError> {
-    let keys = list(store)?;
+pub fn retire(
+    store: &Store,
+    algorithm: Algorithm,
+    kid: &str,
+    clock: &Clock,
+) -> Result<(), KeysError> {
+    let keys = list(store, algorithm)?;
     let (_, state) = keys
         .iter()
         .find(|(k, _)| k.kid == kid)
@@ -302,13 +300,13 @@ pub fn retire(store: &Store, kid: &str, clock: &Clock) -> Result<(), KeysError> 
     match state {
         KeyState::Current => Err(KeysError::Current(kid.to_owned())),
         KeyState::Retired => Err(KeysError::Retired(kid.to_owned())),
-        KeyState::Active => Ok(store.retire_signing_key(kid, micros(clock))?),
+        KeyState::Active | KeyState::Unused => Ok(store.retire_signing_key(kid, micros(clock))?),
     }
 }
 
-/// `jwtd key list` as text: one key per line.
+/// `jwtd key list` as text: one key per line, never its secret.
 pub fn list_text(keys: &[(StoredKey, KeyState)]) -> String {
-    let mut out = String::from("ID                CREATED (UTC)         STATE\n");
+    let mut out = String::from("ID                ALGORITHM  CREATED (UTC)         STATE\n");
     for (key, state) in keys {
         let created = time::rfc3339(i64::try_from(key.created).unwrap_or(i64::MAX), false);
         let state = match key.retired {
@@ -319,7 +317,11 @@ pub fn list_text(keys: &[(StoredKey, KeyState)]) -> String {
             ),
             None => state.name().to_owned(),
         };
-        out.push_str(&format!("{:<17} {:<21} {state}\n", key.kid, created));
+        let algorithm = material::stored_algorithm(&key.secret).map_or("HS*", |a| a.name());
+        out.push_str(&format!(
+            "{:<17} {algorithm:<10} {:<21} {state}\n",
+            key.kid, created
+        ));
     }
     out
 }
@@ -327,11 +329,6 @@ pub fn list_text(keys: &[(StoredKey, KeyState)]) -> String {
 /// The clock's time in microseconds, as keys record it.
 fn micros(clock: &Clock) -> u64 {
     clock.now_micros().max(0).unsigned_abs()
-}
-
-/// 256 random bits as 64 hex digits: the secret of a generated key.
-fn random_secret() -> Result<Vec<u8>, KeysError> {
-    Ok(random_hex::<32>()?.into_bytes())
 }
 
 /// 64 random bits as 16 hex digits: an id no one will guess or repeat.
@@ -357,7 +354,7 @@ mod tests {
     fn token(ring: &Keyring) -> String {
         let mut claims = Claims::new();
         claims.set("sub", "x");
-        jwt::encode_with_keys(ring, &claims)
+        jwt::encode_with_keys(ring, &claims).unwrap()
     }
 
     fn verifies(ring: &Keyring, token: &str) -> bool {
@@ -368,7 +365,10 @@ mod tests {
     fn the_first_key_is_made_once_and_rotation_keeps_old_tokens_valid() {
         let store = Store::open_in_memory().unwrap();
         let (first, source) = load(&settings(), &store, &Clock::System).unwrap();
-        assert!(source.starts_with("the database (current key "), "{source}");
+        assert!(
+            source.starts_with("the database (current HS256 key "),
+            "{source}"
+        );
         let (again, _) = load(&settings(), &store, &Clock::System).unwrap();
         assert_eq!(first.current_kid(), again.current_kid());
         let old_token = token(&first);
@@ -381,7 +381,7 @@ mod tests {
         assert!(!verifies(&first, &new_token));
 
         let old_kid = first.current_kid().unwrap();
-        let states: Vec<_> = list(&store)
+        let states: Vec<_> = list(&store, settings().algorithm)
             .unwrap()
             .into_iter()
             .map(|(k, s)| (k.kid, s))
@@ -394,22 +394,22 @@ mod tests {
             ]
         );
         assert_eq!(
-            retire(&store, &new.kid, &Clock::System),
+            retire(&store, settings().algorithm, &new.kid, &Clock::System),
             Err(KeysError::Current(new.kid.clone()))
         );
-        retire(&store, old_kid, &Clock::System).unwrap();
+        retire(&store, settings().algorithm, old_kid, &Clock::System).unwrap();
         assert_eq!(
-            retire(&store, old_kid, &Clock::System),
+            retire(&store, settings().algorithm, old_kid, &Clock::System),
             Err(KeysError::Retired(old_kid.to_owned()))
         );
         assert_eq!(
-            retire(&store, "nope", &Clock::System),
+            retire(&store, settings().algorithm, "nope", &Clock::System),
             Err(KeysError::NoSuchKey("nope".into()))
         );
         let ring = from_database(&settings(), &store).unwrap();
         assert!(!verifies(&ring, &old_token));
         assert!(verifies(&ring, &new_token));
-        let text = list_text(&list(&store).unwrap());
+        let text = list_text(&list(&store, settings().algorithm).unwrap());
         assert!(text.contains(&format!("{old_kid}  ")), "{text}");
         assert!(
             text.lines().nth(1).unwrap().contains("retired 20"),
@@ -425,9 +425,10 @@ mod tests {
             .signing_key_or_insert(|| b"generated-before-ids".to_vec())
             .unwrap();
         let plain = jwt::encode(
-            &SigningKey::new(settings().algorithm, &legacy).unwrap(),
+            &Key::new(settings().algorithm, &legacy).unwrap(),
             &Claims::new(),
-        );
+        )
+        .unwrap();
         let (ring, _) = load(&settings(), &store, &Clock::System).unwrap();
         assert!(verifies(&ring, &plain));
         assert_eq!(store.signing_keys().unwrap()[0].secret, legacy);
