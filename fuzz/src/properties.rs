@@ -270,7 +270,7 @@ fn jwt_oracle(token: &str, key: &Key, validation: &Validation) -> Option<Claims>
             || fields.contains("crit")
             || ["b64", "jwk", "jku", "x5u", "x5c"]
                 .iter()
-                .any(|name| fields.contains(*name))
+                .any(|name| fields.contains(name))
             || fields.get("kid").is_some_and(|kid| !kid.is_string())
         {
             return None;
