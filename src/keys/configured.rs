@@ -166,3 +166,110 @@ fn public_key_ring(
         crate::jwt::KeyError::NotBuilt(settings.algorithm).to_string(),
     ))
 }
+
+#[cfg(all(test, feature = "asymmetric"))]
+mod tests {
+    use super::*;
+    use crate::jwt::{self, Algorithm, Claims, Validation};
+    use crate::pki::{Curve, KeyKind, PrivateKey};
+
+    /// Writes `files` into a new directory; its path.
+    fn files(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("jwtd-keyfiles-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in files {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        dir
+    }
+
+    fn settings(
+        algorithm: Algorithm,
+        signing: Option<std::path::PathBuf>,
+        verifying: Option<std::path::PathBuf>,
+    ) -> Settings {
+        Settings {
+            algorithm,
+            signing_key_file: signing,
+            verifying_key_file: verifying,
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn a_pem_key_pair_signs_under_its_thumbprint_and_its_public_half_alone_verifies() {
+        let key = PrivateKey::generate(KeyKind::Ec(Curve::P256)).unwrap();
+        let other = PrivateKey::generate(KeyKind::Ec(Curve::P256)).unwrap();
+        let dir = files(
+            "pair",
+            &[
+                ("private.pem", &key.to_pem()),
+                ("public.pem", &key.public().to_pem()),
+                ("other.pem", &other.public().to_pem()),
+            ],
+        );
+        let (signer, source) = configured_ring(&settings(
+            Algorithm::ES256,
+            Some(dir.join("private.pem")),
+            Some(dir.join("public.pem")),
+        ))
+        .unwrap()
+        .unwrap();
+        assert!(source.contains("private.pem"), "{source}");
+        assert!(signer.can_sign());
+        assert_eq!(
+            signer.current_kid(),
+            Some(key.public().thumbprint().as_str())
+        );
+        let mut claims = Claims::new();
+        claims.set("sub", "x");
+        let token = jwt::encode_with_keys(&signer, &claims).unwrap();
+
+        let (verifier, source) = configured_ring(&settings(
+            Algorithm::ES256,
+            None,
+            Some(dir.join("public.pem")),
+        ))
+        .unwrap()
+        .unwrap();
+        assert!(source.contains("only verifies"), "{source}");
+        assert!(!verifier.can_sign());
+        assert_eq!(
+            jwt::encode_with_keys(&verifier, &claims),
+            Err(jwt::SignError::VerifyOnly)
+        );
+        assert!(jwt::decode_with_keys(&token, &verifier, &Validation::default(), 0).is_ok());
+
+        // A verifying key that is not the signing key's half, a key of the
+        // wrong curve, a verifying key for HMAC: each refused, saying why.
+        let refused = |s: Settings| match configured_ring(&s) {
+            Err(KeysError::Unusable(why)) => why,
+            other => panic!("{other:?}"),
+        };
+        let why = refused(settings(
+            Algorithm::ES256,
+            Some(dir.join("private.pem")),
+            Some(dir.join("other.pem")),
+        ));
+        assert!(why.contains("not the public half"), "{why}");
+        let why = refused(settings(
+            Algorithm::ES384,
+            Some(dir.join("private.pem")),
+            None,
+        ));
+        assert!(why.contains("ES384 cannot use an EC P-256 key"), "{why}");
+        let why = refused(settings(
+            Algorithm::HS256,
+            None,
+            Some(dir.join("public.pem")),
+        ));
+        assert!(why.contains("VERIFYING_KEY_FILE"), "{why}");
+        let why = refused(settings(
+            Algorithm::ES256,
+            Some(dir.join("public.pem")),
+            None,
+        ));
+        assert!(why.contains("public key"), "{why}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

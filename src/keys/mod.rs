@@ -439,4 +439,42 @@ mod tests {
             &plain
         ));
     }
+
+    #[cfg(feature = "asymmetric")]
+    #[test]
+    fn a_new_algorithm_gets_its_own_key_and_the_old_keys_are_listed_unused() {
+        let store = Store::open_in_memory().unwrap();
+        let (hmac, _) = load(&settings(), &store, &Clock::System).unwrap();
+        let hmac_token = token(&hmac);
+        let es256 = Settings {
+            algorithm: Algorithm::ES256,
+            ..settings()
+        };
+        let (ring, source) = load(&es256, &store, &Clock::System).unwrap();
+        assert!(source.contains("current ES256 key"), "{source}");
+        assert_ne!(ring.current_kid(), hmac.current_kid());
+        assert!(ring.current().unwrap().public_key().is_some());
+        assert!(!verifies(&ring, &hmac_token));
+        assert!(verifies(&ring, &token(&ring)));
+        // Loading again makes nothing new; a rotation makes an ES256 key.
+        let (again, _) = load(&es256, &store, &Clock::System).unwrap();
+        assert_eq!(again.current_kid(), ring.current_kid());
+        let rotated = rotate(&es256, &store, &Clock::System).unwrap();
+        let states: Vec<KeyState> = list(&store, Algorithm::ES256)
+            .unwrap()
+            .into_iter()
+            .map(|(_, state)| state)
+            .collect();
+        assert_eq!(
+            states,
+            [KeyState::Unused, KeyState::Active, KeyState::Current]
+        );
+        let text = list_text(&list(&store, Algorithm::ES256).unwrap());
+        assert!(text.contains(&format!("{} ES256", rotated.kid)), "{text}");
+        assert!(text.contains(" HS*        "), "{text}");
+        // The HMAC server still finds its own key current.
+        let (back, _) = load(&settings(), &store, &Clock::System).unwrap();
+        assert_eq!(back.current_kid(), hmac.current_kid());
+        assert!(verifies(&back, &hmac_token));
+    }
 }
