@@ -470,7 +470,7 @@ mod tests {
             [KeyState::Unused, KeyState::Active, KeyState::Current]
         );
         let text = list_text(&list(&store, Algorithm::ES256).unwrap());
-        assert!(text.contains(&format!("{} ES256", rotated.kid)), "{text}");
+        assert!(text.contains(&format!("{}  ES256", rotated.kid)), "{text}");
         assert!(text.contains(" HS*        "), "{text}");
         // The HMAC server still finds its own key current.
         let (back, _) = load(&settings(), &store, &Clock::System).unwrap();
