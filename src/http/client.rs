@@ -126,7 +126,11 @@ impl std::error::Error for ClientError {}
 /// Fetches `url` with a GET, within `limits`. Blocks the calling thread
 /// for up to `limits.timeout` (more only while the host name resolves).
 pub fn get(url: &Url, limits: &ClientLimits) -> Result<Fetched, ClientError> {
-    let deadline = Instant::now() + limits.timeout;
+    let now = Instant::now();
+    // A timeout too long for the clock to add is no bound anyway: a year.
+    let deadline = now
+        .checked_add(limits.timeout)
+        .unwrap_or(now + Duration::from_secs(365 * 24 * 3600));
     match url.scheme() {
         Scheme::Http => exchange(connect(url, deadline)?, url, limits),
         Scheme::Https => get_https(url, limits, deadline),

@@ -231,7 +231,7 @@ fn read_exactly<R: Read>(reader: &mut R, length: usize) -> Result<Vec<u8>, Clien
 fn read_to_close<R: Read>(reader: &mut R, max_body: usize) -> Result<Vec<u8>, ClientError> {
     let mut body = Vec::new();
     reader
-        .take(max_body as u64 + 1)
+        .take((max_body as u64).saturating_add(1))
         .read_to_end(&mut body)
         .map_err(io_error)?;
     if body.len() > max_body {

@@ -286,6 +286,44 @@ fn a_server_that_never_answers_times_out() {
 }
 
 #[test]
+fn an_ipv6_literal_is_connected_to() {
+    // Skipped where the machine has no IPv6 loopback.
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        return;
+    };
+    let port = listener.local_addr().unwrap().port();
+    let server = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(5 * SECOND)).unwrap();
+        let head = read_request_head(&mut stream);
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nv6")
+            .unwrap();
+        head
+    });
+    let url = Url::parse(&format!("http://[::1]:{port}/k")).unwrap();
+    assert_eq!(get(&url, &limits(5 * SECOND, 1024)).unwrap().body, b"v6");
+    let head = String::from_utf8(server.join().unwrap()).unwrap();
+    assert!(
+        head.contains(&format!("\r\nHost: [::1]:{port}\r\n")),
+        "{head}"
+    );
+}
+
+#[test]
+fn a_zero_timeout_fails_at_once_and_a_huge_one_does_not_overflow() {
+    let (url, server) = serve("/", canned(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    let result = get(&url, &limits(Duration::MAX, usize::MAX));
+    assert_eq!(result.unwrap().status, 200);
+    server.join().unwrap();
+    let url = Url::parse("http://127.0.0.1:9/").unwrap();
+    assert!(matches!(
+        get(&url, &limits(Duration::ZERO, 1024)),
+        Err(ClientError::TimedOut)
+    ));
+}
+
+#[test]
 fn a_refused_connection_is_a_connect_error() {
     let port = {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
