@@ -13,7 +13,8 @@
 //!           │  token commands         ▼
 //!           │            ┌──────── http ────────┐     the transport: knows no
 //!           │            │ server, conn, parse, │     application and no setting
-//!           │            │ chunked, parked      │
+//!           │            │ chunked, parked;     │
+//!           │            │ client (GET, JWKS)   │
 //!           │            └──────────▲───────────┘
 //!           │                       │ Handler
 //!           │            ┌──────── api ─────────┐     SimpleJWT/DRF on the wire:
@@ -41,7 +42,7 @@
 //! |---|---|
 //! | `cli` | the command line: one file per command family, help beside its parser |
 //! | `service` | assembling the server from settings, reloading them on SIGHUP, and stopping it in order |
-//! | `http` | HTTP/1.1 transport: connections, framing, limits (per address too), parked responses |
+//! | `http` | HTTP/1.1 transport: connections, framing, limits (per address too), parked responses; `http::client`, one bounded GET (a JWKS URL's body), TLS behind feature `https` |
 //! | `api` | the SimpleJWT/DRF application: `ALLOWED_HOSTS`, the route table, bodies, endpoints, error bodies |
 //! | `app` | the state every request shares: settings, auth, clock, login pool, metrics |
 //! | `auth` | the policy and the boundary around the state: login, refresh, verify, blacklist, bearer; accounts and their rules; key rotation |
@@ -76,7 +77,8 @@
 //! | `ring`, `p521`, `crypto-bigint` (feature `asymmetric`) | `pki` |
 //! | `redb` | `store::redb` |
 //! | `postgres` (feature `postgres`) | `store::postgres` |
-//! | `httparse` | `http::parse` |
+//! | `httparse` | `http::parse` (requests), `http::client` (responses) |
+//! | `rustls` (ring provider), `rustls-native-certs` (feature `https`) | `http::client` (its `tls.rs`) |
 //! | `libc` | `sys`, the only `unsafe` code |
 //! | `serde`, `serde_json` | the JSON vocabulary, read wherever JSON is (bodies, claims, the config file, dumpdata): no home of their own, as a language's strings have none |
 //!

@@ -19,7 +19,7 @@ use super::parse::{find, reject, Rejection};
 use super::Limits;
 
 /// Longest chunk-size line (size and extensions).
-const MAX_CHUNK_LINE: usize = 256;
+pub(super) const MAX_CHUNK_LINE: usize = 256;
 
 /// What the buffered bytes of a chunked body amount to so far.
 pub(super) enum Dechunked {
@@ -112,7 +112,8 @@ fn trailers(buf: &[u8], start: usize, limits: &Limits) -> Result<Option<usize>, 
 
 /// `chunk-size [ chunk-ext ]`: the size, if the line is well formed. At
 /// most 8 hex digits, so a size always fits (and the limits refuse it).
-fn chunk_size(line: &[u8]) -> Option<usize> {
+/// The client's decoder (`client/chunked.rs`) reads with it too.
+pub(super) fn chunk_size(line: &[u8]) -> Option<usize> {
     let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     if digits == 0 || digits > 8 || !is_chunk_ext(&line[digits..]) {
         return None;
@@ -150,7 +151,7 @@ fn is_chunk_ext(mut ext: &[u8]) -> bool {
 
 /// `field-name ":" OWS field-value OWS` (RFC 9110 section 5): a token, a
 /// colon right after it, then visible characters, spaces and tabs only.
-fn is_field_line(line: &[u8]) -> bool {
+pub(super) fn is_field_line(line: &[u8]) -> bool {
     let name = token_len(line);
     name > 0
         && line[name..]

@@ -18,8 +18,13 @@
 //! the client to take a response, requests per connection, and open
 //! connections, in all and from one address. Handlers see a [`Request`] and return a [`Response`]; they are
 //! tested without a socket.
+//!
+//! [`client`] goes the other way: one bounded GET (what fetching a JWKS
+//! document needs), on the same strict framing, with TLS behind the
+//! `https` feature.
 
 mod chunked;
+pub mod client;
 mod conn;
 mod event_loop;
 mod handler;

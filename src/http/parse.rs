@@ -190,8 +190,9 @@ fn check_head(head: &[u8], limits: &Limits) -> Result<(), Rejection> {
 }
 
 /// A NUL, a bare LF, or a CR not followed by LF. A CR at the very end is
-/// not (yet) bare: a head still arriving may end there.
-fn has_forbidden_byte(head: &[u8]) -> bool {
+/// not (yet) bare: a head still arriving may end there. The client checks
+/// response heads with it too.
+pub(super) fn has_forbidden_byte(head: &[u8]) -> bool {
     let forbidden_at = |i: usize| match head[i] {
         0 => true,
         b'\n' => i == 0 || head[i - 1] != b'\r',
