@@ -52,6 +52,7 @@
 //! | `pki` | public-key signatures (RSA, ECDSA, Ed25519; feature `asymmetric`): keys in PEM, DER and JWK, new key pairs |
 //! | `primitives` | HMAC, SHA-2, PBKDF2, base64 and OS randomness: their crates' one home |
 //! | `keys` | where the signing keys come from; rotate and retire on the store |
+//! | `jwk_url` | `JWK_URL`: the key set fetched on a thread of its own, bounded, refreshed on an unknown `kid` (feature `asymmetric`) |
 //! | `files` | secret files: created owner-only, refused when others can read them |
 //! | `store` | the state behind one interface: users, token state, keys; each change decided once (`decide`); the redb backend, and PostgreSQL (feature `postgres`) shared by replicas and Django |
 //! | `writer` | group commit of every change: one writer, a batch one transaction |
@@ -98,6 +99,8 @@ mod dumpdata;
 mod explain;
 mod files;
 pub mod http;
+#[cfg(feature = "asymmetric")]
+pub mod jwk_url;
 pub mod jwt;
 mod keys;
 mod log;

@@ -6,6 +6,8 @@
 //! On a shared database (PostgreSQL) it also starts the database threads
 //! and the thread that follows key changes (`shared`).
 
+#[cfg(feature = "asymmetric")]
+mod jwk_url;
 mod reload;
 mod shared;
 
@@ -79,6 +81,22 @@ impl Service {
         .map_err(|e| format!("cannot start the database threads: {e}"))?;
         let auth = Auth::new(settings.clone(), tokens, store, writer, clock.clone());
         let app = App::new(auth, clock, login_pool, Some(database));
+        #[cfg(feature = "asymmetric")]
+        if settings.jwk_url.is_some() {
+            let configured = keys::configured_ring(&settings)
+                .map_err(|e| e.to_string())?
+                .map(|(ring, _)| ring);
+            let set = Arc::new(crate::jwk_url::JwkUrl::new(&settings, configured.as_ref())?);
+            jwk_url::first_fetch(&app, &set);
+            jwk_url::follow(&app, set)
+                .map_err(|e| format!("cannot start the JWK_URL thread: {e}"))?;
+        }
+        #[cfg(not(feature = "asymmetric"))]
+        if settings.jwk_url.is_some() {
+            return Err(
+                "JWK_URL needs a jwtd built with the `asymmetric` feature (the default)".into(),
+            );
+        }
         if shared {
             shared::follow(&app).map_err(|e| format!("cannot start the key thread: {e}"))?;
         }

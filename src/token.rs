@@ -20,7 +20,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard};
 
 use crate::config::{Audience, Settings};
 use crate::jwt::{
@@ -232,6 +232,18 @@ pub struct Tokens {
     audience: Option<Audience>,
     issuer: Option<String>,
     jtis: JtiSource,
+    /// Told of every token naming a key the ring does not hold: with
+    /// `JWK_URL`, the cue to fetch the key set again.
+    on_unknown_key: OnceLock<Listener>,
+}
+
+/// What [`Tokens::on_unknown_key`] calls.
+struct Listener(Box<dyn Fn() + Send + Sync>);
+
+impl fmt::Debug for Listener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Listener")
+    }
 }
 
 impl Tokens {
@@ -257,7 +269,25 @@ impl Tokens {
             audience: settings.audience.clone(),
             issuer: settings.issuer.clone(),
             jtis,
+            on_unknown_key: OnceLock::new(),
         }
+    }
+
+    /// Calls `notify` for every token naming a key not in the ring, from
+    /// the request's thread: it must not block. Set once.
+    pub fn on_unknown_key(&self, notify: Box<dyn Fn() + Send + Sync>) {
+        let _ = self.on_unknown_key.set(Listener(notify));
+    }
+
+    /// A decode error, passed on after telling [`Tokens::on_unknown_key`]'s
+    /// listener of an unknown key.
+    fn refused(&self, error: DecodeError) -> TokenError {
+        if error == DecodeError::UnknownKey {
+            if let Some(Listener(notify)) = self.on_unknown_key.get() {
+                notify();
+            }
+        }
+        TokenError::Decode(error)
     }
 
     /// The claim holding the jti. With `JTI_CLAIM` disabled jwtd still
@@ -334,7 +364,7 @@ impl Tokens {
     /// the whole payload, for a refresh to copy on.
     pub fn decode(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
         jwt::decode_with_keys(token, &self.keys(), &self.validation, now)
-            .map_err(TokenError::Decode)
+            .map_err(|e| self.refused(e))
     }
 
     /// [`Tokens::decode`] keeping only what the checks read, the payload
@@ -349,7 +379,7 @@ impl Tokens {
         let verifier = Verifier::Keys(&keys);
         jwt::decode_picked(token, verifier, &self.validation, now, self.names(), buffer)
             .map(TokenClaims)
-            .map_err(TokenError::Decode)
+            .map_err(|e| self.refused(e))
     }
 
     /// What the checks read of claims decoded whole.

@@ -32,6 +32,10 @@ impl Auth {
     /// Takes up the keys as `jwtd serve` finds them now ([`keys::load`]):
     /// a configured key, or the keys the database holds.
     pub fn reload_keys(&self) -> Result<(), KeysError> {
+        // With JWK_URL the ring is the fetched set's, kept by its thread.
+        if self.settings.get().jwk_url.is_some() {
+            return Ok(());
+        }
         let (ring, _) = keys::load(&self.settings.get(), &self.store, &self.clock)?;
         self.tokens.set_keys(ring);
         Ok(())
@@ -72,6 +76,12 @@ impl Auth {
         self.tokens.set_keys(ring);
     }
 
+    /// Calls `notify` whenever a token names a key the ring lacks (from the
+    /// request's thread; it must not block): `JWK_URL`'s cue to fetch.
+    pub fn on_unknown_key(&self, notify: Box<dyn Fn() + Send + Sync>) {
+        self.tokens.on_unknown_key(notify);
+    }
+
     /// Whether this server signs tokens: false with a verifying key alone.
     pub fn can_sign(&self) -> bool {
         self.tokens.keys().can_sign()
@@ -86,6 +96,9 @@ impl Auth {
     /// by file) and signs with it from the next token on if it changed.
     /// Whether it changed.
     pub fn reload_configured_key(&self) -> Result<bool, KeysError> {
+        if self.settings.get().jwk_url.is_some() {
+            return Ok(false);
+        }
         let (ring, _) = keys::load(&self.settings.get(), &self.store, &self.clock)?;
         let same = match (ring.current(), self.tokens.keys().current()) {
             (Some(new), Some(old)) => new.same_as(old),

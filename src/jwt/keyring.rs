@@ -173,6 +173,15 @@ impl Keyring {
         })
     }
 
+    /// No key at all: every token is refused (a `JWK_URL` not fetched yet).
+    pub fn empty() -> Keyring {
+        Keyring {
+            keys: Vec::new(),
+            signs: false,
+            unnamed_first: false,
+        }
+    }
+
     /// This ring with `signer` in front: it signs new tokens, and verifies
     /// them, beside the ring's keys (a signing key beside a JWKS).
     pub fn with_signer(

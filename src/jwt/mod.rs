@@ -104,8 +104,9 @@ pub fn base64url_decode(segment: &str) -> Option<Vec<u8>> {
 /// 1. length at most [`MAX_TOKEN_LEN`];
 /// 2. exactly three segments;
 /// 3. the header: canonical base64url of a JSON object whose `alg` is the
-///    key's algorithm, and no `crit` or `b64` (PyJWT supports neither) and
-///    no non-string `kid`; SimpleJWT's own header is recognised by its bytes
+///    key's algorithm, no `crit` or `b64` (PyJWT supports neither), no
+///    `jwk`, `jku`, `x5u` or `x5c` (a token never brings or names its own
+///    key) and no non-string `kid`; SimpleJWT's own header is recognised by its bytes
 ///    and not parsed at all. With a [`Keyring`] of keys with ids
 ///    ([`decode_with_keys`]), a `kid` must name one of them
 ///    ([`Keyring::select`]);

@@ -19,6 +19,11 @@ use crate::config::Settings;
 use crate::jwt::{Key, Keyring};
 use crate::log;
 
+/// Whether a key file's bytes are PEM (a `-----BEGIN ` line anywhere).
+fn looks_like_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
 /// The signing secret given from outside the database, and where it came
 /// from: `JWTD_SIGNING_KEY`, else the file named by `JWTD_SIGNING_KEY_FILE`
 /// or `SIGNING_KEY_FILE` (one trailing newline dropped). `None` when neither
@@ -92,6 +97,15 @@ pub fn configured_ring(settings: &Settings) -> Result<Option<(Keyring, String)>,
         let Some((secret, source)) = secret else {
             return Ok(None);
         };
+        // A PEM key used as an HMAC secret is the confused verifier of the
+        // algorithm-confusion attack: whoever has the public key could sign.
+        if looks_like_pem(&secret) {
+            return Err(KeysError::Unusable(format!(
+                "the signing key from {source} is a PEM key, and ALGORITHM is {algorithm}, \
+                 which would use its text as a shared secret; set ALGORITHM to the key's \
+                 algorithm (RS256, ES256, EdDSA, ...)"
+            )));
+        }
         let key = Key::new(algorithm, &secret).map_err(|e| KeysError::Unusable(e.to_string()))?;
         let tag_len = algorithm.hmac_tag_len().unwrap_or(0);
         if secret.len() < tag_len {
@@ -176,9 +190,9 @@ mod tests {
     /// Writes `files` into a new directory; its path.
     fn files(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("jwtd-keyfiles-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
         for (file, text) in files {
-            std::fs::write(dir.join(file), text).unwrap();
+            std::fs::write(dir.join(file), text).expect("a key file");
         }
         dir
     }
@@ -258,6 +272,15 @@ mod tests {
             None,
         ));
         assert!(why.contains("ES384 cannot use an EC P-256 key"), "{why}");
+        let why = refused(settings(
+            Algorithm::HS256,
+            Some(dir.join("public.pem")),
+            None,
+        ));
+        assert!(
+            why.contains("is a PEM key, and ALGORITHM is HS256"),
+            "{why}"
+        );
         let why = refused(settings(
             Algorithm::HS256,
             None,

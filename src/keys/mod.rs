@@ -120,6 +120,14 @@ pub fn load(
     if let Some(configured) = configured_ring(settings)? {
         return Ok(configured);
     }
+    if settings.jwk_url.is_some() {
+        // Verified with the fetched key set (crate::jwk_url); no key of the
+        // database's is used, and none is made.
+        return Ok((
+            Keyring::empty(),
+            "JWK_URL (this server only verifies)".into(),
+        ));
+    }
     first_key(settings, store, clock)?;
     let ring = from_database(settings, store)?;
     let kid = ring.current_kid().unwrap_or_default().to_owned();

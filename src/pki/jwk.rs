@@ -57,7 +57,7 @@ impl PublicKey {
     pub fn to_jwk(&self, kid: Option<&str>, alg: &str) -> Map<String, Value> {
         let mut jwk = Map::new();
         let members = self.jwk_members();
-        // kty first, as people read it; then what names and limits the key.
+        // serde_json keeps members sorted: alg, crv, e, kid, kty, n, use, x, y.
         if let Some((_, kty)) = members.iter().find(|(name, _)| *name == "kty") {
             jwk.insert("kty".into(), Value::String(kty.clone()));
         }

@@ -13,8 +13,9 @@
 //!
 //! Why these libraries: every private-key operation must take the same time
 //! whatever the key and the message, or a network attacker timing the
-//! server learns the key. `ring` signs RSA with blinding and constant-time
-//! exponentiation, and P-256, P-384 and Ed25519 in constant time; RustCrypto's
+//! server learns the key. `ring` signs RSA by constant-time exponentiation
+//! (with the CRT, the result checked against the public key before it is
+//! released), and P-256, P-384 and Ed25519 in constant time; RustCrypto's
 //! `p521` (P-521, which `ring` lacks) is constant time too. RustCrypto's
 //! `rsa` crate is not used: it carries RUSTSEC-2023-0071 (the Marvin attack,
 //! timing leaks in private-key operations) with no fixed release.
@@ -30,7 +31,6 @@ mod public_key;
 mod rsa_keygen;
 
 pub use jwk::JwkError;
-pub use pem::looks_like_pem;
 pub use private_key::PrivateKey;
 pub use public_key::PublicKey;
 

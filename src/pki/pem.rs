@@ -37,11 +37,6 @@ impl std::fmt::Debug for Block {
     }
 }
 
-/// Whether `bytes` look like PEM rather than a raw secret.
-pub fn looks_like_pem(bytes: &[u8]) -> bool {
-    bytes.windows(11).any(|w| w == b"-----BEGIN ")
-}
-
 /// The first PEM block of `text`, or why there is none.
 pub fn parse(text: &[u8]) -> Result<Block, String> {
     if text.len() > MAX_PEM_LEN {

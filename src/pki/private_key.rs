@@ -139,6 +139,16 @@ impl PrivateKey {
         PrivateKey::from_pkcs8(&pkcs8)
     }
 
+    /// Another handle on the same key, for tests (keys are otherwise
+    /// shared behind an `Arc`, never copied).
+    #[cfg(test)]
+    pub fn clone_for_tests(&self) -> PrivateKey {
+        match PrivateKey::from_pkcs8(&self.pkcs8) {
+            Ok(key) => key,
+            Err(why) => panic!("a key that loaded once loads again: {why}"),
+        }
+    }
+
     /// Its public half.
     pub fn public(&self) -> &PublicKey {
         &self.public

@@ -3,8 +3,8 @@
 //! fleet to verify jwtd's tokens without any secret.
 //!
 //! ```text
-//!   {"keys": [{"kty":"EC","kid":"3f9a2c7e01b4d865","use":"sig","alg":"ES256",
-//!              "crv":"P-256","x":"...","y":"..."}, ...]}     current key first
+//!   {"keys": [{"alg":"ES256","crv":"P-256","kid":"3f9a2c7e01b4d865","kty":"EC",
+//!              "use":"sig","x":"...","y":"..."}, ...]}   members sorted, current key first
 //! ```
 //!
 //! Only public members are written. With an HMAC algorithm the set is
