@@ -193,8 +193,8 @@ pub struct Settings {
     /// this http or https URL names by `kid`. Defaults to none.
     pub jwk_url: Option<String>,
     /// `JWK_URL_REFRESH` (jwtd): how long a fetched JWKS is used before it
-    /// is fetched again, and the least time between two fetches for an
-    /// unknown `kid`. Defaults to 5 minutes.
+    /// is fetched again. A token naming an unknown `kid` brings the next
+    /// fetch forward, to at most 10 s after the last. Defaults to 5 minutes.
     pub jwk_url_refresh: Duration,
     /// `ALLOWED_HOSTS`, Django's: the `Host` names answered, lower case
     /// (`.example.com` is the domain and its subdomains, `*` any). Defaults

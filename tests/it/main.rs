@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod admin;
+#[cfg(feature = "asymmetric")]
+mod asymmetric;
 mod attacks;
 mod cli;
 mod contrib;
