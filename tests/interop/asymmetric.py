@@ -887,11 +887,13 @@ def install_jose(target):
         with open(os.path.join(JOSE_DIR, name), "rb") as f:
             want.update(name.encode() + b"\0" + f.read() + b"\0")
     want = want.hexdigest()
-    marker = os.path.join(target, ".installed")
-    if os.path.exists(marker) and open(marker).read() == want:  # noqa: SIM115
-        return None
     if shutil.which("node") is None or shutil.which("npm") is None:
-        return "node and npm are needed (Node 20 or later)"
+        return "node and npm are needed on PATH (Node 20 or later)"
+    marker = os.path.join(target, ".installed")
+    if os.path.exists(marker):
+        with open(marker) as f:
+            if f.read() == want:
+                return None
     shutil.rmtree(target, ignore_errors=True)
     os.makedirs(target)
     for name in JOSE_FILES:
