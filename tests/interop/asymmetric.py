@@ -558,8 +558,6 @@ def job_jwks(r, jwtd, jose_dir, alg, tmp):
 
 
 def job_pem(r, jwtd, jose_dir, alg, tmp):
-    import jwt as pyjwt
-
     key = generate_key(alg)
     jwk = public_jwk(key)
     kid = thumbprint(jwk)
