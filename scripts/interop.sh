@@ -12,10 +12,15 @@
 #    opt-level 3 there, so a 1,000,000-round PBKDF2 takes ~0.2 s as in release).
 # 3. Checks that jwtd refuses every entry of the installed Django's
 #    common-password list (an ignored unit test, given the list).
-# 4. Runs tests/interop/check.py against them. Exit status 0 only if every
-#    check passed.
+# 4. Runs tests/interop/check.py against them (HMAC), then
+#    tests/interop/asymmetric.py (RS/PS/ES/EdDSA, JWKS, verify-only, JWK_URL;
+#    SimpleJWT and Node's jose, which it installs with npm ci from
+#    tests/interop/jose/package-lock.json into target/interop-jose, failing,
+#    never skipping, when it cannot). Both always run; exit status 0 only if
+#    every check of both passed.
 #
 # PYTHON selects the interpreter (default python3; Django 5.2 needs >= 3.10).
+# Node 20 or later and npm must be on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,5 +52,13 @@ JWTD_DJANGO_COMMON_PASSWORDS="$LIST" cargo test --quiet --lib \
     every_entry_of_djangos_list_is_common -- --ignored \
     || die "an entry of Django's common-password list is not refused"
 
-exec "$VENV/bin/python" tests/interop/check.py \
-    --jwtd target/debug/jwtd "$@"
+# Both checks always run; the exit status is non-zero if either failed.
+status=0
+"$VENV/bin/python" tests/interop/check.py --jwtd target/debug/jwtd "$@" || status=1
+# The public-key algorithms, against SimpleJWT and Node's jose (installed by
+# the script with `npm ci` into target/interop-jose). --only names HMAC
+# scenarios of check.py; ASYMMETRIC_ONLY="ES256 EdDSA" narrows this one.
+only=()
+for alg in ${ASYMMETRIC_ONLY:-}; do only+=(--only "$alg"); done
+"$VENV/bin/python" tests/interop/asymmetric.py --jwtd target/debug/jwtd ${only[@]+"${only[@]}"} || status=1
+exit "$status"

@@ -5,7 +5,8 @@
 #   2. tests/schemathesis: schemathesis against the running binary with its
 #      own OpenAPI document, plus the protocol edges it cannot generate;
 #   3. tests/interop: cross-verification against the real Django 5.2 +
-#      djangorestframework-simplejwt 5.5.1;
+#      djangorestframework-simplejwt 5.5.1 (HMAC, then the public-key
+#      algorithms, also against Node's jose, installed with npm ci);
 #   4. tests/browser: the learner's page (GET /) clicked through in headless
 #      Chromium, installed with apt-get if missing;
 #   5. PostgreSQL: a throwaway cluster (scripts/postgres.sh, which installs
@@ -14,7 +15,8 @@
 #      replicas and Django + SimpleJWT on one database
 #      (scripts/postgres-e2e.sh), and schemathesis again on PostgreSQL.
 # Steps 2 and 3 install their pinned Python packages into virtual
-# environments under target/ and fail, never skip, if they cannot.
+# environments under target/ (step 3 its pinned npm package too) and fail,
+# never skip, if they cannot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test
