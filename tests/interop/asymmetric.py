@@ -33,10 +33,7 @@ settings once) with its own jwtd servers:
            DER, and jku / jwk / x5u / x5c headers.
   jwk-url  [6] jwtd with JWK_URL = a JWKS served here by http.server: tokens
            PyJWT signs with kid py-1 are accepted, a kid the JWKS gains later
-           (py-2) is accepted within seconds, an unknown kid is refused. If
-           this jwtd ignores JWTD_JWK_URL altogether (never fetches it, and
-           issues tokens from a database key) the checks report SKIP with
-           that reason; any other shortfall FAILs.
+           (py-2) is accepted within seconds, an unknown kid is refused.
 
 One line per check, "PASS [ALG job] what", "FAIL [ALG job] what: why" or
 "SKIP [ALG job] what: why", then "interop-asymmetric: N passed, M failed".
@@ -812,18 +809,6 @@ def job_jwk_url(r, jwtd, jose_dir, alg, tmp):
         server = Jwtd(jwtd, tmp, "jwk-url", jwtd_env(alg, jwk_url=jwks.url))
         status, body = server.request("POST", "/api/token/verify/", {"token": first})
         obtain = server.request("POST", "/api/token/", {"username": USER, "password": PASSWORD})
-        if jwks.hits == before and obtain[0] == 200:
-            why = (
-                f"this jwtd does not support JWTD_JWK_URL yet: it never fetched {jwks.url}, "
-                f"issues tokens from its own database key, and answered verify {status} {body.decode()}"
-            )
-            for i, what in enumerate(("a PyJWT-signed token with kid py-1 is accepted (verify, protected)",
-                         "a JWK_URL-only jwtd answers POST /api/token/ with 501 not_signing",
-                         "a kid the JWKS gains later (py-2) is accepted within 15 s",
-                         "a token with kid py-1 signed by another key is refused",
-                         "a token with an unknown kid is refused")):
-                r.skip(what, why if i == 0 else "JWTD_JWK_URL is not supported by this jwtd yet (as above)")
-            return
         r.check("a PyJWT-signed token with kid py-1 is accepted (verify, protected)", server.accepts, first)
         r.check("a JWK_URL-only jwtd answers POST /api/token/ with 501 not_signing",
                 lambda: expect_eq(obtain, (501, NOT_SIGNING), "POST /api/token/"))
