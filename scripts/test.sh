@@ -2,6 +2,8 @@
 # The whole test suite, as CI runs it:
 #   1. cargo test: unit tests and known-answer vectors, the corpus replay of
 #      the fuzz targets, and the end-to-end tests against the real binary;
+#      then the library's tests of the HMAC-only build, and of the https
+#      JWK_URL client;
 #   2. tests/schemathesis: schemathesis against the running binary with its
 #      own OpenAPI document, plus the protocol edges it cannot generate;
 #   3. tests/interop: cross-verification against the real Django 5.2 +
@@ -20,6 +22,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test
+# The HMAC-only build (no public-key algorithms), and the https half of
+# the JWK_URL client, with real TLS handshakes on loopback.
+cargo test --no-default-features --lib
+cargo test --features https --lib -- http::client jwk_url
 scripts/schemathesis.sh
 scripts/interop.sh
 scripts/browser-test.sh
