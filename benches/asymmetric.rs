@@ -52,79 +52,21 @@
 //! implementations alike.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use jwtd::jwt::{self, Algorithm, Claims, Key, Validation};
 use jwtd::pki::{Curve, KeyKind, PrivateKey, PublicKey};
 
-/// A Django-style secret key, for the HS256 row.
-const SECRET: &str = "django-insecure-7q$3k!v0z#pm4x@w2r9e&n8b^t5y1u6i0o";
-
-/// The access token SimpleJWT 5.5.1 mints, as a Rust struct for jsonwebtoken.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Access {
-    token_type: String,
-    exp: u64,
-    iat: u64,
-    jti: String,
-    user_id: String,
-}
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The median of nanoseconds per call, one value per sample.
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-/// How many calls make one sample of about `sample` long.
-fn calibrate(f: &mut dyn FnMut(), sample: Duration) -> u64 {
-    // Warm up caches, branch predictors and the allocator.
-    let warm = Instant::now();
-    while warm.elapsed() < sample {
-        f();
-    }
-    let mut iters = 1u64;
-    loop {
-        let t = Instant::now();
-        for _ in 0..iters {
-            f();
-        }
-        let took = t.elapsed();
-        if took >= sample / 4 {
-            let per = took.as_secs_f64() / iters as f64;
-            return ((sample.as_secs_f64() / per) as u64).max(1);
-        }
-        iters *= 2;
-    }
-}
+mod support;
+use support::{env_or, Access, SECRET};
 
 /// The median nanoseconds per call of each of `fs`, their samples interleaved.
 fn measure(fs: &mut [&mut dyn FnMut()], samples: usize, per_sample: Duration) -> Vec<f64> {
-    let iters: Vec<u64> = fs.iter_mut().map(|f| calibrate(*f, per_sample)).collect();
-    let mut out: Vec<Vec<f64>> = fs.iter().map(|_| Vec::new()).collect();
-    for _ in 0..samples {
-        for (i, f) in fs.iter_mut().enumerate() {
-            let t = Instant::now();
-            for _ in 0..iters[i] {
-                f();
-            }
-            out[i].push(t.elapsed().as_nanos() as f64 / iters[i] as f64);
-        }
-    }
-    out.into_iter().map(median).collect()
+    support::measure(fs, samples, per_sample)
+        .iter()
+        .map(support::Samples::median)
+        .collect()
 }
 
 /// The first DER element of `der`: its tag, its contents, and what follows.

@@ -44,33 +44,18 @@ use jwtd::token::{JtiSource, Tokens};
 use jwtd::work_pool::WorkPool;
 use jwtd::writer::Writer;
 
-const SECRET: &str = "django-insecure-7q$3k!v0z#pm4x@w2r9e&n8b^t5y1u6i0o";
+mod support;
+use support::{env_or, median, SECRET};
+
 const PASSWORD: &str = "alice-password-1";
 /// A 22-character salt, the length Django 5.2 makes.
 const SALT: &str = "Qm9vdHN0cmFwU2FsdDEyMw";
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
         .as_secs()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 /// CPU time of the calling thread so far, in nanoseconds, user and kernel

@@ -32,100 +32,14 @@
 //! implementations alternate, so drift in clock speed hits both alike.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jwtd::config::Settings;
 use jwtd::jwt::{self, Algorithm, ClaimValue, Claims, Key, SegmentBuffer, Validation, Verifier};
 use jwtd::token::{JtiSource, TokenType, Tokens};
 
-/// A Django-style secret key: 50 characters, as `get_random_secret_key()` makes.
-const SECRET: &str = "django-insecure-7q$3k!v0z#pm4x@w2r9e&n8b^t5y1u6i0o";
-
-/// The access token SimpleJWT 5.5.1 mints, as a Rust struct for jsonwebtoken.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Access {
-    token_type: String,
-    exp: u64,
-    iat: u64,
-    jti: String,
-    user_id: String,
-}
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Nanoseconds per call, one value per sample.
-struct Samples(Vec<f64>);
-
-impl Samples {
-    fn sorted(&self) -> Vec<f64> {
-        let mut v = self.0.clone();
-        v.sort_by(f64::total_cmp);
-        v
-    }
-    fn median(&self) -> f64 {
-        let v = self.sorted();
-        let n = v.len();
-        if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        }
-    }
-    fn min(&self) -> f64 {
-        self.sorted()[0]
-    }
-    fn p90(&self) -> f64 {
-        let v = self.sorted();
-        v[((v.len() - 1) * 9) / 10]
-    }
-}
-
-/// How many calls make one sample of about `sample` long.
-fn calibrate(f: &mut dyn FnMut(), sample: Duration) -> u64 {
-    // Warm up caches, branch predictors and the allocator.
-    let warm = Instant::now();
-    while warm.elapsed() < sample {
-        f();
-    }
-    let mut iters = 1u64;
-    loop {
-        let t = Instant::now();
-        for _ in 0..iters {
-            f();
-        }
-        let took = t.elapsed();
-        if took >= sample / 4 {
-            let per = took.as_secs_f64() / iters as f64;
-            return ((sample.as_secs_f64() / per) as u64).max(1);
-        }
-        iters *= 2;
-    }
-}
-
-fn sample(f: &mut dyn FnMut(), iters: u64) -> f64 {
-    let t = Instant::now();
-    for _ in 0..iters {
-        f();
-    }
-    t.elapsed().as_nanos() as f64 / iters as f64
-}
-
-/// Measures `fs` with their samples interleaved.
-fn measure(fs: &mut [&mut dyn FnMut()], samples: usize, per_sample: Duration) -> Vec<Samples> {
-    let iters: Vec<u64> = fs.iter_mut().map(|f| calibrate(*f, per_sample)).collect();
-    let mut out: Vec<Samples> = fs.iter().map(|_| Samples(Vec::new())).collect();
-    for _ in 0..samples {
-        for (i, f) in fs.iter_mut().enumerate() {
-            out[i].0.push(sample(*f, iters[i]));
-        }
-    }
-    out
-}
+mod support;
+use support::{env_or, measure, Access, Samples, SECRET};
 
 fn line(label: &str, s: &Samples) {
     println!(

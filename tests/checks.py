@@ -30,6 +30,38 @@ def expect_eq(got, want, what="value"):
         raise CheckFailed(f"{what}: got {got!r}, want {want!r}")
 
 
+class Report:
+    """One scenario's checks, a line each: "PASS [scenario] what",
+    "FAIL [scenario] what: why", and "NOTE [scenario] text"."""
+
+    def __init__(self, scenario):
+        self.scenario = scenario
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, what, fn, *args):
+        """Runs fn(*args); it passes unless it raises. Returns fn's value."""
+        try:
+            value = fn(*args)
+        except Exception as e:  # noqa: BLE001 - every failure is reported
+            self.fail(what, describe(e))
+            return None
+        self.ok(what)
+        return value
+
+    def ok(self, what):
+        self.passed += 1
+        print(f"PASS [{self.scenario}] {what}", flush=True)
+
+    def fail(self, what, why):
+        self.failed += 1
+        why = " ".join(str(why).split())
+        print(f"FAIL [{self.scenario}] {what}: {why}", flush=True)
+
+    def note(self, text):
+        print(f"NOTE [{self.scenario}] {text}", flush=True)
+
+
 def serve(jwtd, db, env, log, cwd=None, timeout=20):
     """Starts `jwtd serve --addr 127.0.0.1:0 --db DB`, a thread copying its
     stderr to `log` (an open file). Returns the process, that thread, and

@@ -56,7 +56,7 @@ import traceback
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import CheckFailed, describe, expect, expect_eq, serve  # noqa: E402
+from checks import CheckFailed, Report, describe, expect, expect_eq, serve  # noqa: E402
 
 PINS = {
     # distribution name -> the version tests/interop/requirements.txt pins
@@ -114,34 +114,6 @@ HEADER_NAMES = {"HS256": "SHA256", "HS384": "SHA384", "HS512": "SHA512"}
 # --------------------------------------------------------------------------
 # Reporting
 
-
-class Report:
-    def __init__(self, scenario):
-        self.scenario = scenario
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, what, fn, *args):
-        """Runs fn(*args); it passes unless it raises. Returns fn's value."""
-        try:
-            value = fn(*args)
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            self.fail(what, describe(e))
-            return None
-        self.ok(what)
-        return value
-
-    def ok(self, what):
-        self.passed += 1
-        print(f"PASS [{self.scenario}] {what}", flush=True)
-
-    def fail(self, what, why):
-        self.failed += 1
-        why = " ".join(str(why).split())
-        print(f"FAIL [{self.scenario}] {what}: {why}", flush=True)
-
-    def note(self, text):
-        print(f"NOTE [{self.scenario}] {text}", flush=True)
 
 
 # --------------------------------------------------------------------------
