@@ -77,7 +77,23 @@ fn a_server_makes_publishes_and_rotates_its_own_es256_key_pair() {
     assert_eq!(verify(&new_access), 200);
     let list = run(&dir, &["key", "list"], "");
     assert!(list.stdout.contains("ES256"), "{}", list.stdout);
-    assert!(!list.stdout.contains("PRIVATE"), "{}", list.stdout);
+    // No private key anywhere it could be read: the key list, the log,
+    // /metrics, an error body. (Stored PKCS#8 of a P-256 key starts with
+    // these bytes, base64 "MIGHAgEAMBMG"; PEM with "-----BEGIN".)
+    let metrics = server.get("/metrics", None).body;
+    let refused = server
+        .post_json("/api/token/verify/", r#"{"token":"x.y.z"}"#)
+        .body;
+    for (place, text) in [
+        ("key list", &list.stdout),
+        ("log", &server.log()),
+        ("metrics", &metrics),
+        ("error body", &refused),
+    ] {
+        for secret in ["PRIVATE", "MIGHAgEAMBMG", "jwtd-key v1"] {
+            assert!(!text.contains(secret), "{secret} in the {place}:\n{text}");
+        }
+    }
 }
 
 /// A JWKS server on 127.0.0.1 whose document can change; counts requests.
