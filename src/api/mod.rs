@@ -2,18 +2,20 @@
 //! SimpleJWT 5.5.1 on DRF 3.18 does, byte for byte.
 //!
 //! ```text
-//! Handler for App ─► hosts (ALLOWED_HOSTS) ─► routes (the table) ─► router ─► authentication (views that need a user)
+//! Handler for App ─► hosts (ALLOWED_HOSTS) ─► cors (preflight) ─► routes (the table) ─► router ─► authentication (views that need a user)
 //!      ─► endpoints::<view> ─► body (DRF's parsers) ─► auth (the policy)
 //!      ─► respond / errors / json / metadata (DRF's bodies) ─► counted in metrics
 //! ```
 //!
 //! It makes [`App`] the server's [`Handler`]: every answer is counted in
 //! `/metrics` under its route's label ([`request_metrics`]), a parked one
-//! when it completes ([`parking`]).
+//! when it completes ([`parking`]). With CORS on, every answer but the
+//! transport's own refusals gets its CORS headers ([`cors`]).
 
 mod authentication;
 pub mod body;
 mod call;
+mod cors;
 mod endpoints;
 mod errors;
 mod hosts;
@@ -35,20 +37,33 @@ use crate::refusal::Refusal;
 impl Handler for App {
     fn handle(&self, request: &Request<'_>) -> Response {
         let started = Instant::now();
+        // What CORS adds to whatever is answered (nothing when it is off).
+        let cors = cors::for_request(&self.settings(), request);
         // Before anything else, as Django's CommonMiddleware asks for the
-        // host first: a request for a host not allowed reaches no route.
+        // host first: a request for a host not allowed reaches no route,
+        // nor CORS's preflight (its refusal still carries CORS headers, as
+        // django-cors-headers' middleware wraps Django's).
         if let Err(refused) = hosts::check(self, request) {
             request_metrics::count(self, None, refused.status, started.elapsed());
-            return refused;
+            return cors::apply(cors.as_ref(), refused);
         }
         let found = routes::find(request.path);
-        let response = router::route(self, request, found, started);
-        // A parked response is counted when it completes.
-        if response.parked.is_none() {
-            let route = found.map(|found| found.route);
+        let route = found.map(|found| found.route);
+        // A CORS preflight is answered before any route, on any path, as
+        // django-cors-headers' `process_request` short-circuits it.
+        if let Some(cors) = cors.as_ref().filter(|_| cors::is_preflight(request)) {
+            let response = cors.apply(cors::preflight());
             request_metrics::count(self, route, response.status, started.elapsed());
+            return response;
         }
-        response
+        let response = router::route(self, request, found, started);
+        // A parked response is counted, and gets its CORS headers, when it
+        // completes (`parking`).
+        if response.parked.is_some() {
+            return response;
+        }
+        request_metrics::count(self, route, response.status, started.elapsed());
+        cors::apply(cors.as_ref(), response)
     }
 
     fn refusal(&self, status: u16, message: &'static str, cause: Refused) -> Response {

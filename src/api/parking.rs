@@ -13,6 +13,7 @@
 use std::time::{Duration, Instant};
 
 use super::call::Call;
+use super::cors;
 use super::request_metrics;
 use super::respond;
 use super::routes::Found;
@@ -39,6 +40,7 @@ pub fn on_database_pool(
         return respond::unavailable();
     };
     let owned = request.to_owned_request();
+    let cors = cors::for_request(&app.settings(), request);
     // A shared database may stop answering; redb's commits always end.
     let within = app
         .auth
@@ -47,6 +49,7 @@ pub fn on_database_pool(
     let (parked, completion) = park_within(respond::server_error, within);
     let job = move || {
         let response = super::router::route_here(&shared, &owned.request(), found, started);
+        let response = cors::apply(cors.as_ref(), response);
         request_metrics::count(
             &shared,
             Some(found.route),
@@ -65,7 +68,7 @@ pub fn on_database_pool(
 }
 
 /// Runs `work` on the login pool and answers with what it returns, with
-/// the route's `Allow`, counted in `/metrics` when it completes.
+/// the route's `Allow` (and, parked, its CORS headers), counted in `/metrics` when it completes.
 pub fn on_login_pool(
     call: &Call<'_>,
     work: impl FnOnce(&App) -> Response + Send + 'static,
@@ -110,8 +113,10 @@ fn on_login_pool_boxed(
         .then_some((SHARED_LOGIN_WAIT, respond::unavailable as fn() -> Response));
     let (parked, completion) = park_within(respond::server_error, within);
     let (route, started) = (call.route, call.started);
+    let cors = cors::for_request(&call.app.settings(), call.request);
     let job = move || {
         let response = work(&shared).with_header("Allow", route.allow);
+        let response = cors::apply(cors.as_ref(), response);
         request_metrics::count(&shared, Some(route), response.status, started.elapsed());
         completion.complete(response);
     };

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::cors;
 use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
@@ -100,7 +101,7 @@ macro_rules! whole {
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 56] = [
+pub static SETTINGS: [Setting; 65] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -165,6 +166,15 @@ pub static SETTINGS: [Setting; 56] = [
     setting!("CONTROL_SOCKET", control_socket, Restart,
         |raw| optional_string(raw).map(|p| p.map_or(ControlSocket::Off, |p| ControlSocket::At(PathBuf::from(p)))),
         shown::control_socket),
+    setting!("CORS_ALLOWED_ORIGINS", cors_allowed_origins, Live, cors::allowed_origins, shown::list),
+    setting!("CORS_ALLOWED_ORIGIN_REGEXES", cors_allowed_origin_regexes, Live, cors::origin_regexes, cors::shown_patterns),
+    setting!("CORS_ALLOW_ALL_ORIGINS", cors_allow_all_origins, Live, boolean, shown::boolean),
+    setting!("CORS_ALLOW_METHODS", cors_allow_methods, Live, cors::tokens, shown::list),
+    setting!("CORS_ALLOW_HEADERS", cors_allow_headers, Live, cors::tokens, shown::list),
+    setting!("CORS_EXPOSE_HEADERS", cors_expose_headers, Live, cors::tokens, shown::list),
+    setting!("CORS_PREFLIGHT_MAX_AGE", cors_preflight_max_age, Live, |raw| integer(raw, 0, u32::MAX.into()), shown::number),
+    setting!("CORS_ALLOW_CREDENTIALS", cors_allow_credentials, Live, boolean, shown::boolean),
+    setting!("CORS_URLS_REGEX", cors_urls_regex, Live, cors::urls_regex, cors::shown_urls_regex),
 ];
 
 /// The row of the setting `name`.

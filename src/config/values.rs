@@ -149,7 +149,7 @@ pub(super) fn sql_name(raw: SettingValue<'_>) -> Result<String, String> {
     Ok(name)
 }
 
-fn list(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
+pub(super) fn list(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
     let parsed;
     let value = match raw {
         SettingValue::Env(s) if s.trim_start().starts_with('[') => {
@@ -311,7 +311,7 @@ fn host_pattern_problem(pattern: &str) -> Option<&'static str> {
 }
 
 /// RFC 9110 `tchar`.
-fn is_token_byte(b: u8) -> bool {
+pub(super) fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 

@@ -89,6 +89,31 @@ impl Response {
         self
     }
 
+    /// Adds `name` to `Vary`, as Django's `patch_vary_headers` does: to the
+    /// `Vary` field there is, once (names compared without case), and not
+    /// when it is `*`; or as a new field.
+    pub fn with_vary(mut self, name: &'static str) -> Response {
+        let vary = self
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case("Vary"));
+        match vary {
+            Some((_, value)) => {
+                let present = value
+                    .split(',')
+                    .map(str::trim)
+                    .any(|v| v == "*" || v.eq_ignore_ascii_case(name));
+                if !present {
+                    let value = value.to_mut();
+                    value.push_str(", ");
+                    value.push_str(name);
+                }
+            }
+            None => self.headers.push(("Vary", name.into())),
+        }
+        self
+    }
+
     /// Sets the body.
     pub fn with_body(mut self, body: Vec<u8>) -> Response {
         self.body = body;
@@ -190,6 +215,26 @@ pub fn reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vary_is_patched_as_django_does() {
+        let vary = |r: Response| r.header("Vary").map(str::to_owned);
+        assert_eq!(
+            vary(Response::new(200).with_vary("Origin")).as_deref(),
+            Some("Origin")
+        );
+        let accept = || Response::new(200).with_header("Vary", "Accept");
+        assert_eq!(
+            vary(accept().with_vary("Origin")).as_deref(),
+            Some("Accept, Origin")
+        );
+        let twice = accept().with_vary("Origin").with_vary("origin");
+        assert_eq!(vary(twice).as_deref(), Some("Accept, Origin"));
+        let any = Response::new(200)
+            .with_header("Vary", "*")
+            .with_vary("Origin");
+        assert_eq!(vary(any).as_deref(), Some("*"));
+    }
 
     #[test]
     fn control_bytes_never_reach_a_header() {

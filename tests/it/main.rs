@@ -8,6 +8,7 @@ mod asymmetric;
 mod attacks;
 mod cli;
 mod contrib;
+mod cors;
 mod crash;
 mod flow;
 mod metrics;

@@ -1,0 +1,624 @@
+//! Python's `re.match` for the small patterns CORS settings hold
+//! (`CORS_ALLOWED_ORIGIN_REGEXES`, `CORS_URLS_REGEX`), without a regex
+//! crate: a safe subset, compiled once at start-up and run as a Thompson
+//! NFA (a Pike VM without captures), so a match costs at most the text's
+//! length times the program's, whatever the pattern: no backtracking, no
+//! ReDoS.
+//!
+//! The subset: literal ASCII characters; escaped punctuation (`\.`, `\-`,
+//! `\/`); `\d`, `\w`, `\s` and their negations `\D`, `\W`, `\S` (ASCII
+//! classes); `.` (any byte but a newline); character classes (`[a-z0-9-]`,
+//! `[^/]`); the quantifiers `*`, `+`, `?` (and their lazy forms, which match
+//! the same texts); groups `( )` and `(?: )`; alternation `|`; the anchors
+//! `^` and `$`. Anything else (`{m,n}`, backreferences, look-arounds, flags,
+//! non-ASCII characters) is refused when the pattern is read, with what is
+//! unsupported, so that a pattern never means something else here than in
+//! Python.
+//!
+//! As `re.match`: a match starts at the text's start and may end anywhere;
+//! `$` matches at the end or before a newline that ends the text. The text
+//! is bytes: a caller hands ASCII (an `Origin` with other bytes matches no
+//! pattern), where bytes and Python's characters agree.
+
+/// The longest pattern read: the program is at most about twice as long,
+/// which bounds every match's work.
+pub const MAX_PATTERN: usize = 512;
+
+/// How deeply groups may nest (the parser's recursion).
+const MAX_DEPTH: usize = 32;
+
+/// A compiled pattern, with the text it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    source: String,
+    program: Vec<Inst>,
+}
+
+/// A set of bytes, one bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    fn insert_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.insert(b);
+        }
+    }
+
+    fn extend(&mut self, other: &ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+
+    fn complement(mut self) -> ByteSet {
+        for word in &mut self.0 {
+            *word = !*word;
+        }
+        self
+    }
+}
+
+/// One instruction of the NFA. Jump targets are indexes into the program,
+/// always within it (the compiler emits them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Inst {
+    /// Consumes one byte in the set.
+    Bytes(Box<ByteSet>),
+    /// Goes on at both targets.
+    Split(usize, usize),
+    /// Goes on at the target.
+    Jump(usize),
+    /// `^`: only at the text's start.
+    Start,
+    /// `$`: only at the end, or before a final newline.
+    End,
+    /// The pattern matched.
+    Match,
+}
+
+/// A parsed pattern.
+#[derive(Debug)]
+enum Node {
+    Bytes(ByteSet),
+    Start,
+    End,
+    Concat(Vec<Node>),
+    Alternation(Vec<Node>),
+    /// `*` (0, many), `+` (1, many), `?` (0, once).
+    Repeat {
+        node: Box<Node>,
+        at_least_one: bool,
+        many: bool,
+    },
+}
+
+impl Pattern {
+    /// Reads `source`, or says what in it is not supported.
+    pub fn new(source: &str) -> Result<Pattern, String> {
+        if source.len() > MAX_PATTERN {
+            return Err(format!("is longer than {MAX_PATTERN} characters"));
+        }
+        if let Some(c) = source.chars().find(|c| !c.is_ascii()) {
+            return Err(format!("has the non-ASCII character {c:?}, not supported"));
+        }
+        let mut parser = Parser {
+            bytes: source.as_bytes(),
+            at: 0,
+            depth: 0,
+        };
+        let node = parser.alternation()?;
+        if parser.at < parser.bytes.len() {
+            // Only an unmatched `)` stops the top level early.
+            return Err(format!("has an unbalanced ')' at position {}", parser.at));
+        }
+        let mut program = Vec::new();
+        compile(&node, &mut program);
+        program.push(Inst::Match);
+        Ok(Pattern {
+            source: source.to_owned(),
+            program,
+        })
+    }
+
+    /// The text the pattern was read from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the pattern matches at the start of `text` (`re.match`).
+    /// Linear in `text`: each byte advances a set of at most
+    /// `program.len()` states, each visited once.
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        let mut current = States::new(self.program.len());
+        let mut next = States::new(self.program.len());
+        if self.add(&mut current, 0, text, 0) {
+            return true;
+        }
+        for (pos, &byte) in text.iter().enumerate() {
+            for i in 0..current.list.len() {
+                let pc = current.list[i];
+                if let Inst::Bytes(set) = &self.program[pc] {
+                    if set.contains(byte) && self.add(&mut next, pc + 1, text, pos + 1) {
+                        return true;
+                    }
+                }
+            }
+            std::mem::swap(&mut current, &mut next);
+            next.clear();
+            if current.list.is_empty() {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// Adds the state `pc` at `pos` and every state reached from it without
+    /// consuming a byte; true when one of them is the match.
+    fn add(&self, states: &mut States, pc: usize, text: &[u8], pos: usize) -> bool {
+        let mut stack = vec![pc];
+        while let Some(pc) = stack.pop() {
+            if !states.insert(pc) {
+                continue;
+            }
+            match &self.program[pc] {
+                Inst::Match => return true,
+                Inst::Jump(to) => stack.push(*to),
+                Inst::Split(a, b) => {
+                    stack.push(*b);
+                    stack.push(*a);
+                }
+                Inst::Start if pos == 0 => stack.push(pc + 1),
+                Inst::End if pos == text.len() || (pos + 1 == text.len() && text[pos] == b'\n') => {
+                    stack.push(pc + 1)
+                }
+                Inst::Start | Inst::End | Inst::Bytes(_) => {}
+            }
+        }
+        false
+    }
+}
+
+/// A set of program states, in the order added, each at most once.
+struct States {
+    seen: Vec<bool>,
+    list: Vec<usize>,
+}
+
+impl States {
+    fn new(len: usize) -> States {
+        States {
+            seen: vec![false; len],
+            list: Vec::with_capacity(len),
+        }
+    }
+
+    /// Adds `pc`; false when it was there.
+    fn insert(&mut self, pc: usize) -> bool {
+        if self.seen[pc] {
+            return false;
+        }
+        self.seen[pc] = true;
+        self.list.push(pc);
+        true
+    }
+
+    fn clear(&mut self) {
+        for &pc in &self.list {
+            self.seen[pc] = false;
+        }
+        self.list.clear();
+    }
+}
+
+/// Emits `node`'s instructions; every jump lands within the program or on
+/// the instruction that follows the node.
+fn compile(node: &Node, program: &mut Vec<Inst>) {
+    match node {
+        Node::Bytes(set) => program.push(Inst::Bytes(Box::new(*set))),
+        Node::Start => program.push(Inst::Start),
+        Node::End => program.push(Inst::End),
+        Node::Concat(nodes) => nodes.iter().for_each(|n| compile(n, program)),
+        Node::Alternation(branches) => {
+            // split L1, next; L1: a; jump end; next: split L2, ...; last
+            let mut jumps = Vec::new();
+            for (i, branch) in branches.iter().enumerate() {
+                let last = i + 1 == branches.len();
+                let split = program.len();
+                if !last {
+                    program.push(Inst::Split(split + 1, 0));
+                }
+                compile(branch, program);
+                if !last {
+                    jumps.push(program.len());
+                    program.push(Inst::Jump(0));
+                    let after = program.len();
+                    program[split] = Inst::Split(split + 1, after);
+                }
+            }
+            let end = program.len();
+            for jump in jumps {
+                program[jump] = Inst::Jump(end);
+            }
+        }
+        Node::Repeat {
+            node,
+            at_least_one,
+            many,
+        } => {
+            let start = program.len();
+            if *at_least_one {
+                // body; split start, next
+                compile(node, program);
+                let split = program.len();
+                program.push(Inst::Split(start, split + 1));
+            } else {
+                // split body, end; body; [jump start]; end
+                program.push(Inst::Split(start + 1, 0));
+                compile(node, program);
+                if *many {
+                    program.push(Inst::Jump(start));
+                }
+                let end = program.len();
+                program[start] = Inst::Split(start + 1, end);
+            }
+        }
+    }
+}
+
+/// A recursive-descent reader of the subset.
+struct Parser<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn alternation(&mut self) -> Result<Node, String> {
+        let mut branches = vec![self.concat()?];
+        while self.peek() == Some(b'|') {
+            self.at += 1;
+            branches.push(self.concat()?);
+        }
+        Ok(match branches.len() {
+            1 => branches.remove(0),
+            _ => Node::Alternation(branches),
+        })
+    }
+
+    fn concat(&mut self) -> Result<Node, String> {
+        let mut nodes = Vec::new();
+        while let Some(b) = self.peek() {
+            if b == b'|' || b == b')' {
+                break;
+            }
+            let atom = self.atom()?;
+            nodes.push(self.quantified(atom)?);
+        }
+        Ok(Node::Concat(nodes))
+    }
+
+    fn quantified(&mut self, atom: Node) -> Result<Node, String> {
+        let (at_least_one, many) = match self.peek() {
+            Some(b'*') => (false, true),
+            Some(b'+') => (true, true),
+            Some(b'?') => (false, false),
+            _ => return Ok(atom),
+        };
+        if matches!(atom, Node::Start | Node::End) {
+            return Err(format!("repeats an anchor at position {}", self.at));
+        }
+        self.at += 1;
+        // A lazy quantifier matches the same texts as the greedy one.
+        if self.peek() == Some(b'?') {
+            self.at += 1;
+        }
+        if matches!(self.peek(), Some(b'*' | b'+' | b'?' | b'{')) {
+            return Err(format!(
+                "has a multiple or possessive repeat at position {}, not supported",
+                self.at
+            ));
+        }
+        Ok(Node::Repeat {
+            node: Box::new(atom),
+            at_least_one,
+            many,
+        })
+    }
+
+    fn atom(&mut self) -> Result<Node, String> {
+        let position = self.at;
+        let Some(b) = self.peek() else {
+            return Err("ends too early".into());
+        };
+        self.at += 1;
+        let mut set = ByteSet::default();
+        match b {
+            b'(' => return self.group(position),
+            b'[' => return self.class(position),
+            b'^' => return Ok(Node::Start),
+            b'$' => return Ok(Node::End),
+            b'.' => return Ok(Node::Bytes(single(b'\n').complement())),
+            b'\\' => return self.escape(position).map(Node::Bytes),
+            b'*' | b'+' | b'?' => {
+                return Err(format!("has nothing to repeat at position {position}"))
+            }
+            b'{' | b'}' => {
+                return Err(format!(
+                    "has '{}' at position {position}: counted repetition is not supported",
+                    char::from(b)
+                ))
+            }
+            _ => set.insert(b),
+        }
+        Ok(Node::Bytes(set))
+    }
+
+    fn group(&mut self, position: usize) -> Result<Node, String> {
+        if self.bytes[self.at..].starts_with(b"?:") {
+            self.at += 2;
+        } else if self.peek() == Some(b'?') {
+            return Err(format!(
+                "has '(?' at position {position}: only (?: ) groups are supported, not flags, names or look-arounds"
+            ));
+        }
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!("nests groups more than {MAX_DEPTH} deep"));
+        }
+        let inside = self.alternation()?;
+        self.depth -= 1;
+        if self.peek() != Some(b')') {
+            return Err(format!("has an unclosed '(' at position {position}"));
+        }
+        self.at += 1;
+        Ok(inside)
+    }
+
+    /// After `\`: a class escape or an escaped punctuation character.
+    fn escape(&mut self, position: usize) -> Result<ByteSet, String> {
+        let Some(b) = self.peek() else {
+            return Err("ends with a lone backslash".into());
+        };
+        self.at += 1;
+        let digits = {
+            let mut s = ByteSet::default();
+            s.insert_range(b'0', b'9');
+            s
+        };
+        let word = {
+            let mut s = digits;
+            s.insert_range(b'a', b'z');
+            s.insert_range(b'A', b'Z');
+            s.insert(b'_');
+            s
+        };
+        let space = {
+            let mut s = ByteSet::default();
+            b" \t\n\r\x0b\x0c".iter().for_each(|&b| s.insert(b));
+            s
+        };
+        Ok(match b {
+            b'd' => digits,
+            b'D' => digits.complement(),
+            b'w' => word,
+            b'W' => word.complement(),
+            b's' => space,
+            b'S' => space.complement(),
+            b if b.is_ascii_punctuation() || b == b' ' => single(b),
+            b => {
+                return Err(format!(
+                    "has the escape '\\{}' at position {position}, not supported",
+                    char::from(b)
+                ))
+            }
+        })
+    }
+
+    /// After `[`: the class up to its `]`.
+    fn class(&mut self, position: usize) -> Result<Node, String> {
+        let negated = self.peek() == Some(b'^');
+        if negated {
+            self.at += 1;
+        }
+        let mut set = ByteSet::default();
+        let mut first = true;
+        loop {
+            let Some(b) = self.peek() else {
+                return Err(format!("has an unclosed '[' at position {position}"));
+            };
+            self.at += 1;
+            // `]` first in a class is literal, as in Python.
+            if b == b']' && !first {
+                break;
+            }
+            first = false;
+            let lo = if b == b'\\' {
+                let escaped = self.escape(self.at - 1)?;
+                let as_one = (0..=255u8)
+                    .filter(|&c| escaped.contains(c))
+                    .collect::<Vec<_>>();
+                match as_one[..] {
+                    [one] => one,
+                    _ => {
+                        set.extend(&escaped);
+                        continue;
+                    }
+                }
+            } else {
+                b
+            };
+            let is_range = self.peek() == Some(b'-')
+                && self.bytes.get(self.at + 1).is_some_and(|&n| n != b']');
+            if !is_range {
+                set.insert(lo);
+                continue;
+            }
+            self.at += 1;
+            let hi = match self.peek() {
+                Some(b'\\') => {
+                    self.at += 1;
+                    let escaped = self.escape(self.at - 1)?;
+                    let as_one = (0..=255u8)
+                        .filter(|&c| escaped.contains(c))
+                        .collect::<Vec<_>>();
+                    match as_one[..] {
+                        [one] => one,
+                        _ => {
+                            return Err(format!("has a bad character range at position {position}"))
+                        }
+                    }
+                }
+                Some(hi) => {
+                    self.at += 1;
+                    hi
+                }
+                None => return Err(format!("has an unclosed '[' at position {position}")),
+            };
+            if lo > hi {
+                return Err(format!("has a bad character range at position {position}"));
+            }
+            set.insert_range(lo, hi);
+        }
+        Ok(Node::Bytes(if negated { set.complement() } else { set }))
+    }
+}
+
+fn single(b: u8) -> ByteSet {
+    let mut set = ByteSet::default();
+    set.insert(b);
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, text: &str) -> bool {
+        Pattern::new(pattern).unwrap().is_match(text.as_bytes())
+    }
+
+    #[test]
+    fn matches_as_re_match_does() {
+        // (pattern, text, re.match(pattern, text) is not None)
+        for (pattern, text, expected) in [
+            (
+                r"^https://\w+\.example\.com$",
+                "https://app.example.com",
+                true,
+            ),
+            (
+                r"^https://\w+\.example\.com$",
+                "https://app.example.com.evil",
+                false,
+            ),
+            (r"^https://\w+\.example\.com$", "https://example.com", false),
+            (
+                r"https://\w+\.example\.com",
+                "https://app.example.com.evil",
+                true,
+            ),
+            (r"https://a", "xhttps://a", false),
+            (
+                r"^http://127\.0\.0\.1(:\d+)?$",
+                "http://127.0.0.1:8000",
+                true,
+            ),
+            (r"^http://127\.0\.0\.1(:\d+)?$", "http://127.0.0.1", true),
+            (r"^http://127\.0\.0\.1(:\d+)?$", "http://127.0.0.1:", false),
+            (r"^http://127\.0\.0\.1(:\d+)?$", "http://127x0.0.1", false),
+            (
+                r"^https://(app|admin)\.example$",
+                "https://admin.example",
+                true,
+            ),
+            (
+                r"^https://(?:app|admin)\.example$",
+                "https://other.example",
+                false,
+            ),
+            (
+                r"^https://[a-z0-9-]+\.example$",
+                "https://a-1.example",
+                true,
+            ),
+            (r"^https://[a-z0-9-]+\.example$", "https://A.example", false),
+            (r"^https://[^./]+\.example$", "https://a.b.example", false),
+            (r"^https?://x$", "http://x", true),
+            (r"^https?://x$", "https://x", true),
+            (r"^.*$", "", true),
+            (r"^.*$", "/api/token/", true),
+            (r"^/api/.*$", "/healthz", false),
+            (r"^/api/", "/api/token/", true),
+            (r"a$", "a\n", true),
+            (r"a$", "a\n\n", false),
+            (r"a.b", "a\nb", false),
+            (r"x|", "", true),
+            (r"(a*)*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac", false),
+            (
+                r"(a|aa)+$",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+                false,
+            ),
+            (r"[]a]+$", "]a]", true),
+            (r"[\d.]+$", "1.2", true),
+            (r"[\-a]+$", "-a-", true),
+            (r"a+?b", "aaab", true),
+            (r"a\Wb", "a-b", true),
+            (r"a\sb", "a b", true),
+        ] {
+            assert_eq!(matches(pattern, text), expected, "{pattern} on {text:?}");
+        }
+    }
+
+    #[test]
+    fn a_pathological_pattern_stays_linear() {
+        // The classic exponential case for a backtracking matcher.
+        let pattern = Pattern::new(&format!("{}{}$", "a?".repeat(30), "a".repeat(30))).unwrap();
+        assert!(pattern.is_match("a".repeat(30).as_bytes()));
+        assert!(!pattern.is_match(format!("{}b", "a".repeat(29)).as_bytes()));
+        let text = "a".repeat(10_000) + "!";
+        let pattern = Pattern::new(&format!("{}$", "(a|a)*".repeat(20))).unwrap();
+        assert!(!pattern.is_match(text.as_bytes()));
+    }
+
+    #[test]
+    fn unsupported_syntax_is_refused_with_the_reason() {
+        for (pattern, why) in [
+            (r"a{2}", "counted repetition"),
+            (r"(?i)a", "only (?: ) groups"),
+            (r"(?P<x>a)", "only (?: ) groups"),
+            (r"(?=a)", "only (?: ) groups"),
+            (r"\1", "escape '\\1'"),
+            (r"\bx", "escape '\\b'"),
+            (r"a**", "multiple or possessive"),
+            (r"a++", "multiple or possessive"),
+            (r"*a", "nothing to repeat"),
+            (r"^*", "repeats an anchor"),
+            (r"(a", "unclosed '('"),
+            (r"a)", "unbalanced ')'"),
+            (r"[a", "unclosed '['"),
+            (r"[z-a]", "bad character range"),
+            (r"é", "non-ASCII"),
+            (r"a\", "lone backslash"),
+        ] {
+            let e = Pattern::new(pattern).unwrap_err();
+            assert!(e.contains(why), "{pattern}: {e}");
+        }
+        assert!(Pattern::new(&"a".repeat(MAX_PATTERN + 1)).is_err());
+        assert!(Pattern::new(&"(".repeat(40)).unwrap_err().contains("deep"));
+        assert_eq!(Pattern::new("^a$").unwrap().source(), "^a$");
+    }
+}
