@@ -1,5 +1,5 @@
 //! Python's `re.match` for the small patterns CORS settings hold
-//! (`CORS_ALLOWED_ORIGIN_REGEXES`, `CORS_URLS_REGEX`), without a regex
+//! (`CORS_ALLOWED_ORIGIN_REGEXES`), without a regex
 //! crate: a safe subset, compiled once at start-up and run as a Thompson
 //! NFA (a Pike VM without captures), so a match costs at most the text's
 //! length times the program's, whatever the pattern: no backtracking, no
@@ -27,15 +27,33 @@ pub const MAX_PATTERN: usize = 512;
 /// How deeply groups may nest (the parser's recursion).
 const MAX_DEPTH: usize = 32;
 
-/// A compiled pattern, with the text it was read from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A compiled pattern, with the text it was read from. Two patterns are
+/// equal when their texts are (the program follows from the text).
+#[derive(Clone)]
 pub struct Pattern {
     source: String,
     program: Vec<Inst>,
 }
 
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Pattern {}
+
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Pattern").field(&self.source).finish()
+    }
+}
+
+/// What is wrong in a pattern, and where (a byte offset).
+type Refused = (&'static str, usize);
+
 /// A set of bytes, one bit each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Default)]
 struct ByteSet([u64; 4]);
 
 impl ByteSet {
@@ -59,6 +77,13 @@ impl ByteSet {
         self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
     }
 
+    /// The one byte in the set, if it holds exactly one.
+    fn only(&self) -> Option<u8> {
+        let count: u32 = self.0.iter().map(|w| w.count_ones()).sum();
+        let word = self.0.iter().position(|w| *w != 0)?;
+        (count == 1).then(|| (word * 64) as u8 + self.0[word].trailing_zeros() as u8)
+    }
+
     fn complement(mut self) -> ByteSet {
         for word in &mut self.0 {
             *word = !*word;
@@ -69,10 +94,10 @@ impl ByteSet {
 
 /// One instruction of the NFA. Jump targets are indexes into the program,
 /// always within it (the compiler emits them).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 enum Inst {
     /// Consumes one byte in the set.
-    Bytes(Box<ByteSet>),
+    Bytes(ByteSet),
     /// Goes on at both targets.
     Split(usize, usize),
     /// Goes on at the target.
@@ -86,7 +111,6 @@ enum Inst {
 }
 
 /// A parsed pattern.
-#[derive(Debug)]
 enum Node {
     Bytes(ByteSet),
     Start,
@@ -103,6 +127,7 @@ enum Node {
 
 impl Pattern {
     /// Reads `source`, or says what in it is not supported.
+    #[inline(never)]
     pub fn new(source: &str) -> Result<Pattern, String> {
         if source.len() > MAX_PATTERN {
             return Err(format!("is longer than {MAX_PATTERN} characters"));
@@ -115,11 +140,12 @@ impl Pattern {
             at: 0,
             depth: 0,
         };
-        let node = parser.alternation()?;
-        if parser.at < parser.bytes.len() {
+        let parsed = parser.alternation().and_then(|node| match parser.at {
             // Only an unmatched `)` stops the top level early.
-            return Err(format!("has an unbalanced ')' at position {}", parser.at));
-        }
+            at if at < source.len() => Err(("has an unbalanced ')'", at)),
+            _ => Ok(node),
+        });
+        let node = parsed.map_err(|(what, at)| format!("{what} at position {at}"))?;
         let mut program = Vec::new();
         compile(&node, &mut program);
         program.push(Inst::Match);
@@ -223,7 +249,7 @@ impl States {
 /// the instruction that follows the node.
 fn compile(node: &Node, program: &mut Vec<Inst>) {
     match node {
-        Node::Bytes(set) => program.push(Inst::Bytes(Box::new(*set))),
+        Node::Bytes(set) => program.push(Inst::Bytes(*set)),
         Node::Start => program.push(Inst::Start),
         Node::End => program.push(Inst::End),
         Node::Concat(nodes) => nodes.iter().for_each(|n| compile(n, program)),
@@ -274,7 +300,8 @@ fn compile(node: &Node, program: &mut Vec<Inst>) {
     }
 }
 
-/// A recursive-descent reader of the subset.
+/// A recursive-descent reader of the subset. Each error is what is wrong
+/// and the byte offset where it is.
 struct Parser<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -286,7 +313,7 @@ impl Parser<'_> {
         self.bytes.get(self.at).copied()
     }
 
-    fn alternation(&mut self) -> Result<Node, String> {
+    fn alternation(&mut self) -> Result<Node, Refused> {
         let mut branches = vec![self.concat()?];
         while self.peek() == Some(b'|') {
             self.at += 1;
@@ -298,7 +325,7 @@ impl Parser<'_> {
         })
     }
 
-    fn concat(&mut self) -> Result<Node, String> {
+    fn concat(&mut self) -> Result<Node, Refused> {
         let mut nodes = Vec::new();
         while let Some(b) = self.peek() {
             if b == b'|' || b == b')' {
@@ -310,7 +337,7 @@ impl Parser<'_> {
         Ok(Node::Concat(nodes))
     }
 
-    fn quantified(&mut self, atom: Node) -> Result<Node, String> {
+    fn quantified(&mut self, atom: Node) -> Result<Node, Refused> {
         let (at_least_one, many) = match self.peek() {
             Some(b'*') => (false, true),
             Some(b'+') => (true, true),
@@ -318,7 +345,7 @@ impl Parser<'_> {
             _ => return Ok(atom),
         };
         if matches!(atom, Node::Start | Node::End) {
-            return Err(format!("repeats an anchor at position {}", self.at));
+            return Err(("repeats an anchor", self.at));
         }
         self.at += 1;
         // A lazy quantifier matches the same texts as the greedy one.
@@ -326,9 +353,9 @@ impl Parser<'_> {
             self.at += 1;
         }
         if matches!(self.peek(), Some(b'*' | b'+' | b'?' | b'{')) {
-            return Err(format!(
-                "has a multiple or possessive repeat at position {}, not supported",
-                self.at
+            return Err((
+                "has a multiple or possessive repeat (not supported)",
+                self.at,
             ));
         }
         Ok(Node::Repeat {
@@ -338,97 +365,96 @@ impl Parser<'_> {
         })
     }
 
-    fn atom(&mut self) -> Result<Node, String> {
+    fn atom(&mut self) -> Result<Node, Refused> {
         let position = self.at;
         let Some(b) = self.peek() else {
-            return Err("ends too early".into());
+            return Err(("ends too early", position));
         };
         self.at += 1;
-        let mut set = ByteSet::default();
-        match b {
-            b'(' => return self.group(position),
-            b'[' => return self.class(position),
-            b'^' => return Ok(Node::Start),
-            b'$' => return Ok(Node::End),
-            b'.' => return Ok(Node::Bytes(single(b'\n').complement())),
-            b'\\' => return self.escape(position).map(Node::Bytes),
-            b'*' | b'+' | b'?' => {
-                return Err(format!("has nothing to repeat at position {position}"))
-            }
+        Ok(match b {
+            b'(' => self.group(position)?,
+            b'[' => self.class(position)?,
+            b'^' => Node::Start,
+            b'$' => Node::End,
+            b'.' => Node::Bytes(single(b'\n').complement()),
+            b'\\' => Node::Bytes(self.escape(position)?),
+            b'*' | b'+' | b'?' => return Err(("has nothing to repeat", position)),
             b'{' | b'}' => {
-                return Err(format!(
-                    "has '{}' at position {position}: counted repetition is not supported",
-                    char::from(b)
+                return Err((
+                    "has '{' or '}': counted repetition is not supported",
+                    position,
                 ))
             }
-            _ => set.insert(b),
-        }
-        Ok(Node::Bytes(set))
+            _ => Node::Bytes(single(b)),
+        })
     }
 
-    fn group(&mut self, position: usize) -> Result<Node, String> {
+    fn group(&mut self, position: usize) -> Result<Node, Refused> {
         if self.bytes[self.at..].starts_with(b"?:") {
             self.at += 2;
         } else if self.peek() == Some(b'?') {
-            return Err(format!(
-                "has '(?' at position {position}: only (?: ) groups are supported, not flags, names or look-arounds"
+            return Err((
+                "has '(?': only (?: ) groups are supported, not flags, names or look-arounds",
+                position,
             ));
         }
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(format!("nests groups more than {MAX_DEPTH} deep"));
+            return Err(("nests groups too deep", position));
         }
         let inside = self.alternation()?;
         self.depth -= 1;
         if self.peek() != Some(b')') {
-            return Err(format!("has an unclosed '(' at position {position}"));
+            return Err(("has an unclosed '('", position));
         }
         self.at += 1;
         Ok(inside)
     }
 
     /// After `\`: a class escape or an escaped punctuation character.
-    fn escape(&mut self, position: usize) -> Result<ByteSet, String> {
+    fn escape(&mut self, position: usize) -> Result<ByteSet, Refused> {
         let Some(b) = self.peek() else {
-            return Err("ends with a lone backslash".into());
+            return Err(("ends with a lone backslash", position));
         };
         self.at += 1;
-        let digits = {
-            let mut s = ByteSet::default();
-            s.insert_range(b'0', b'9');
-            s
-        };
-        let word = {
-            let mut s = digits;
-            s.insert_range(b'a', b'z');
-            s.insert_range(b'A', b'Z');
-            s.insert(b'_');
-            s
-        };
-        let space = {
-            let mut s = ByteSet::default();
-            b" \t\n\r\x0b\x0c".iter().for_each(|&b| s.insert(b));
-            s
-        };
-        Ok(match b {
-            b'd' => digits,
-            b'D' => digits.complement(),
-            b'w' => word,
-            b'W' => word.complement(),
-            b's' => space,
-            b'S' => space.complement(),
-            b if b.is_ascii_punctuation() || b == b' ' => single(b),
-            b => {
-                return Err(format!(
-                    "has the escape '\\{}' at position {position}, not supported",
-                    char::from(b)
+        let mut set = ByteSet::default();
+        match b.to_ascii_lowercase() {
+            b'd' => set.insert_range(b'0', b'9'),
+            b'w' => {
+                set.insert_range(b'0', b'9');
+                set.insert_range(b'a', b'z');
+                set.insert_range(b'A', b'Z');
+                set.insert(b'_');
+            }
+            b's' => b" \t\n\r\x0b\x0c".iter().for_each(|&b| set.insert(b)),
+            _ if b.is_ascii_punctuation() || b == b' ' => return Ok(single(b)),
+            _ => {
+                return Err((
+                    "has an escape other than \\d \\w \\s \\D \\W \\S or \\ before punctuation (not supported)",
+                    position,
                 ))
             }
+        }
+        Ok(if b.is_ascii_uppercase() {
+            set.complement()
+        } else {
+            set
         })
     }
 
+    /// One member of a class after its `\` or character: the byte, or a
+    /// set for a class escape.
+    fn member(&mut self, b: u8) -> Result<Result<u8, ByteSet>, Refused> {
+        if b != b'\\' {
+            return Ok(Ok(b));
+        }
+        let set = self.escape(self.at - 1)?;
+        Ok(set.only().ok_or(set))
+    }
+
     /// After `[`: the class up to its `]`.
-    fn class(&mut self, position: usize) -> Result<Node, String> {
+    fn class(&mut self, position: usize) -> Result<Node, Refused> {
+        let unclosed = ("has an unclosed '['", position);
         let negated = self.peek() == Some(b'^');
         if negated {
             self.at += 1;
@@ -436,29 +462,19 @@ impl Parser<'_> {
         let mut set = ByteSet::default();
         let mut first = true;
         loop {
-            let Some(b) = self.peek() else {
-                return Err(format!("has an unclosed '[' at position {position}"));
-            };
+            let b = self.peek().ok_or(unclosed)?;
             self.at += 1;
             // `]` first in a class is literal, as in Python.
             if b == b']' && !first {
                 break;
             }
             first = false;
-            let lo = if b == b'\\' {
-                let escaped = self.escape(self.at - 1)?;
-                let as_one = (0..=255u8)
-                    .filter(|&c| escaped.contains(c))
-                    .collect::<Vec<_>>();
-                match as_one[..] {
-                    [one] => one,
-                    _ => {
-                        set.extend(&escaped);
-                        continue;
-                    }
+            let lo = match self.member(b)? {
+                Ok(lo) => lo,
+                Err(escaped) => {
+                    set.extend(&escaped);
+                    continue;
                 }
-            } else {
-                b
             };
             let is_range = self.peek() == Some(b'-')
                 && self.bytes.get(self.at + 1).is_some_and(|&n| n != b']');
@@ -467,30 +483,12 @@ impl Parser<'_> {
                 continue;
             }
             self.at += 1;
-            let hi = match self.peek() {
-                Some(b'\\') => {
-                    self.at += 1;
-                    let escaped = self.escape(self.at - 1)?;
-                    let as_one = (0..=255u8)
-                        .filter(|&c| escaped.contains(c))
-                        .collect::<Vec<_>>();
-                    match as_one[..] {
-                        [one] => one,
-                        _ => {
-                            return Err(format!("has a bad character range at position {position}"))
-                        }
-                    }
-                }
-                Some(hi) => {
-                    self.at += 1;
-                    hi
-                }
-                None => return Err(format!("has an unclosed '[' at position {position}")),
-            };
-            if lo > hi {
-                return Err(format!("has a bad character range at position {position}"));
+            let next = self.peek().ok_or(unclosed)?;
+            self.at += 1;
+            match self.member(next)? {
+                Ok(hi) if lo <= hi => set.insert_range(lo, hi),
+                _ => return Err(("has a bad character range", position)),
             }
-            set.insert_range(lo, hi);
         }
         Ok(Node::Bytes(if negated { set.complement() } else { set }))
     }
@@ -601,8 +599,8 @@ mod tests {
             (r"(?i)a", "only (?: ) groups"),
             (r"(?P<x>a)", "only (?: ) groups"),
             (r"(?=a)", "only (?: ) groups"),
-            (r"\1", "escape '\\1'"),
-            (r"\bx", "escape '\\b'"),
+            (r"\1", "an escape other than"),
+            (r"\bx", "an escape other than"),
             (r"a**", "multiple or possessive"),
             (r"a++", "multiple or possessive"),
             (r"*a", "nothing to repeat"),
@@ -618,7 +616,9 @@ mod tests {
             assert!(e.contains(why), "{pattern}: {e}");
         }
         assert!(Pattern::new(&"a".repeat(MAX_PATTERN + 1)).is_err());
-        assert!(Pattern::new(&"(".repeat(40)).unwrap_err().contains("deep"));
+        assert!(Pattern::new(&"(".repeat(40))
+            .unwrap_err()
+            .contains("too deep"));
         assert_eq!(Pattern::new("^a$").unwrap().source(), "^a$");
     }
 }

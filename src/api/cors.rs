@@ -1,9 +1,9 @@
 //! CORS as django-cors-headers' `CorsMiddleware` answers it, under its
 //! settings' names (`CORS_*`); off unless some origin is allowed
-//! ([`Settings::cors_enabled`]), and then only on the paths
-//! `CORS_URLS_REGEX` matches.
+//! ([`Settings::cors_enabled`]). (`CORS_URLS_REGEX` is not read: CORS
+//! applies to every path, as with its default `^.*$`.)
 //!
-//! On, for a request on such a path:
+//! On, for every request:
 //!
 //! - A preflight (`OPTIONS` with `Access-Control-Request-Method`, whatever
 //!   its `Origin`) is answered here, before any route: 200, an empty body
@@ -42,10 +42,6 @@ use crate::urlsplit::{urlsplit, Split};
 /// most 253) and a port fit well within it.
 pub const MAX_ORIGIN: usize = 300;
 
-/// The longest path `CORS_URLS_REGEX` is tried on; a longer one gets no
-/// CORS headers.
-pub const MAX_PATH: usize = 2048;
-
 /// What CORS adds to the responses to one request: `Vary: Origin`, then
 /// these headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +50,9 @@ pub struct Cors {
 }
 
 impl Cors {
-    /// `response` with `Vary: Origin` and the CORS headers.
+    /// `response` with `Vary: Origin` and the CORS headers. (Not inlined:
+    /// one copy for its every caller keeps the binary small.)
+    #[inline(never)]
     pub fn apply(&self, response: Response) -> Response {
         self.headers
             .iter()
@@ -73,9 +71,10 @@ pub fn apply(cors: Option<&Cors>, response: Response) -> Response {
 }
 
 /// What CORS adds to the responses to `request`; `None` when CORS is off
-/// or the path is not one `CORS_URLS_REGEX` matches (nothing is added).
+/// (nothing is added).
+#[inline(never)]
 pub fn for_request(settings: &Settings, request: &Request<'_>) -> Option<Cors> {
-    if !settings.cors_enabled() || !path_enabled(settings, request.path) {
+    if !settings.cors_enabled() {
         return None;
     }
     let origin = request
@@ -96,13 +95,6 @@ pub fn is_preflight(request: &Request<'_>) -> bool {
 /// `HttpResponse()`.
 pub fn preflight() -> Response {
     Response::new(200).with_header("Content-Type", "text/html; charset=utf-8")
-}
-
-fn path_enabled(settings: &Settings, path: &str) -> bool {
-    match &settings.cors_urls_regex {
-        None => true,
-        Some(pattern) => path.len() <= MAX_PATH && pattern.is_match(path.as_bytes()),
-    }
 }
 
 /// The middleware's `process_response` for a request with `method` and
@@ -348,7 +340,7 @@ mod tests {
     }
 
     #[test]
-    fn expose_headers_max_age_zero_and_the_url_pattern() {
+    fn expose_headers_and_max_age_zero() {
         let s = Settings {
             cors_expose_headers: vec!["Retry-After".into(), "X-A".into()],
             cors_preflight_max_age: 0,
@@ -365,19 +357,6 @@ mod tests {
                 ("Access-Control-Allow-Methods", "POST"),
             ]))
         );
-        let elsewhere = Settings {
-            cors_urls_regex: Some(Pattern::new("^/other/").unwrap()),
-            ..s.clone()
-        };
-        assert_eq!(
-            answer(&elsewhere, "OPTIONS", Some("https://app.example")),
-            None
-        );
-        let here = Settings {
-            cors_urls_regex: Some(Pattern::new("^/api/").unwrap()),
-            ..s
-        };
-        assert!(answer(&here, "OPTIONS", Some("https://app.example")).is_some());
     }
 
     #[test]

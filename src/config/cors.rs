@@ -1,13 +1,13 @@
 //! Reading and writing django-cors-headers' settings (`CORS_*`): the
 //! allowed origins, checked as its system checks do (a scheme and a netloc
-//! alone, or `null`, or `file://`); the origin and URL patterns, compiled
+//! alone, or `null`, or `file://`); the origin patterns, compiled
 //! into [`Pattern`]s once, a pattern outside the supported subset refused
 //! with what is unsupported; and the header and method lists, which must
 //! be HTTP tokens since they are written into headers.
 
 use serde_json::Value;
 
-use super::shown::{self, Shown};
+use super::shown::Shown;
 use super::values::{list, SettingValue};
 use crate::re_match::Pattern;
 use crate::urlsplit::urlsplit;
@@ -28,32 +28,28 @@ pub const DEFAULT_HEADERS: [&str; 6] = [
 /// `CORS_PREFLIGHT_MAX_AGE`'s default: a day.
 pub const DEFAULT_MAX_AGE: u64 = 86_400;
 
-/// `CORS_URLS_REGEX`'s default: every path.
-pub const DEFAULT_URLS_REGEX: &str = "^.*$";
+/// `list` as owned strings (the defaults above).
+pub(super) fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
 
 /// `CORS_ALLOWED_ORIGINS`: `scheme://host[:port]` entries, `null` or
 /// `file://`, as django-cors-headers' checks E013 and E014 require.
 pub(super) fn allowed_origins(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
     let origins = list(raw)?;
     for origin in &origins {
-        if origin == "null" || origin == "file://" {
-            continue;
-        }
-        let Some(split) = urlsplit(origin) else {
-            return Err(format!(
-                "Origin {origin:?} is not a URL (an unbalanced '[' or ']')"
-            ));
+        let problem = match urlsplit(origin) {
+            _ if origin == "null" || origin == "file://" => continue,
+            None => "is not a URL (an unbalanced '[' or ']')",
+            Some(split) if split.scheme.is_empty() || split.netloc.is_empty() => {
+                "is missing scheme or netloc: add a scheme (e.g. https://) or netloc (e.g. example.com)"
+            }
+            Some(split) if !split.rest.is_empty() => {
+                "should not have a path, query or fragment (not even a final /)"
+            }
+            Some(_) => continue,
         };
-        if split.scheme.is_empty() || split.netloc.is_empty() {
-            return Err(format!(
-                "Origin {origin:?} is missing scheme or netloc: add a scheme (e.g. https://) or netloc (e.g. example.com)"
-            ));
-        }
-        if !split.rest.is_empty() {
-            return Err(format!(
-                "Origin {origin:?} should not have a path, query or fragment (not even a final /)"
-            ));
-        }
+        return Err(format!("Origin {origin:?} {problem}"));
     }
     Ok(origins)
 }
@@ -64,21 +60,6 @@ pub(super) fn origin_regexes(raw: SettingValue<'_>) -> Result<Vec<Pattern>, Stri
         .iter()
         .map(|source| Pattern::new(source).map_err(|why| format!("the pattern {source:?} {why}")))
         .collect()
-}
-
-/// `CORS_URLS_REGEX`: one pattern; `None` for the default, every path.
-pub(super) fn urls_regex(raw: SettingValue<'_>) -> Result<Option<Pattern>, String> {
-    let source = match raw {
-        SettingValue::Env(s) => s.to_owned(),
-        SettingValue::Json(Value::String(s)) => s.clone(),
-        SettingValue::Json(other) => return Err(format!("expected a string, got {other}")),
-    };
-    if source == DEFAULT_URLS_REGEX {
-        return Ok(None);
-    }
-    Pattern::new(&source)
-        .map(Some)
-        .map_err(|why| format!("the pattern {source:?} {why}"))
 }
 
 /// `CORS_ALLOW_METHODS`, `CORS_ALLOW_HEADERS`, `CORS_EXPOSE_HEADERS`:
@@ -100,10 +81,6 @@ pub(super) fn shown_patterns(patterns: &[Pattern]) -> Shown {
     ))
 }
 
-pub(super) fn shown_urls_regex(pattern: &Option<Pattern>) -> Shown {
-    shown::text(pattern.as_ref().map_or(DEFAULT_URLS_REGEX, Pattern::source))
-}
-
 #[cfg(test)]
 mod tests {
     use crate::config::tests::load;
@@ -122,7 +99,6 @@ mod tests {
         assert_eq!(s.cors_allow_headers, DEFAULT_HEADERS);
         assert!(s.cors_expose_headers.is_empty());
         assert_eq!(s.cors_preflight_max_age, 86_400);
-        assert_eq!(s.cors_urls_regex, None);
     }
 
     #[test]
@@ -140,7 +116,6 @@ mod tests {
             ("JWTD_CORS_EXPOSE_HEADERS", "Retry-After"),
             ("JWTD_CORS_PREFLIGHT_MAX_AGE", "0"),
             ("JWTD_CORS_ALLOW_CREDENTIALS", "true"),
-            ("JWTD_CORS_URLS_REGEX", "^/api/"),
         ])
         .unwrap();
         assert!(s.cors_enabled());
@@ -156,10 +131,6 @@ mod tests {
         assert_eq!(s.cors_expose_headers, ["Retry-After"]);
         assert_eq!(s.cors_preflight_max_age, 0);
         assert!(s.cors_allow_credentials);
-        assert_eq!(
-            s.cors_urls_regex.as_ref().map(Pattern::source),
-            Some("^/api/")
-        );
 
         let mut s = Settings::default();
         let origins = json!(["https://a.example"]);
@@ -175,8 +146,6 @@ mod tests {
         let regexes = json!([r"^https://a\.example$"]);
         assert!(s.set(row.name, SettingValue::Json(&regexes)).is_ok());
         assert_eq!(row.value(&s).file_form(), r#"["^https://a\\.example$"]"#);
-        let row = crate::config::setting("CORS_URLS_REGEX").unwrap();
-        assert_eq!(row.value(&Settings::default()).env_form(), "^.*$");
     }
 
     #[test]
@@ -203,7 +172,6 @@ mod tests {
                 r"(?i)^https://a$",
                 "only (?: ) groups",
             ),
-            ("JWTD_CORS_URLS_REGEX", r"^/api/(?=x)", "only (?: ) groups"),
             (
                 "JWTD_CORS_ALLOW_METHODS",
                 "GET, PO ST",

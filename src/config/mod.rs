@@ -232,9 +232,6 @@ pub struct Settings {
     /// `CORS_ALLOW_CREDENTIALS`: `Access-Control-Allow-Credentials: true`,
     /// and the origin echoed instead of `*`. Defaults to false.
     pub cors_allow_credentials: bool,
-    /// `CORS_URLS_REGEX`: the paths CORS applies to; `None` is the default
-    /// `^.*$`, every path.
-    pub cors_urls_regex: Option<Pattern>,
 }
 
 /// The `Host` names answered when `ALLOWED_HOSTS` is not set: Django's
@@ -359,12 +356,11 @@ impl Default for Settings {
             cors_allowed_origins: Vec::new(),
             cors_allowed_origin_regexes: Vec::new(),
             cors_allow_all_origins: false,
-            cors_allow_methods: cors::DEFAULT_METHODS.map(String::from).to_vec(),
-            cors_allow_headers: cors::DEFAULT_HEADERS.map(String::from).to_vec(),
+            cors_allow_methods: cors::strings(&cors::DEFAULT_METHODS),
+            cors_allow_headers: cors::strings(&cors::DEFAULT_HEADERS),
             cors_expose_headers: Vec::new(),
             cors_preflight_max_age: cors::DEFAULT_MAX_AGE,
             cors_allow_credentials: false,
-            cors_urls_regex: None,
         }
     }
 }

@@ -101,7 +101,7 @@ macro_rules! whole {
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 65] = [
+pub static SETTINGS: [Setting; 64] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -174,7 +174,6 @@ pub static SETTINGS: [Setting; 65] = [
     setting!("CORS_EXPOSE_HEADERS", cors_expose_headers, Live, cors::tokens, shown::list),
     setting!("CORS_PREFLIGHT_MAX_AGE", cors_preflight_max_age, Live, |raw| integer(raw, 0, u32::MAX.into()), shown::number),
     setting!("CORS_ALLOW_CREDENTIALS", cors_allow_credentials, Live, boolean, shown::boolean),
-    setting!("CORS_URLS_REGEX", cors_urls_regex, Live, cors::urls_regex, cors::shown_urls_regex),
 ];
 
 /// The row of the setting `name`.
