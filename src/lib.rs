@@ -28,7 +28,7 @@
 //!                            ├─► keys, throttle
 //!                            └─► writer (group commit) ─► store ─► store::redb, store::postgres
 //!  under all of them: clock, config, files, time, log, sys, pyjson, python_str, md5,
-//!  metrics, refusal, difflib, sql_name
+//!  metrics, refusal, difflib, sql_name, re_match, urlsplit
 //! ```
 //!
 //! A request's path: `http::server` (epoll, a fixed pool of workers) ─►
@@ -43,7 +43,7 @@
 //! | `cli` | the command line: one file per command family, help beside its parser |
 //! | `service` | assembling the server from settings, reloading them on SIGHUP, and stopping it in order |
 //! | `http` | HTTP/1.1 transport: connections, framing, limits (per address too), parked responses; `http::client`, one bounded GET (a JWKS URL's body), TLS behind feature `https` |
-//! | `api` | the SimpleJWT/DRF application: `ALLOWED_HOSTS`, the route table, bodies, endpoints, error bodies |
+//! | `api` | the SimpleJWT/DRF application: `ALLOWED_HOSTS`, CORS, the route table, bodies, endpoints, error bodies |
 //! | `app` | the state every request shares: settings, auth, clock, login pool, metrics |
 //! | `auth` | the policy and the boundary around the state: login, refresh, verify, blacklist, bearer; accounts and their rules; key rotation |
 //! | `token` | SimpleJWT's token classes: claims, their order, their checks |
@@ -69,6 +69,7 @@
 //! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`/`str.isdigit`, MD5 (SimpleJWT's revoke claim), system calls |
 //! | `difflib` | Python's `SequenceMatcher` ratios, for Django's similarity validator |
 //! | `sql_name` | the table and column names a database shared with Django may be given |
+//! | `re_match`, `urlsplit` | a linear-time subset of Python's `re.match`, and `urlsplit`'s scheme and netloc: how CORS compares origins |
 //!
 //! # Each external crate's one home
 //!
