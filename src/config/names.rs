@@ -10,7 +10,7 @@ use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
-    integer, optional_string, positive_seconds, seconds, sql_name, SettingValue,
+    integer, optional_string, positive_seconds, seconds, sql_name, token_claims, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -100,7 +100,7 @@ macro_rules! whole {
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 56] = [
+pub static SETTINGS: [Setting; 59] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -118,6 +118,9 @@ pub static SETTINGS: [Setting; 56] = [
     setting!("USER_ID_CLAIM", user_id_claim, Restart, claim_name, shown::text),
     setting!("TOKEN_TYPE_CLAIM", token_type_claim, Restart, optional_string, shown::optional_text),
     setting!("JTI_CLAIM", jti_claim, Restart, optional_string, shown::optional_text),
+    setting!("TOKEN_CLAIMS", token_claims, Restart, token_claims, shown::list),
+    setting!("TOKEN_CLAIMS_FROM_USER", token_claims_from_user, Restart, boolean, shown::boolean),
+    setting!("STATELESS_AUTHENTICATION", stateless_authentication, Restart, boolean, shown::boolean),
     setting!("CHECK_USER_IS_ACTIVE", check_user_is_active, Live, boolean, shown::boolean),
     setting!("CHECK_REVOKE_TOKEN", check_revoke_token, Restart, boolean, shown::boolean),
     setting!("REVOKE_TOKEN_CLAIM", revoke_token_claim, Restart, claim_name, shown::text),
