@@ -387,6 +387,17 @@ def same_answer(jwtd, django, method, path, body=None, headers=None, want_status
     return jb
 
 
+
+def end_scenario(r, server, tmp):
+    """Stops the scenario's jwtd, if it still runs, and keeps its directory
+    (database and log) only when a check failed."""
+    if server is not None:
+        server.stop()
+    if r.failed:
+        r.note(f"jwtd database and log kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
 def run_scenario(name, jwtd):
     spec = SCENARIOS[name]
     if "TOKEN_CLAIMS" in spec:
@@ -799,12 +810,7 @@ def run_scenario(name, jwtd):
         r.fail("scenario aborted", traceback.format_exc().strip().splitlines()[-1])
         traceback.print_exc(file=sys.stderr)
     finally:
-        if server is not None:
-            server.stop()
-        if r.failed:
-            r.note(f"jwtd database and log kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        end_scenario(r, server, tmp)
     return r
 
 
@@ -1004,12 +1010,7 @@ def run_claims_scenario(name, jwtd):
         r.fail("scenario aborted", traceback.format_exc().strip().splitlines()[-1])
         traceback.print_exc(file=sys.stderr)
     finally:
-        if server is not None:
-            server.stop()
-        if r.failed:
-            r.note(f"jwtd database and log kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        end_scenario(r, server, tmp)
     return r
 
 
