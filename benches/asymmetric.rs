@@ -55,7 +55,7 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use jwtd::jwt::{self, Algorithm, Claims, Key, Validation};
+use jwtd::jwt::{self, Algorithm, Key, Validation};
 use jwtd::pki::{Curve, KeyKind, PrivateKey, PublicKey};
 
 mod support;
@@ -144,20 +144,9 @@ fn main() {
         .expect("clock after 1970")
         .as_secs();
 
-    let jti = "0c3a5d7f9b1e4a2c8d6f0b3e5a7c9d1f";
-    let mut claims = Claims::new();
-    claims.set("token_type", "access");
-    claims.set("exp", now + 3600);
-    claims.set("iat", now);
-    claims.set("jti", jti);
-    claims.set("user_id", "1");
-    let typed = Access {
-        token_type: "access".into(),
-        exp: now + 3600,
-        iat: now,
-        jti: jti.into(),
-        user_id: "1".into(),
-    };
+    // The same access token both ways: SimpleJWT's claim order and values.
+    let (claims, typed) = support::access_token(now);
+    let jti = support::JTI;
     let validation = Validation::default();
 
     use jsonwebtoken::Algorithm as Jw;

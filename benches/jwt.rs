@@ -67,20 +67,8 @@ fn main() {
         .as_secs();
 
     // The same access token both ways: SimpleJWT's claim order and values.
-    let jti = "0c3a5d7f9b1e4a2c8d6f0b3e5a7c9d1f";
-    let mut claims = Claims::new();
-    claims.set("token_type", "access");
-    claims.set("exp", now + 3600);
-    claims.set("iat", now);
-    claims.set("jti", jti);
-    claims.set("user_id", "1");
-    let typed = Access {
-        token_type: "access".into(),
-        exp: now + 3600,
-        iat: now,
-        jti: jti.into(),
-        user_id: "1".into(),
-    };
+    let (claims, typed) = support::access_token(now);
+    let jti = support::JTI;
 
     let key = Key::new(Algorithm::HS256, SECRET.as_bytes()).expect("non-empty key");
     let validation = Validation::default();

@@ -153,11 +153,11 @@ pub enum UserClaim {
 /// the configured names ([`Tokens::names`]: type, jti, user id, revoke),
 /// borrowed from the payload (or from [`Claims`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TokenClaims<'p>(Picked<'p, 4>);
+pub struct TokenClaims<'p>(Picked<'p, 5>);
 
 impl<'p> TokenClaims<'p> {
     /// The claims of a payload read whole; `names` as [`Tokens::names`].
-    fn of(claims: &'p Claims, names: [Option<&str>; 4]) -> TokenClaims<'p> {
+    fn of(claims: &'p Claims, names: [Option<&str>; 5]) -> TokenClaims<'p> {
         let picked = names.map(|name| {
             name.and_then(|n| claims.get(n))
                 .map(|v| ClaimValue::of(v, &[]))
@@ -186,6 +186,22 @@ impl<'p> TokenClaims<'p> {
     /// What the user id claim says.
     pub fn user_claim(&self) -> UserClaim {
         user_claim_of(self.0.picked[2].as_ref())
+    }
+
+    /// Whether the user id claim is there at all, whatever its value:
+    /// what `JWTStatelessUserAuthentication` asks (`USER_ID_CLAIM in token`).
+    pub fn has_user_claim(&self) -> bool {
+        self.0.picked[2].is_some()
+    }
+
+    /// `TokenUser.username`: the `username` claim, `""` when it is absent
+    /// (`token.get("username", "")`) or, unlike SimpleJWT, which would
+    /// pass any JSON value on, not a string.
+    pub fn username(&self) -> &'p str {
+        match &self.0.picked[4] {
+            Some(ClaimValue::String(s)) => s,
+            _ => "",
+        }
     }
 
     /// `REVOKE_TOKEN_CLAIM`'s value if it is a string (read with
@@ -388,13 +404,14 @@ impl Tokens {
     }
 
     /// The configured claim names, in [`TokenClaims`]' order: type, jti,
-    /// user id, revoke.
-    fn names(&self) -> [Option<&str>; 4] {
+    /// user id, revoke, and `username` (`TokenUser`'s).
+    fn names(&self) -> [Option<&str>; 5] {
         [
             self.token_type_claim.as_deref(),
             Some(self.jti_name()),
             Some(&self.user_id_claim),
             self.revoke_claim.as_deref(),
+            Some("username"),
         ]
     }
 
@@ -449,6 +466,24 @@ impl Tokens {
     }
 }
 
+/// `TOKEN_CLAIMS`: sets each field of `fields` (names of
+/// [`crate::config::TOKEN_CLAIM_FIELDS`]) to `user`'s value, as a
+/// serializer's `token[name] = user.name` would: in place when the claim is
+/// there, else at the end, in the order given.
+pub fn set_user_claims(claims: &mut Claims, user: &User, fields: &[String]) {
+    for field in fields {
+        match field.as_str() {
+            "username" => claims.set(field, user.username.as_str()),
+            "is_staff" => claims.set(field, user.is_staff),
+            "is_superuser" => claims.set(field, user.is_superuser),
+            "is_active" => claims.set(field, user.is_active),
+            "id" => claims.set(field, user.id),
+            // The settings refuse any other name at start-up.
+            _ => {}
+        }
+    }
+}
+
 /// What the claim `name` (`USER_ID_CLAIM`) of `claims` says of the token's
 /// user, read as SimpleJWT reads it.
 pub fn user_claim(claims: &Claims, name: &str) -> UserClaim {
@@ -479,7 +514,7 @@ fn user_claim_of(value: Option<&ClaimValue<'_>>) -> UserClaim {
 /// Whether `claims`' `iat` (whole seconds; none counts as 0) is before
 /// `user`'s `tokens_valid_after`, for tools that read the claims whole.
 pub fn revoked_for(claims: &Claims, user: &User) -> bool {
-    TokenClaims::of(claims, [None; 4]).revoked_for(user)
+    TokenClaims::of(claims, [None; 5]).revoked_for(user)
 }
 
 /// The claim checks `settings` ask of PyJWT: leeway, audience, issuer.
@@ -499,7 +534,7 @@ pub fn verify_claims(
     token_type_claim: Option<&str>,
     expected: Option<TokenType>,
 ) -> Result<(), TokenError> {
-    let read = TokenClaims::of(claims, [token_type_claim, jti_claim, None, None]);
+    let read = TokenClaims::of(claims, [token_type_claim, jti_claim, None, None, None]);
     verify_present(
         &read,
         jti_claim.is_some(),

@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use jwtd::jwt::Claims;
+
 /// The median of nanoseconds-per-call values.
 pub fn median(values: Vec<f64>) -> f64 {
     Samples(values).median()
@@ -98,4 +100,27 @@ pub fn measure(fs: &mut [&mut dyn FnMut()], samples: usize, per_sample: Duration
         }
     }
     out
+}
+
+/// The jti of [`access_token`]'s token.
+pub const JTI: &str = "0c3a5d7f9b1e4a2c8d6f0b3e5a7c9d1f";
+
+/// SimpleJWT's access token for user 1 issued at `now`, both ways: jwtd's
+/// claims (SimpleJWT's order and values) and the struct jsonwebtoken signs.
+pub fn access_token(now: u64) -> (Claims, Access) {
+    let jti = JTI;
+    let mut claims = Claims::new();
+    claims.set("token_type", "access");
+    claims.set("exp", now + 3600);
+    claims.set("iat", now);
+    claims.set("jti", jti);
+    claims.set("user_id", "1");
+    let typed = Access {
+        token_type: "access".into(),
+        exp: now + 3600,
+        iat: now,
+        jti: jti.into(),
+        user_id: "1".into(),
+    };
+    (claims, typed)
 }

@@ -21,6 +21,23 @@ pub fn authenticated(app: &App, request: &Request<'_>, now: u64) -> Result<User,
     }
 }
 
+/// The protected route's authentication: [`authenticated`], or with
+/// `STATELESS_AUTHENTICATION` `JWTStatelessUserAuthentication`'s, from the
+/// token alone (a `TokenUser`: see [`crate::auth::Auth::authenticate_stateless`]).
+pub fn protected_user(app: &App, request: &Request<'_>, now: u64) -> Result<User, Response> {
+    if !app.settings().stateless_authentication {
+        return authenticated(app, request, now);
+    }
+    match app
+        .auth
+        .authenticate_stateless(request.header(&app.auth_header), now)
+    {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(not_authenticated(app)),
+        Err(e) => Err(auth_error(app, &e)),
+    }
+}
+
 /// DRF's `NotAuthenticated`: no credentials.
 fn not_authenticated(app: &App) -> Response {
     app.metrics.refused(Refusal::NotAuthenticated);

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use super::authentication::{authenticated, superuser};
+use super::authentication::{authenticated, protected_user, superuser};
 use super::call::Call;
 use super::endpoints::{
     admin, blacklist, health, jwks, metrics, obtain, page, protected, refresh, revoke_all, schema,
@@ -98,7 +98,7 @@ pub(super) fn route_here(
         Endpoint::Jwks => open(&call, jwks::handle),
         Endpoint::Metrics => open(&call, metrics::handle),
         Endpoint::Page => open(&call, page::handle),
-        Endpoint::Protected => for_user(&call, authenticated, protected::handle),
+        Endpoint::Protected => for_user(&call, protected_user, protected::handle),
         Endpoint::RevokeAll => for_user(&call, authenticated, revoke_all::handle),
         Endpoint::AdminUsers => for_user(&call, superuser, admin::user_list),
         Endpoint::AdminUser => for_user(&call, superuser, admin::user_detail),

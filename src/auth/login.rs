@@ -11,6 +11,7 @@ use super::{Auth, AuthError, TokenPair};
 use crate::log;
 use crate::password;
 use crate::store::{Change, Rehash, Store};
+use crate::token;
 
 impl Auth {
     /// Whether `username` from `client` may try to log in now; `Err` with
@@ -107,7 +108,10 @@ impl Auth {
         if let Some(rehash) = &rehash {
             user.password.clone_from(&rehash.upgraded);
         }
-        let refresh = self.tokens.refresh_for(&user, now)?;
+        let mut refresh = self.tokens.refresh_for(&user, now)?;
+        // TOKEN_CLAIMS: after SimpleJWT's own, as `get_token` adds them;
+        // the access token copies them.
+        token::set_user_claims(&mut refresh, &user, &self.settings.get().token_claims);
         let access = self.tokens.access_for(&refresh, now)?;
         let refresh_text = self.tokens.encode(&refresh)?;
         let access_text = self.tokens.encode(&access)?;

@@ -251,41 +251,12 @@ impl Auth {
     /// value: `Ok(None)` when there are no credentials (absent, empty, or
     /// another scheme), the user when the access token is good.
     pub fn authenticate(&self, header: Option<&[u8]>, now: u64) -> Result<Option<User>, AuthError> {
-        let Some(header) = header else {
-            return Ok(None);
-        };
-        let mut parts = header
-            .split(|b| is_python_whitespace(*b))
-            .filter(|part| !part.is_empty());
-        let Some(scheme) = parts.next() else {
-            return Ok(None);
-        };
-        // RFC 9110 section 11.1: the scheme is case-insensitive (SimpleJWT
-        // 5.5.1 compares it exactly; its master branch no longer does).
         // One reading of the settings for the whole check.
         let settings = self.settings.get();
-        let known = settings
-            .auth_header_types
-            .iter()
-            .any(|t| t.as_bytes().eq_ignore_ascii_case(scheme));
-        if !known {
-            return Ok(None);
-        }
-        let (Some(raw), None) = (parts.next(), parts.next()) else {
-            return Err(AuthError::BadHeader);
-        };
-        let token = std::str::from_utf8(raw)
-            .map_err(|_| AuthError::NotValidForAnyType(TokenError::Decode(DecodeError::NotText)))?;
         let mut buffer = SegmentBuffer::new();
-        let claims = self
-            .tokens
-            .read(token, now, &mut buffer)
-            .and_then(|claims| {
-                self.tokens
-                    .verify(&claims, Some(TokenType::Access))
-                    .map(|()| claims)
-            })
-            .map_err(AuthError::NotValidForAnyType)?;
+        let Some(claims) = self.bearer(&settings, header, now, &mut buffer)? else {
+            return Ok(None);
+        };
         let id = match claims.user_claim() {
             UserClaim::Id(id) => id,
             UserClaim::Absent | UserClaim::NotAnId => return Err(AuthError::NoUserId),
@@ -301,6 +272,89 @@ impl Auth {
             return Err(AuthError::NotValidForAnyType(TokenError::Revoked));
         }
         Ok(Some(user))
+    }
+
+    /// `JWTStatelessUserAuthentication.authenticate`
+    /// (`STATELESS_AUTHENTICATION`): the access token's own checks
+    /// (signature, times, `aud`/`iss`, type, jti) and no read of the store,
+    /// so neither the user's existence, `is_active`, `CHECK_REVOKE_TOKEN`
+    /// nor a revocation is looked at: they take effect when the token
+    /// expires. SimpleJWT keeps no blacklist of access tokens, nor does
+    /// jwtd. The user is `TokenUser`'s: the token needs `USER_ID_CLAIM`
+    /// (any value), the id is the claim's when it is one (else 0), the
+    /// username the `username` claim's (`""` without one), active, and
+    /// neither staff nor superuser (nothing here asks).
+    pub fn authenticate_stateless(
+        &self,
+        header: Option<&[u8]>,
+        now: u64,
+    ) -> Result<Option<User>, AuthError> {
+        let settings = self.settings.get();
+        let mut buffer = SegmentBuffer::new();
+        let Some(claims) = self.bearer(&settings, header, now, &mut buffer)? else {
+            return Ok(None);
+        };
+        if !claims.has_user_claim() {
+            return Err(AuthError::NoUserId);
+        }
+        Ok(Some(User {
+            id: match claims.user_claim() {
+                UserClaim::Id(id) => id,
+                UserClaim::Absent | UserClaim::NotAnId => 0,
+            },
+            username: claims.username().to_owned(),
+            password: String::new(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            date_joined: 0,
+            last_login: None,
+            tokens_valid_after: 0,
+        }))
+    }
+
+    /// The header's access token, read and checked as an access token
+    /// (`get_raw_token`, `get_validated_token`); `Ok(None)` when there are
+    /// no credentials.
+    fn bearer<'b>(
+        &self,
+        settings: &Settings,
+        header: Option<&[u8]>,
+        now: u64,
+        buffer: &'b mut SegmentBuffer,
+    ) -> Result<Option<TokenClaims<'b>>, AuthError> {
+        let Some(header) = header else {
+            return Ok(None);
+        };
+        let mut parts = header
+            .split(|b| is_python_whitespace(*b))
+            .filter(|part| !part.is_empty());
+        let Some(scheme) = parts.next() else {
+            return Ok(None);
+        };
+        // RFC 9110 section 11.1: the scheme is case-insensitive (SimpleJWT
+        // 5.5.1 compares it exactly; its master branch no longer does).
+        let known = settings
+            .auth_header_types
+            .iter()
+            .any(|t| t.as_bytes().eq_ignore_ascii_case(scheme));
+        if !known {
+            return Ok(None);
+        }
+        let (Some(raw), None) = (parts.next(), parts.next()) else {
+            return Err(AuthError::BadHeader);
+        };
+        let token = std::str::from_utf8(raw)
+            .map_err(|_| AuthError::NotValidForAnyType(TokenError::Decode(DecodeError::NotText)))?;
+        self.tokens
+            .read(token, now, buffer)
+            .and_then(|claims| {
+                self.tokens
+                    .verify(&claims, Some(TokenType::Access))
+                    .map(|()| claims)
+            })
+            .map(Some)
+            .map_err(AuthError::NotValidForAnyType)
     }
 
     /// The store's record of the refresh token `text` with `claims`; the

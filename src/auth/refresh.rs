@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use super::{Auth, AuthError, NoAccount, Refreshed, UNEXPECTED_OUTCOME};
 use crate::log;
 use crate::store::{Blacklisted, Change, ChangeOutcome, User};
-use crate::token::{TokenClaims, TokenError, TokenType, UserClaim};
+use crate::token::{self, TokenClaims, TokenError, TokenType, UserClaim};
 
 impl Auth {
     /// `TokenRefreshSerializer`, as SimpleJWT's master branch fixes it: a
@@ -60,7 +60,20 @@ impl Auth {
             return Err(e);
         }
         let user_id = claimed_id.unwrap_or(0);
-        let access = self.tokens.access_for(&whole, now)?;
+        // TOKEN_CLAIMS_FROM_USER: the claims as the user is now (read above
+        // with the blacklist; a token naming no user keeps its own), in
+        // the new access token and the rotated refresh token alike.
+        let updated;
+        let source = match (settings.token_claims_from_user, user.as_ref()) {
+            (true, Some(user)) => {
+                let mut claims = whole.clone();
+                token::set_user_claims(&mut claims, user, &settings.token_claims);
+                updated = claims;
+                &updated
+            }
+            _ => &whole,
+        };
+        let access = self.tokens.access_for(source, now)?;
         let access = self.tokens.encode(&access)?;
         if !settings.rotate_refresh_tokens {
             return Ok(Refreshed {
@@ -68,7 +81,7 @@ impl Auth {
                 refresh: None,
             });
         }
-        let mut rotated = whole.clone();
+        let mut rotated = source.clone();
         self.tokens.rotate(&mut rotated, now)?;
         let successor = self.tokens.encode(&rotated)?;
         let reuse_detection = self.reuse_detection();

@@ -88,6 +88,19 @@ pub struct Settings {
     pub token_type_claim: Option<String>,
     /// `JTI_CLAIM`; none disables the id check on access tokens. Defaults to `jti`.
     pub jti_claim: Option<String>,
+    /// `TOKEN_CLAIMS` (jwtd): the user fields a login copies into its
+    /// tokens, in this order after SimpleJWT's own claims, as a
+    /// `TokenObtainPairSerializer.get_token` adding them would; one of
+    /// [`TOKEN_CLAIM_FIELDS`] each. Defaults to none.
+    pub token_claims: Vec<String>,
+    /// `TOKEN_CLAIMS_FROM_USER` (jwtd): a refresh reads the `TOKEN_CLAIMS`
+    /// fields from the user as they are now instead of copying the refresh
+    /// token's. Defaults to false (SimpleJWT's copy).
+    pub token_claims_from_user: bool,
+    /// `STATELESS_AUTHENTICATION` (jwtd): the protected route authenticates
+    /// from the token alone, as `JWTStatelessUserAuthentication` does.
+    /// Defaults to false.
+    pub stateless_authentication: bool,
     /// `CHECK_USER_IS_ACTIVE`. Defaults to true.
     pub check_user_is_active: bool,
     /// `CHECK_REVOKE_TOKEN`: tokens carry an MD5 of the stored password hash
@@ -314,6 +327,9 @@ impl Default for Settings {
             user_id_claim: "user_id".into(),
             token_type_claim: Some("token_type".into()),
             jti_claim: Some("jti".into()),
+            token_claims: Vec::new(),
+            token_claims_from_user: false,
+            stateless_authentication: false,
             check_user_is_active: true,
             check_revoke_token: false,
             revoke_token_claim: "hash_password".into(),
@@ -365,6 +381,12 @@ impl Default for Settings {
     }
 }
 
+/// The user fields `TOKEN_CLAIMS` may name: those of jwtd's user that are
+/// a JSON string, boolean or number in a token (`id` as the number
+/// Django's `user.id` is, not the string of `USER_ID_CLAIM`).
+pub const TOKEN_CLAIM_FIELDS: [&str; 5] =
+    ["username", "is_staff", "is_superuser", "is_active", "id"];
+
 /// A setting that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -391,7 +413,39 @@ impl Settings {
                 problem: "must not exceed MAX_HEADER_BYTES".into(),
             });
         }
+        if let Some(taken) = self
+            .token_claims
+            .iter()
+            .find(|name| self.claims_of_simplejwt().contains(&name.as_str()))
+        {
+            return Err(ConfigError {
+                setting: "TOKEN_CLAIMS".into(),
+                problem: format!(
+                    "{taken:?} is a claim SimpleJWT itself writes with these settings \
+                     (token_type, exp, iat, jti, the user id, aud, iss, the revoke claim)"
+                ),
+            });
+        }
         Ok(())
+    }
+
+    /// The claims SimpleJWT writes itself with these settings, which
+    /// `TOKEN_CLAIMS` may not name.
+    fn claims_of_simplejwt(&self) -> Vec<&str> {
+        let mut names = vec![
+            "exp",
+            "iat",
+            "jti",
+            "aud",
+            "iss",
+            self.user_id_claim.as_str(),
+        ];
+        names.extend(self.token_type_claim.as_deref());
+        names.extend(self.jti_claim.as_deref());
+        if self.check_revoke_token {
+            names.push(&self.revoke_token_claim);
+        }
+        names
     }
 
     /// The `Host` patterns answered: `ALLOWED_HOSTS`, or when it is not

@@ -11,7 +11,7 @@ use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
-    integer, optional_string, positive_seconds, seconds, sql_name, SettingValue,
+    integer, optional_string, positive_seconds, seconds, sql_name, token_claims, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -101,7 +101,7 @@ macro_rules! whole {
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 64] = [
+pub static SETTINGS: [Setting; 67] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -119,6 +119,9 @@ pub static SETTINGS: [Setting; 64] = [
     setting!("USER_ID_CLAIM", user_id_claim, Restart, claim_name, shown::text),
     setting!("TOKEN_TYPE_CLAIM", token_type_claim, Restart, optional_string, shown::optional_text),
     setting!("JTI_CLAIM", jti_claim, Restart, optional_string, shown::optional_text),
+    setting!("TOKEN_CLAIMS", token_claims, Restart, token_claims, shown::list),
+    setting!("TOKEN_CLAIMS_FROM_USER", token_claims_from_user, Restart, boolean, shown::boolean),
+    setting!("STATELESS_AUTHENTICATION", stateless_authentication, Restart, boolean, shown::boolean),
     setting!("CHECK_USER_IS_ACTIVE", check_user_is_active, Live, boolean, shown::boolean),
     setting!("CHECK_REVOKE_TOKEN", check_revoke_token, Restart, boolean, shown::boolean),
     setting!("REVOKE_TOKEN_CLAIM", revoke_token_claim, Restart, claim_name, shown::text),
@@ -163,9 +166,6 @@ pub static SETTINGS: [Setting; 64] = [
     setting!("JWK_URL_REFRESH", jwk_url_refresh, Restart, duration, shown::duration),
     setting!("ALLOWED_HOSTS", allowed_hosts, Live,
         |raw| allowed_hosts(raw).map(Some), shown::allowed_hosts),
-    setting!("CONTROL_SOCKET", control_socket, Restart,
-        |raw| optional_string(raw).map(|p| p.map_or(ControlSocket::Off, |p| ControlSocket::At(PathBuf::from(p)))),
-        shown::control_socket),
     setting!("CORS_ALLOWED_ORIGINS", cors_allowed_origins, Live, cors::allowed_origins, shown::list),
     setting!("CORS_ALLOWED_ORIGIN_REGEXES", cors_allowed_origin_regexes, Live, cors::origin_regexes, cors::shown_patterns),
     setting!("CORS_ALLOW_ALL_ORIGINS", cors_allow_all_origins, Live, boolean, shown::boolean),
@@ -174,6 +174,9 @@ pub static SETTINGS: [Setting; 64] = [
     setting!("CORS_EXPOSE_HEADERS", cors_expose_headers, Live, cors::tokens, shown::list),
     setting!("CORS_PREFLIGHT_MAX_AGE", cors_preflight_max_age, Live, |raw| integer(raw, 0, u32::MAX.into()), shown::number),
     setting!("CORS_ALLOW_CREDENTIALS", cors_allow_credentials, Live, boolean, shown::boolean),
+    setting!("CONTROL_SOCKET", control_socket, Restart,
+        |raw| optional_string(raw).map(|p| p.map_or(ControlSocket::Off, |p| ControlSocket::At(PathBuf::from(p)))),
+        shown::control_socket),
 ];
 
 /// The row of the setting `name`.

@@ -136,6 +136,26 @@ pub(super) fn claim_name(raw: SettingValue<'_>) -> Result<String, String> {
     Ok(name)
 }
 
+/// `TOKEN_CLAIMS`: user fields of [`super::TOKEN_CLAIM_FIELDS`], each once.
+pub(super) fn token_claims(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
+    let names = match raw {
+        SettingValue::Json(Value::Null) => return Ok(Vec::new()),
+        other => list(other)?,
+    };
+    for (i, name) in names.iter().enumerate() {
+        if !super::TOKEN_CLAIM_FIELDS.contains(&name.as_str()) {
+            return Err(format!(
+                "{name:?} is not a user field jwtd can put in a token; allowed: {}",
+                super::TOKEN_CLAIM_FIELDS.join(", ")
+            ));
+        }
+        if names[..i].contains(name) {
+            return Err(format!("{name:?} is named twice"));
+        }
+    }
+    Ok(names)
+}
+
 /// A table or column name of a database shared with Django: lower-case
 /// letters, digits and `_`, as Django names them (the only names jwtd
 /// puts in SQL text).
@@ -411,5 +431,50 @@ mod tests {
             s.audience,
             Some(Audience::Many(vec!["a".into(), "b".into()]))
         );
+    }
+
+    #[test]
+    fn token_claims_are_user_fields_simplejwt_does_not_write() {
+        let claims = |pairs: &[(&str, &str)]| load(pairs).map(|s| s.token_claims);
+        assert_eq!(claims(&[]), Ok(vec![]));
+        assert_eq!(
+            claims(&[("JWTD_TOKEN_CLAIMS", "username, is_staff,id")]),
+            Ok(vec!["username".into(), "is_staff".into(), "id".into()])
+        );
+        assert_eq!(
+            claims(&[("JWTD_TOKEN_CLAIMS", r#"["is_superuser","is_active"]"#)]),
+            Ok(vec!["is_superuser".into(), "is_active".into()])
+        );
+        assert_eq!(claims(&[("JWTD_TOKEN_CLAIMS", "")]), Ok(vec![]));
+        let e = claims(&[("JWTD_TOKEN_CLAIMS", "username,email")]).unwrap_err();
+        assert_eq!(e.setting, "TOKEN_CLAIMS");
+        assert!(
+            e.problem.contains("\"email\"")
+                && e.problem
+                    .contains("allowed: username, is_staff, is_superuser, is_active, id"),
+            "{e}"
+        );
+        for bad in ["date_joined", "last_login", "password"] {
+            assert!(claims(&[("JWTD_TOKEN_CLAIMS", bad)]).is_err(), "{bad}");
+        }
+        let e = claims(&[("JWTD_TOKEN_CLAIMS", "id,id")]).unwrap_err();
+        assert!(e.problem.contains("twice"), "{e}");
+        // A claim SimpleJWT writes itself is refused.
+        let e = claims(&[("JWTD_TOKEN_CLAIMS", "id"), ("JWTD_USER_ID_CLAIM", "id")]).unwrap_err();
+        assert_eq!(e.setting, "TOKEN_CLAIMS");
+        assert!(e.problem.contains("SimpleJWT itself writes"), "{e}");
+        let e = claims(&[
+            ("JWTD_TOKEN_CLAIMS", "username"),
+            ("JWTD_JTI_CLAIM", "username"),
+        ]);
+        assert!(e.is_err());
+        let s = load(&[
+            ("JWTD_TOKEN_CLAIMS_FROM_USER", "true"),
+            ("JWTD_STATELESS_AUTHENTICATION", "on"),
+        ])
+        .unwrap();
+        assert!(s.token_claims_from_user && s.stateless_authentication);
+        let s = crate::config::Settings::default();
+        assert!(!s.token_claims_from_user && !s.stateless_authentication);
     }
 }

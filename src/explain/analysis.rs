@@ -204,6 +204,7 @@ impl Explanation {
 
     /// ECDSA's r and s, the two halves of the signature in the token,
     /// for an ES algorithm and a signature of the right length.
+    #[cfg(feature = "asymmetric")]
     pub(super) fn ecdsa_r_s(&self) -> Option<(Vec<u8>, Vec<u8>)> {
         let half = match self.algorithm {
             Algorithm::ES256 => 32,

@@ -49,7 +49,8 @@ impl Explanation {
             KeyChoice::Key { source, .. } => (Some(source.as_str()), None),
             KeyChoice::Missing(why) => (None, Some(why.as_str())),
         };
-        json!({
+        #[cfg_attr(not(feature = "asymmetric"), allow(unused_mut))]
+        let mut signature = json!({
             "algorithm": self.algorithm.name(),
             "key_source": key_source,
             "key_missing": key_missing,
@@ -65,10 +66,15 @@ impl Explanation {
                 "kid": kid,
                 "kind": key.describe(),
             })),
-            "ecdsa": self.ecdsa_r_s().map(|(r, s)| json!({"r": hex(&r), "s": hex(&s)})),
             "checked": recomputed.is_some() || (!self.algorithm.is_hmac() && matches!(self.key, KeyChoice::Key { .. })),
             "match": recomputed.map(|t| in_token.as_deref() == Some(&t[..])),
-        })
+        });
+        // ECDSA's r and s, as the text shows them (not in an HMAC-only build).
+        #[cfg(feature = "asymmetric")]
+        if let Some((r, s)) = self.ecdsa_r_s() {
+            signature["ecdsa"] = json!({"r": hex(&r), "s": hex(&s)});
+        }
+        signature
     }
 
     /// Every numbered check: the decoder's, SimpleJWT's claim check, the

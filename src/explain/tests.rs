@@ -206,3 +206,96 @@ fn durations_read_naturally() {
     assert_eq!(duration(3_600.0 * 26.0 + 61.0), "1 d 2 h");
     assert_eq!(duration(86_400.0 + 5.0), "1 d");
 }
+
+/// A token for `algorithm`, signed by a new key of `kind` named `kid`, and
+/// the explanation's key choice holding that key.
+#[cfg(feature = "asymmetric")]
+fn signed_with(algorithm: Algorithm, kind: crate::pki::KeyKind, kid: &str) -> (String, KeyChoice) {
+    let key =
+        jwt::Key::private(algorithm, crate::pki::PrivateKey::generate(kind).unwrap()).unwrap();
+    let ring = Keyring::with_ids((kid.into(), key), Vec::new()).unwrap();
+    let mut claims = Claims::new();
+    claims.set("token_type", "access");
+    claims.set("exp", NOW + 300);
+    claims.set("iat", NOW);
+    claims.set("jti", "00000000000000000000000000000002");
+    claims.set("user_id", "1");
+    let token = jwt::encode_with_keys(&ring, &claims).unwrap();
+    let choice = KeyChoice::Key {
+        key: Box::new(ring),
+        source: "the test".into(),
+    };
+    (token, choice)
+}
+
+#[cfg(feature = "asymmetric")]
+#[test]
+fn every_public_key_algorithm_is_explained_with_its_key_and_ecdsa_with_r_and_s() {
+    use crate::pki::{Curve, KeyKind};
+    let cases = [
+        (
+            Algorithm::RS256,
+            KeyKind::Rsa(2048),
+            "RSASSA-PKCS1-v1_5 with SHA-256",
+            "RSA 2048-bit private key",
+        ),
+        (
+            Algorithm::PS384,
+            KeyKind::Rsa(2048),
+            "RSASSA-PSS with SHA-384",
+            "RSA 2048-bit private key",
+        ),
+        (
+            Algorithm::ES384,
+            KeyKind::Ec(Curve::P384),
+            "ECDSA on P-384",
+            "EC P-384 private key",
+        ),
+        (
+            Algorithm::ES512,
+            KeyKind::Ec(Curve::P521),
+            "ECDSA on P-521",
+            "EC P-521 private key",
+        ),
+        (
+            Algorithm::EdDSA,
+            KeyKind::Ed25519,
+            "Ed25519",
+            "Ed25519 private key",
+        ),
+    ];
+    for (algorithm, kind, scheme, described) in cases {
+        let (token, choice) = signed_with(algorithm, kind, "k7");
+        let settings = Settings {
+            algorithm,
+            ..Settings::default()
+        };
+        let e = explain(&token, choice, &settings, NOW + 1);
+        assert_eq!(e.verdict(), Verdict::Valid, "{algorithm}");
+        let text = e.to_text();
+        assert!(text.contains(&format!("Signature: {scheme}")), "{text}");
+        assert!(
+            text.contains(&format!("checked with {described}, kid k7")),
+            "{text}"
+        );
+        assert!(!text.contains("  recomputed "), "{text}");
+        let ecdsa = algorithm.name().starts_with("ES");
+        assert_eq!(text.contains("  r          hex "), ecdsa, "{text}");
+        let json = e.to_json();
+        assert_eq!(json["signature"]["key"]["kid"], "k7");
+        assert_eq!(json["signature"]["checked"], true);
+        assert_eq!(json["signature"]["ecdsa"].is_object(), ecdsa);
+    }
+    // A signature made with another key of the same kind fails check 4.
+    let (token, _) = signed_with(Algorithm::EdDSA, KeyKind::Ed25519, "k7");
+    let (_, other) = signed_with(Algorithm::EdDSA, KeyKind::Ed25519, "k7");
+    let settings = Settings {
+        algorithm: Algorithm::EdDSA,
+        ..Settings::default()
+    };
+    let e = explain(&token, other, &settings, NOW + 1);
+    assert_eq!(
+        e.outcome(Check::Signature),
+        Some(Outcome::Failed(DecodeError::BadSignature))
+    );
+}

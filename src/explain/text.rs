@@ -119,6 +119,7 @@ impl Explanation {
             }
             _ => out.push_str("  in token   none\n"),
         }
+        #[cfg(feature = "asymmetric")]
         if let Some((r, s)) = self.ecdsa_r_s() {
             let _ = writeln!(
                 out,

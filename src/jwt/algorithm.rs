@@ -120,16 +120,29 @@ impl Algorithm {
             Algorithm::HS256 => "HMAC-SHA256",
             Algorithm::HS384 => "HMAC-SHA384",
             Algorithm::HS512 => "HMAC-SHA512",
+            #[cfg(feature = "asymmetric")]
             Algorithm::RS256 => "RSASSA-PKCS1-v1_5 with SHA-256",
+            #[cfg(feature = "asymmetric")]
             Algorithm::RS384 => "RSASSA-PKCS1-v1_5 with SHA-384",
+            #[cfg(feature = "asymmetric")]
             Algorithm::RS512 => "RSASSA-PKCS1-v1_5 with SHA-512",
+            #[cfg(feature = "asymmetric")]
             Algorithm::PS256 => "RSASSA-PSS with SHA-256 (MGF1-SHA-256, 32-byte salt)",
+            #[cfg(feature = "asymmetric")]
             Algorithm::PS384 => "RSASSA-PSS with SHA-384 (MGF1-SHA-384, 48-byte salt)",
+            #[cfg(feature = "asymmetric")]
             Algorithm::PS512 => "RSASSA-PSS with SHA-512 (MGF1-SHA-512, 64-byte salt)",
+            #[cfg(feature = "asymmetric")]
             Algorithm::ES256 => "ECDSA on P-256 with SHA-256, r || s of 32 bytes each",
+            #[cfg(feature = "asymmetric")]
             Algorithm::ES384 => "ECDSA on P-384 with SHA-384, r || s of 48 bytes each",
+            #[cfg(feature = "asymmetric")]
             Algorithm::ES512 => "ECDSA on P-521 with SHA-512, r || s of 66 bytes each",
+            #[cfg(feature = "asymmetric")]
             Algorithm::EdDSA => "Ed25519 (PureEdDSA, 64 bytes: R || S)",
+            // Never configured in an HMAC-only build.
+            #[cfg(not(feature = "asymmetric"))]
+            _ => "a public-key signature (not in this HMAC-only build)",
         }
     }
 

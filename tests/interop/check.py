@@ -33,7 +33,12 @@ same stored password hash) and checks, with SimpleJWT's own classes and views:
                    a user with an Argon2PasswordHasher hash cannot log in to
                    jwtd, and comes back byte-identical through
                    `jwtd user export-django` and `loaddata` to log in to
-                   Django again.
+                   Django again;
+  claims           (HS256+claims) TOKEN_CLAIMS makes the bytes of a
+                   TokenObtainPairSerializer whose get_token adds the same
+                   claims, each side takes the other's tokens, and
+                   STATELESS_AUTHENTICATION answers as a view with
+                   JWTStatelessUserAuthentication, byte for byte.
 
 One line per check, "PASS [scenario] what" or "FAIL [scenario] what: why",
 then "interop: N passed, M failed". Exit status 0 only if nothing failed.
@@ -101,6 +106,14 @@ SCENARIOS = {
     "HS256+utf8-key": {
         "ALGORITHM": "HS256",
         "SIGNING_KEY": "clé-ünïcødé-✓-" + "0123456789abcdef" * 3,
+    },
+    # TOKEN_CLAIMS and STATELESS_AUTHENTICATION against a serializer whose
+    # get_token adds the same claims and JWTStatelessUserAuthentication
+    # (run_claims_scenario).
+    "HS256+claims": {
+        "ALGORITHM": "HS256",
+        "TOKEN_CLAIMS": ["username", "is_staff", "is_superuser"],
+        "STATELESS_AUTHENTICATION": True,
     },
 }
 
@@ -374,8 +387,21 @@ def same_answer(jwtd, django, method, path, body=None, headers=None, want_status
     return jb
 
 
+
+def end_scenario(r, server, tmp):
+    """Stops the scenario's jwtd, if it still runs, and keeps its directory
+    (database and log) only when a check failed."""
+    if server is not None:
+        server.stop()
+    if r.failed:
+        r.note(f"jwtd database and log kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
 def run_scenario(name, jwtd):
     spec = SCENARIOS[name]
+    if "TOKEN_CLAIMS" in spec:
+        return run_claims_scenario(name, jwtd)
     cfg = dict(COMMON)
     cfg.update({k: v for k, v in spec.items() if k != "SIGNING_KEY"})
     alg = cfg["ALGORITHM"]
@@ -784,12 +810,207 @@ def run_scenario(name, jwtd):
         r.fail("scenario aborted", traceback.format_exc().strip().splitlines()[-1])
         traceback.print_exc(file=sys.stderr)
     finally:
-        if server is not None:
-            server.stop()
-        if r.failed:
-            r.note(f"jwtd database and log kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        end_scenario(r, server, tmp)
+    return r
+
+
+def run_claims_scenario(name, jwtd):
+    """TOKEN_CLAIMS: jwtd's tokens are the bytes a TokenObtainPairSerializer
+    whose get_token adds the same claims makes, and each side takes the
+    other's; STATELESS_AUTHENTICATION: jwtd's protected route answers as a
+    view with JWTStatelessUserAuthentication, byte for byte."""
+    spec = SCENARIOS[name]
+    cfg = dict(COMMON)
+    cfg.update(spec)
+    fields = spec["TOKEN_CLAIMS"]
+    key = KEY.format(name)
+    r = Report(name)
+    tmp = tempfile.mkdtemp(prefix="jwtd-interop-")
+    server = None
+    try:
+        configure_django(cfg, key)
+        import jwt as pyjwt
+        from django.contrib.auth import get_user_model
+        from rest_framework.decorators import api_view, authentication_classes
+        from rest_framework.response import Response
+        from rest_framework_simplejwt.authentication import (
+            JWTAuthentication,
+            JWTStatelessUserAuthentication,
+        )
+        from rest_framework_simplejwt.serializers import (
+            TokenObtainPairSerializer,
+            TokenRefreshSerializer,
+        )
+        from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+        class ClaimsSerializer(TokenObtainPairSerializer):
+            @classmethod
+            def get_token(cls, user):
+                token = super().get_token(user)
+                for field in fields:
+                    token[field] = getattr(user, field)
+                return token
+
+        @api_view(["GET"])
+        @authentication_classes([JWTStatelessUserAuthentication])
+        def protected_stateless(request):
+            return Response({"message": "Hello, authenticated user!", "user": request.user.username})
+
+        User = get_user_model()
+        django = Django()
+        django.views["/api/protected/"] = protected_stateless
+        db = os.path.join(tmp, "jwtd.redb")
+        env = jwtd_env(cfg, key)
+        env["JWTD_TOKEN_CLAIMS"] = ",".join(fields)
+        env["JWTD_STATELESS_AUTHENTICATION"] = "true"
+        order = ["token_type", "exp", "iat", "jti", "user_id", *fields]
+
+        dj_user = User.objects.create_user(
+            id=DJ_ID, username=DJ_NAME, password=DJ_PASSWORD, is_staff=True
+        )
+        r.check(
+            f"Django user {DJ_NAME} (id {DJ_ID}, is_staff) added to jwtd with its id",
+            lambda: expect_eq(import_django_user(jwtd, db, env, dj_user), DJ_ID, "id"),
+        )
+        server = Server(jwtd, db, env, os.path.join(tmp, "jwtd.log"))
+
+        def login():
+            status, _, body = server.request(
+                "POST", "/api/token/", {"username": DJ_NAME, "password": DJ_PASSWORD}
+            )
+            expect_eq(status, 200, f"POST /api/token/ status (body {body!r})")
+            return json.loads(body)
+
+        pair = r.check(f"jwtd login of {DJ_NAME} with TOKEN_CLAIMS={','.join(fields)}", login)
+        if pair is not None:
+
+            def same_bytes():
+                mine = ClaimsSerializer.get_token(dj_user)
+                theirs = payload_of(pair["refresh"])
+                for claim in ("exp", "iat", "jti"):
+                    mine[claim] = theirs[claim]
+                expect_eq(list(theirs), order, "refresh claim order")
+                expect_eq(str(mine), pair["refresh"], "refresh token bytes")
+                access = mine.access_token
+                theirs = payload_of(pair["access"])
+                for claim in ("exp", "iat", "jti"):
+                    access[claim] = theirs[claim]
+                expect_eq(list(theirs), order, "access claim order")
+                expect_eq(str(access), pair["access"], "access token bytes")
+                expect_eq(
+                    [theirs[f] for f in fields], [getattr(dj_user, f) for f in fields], "values"
+                )
+
+            r.check(
+                "jwtd's tokens are the bytes of the serializer's get_token (and its .access_token) "
+                f"for the same exp, iat and jti: {','.join(order)}",
+                same_bytes,
+            )
+
+            def django_accepts():
+                token = AccessToken(pair["access"])
+                expect_eq(token["is_staff"], True, "is_staff claim")
+                auth = JWTAuthentication()
+                req = django.rf.get("/", HTTP_AUTHORIZATION="Bearer " + pair["access"])
+                user, _ = auth.authenticate(req)
+                expect_eq(user.pk, DJ_ID, "JWTAuthentication user")
+                token_user, _ = JWTStatelessUserAuthentication().authenticate(req)
+                expect_eq(
+                    (token_user.id, token_user.username, token_user.is_staff),
+                    (str(DJ_ID), DJ_NAME, True),
+                    "TokenUser",
+                )
+                ser = TokenRefreshSerializer(data={"refresh": pair["refresh"]})
+                ser.is_valid(raise_exception=True)
+                expect_eq(list(payload_of(ser.validated_data["access"])), order, "refreshed access claims")
+
+            r.check(
+                "SimpleJWT takes jwtd's tokens: AccessToken, JWTAuthentication, "
+                "JWTStatelessUserAuthentication (TokenUser username, is_staff), TokenRefreshSerializer",
+                django_accepts,
+            )
+
+            def jwtd_stateless_own():
+                body = same_answer(
+                    server, django, "GET", "/api/protected/",
+                    headers={"Authorization": "Bearer " + pair["access"]}, want_status=200,
+                )
+                expect_eq(json.loads(body)["user"], DJ_NAME, "user")
+
+            r.check(
+                "jwtd's access token on jwtd's stateless /api/protected/ and SimpleJWT's "
+                "stateless view: 200, same bytes",
+                jwtd_stateless_own,
+            )
+
+        def django_tokens_in_jwtd():
+            ser = ClaimsSerializer(data={"username": DJ_NAME, "password": DJ_PASSWORD})
+            ser.is_valid(raise_exception=True)
+            refresh, access = ser.validated_data["refresh"], ser.validated_data["access"]
+            expect_eq(list(payload_of(access)), order, "SimpleJWT's access claims")
+            same_answer(
+                server, django, "GET", "/api/protected/",
+                headers={"Authorization": "Bearer " + access}, want_status=200,
+            )
+            status, _, body = server.request("POST", "/api/token/verify/", {"token": access})
+            expect_eq((status, body), (200, b"{}"), "verify")
+            status, _, body = server.request("POST", "/api/token/refresh/", {"refresh": refresh})
+            expect_eq(status, 200, f"refresh status (body {body!r})")
+            data = json.loads(body)
+            for what, token in (("access", data["access"]), ("refresh", data["refresh"])):
+                p = payload_of(token)
+                expect_eq(list(p), order, f"jwtd's new {what} claims")
+                expect_eq([p[f] for f in fields], [payload_of(refresh)[f] for f in fields], f"{what} values")
+            expect_eq(AccessToken(data["access"])["username"], DJ_NAME, "SimpleJWT reads jwtd's new access")
+            RefreshToken(data["refresh"])
+
+        r.check(
+            "the serializer's tokens work in jwtd (stateless protected, verify, refresh carrying "
+            "the claims on; the results accepted by SimpleJWT)",
+            django_tokens_in_jwtd,
+        )
+
+        now = int(time.time())
+
+        def access_with(**claims):
+            p = {"token_type": "access", "exp": now + 300, "iat": now, "jti": uuid.uuid4().hex}
+            p.update(claims)
+            return pyjwt.encode(p, key, algorithm="HS256")
+
+        cases = [
+            ("an unknown user id and a username claim", access_with(user_id="999", username="ghost"), 200),
+            ("no username claim (TokenUser's \"\")", access_with(user_id=str(DJ_ID)), 200),
+            ("an empty user_id", access_with(user_id="", username="anon"), 200),
+            ("no user_id", access_with(username="ghost"), 401),
+            ("a refresh token", pyjwt.encode(
+                {"token_type": "refresh", "exp": now + 300, "iat": now, "jti": "r", "user_id": "1"},
+                key, algorithm="HS256"), 401),
+            ("an expired token", access_with(user_id="1", exp=now - 10, iat=now - 310), 401),
+            ("another key", pyjwt.encode(
+                {"token_type": "access", "exp": now + 300, "jti": "k", "user_id": "1"},
+                "not-" + key, algorithm="HS256"), 401),
+        ]
+        for what, token, want in cases:
+            r.check(
+                f"stateless /api/protected/ with {what}: {want} from both, same body",
+                same_answer,
+                server,
+                django,
+                "GET",
+                "/api/protected/",
+                None,
+                {"Authorization": "Bearer " + token},
+                want,
+            )
+
+        rc = server.stop()
+        server = None
+        r.check("jwtd serve exits 0 on SIGTERM", lambda: expect_eq(rc, 0, "exit status"))
+    except Exception:  # noqa: BLE001
+        r.fail("scenario aborted", traceback.format_exc().strip().splitlines()[-1])
+        traceback.print_exc(file=sys.stderr)
+    finally:
+        end_scenario(r, server, tmp)
     return r
 
 

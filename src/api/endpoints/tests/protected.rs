@@ -172,3 +172,83 @@ fn protected_refuses_a_token_that_is_not_text() {
     );
     expect_protected(&r, 401, &not_valid_for_any("Token is invalid"));
 }
+
+#[test]
+fn token_claims_make_the_bytes_of_a_serializer_adding_them() {
+    let app = app_with(Settings {
+        token_claims: vec!["username".into(), "is_staff".into()],
+        ..settings()
+    });
+    let (refresh, access) = login(&app);
+    // `get_token` adding `token["username"]` and `token["is_staff"]`, at
+    // the frozen clock with jtis 1 and 2: SimpleJWT's bytes.
+    let tail = r#""user_id":"1","username":"alice","is_staff":false}"#;
+    let want = |kind: &str, lifetime: u64, n: u64| {
+        let head = payload(kind, lifetime, NOW, n);
+        forge(&format!(
+            "{},{tail}",
+            &head[..head.rfind(",\"user_id\"").unwrap()]
+        ))
+    };
+    assert_eq!(refresh, want("refresh", 86_400, 1));
+    assert_eq!(access, want("access", 3600, 2));
+    let r = get_protected(&app, &format!("Bearer {access}"));
+    expect_protected(&r, 200, HELLO_ALICE);
+}
+
+#[test]
+fn stateless_authentication_answers_from_the_token_alone() {
+    let app = app_with(Settings {
+        stateless_authentication: true,
+        ..settings()
+    });
+    let access_for = |rest: &str| {
+        forge(&format!(
+            r#"{{"token_type":"access","exp":{},"iat":{NOW},"jti":"s1"{rest}}}"#,
+            NOW + 300
+        ))
+    };
+    let hello = |name: &str| {
+        format!(
+            r#"{{"message":"Hello, authenticated user!","user":{}}}"#,
+            js(name)
+        )
+    };
+    for (rest, user) in [
+        // No such user, and an inactive one: no database read.
+        (r#","user_id":"99","username":"zed""#, "zed"),
+        (r#","user_id":"2""#, ""),
+        (r#","user_id":"","username":"anon""#, "anon"),
+    ] {
+        let r = get_protected(&app, &format!("Bearer {}", access_for(rest)));
+        expect_protected(&r, 200, &hello(user));
+    }
+    let r = get_protected(
+        &app,
+        &format!("Bearer {}", access_for(r#","username":"zed""#)),
+    );
+    expect_protected(
+        &r,
+        401,
+        &not_valid("Token contained no recognizable user identification"),
+    );
+    for (token, message) in refused_access_tokens("q") {
+        let r = get_protected(&app, &format!("Bearer {token}"));
+        expect_protected(&r, 401, &not_valid_for_any(message));
+    }
+    let (refresh, access) = login(&app);
+    let r = get_protected(&app, &format!("Bearer {refresh}"));
+    expect_protected(&r, 401, &not_valid_for_any("Token has wrong type"));
+    // alice's token carries no username claim: TokenUser's "".
+    let r = get_protected(&app, &format!("Bearer {access}"));
+    expect_protected(&r, 200, &hello(""));
+    // Only the protected route: revoke-all still reads the user.
+    let r = send(
+        &app,
+        &OwnedRequest::new("POST", "/api/token/revoke-all/").header(
+            "Authorization",
+            format!("Bearer {}", access_for(r#","user_id":"99""#)),
+        ),
+    );
+    assert_eq!(r.status, 401, "{}", r.text());
+}
