@@ -69,7 +69,7 @@
 //! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`/`str.isdigit`, MD5 (SimpleJWT's revoke claim), system calls |
 //! | `difflib` | Python's `SequenceMatcher` ratios, for Django's similarity validator |
 //! | `sql_name` | the table and column names a database shared with Django may be given |
-//! | `re_match`, `urlsplit` | a linear-time subset of Python's `re.match`, and `urlsplit`'s scheme and netloc: how CORS compares origins |
+//! | `re_match`, `urlsplit` | a linear-time subset of Python's `re.match`, and `urlsplit`'s scheme and netloc: how CORS compares origins (feature `cors`) |
 //!
 //! # Each external crate's one home
 //!
@@ -114,6 +114,7 @@ pub mod pki;
 mod primitives;
 mod pyjson;
 mod python_str;
+#[cfg(feature = "cors")]
 pub mod re_match;
 mod refusal;
 pub mod service;
@@ -123,6 +124,7 @@ mod sys;
 pub mod throttle;
 pub mod time;
 pub mod token;
+#[cfg(feature = "cors")]
 mod urlsplit;
 pub mod work_pool;
 pub mod writer;

@@ -155,6 +155,16 @@ impl Pattern {
         })
     }
 
+    /// `^.*$`, django-cors-headers' `CORS_URLS_REGEX` default. (Its
+    /// compilation cannot fail, as a test checks; the fallback, a pattern
+    /// matching every text, is never built.)
+    pub fn every_text() -> Pattern {
+        Pattern::new("^.*$").unwrap_or_else(|_| Pattern {
+            source: String::new(),
+            program: vec![Inst::Match],
+        })
+    }
+
     /// The text the pattern was read from.
     pub fn source(&self) -> &str {
         &self.source

@@ -1,7 +1,8 @@
 //! CORS as django-cors-headers' `CorsMiddleware` answers it, under its
 //! settings' names (`CORS_*`); off unless some origin is allowed
-//! ([`Settings::cors_enabled`]). (`CORS_URLS_REGEX` is not read: CORS
-//! applies to every path, as with its default `^.*$`.)
+//! ([`CorsSettings::enabled`]), and then on the paths `CORS_URLS_REGEX`
+//! matches from their start (every path, by default). Only in a build with
+//! the `cors` feature (the default); without it, `cors_off.rs` stands in.
 //!
 //! On, for every request:
 //!
@@ -34,7 +35,7 @@
 //! goes out: here, or on the pool that completes a parked one
 //! ([`super::parking`]).
 
-use crate::config::Settings;
+use crate::config::{CorsSettings, Settings};
 use crate::http::{Request, Response};
 use crate::urlsplit::{urlsplit, Split};
 
@@ -74,7 +75,8 @@ pub fn apply(cors: Option<&Cors>, response: Response) -> Response {
 /// (nothing is added).
 #[inline(never)]
 pub fn for_request(settings: &Settings, request: &Request<'_>) -> Option<Cors> {
-    if !settings.cors_enabled() {
+    let settings = &settings.cors;
+    if !settings.enabled() || !settings.urls_regex.is_match(request.path.as_bytes()) {
         return None;
     }
     let origin = request
@@ -99,7 +101,7 @@ pub fn preflight() -> Response {
 
 /// The middleware's `process_response` for a request with `method` and
 /// `origin`, past `Vary: Origin`.
-fn headers(settings: &Settings, method: &str, origin: Option<&str>) -> Vec<(&'static str, String)> {
+fn headers(settings: &CorsSettings, method: &str, origin: Option<&str>) -> Vec<(&'static str, String)> {
     let mut headers = Vec::new();
     // No origin (or an empty one, or one `urlsplit` refuses): Vary only.
     let Some((origin, split)) = origin
@@ -108,39 +110,46 @@ fn headers(settings: &Settings, method: &str, origin: Option<&str>) -> Vec<(&'st
     else {
         return headers;
     };
-    if settings.cors_allow_credentials {
+    if settings.allow_credentials {
         headers.push(("Access-Control-Allow-Credentials", "true".to_owned()));
     }
-    if !settings.cors_allow_all_origins && !is_allowed(settings, origin, &split) {
+    if !settings.allow_all_origins && !is_allowed(settings, origin, &split) {
         return headers;
     }
-    let allow_origin = if settings.cors_allow_all_origins && !settings.cors_allow_credentials {
+    let allow_origin = if settings.allow_all_origins && !settings.allow_credentials {
         "*".to_owned()
     } else {
         origin.to_owned()
     };
     headers.push(("Access-Control-Allow-Origin", allow_origin));
-    if !settings.cors_expose_headers.is_empty() {
-        let exposed = settings.cors_expose_headers.join(", ");
+    if !settings.expose_headers.is_empty() {
+        let exposed = settings.expose_headers.join(", ");
         headers.push(("Access-Control-Expose-Headers", exposed));
     }
     if method == "OPTIONS" {
-        let allowed = settings.cors_allow_headers.join(", ");
+        let allowed = settings.allow_headers.join(", ");
         headers.push(("Access-Control-Allow-Headers", allowed));
-        let methods = settings.cors_allow_methods.join(", ");
+        let methods = settings.allow_methods.join(", ");
         headers.push(("Access-Control-Allow-Methods", methods));
-        if settings.cors_preflight_max_age != 0 {
-            let age = settings.cors_preflight_max_age.to_string();
+        if settings.preflight_max_age != 0 {
+            let age = settings.preflight_max_age.to_string();
             headers.push(("Access-Control-Max-Age", age));
         }
     }
     headers
 }
 
+/// Whether `origin` is one CORS allows (a refresh cookie may come from
+/// it, [`super::refresh_cookie`]).
+pub fn allows_origin(settings: &Settings, origin: &str) -> bool {
+    let settings = &settings.cors;
+    settings.allow_all_origins || urlsplit(origin).is_some_and(|split| is_allowed(settings, origin, &split))
+}
+
 /// `origin_found_in_white_lists`: `null` listed, an entry's scheme and
 /// netloc, or a pattern.
-fn is_allowed(settings: &Settings, origin: &str, split: &Split<'_>) -> bool {
-    let listed = &settings.cors_allowed_origins;
+fn is_allowed(settings: &CorsSettings, origin: &str, split: &Split<'_>) -> bool {
+    let listed = &settings.allowed_origins;
     (origin == "null" && listed.iter().any(|o| o == "null"))
         || listed.iter().any(|entry| {
             urlsplit(entry).is_some_and(|e| e.scheme == split.scheme && e.netloc == split.netloc)
@@ -148,7 +157,7 @@ fn is_allowed(settings: &Settings, origin: &str, split: &Split<'_>) -> bool {
         || (origin.len() <= MAX_ORIGIN
             && origin.is_ascii()
             && settings
-                .cors_allowed_origin_regexes
+                .allowed_origin_regexes
                 .iter()
                 .any(|pattern| pattern.is_match(origin.as_bytes())))
 }
@@ -159,16 +168,16 @@ mod tests {
     use crate::http::request::OwnedRequest;
     use crate::re_match::Pattern;
 
-    fn settings(origins: &[&str]) -> Settings {
-        Settings {
-            cors_allowed_origins: origins.iter().map(|o| o.to_string()).collect(),
-            ..Settings::default()
+    fn settings(origins: &[&str]) -> CorsSettings {
+        CorsSettings {
+            allowed_origins: origins.iter().map(|o| o.to_string()).collect(),
+            ..CorsSettings::default()
         }
     }
 
     /// The headers a response to `method` from `origin` gets, Vary first.
     fn answer(
-        settings: &Settings,
+        cors: &CorsSettings,
         method: &str,
         origin: Option<&str>,
     ) -> Option<Vec<(String, String)>> {
@@ -176,7 +185,11 @@ mod tests {
         if let Some(origin) = origin {
             owned = owned.header("Origin", origin);
         }
-        let cors = for_request(settings, &owned.request())?;
+        let settings = Settings {
+            cors: cors.clone(),
+            ..Settings::default()
+        };
+        let cors = for_request(&settings, &owned.request())?;
         let response = cors.apply(Response::new(200));
         let mut out = Vec::new();
         if let Some(vary) = response.header("Vary") {
@@ -199,11 +212,11 @@ mod tests {
     #[test]
     fn off_by_default_adds_nothing() {
         assert_eq!(
-            answer(&Settings::default(), "OPTIONS", Some("https://a.example")),
+            answer(&CorsSettings::default(), "OPTIONS", Some("https://a.example")),
             None
         );
         assert_eq!(
-            answer(&Settings::default(), "POST", Some("https://a.example")),
+            answer(&CorsSettings::default(), "POST", Some("https://a.example")),
             None
         );
     }
@@ -279,9 +292,9 @@ mod tests {
 
     #[test]
     fn patterns_match_from_the_start() {
-        let s = Settings {
-            cors_allowed_origin_regexes: vec![Pattern::new(r"^https://\w+\.example\.com$").unwrap()],
-            ..Settings::default()
+        let s = CorsSettings {
+            allowed_origin_regexes: vec![Pattern::new(r"^https://\w+\.example\.com$").unwrap()],
+            ..CorsSettings::default()
         };
         assert_eq!(
             answer(&s, "POST", Some("https://app.example.com"))
@@ -306,14 +319,14 @@ mod tests {
 
     #[test]
     fn credentials_echo_the_origin_never_a_wildcard() {
-        let all = Settings {
-            cors_allow_all_origins: true,
-            ..Settings::default()
+        let all = CorsSettings {
+            allow_all_origins: true,
+            ..CorsSettings::default()
         };
         let got = answer(&all, "POST", Some("https://any.example")).unwrap();
         assert_eq!(got[1], ("Access-Control-Allow-Origin".into(), "*".into()));
-        let with_credentials = Settings {
-            cors_allow_credentials: true,
+        let with_credentials = CorsSettings {
+            allow_credentials: true,
             ..all
         };
         assert_eq!(
@@ -326,8 +339,8 @@ mod tests {
         );
         // As django-cors-headers: the credentials header goes to an origin
         // not allowed too, with no Allow-Origin (the browser refuses).
-        let s = Settings {
-            cors_allow_credentials: true,
+        let s = CorsSettings {
+            allow_credentials: true,
             ..settings(&["https://app.example"])
         };
         assert_eq!(
@@ -341,10 +354,10 @@ mod tests {
 
     #[test]
     fn expose_headers_and_max_age_zero() {
-        let s = Settings {
-            cors_expose_headers: vec!["Retry-After".into(), "X-A".into()],
-            cors_preflight_max_age: 0,
-            cors_allow_methods: vec!["POST".into()],
+        let s = CorsSettings {
+            expose_headers: vec!["Retry-After".into(), "X-A".into()],
+            preflight_max_age: 0,
+            allow_methods: vec!["POST".into()],
             ..settings(&["https://app.example"])
         };
         assert_eq!(
@@ -367,6 +380,10 @@ mod tests {
             .header("Access-Control-Request-Method", "POST");
         let request = owned.request();
         assert!(is_preflight(&request));
+        let s = Settings {
+            cors: s,
+            ..Settings::default()
+        };
         let cors = for_request(&s, &request).unwrap();
         let response = cors.apply(preflight());
         assert_eq!(response.status, 200);

@@ -15,6 +15,7 @@
 mod authentication;
 pub mod body;
 mod call;
+#[cfg_attr(not(feature = "cors"), path = "cors_off.rs")]
 mod cors;
 mod endpoints;
 mod errors;

@@ -25,8 +25,8 @@ use serde_json::Value;
 
 use crate::jwt::Algorithm;
 use crate::password;
-use crate::re_match::Pattern;
 
+#[cfg(feature = "cors")]
 mod cors;
 mod live;
 mod names;
@@ -36,6 +36,8 @@ mod shown;
 mod sources;
 mod values;
 
+#[cfg(feature = "cors")]
+pub use cors::CorsSettings;
 pub use live::LiveSettings;
 pub use names::{setting, Reload, Setting, SETTINGS};
 pub use password_validators::{default_password_validators, PasswordValidator};
@@ -221,30 +223,10 @@ pub struct Settings {
     /// `jwtd user revoke` reach a running server. Defaults to the database
     /// path with `.sock` appended; empty or null turns it off.
     pub control_socket: ControlSocket,
-    /// `CORS_ALLOWED_ORIGINS`, django-cors-headers': the origins
-    /// (`scheme://host[:port]`, `null`, `file://`) whose requests get CORS
-    /// headers. Defaults to none.
-    pub cors_allowed_origins: Vec<String>,
-    /// `CORS_ALLOWED_ORIGIN_REGEXES`: patterns (a subset of Python's `re`,
-    /// [`crate::re_match`]) an origin may match instead. Defaults to none.
-    pub cors_allowed_origin_regexes: Vec<Pattern>,
-    /// `CORS_ALLOW_ALL_ORIGINS`: every origin is allowed. Defaults to false.
-    pub cors_allow_all_origins: bool,
-    /// `CORS_ALLOW_METHODS`: `Access-Control-Allow-Methods`. Defaults to
-    /// django-cors-headers' six.
-    pub cors_allow_methods: Vec<String>,
-    /// `CORS_ALLOW_HEADERS`: `Access-Control-Allow-Headers`. Defaults to
-    /// django-cors-headers' six.
-    pub cors_allow_headers: Vec<String>,
-    /// `CORS_EXPOSE_HEADERS`: `Access-Control-Expose-Headers`. Defaults to
-    /// none (no header).
-    pub cors_expose_headers: Vec<String>,
-    /// `CORS_PREFLIGHT_MAX_AGE`, seconds: `Access-Control-Max-Age` (0: no
-    /// header). Defaults to 86400.
-    pub cors_preflight_max_age: u64,
-    /// `CORS_ALLOW_CREDENTIALS`: `Access-Control-Allow-Credentials: true`,
-    /// and the origin echoed instead of `*`. Defaults to false.
-    pub cors_allow_credentials: bool,
+    /// The `CORS_*` settings, django-cors-headers' ([`CorsSettings`]);
+    /// only in a build with the `cors` feature (the default).
+    #[cfg(feature = "cors")]
+    pub cors: CorsSettings,
 }
 
 /// The `Host` names answered when `ALLOWED_HOSTS` is not set: Django's
@@ -369,14 +351,8 @@ impl Default for Settings {
             jwk_url_refresh: Duration::from_secs(300),
             allowed_hosts: None,
             control_socket: ControlSocket::BesideDatabase,
-            cors_allowed_origins: Vec::new(),
-            cors_allowed_origin_regexes: Vec::new(),
-            cors_allow_all_origins: false,
-            cors_allow_methods: cors::strings(&cors::DEFAULT_METHODS),
-            cors_allow_headers: cors::strings(&cors::DEFAULT_HEADERS),
-            cors_expose_headers: Vec::new(),
-            cors_preflight_max_age: cors::DEFAULT_MAX_AGE,
-            cors_allow_credentials: false,
+            #[cfg(feature = "cors")]
+            cors: CorsSettings::default(),
         }
     }
 }
@@ -472,15 +448,6 @@ impl Settings {
             None if self.num_proxies > 0 => all,
             None => (all / 4).max(1),
         }
-    }
-
-    /// Whether CORS is on: some origin is allowed (`CORS_ALLOW_ALL_ORIGINS`,
-    /// or an entry in `CORS_ALLOWED_ORIGINS` or
-    /// `CORS_ALLOWED_ORIGIN_REGEXES`). Off, no response changes.
-    pub fn cors_enabled(&self) -> bool {
-        self.cors_allow_all_origins
-            || !self.cors_allowed_origins.is_empty()
-            || !self.cors_allowed_origin_regexes.is_empty()
     }
 
     /// The request header `AUTH_HEADER_NAME` names: `HTTP_X_ACCESS_TOKEN`

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+#[cfg(feature = "cors")]
 use super::cors;
 use super::password_validators::password_validators;
 use super::shown::{self, Shown};
@@ -75,16 +76,16 @@ impl std::fmt::Debug for Setting {
 /// (a function of the [`SettingValue`] to the field's type) and the
 /// writer (a function of a reference to the field).
 macro_rules! setting {
-    ($name:literal, $field:ident, $reload:ident, $read:expr, $show:expr) => {
+    ($name:literal, $($field:ident).+, $reload:ident, $read:expr, $show:expr) => {
         Setting {
             name: $name,
             reload: Reload::$reload,
             set: |s, raw| {
-                s.$field = ($read)(raw)?;
+                s.$($field).+ = ($read)(raw)?;
                 Ok(())
             },
-            show: |s| ($show)(&s.$field),
-            keep: |s, from| s.$field.clone_from(&from.$field),
+            show: |s| ($show)(&s.$($field).+),
+            keep: |s, from| s.$($field).+.clone_from(&from.$($field).+),
         }
     };
 }
@@ -96,12 +97,16 @@ macro_rules! whole {
     };
 }
 
+/// How many `CORS_*` rows [`SETTINGS`] has: none in a build without the
+/// `cors` feature, which refuses them ([`Settings::set`]).
+const CORS_ROWS: usize = if cfg!(feature = "cors") { 9 } else { 0 };
+
 /// Every setting, in the README's order. What is live is what the server
 /// reads from the settings in force per request (`App::settings`, the
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 67] = [
+pub static SETTINGS: [Setting; 59 + CORS_ROWS] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -166,14 +171,24 @@ pub static SETTINGS: [Setting; 67] = [
     setting!("JWK_URL_REFRESH", jwk_url_refresh, Restart, duration, shown::duration),
     setting!("ALLOWED_HOSTS", allowed_hosts, Live,
         |raw| allowed_hosts(raw).map(Some), shown::allowed_hosts),
-    setting!("CORS_ALLOWED_ORIGINS", cors_allowed_origins, Live, cors::allowed_origins, shown::list),
-    setting!("CORS_ALLOWED_ORIGIN_REGEXES", cors_allowed_origin_regexes, Live, cors::origin_regexes, cors::shown_patterns),
-    setting!("CORS_ALLOW_ALL_ORIGINS", cors_allow_all_origins, Live, boolean, shown::boolean),
-    setting!("CORS_ALLOW_METHODS", cors_allow_methods, Live, cors::tokens, shown::list),
-    setting!("CORS_ALLOW_HEADERS", cors_allow_headers, Live, cors::tokens, shown::list),
-    setting!("CORS_EXPOSE_HEADERS", cors_expose_headers, Live, cors::tokens, shown::list),
-    setting!("CORS_PREFLIGHT_MAX_AGE", cors_preflight_max_age, Live, |raw| integer(raw, 0, u32::MAX.into()), shown::number),
-    setting!("CORS_ALLOW_CREDENTIALS", cors_allow_credentials, Live, boolean, shown::boolean),
+    #[cfg(feature = "cors")]
+    setting!("CORS_ALLOWED_ORIGINS", cors.allowed_origins, Live, cors::allowed_origins, shown::list),
+    #[cfg(feature = "cors")]
+    setting!("CORS_ALLOWED_ORIGIN_REGEXES", cors.allowed_origin_regexes, Live, cors::patterns, cors::shown_patterns),
+    #[cfg(feature = "cors")]
+    setting!("CORS_ALLOW_ALL_ORIGINS", cors.allow_all_origins, Live, boolean, shown::boolean),
+    #[cfg(feature = "cors")]
+    setting!("CORS_URLS_REGEX", cors.urls_regex, Live, cors::pattern, cors::shown_pattern),
+    #[cfg(feature = "cors")]
+    setting!("CORS_ALLOW_METHODS", cors.allow_methods, Live, cors::tokens, shown::list),
+    #[cfg(feature = "cors")]
+    setting!("CORS_ALLOW_HEADERS", cors.allow_headers, Live, cors::tokens, shown::list),
+    #[cfg(feature = "cors")]
+    setting!("CORS_EXPOSE_HEADERS", cors.expose_headers, Live, cors::tokens, shown::list),
+    #[cfg(feature = "cors")]
+    setting!("CORS_PREFLIGHT_MAX_AGE", cors.preflight_max_age, Live, |raw| integer(raw, 0, u32::MAX.into()), shown::number),
+    #[cfg(feature = "cors")]
+    setting!("CORS_ALLOW_CREDENTIALS", cors.allow_credentials, Live, boolean, shown::boolean),
     setting!("CONTROL_SOCKET", control_socket, Restart,
         |raw| optional_string(raw).map(|p| p.map_or(ControlSocket::Off, |p| ControlSocket::At(PathBuf::from(p)))),
         shown::control_socket),
@@ -207,6 +222,11 @@ impl Settings {
                 "set the key with JWTD_SIGNING_KEY or SIGNING_KEY_FILE, never in a settings file".into()
             }
             "VERIFYING_KEY" => "give the public key's PEM file in VERIFYING_KEY_FILE".into(),
+            cors if !cfg!(feature = "cors") && cors.starts_with("CORS_") => {
+                "CORS needs a jwtd built with the `cors` feature (the default; \
+                 cargo build --release --features cors)"
+                    .into()
+            }
             _ => UNKNOWN.into(),
         }))
     }

@@ -113,7 +113,7 @@ pub(super) fn duration(raw: SettingValue<'_>) -> Result<Duration, String> {
     positive_seconds(raw).map(Duration::from_secs)
 }
 
-fn string(raw: SettingValue<'_>) -> Result<String, String> {
+pub(super) fn string(raw: SettingValue<'_>) -> Result<String, String> {
     match raw {
         SettingValue::Env(s) => Ok(s.to_owned()),
         SettingValue::Json(Value::String(s)) => Ok(s.clone()),
