@@ -273,6 +273,25 @@ mod tests {
     }
 
     #[test]
+    fn only_paths_urls_regex_matches_get_cors() {
+        let s = CorsSettings {
+            urls_regex: Pattern::new(r"^/api/").unwrap(),
+            ..settings(&["https://app.example"])
+        };
+        assert_eq!(answer(&s, "POST", Some("https://app.example")).unwrap().len(), 2);
+        let settings = Settings {
+            cors: s,
+            ..Settings::default()
+        };
+        let owned = OwnedRequest::new("OPTIONS", "/healthz")
+            .header("Origin", "https://app.example")
+            .header("Access-Control-Request-Method", "GET");
+        assert_eq!(for_request(&settings, &owned.request()), None);
+        assert!(Pattern::every_text().is_match(b"/any/path"));
+        assert_eq!(Pattern::every_text().source(), "^.*$");
+    }
+
+    #[test]
     fn null_is_allowed_only_when_listed() {
         let s = settings(&["null"]);
         let got = answer(&s, "POST", Some("null")).unwrap();

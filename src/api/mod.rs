@@ -24,6 +24,7 @@ mod json;
 mod messages;
 mod metadata;
 mod parking;
+mod refresh_cookie;
 mod request_metrics;
 mod respond;
 mod router;

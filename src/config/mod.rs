@@ -223,6 +223,13 @@ pub struct Settings {
     /// `jwtd user revoke` reach a running server. Defaults to the database
     /// path with `.sock` appended; empty or null turns it off.
     pub control_socket: ControlSocket,
+    /// `REFRESH_COOKIE` (jwtd): the name of the `HttpOnly` cookie obtain
+    /// and refresh put the refresh token in, instead of the body. Defaults
+    /// to empty: off.
+    pub refresh_cookie: String,
+    /// `REFRESH_COOKIE_SAMESITE` (jwtd): the cookie's `SameSite`, `Lax`,
+    /// `Strict` or `None` (for an app on another site). Defaults to `Lax`.
+    pub refresh_cookie_samesite: String,
     /// The `CORS_*` settings, django-cors-headers' ([`CorsSettings`]);
     /// only in a build with the `cors` feature (the default).
     #[cfg(feature = "cors")]
@@ -351,6 +358,8 @@ impl Default for Settings {
             jwk_url_refresh: Duration::from_secs(300),
             allowed_hosts: None,
             control_socket: ControlSocket::BesideDatabase,
+            refresh_cookie: String::new(),
+            refresh_cookie_samesite: "Lax".into(),
             #[cfg(feature = "cors")]
             cors: CorsSettings::default(),
         }

@@ -11,7 +11,7 @@ use super::cors;
 use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
-    algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
+    algorithm, allowed_hosts, audience, boolean, claim_name, cookie_name, same_site, duration, header_name, header_types,
     integer, optional_string, positive_seconds, seconds, sql_name, token_claims, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
@@ -106,7 +106,7 @@ const CORS_ROWS: usize = if cfg!(feature = "cors") { 9 } else { 0 };
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 59 + CORS_ROWS] = [
+pub static SETTINGS: [Setting; 61 + CORS_ROWS] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -189,6 +189,8 @@ pub static SETTINGS: [Setting; 59 + CORS_ROWS] = [
     setting!("CORS_PREFLIGHT_MAX_AGE", cors.preflight_max_age, Live, |raw| integer(raw, 0, u32::MAX.into()), shown::number),
     #[cfg(feature = "cors")]
     setting!("CORS_ALLOW_CREDENTIALS", cors.allow_credentials, Live, boolean, shown::boolean),
+    setting!("REFRESH_COOKIE", refresh_cookie, Live, cookie_name, shown::text),
+    setting!("REFRESH_COOKIE_SAMESITE", refresh_cookie_samesite, Live, same_site, shown::text),
     setting!("CONTROL_SOCKET", control_socket, Restart,
         |raw| optional_string(raw).map(|p| p.map_or(ControlSocket::Off, |p| ControlSocket::At(PathBuf::from(p)))),
         shown::control_socket),
@@ -260,6 +262,30 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn the_refresh_cookie_is_off_unless_named() {
+        let s = Settings::default();
+        assert_eq!((s.refresh_cookie.as_str(), s.refresh_cookie_samesite.as_str()), ("", "Lax"));
+        let s = load(&[("JWTD_REFRESH_COOKIE", "jwtd_refresh"), ("JWTD_REFRESH_COOKIE_SAMESITE", "strict")]).unwrap();
+        assert_eq!((s.refresh_cookie.as_str(), s.refresh_cookie_samesite.as_str()), ("jwtd_refresh", "Strict"));
+        for (name, value) in [
+            ("JWTD_REFRESH_COOKIE", "a b"),
+            ("JWTD_REFRESH_COOKIE", "a;b"),
+            ("JWTD_REFRESH_COOKIE", "__Host-refresh"),
+            ("JWTD_REFRESH_COOKIE_SAMESITE", "lazy"),
+        ] {
+            assert_eq!(format!("JWTD_{}", load(&[(name, value)]).unwrap_err().setting), name);
+        }
+    }
+
+    #[cfg(not(feature = "cors"))]
+    #[test]
+    fn cors_settings_need_the_cors_feature() {
+        let e = load(&[("JWTD_CORS_ALLOWED_ORIGINS", "https://a.example")]).unwrap_err();
+        assert!(e.problem.contains("--features cors"), "{e}");
+        assert!(setting("CORS_ALLOW_CREDENTIALS").is_none());
     }
 
     #[test]

@@ -128,6 +128,27 @@ pub(super) fn optional_string(raw: SettingValue<'_>) -> Result<Option<String>, S
     }
 }
 
+/// `REFRESH_COOKIE`: empty (off), or a cookie name (an HTTP token), not
+/// `__Host-` (that prefix wants `Path=/`, and the cookie's path is the
+/// token views').
+pub(super) fn cookie_name(raw: SettingValue<'_>) -> Result<String, String> {
+    let name = optional_string(raw)?.unwrap_or_default();
+    if !name.bytes().all(is_token_byte) || name.starts_with("__Host-") {
+        return Err(format!("{name:?} is not a cookie name (letters, digits, !#$%&'*+-.^_`|~; not __Host-)"));
+    }
+    Ok(name)
+}
+
+/// `REFRESH_COOKIE_SAMESITE`: `Lax`, `Strict` or `None`, in any case.
+pub(super) fn same_site(raw: SettingValue<'_>) -> Result<String, String> {
+    let value = string(raw)?;
+    ["Lax", "Strict", "None"]
+        .into_iter()
+        .find(|known| known.eq_ignore_ascii_case(&value))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{value:?}: expected Lax, Strict or None"))
+}
+
 pub(super) fn claim_name(raw: SettingValue<'_>) -> Result<String, String> {
     let name = string(raw)?;
     if name.is_empty() {

@@ -1,4 +1,6 @@
-//! `POST /api/token/` {username, password} -> {refresh, access}.
+//! `POST /api/token/` {username, password} -> {refresh, access}; with
+//! `REFRESH_COOKIE`, {access} and the refresh token in the cookie
+//! ([`refresh_cookie`]).
 //!
 //! The login runs on the login pool: the password hash takes over 100 ms,
 //! and while it runs the connection waits in epoll, holding no HTTP worker.
@@ -7,6 +9,7 @@ use crate::api::call::Call;
 use crate::api::errors::auth_error;
 use crate::api::json::Json;
 use crate::api::parking::on_login_pool;
+use crate::api::refresh_cookie;
 use crate::api::respond;
 use crate::auth::AuthError;
 use crate::http::Response;
@@ -35,12 +38,19 @@ pub fn handle(call: &Call<'_>) -> Response {
             result = app.auth.login(&username, &password, client, t);
         }
         match result {
-            Ok(pair) => respond::ok(
-                Json::object()
-                    .str("refresh", &pair.refresh)
-                    .str("access", &pair.access)
-                    .end(),
-            ),
+            Ok(pair) => {
+                let settings = app.settings();
+                if refresh_cookie::is_on(&settings) {
+                    let response = respond::ok(Json::object().str("access", &pair.access).end());
+                    return refresh_cookie::with_token(&settings, response, &pair.refresh);
+                }
+                respond::ok(
+                    Json::object()
+                        .str("refresh", &pair.refresh)
+                        .str("access", &pair.access)
+                        .end(),
+                )
+            }
             Err(e) => auth_error(app, &e),
         }
     })

@@ -1,8 +1,11 @@
-//! `POST /api/token/refresh/` {refresh} -> {access, refresh}.
+//! `POST /api/token/refresh/` {refresh} -> {access, refresh}; with
+//! `REFRESH_COOKIE`, the refresh token in and out of the cookie instead
+//! ([`refresh_cookie`]).
 
 use crate::api::call::Call;
 use crate::api::errors::auth_error;
 use crate::api::json::Json;
+use crate::api::refresh_cookie;
 use crate::api::respond;
 use crate::http::Response;
 
@@ -12,18 +15,22 @@ pub fn handle(call: &Call<'_>) -> Response {
     if !app.auth.can_sign() {
         return auth_error(app, &crate::auth::AuthError::NotSigning);
     }
-    let [token] = match call.fields(["refresh"]) {
-        Ok(fields) => fields,
+    let token = match refresh_cookie::refresh_token(call) {
+        Ok(token) => token.token,
         Err(refused) => return refused,
     };
     match app.auth.refresh(&token, call.client(), call.now) {
         Ok(refreshed) => {
+            let settings = app.settings();
             let json = Json::object().str("access", &refreshed.access);
-            let json = match &refreshed.refresh {
-                Some(refresh) => json.str("refresh", refresh),
-                None => json,
-            };
-            respond::ok(json.end())
+            match &refreshed.refresh {
+                Some(refresh) if refresh_cookie::is_on(&settings) => {
+                    let response = respond::ok(json.end());
+                    refresh_cookie::with_token(&settings, response, refresh)
+                }
+                Some(refresh) => respond::ok(json.str("refresh", refresh).end()),
+                None => respond::ok(json.end()),
+            }
         }
         Err(e) => auth_error(app, &e),
     }

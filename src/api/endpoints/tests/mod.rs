@@ -29,6 +29,7 @@ mod obtain;
 mod options;
 mod protected;
 mod refresh;
+mod refresh_cookie;
 mod refusals;
 mod revoke_all;
 mod routing;
