@@ -8,12 +8,15 @@ mod asymmetric;
 mod attacks;
 mod cli;
 mod contrib;
+#[cfg(feature = "cors")]
 mod cors;
 mod crash;
 mod flow;
 mod metrics;
 mod protocol;
 mod reference;
+#[cfg(feature = "cors")]
+mod refresh_cookie;
 #[cfg(feature = "postgres")]
 mod replicas;
 mod review;
