@@ -17,6 +17,13 @@
 #    page shows): log in, the coloured and decoded tokens, the protected
 #    route, refresh, the old refresh token refused, verify, log out. One
 #    line per step, then `browser: N passed, N failed`.
+# 4. With the `cors` feature (the default): tests/browser/cross_origin.py
+#    starts a second jwtd with CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS
+#    and REFRESH_COOKIE, and pages on two other origins (one allowed):
+#    the preflight, the HttpOnly cookie's login, refresh and logout from
+#    the allowed page, the other page blocked, the learner's page in
+#    cookie mode. Its hosts (localhost, a secure context, for the Secure
+#    cookie) are explained there.
 # The run is bounded (BROWSER_TEST_TIMEOUT seconds, default 120, the
 # install aside), and Chromium and jwtd are stopped on every exit. A
 # screenshot of the page at the end is left in target/browser-test/.
@@ -126,5 +133,15 @@ timeout -k 10 "$((TIMEOUT + 10))" "$PYTHON" tests/browser/learner_page.py \
 if [[ "$status" != 0 ]]; then
     echo "browser: the driver exited with status $status; jwtd's log:" >&2
     tail -n 40 "$work/server.log" >&2
+    exit 1
+fi
+
+printf '%s\n' "$PASSWORD" | "$JWTD" user add "$USERNAME" --password-stdin --db "$work/cors.redb" >/dev/null \
+    || die "jwtd user add (cors.redb) failed"
+timeout -k 10 "$((TIMEOUT + 10))" "$PYTHON" tests/browser/cross_origin.py \
+    --chromium "$chromium" --jwtd "$JWTD" --db "$work/cors.redb" --username "$USERNAME" \
+    --password "$PASSWORD" --pid-file "$work/chromium.pid" --timeout "$TIMEOUT" || status=$?
+if [[ "$status" != 0 ]]; then
+    echo "browser: the cross-origin driver exited with status $status" >&2
     exit 1
 fi
