@@ -101,7 +101,11 @@ pub fn preflight() -> Response {
 
 /// The middleware's `process_response` for a request with `method` and
 /// `origin`, past `Vary: Origin`.
-fn headers(settings: &CorsSettings, method: &str, origin: Option<&str>) -> Vec<(&'static str, String)> {
+fn headers(
+    settings: &CorsSettings,
+    method: &str,
+    origin: Option<&str>,
+) -> Vec<(&'static str, String)> {
     let mut headers = Vec::new();
     // No origin (or an empty one, or one `urlsplit` refuses): Vary only.
     let Some((origin, split)) = origin
@@ -143,7 +147,8 @@ fn headers(settings: &CorsSettings, method: &str, origin: Option<&str>) -> Vec<(
 /// it, [`super::refresh_cookie`]).
 pub fn allows_origin(settings: &Settings, origin: &str) -> bool {
     let settings = &settings.cors;
-    settings.allow_all_origins || urlsplit(origin).is_some_and(|split| is_allowed(settings, origin, &split))
+    settings.allow_all_origins
+        || urlsplit(origin).is_some_and(|split| is_allowed(settings, origin, &split))
 }
 
 /// `origin_found_in_white_lists`: `null` listed, an entry's scheme and
@@ -212,7 +217,11 @@ mod tests {
     #[test]
     fn off_by_default_adds_nothing() {
         assert_eq!(
-            answer(&CorsSettings::default(), "OPTIONS", Some("https://a.example")),
+            answer(
+                &CorsSettings::default(),
+                "OPTIONS",
+                Some("https://a.example")
+            ),
             None
         );
         assert_eq!(
@@ -278,7 +287,12 @@ mod tests {
             urls_regex: Pattern::new(r"^/api/").unwrap(),
             ..settings(&["https://app.example"])
         };
-        assert_eq!(answer(&s, "POST", Some("https://app.example")).unwrap().len(), 2);
+        assert_eq!(
+            answer(&s, "POST", Some("https://app.example"))
+                .unwrap()
+                .len(),
+            2
+        );
         let settings = Settings {
             cors: s,
             ..Settings::default()

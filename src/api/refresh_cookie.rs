@@ -181,7 +181,10 @@ mod tests {
         );
         assert_eq!(cookie_value("x=1;jwtd_refresh = t ", name), Some("t"));
         // The first of two, as browsers send the most specific path first.
-        assert_eq!(cookie_value("jwtd_refresh=1; jwtd_refresh=2", name), Some("1"));
+        assert_eq!(
+            cookie_value("jwtd_refresh=1; jwtd_refresh=2", name),
+            Some("1")
+        );
         for header in [
             "",
             "x=1",
@@ -269,7 +272,10 @@ mod tests {
         }
         assert_eq!(
             origin_check(&s, &[host, ("Origin", "https://evil.example")]),
-            Err(r#"the origin "https://evil.example" is neither this server's nor one CORS allows"#.into())
+            Err(
+                r#"the origin "https://evil.example" is neither this server's nor one CORS allows"#
+                    .into()
+            )
         );
     }
 
@@ -294,7 +300,10 @@ mod tests {
             referer_origin("https://a.example:1/p?q#f"),
             Some("https://a.example:1")
         );
-        assert_eq!(referer_origin("https://a.example?q"), Some("https://a.example"));
+        assert_eq!(
+            referer_origin("https://a.example?q"),
+            Some("https://a.example")
+        );
         assert_eq!(referer_origin("https:///p"), None);
         assert_eq!(referer_origin("://a.example/"), None);
         assert_eq!(referer_origin("a.example/p"), None);

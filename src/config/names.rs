@@ -11,8 +11,9 @@ use super::cors;
 use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
-    algorithm, allowed_hosts, audience, boolean, claim_name, cookie_name, same_site, duration, header_name, header_types,
-    integer, optional_string, positive_seconds, seconds, sql_name, token_claims, SettingValue,
+    algorithm, allowed_hosts, audience, boolean, claim_name, cookie_name, duration, header_name,
+    header_types, integer, optional_string, positive_seconds, same_site, seconds, sql_name,
+    token_claims, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -267,16 +268,35 @@ mod tests {
     #[test]
     fn the_refresh_cookie_is_off_unless_named() {
         let s = Settings::default();
-        assert_eq!((s.refresh_cookie.as_str(), s.refresh_cookie_samesite.as_str()), ("", "Lax"));
-        let s = load(&[("JWTD_REFRESH_COOKIE", "jwtd_refresh"), ("JWTD_REFRESH_COOKIE_SAMESITE", "strict")]).unwrap();
-        assert_eq!((s.refresh_cookie.as_str(), s.refresh_cookie_samesite.as_str()), ("jwtd_refresh", "Strict"));
+        assert_eq!(
+            (
+                s.refresh_cookie.as_str(),
+                s.refresh_cookie_samesite.as_str()
+            ),
+            ("", "Lax")
+        );
+        let s = load(&[
+            ("JWTD_REFRESH_COOKIE", "jwtd_refresh"),
+            ("JWTD_REFRESH_COOKIE_SAMESITE", "strict"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                s.refresh_cookie.as_str(),
+                s.refresh_cookie_samesite.as_str()
+            ),
+            ("jwtd_refresh", "Strict")
+        );
         for (name, value) in [
             ("JWTD_REFRESH_COOKIE", "a b"),
             ("JWTD_REFRESH_COOKIE", "a;b"),
             ("JWTD_REFRESH_COOKIE", "__Host-refresh"),
             ("JWTD_REFRESH_COOKIE_SAMESITE", "lazy"),
         ] {
-            assert_eq!(format!("JWTD_{}", load(&[(name, value)]).unwrap_err().setting), name);
+            assert_eq!(
+                format!("JWTD_{}", load(&[(name, value)]).unwrap_err().setting),
+                name
+            );
         }
     }
 

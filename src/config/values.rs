@@ -134,7 +134,9 @@ pub(super) fn optional_string(raw: SettingValue<'_>) -> Result<Option<String>, S
 pub(super) fn cookie_name(raw: SettingValue<'_>) -> Result<String, String> {
     let name = optional_string(raw)?.unwrap_or_default();
     if !name.bytes().all(is_token_byte) || name.starts_with("__Host-") {
-        return Err(format!("{name:?} is not a cookie name (letters, digits, !#$%&'*+-.^_`|~; not __Host-)"));
+        return Err(format!(
+            "{name:?} is not a cookie name (letters, digits, !#$%&'*+-.^_`|~; not __Host-)"
+        ));
     }
     Ok(name)
 }

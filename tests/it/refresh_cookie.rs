@@ -97,9 +97,18 @@ fn the_cookie_from_any_other_origin_or_none_is_refused() {
     let (_dir, server) = cookie_server();
     let token = set_token(&login(&server));
     for path in ["/api/token/refresh/", "/api/token/blacklist/"] {
-        for origin in [None, Some("https://evil.example"), Some("null"), Some("http://test.evil")] {
+        for origin in [
+            None,
+            Some("https://evil.example"),
+            Some("null"),
+            Some("http://test.evil"),
+        ] {
             let r = with_cookie(&server, path, origin, &token);
-            assert_eq!((r.status, r.body.as_str()), (403, FORBIDDEN), "{path} {origin:?}");
+            assert_eq!(
+                (r.status, r.body.as_str()),
+                (403, FORBIDDEN),
+                "{path} {origin:?}"
+            );
             assert_eq!(r.header("Set-Cookie"), None);
         }
     }

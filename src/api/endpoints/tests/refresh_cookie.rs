@@ -95,7 +95,12 @@ fn a_cookie_without_a_trusted_origin_is_refused() {
     let (refresh, _) = obtain(&app);
     let forbidden = format!(r#"{{"detail":{}}}"#, js(CSRF_FAILED));
     for path in [REFRESH, BLACKLIST] {
-        for origin in [None, Some("http://evil.example"), Some("null"), Some("http://localhost:8001")] {
+        for origin in [
+            None,
+            Some("http://evil.example"),
+            Some("null"),
+            Some("http://localhost:8001"),
+        ] {
             let r = send(&app, &from(origin, path, "{}", Some(&refresh)));
             expect_view(&r, 403, &forbidden);
             assert_eq!(r.header("Set-Cookie"), None, "a refusal keeps the cookie");
