@@ -39,7 +39,7 @@ pub fn configured_secret(settings: &Settings) -> Result<Option<(Vec<u8>, String)
     let Some(file) = configured_file(settings) else {
         return Ok(None);
     };
-    let mut key = std::fs::read(&file)
+    let mut key = crate::files::read_key_file(&file)
         .map_err(|e| format!("cannot read the signing key file {}: {e}", file.display()))?;
     if key.ends_with(b"\n") {
         key.pop();
@@ -129,7 +129,7 @@ fn public_key_ring(
     let unusable = |e: String| KeysError::Unusable(e);
     let verifying = match &settings.verifying_key_file {
         Some(file) => {
-            let text = std::fs::read(file).map_err(|e| {
+            let text = crate::files::read_key_file(file).map_err(|e| {
                 unusable(format!(
                     "cannot read the verifying key file {}: {e}",
                     file.display()

@@ -4,6 +4,33 @@
 
 use crate::support::*;
 
+/// The README's settings table has a row for every setting the server
+/// reads, in the order of `config::SETTINGS` (which `jwtd config` prints),
+/// and no row for a setting it does not read (the `CORS_*` rows aside in a
+/// build without the `cors` feature).
+#[test]
+fn the_readme_settings_table_lists_every_setting_in_order() {
+    let readme = include_str!("../../README.md");
+    let table = readme
+        .split("### Settings")
+        .nth(1)
+        .expect("README has a Settings section");
+    let rows: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("| Setting |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        // A build without the `cors` feature has no CORS_* settings.
+        .filter(|name| cfg!(feature = "cors") || !name.starts_with("CORS_"))
+        .collect();
+    let names: Vec<&str> = jwtd::config::SETTINGS.iter().map(|s| s.name).collect();
+    assert_eq!(
+        rows, names,
+        "README's settings table against config::SETTINGS"
+    );
+}
+
 #[test]
 fn config_prints_every_setting_with_its_source_and_no_secret() {
     let dir = TempDir::new();
