@@ -119,7 +119,7 @@ pub fn check(app: &App, request: &Request<'_>) -> Result<(), Response> {
 
 /// `text` quoted for the log: escaped, and cut after 100 characters (the
 /// client chose it).
-fn shown(text: &str) -> String {
+pub(super) fn shown(text: &str) -> String {
     let mut chars = text.chars();
     let head: String = chars.by_ref().take(100).collect();
     match chars.next() {

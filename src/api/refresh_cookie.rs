@@ -19,7 +19,7 @@
 //! [`cleared`]), so that another kind of refresh token composes with this.
 
 use super::call::Call;
-use super::{cors, respond};
+use super::{cors, hosts, respond};
 use crate::config::Settings;
 use crate::http::{Request, Response};
 use crate::log;
@@ -146,8 +146,8 @@ fn check_origin(settings: &Settings, request: &Request<'_>) -> Result<(), String
         return Ok(());
     }
     Err(format!(
-        "the origin {:?} is neither this server's nor one CORS allows",
-        origin.chars().take(100).collect::<String>()
+        "the origin {} is neither this server's nor one CORS allows",
+        hosts::shown(origin)
     ))
 }
 
