@@ -128,8 +128,9 @@ pub fn parse(text: &str, now: i64) -> Result<Dump, DumpError> {
         }
         let user = parse_user(entry, now).map_err(problem)?;
         let why = match password::identify(&user.password) {
-            HashKind::Pbkdf2Sha256 => None,
+            HashKind::Verifiable(_) => None,
             HashKind::Unusable => Some(Why::Unusable),
+            HashKind::TooCostly(why) => Some(Why::Unverifiable(why.to_owned())),
             HashKind::Other(name) => Some(Why::Unverifiable(algorithm(&user.password, name))),
         };
         if let Some(why) = why {
@@ -147,8 +148,11 @@ pub fn parse(text: &str, now: i64) -> Result<Dump, DumpError> {
 /// The algorithm Django's `identify_hasher` would name for a value jwtd
 /// cannot verify, whose text before the first `$` is `name`.
 fn algorithm(encoded: &str, name: String) -> String {
-    if name == "pbkdf2_sha256" {
-        "malformed pbkdf2_sha256".to_owned()
+    if password::Algorithm::ALL
+        .into_iter()
+        .any(|a| a.is_built_in() && a.name() == name)
+    {
+        format!("malformed {name}")
     } else if !encoded.contains('$') {
         if encoded.len() == 32 && encoded.bytes().all(|b| b.is_ascii_hexdigit()) {
             "unsalted_md5".to_owned()
