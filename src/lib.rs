@@ -74,9 +74,9 @@
 //!
 //! | crate | home |
 //! |---|---|
-//! | `hmac`, `sha2`, `pbkdf2` (through `kdf/`), `base64`, `getrandom` | `primitives` |
+//! | `hmac`, `sha2`, `pbkdf2` and `sha1` (through `kdf/`; `sha1` with feature `django-hashers`), `base64`, `getrandom` | `primitives` |
 //! | `ring`, `p521`, `crypto-bigint` (feature `asymmetric`) | `pki` |
-//! | `argon2`, `scrypt`, `blowfish`, `sha1` (through `kdf/`) (feature `django-hashers`) | `password` |
+//! | `argon2`, `scrypt`, `blowfish` (feature `django-hashers`) | `password` |
 //! | `redb` | `store::redb` |
 //! | `postgres` (feature `postgres`) | `store::postgres` |
 //! | `httparse` | `http::parse` (requests), `http::client` (responses) |

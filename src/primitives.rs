@@ -15,7 +15,9 @@
 use std::fmt;
 use std::hint::black_box;
 
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+#[cfg(feature = "django-hashers")]
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha384, Sha512};
@@ -157,12 +159,14 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
 
 /// Standard base64 without padding, as the PHC string format writes
 /// argon2's salt and hash.
+#[cfg(feature = "django-hashers")]
 pub fn base64_unpadded_encode(bytes: &[u8]) -> String {
     STANDARD_NO_PAD.encode(bytes)
 }
 
 /// Canonical unpadded standard base64 (no padding, no stray trailing
 /// bits); `None` for anything else.
+#[cfg(feature = "django-hashers")]
 pub fn base64_unpadded_decode(text: &str) -> Option<Vec<u8>> {
     STANDARD_NO_PAD.decode(text).ok()
 }

@@ -248,7 +248,9 @@ impl Error for PasswordError {
 enum Refusal {
     /// Not in the hasher's format: never matches.
     Malformed,
-    /// Above the cost bounds: refused unhashed, for this reason.
+    /// Above the cost bounds: refused unhashed, for this reason (only
+    /// Django's other hashers have bounds).
+    #[cfg_attr(not(feature = "django-hashers"), allow(dead_code))]
     TooCostly(&'static str),
 }
 
@@ -366,6 +368,7 @@ pub fn make(password: &str, policy: &Policy<'_>) -> Result<String, PasswordError
         Ok(pbkdf2::encode(digest, password, &salt, policy.iterations))
     };
     match policy.preferred() {
+        Algorithm::Pbkdf2Sha256 => pbkdf2(pbkdf2::Digest::Sha256),
         #[cfg(feature = "django-hashers")]
         Algorithm::Pbkdf2Sha1 => pbkdf2(pbkdf2::Digest::Sha1),
         #[cfg(feature = "django-hashers")]
@@ -377,6 +380,7 @@ pub fn make(password: &str, policy: &Policy<'_>) -> Result<String, PasswordError
         #[cfg(feature = "django-hashers")]
         Algorithm::Scrypt => Ok(scrypt::encode(password, &random_alnum(SALT_LEN)?)),
         // Without the feature, configuration refuses the others.
+        #[cfg(not(feature = "django-hashers"))]
         _ => pbkdf2(pbkdf2::Digest::Sha256),
     }
 }
@@ -476,6 +480,9 @@ pub fn hash_for_timing(password: &str, policy: &Policy<'_>, failure_cost: u32) {
     match policy.preferred() {
         #[cfg(feature = "django-hashers")]
         Algorithm::Pbkdf2Sha1 => pbkdf2::hash_for_timing(pbkdf2::Digest::Sha1, password, iterations),
+        Algorithm::Pbkdf2Sha256 => {
+            pbkdf2::hash_for_timing(pbkdf2::Digest::Sha256, password, iterations)
+        }
         #[cfg(feature = "django-hashers")]
         Algorithm::Argon2 => argon2::hash_for_timing(password),
         #[cfg(feature = "django-hashers")]
@@ -484,6 +491,8 @@ pub fn hash_for_timing(password: &str, policy: &Policy<'_>, failure_cost: u32) {
         Algorithm::Bcrypt => bcrypt::hash_for_timing(false, password),
         #[cfg(feature = "django-hashers")]
         Algorithm::Scrypt => scrypt::hash_for_timing(password),
+        // Without the feature, configuration refuses all but pbkdf2_sha256.
+        #[cfg(not(feature = "django-hashers"))]
         _ => pbkdf2::hash_for_timing(pbkdf2::Digest::Sha256, password, iterations),
     }
 }

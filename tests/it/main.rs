@@ -10,6 +10,7 @@ mod cli;
 mod contrib;
 mod crash;
 mod flow;
+mod hashers;
 mod metrics;
 mod protocol;
 mod reference;
