@@ -549,7 +549,10 @@ mod tests {
             username: "carol".into(),
             why: Why::Unverifiable("argon2".into()),
         };
-        assert_eq!(dump.cannot_log_in, if argon2 { vec![] } else { vec![carol] });
+        assert_eq!(
+            dump.cannot_log_in,
+            if argon2 { vec![] } else { vec![carol] }
+        );
         let added: Vec<User> = dump.users.iter().map(|u| u.user.clone()).collect();
         let unverifiable = if argon2 {
             ""
@@ -627,7 +630,12 @@ mod tests {
                 "costly",
                 "bcrypt_sha256$$2b$14$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
                 Some(Why::Unverifiable(
-                    if hashers { "bcrypt rounds above 13" } else { "bcrypt_sha256" }.into(),
+                    if hashers {
+                        "bcrypt rounds above 13"
+                    } else {
+                        "bcrypt_sha256"
+                    }
+                    .into(),
                 )),
             ),
             (
@@ -639,7 +647,12 @@ mod tests {
                 "scrypt",
                 "scrypt$16384$salt$8$1$hash",
                 Some(Why::Unverifiable(
-                    if hashers { "malformed scrypt" } else { "scrypt" }.into(),
+                    if hashers {
+                        "malformed scrypt"
+                    } else {
+                        "scrypt"
+                    }
+                    .into(),
                 )),
             ),
             (

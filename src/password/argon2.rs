@@ -71,9 +71,7 @@ impl Stored {
 
 /// Split `argon2$<variety>[$v=<version>]$m=<m>,t=<t>,p=<p>$<salt>$<hash>`.
 pub(super) fn parse(encoded: &str) -> Result<Stored, Refusal> {
-    parse_fields(encoded)
-        .ok_or(Refusal::Malformed)?
-        .bounded()
+    parse_fields(encoded).ok_or(Refusal::Malformed)?.bounded()
 }
 
 fn parse_fields(encoded: &str) -> Option<Stored> {
@@ -200,7 +198,8 @@ mod tests {
     /// The same hasher with time_cost 1, memory_cost 64, parallelism 1.
     const DJANGO_SMALL: &str = "argon2$argon2id$v=19$m=64,t=1,p=1$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dg$1Coflzpap86bHzibILbMW+d/2LAgQJY48R5D3nm6PBE";
     /// argon2-cffi's argon2i, 16-byte hash; and argon2d at version 16.
-    const CFFI_ARGON2I: &str = "argon2$argon2i$v=19$m=32,t=2,p=2$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dg$VN6PRv3B8JJvvycZbXc8Hw";
+    const CFFI_ARGON2I: &str =
+        "argon2$argon2i$v=19$m=32,t=2,p=2$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dg$VN6PRv3B8JJvvycZbXc8Hw";
     const CFFI_ARGON2D_V16: &str = "argon2$argon2d$v=16$m=16,t=1,p=1$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dg$uAbP9JNvQbicSrR9nQkZVG6ZtTYOP8q+UP34hVxTUPU";
 
     fn stored(encoded: &str) -> Stored {

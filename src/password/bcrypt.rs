@@ -74,7 +74,11 @@ impl Stored<'_> {
 
 /// Split `<algorithm>$$2b$RR$<salt><hash>` strictly (also `2a` and `2y`).
 pub(super) fn parse(sha256: bool, encoded: &str) -> Result<Stored<'_>, Refusal> {
-    let algorithm = if sha256 { "bcrypt_sha256$$" } else { "bcrypt$$" };
+    let algorithm = if sha256 {
+        "bcrypt_sha256$$"
+    } else {
+        "bcrypt$$"
+    };
     let rest = encoded.strip_prefix(algorithm).ok_or(Refusal::Malformed)?;
     let malformed = Refusal::Malformed;
     let (prefix, rest) = rest.split_once('$').ok_or(malformed)?;
@@ -192,7 +196,8 @@ mod tests {
         "bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuuuNrZ4CeoNrvGcIepBB1WStSdG4Wu4DG";
     const DJANGO_SHA256_4: &str =
         "bcrypt_sha256$$2b$04$abcdefghijklmnopqrstuuaBT8mpw5tGdD3eO40znWcQP/dT9hEVK";
-    const DJANGO_BCRYPT_4: &str = "bcrypt$$2b$04$abcdefghijklmnopqrstuu7EJV7kdjBBQxyb0HjTh9KS7.Lah/6CG";
+    const DJANGO_BCRYPT_4: &str =
+        "bcrypt$$2b$04$abcdefghijklmnopqrstuu7EJV7kdjBBQxyb0HjTh9KS7.Lah/6CG";
     const DJANGO_BCRYPT_72: &str =
         "bcrypt$$2b$04$abcdefghijklmnopqrstuubzadhGtS2zEF.gu0yd0opP6cVzb.e0i";
     const DJANGO_BCRYPT_EMPTY: &str =
@@ -216,7 +221,10 @@ mod tests {
         assert_eq!(encode(true, PASSWORD, &s, 4).unwrap(), DJANGO_SHA256_4);
         assert_eq!(encode(false, PASSWORD, &s, 4).unwrap(), DJANGO_BCRYPT_4);
         assert_eq!(encode(false, "", &s, 4).unwrap(), DJANGO_BCRYPT_EMPTY);
-        assert_eq!(encode(false, &"x".repeat(72), &s, 4).unwrap(), DJANGO_BCRYPT_72);
+        assert_eq!(
+            encode(false, &"x".repeat(72), &s, 4).unwrap(),
+            DJANGO_BCRYPT_72
+        );
         assert!(check(true, DJANGO_SHA256_12, PASSWORD));
         assert!(check(true, DJANGO_SHA256_4, PASSWORD));
         assert!(!check(true, DJANGO_SHA256_4, "wrong"));
@@ -283,7 +291,10 @@ mod tests {
             format!("bcrypt_sha256$$2b$04${}", &h[1..]),
             // The salt's last character carries 2 bits: `v` is not canonical.
             format!("bcrypt_sha256$$2b$04$abcdefghijklmnopqrstuv{}", &h[22..]),
-            format!("bcrypt_sha256$$2b$04$\u{e9}bcdefghijklmnopqrstu{}", &h[22..]),
+            format!(
+                "bcrypt_sha256$$2b$04$\u{e9}bcdefghijklmnopqrstu{}",
+                &h[22..]
+            ),
         ] {
             assert_eq!(parse(true, &bad).err(), Some(Refusal::Malformed), "{bad}");
         }

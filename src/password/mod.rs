@@ -479,7 +479,9 @@ pub fn hash_for_timing(password: &str, policy: &Policy<'_>, failure_cost: u32) {
     let iterations = failure_cost.max(policy.iterations).max(1);
     match policy.preferred() {
         #[cfg(feature = "django-hashers")]
-        Algorithm::Pbkdf2Sha1 => pbkdf2::hash_for_timing(pbkdf2::Digest::Sha1, password, iterations),
+        Algorithm::Pbkdf2Sha1 => {
+            pbkdf2::hash_for_timing(pbkdf2::Digest::Sha1, password, iterations)
+        }
         Algorithm::Pbkdf2Sha256 => {
             pbkdf2::hash_for_timing(pbkdf2::Digest::Sha256, password, iterations)
         }

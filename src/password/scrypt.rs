@@ -58,7 +58,13 @@ pub(super) fn parse(encoded: &str) -> Result<Stored<'_>, Refusal> {
         return Err(malformed);
     }
     let number = |text| parse_decimal(text).ok_or(malformed);
-    let (n, salt, r, p, hash) = (number(next()?)?, next()?, number(next()?)?, number(next()?)?, next()?);
+    let (n, salt, r, p, hash) = (
+        number(next()?)?,
+        next()?,
+        number(next()?)?,
+        number(next()?)?,
+        next()?,
+    );
     if next().is_ok() || salt.is_empty() || n < 2 || !n.is_power_of_two() {
         return Err(malformed);
     }
@@ -87,7 +93,14 @@ pub(super) fn parse(encoded: &str) -> Result<Stored<'_>, Refusal> {
 /// defaults.
 pub(super) fn encode(password: &str, salt: &str) -> String {
     let mut hash = [0u8; HASH_LEN];
-    derive(password, salt, WORK_FACTOR, BLOCK_SIZE, PARALLELISM, &mut hash);
+    derive(
+        password,
+        salt,
+        WORK_FACTOR,
+        BLOCK_SIZE,
+        PARALLELISM,
+        &mut hash,
+    );
     format!(
         "scrypt${WORK_FACTOR}${salt}${BLOCK_SIZE}${PARALLELISM}${}",
         primitives::base64_encode(&hash)
@@ -97,7 +110,14 @@ pub(super) fn encode(password: &str, salt: &str) -> String {
 /// One hash at Django's defaults, for timing only.
 pub(super) fn hash_for_timing(password: &str) {
     let mut hash = [0u8; HASH_LEN];
-    derive(password, TIMING_SALT, WORK_FACTOR, BLOCK_SIZE, PARALLELISM, &mut hash);
+    derive(
+        password,
+        TIMING_SALT,
+        WORK_FACTOR,
+        BLOCK_SIZE,
+        PARALLELISM,
+        &mut hash,
+    );
     black_box(hash);
 }
 
@@ -107,8 +127,9 @@ fn derive(password: &str, salt: &str, n: u32, r: u32, p: u32, out: &mut [u8]) ->
     let Ok(log_n) = u8::try_from(n.trailing_zeros()) else {
         return false;
     };
-    Params::new(log_n, r, p)
-        .is_ok_and(|params| ::scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, out).is_ok())
+    Params::new(log_n, r, p).is_ok_and(|params| {
+        ::scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, out).is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -148,13 +169,24 @@ mod tests {
     #[test]
     fn costs_above_djangos_defaults_are_refused_unhashed() {
         let hash = &DJANGO_SMALL[DJANGO_SMALL.len() - 88..];
-        let with = |n: &str, r: &str, p: &str| {
-            parse(&format!("scrypt${n}${SALT}${r}${p}${hash}")).err()
-        };
-        assert_eq!(with("32768", "8", "5"), Some(Refusal::TooCostly("scrypt work factor above 16384")));
-        assert_eq!(with("2147483648", "1", "1"), Some(Refusal::TooCostly("scrypt work factor above 16384")));
-        assert_eq!(with("16384", "9", "5"), Some(Refusal::TooCostly("scrypt block size above 8")));
-        assert_eq!(with("16384", "8", "6"), Some(Refusal::TooCostly("scrypt parallelism above 5")));
+        let with =
+            |n: &str, r: &str, p: &str| parse(&format!("scrypt${n}${SALT}${r}${p}${hash}")).err();
+        assert_eq!(
+            with("32768", "8", "5"),
+            Some(Refusal::TooCostly("scrypt work factor above 16384"))
+        );
+        assert_eq!(
+            with("2147483648", "1", "1"),
+            Some(Refusal::TooCostly("scrypt work factor above 16384"))
+        );
+        assert_eq!(
+            with("16384", "9", "5"),
+            Some(Refusal::TooCostly("scrypt block size above 8"))
+        );
+        assert_eq!(
+            with("16384", "8", "6"),
+            Some(Refusal::TooCostly("scrypt parallelism above 5"))
+        );
         assert_eq!(with("16384", "8", "5"), None);
     }
 
@@ -173,7 +205,10 @@ mod tests {
             "scrypt$16$salt$+2$3$H",
             "Scrypt$16$salt$2$3$H",
         ] {
-            let bad = bad.replace("$H", &format!("${}", &DJANGO_SMALL[DJANGO_SMALL.len() - 88..]));
+            let bad = bad.replace(
+                "$H",
+                &format!("${}", &DJANGO_SMALL[DJANGO_SMALL.len() - 88..]),
+            );
             assert_eq!(parse(&bad).err(), Some(malformed), "{bad}");
         }
         // A hash of the wrong length or spelling can never match.

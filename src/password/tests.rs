@@ -17,7 +17,6 @@ const OUTDATED: Check = Check {
     refused: None,
 };
 
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -64,15 +63,15 @@ const P9: &str = "pbkdf2_sha1$1000$abcdefghijklmnopqrstuv$pPaxJdc/I8uPjvkfuFn3Jb
 /// vector's own iteration count, and reject a wrong password.
 fn assert_django_vector(password: &str, salt: &str, iterations: u32, stored: &str) {
     assert_eq!(encode(password, salt, iterations).unwrap(), stored);
-    assert_eq!(
-        check_password(password, stored, iterations),
-        MATCHED
-    );
+    assert_eq!(check_password(password, stored, iterations), MATCHED);
     assert_eq!(
         check_password("wrong password", stored, iterations),
         Check::NO_MATCH
     );
-    assert_eq!(identify(stored), HashKind::Verifiable(Algorithm::Pbkdf2Sha256));
+    assert_eq!(
+        identify(stored),
+        HashKind::Verifiable(Algorithm::Pbkdf2Sha256)
+    );
 }
 
 #[test]
@@ -183,19 +182,13 @@ fn default_iterations_is_django_5_2() {
 
 #[test]
 fn must_update_p1_at_default_iterations() {
-    assert_eq!(
-        check_password(PASSWORD, P1, DEFAULT_ITERATIONS),
-        OUTDATED
-    );
+    assert_eq!(check_password(PASSWORD, P1, DEFAULT_ITERATIONS), OUTDATED);
 }
 
 #[test]
 fn must_update_three_char_salt() {
     let stored = encode(PASSWORD, "abc", 1000).unwrap();
-    assert_eq!(
-        check_password(PASSWORD, &stored, 1000),
-        OUTDATED
-    );
+    assert_eq!(check_password(PASSWORD, &stored, 1000), OUTDATED);
 }
 
 #[test]
@@ -269,7 +262,11 @@ fn malformed_values_never_match_and_never_panic() {
             Check::NO_MATCH,
             "{case:?}"
         );
-        assert_ne!(identify(case), HashKind::Verifiable(Algorithm::Pbkdf2Sha256), "{case:?}");
+        assert_ne!(
+            identify(case),
+            HashKind::Verifiable(Algorithm::Pbkdf2Sha256),
+            "{case:?}"
+        );
     }
     // The unchanged value still matches, so the cases above fail for the
     // reason each one names.
@@ -357,10 +354,7 @@ fn zero_configured_iterations_does_not_panic() {
     };
     hash_for_timing(PASSWORD, &policy, 0);
     assert_eq!(check_password(PASSWORD, "garbage", 0), Check::NO_MATCH);
-    assert_eq!(
-        check_password(PASSWORD, P1, 0),
-        OUTDATED
-    );
+    assert_eq!(check_password(PASSWORD, P1, 0), OUTDATED);
 }
 
 #[test]
@@ -400,12 +394,12 @@ fn make_password_verifies_with_fresh_salt() {
         assert_eq!(parts[2].len(), 22);
         assert!(is_alnum(parts[2]), "{stored}");
         assert_eq!(parts[3].len(), 44);
-        assert_eq!(
-            check_password(PASSWORD, stored, 1000),
-            MATCHED
-        );
+        assert_eq!(check_password(PASSWORD, stored, 1000), MATCHED);
         assert!(!check_password("wrong", stored, 1000).matched);
-        assert_eq!(identify(stored), HashKind::Verifiable(Algorithm::Pbkdf2Sha256));
+        assert_eq!(
+            identify(stored),
+            HashKind::Verifiable(Algorithm::Pbkdf2Sha256)
+        );
     }
 }
 
@@ -455,7 +449,13 @@ fn hashers_are_named_as_in_django() {
         Algorithm::from_setting("django.contrib.auth.hashers.BCryptSHA256PasswordHasher"),
         Some(Algorithm::BcryptSha256)
     );
-    for unknown in ["md5", "Argon2", "PBKDF2PasswordHasher", "hashers.Argon2PasswordHasher", ""] {
+    for unknown in [
+        "md5",
+        "Argon2",
+        "PBKDF2PasswordHasher",
+        "hashers.Argon2PasswordHasher",
+        "",
+    ] {
         assert_eq!(Algorithm::from_setting(unknown), None, "{unknown}");
     }
     // The default list: Django's, then bcrypt; the HMAC-only build has
@@ -464,7 +464,14 @@ fn hashers_are_named_as_in_django() {
     if cfg!(feature = "django-hashers") {
         assert_eq!(
             names,
-            ["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "scrypt", "bcrypt"]
+            [
+                "pbkdf2_sha256",
+                "pbkdf2_sha1",
+                "argon2",
+                "bcrypt_sha256",
+                "scrypt",
+                "bcrypt"
+            ]
         );
     } else {
         assert_eq!(names, ["pbkdf2_sha256"]);
@@ -502,7 +509,11 @@ mod django_hashers {
         let all = Algorithm::built_in();
         for (encoded, algorithm) in ALL_SMALL {
             assert_eq!(identify(encoded), HashKind::Verifiable(algorithm));
-            assert_eq!(check(PASSWORD, encoded, &policy(&all), 1000), OUTDATED, "{encoded}");
+            assert_eq!(
+                check(PASSWORD, encoded, &policy(&all), 1000),
+                OUTDATED,
+                "{encoded}"
+            );
             assert_eq!(
                 check("wrong", encoded, &policy(&all), 1000),
                 Check::NO_MATCH,
@@ -542,14 +553,20 @@ mod django_hashers {
             let list = [preferred, Algorithm::Pbkdf2Sha256];
             let policy = policy(&list);
             let stored = make(PASSWORD, &policy).unwrap();
-            assert!(stored.starts_with(&format!("{}$", preferred.name())), "{stored}");
+            assert!(
+                stored.starts_with(&format!("{}$", preferred.name())),
+                "{stored}"
+            );
             assert_eq!(identify(&stored), HashKind::Verifiable(preferred));
             assert_eq!(check(PASSWORD, &stored, &policy, 1000), MATCHED, "{stored}");
             assert_eq!(check("wrong", &stored, &policy, 1000), Check::NO_MATCH);
             // An outdated hash of the preferred algorithm, or a pbkdf2 one,
             // is upgraded; a wrong password fails (hardened).
             assert!(check(PASSWORD, P1, &policy, 1000).matched);
-            assert_eq!(check(PASSWORD, P1, &policy, 1000).must_update, preferred != Algorithm::Pbkdf2Sha256);
+            assert_eq!(
+                check(PASSWORD, P1, &policy, 1000).must_update,
+                preferred != Algorithm::Pbkdf2Sha256
+            );
             hash_for_timing(PASSWORD, &policy, 1000);
         }
     }
@@ -566,9 +583,15 @@ mod django_hashers {
             let found = check(PASSWORD, encoded, &policy(&all), 1000);
             assert!(!found.matched, "{encoded}");
             assert!(found.refused.is_some(), "{encoded}");
-            assert!(matches!(identify(encoded), HashKind::TooCostly(_)), "{encoded}");
+            assert!(
+                matches!(identify(encoded), HashKind::TooCostly(_)),
+                "{encoded}"
+            );
         }
         // Malformed values give no reason.
-        assert_eq!(check(PASSWORD, "argon2$x", &policy(&all), 1000).refused, None);
+        assert_eq!(
+            check(PASSWORD, "argon2$x", &policy(&all), 1000).refused,
+            None
+        );
     }
 }

@@ -35,7 +35,7 @@ fn import(dir: &TempDir, users: &[(&str, &str)]) {
         .collect();
     let dump = dir.path().join("users.json");
     std::fs::write(&dump, format!("[{}]", entries.join(", "))).unwrap();
-    let out = run(&dir, &["user", "import-django", dump.to_str().unwrap()], "");
+    let out = run(dir, &["user", "import-django", dump.to_str().unwrap()], "");
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
@@ -110,7 +110,11 @@ fn django_hashes_log_in_and_are_upgraded_to_the_first_hasher() {
     drop(server);
     let again = exported(&dir);
     for (name, _) in DJANGO_HASHES {
-        assert_eq!(password_of(&again, name), password_of(&after, name), "{name}");
+        assert_eq!(
+            password_of(&again, name),
+            password_of(&after, name),
+            "{name}"
+        );
     }
 }
 
@@ -147,25 +151,50 @@ fn password_hashers_names_what_verifies_and_what_new_hashes_are() {
     assert!(password_of(&users, "scr").starts_with("scrypt$16384$"));
     assert_eq!(password_of(&users, "argon"), DJANGO_HASHES[0].1);
     // A new user's hash is the first hasher's.
-    add_user_with(&dir, "newbie", &[], &[("JWTD_PASSWORD_HASHERS", "bcrypt_sha256")]);
+    add_user_with(
+        &dir,
+        "newbie",
+        &[],
+        &[("JWTD_PASSWORD_HASHERS", "bcrypt_sha256")],
+    );
     assert!(password_of(&exported(&dir), "newbie").starts_with("bcrypt_sha256$$2b$12$"));
     // An unknown name is refused at start-up.
-    let out = run_with(&dir, &["user", "list"], "", &[("JWTD_PASSWORD_HASHERS", "md5")]);
+    let out = run_with(
+        &dir,
+        &["user", "list"],
+        "",
+        &[("JWTD_PASSWORD_HASHERS", "md5")],
+    );
     assert_ne!(out.code, 0);
-    assert!(out.stderr.contains("unknown hasher 'md5'"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown hasher 'md5'"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[cfg(not(feature = "django-hashers"))]
 #[test]
 fn a_build_without_django_hashers_refuses_them() {
     let dir = TempDir::new();
-    let out = run_with(&dir, &["user", "list"], "", &[("JWTD_PASSWORD_HASHERS", "argon2,pbkdf2_sha256")]);
+    let out = run_with(
+        &dir,
+        &["user", "list"],
+        "",
+        &[("JWTD_PASSWORD_HASHERS", "argon2,pbkdf2_sha256")],
+    );
     assert_ne!(out.code, 0);
     assert!(
-        out.stderr.contains("argon2 needs a jwtd built with the `django-hashers` feature"),
+        out.stderr
+            .contains("argon2 needs a jwtd built with the `django-hashers` feature"),
         "{}",
         out.stderr
     );
-    let ok = run_with(&dir, &["user", "list"], "", &[("JWTD_PASSWORD_HASHERS", "pbkdf2_sha256")]);
+    let ok = run_with(
+        &dir,
+        &["user", "list"],
+        "",
+        &[("JWTD_PASSWORD_HASHERS", "pbkdf2_sha256")],
+    );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
 }
