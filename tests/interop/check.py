@@ -1104,7 +1104,7 @@ def whole_project_round_trip(r, jwtd, db, env, tmp, dj_user):
 # Django's other hashers: (username, algorithm, password), ids from 20.
 HASHER_USERS = [
     ("dj_argon2", "argon2", "argon2 pässwörd ✓"),
-    ("dj_bcrypt_sha256", "bcrypt_sha256", "bcrypt-sha256 " + "long " * 20),
+    ("dj_bcrypt_sha256", "bcrypt_sha256", "bcrypt-sha256, over 72 bytes: " + "long " * 20 + "✓"),
     ("dj_scrypt", "scrypt", "scrypt pässwörd"),
     ("dj_bcrypt", "bcrypt", "plain bcrypt ✓"),
     ("dj_pbkdf2_sha1", "pbkdf2_sha1", "sha1 pässwörd"),
