@@ -128,8 +128,9 @@ pub fn parse(text: &str, now: i64) -> Result<Dump, DumpError> {
         }
         let user = parse_user(entry, now).map_err(problem)?;
         let why = match password::identify(&user.password) {
-            HashKind::Pbkdf2Sha256 => None,
+            HashKind::Verifiable(_) => None,
             HashKind::Unusable => Some(Why::Unusable),
+            HashKind::TooCostly(why) => Some(Why::Unverifiable(why.to_owned())),
             HashKind::Other(name) => Some(Why::Unverifiable(algorithm(&user.password, name))),
         };
         if let Some(why) = why {
@@ -147,8 +148,11 @@ pub fn parse(text: &str, now: i64) -> Result<Dump, DumpError> {
 /// The algorithm Django's `identify_hasher` would name for a value jwtd
 /// cannot verify, whose text before the first `$` is `name`.
 fn algorithm(encoded: &str, name: String) -> String {
-    if name == "pbkdf2_sha256" {
-        "malformed pbkdf2_sha256".to_owned()
+    if password::Algorithm::ALL
+        .into_iter()
+        .any(|a| a.is_built_in() && a.name() == name)
+    {
+        format!("malformed {name}")
     } else if !encoded.contains('$') {
         if encoded.len() == 32 && encoded.bytes().all(|b| b.is_ascii_hexdigit()) {
             "unsalted_md5".to_owned()
@@ -538,23 +542,32 @@ mod tests {
                 ("token_blacklist.outstandingtoken", 1),
             ]
         );
+        // carol's argon2 hash verifies with the feature `django-hashers`.
+        let argon2 = cfg!(feature = "django-hashers");
+        let carol = CannotLogIn {
+            id: 7,
+            username: "carol".into(),
+            why: Why::Unverifiable("argon2".into()),
+        };
         assert_eq!(
             dump.cannot_log_in,
-            [CannotLogIn {
-                id: 7,
-                username: "carol".into(),
-                why: Why::Unverifiable("argon2".into()),
-            }]
+            if argon2 { vec![] } else { vec![carol] }
         );
         let added: Vec<User> = dump.users.iter().map(|u| u.user.clone()).collect();
+        let unverifiable = if argon2 {
+            ""
+        } else {
+            "1 user(s) have password hashes jwtd cannot verify yet and cannot log in until \
+             `jwtd user passwd NAME`: carol (argon2)\n"
+        };
         assert_eq!(
             report(&dump, &added),
-            "Imported 2 user(s); 0 already present and left unchanged.\n\
-             Skipped 6 record(s) of other models: auth.group (1), auth.permission (1), \
-             contenttypes.contenttype (2), token_blacklist.blacklistedtoken (1), \
-             token_blacklist.outstandingtoken (1).\n\
-             1 user(s) have password hashes jwtd cannot verify yet and cannot log in until \
-             `jwtd user passwd NAME`: carol (argon2)\n"
+            format!(
+                "Imported 2 user(s); 0 already present and left unchanged.\n\
+                 Skipped 6 record(s) of other models: auth.group (1), auth.permission (1), \
+                 contenttypes.contenttype (2), token_blacklist.blacklistedtoken (1), \
+                 token_blacklist.outstandingtoken (1).\n{unverifiable}"
+            )
         );
         // Run again, nothing is added and nobody is listed.
         assert_eq!(
@@ -598,17 +611,32 @@ mod tests {
 
     #[test]
     fn every_hash_is_kept_verbatim_and_the_unverifiable_ones_are_named() {
+        // Django's other hashers verify with the feature `django-hashers`.
+        let hashers = cfg!(feature = "django-hashers");
+        let other = |name: &str| (!hashers).then(|| Why::Unverifiable(name.into()));
         let hashes = [
-            ("argon", ARGON2, Some(Why::Unverifiable("argon2".into()))),
+            ("argon", ARGON2, other("argon2")),
             (
                 "bcrypt",
                 "bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
-                Some(Why::Unverifiable("bcrypt_sha256".into())),
+                other("bcrypt_sha256"),
             ),
             (
                 "sha1",
                 "pbkdf2_sha1$1000$abcdefghijklmnopqrstuv$pPaxJdc/I8uPjvkfuFn3JbjEDOw=",
-                Some(Why::Unverifiable("pbkdf2_sha1".into())),
+                other("pbkdf2_sha1"),
+            ),
+            (
+                "costly",
+                "bcrypt_sha256$$2b$14$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
+                Some(Why::Unverifiable(
+                    if hashers {
+                        "bcrypt rounds above 13"
+                    } else {
+                        "bcrypt_sha256"
+                    }
+                    .into(),
+                )),
             ),
             (
                 "nopass",
@@ -618,7 +646,14 @@ mod tests {
             (
                 "scrypt",
                 "scrypt$16384$salt$8$1$hash",
-                Some(Why::Unverifiable("scrypt".into())),
+                Some(Why::Unverifiable(
+                    if hashers {
+                        "malformed scrypt"
+                    } else {
+                        "scrypt"
+                    }
+                    .into(),
+                )),
             ),
             (
                 "md5",
@@ -654,15 +689,18 @@ mod tests {
         }
         let added: Vec<User> = dump.users.iter().map(|u| u.user.clone()).collect();
         let said = report(&dump, &added);
-        assert!(
-            said.contains(
-                "7 user(s) have password hashes jwtd cannot verify yet and cannot log in until \
-                 `jwtd user passwd NAME`: argon (argon2), bcrypt (bcrypt_sha256), sha1 \
-                 (pbkdf2_sha1), scrypt (scrypt), md5 (unsalted_md5), broken (malformed \
-                 pbkdf2_sha256), plain (not a Django hash)\n"
-            ),
-            "{said}"
-        );
+        let listed = if hashers {
+            "5 user(s) have password hashes jwtd cannot verify yet and cannot log in until \
+             `jwtd user passwd NAME`: costly (bcrypt rounds above 13), scrypt (malformed \
+             scrypt), md5 (unsalted_md5), broken (malformed pbkdf2_sha256), plain (not a \
+             Django hash)\n"
+        } else {
+            "8 user(s) have password hashes jwtd cannot verify yet and cannot log in until \
+             `jwtd user passwd NAME`: argon (argon2), bcrypt (bcrypt_sha256), sha1 \
+             (pbkdf2_sha1), costly (bcrypt_sha256), scrypt (scrypt), md5 (unsalted_md5), \
+             broken (malformed pbkdf2_sha256), plain (not a Django hash)\n"
+        };
+        assert!(said.contains(listed), "{said}");
         assert!(
             said.contains(
                 "1 user(s) have an unusable password, as in Django, and cannot log in until \

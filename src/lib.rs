@@ -48,7 +48,7 @@
 //! | `auth` | the policy and the boundary around the state: login, refresh, verify, blacklist, bearer; accounts and their rules; key rotation |
 //! | `token` | SimpleJWT's token classes: claims, their order, their checks |
 //! | `jwt` | JWS by hand: base64url, HMAC signing, the keyring (kid), the numbered decode checks, the one-pass JSON reader of headers and payloads |
-//! | `password` | Django's `pbkdf2_sha256` hashes |
+//! | `password` | Django's password hashers, one file each: `pbkdf2_sha256` and `pbkdf2_sha1`; `argon2`, `bcrypt_sha256`, `bcrypt`, `scrypt` (feature `django-hashers`); `PASSWORD_HASHERS`, upgrade on login, cost bounds, timing |
 //! | `pki` | public-key signatures (RSA, ECDSA, Ed25519; feature `asymmetric`): keys in PEM, DER and JWK, new key pairs |
 //! | `primitives` | HMAC, SHA-2, PBKDF2, base64 and OS randomness: their crates' one home |
 //! | `keys` | where the signing keys come from; rotate and retire on the store |
@@ -75,8 +75,9 @@
 //!
 //! | crate | home |
 //! |---|---|
-//! | `hmac`, `sha2`, `pbkdf2` (through `kdf/`), `base64`, `getrandom` | `primitives` |
+//! | `hmac`, `sha2`, `pbkdf2` and `sha1` (through `kdf/`; `sha1` with feature `django-hashers`), `base64`, `getrandom` | `primitives` |
 //! | `ring`, `p521`, `crypto-bigint` (feature `asymmetric`) | `pki` |
+//! | `argon2`, `scrypt`, `blowfish` (feature `django-hashers`) | `password` |
 //! | `redb` | `store::redb` |
 //! | `postgres` (feature `postgres`) | `store::postgres` |
 //! | `httparse` | `http::parse` (requests), `http::client` (responses) |

@@ -15,6 +15,8 @@
 use std::fmt;
 use std::hint::black_box;
 
+#[cfg(feature = "django-hashers")]
+use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
@@ -153,6 +155,46 @@ pub fn base64_encode(bytes: &[u8]) -> String {
 /// Decodes canonical padded standard-alphabet base64.
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     STANDARD.decode(text).ok()
+}
+
+/// Standard base64 without padding, as the PHC string format writes
+/// argon2's salt and hash.
+#[cfg(feature = "django-hashers")]
+pub fn base64_unpadded_encode(bytes: &[u8]) -> String {
+    STANDARD_NO_PAD.encode(bytes)
+}
+
+/// Canonical unpadded standard base64 (no padding, no stray trailing
+/// bits); `None` for anything else.
+#[cfg(feature = "django-hashers")]
+pub fn base64_unpadded_decode(text: &str) -> Option<Vec<u8>> {
+    STANDARD_NO_PAD.decode(text).ok()
+}
+
+/// bcrypt's base64 (alphabet `./A-Za-z0-9`, unpadded), which bcrypt's salt
+/// and checksum are written in.
+#[cfg(feature = "django-hashers")]
+pub fn bcrypt_base64_encode(bytes: &[u8]) -> String {
+    BCRYPT_BASE64.encode(bytes)
+}
+
+/// Canonical bcrypt base64; `None` for anything else.
+#[cfg(feature = "django-hashers")]
+pub fn bcrypt_base64_decode(text: &str) -> Option<Vec<u8>> {
+    BCRYPT_BASE64.decode(text).ok()
+}
+
+#[cfg(feature = "django-hashers")]
+const BCRYPT_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::BCRYPT,
+    base64::engine::general_purpose::NO_PAD,
+);
+
+/// PBKDF2-HMAC-SHA1 with a 20-byte output, the derivation in Django's
+/// `pbkdf2_sha1` hashes. `iterations` must be at least 1.
+#[cfg(feature = "django-hashers")]
+pub fn pbkdf2_sha1(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 20] {
+    jwtd_kdf::pbkdf2_sha1(password, salt, iterations)
 }
 
 /// The operating system's random source failed (it never does on Linux

@@ -15,3 +15,12 @@ pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] 
     pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, iterations, &mut out);
     out
 }
+
+/// PBKDF2-HMAC-SHA1 (RFC 8018 section 5.2) with a 20-byte output, Django's
+/// `pbkdf2_sha1`. `iterations` must be at least 1.
+#[cfg(feature = "sha1")]
+pub fn pbkdf2_sha1(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, iterations, &mut out);
+    out
+}

@@ -442,7 +442,12 @@ impl Accounts {
     }
 
     fn hash(&self, password: &str) -> Result<String, AccountError> {
-        password::make_password(password, self.settings.get().password_iterations)
+        let settings = self.settings.get();
+        let policy = password::Policy {
+            hashers: &settings.password_hashers,
+            iterations: settings.password_iterations,
+        };
+        password::make(password, &policy)
             .map_err(|e| AccountError::Unavailable(format!("hashing a password: {e}")))
     }
 }

@@ -60,7 +60,11 @@ impl Auth {
         now: u64,
     ) -> Result<TokenPair, AuthError> {
         let found = self.store.user_by_name(username)?;
-        let iterations = self.settings.get().password_iterations;
+        let settings = self.settings.get();
+        let policy = password::Policy {
+            hashers: &settings.password_hashers,
+            iterations: settings.password_iterations,
+        };
         let stored = found.as_ref().map(|u| u.password.clone());
         // Every failure costs as much as a check of the slowest hash stored,
         // so failures cannot be told apart by time (Django ticket #20760),
@@ -69,20 +73,23 @@ impl Auth {
         let failure_cost = self.failure_cost.load(Ordering::Relaxed);
         let verdict = match stored {
             None => {
-                password::hash_for_timing(password, failure_cost);
+                password::hash_for_timing(password, &policy, failure_cost);
                 None
             }
             Some(stored) => {
                 let own = password::iterations_of(&stored).unwrap_or(0);
                 self.failure_cost.fetch_max(own, Ordering::Relaxed);
-                let check = password::check_password_hardened(
-                    password,
-                    &stored,
-                    iterations,
-                    failure_cost.max(own),
-                );
+                let check = password::check(password, &stored, &policy, failure_cost.max(own));
+                if let Some(why) = check.refused {
+                    log::warn(&format!(
+                        "login of {username:?} refused unhashed: its stored password hash costs too much ({why})"
+                    ));
+                }
+                // Django's check_password(setter): the preferred hasher
+                // re-hashes a match of another algorithm or outdated
+                // parameters.
                 let rehash = (check.matched && check.must_update)
-                    .then(|| password::make_password(password, iterations).ok())
+                    .then(|| password::make(password, &policy).ok())
                     .flatten()
                     .map(|upgraded| Rehash {
                         verified: stored,

@@ -118,6 +118,11 @@ pub struct Settings {
     /// `PASSWORD_ITERATIONS`, PBKDF2 rounds for new hashes. Defaults to
     /// [`password::DEFAULT_ITERATIONS`], 1,000,000 (Django 5.2).
     pub password_iterations: u32,
+    /// `PASSWORD_HASHERS`, Django's: the hashers whose stored values
+    /// verify; the first makes new hashes and replaces the others' on a
+    /// successful login. Defaults to every hasher the build has,
+    /// `pbkdf2_sha256` first ([`password::Algorithm::built_in`]).
+    pub password_hashers: Vec<password::Algorithm>,
     /// `WORKERS`, HTTP worker threads. Defaults to 4 per core, at least 4.
     pub workers: usize,
     /// `LOGIN_THREADS`, threads hashing passwords. Defaults to one per core.
@@ -324,6 +329,7 @@ impl Default for Settings {
             revoke_token_claim: "hash_password".into(),
             auth_password_validators: default_password_validators(),
             password_iterations: password::DEFAULT_ITERATIONS,
+            password_hashers: password::Algorithm::built_in(),
             workers: cores,
             login_threads: cores,
             login_queue: 8 * cores,

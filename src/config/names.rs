@@ -12,8 +12,8 @@ use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, cookie_name, duration, header_name,
-    header_types, integer, optional_string, positive_seconds, same_site, seconds, sql_name,
-    token_claims, SettingValue,
+    header_types, integer, optional_string, password_hashers, positive_seconds, same_site, seconds,
+    sql_name, token_claims, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -107,7 +107,7 @@ const CORS_ROWS: usize = if cfg!(feature = "cors") { 9 } else { 0 };
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 61 + CORS_ROWS] = [
+pub static SETTINGS: [Setting; 62 + CORS_ROWS] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -134,6 +134,7 @@ pub static SETTINGS: [Setting; 61 + CORS_ROWS] = [
     setting!("AUTH_PASSWORD_VALIDATORS", auth_password_validators, Live, password_validators,
         super::password_validators::shown),
     setting!("PASSWORD_ITERATIONS", password_iterations, Live, whole!(1, u32::MAX.into(), u32), shown::number),
+    setting!("PASSWORD_HASHERS", password_hashers, Live, password_hashers, shown::password_hashers),
     setting!("WORKERS", workers, Restart, whole!(1, 1024, usize), shown::number),
     setting!("LOGIN_THREADS", login_threads, Restart, whole!(1, 256, usize), shown::number),
     setting!("LOGIN_QUEUE", login_queue, Restart, whole!(0, 65_536, usize), shown::number),

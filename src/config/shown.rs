@@ -101,6 +101,12 @@ pub(super) fn list(items: &[String]) -> Shown {
     Shown::Value(Value::from(items.to_vec()))
 }
 
+pub(super) fn password_hashers(hashers: &[crate::password::Algorithm]) -> Shown {
+    Shown::Value(Value::from(
+        hashers.iter().map(|h| h.name()).collect::<Vec<_>>(),
+    ))
+}
+
 pub(super) fn algorithm(a: &Algorithm) -> Shown {
     Shown::Value(Value::from(a.name()))
 }

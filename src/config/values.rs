@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::Audience;
 use crate::jwt::Algorithm;
+use crate::password;
 
 /// A setting's value as given: an environment string or a JSON value.
 #[derive(Debug, Clone)]
@@ -240,6 +241,34 @@ pub(super) fn algorithm(raw: SettingValue<'_>) -> Result<Algorithm, String> {
         ));
     }
     Ok(algorithm)
+}
+
+/// `PASSWORD_HASHERS`: Django's algorithm names or its hashers' dotted
+/// class paths, at least one, each built into this jwtd.
+pub(super) fn password_hashers(raw: SettingValue<'_>) -> Result<Vec<password::Algorithm>, String> {
+    let names = list(raw)?;
+    if names.is_empty() {
+        return Err("expected at least one hasher; the first makes new hashes".into());
+    }
+    names
+        .iter()
+        .map(|name| {
+            let hasher = password::Algorithm::from_setting(name).ok_or_else(|| {
+                format!(
+                    "unknown hasher '{name}' (jwtd has pbkdf2_sha256, pbkdf2_sha1, argon2, \
+                     bcrypt_sha256, bcrypt and scrypt)"
+                )
+            })?;
+            if !hasher.is_built_in() {
+                return Err(format!(
+                    "{name} needs a jwtd built with the `django-hashers` feature (the default: \
+                     rebuild without --no-default-features, or with --features django-hashers); \
+                     this one has pbkdf2_sha256 only"
+                ));
+            }
+            Ok(hasher)
+        })
+        .collect()
 }
 
 pub(super) fn audience(raw: SettingValue<'_>) -> Result<Option<Audience>, String> {

@@ -30,10 +30,13 @@ same stored password hash) and checks, with SimpleJWT's own classes and views:
                    the very messages of Django's validate_password under
                    the startproject AUTH_PASSWORD_VALIDATORS;
   whole project    a whole project's `dumpdata` imports its users into jwtd;
-                   a user with an Argon2PasswordHasher hash cannot log in to
-                   jwtd, and comes back byte-identical through
-                   `jwtd user export-django` and `loaddata` to log in to
-                   Django again;
+                   a user with an Argon2PasswordHasher hash comes back
+                   byte-identical through `jwtd user export-django` and
+                   `loaddata` to log in to Django again;
+  hashers          Django-made argon2, bcrypt_sha256, scrypt, bcrypt and
+                   pbkdf2_sha1 hashes log in to jwtd, which re-hashes them
+                   with pbkdf2_sha256, and the new hashes pass Django's
+                   check_password;
   claims           (HS256+claims) TOKEN_CLAIMS makes the bytes of a
                    TokenObtainPairSerializer whose get_token adds the same
                    claims, each side takes the other's tokens, and
@@ -70,6 +73,7 @@ PINS = {
     "djangorestframework-simplejwt": "5.5.1",
     "PyJWT": "2.15.1",
     "argon2-cffi": "25.1.0",
+    "bcrypt": "5.0.0",
 }
 
 # Settings both sides get. jwtd's defaults already are these (SimpleJWT's are
@@ -806,6 +810,9 @@ def run_scenario(name, jwtd):
 
         # ---- a whole project's dumpdata, an argon2 user, and back ----
         whole_project_round_trip(r, jwtd, db, env, tmp, dj_user)
+        # ---- Django's other hashers: log in to jwtd, upgraded, back ----
+        if name == "HS256":
+            django_hashers_round_trip(r, jwtd, db, env, tmp)
     except Exception:  # noqa: BLE001
         r.fail("scenario aborted", traceback.format_exc().strip().splitlines()[-1])
         traceback.print_exc(file=sys.stderr)
@@ -1056,32 +1063,13 @@ def whole_project_round_trip(r, jwtd, db, env, tmp, dj_user):
         expect_eq(
             out,
             "Imported 1 user(s); 2 already present and left unchanged.\n"
-            f"Skipped {sum(models.values())} record(s) of other models: {skipped}.\n"
-            "1 user(s) have password hashes jwtd cannot verify yet and cannot log in until "
-            f"`jwtd user passwd NAME`: {AR_NAME} (argon2)\n",
+            f"Skipped {sum(models.values())} record(s) of other models: {skipped}.\n",
             "the import's report",
         )
 
     r.check(
         "a whole project's `manage.py dumpdata` imports its users into jwtd and counts the other models",
         import_whole_project,
-    )
-
-    def argon2_user_refused_as_a_wrong_password():
-        server = Server(jwtd, db, env, os.path.join(tmp, "jwtd-argon2.log"))
-        try:
-            answers = [
-                server.request("POST", "/api/token/", {"username": name, "password": password})[::2]
-                for name, password in ((AR_NAME, AR_PASSWORD), (DJ_NAME, DJ_PASSWORD + "x"))
-            ]
-        finally:
-            server.stop()
-        expect_eq(answers[0], answers[1], f"{AR_NAME}'s answer vs a wrong password's")
-        expect_eq(answers[0][0], 401, "status")
-
-    r.check(
-        f"{AR_NAME} (argon2, which jwtd cannot verify) is refused by jwtd as a wrong password is",
-        argon2_user_refused_as_a_wrong_password,
     )
 
     def back_to_django():
@@ -1110,6 +1098,73 @@ def whole_project_round_trip(r, jwtd, db, env, tmp, dj_user):
         f"{AR_NAME}'s argon2 hash goes back byte-identical through `jwtd user export-django` and "
         "`manage.py loaddata`, and logs in to Django",
         back_to_django,
+    )
+
+
+# Django's other hashers: (username, algorithm, password), ids from 20.
+HASHER_USERS = [
+    ("dj_argon2", "argon2", "argon2 pässwörd ✓"),
+    ("dj_bcrypt_sha256", "bcrypt_sha256", "bcrypt-sha256, over 72 bytes: " + "long " * 20 + "✓"),
+    ("dj_scrypt", "scrypt", "scrypt pässwörd"),
+    ("dj_bcrypt", "bcrypt", "plain bcrypt ✓"),
+    ("dj_pbkdf2_sha1", "pbkdf2_sha1", "sha1 pässwörd"),
+]
+
+
+def django_hashers_round_trip(r, jwtd, db, env, tmp):
+    """Django's own Argon2, BCryptSHA256, Scrypt, BCrypt and PBKDF2SHA1
+    hashers make users' hashes (their default costs); the users come over
+    with `dumpdata auth.user` and `jwtd user import-django`, log in to jwtd,
+    and the hash jwtd re-hashed them with (PASSWORD_HASHERS' first,
+    pbkdf2_sha256) passes Django's check_password."""
+    from django.contrib.auth import hashers
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    classes = {
+        "argon2": hashers.Argon2PasswordHasher,
+        "bcrypt_sha256": hashers.BCryptSHA256PasswordHasher,
+        "scrypt": hashers.ScryptPasswordHasher,
+        "bcrypt": hashers.BCryptPasswordHasher,
+        "pbkdf2_sha1": hashers.PBKDF2SHA1PasswordHasher,
+    }
+    made = {}
+    for pk, (name, algorithm, password) in enumerate(HASHER_USERS, start=20):
+        hasher = classes[algorithm]()
+        made[name] = hasher.encode(password, hasher.salt())
+        User.objects.create(id=pk, username=name, password=made[name])
+
+    def imported_verbatim():
+        for name, algorithm, _ in HASHER_USERS:
+            expect(made[name].startswith(algorithm + "$"), f"{name}: {made[name]!r}")
+            import_django_user(jwtd, db, env, User.objects.get(username=name))
+            expect_eq(stored_hash(jwtd, db, env, name), made[name], f"{name}'s hash in jwtd")
+
+    r.check(
+        "Django-made argon2, bcrypt_sha256, scrypt, bcrypt and pbkdf2_sha1 hashes import unchanged",
+        imported_verbatim,
+    )
+
+    def log_in_and_upgrade():
+        server = Server(jwtd, db, env, os.path.join(tmp, "jwtd-hashers.log"))
+        try:
+            for name, _, password in HASHER_USERS:
+                wrong = server.request("POST", "/api/token/", {"username": name, "password": password + "x"})
+                expect_eq(wrong[0], 401, f"{name} with a wrong password")
+                status, _, body = server.request("POST", "/api/token/", {"username": name, "password": password})
+                expect_eq(status, 200, f"{name}'s login ({body[:200]!r})")
+        finally:
+            server.stop()
+        for name, _, password in HASHER_USERS:
+            upgraded = stored_hash(jwtd, db, env, name)
+            expect(upgraded.startswith("pbkdf2_sha256$1000000$"), f"{name}'s hash after login: {upgraded!r}")
+            expect(hashers.check_password(password, upgraded), f"Django's check_password refuses {name}'s {upgraded!r}")
+            expect(not hashers.check_password(password + "x", upgraded), f"{name}: a wrong password passes")
+
+    r.check(
+        "they log in to jwtd, which re-hashes them with pbkdf2_sha256, and Django's check_password "
+        "accepts the new hashes",
+        log_in_and_upgrade,
     )
 
 

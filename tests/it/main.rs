@@ -12,6 +12,7 @@ mod contrib;
 mod cors;
 mod crash;
 mod flow;
+mod hashers;
 mod metrics;
 mod protocol;
 mod reference;
