@@ -6,6 +6,8 @@
 //! refresh (login)    {"token_type":"refresh","exp":now+1d,"iat":now,"jti":J1,"user_id":"1"}
 //! access (from it)   {"token_type":"access","exp":now+60m,"iat":now,"jti":J2,"user_id":"1"}
 //! refresh (rotated)  the same payload with a new jti, exp and iat, in place
+//! sliding (login)    {"token_type":"sliding","exp":now+5m,"iat":now,"jti":J3,"refresh_exp":now+1d,"user_id":"1"}
+//! sliding (refreshed) the same payload and jti, exp and iat reset, in place
 //! ```
 //!
 //! An access token copies every claim of its refresh token except
@@ -31,13 +33,17 @@ use crate::md5;
 use crate::primitives::{self, RandomError};
 use crate::store::User;
 
-/// The two token types jwtd issues.
+/// The token types jwtd issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenType {
     /// Authenticates requests; never stored.
     Access,
     /// Obtains access tokens; tracked in the store.
     Refresh,
+    /// Authenticates requests and is refreshed itself until its
+    /// `refresh_exp` (`AUTH_TOKEN_CLASSES` with `sliding`); tracked in the
+    /// store as a refresh token is, so that it can be blacklisted.
+    Sliding,
 }
 
 impl TokenType {
@@ -46,6 +52,16 @@ impl TokenType {
         match self {
             TokenType::Access => "access",
             TokenType::Refresh => "refresh",
+            TokenType::Sliding => "sliding",
+        }
+    }
+
+    /// The class an `AUTH_TOKEN_CLASSES` name stands for.
+    pub fn of_class(name: &str) -> Option<TokenType> {
+        match name {
+            crate::config::ACCESS_CLASS => Some(TokenType::Access),
+            crate::config::SLIDING_CLASS => Some(TokenType::Sliding),
+            _ => None,
         }
     }
 
@@ -54,6 +70,7 @@ impl TokenType {
         match self {
             TokenType::Access => "AccessToken",
             TokenType::Refresh => "RefreshToken",
+            TokenType::Sliding => "SlidingToken",
         }
     }
 }
@@ -76,6 +93,12 @@ pub enum TokenError {
     /// Issued before its user's tokens were revoked: "Token is revoked"
     /// (jwtd's own; SimpleJWT has no revocation by user).
     Revoked,
+    /// A sliding token without its refresh limit: "Token has no
+    /// 'refresh_exp' claim" (the claim as configured).
+    NoRefreshExp,
+    /// A sliding token past its refresh limit: "Token 'refresh_exp' claim
+    /// has expired" (the claim as configured).
+    RefreshExpired,
 }
 
 impl TokenError {
@@ -90,6 +113,21 @@ impl TokenError {
             TokenError::WrongType => "Token has wrong type",
             TokenError::Blacklisted => "Token is blacklisted",
             TokenError::Revoked => "Token is revoked",
+            TokenError::NoRefreshExp => "Token has no 'refresh_exp' claim",
+            TokenError::RefreshExpired => "Token 'refresh_exp' claim has expired",
+        }
+    }
+
+    /// [`TokenError::message`], naming `refresh_exp_claim`
+    /// (`SLIDING_TOKEN_REFRESH_EXP_CLAIM`) where SimpleJWT's `check_exp`
+    /// names the claim.
+    pub fn message_naming(self, refresh_exp_claim: &str) -> std::borrow::Cow<'static, str> {
+        match self {
+            TokenError::NoRefreshExp => format!("Token has no '{refresh_exp_claim}' claim").into(),
+            TokenError::RefreshExpired => {
+                format!("Token '{refresh_exp_claim}' claim has expired").into()
+            }
+            other => other.message().into(),
         }
     }
 }
@@ -153,11 +191,11 @@ pub enum UserClaim {
 /// the configured names ([`Tokens::names`]: type, jti, user id, revoke),
 /// borrowed from the payload (or from [`Claims`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TokenClaims<'p>(Picked<'p, 5>);
+pub struct TokenClaims<'p>(Picked<'p, 6>);
 
 impl<'p> TokenClaims<'p> {
     /// The claims of a payload read whole; `names` as [`Tokens::names`].
-    fn of(claims: &'p Claims, names: [Option<&str>; 5]) -> TokenClaims<'p> {
+    fn of(claims: &'p Claims, names: [Option<&str>; 6]) -> TokenClaims<'p> {
         let picked = names.map(|name| {
             name.and_then(|n| claims.get(n))
                 .map(|v| ClaimValue::of(v, &[]))
@@ -210,6 +248,16 @@ impl<'p> TokenClaims<'p> {
         self.0.picked[3].as_ref().and_then(ClaimValue::as_str)
     }
 
+    /// Whether its type claim says `kind` (false without one).
+    pub fn is(&self, kind: TokenType) -> bool {
+        self.token_type().and_then(ClaimValue::as_str) == Some(kind.name())
+    }
+
+    /// `SLIDING_TOKEN_REFRESH_EXP_CLAIM`'s value.
+    fn refresh_exp(&self) -> Option<&ClaimValue<'p>> {
+        self.0.picked[5].as_ref()
+    }
+
     /// The `exp`, as whole seconds (0 if absent).
     pub fn exp(&self) -> u64 {
         whole_seconds(self.0.registered.exp())
@@ -237,10 +285,14 @@ pub struct Tokens {
     /// every token is signed and checked under one read of it.
     keys: RwLock<Keyring>,
     validation: Validation,
-    /// `ACCESS_TOKEN_LIFETIME` and `REFRESH_TOKEN_LIFETIME`, which a
-    /// settings reload changes ([`Tokens::set_lifetimes`]).
+    /// `ACCESS_TOKEN_LIFETIME`, `REFRESH_TOKEN_LIFETIME`,
+    /// `SLIDING_TOKEN_LIFETIME` and `SLIDING_TOKEN_REFRESH_LIFETIME`, which
+    /// a settings reload changes ([`Tokens::set_lifetimes`]).
     access_lifetime: AtomicU64,
     refresh_lifetime: AtomicU64,
+    sliding_lifetime: AtomicU64,
+    sliding_refresh_lifetime: AtomicU64,
+    refresh_exp_claim: String,
     token_type_claim: Option<String>,
     jti_claim: Option<String>,
     user_id_claim: String,
@@ -276,6 +328,9 @@ impl Tokens {
             keys: RwLock::new(keys),
             access_lifetime: AtomicU64::new(settings.access_token_lifetime),
             refresh_lifetime: AtomicU64::new(settings.refresh_token_lifetime),
+            sliding_lifetime: AtomicU64::new(settings.sliding_token_lifetime),
+            sliding_refresh_lifetime: AtomicU64::new(settings.sliding_token_refresh_lifetime),
+            refresh_exp_claim: settings.sliding_token_refresh_exp_claim.clone(),
             token_type_claim: settings.token_type_claim.clone(),
             jti_claim: settings.jti_claim.clone(),
             user_id_claim: settings.user_id_claim.clone(),
@@ -333,6 +388,55 @@ impl Tokens {
             claims.set(name, revoke_hash(user));
         }
         Ok(claims)
+    }
+
+    /// `SlidingToken.for_user(user)`: the head, then `refresh_exp`, then
+    /// the user as `for_user` adds it.
+    pub fn sliding_for(&self, user: &User, now: u64) -> Result<Claims, RandomError> {
+        let lifetime = self.sliding_lifetime.load(Ordering::Relaxed);
+        let mut claims = self.new_token(TokenType::Sliding, lifetime, now)?;
+        let refresh_lifetime = self.sliding_refresh_lifetime.load(Ordering::Relaxed);
+        claims.set(&self.refresh_exp_claim, now.saturating_add(refresh_lifetime));
+        claims.set(&self.user_id_claim, user.id.to_string());
+        if let Some(name) = &self.revoke_claim {
+            claims.set(name, revoke_hash(user));
+        }
+        Ok(claims)
+    }
+
+    /// `TokenRefreshSlidingSerializer`'s check: the `refresh_exp` claim is
+    /// there and has not passed (with `LEEWAY`, as `Token.check_exp`).
+    pub fn check_refresh_exp(&self, claims: &TokenClaims<'_>, now: u64) -> Result<(), TokenError> {
+        let limit = claims.refresh_exp().ok_or(TokenError::NoRefreshExp)?;
+        let limit = limit
+            .as_f64()
+            .ok_or(TokenError::Decode(DecodeError::MalformedTime))?;
+        if limit <= now as f64 - self.validation.leeway as f64 {
+            return Err(TokenError::RefreshExpired);
+        }
+        Ok(())
+    }
+
+    /// The sliding refresh: the same payload and jti, `exp = now +
+    /// SLIDING_TOKEN_LIFETIME` and `iat = now`, each in its position.
+    pub fn slide(&self, sliding: &mut Claims, now: u64) {
+        let lifetime = self.sliding_lifetime.load(Ordering::Relaxed);
+        sliding.set("exp", now.saturating_add(lifetime));
+        sliding.set("iat", now);
+    }
+
+    /// Until when the store keeps a token's record (and so its blacklist
+    /// entry): its `exp`, and for a sliding token also as long as a
+    /// refresh of it could live (`refresh_exp` + `SLIDING_TOKEN_LIFETIME`),
+    /// so that a purge never forgets a blacklisted sliding token that
+    /// could still be refreshed.
+    pub fn kept_until(&self, claims: &TokenClaims<'_>) -> u64 {
+        let exp = claims.exp();
+        if !claims.is(TokenType::Sliding) {
+            return exp;
+        }
+        let lifetime = self.sliding_lifetime.load(Ordering::Relaxed);
+        exp.max(whole_seconds(claims.refresh_exp()).saturating_add(lifetime))
     }
 
     /// `refresh.access_token`: a new access token carrying the refresh
@@ -404,14 +508,15 @@ impl Tokens {
     }
 
     /// The configured claim names, in [`TokenClaims`]' order: type, jti,
-    /// user id, revoke, and `username` (`TokenUser`'s).
-    fn names(&self) -> [Option<&str>; 5] {
+    /// user id, revoke, `username` (`TokenUser`'s) and `refresh_exp`.
+    fn names(&self) -> [Option<&str>; 6] {
         [
             self.token_type_claim.as_deref(),
             Some(self.jti_name()),
             Some(&self.user_id_claim),
             self.revoke_claim.as_deref(),
             Some("username"),
+            Some(&self.refresh_exp_claim),
         ]
     }
 
@@ -424,9 +529,19 @@ impl Tokens {
     }
 
     /// Issues tokens with these lifetimes (seconds) from now on.
-    pub fn set_lifetimes(&self, access: u64, refresh: u64) {
-        self.access_lifetime.store(access, Ordering::Relaxed);
-        self.refresh_lifetime.store(refresh, Ordering::Relaxed);
+    pub fn set_lifetimes(&self, settings: &Settings) {
+        let lifetimes = [
+            (&self.access_lifetime, settings.access_token_lifetime),
+            (&self.refresh_lifetime, settings.refresh_token_lifetime),
+            (&self.sliding_lifetime, settings.sliding_token_lifetime),
+            (
+                &self.sliding_refresh_lifetime,
+                settings.sliding_token_refresh_lifetime,
+            ),
+        ];
+        for (lifetime, seconds) in lifetimes {
+            lifetime.store(seconds, Ordering::Relaxed);
+        }
     }
 
     /// Signs and checks with `keys` from now on.
@@ -514,7 +629,7 @@ fn user_claim_of(value: Option<&ClaimValue<'_>>) -> UserClaim {
 /// Whether `claims`' `iat` (whole seconds; none counts as 0) is before
 /// `user`'s `tokens_valid_after`, for tools that read the claims whole.
 pub fn revoked_for(claims: &Claims, user: &User) -> bool {
-    TokenClaims::of(claims, [None; 5]).revoked_for(user)
+    TokenClaims::of(claims, [None; 6]).revoked_for(user)
 }
 
 /// The claim checks `settings` ask of PyJWT: leeway, audience, issuer.
@@ -534,7 +649,7 @@ pub fn verify_claims(
     token_type_claim: Option<&str>,
     expected: Option<TokenType>,
 ) -> Result<(), TokenError> {
-    let read = TokenClaims::of(claims, [token_type_claim, jti_claim, None, None, None]);
+    let read = TokenClaims::of(claims, [token_type_claim, jti_claim, None, None, None, None]);
     verify_present(
         &read,
         jti_claim.is_some(),

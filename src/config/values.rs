@@ -156,6 +156,29 @@ pub(super) fn token_claims(raw: SettingValue<'_>) -> Result<Vec<String>, String>
     Ok(names)
 }
 
+/// `AUTH_TOKEN_CLASSES`: `access` and `sliding`, each at most once, at
+/// least one; SimpleJWT's class paths (`rest_framework_simplejwt.tokens.
+/// SlidingToken`) and class names (`AccessToken`) are read as these.
+pub(super) fn token_classes(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
+    let names = list(raw)?;
+    let mut classes: Vec<String> = Vec::with_capacity(names.len());
+    for name in &names {
+        let short = match name.rsplit('.').next().unwrap_or(name) {
+            "access" | "AccessToken" => super::ACCESS_CLASS,
+            "sliding" | "SlidingToken" => super::SLIDING_CLASS,
+            _ => return Err(format!("{name:?} is no token class jwtd has; allowed: access, sliding")),
+        };
+        if classes.iter().any(|c| c == short) {
+            return Err(format!("{name:?} is named twice"));
+        }
+        classes.push(short.to_owned());
+    }
+    if classes.is_empty() {
+        return Err("expected access, sliding or both".into());
+    }
+    Ok(classes)
+}
+
 /// A table or column name of a database shared with Django: lower-case
 /// letters, digits and `_`, as Django names them (the only names jwtd
 /// puts in SQL text).

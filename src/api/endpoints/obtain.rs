@@ -1,4 +1,5 @@
-//! `POST /api/token/` {username, password} -> {refresh, access}.
+//! `POST /api/token/` {username, password} -> {refresh, access}, or with
+//! `AUTH_TOKEN_CLASSES` `sliding` alone -> {token} (`TokenObtainSlidingView`).
 //!
 //! The login runs on the login pool: the password hash takes over 100 ms,
 //! and while it runs the connection waits in epoll, holding no HTTP worker.
@@ -11,7 +12,7 @@ use crate::api::respond;
 use crate::auth::AuthError;
 use crate::http::Response;
 
-/// TokenObtainPairView.
+/// TokenObtainPairView, or TokenObtainSlidingView.
 pub fn handle(call: &Call<'_>) -> Response {
     let (app, now) = (call.app, call.now);
     // A server with a verifying key alone says so before any work.
@@ -27,20 +28,27 @@ pub fn handle(call: &Call<'_>) -> Response {
     if let Err(e) = app.auth.check_throttle(&username, client, now) {
         return auth_error(app, &e);
     }
+    let sliding = app.settings().sliding_views();
     on_login_pool(call, move |app| {
-        let mut result = app.auth.login(&username, &password, client, now);
+        let login = |now| -> Result<String, AuthError> {
+            if sliding {
+                let token = app.auth.login_sliding(&username, &password, client, now)?;
+                return Ok(Json::object().str("token", &token).end());
+            }
+            let pair = app.auth.login(&username, &password, client, now)?;
+            Ok(Json::object()
+                .str("refresh", &pair.refresh)
+                .str("access", &pair.access)
+                .end())
+        };
+        let mut result = login(now);
         if let Err(AuthError::RevokedUntil(t)) = result {
             // The user's tokens were revoked this very second.
             app.clock.wait_until(t);
-            result = app.auth.login(&username, &password, client, t);
+            result = login(t);
         }
         match result {
-            Ok(pair) => respond::ok(
-                Json::object()
-                    .str("refresh", &pair.refresh)
-                    .str("access", &pair.access)
-                    .end(),
-            ),
+            Ok(body) => respond::ok(body),
             Err(e) => auth_error(app, &e),
         }
     })

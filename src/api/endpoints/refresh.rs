@@ -1,4 +1,6 @@
-//! `POST /api/token/refresh/` {refresh} -> {access, refresh}.
+//! `POST /api/token/refresh/` {refresh} -> {access, refresh}, or with
+//! `AUTH_TOKEN_CLASSES` `sliding` alone {token} -> {token}
+//! (`TokenRefreshSlidingView`).
 
 use crate::api::call::Call;
 use crate::api::errors::auth_error;
@@ -11,6 +13,9 @@ pub fn handle(call: &Call<'_>) -> Response {
     let app = call.app;
     if !app.auth.can_sign() {
         return auth_error(app, &crate::auth::AuthError::NotSigning);
+    }
+    if app.settings().sliding_views() {
+        return refresh_sliding(call);
     }
     let [token] = match call.fields(["refresh"]) {
         Ok(fields) => fields,
@@ -26,5 +31,17 @@ pub fn handle(call: &Call<'_>) -> Response {
             respond::ok(json.end())
         }
         Err(e) => auth_error(app, &e),
+    }
+}
+
+/// TokenRefreshSlidingView: the same token, its `exp` and `iat` reset.
+fn refresh_sliding(call: &Call<'_>) -> Response {
+    let [token] = match call.fields(["token"]) {
+        Ok(fields) => fields,
+        Err(refused) => return refused,
+    };
+    match call.app.auth.refresh_sliding(&token, call.now) {
+        Ok(token) => respond::ok(Json::object().str("token", &token).end()),
+        Err(e) => auth_error(call.app, &e),
     }
 }
