@@ -33,6 +33,7 @@ mod refusals;
 mod revoke_all;
 mod routing;
 mod settings;
+mod sliding;
 mod storage;
 mod token_views;
 mod verify;
