@@ -396,7 +396,10 @@ impl Tokens {
         let lifetime = self.sliding_lifetime.load(Ordering::Relaxed);
         let mut claims = self.new_token(TokenType::Sliding, lifetime, now)?;
         let refresh_lifetime = self.sliding_refresh_lifetime.load(Ordering::Relaxed);
-        claims.set(&self.refresh_exp_claim, now.saturating_add(refresh_lifetime));
+        claims.set(
+            &self.refresh_exp_claim,
+            now.saturating_add(refresh_lifetime),
+        );
         claims.set(&self.user_id_claim, user.id.to_string());
         if let Some(name) = &self.revoke_claim {
             claims.set(name, revoke_hash(user));
@@ -649,7 +652,10 @@ pub fn verify_claims(
     token_type_claim: Option<&str>,
     expected: Option<TokenType>,
 ) -> Result<(), TokenError> {
-    let read = TokenClaims::of(claims, [token_type_claim, jti_claim, None, None, None, None]);
+    let read = TokenClaims::of(
+        claims,
+        [token_type_claim, jti_claim, None, None, None, None],
+    );
     verify_present(
         &read,
         jti_claim.is_some(),

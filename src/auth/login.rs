@@ -152,7 +152,9 @@ impl Auth {
         let issued = match kind {
             TokenType::Sliding => Issued::Sliding(refresh_text.clone()),
             _ => Issued::Pair(TokenPair {
-                access: self.tokens.encode(&self.tokens.access_for(&refresh, now)?)?,
+                access: self
+                    .tokens
+                    .encode(&self.tokens.access_for(&refresh, now)?)?,
                 refresh: refresh_text.clone(),
             }),
         };

@@ -10,7 +10,8 @@ use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
-    integer, optional_string, positive_seconds, seconds, sql_name, token_claims, token_classes, SettingValue,
+    integer, optional_string, positive_seconds, seconds, sql_name, token_claims, token_classes,
+    SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 

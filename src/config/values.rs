@@ -166,7 +166,11 @@ pub(super) fn token_classes(raw: SettingValue<'_>) -> Result<Vec<String>, String
         let short = match name.rsplit('.').next().unwrap_or(name) {
             "access" | "AccessToken" => super::ACCESS_CLASS,
             "sliding" | "SlidingToken" => super::SLIDING_CLASS,
-            _ => return Err(format!("{name:?} is no token class jwtd has; allowed: access, sliding")),
+            _ => {
+                return Err(format!(
+                    "{name:?} is no token class jwtd has; allowed: access, sliding"
+                ))
+            }
         };
         if classes.iter().any(|c| c == short) {
             return Err(format!("{name:?} is named twice"));

@@ -377,7 +377,10 @@ fn sliding_lifetimes_are_live_and_leeway_stretches_the_refresh_limit() {
     });
     let sliding = t.sliding_for(&user_1(), NOW).unwrap();
     assert_eq!(sliding.get("exp"), Some(&serde_json::json!(NOW + 60)));
-    assert_eq!(sliding.get("refresh_exp"), Some(&serde_json::json!(NOW + 600)));
+    assert_eq!(
+        sliding.get("refresh_exp"),
+        Some(&serde_json::json!(NOW + 600))
+    );
     let claims = t.claims_of(&sliding);
     assert_eq!(t.check_refresh_exp(&claims, NOW + 609), Ok(()));
     assert_eq!(

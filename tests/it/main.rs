@@ -17,4 +17,5 @@ mod reference;
 mod replicas;
 mod review;
 mod settings;
+mod sliding;
 mod support;

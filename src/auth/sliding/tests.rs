@@ -37,7 +37,10 @@ fn a_sliding_login_is_recorded_and_authenticates() {
     );
     assert_eq!(claims.get_str("token_type"), Some("sliding"));
     assert_eq!(claims.get("exp"), Some(&serde_json::json!(NOW + 300)));
-    assert_eq!(claims.get("refresh_exp"), Some(&serde_json::json!(NOW + 86_400)));
+    assert_eq!(
+        claims.get("refresh_exp"),
+        Some(&serde_json::json!(NOW + 86_400))
+    );
     f.auth.settle().unwrap();
     // Recorded as an outstanding token: its jti has a family.
     let jti = claims.get_str("jti").unwrap();
@@ -104,7 +107,10 @@ fn refresh_refuses_past_refresh_exp_wrong_types_and_blacklisted() {
         f.auth.refresh_sliding(&token, NOW),
         Err(TokenError::Blacklisted.into())
     );
-    assert_eq!(f.auth.verify(&token, NOW), Err(AuthError::BlacklistedOnVerify));
+    assert_eq!(
+        f.auth.verify(&token, NOW),
+        Err(AuthError::BlacklistedOnVerify)
+    );
     match f.bearer(&token) {
         Err(AuthError::NotValidForAnyType(TokenError::Blacklisted)) => {}
         other => panic!("{other:?}"),

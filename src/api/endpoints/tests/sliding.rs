@@ -28,7 +28,11 @@ fn obtain(app: &App) -> Response {
 #[test]
 fn obtain_and_refresh_serve_the_sliding_views_byte_for_byte() {
     let app = sliding_app(&["sliding"]);
-    expect_view(&obtain(&app), 200, &format!(r#"{{"token":"{SLIDING_V1}"}}"#));
+    expect_view(
+        &obtain(&app),
+        200,
+        &format!(r#"{{"token":"{SLIDING_V1}"}}"#),
+    );
     app.clock.set(NOW + 120);
     let r = post(&app, REFRESH, &format!(r#"{{"token":"{SLIDING_V1}"}}"#));
     expect_view(&r, 200, &format!(r#"{{"token":"{SLIDING_V1_REFRESHED}"}}"#));
@@ -41,7 +45,11 @@ fn obtain_and_refresh_serve_the_sliding_views_byte_for_byte() {
 #[test]
 fn sliding_tokens_authenticate_verify_and_are_blacklisted() {
     let app = sliding_app(&["sliding"]);
-    expect_view(&obtain(&app), 200, &format!(r#"{{"token":"{SLIDING_V1}"}}"#));
+    expect_view(
+        &obtain(&app),
+        200,
+        &format!(r#"{{"token":"{SLIDING_V1}"}}"#),
+    );
     let bearer = format!("Bearer {SLIDING_V1}");
     expect_protected(&get_protected(&app, &bearer), 200, HELLO_ALICE);
     let token = format!(r#"{{"token":"{SLIDING_V1}"}}"#);
