@@ -33,6 +33,11 @@ use crate::md5;
 use crate::primitives::{self, RandomError};
 use crate::store::User;
 
+mod error;
+mod sliding;
+
+pub use error::TokenError;
+
 /// The token types jwtd issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenType {
@@ -74,74 +79,6 @@ impl TokenType {
         }
     }
 }
-
-/// SimpleJWT's `TokenError`, with its messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenError {
-    /// PyJWT refused it: "Token is invalid" (or "Token is expired").
-    Decode(DecodeError),
-    /// No `exp`: "Token has no 'exp' claim".
-    NoExp,
-    /// No jti: "Token has no id".
-    NoId,
-    /// No type claim: "Token has no type".
-    NoType,
-    /// Another type: "Token has wrong type".
-    WrongType,
-    /// A refresh token already spent or revoked: "Token is blacklisted".
-    Blacklisted,
-    /// Issued before its user's tokens were revoked: "Token is revoked"
-    /// (jwtd's own; SimpleJWT has no revocation by user).
-    Revoked,
-    /// A sliding token without its refresh limit: "Token has no
-    /// 'refresh_exp' claim" (the claim as configured).
-    NoRefreshExp,
-    /// A sliding token past its refresh limit: "Token 'refresh_exp' claim
-    /// has expired" (the claim as configured).
-    RefreshExpired,
-}
-
-impl TokenError {
-    /// The client-facing message, SimpleJWT's English msgid.
-    pub fn message(self) -> &'static str {
-        match self {
-            TokenError::Decode(e) if e.is_expired() => "Token is expired",
-            TokenError::Decode(_) => "Token is invalid",
-            TokenError::NoExp => "Token has no 'exp' claim",
-            TokenError::NoId => "Token has no id",
-            TokenError::NoType => "Token has no type",
-            TokenError::WrongType => "Token has wrong type",
-            TokenError::Blacklisted => "Token is blacklisted",
-            TokenError::Revoked => "Token is revoked",
-            TokenError::NoRefreshExp => "Token has no 'refresh_exp' claim",
-            TokenError::RefreshExpired => "Token 'refresh_exp' claim has expired",
-        }
-    }
-
-    /// [`TokenError::message`], naming `refresh_exp_claim`
-    /// (`SLIDING_TOKEN_REFRESH_EXP_CLAIM`) where SimpleJWT's `check_exp`
-    /// names the claim.
-    pub fn message_naming(self, refresh_exp_claim: &str) -> std::borrow::Cow<'static, str> {
-        match self {
-            TokenError::NoRefreshExp => format!("Token has no '{refresh_exp_claim}' claim").into(),
-            TokenError::RefreshExpired => {
-                format!("Token '{refresh_exp_claim}' claim has expired").into()
-            }
-            other => other.message().into(),
-        }
-    }
-}
-
-impl fmt::Display for TokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenError::Decode(e) => write!(f, "token is invalid: {e}"),
-            other => f.write_str(&other.message().to_ascii_lowercase()),
-        }
-    }
-}
-
-impl std::error::Error for TokenError {}
 
 /// Where jtis come from: the OS in production, a counter in tests so that
 /// the reference vectors (`uuid4` patched to `UUID(int=1)`, 2, ...) can be
@@ -388,58 +325,6 @@ impl Tokens {
             claims.set(name, revoke_hash(user));
         }
         Ok(claims)
-    }
-
-    /// `SlidingToken.for_user(user)`: the head, then `refresh_exp`, then
-    /// the user as `for_user` adds it.
-    pub fn sliding_for(&self, user: &User, now: u64) -> Result<Claims, RandomError> {
-        let lifetime = self.sliding_lifetime.load(Ordering::Relaxed);
-        let mut claims = self.new_token(TokenType::Sliding, lifetime, now)?;
-        let refresh_lifetime = self.sliding_refresh_lifetime.load(Ordering::Relaxed);
-        claims.set(
-            &self.refresh_exp_claim,
-            now.saturating_add(refresh_lifetime),
-        );
-        claims.set(&self.user_id_claim, user.id.to_string());
-        if let Some(name) = &self.revoke_claim {
-            claims.set(name, revoke_hash(user));
-        }
-        Ok(claims)
-    }
-
-    /// `TokenRefreshSlidingSerializer`'s check: the `refresh_exp` claim is
-    /// there and has not passed (with `LEEWAY`, as `Token.check_exp`).
-    pub fn check_refresh_exp(&self, claims: &TokenClaims<'_>, now: u64) -> Result<(), TokenError> {
-        let limit = claims.refresh_exp().ok_or(TokenError::NoRefreshExp)?;
-        let limit = limit
-            .as_f64()
-            .ok_or(TokenError::Decode(DecodeError::MalformedTime))?;
-        if limit <= now as f64 - self.validation.leeway as f64 {
-            return Err(TokenError::RefreshExpired);
-        }
-        Ok(())
-    }
-
-    /// The sliding refresh: the same payload and jti, `exp = now +
-    /// SLIDING_TOKEN_LIFETIME` and `iat = now`, each in its position.
-    pub fn slide(&self, sliding: &mut Claims, now: u64) {
-        let lifetime = self.sliding_lifetime.load(Ordering::Relaxed);
-        sliding.set("exp", now.saturating_add(lifetime));
-        sliding.set("iat", now);
-    }
-
-    /// Until when the store keeps a token's record (and so its blacklist
-    /// entry): its `exp`, and for a sliding token also as long as a
-    /// refresh of it could live (`refresh_exp` + `SLIDING_TOKEN_LIFETIME`),
-    /// so that a purge never forgets a blacklisted sliding token that
-    /// could still be refreshed.
-    pub fn kept_until(&self, claims: &TokenClaims<'_>) -> u64 {
-        let exp = claims.exp();
-        if !claims.is(TokenType::Sliding) {
-            return exp;
-        }
-        let lifetime = self.sliding_lifetime.load(Ordering::Relaxed);
-        exp.max(whole_seconds(claims.refresh_exp()).saturating_add(lifetime))
     }
 
     /// `refresh.access_token`: a new access token carrying the refresh
