@@ -6,6 +6,8 @@
 //! refresh (login)    {"token_type":"refresh","exp":now+1d,"iat":now,"jti":J1,"user_id":"1"}
 //! access (from it)   {"token_type":"access","exp":now+60m,"iat":now,"jti":J2,"user_id":"1"}
 //! refresh (rotated)  the same payload with a new jti, exp and iat, in place
+//! sliding (login)    {"token_type":"sliding","exp":now+5m,"iat":now,"jti":J3,"refresh_exp":now+1d,"user_id":"1"}
+//! sliding (refreshed) the same payload and jti, exp and iat reset, in place
 //! ```
 //!
 //! An access token copies every claim of its refresh token except
@@ -31,13 +33,22 @@ use crate::md5;
 use crate::primitives::{self, RandomError};
 use crate::store::User;
 
-/// The two token types jwtd issues.
+mod error;
+mod sliding;
+
+pub use error::TokenError;
+
+/// The token types jwtd issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenType {
     /// Authenticates requests; never stored.
     Access,
     /// Obtains access tokens; tracked in the store.
     Refresh,
+    /// Authenticates requests and is refreshed itself until its
+    /// `refresh_exp` (`AUTH_TOKEN_CLASSES` with `sliding`); tracked in the
+    /// store as a refresh token is, so that it can be blacklisted.
+    Sliding,
 }
 
 impl TokenType {
@@ -46,6 +57,16 @@ impl TokenType {
         match self {
             TokenType::Access => "access",
             TokenType::Refresh => "refresh",
+            TokenType::Sliding => "sliding",
+        }
+    }
+
+    /// The class an `AUTH_TOKEN_CLASSES` name stands for.
+    pub fn of_class(name: &str) -> Option<TokenType> {
+        match name {
+            crate::config::ACCESS_CLASS => Some(TokenType::Access),
+            crate::config::SLIDING_CLASS => Some(TokenType::Sliding),
+            _ => None,
         }
     }
 
@@ -54,56 +75,10 @@ impl TokenType {
         match self {
             TokenType::Access => "AccessToken",
             TokenType::Refresh => "RefreshToken",
+            TokenType::Sliding => "SlidingToken",
         }
     }
 }
-
-/// SimpleJWT's `TokenError`, with its messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenError {
-    /// PyJWT refused it: "Token is invalid" (or "Token is expired").
-    Decode(DecodeError),
-    /// No `exp`: "Token has no 'exp' claim".
-    NoExp,
-    /// No jti: "Token has no id".
-    NoId,
-    /// No type claim: "Token has no type".
-    NoType,
-    /// Another type: "Token has wrong type".
-    WrongType,
-    /// A refresh token already spent or revoked: "Token is blacklisted".
-    Blacklisted,
-    /// Issued before its user's tokens were revoked: "Token is revoked"
-    /// (jwtd's own; SimpleJWT has no revocation by user).
-    Revoked,
-}
-
-impl TokenError {
-    /// The client-facing message, SimpleJWT's English msgid.
-    pub fn message(self) -> &'static str {
-        match self {
-            TokenError::Decode(e) if e.is_expired() => "Token is expired",
-            TokenError::Decode(_) => "Token is invalid",
-            TokenError::NoExp => "Token has no 'exp' claim",
-            TokenError::NoId => "Token has no id",
-            TokenError::NoType => "Token has no type",
-            TokenError::WrongType => "Token has wrong type",
-            TokenError::Blacklisted => "Token is blacklisted",
-            TokenError::Revoked => "Token is revoked",
-        }
-    }
-}
-
-impl fmt::Display for TokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenError::Decode(e) => write!(f, "token is invalid: {e}"),
-            other => f.write_str(&other.message().to_ascii_lowercase()),
-        }
-    }
-}
-
-impl std::error::Error for TokenError {}
 
 /// Where jtis come from: the OS in production, a counter in tests so that
 /// the reference vectors (`uuid4` patched to `UUID(int=1)`, 2, ...) can be
@@ -153,11 +128,11 @@ pub enum UserClaim {
 /// the configured names ([`Tokens::names`]: type, jti, user id, revoke),
 /// borrowed from the payload (or from [`Claims`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TokenClaims<'p>(Picked<'p, 5>);
+pub struct TokenClaims<'p>(Picked<'p, 6>);
 
 impl<'p> TokenClaims<'p> {
     /// The claims of a payload read whole; `names` as [`Tokens::names`].
-    fn of(claims: &'p Claims, names: [Option<&str>; 5]) -> TokenClaims<'p> {
+    fn of(claims: &'p Claims, names: [Option<&str>; 6]) -> TokenClaims<'p> {
         let picked = names.map(|name| {
             name.and_then(|n| claims.get(n))
                 .map(|v| ClaimValue::of(v, &[]))
@@ -210,6 +185,16 @@ impl<'p> TokenClaims<'p> {
         self.0.picked[3].as_ref().and_then(ClaimValue::as_str)
     }
 
+    /// Whether its type claim says `kind` (false without one).
+    pub fn is(&self, kind: TokenType) -> bool {
+        self.token_type().and_then(ClaimValue::as_str) == Some(kind.name())
+    }
+
+    /// `SLIDING_TOKEN_REFRESH_EXP_CLAIM`'s value.
+    fn refresh_exp(&self) -> Option<&ClaimValue<'p>> {
+        self.0.picked[5].as_ref()
+    }
+
     /// The `exp`, as whole seconds (0 if absent).
     pub fn exp(&self) -> u64 {
         whole_seconds(self.0.registered.exp())
@@ -237,10 +222,14 @@ pub struct Tokens {
     /// every token is signed and checked under one read of it.
     keys: RwLock<Keyring>,
     validation: Validation,
-    /// `ACCESS_TOKEN_LIFETIME` and `REFRESH_TOKEN_LIFETIME`, which a
-    /// settings reload changes ([`Tokens::set_lifetimes`]).
+    /// `ACCESS_TOKEN_LIFETIME`, `REFRESH_TOKEN_LIFETIME`,
+    /// `SLIDING_TOKEN_LIFETIME` and `SLIDING_TOKEN_REFRESH_LIFETIME`, which
+    /// a settings reload changes ([`Tokens::set_lifetimes`]).
     access_lifetime: AtomicU64,
     refresh_lifetime: AtomicU64,
+    sliding_lifetime: AtomicU64,
+    sliding_refresh_lifetime: AtomicU64,
+    refresh_exp_claim: String,
     token_type_claim: Option<String>,
     jti_claim: Option<String>,
     user_id_claim: String,
@@ -276,6 +265,9 @@ impl Tokens {
             keys: RwLock::new(keys),
             access_lifetime: AtomicU64::new(settings.access_token_lifetime),
             refresh_lifetime: AtomicU64::new(settings.refresh_token_lifetime),
+            sliding_lifetime: AtomicU64::new(settings.sliding_token_lifetime),
+            sliding_refresh_lifetime: AtomicU64::new(settings.sliding_token_refresh_lifetime),
+            refresh_exp_claim: settings.sliding_token_refresh_exp_claim.clone(),
             token_type_claim: settings.token_type_claim.clone(),
             jti_claim: settings.jti_claim.clone(),
             user_id_claim: settings.user_id_claim.clone(),
@@ -404,14 +396,15 @@ impl Tokens {
     }
 
     /// The configured claim names, in [`TokenClaims`]' order: type, jti,
-    /// user id, revoke, and `username` (`TokenUser`'s).
-    fn names(&self) -> [Option<&str>; 5] {
+    /// user id, revoke, `username` (`TokenUser`'s) and `refresh_exp`.
+    fn names(&self) -> [Option<&str>; 6] {
         [
             self.token_type_claim.as_deref(),
             Some(self.jti_name()),
             Some(&self.user_id_claim),
             self.revoke_claim.as_deref(),
             Some("username"),
+            Some(&self.refresh_exp_claim),
         ]
     }
 
@@ -424,9 +417,19 @@ impl Tokens {
     }
 
     /// Issues tokens with these lifetimes (seconds) from now on.
-    pub fn set_lifetimes(&self, access: u64, refresh: u64) {
-        self.access_lifetime.store(access, Ordering::Relaxed);
-        self.refresh_lifetime.store(refresh, Ordering::Relaxed);
+    pub fn set_lifetimes(&self, settings: &Settings) {
+        let lifetimes = [
+            (&self.access_lifetime, settings.access_token_lifetime),
+            (&self.refresh_lifetime, settings.refresh_token_lifetime),
+            (&self.sliding_lifetime, settings.sliding_token_lifetime),
+            (
+                &self.sliding_refresh_lifetime,
+                settings.sliding_token_refresh_lifetime,
+            ),
+        ];
+        for (lifetime, seconds) in lifetimes {
+            lifetime.store(seconds, Ordering::Relaxed);
+        }
     }
 
     /// Signs and checks with `keys` from now on.
@@ -514,7 +517,7 @@ fn user_claim_of(value: Option<&ClaimValue<'_>>) -> UserClaim {
 /// Whether `claims`' `iat` (whole seconds; none counts as 0) is before
 /// `user`'s `tokens_valid_after`, for tools that read the claims whole.
 pub fn revoked_for(claims: &Claims, user: &User) -> bool {
-    TokenClaims::of(claims, [None; 5]).revoked_for(user)
+    TokenClaims::of(claims, [None; 6]).revoked_for(user)
 }
 
 /// The claim checks `settings` ask of PyJWT: leeway, audience, issuer.
@@ -534,7 +537,10 @@ pub fn verify_claims(
     token_type_claim: Option<&str>,
     expected: Option<TokenType>,
 ) -> Result<(), TokenError> {
-    let read = TokenClaims::of(claims, [token_type_claim, jti_claim, None, None, None]);
+    let read = TokenClaims::of(
+        claims,
+        [token_type_claim, jti_claim, None, None, None, None],
+    );
     verify_present(
         &read,
         jti_claim.is_some(),

@@ -143,12 +143,13 @@ fn headers(
     headers
 }
 
-/// Whether `origin` is one CORS allows (a refresh cookie may come from
-/// it, [`super::refresh_cookie`]).
+/// Whether `origin` is one CORS names, by `CORS_ALLOWED_ORIGINS` or
+/// `CORS_ALLOWED_ORIGIN_REGEXES` (a refresh cookie may come from it,
+/// [`super::refresh_cookie`]). `CORS_ALLOW_ALL_ORIGINS` names none: were
+/// every origin trusted with the cookie, any page could spend it.
 pub fn allows_origin(settings: &Settings, origin: &str) -> bool {
     let settings = &settings.cors;
-    settings.allow_all_origins
-        || urlsplit(origin).is_some_and(|split| is_allowed(settings, origin, &split))
+    urlsplit(origin).is_some_and(|split| is_allowed(settings, origin, &split))
 }
 
 /// `origin_found_in_white_lists`: `null` listed, an entry's scheme and

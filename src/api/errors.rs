@@ -99,7 +99,9 @@ fn refusal(error: &AuthError) -> Refusal {
             | DecodeError::MalformedTime
             | DecodeError::MalformedClaim => Refusal::Invalid,
         },
-        TokenError::NoExp => Refusal::NoExp,
+        // A sliding token's refresh limit is counted as its `exp` would be.
+        TokenError::NoExp | TokenError::NoRefreshExp => Refusal::NoExp,
+        TokenError::RefreshExpired => Refusal::Expired,
         TokenError::NoId => Refusal::NoId,
         TokenError::NoType => Refusal::NoType,
         TokenError::WrongType => Refusal::WrongType,
@@ -108,6 +110,11 @@ fn refusal(error: &AuthError) -> Refusal {
     };
     match error {
         AuthError::Token(e) | AuthError::NotValidForAnyType(e) => token(e),
+        // The error of the class the token claims to be.
+        AuthError::NotValidForEither(first, second) => match first {
+            TokenError::WrongType => token(second),
+            _ => token(first),
+        },
         AuthError::BlacklistedOnVerify => Refusal::Blacklisted,
         AuthError::Reused => Refusal::Reuse,
         AuthError::ReusedWithinGrace => Refusal::ReuseWithinGrace,
@@ -128,6 +135,31 @@ fn refusal(error: &AuthError) -> Refusal {
         }
         AuthError::NotSigning => Refusal::NotSigning,
     }
+}
+
+/// `JWTAuthentication`'s 401 when no class of `AUTH_TOKEN_CLASSES` takes
+/// the token: one message per class, `errors[i]` the `i`-th class's.
+fn not_valid_for_any_type(app: &App, errors: [TokenError; 2]) -> Response {
+    let settings = app.settings();
+    let classes = settings
+        .auth_token_classes
+        .iter()
+        .filter_map(|name| TokenType::of_class(name));
+    let messages = classes.zip(errors).map(|(class, e)| {
+        Json::object()
+            .str("token_class", class.class_name())
+            .str("token_type", class.name())
+            .str("message", e.message())
+            .end()
+    });
+    respond::unauthorized(
+        app,
+        Json::object()
+            .str("detail", "Given token not valid for any token type")
+            .str("code", "token_not_valid")
+            .raw("messages", &json::array(messages))
+            .end(),
+    )
 }
 
 /// The response for a policy failure.
@@ -154,7 +186,12 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
             respond::throttled(*wait).delayed(std::time::Duration::from_secs(1))
         }
         AuthError::Token(e) => {
-            unauthorized(detail(e.message()).str("code", "token_not_valid").end())
+            let claim = &app.settings().sliding_token_refresh_exp_claim;
+            unauthorized(
+                detail(&e.message_naming(claim))
+                    .str("code", "token_not_valid")
+                    .end(),
+            )
         }
         // A reuse is told to the client as any blacklisted token is.
         AuthError::Reused | AuthError::ReusedWithinGrace => unauthorized(
@@ -176,18 +213,9 @@ pub fn auth_error(app: &App, error: &AuthError) -> Response {
                 .str("code", "bad_authorization_header")
                 .end(),
         ),
-        AuthError::NotValidForAnyType(e) => {
-            let message = Json::object()
-                .str("token_class", TokenType::Access.class_name())
-                .str("token_type", TokenType::Access.name())
-                .str("message", e.message())
-                .end();
-            unauthorized(
-                detail("Given token not valid for any token type")
-                    .str("code", "token_not_valid")
-                    .raw("messages", &json::array([message]))
-                    .end(),
-            )
+        AuthError::NotValidForAnyType(e) => not_valid_for_any_type(app, [*e, *e]),
+        AuthError::NotValidForEither(first, second) => {
+            not_valid_for_any_type(app, [*first, *second])
         }
         AuthError::NoUserId => unauthorized(
             detail("Token contained no recognizable user identification")

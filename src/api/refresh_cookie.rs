@@ -292,6 +292,16 @@ mod tests {
         assert!(origin_check(&s, &[host, ("Origin", "https://other.example")]).is_err());
         s.cors.allowed_origins = vec!["null".into()];
         assert!(origin_check(&s, &[host, ("Origin", "null")]).is_err());
+        // Every origin may read answers, but none but the listed may spend
+        // the cookie.
+        s.cors.allow_all_origins = true;
+        s.cors.allow_credentials = true;
+        assert!(origin_check(&s, &[host, ("Origin", "https://other.example")]).is_err());
+        s.cors.allowed_origins = vec!["https://app.example".into()];
+        assert_eq!(
+            origin_check(&s, &[host, ("Origin", "https://app.example")]),
+            Ok(())
+        );
     }
 
     #[test]

@@ -155,7 +155,8 @@ fn method(call: &Call<'_>) -> Option<Response> {
     if !call.route.allows(method) {
         return Some(respond::method_not_allowed(call.app, method));
     }
-    match call.route.metadata {
+    let sliding_views = call.app.settings().sliding_views();
+    match call.route.metadata(sliding_views) {
         Some(described) if method == "OPTIONS" => Some(metadata::respond(described)),
         _ => None,
     }

@@ -250,6 +250,38 @@ pub static ROUTES: [Route; ROUTE_COUNT] = [
     },
 ];
 
+/// OPTIONS on `/api/token/` with `AUTH_TOKEN_CLASSES` `sliding` alone:
+/// SimpleJWT's `TokenObtainSlidingView`.
+static OBTAIN_SLIDING: Metadata = Metadata {
+    name: "Token Obtain Sliding",
+    description: "Takes a set of user credentials and returns a sliding JSON web token to\nprove the authentication of those credentials.",
+    post: Some(&[
+        Field::string("username", "Username"),
+        Field::string("password", "Password"),
+    ]),
+};
+
+/// OPTIONS on `/api/token/refresh/` with `AUTH_TOKEN_CLASSES` `sliding`
+/// alone: SimpleJWT's `TokenRefreshSlidingView`.
+static REFRESH_SLIDING: Metadata = Metadata {
+    name: "Token Refresh Sliding",
+    description: "Takes a sliding JSON web token and returns a new, refreshed version if the\ntoken's refresh period has not expired.",
+    post: Some(&[Field::string("token", "Token")]),
+};
+
+impl Route {
+    /// What OPTIONS says about it: with `sliding_views` (see
+    /// [`crate::config::Settings::sliding_views`]) the obtain and refresh
+    /// routes are SimpleJWT's sliding views.
+    pub fn metadata(&self, sliding_views: bool) -> Option<&'static Metadata> {
+        match self.endpoint {
+            Endpoint::Obtain if sliding_views => Some(&OBTAIN_SLIDING),
+            Endpoint::Refresh if sliding_views => Some(&REFRESH_SLIDING),
+            _ => self.metadata,
+        }
+    }
+}
+
 /// A route a path matched.
 #[derive(Debug, Clone, Copy)]
 pub struct Found {

@@ -35,8 +35,12 @@ pub enum AuthError {
     PasswordChanged,
     /// Bearer: the header has the scheme but not exactly one token.
     BadHeader,
-    /// Bearer: the token failed as an access token.
+    /// Bearer: the token failed as every class of `AUTH_TOKEN_CLASSES`,
+    /// with this error for each.
     NotValidForAnyType(TokenError),
+    /// Bearer: the token failed as both classes of `AUTH_TOKEN_CLASSES`,
+    /// with these errors, in the settings' order.
+    NotValidForEither(TokenError, TokenError),
     /// Bearer: no usable `USER_ID_CLAIM`.
     NoUserId,
     /// Bearer: no user with that id.
@@ -64,6 +68,7 @@ impl fmt::Display for AuthError {
             AuthError::Busy => f.write_str("login queue full"),
             AuthError::Throttled(wait) => write!(f, "throttled for {wait} s"),
             AuthError::Token(e) | AuthError::NotValidForAnyType(e) => write!(f, "{e}"),
+            AuthError::NotValidForEither(first, second) => write!(f, "{first}; {second}"),
             AuthError::BlacklistedOnVerify => f.write_str("token is blacklisted"),
             AuthError::Reused => f.write_str("refresh token reuse"),
             AuthError::ReusedWithinGrace => {

@@ -7,11 +7,11 @@
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 
-use super::{Auth, AuthError, TokenPair};
+use super::{Auth, AuthError, TokenPair, UNEXPECTED_OUTCOME};
 use crate::log;
 use crate::password;
 use crate::store::{Change, Rehash, Store};
-use crate::token;
+use crate::token::{self, TokenType};
 
 impl Auth {
     /// Whether `username` from `client` may try to log in now; `Err` with
@@ -40,11 +40,43 @@ impl Auth {
         client: IpAddr,
         now: u64,
     ) -> Result<TokenPair, AuthError> {
+        match self.sign_in(username, password, client, now, TokenType::Refresh)? {
+            Issued::Pair(pair) => Ok(pair),
+            Issued::Sliding(_) => Err(AuthError::Unavailable(UNEXPECTED_OUTCOME.into())),
+        }
+    }
+
+    /// `TokenObtainSlidingSerializer`: [`Auth::login`]'s checks, then
+    /// `SlidingToken.for_user`, recorded as an outstanding token as
+    /// SimpleJWT's blacklist app records it.
+    pub fn login_sliding(
+        &self,
+        username: &str,
+        password: &str,
+        client: IpAddr,
+        now: u64,
+    ) -> Result<String, AuthError> {
+        match self.sign_in(username, password, client, now, TokenType::Sliding)? {
+            Issued::Sliding(token) => Ok(token),
+            Issued::Pair(_) => Err(AuthError::Unavailable(UNEXPECTED_OUTCOME.into())),
+        }
+    }
+
+    /// A login issuing `kind`: a refresh token (and its access token) or a
+    /// sliding token.
+    fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        client: IpAddr,
+        now: u64,
+        kind: TokenType,
+    ) -> Result<Issued, AuthError> {
         // Refused before any hashing: a throttled client costs nothing.
         self.throttle
             .check(username, client, now)
             .map_err(AuthError::Throttled)?;
-        let result = self.authenticate_password(username, password, now);
+        let result = self.authenticate_password(username, password, now, kind);
         match &result {
             Err(AuthError::Credentials) => self.throttle.record_failure(username, client, now),
             Ok(_) => self.throttle.record_success(username, client),
@@ -58,7 +90,8 @@ impl Auth {
         username: &str,
         password: &str,
         now: u64,
-    ) -> Result<TokenPair, AuthError> {
+        kind: TokenType,
+    ) -> Result<Issued, AuthError> {
         let found = self.store.user_by_name(username)?;
         let settings = self.settings.get();
         let policy = password::Policy {
@@ -115,13 +148,23 @@ impl Auth {
         if let Some(rehash) = &rehash {
             user.password.clone_from(&rehash.upgraded);
         }
-        let mut refresh = self.tokens.refresh_for(&user, now)?;
+        let mut refresh = match kind {
+            TokenType::Sliding => self.tokens.sliding_for(&user, now)?,
+            _ => self.tokens.refresh_for(&user, now)?,
+        };
         // TOKEN_CLAIMS: after SimpleJWT's own, as `get_token` adds them;
         // the access token copies them.
         token::set_user_claims(&mut refresh, &user, &self.settings.get().token_claims);
-        let access = self.tokens.access_for(&refresh, now)?;
         let refresh_text = self.tokens.encode(&refresh)?;
-        let access_text = self.tokens.encode(&access)?;
+        let issued = match kind {
+            TokenType::Sliding => Issued::Sliding(refresh_text.clone()),
+            _ => Issued::Pair(TokenPair {
+                access: self
+                    .tokens
+                    .encode(&self.tokens.access_for(&refresh, now)?)?,
+                refresh: refresh_text.clone(),
+            }),
+        };
         let mut writes = vec![Change::Issue {
             token: self.record(&self.tokens.claims_of(&refresh), user.id, &refresh_text),
         }];
@@ -147,11 +190,16 @@ impl Auth {
         } else {
             self.writer.send(writes)?;
         }
-        Ok(TokenPair {
-            refresh: refresh_text,
-            access: access_text,
-        })
+        Ok(issued)
     }
+}
+
+/// What a login issued.
+enum Issued {
+    /// `TokenObtainPairSerializer`'s pair.
+    Pair(TokenPair),
+    /// `TokenObtainSlidingSerializer`'s token.
+    Sliding(String),
 }
 
 /// The iterations of the slowest `pbkdf2_sha256` hash the store holds (0

@@ -6,7 +6,9 @@
 //!   stored hash costs.
 //! - [`Auth::refresh`]: decode, blacklist check, type check, user check,
 //!   then rotation as one atomic write, so one refresh token is spent once.
-//! - [`Auth::verify`], [`Auth::blacklist`], [`Auth::authenticate`].
+//! - [`Auth::verify`], [`Auth::blacklist`], [`Auth::authenticate`], each
+//!   taking sliding tokens too when `AUTH_TOKEN_CLASSES` names `sliding`
+//!   ([`Auth::login_sliding`] and [`Auth::refresh_sliding`] in `sliding`).
 //!
 //! Here: [`Auth`], its accessors, verify, blacklist and authenticate;
 //! `login` and `refresh` (with reuse detection) have files of their own.
@@ -27,6 +29,7 @@ mod password_validation;
 mod refresh;
 pub mod rules;
 mod signing_keys;
+mod sliding;
 
 pub use accounts::{AccountChanges, AccountError, Accounts, Changed, LastSuperuser, NewAccount};
 pub use error::{AuthError, NoAccount};
@@ -141,10 +144,7 @@ impl Auth {
     /// throttle's limits. The caller keeps every setting read only at
     /// start-up as it was (see `config::Reload`).
     pub fn apply_settings(&self, settings: Arc<Settings>) {
-        self.tokens.set_lifetimes(
-            settings.access_token_lifetime,
-            settings.refresh_token_lifetime,
-        );
+        self.tokens.set_lifetimes(&settings);
         self.throttle.set_limits(
             settings.login_failures_per_address,
             settings.login_failures_per_user,
@@ -223,15 +223,26 @@ impl Auth {
     }
 
     /// `TokenBlacklistSerializer` (logout): exactly one of several concurrent
-    /// requests for the same token succeeds.
+    /// requests for the same token succeeds. It takes refresh tokens, as
+    /// SimpleJWT's; with `AUTH_TOKEN_CLASSES` `sliding` alone sliding
+    /// tokens instead (its `token_class` set to `SlidingToken`), and with
+    /// both classes either.
     pub fn blacklist(&self, token: &str, now: u64) -> Result<(), AuthError> {
+        let settings = self.settings.get();
         let mut buffer = SegmentBuffer::new();
         let claims = self.tokens.read(token, now, &mut buffer)?;
         let jti = claims.jti().ok_or(TokenError::NoId)?;
         if self.store.is_blacklisted(jti)? {
             return Err(TokenError::Blacklisted.into());
         }
-        self.tokens.verify(&claims, Some(TokenType::Refresh))?;
+        let sliding = settings.sliding_views()
+            || (settings.sliding_authenticates() && claims.is(TokenType::Sliding));
+        let expected = if sliding {
+            TokenType::Sliding
+        } else {
+            TokenType::Refresh
+        };
+        self.tokens.verify(&claims, Some(expected))?;
         let user_id = match claims.user_claim() {
             UserClaim::Id(id) => id,
             _ => 0,
@@ -313,9 +324,9 @@ impl Auth {
         }))
     }
 
-    /// The header's access token, read and checked as an access token
-    /// (`get_raw_token`, `get_validated_token`); `Ok(None)` when there are
-    /// no credentials.
+    /// The header's token, read and checked as each class of
+    /// `AUTH_TOKEN_CLASSES` in turn until one takes it (`get_raw_token`,
+    /// `get_validated_token`); `Ok(None)` when there are no credentials.
     fn bearer<'b>(
         &self,
         settings: &Settings,
@@ -346,15 +357,37 @@ impl Auth {
         };
         let token = std::str::from_utf8(raw)
             .map_err(|_| AuthError::NotValidForAnyType(TokenError::Decode(DecodeError::NotText)))?;
-        self.tokens
+        let claims = self
+            .tokens
             .read(token, now, buffer)
-            .and_then(|claims| {
-                self.tokens
-                    .verify(&claims, Some(TokenType::Access))
-                    .map(|()| claims)
-            })
-            .map(Some)
-            .map_err(AuthError::NotValidForAnyType)
+            .map_err(AuthError::NotValidForAnyType)?;
+        let mut refused = [None, None];
+        let classes = settings
+            .auth_token_classes
+            .iter()
+            .filter_map(|name| TokenType::of_class(name));
+        for (class, slot) in classes.zip(&mut refused) {
+            let checked = match class {
+                // BlacklistMixin.verify: the blacklist, then Token.verify.
+                TokenType::Sliding => match claims.jti() {
+                    Some(jti) if self.store.is_blacklisted(jti)? => Err(TokenError::Blacklisted),
+                    _ => self.tokens.verify(&claims, Some(class)),
+                },
+                _ => self.tokens.verify(&claims, Some(class)),
+            };
+            match checked {
+                Ok(()) => return Ok(Some(claims)),
+                Err(e) => *slot = Some(e),
+            }
+        }
+        Err(match refused {
+            [Some(first), Some(second)] if first != second => {
+                AuthError::NotValidForEither(first, second)
+            }
+            [Some(e), _] => AuthError::NotValidForAnyType(e),
+            // The settings name one class at least.
+            [None, _] => AuthError::NotValidForAnyType(TokenError::WrongType),
+        })
     }
 
     /// The store's record of the refresh token `text` with `claims`; the
@@ -364,7 +397,7 @@ impl Auth {
         TokenRecord {
             jti: claims.jti().unwrap_or_default().to_owned(),
             user_id,
-            exp: claims.exp(),
+            exp: self.tokens.kept_until(claims),
             text: if keep_text {
                 text.to_owned()
             } else {

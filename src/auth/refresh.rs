@@ -46,7 +46,7 @@ impl Auth {
         if let Some(why) = blacklisted {
             return Err(self.refuse_blacklisted(&claims, &jti, why, &presenter, now));
         }
-        let checked = self.refresh_checks(&claims, claimed, user.as_ref());
+        let checked = self.refresh_checks(&claims, TokenType::Refresh, claimed, user.as_ref());
         if let Err(e) = checked {
             if rotation_reads_the_blacklist {
                 if let Some(why) = self.store.blacklisting(&jti)? {
@@ -137,16 +137,17 @@ impl Auth {
         TokenError::Blacklisted.into()
     }
 
-    /// The checks of a refresh token not found blacklisted, after the
-    /// blacklist in SimpleJWT's order: its type and claims, then the user
-    /// it names (none is allowed).
-    fn refresh_checks(
+    /// The checks of a refresh (or sliding: `kind`) token not found
+    /// blacklisted, after the blacklist in SimpleJWT's order: its type and
+    /// claims, then the user it names (none is allowed).
+    pub(super) fn refresh_checks(
         &self,
         claims: &TokenClaims<'_>,
+        kind: TokenType,
         claimed: UserClaim,
         user: Option<&User>,
     ) -> Result<(), AuthError> {
-        self.tokens.verify(claims, Some(TokenType::Refresh))?;
+        self.tokens.verify(claims, Some(kind))?;
         match claimed {
             UserClaim::Absent => Ok(()),
             UserClaim::NotAnId => Err(AuthError::NoActiveAccount(NoAccount::NotAnId)),

@@ -58,6 +58,22 @@ pub struct Settings {
     /// `BLACKLIST_AFTER_ROTATION`: rotation blacklists the presented token,
     /// and verify refuses blacklisted tokens. Defaults to true.
     pub blacklist_after_rotation: bool,
+    /// `SLIDING_TOKEN_LIFETIME`, seconds: a sliding token's `exp`, from its
+    /// issue or its last refresh. Defaults to 300 (5 min).
+    pub sliding_token_lifetime: u64,
+    /// `SLIDING_TOKEN_REFRESH_LIFETIME`, seconds: how long after its issue
+    /// a sliding token may be refreshed (its `refresh_exp`). Defaults to
+    /// 86400 (1 day).
+    pub sliding_token_refresh_lifetime: u64,
+    /// `SLIDING_TOKEN_REFRESH_EXP_CLAIM`: the claim holding that limit.
+    /// Defaults to `refresh_exp`.
+    pub sliding_token_refresh_exp_claim: String,
+    /// `AUTH_TOKEN_CLASSES`: the token classes that authenticate requests,
+    /// in the order they are tried, each `access` or `sliding` (SimpleJWT's
+    /// dotted class paths are read as these). With `sliding` alone the
+    /// obtain and refresh routes serve the sliding views. Defaults to
+    /// `["access"]`.
+    pub auth_token_classes: Vec<String>,
     /// `REVOKE_FAMILY_ON_REUSE` (jwtd): presenting an already rotated
     /// refresh token blacklists every token of its login. Defaults to true.
     pub revoke_family_on_reuse: bool,
@@ -308,6 +324,10 @@ impl Default for Settings {
             refresh_token_lifetime: 24 * 60 * 60,
             rotate_refresh_tokens: true,
             blacklist_after_rotation: true,
+            sliding_token_lifetime: 5 * 60,
+            sliding_token_refresh_lifetime: 24 * 60 * 60,
+            sliding_token_refresh_exp_claim: "refresh_exp".into(),
+            auth_token_classes: vec![ACCESS_CLASS.into()],
             revoke_family_on_reuse: true,
             reuse_grace_period: 10,
             revoke_on_password_change: true,
@@ -369,6 +389,26 @@ impl Default for Settings {
             #[cfg(feature = "cors")]
             cors: CorsSettings::default(),
         }
+    }
+}
+
+/// `AUTH_TOKEN_CLASSES`' name of SimpleJWT's `AccessToken`.
+pub const ACCESS_CLASS: &str = "access";
+/// `AUTH_TOKEN_CLASSES`' name of SimpleJWT's `SlidingToken`.
+pub const SLIDING_CLASS: &str = "sliding";
+
+impl Settings {
+    /// Whether sliding tokens authenticate requests (`AUTH_TOKEN_CLASSES`
+    /// names `sliding`).
+    pub fn sliding_authenticates(&self) -> bool {
+        self.auth_token_classes.iter().any(|c| c == SLIDING_CLASS)
+    }
+
+    /// Whether the obtain and refresh routes serve SimpleJWT's sliding
+    /// views: `AUTH_TOKEN_CLASSES` is `sliding` alone. With access tokens
+    /// too, they keep the pair views (one view a path, as in Django).
+    pub fn sliding_views(&self) -> bool {
+        self.sliding_authenticates() && !self.auth_token_classes.iter().any(|c| c == ACCESS_CLASS)
     }
 }
 

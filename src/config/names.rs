@@ -13,7 +13,7 @@ use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, cookie_name, duration, header_name,
     header_types, integer, optional_string, password_hashers, positive_seconds, same_site, seconds,
-    sql_name, token_claims, SettingValue,
+    sql_name, token_claims, token_classes, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -107,11 +107,15 @@ const CORS_ROWS: usize = if cfg!(feature = "cors") { 9 } else { 0 };
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 62 + CORS_ROWS] = [
+pub static SETTINGS: [Setting; 66 + CORS_ROWS] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
     setting!("BLACKLIST_AFTER_ROTATION", blacklist_after_rotation, Live, boolean, shown::boolean),
+    setting!("SLIDING_TOKEN_LIFETIME", sliding_token_lifetime, Live, positive_seconds, shown::number),
+    setting!("SLIDING_TOKEN_REFRESH_LIFETIME", sliding_token_refresh_lifetime, Live, positive_seconds, shown::number),
+    setting!("SLIDING_TOKEN_REFRESH_EXP_CLAIM", sliding_token_refresh_exp_claim, Restart, claim_name, shown::text),
+    setting!("AUTH_TOKEN_CLASSES", auth_token_classes, Restart, token_classes, shown::list),
     setting!("REVOKE_FAMILY_ON_REUSE", revoke_family_on_reuse, Live, boolean, shown::boolean),
     setting!("REUSE_GRACE_PERIOD", reuse_grace_period, Live, seconds, shown::number),
     setting!("REVOKE_ON_PASSWORD_CHANGE", revoke_on_password_change, Live, boolean, shown::boolean),

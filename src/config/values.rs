@@ -180,6 +180,33 @@ pub(super) fn token_claims(raw: SettingValue<'_>) -> Result<Vec<String>, String>
     Ok(names)
 }
 
+/// `AUTH_TOKEN_CLASSES`: `access` and `sliding`, each at most once, at
+/// least one; SimpleJWT's class paths (`rest_framework_simplejwt.tokens.
+/// SlidingToken`) and class names (`AccessToken`) are read as these.
+pub(super) fn token_classes(raw: SettingValue<'_>) -> Result<Vec<String>, String> {
+    let names = list(raw)?;
+    let mut classes: Vec<String> = Vec::with_capacity(names.len());
+    for name in &names {
+        let short = match name.rsplit('.').next().unwrap_or(name) {
+            "access" | "AccessToken" => super::ACCESS_CLASS,
+            "sliding" | "SlidingToken" => super::SLIDING_CLASS,
+            _ => {
+                return Err(format!(
+                    "{name:?} is no token class jwtd has; allowed: access, sliding"
+                ))
+            }
+        };
+        if classes.iter().any(|c| c == short) {
+            return Err(format!("{name:?} is named twice"));
+        }
+        classes.push(short.to_owned());
+    }
+    if classes.is_empty() {
+        return Err("expected access, sliding or both".into());
+    }
+    Ok(classes)
+}
+
 /// A table or column name of a database shared with Django: lower-case
 /// letters, digits and `_`, as Django names them (the only names jwtd
 /// puts in SQL text).
@@ -528,5 +555,40 @@ mod tests {
         assert!(s.token_claims_from_user && s.stateless_authentication);
         let s = crate::config::Settings::default();
         assert!(!s.token_claims_from_user && !s.stateless_authentication);
+    }
+
+    #[test]
+    fn auth_token_classes_take_short_names_and_simplejwts_class_paths() {
+        let classes =
+            |value: &str| load(&[("JWTD_AUTH_TOKEN_CLASSES", value)]).map(|s| s.auth_token_classes);
+        assert_eq!(load(&[]).unwrap().auth_token_classes, ["access"]);
+        assert_eq!(classes("sliding").unwrap(), ["sliding"]);
+        assert_eq!(
+            classes(r#"["rest_framework_simplejwt.tokens.AccessToken","SlidingToken"]"#).unwrap(),
+            ["access", "sliding"]
+        );
+        let s = load(&[("JWTD_AUTH_TOKEN_CLASSES", "sliding, access")]).unwrap();
+        assert!(s.sliding_authenticates() && !s.sliding_views());
+        let s = load(&[("JWTD_AUTH_TOKEN_CLASSES", "sliding")]).unwrap();
+        assert!(s.sliding_views());
+        for bad in ["", "refresh", "access,AccessToken", "tokens.UntypedToken"] {
+            let e = classes(bad).unwrap_err();
+            assert_eq!(e.setting, "AUTH_TOKEN_CLASSES", "{bad}");
+        }
+        let s = load(&[
+            ("JWTD_SLIDING_TOKEN_LIFETIME", "10m"),
+            ("JWTD_SLIDING_TOKEN_REFRESH_LIFETIME", "2d"),
+            ("JWTD_SLIDING_TOKEN_REFRESH_EXP_CLAIM", "slide_until"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                s.sliding_token_lifetime,
+                s.sliding_token_refresh_lifetime,
+                s.sliding_token_refresh_exp_claim.as_str()
+            ),
+            (600, 172_800, "slide_until")
+        );
+        assert!(load(&[("JWTD_SLIDING_TOKEN_LIFETIME", "0")]).is_err());
     }
 }

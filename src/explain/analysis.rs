@@ -248,6 +248,7 @@ impl Explanation {
         match claims.get_str(name)? {
             "access" => Some("access"),
             "refresh" => Some("refresh"),
+            "sliding" => Some("sliding"),
             _ => None,
         }
     }
@@ -276,7 +277,7 @@ impl Part {
     }
 }
 
-/// One of `iat`, `nbf`, `exp`.
+/// One of `iat`, `nbf`, `exp`, and a sliding token's `refresh_exp`.
 pub(super) struct Time {
     /// The claim.
     pub(super) name: &'static str,
@@ -286,9 +287,11 @@ pub(super) struct Time {
     pub(super) now: u64,
 }
 
-/// The date claims of `claims`, in the order `iat`, `nbf`, `exp`.
+/// The date claims of `claims`, in the order `iat`, `nbf`, `exp`,
+/// `refresh_exp` (SimpleJWT's default name of a sliding token's refresh
+/// limit).
 pub(super) fn times(claims: &Claims, now: u64) -> Vec<Time> {
-    ["iat", "nbf", "exp"]
+    ["iat", "nbf", "exp", "refresh_exp"]
         .into_iter()
         .filter_map(|name| {
             claims.get(name).map(|value| Time {

@@ -14,6 +14,8 @@ impl Time {
         match (self.name, delta > 0.0) {
             ("exp", true) => format!("expires in {span}"),
             ("exp", false) => format!("expired {span} ago"),
+            ("refresh_exp", true) => format!("refreshable for {span}"),
+            ("refresh_exp", false) => format!("refresh period over {span} ago"),
             (_, true) => format!("{span} in the future"),
             (_, false) if delta == 0.0 => "now".to_owned(),
             (_, false) => format!("{span} ago"),

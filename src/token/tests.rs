@@ -313,3 +313,78 @@ fn messages_are_simplejwt_msgids() {
     assert_eq!(TokenError::WrongType.message(), "Token has wrong type");
     assert_eq!(TokenError::Blacklisted.message(), "Token is blacklisted");
 }
+
+/// Made by SimpleJWT 5.5.1 (`uuid4` patched to `UUID(int=1)`, the clock to
+/// NOW, then NOW + 120 s for `TokenRefreshSlidingSerializer`'s
+/// `set_exp(); set_iat()`), its default settings.
+const SLIDING_V1: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoic2xpZGluZyIsImV4cCI6MTczNTY4OTkwMCwiaWF0IjoxNzM1Njg5NjAwLCJqdGkiOiIwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMSIsInJlZnJlc2hfZXhwIjoxNzM1Nzc2MDAwLCJ1c2VyX2lkIjoiMSJ9.vwIhxHbpy6Cz7G7Txf56_12z6IkX2YTX0YFezprRMcg";
+const SLIDING_V1_REFRESHED: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoic2xpZGluZyIsImV4cCI6MTczNTY5MDAyMCwiaWF0IjoxNzM1Njg5NzIwLCJqdGkiOiIwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMSIsInJlZnJlc2hfZXhwIjoxNzM1Nzc2MDAwLCJ1c2VyX2lkIjoiMSJ9.fe-PGrHtCCfa7bqDdTb_BDSZ6m9SnBh8Y1ltEAXHpcs";
+
+#[test]
+fn vector_sliding_v1_for_user_then_slid() {
+    let t = tokens(&reference_settings());
+    let sliding = t.sliding_for(&user_1(), NOW).unwrap();
+    assert_eq!(t.encode(&sliding).unwrap(), SLIDING_V1);
+    let mut whole = t.decode(SLIDING_V1, NOW + 120).unwrap();
+    t.slide(&mut whole, NOW + 120);
+    assert_eq!(t.encode(&whole).unwrap(), SLIDING_V1_REFRESHED);
+}
+
+#[test]
+fn sliding_tokens_are_their_own_type_with_a_refresh_limit() {
+    let t = tokens(&reference_settings());
+    let whole = t.decode(SLIDING_V1, NOW).unwrap();
+    let claims = t.claims_of(&whole);
+    assert!(claims.is(TokenType::Sliding) && !claims.is(TokenType::Access));
+    assert_eq!(t.verify(&claims, Some(TokenType::Sliding)), Ok(()));
+    assert_eq!(
+        t.verify(&claims, Some(TokenType::Access)),
+        Err(TokenError::WrongType)
+    );
+    // refresh_exp is NOW + 1 d: good until then, not at it (`<=`).
+    assert_eq!(t.check_refresh_exp(&claims, NOW + 86_399), Ok(()));
+    assert_eq!(
+        t.check_refresh_exp(&claims, NOW + 86_400),
+        Err(TokenError::RefreshExpired)
+    );
+    // Kept on record as long as a refresh of it could live.
+    assert_eq!(t.kept_until(&claims), NOW + 86_400 + 300);
+    let no_limit = both(&t, r#"{"token_type":"sliding","exp":9,"jti":"j"}"#, |c| {
+        t.check_refresh_exp(c, 1)
+    });
+    assert_eq!(no_limit, Err(TokenError::NoRefreshExp));
+    assert_eq!(
+        TokenError::RefreshExpired.message_naming("refresh_exp"),
+        "Token 'refresh_exp' claim has expired"
+    );
+    assert_eq!(
+        TokenError::NoRefreshExp.message_naming("slide_until"),
+        "Token has no 'slide_until' claim"
+    );
+}
+
+#[test]
+fn sliding_lifetimes_are_live_and_leeway_stretches_the_refresh_limit() {
+    let settings = Settings {
+        leeway: 10,
+        ..reference_settings()
+    };
+    let t = tokens(&settings);
+    t.set_lifetimes(&Settings {
+        sliding_token_lifetime: 60,
+        sliding_token_refresh_lifetime: 600,
+        ..settings.clone()
+    });
+    let sliding = t.sliding_for(&user_1(), NOW).unwrap();
+    assert_eq!(sliding.get("exp"), Some(&serde_json::json!(NOW + 60)));
+    assert_eq!(
+        sliding.get("refresh_exp"),
+        Some(&serde_json::json!(NOW + 600))
+    );
+    let claims = t.claims_of(&sliding);
+    assert_eq!(t.check_refresh_exp(&claims, NOW + 609), Ok(()));
+    assert_eq!(
+        t.check_refresh_exp(&claims, NOW + 610),
+        Err(TokenError::RefreshExpired)
+    );
+}

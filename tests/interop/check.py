@@ -41,7 +41,10 @@ same stored password hash) and checks, with SimpleJWT's own classes and views:
                    TokenObtainPairSerializer whose get_token adds the same
                    claims, each side takes the other's tokens, and
                    STATELESS_AUTHENTICATION answers as a view with
-                   JWTStatelessUserAuthentication, byte for byte.
+                   JWTStatelessUserAuthentication, byte for byte;
+  sliding          (HS256+sliding, tests/interop/sliding.py)
+                   AUTH_TOKEN_CLASSES=sliding against SimpleJWT's sliding
+                   views and SlidingToken authentication, both ways.
 
 One line per check, "PASS [scenario] what" or "FAIL [scenario] what: why",
 then "interop: N passed, M failed". Exit status 0 only if nothing failed.
@@ -119,6 +122,9 @@ SCENARIOS = {
         "TOKEN_CLAIMS": ["username", "is_staff", "is_superuser"],
         "STATELESS_AUTHENTICATION": True,
     },
+    # AUTH_TOKEN_CLASSES=sliding against SimpleJWT's sliding views and
+    # SlidingToken authentication (tests/interop/sliding.py).
+    "HS256+sliding": {"ALGORITHM": "HS256", "AUTH_TOKEN_CLASSES": "sliding"},
 }
 
 JW_NAME, JW_PASSWORD = "jw_alice", "correct horse battery staple"
@@ -287,7 +293,7 @@ class Server:
 # One scenario, in its own process (SimpleJWT reads its settings at import)
 
 
-def configure_django(cfg, key):
+def configure_django(cfg, key, extra=None):
     import django
     from django.conf import settings
 
@@ -309,6 +315,7 @@ def configure_django(cfg, key):
 
     simple_jwt["ACCESS_TOKEN_LIFETIME"] = timedelta(seconds=cfg["ACCESS_TOKEN_LIFETIME"])
     simple_jwt["REFRESH_TOKEN_LIFETIME"] = timedelta(seconds=cfg["REFRESH_TOKEN_LIFETIME"])
+    simple_jwt.update(extra or {})
     settings.configure(
         DEBUG=False,
         # Deliberately not the signing key: SIMPLE_JWT["SIGNING_KEY"] must be used.
@@ -406,6 +413,10 @@ def run_scenario(name, jwtd):
     spec = SCENARIOS[name]
     if "TOKEN_CLAIMS" in spec:
         return run_claims_scenario(name, jwtd)
+    if "AUTH_TOKEN_CLASSES" in spec:
+        from sliding import run_sliding_scenario
+
+        return run_sliding_scenario(name, jwtd)
     cfg = dict(COMMON)
     cfg.update({k: v for k, v in spec.items() if k != "SIGNING_KEY"})
     alg = cfg["ALGORITHM"]

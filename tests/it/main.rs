@@ -22,4 +22,5 @@ mod refresh_cookie;
 mod replicas;
 mod review;
 mod settings;
+mod sliding;
 mod support;

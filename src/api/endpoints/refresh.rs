@@ -1,6 +1,7 @@
 //! `POST /api/token/refresh/` {refresh} -> {access, refresh}; with
 //! `REFRESH_COOKIE`, the refresh token in and out of the cookie instead
-//! ([`refresh_cookie`]).
+//! ([`refresh_cookie`]); with `AUTH_TOKEN_CLASSES` `sliding` alone,
+//! {token} -> {token} (`TokenRefreshSlidingView`).
 
 use crate::api::call::Call;
 use crate::api::errors::auth_error;
@@ -14,6 +15,9 @@ pub fn handle(call: &Call<'_>) -> Response {
     let app = call.app;
     if !app.auth.can_sign() {
         return auth_error(app, &crate::auth::AuthError::NotSigning);
+    }
+    if app.settings().sliding_views() {
+        return refresh_sliding(call);
     }
     let token = match refresh_cookie::refresh_token(call) {
         Ok(token) => token.token,
@@ -33,5 +37,17 @@ pub fn handle(call: &Call<'_>) -> Response {
             }
         }
         Err(e) => auth_error(app, &e),
+    }
+}
+
+/// TokenRefreshSlidingView: the same token, its `exp` and `iat` reset.
+fn refresh_sliding(call: &Call<'_>) -> Response {
+    let [token] = match call.fields(["token"]) {
+        Ok(fields) => fields,
+        Err(refused) => return refused,
+    };
+    match call.app.auth.refresh_sliding(&token, call.now) {
+        Ok(token) => respond::ok(Json::object().str("token", &token).end()),
+        Err(e) => auth_error(call.app, &e),
     }
 }

@@ -34,6 +34,7 @@ mod refusals;
 mod revoke_all;
 mod routing;
 mod settings;
+mod sliding;
 mod storage;
 mod token_views;
 mod verify;
