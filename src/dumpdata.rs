@@ -206,6 +206,9 @@ fn parse_user(entry: &Value, now: i64) -> Result<User, String> {
         date_joined,
         last_login,
         tokens_valid_after: 0,
+        email: String::new(),
+        first_name: String::new(),
+        last_name: String::new(),
     })
 }
 
@@ -509,6 +512,9 @@ mod tests {
                         date_joined: JOINED,
                         last_login: None,
                         tokens_valid_after: 0,
+                        email: String::new(),
+                        first_name: String::new(),
+                        last_name: String::new(),
                     }
                 }]
             );
@@ -580,6 +586,9 @@ mod tests {
                 date_joined: NOW,
                 last_login: None,
                 tokens_valid_after: 0,
+                email: String::new(),
+                first_name: String::new(),
+                last_name: String::new(),
             }]
         );
         // What is given is kept, each field on its own.

@@ -59,7 +59,7 @@ impl Auth {
         password: &str,
         now: u64,
     ) -> Result<TokenPair, AuthError> {
-        let found = self.store.user_by_name(username)?;
+        let found = self.store.user_by(self.login_field(), username)?;
         let iterations = self.settings.get().password_iterations;
         let stored = found.as_ref().map(|u| u.password.clone());
         // Every failure costs as much as a check of the slowest hash stored,

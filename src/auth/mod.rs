@@ -21,12 +21,14 @@
 
 mod accounts;
 mod common_passwords;
+pub mod email_rule;
 mod error;
 mod login;
 mod password_validation;
 mod refresh;
 pub mod rules;
 mod signing_keys;
+mod user_fields;
 
 pub use accounts::{AccountChanges, AccountError, Accounts, Changed, LastSuperuser, NewAccount};
 pub use error::{AuthError, NoAccount};
@@ -194,7 +196,7 @@ impl Auth {
         let jti = claims
             .jti()
             .filter(|_| self.settings.get().blacklist_after_rotation);
-        let user_id = match claims.user_claim() {
+        let user_id = match self.claimed_user(&claims)? {
             UserClaim::Id(id) => Some(id),
             _ => None,
         };
@@ -232,7 +234,7 @@ impl Auth {
             return Err(TokenError::Blacklisted.into());
         }
         self.tokens.verify(&claims, Some(TokenType::Refresh))?;
-        let user_id = match claims.user_claim() {
+        let user_id = match self.claimed_user(&claims)? {
             UserClaim::Id(id) => id,
             _ => 0,
         };
@@ -257,7 +259,7 @@ impl Auth {
         let Some(claims) = self.bearer(&settings, header, now, &mut buffer)? else {
             return Ok(None);
         };
-        let id = match claims.user_claim() {
+        let id = match self.claimed_user(&claims)? {
             UserClaim::Id(id) => id,
             UserClaim::Absent | UserClaim::NotAnId => return Err(AuthError::NoUserId),
         };
@@ -310,6 +312,9 @@ impl Auth {
             date_joined: 0,
             last_login: None,
             tokens_valid_after: 0,
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
         }))
     }
 

@@ -10,7 +10,8 @@ use super::password_validators::password_validators;
 use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, duration, header_name, header_types,
-    integer, optional_string, positive_seconds, seconds, sql_name, token_claims, SettingValue,
+    integer, optional_string, positive_seconds, seconds, sql_name, token_claims, user_id_field,
+    SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -100,7 +101,7 @@ macro_rules! whole {
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 59] = [
+pub static SETTINGS: [Setting; 60] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -115,6 +116,7 @@ pub static SETTINGS: [Setting; 59] = [
     setting!("LEEWAY", leeway, Restart, seconds, shown::number),
     setting!("AUTH_HEADER_TYPES", auth_header_types, Restart, header_types, shown::list),
     setting!("AUTH_HEADER_NAME", auth_header_name, Restart, header_name, shown::text),
+    setting!("USER_ID_FIELD", user_id_field, Restart, user_id_field, shown::text),
     setting!("USER_ID_CLAIM", user_id_claim, Restart, claim_name, shown::text),
     setting!("TOKEN_TYPE_CLAIM", token_type_claim, Restart, optional_string, shown::optional_text),
     setting!("JTI_CLAIM", jti_claim, Restart, optional_string, shown::optional_text),

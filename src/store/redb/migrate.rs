@@ -1,6 +1,17 @@
-//! Version 2 of the file to version 3, inside the transaction that opens
-//! it ([`super::schema::prepare`]), so a crash leaves the file in one
-//! version or the other.
+//! Older layouts of the file to version 4, inside the transaction that
+//! opens it ([`super::schema::prepare`]), so a crash leaves the file in one
+//! version or the other: version 2 to 3 ([`from_v2`]), then 3 to 4
+//! ([`from_v3`]).
+//!
+//! Version 4 adds the `emails` index and user rows of encoding 3 (with
+//! `email`, `first_name`, `last_name`). Rows of encoding 1 and 2 stay as
+//! they are and read with those fields empty, so only the index is built:
+//!
+//! ```text
+//!   users  1 → [2, …alice…]      ──► users  1 → [2, …alice…]   (read: email "")
+//!                                     emails (none: no row holds an email yet)
+//!   the next write of user 1 ──► users 1 → [3, …alice…, email, first, last]
+//! ```
 //!
 //! Version 2 kept a refresh token in three tables, each keyed by the jti as
 //! text: `issued` (user, exp, family), `blacklist` (at, exp, why) and
@@ -21,7 +32,10 @@
 
 use ::redb::{ReadableTable, TableDefinition, WriteTransaction};
 
-use super::schema::{blacklisted_from_byte, jti_key, pair_from, Bytes, Row, TOKENS};
+use super::schema::{
+    blacklisted_from_byte, decode_user, email_key, id_from, jti_key, pair_from, Bytes, Row, EMAILS,
+    TOKENS, USERS,
+};
 use super::OrStoreError;
 use crate::store::StoreError;
 
@@ -66,6 +80,22 @@ pub(super) fn from_v2(tx: &WriteTransaction) -> Result<(), StoreError> {
     }
     for table in [ISSUED, FAMILIES, BLACKLIST] {
         tx.delete_table(table).or_store()?;
+    }
+    Ok(())
+}
+
+/// Builds the `emails` index of a version-3 file from its user rows.
+pub(super) fn from_v3(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let users = tx.open_table(USERS).or_store()?;
+    let mut emails = tx.open_table(EMAILS).or_store()?;
+    for row in users.iter().or_store()? {
+        let (key, value) = row.or_store()?;
+        let user = id_from(key.value()).and_then(|id| decode_user(id, value.value()));
+        if let Some(user) = user.filter(|u| !u.email.is_empty()) {
+            emails
+                .insert(email_key(&user.email, user.id).as_slice(), [].as_slice())
+                .or_store()?;
+        }
     }
     Ok(())
 }
@@ -204,13 +234,13 @@ mod tests {
         let meta: Bytes = TableDefinition::new("meta");
         tx.open_table(meta)
             .unwrap()
-            .insert(b"schema_version".as_slice(), b"4".as_slice())
+            .insert(b"schema_version".as_slice(), b"5".as_slice())
             .unwrap();
         tx.commit().unwrap();
         drop(db);
         let refused = Store::open(&path, 1 << 20).unwrap_err();
         assert!(
-            matches!(&refused, StoreError::Incompatible(v) if v == "schema version 4"),
+            matches!(&refused, StoreError::Incompatible(v) if v == "schema version 5"),
             "{refused}"
         );
         let _ = std::fs::remove_dir_all(&dir);

@@ -1,5 +1,6 @@
 //! Users in the redb file: the `users` rows by id, the `usernames` unique
-//! index, and the next free id in `meta`. Ids only grow, so a deleted
+//! index, the `emails` index (of non-empty emails, not unique: Django's
+//! `auth_user.email` is not), and the next free id in `meta`. Ids only grow, so a deleted
 //! user's tokens can never name a new user; a username always names at
 //! most one row.
 
@@ -7,11 +8,11 @@ use ::redb::{ReadableTable, ReadableTableMetadata};
 
 use super::batch::Tables;
 use super::schema::{
-    decode_user, encode_user, id_from, id_key, next_user_id_from, META, NEXT_USER_ID_KEY,
-    USERNAMES, USERS,
+    decode_user, email_key, encode_user, id_from, id_key, next_user_id_from, Table, EMAILS, META,
+    NEXT_USER_ID_KEY, USERNAMES, USERS,
 };
 use super::{OrStoreError, RedbStore};
-use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey};
+use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserField, UserKey};
 
 impl RedbStore {
     /// The user with this id.
@@ -40,6 +41,33 @@ impl RedbStore {
             let found = users.get(id_key(id).as_slice()).or_store()?;
             Ok(found.and_then(|bytes| decode_user(id, bytes.value())))
         })
+    }
+
+    /// The one user whose `field` is exactly `value`; `None` when none is,
+    /// or (an email, which need not be unique) when several are.
+    pub(crate) fn user_by(
+        &self,
+        field: UserField,
+        value: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let id = match field {
+            UserField::Id => return self.user(value.parse().unwrap_or(0)),
+            UserField::Username => return self.user_by_name(value),
+            UserField::Email if value.is_empty() => return Ok(None),
+            UserField::Email => self.read(|tx| {
+                let emails = tx.open_table(EMAILS).or_store()?;
+                let from = email_key(value, 0);
+                let to = email_key(value, u64::MAX);
+                let mut ids = emails.range(from.as_slice()..=to.as_slice()).or_store()?;
+                let first = ids.next().transpose().or_store()?;
+                let id = first.and_then(|(key, _)| id_from(&key.value()[value.len() + 1..]));
+                Ok(if ids.next().is_some() { None } else { id })
+            })?,
+        };
+        match id {
+            Some(id) => self.user(id),
+            None => Ok(None),
+        }
     }
 
     /// The number of users, and up to `limit` of them by id starting at the
@@ -102,6 +130,7 @@ impl Tables<'_> {
         now: u64,
     ) -> Result<ChangeOutcome, StoreError> {
         let mut usernames = self.tx.open_table(USERNAMES).or_store()?;
+        let mut emails = self.tx.open_table(EMAILS).or_store()?;
         let mut meta = self.tx.open_table(META).or_store()?;
         let mut next = match meta.get(NEXT_USER_ID_KEY).or_store()? {
             Some(bytes) => next_user_id_from(bytes.value()),
@@ -143,6 +172,7 @@ impl Tables<'_> {
             usernames
                 .insert(user.username.as_bytes(), id_key(id).as_slice())
                 .or_store()?;
+            index_email(&mut emails, &user, true)?;
             self.users
                 .insert(id_key(id).as_slice(), encode_user(&user).as_slice())
                 .or_store()?;
@@ -194,6 +224,7 @@ impl Tables<'_> {
             .or_store()?
             .remove(user.username.as_bytes())
             .or_store()?;
+        index_email(&mut self.tx.open_table(EMAILS).or_store()?, &user, false)?;
         Ok(ChangeOutcome::UserDeleted { user })
     }
 
@@ -234,11 +265,34 @@ impl Tables<'_> {
             .and_then(|bytes| decode_user(id, bytes.value())))
     }
 
-    /// Writes `user`'s row over the one with its id.
+    /// Writes `user`'s row over the one with its id, and moves its
+    /// `emails` entry if its email changed.
     pub(super) fn write_user(&mut self, user: &User) -> Result<(), StoreError> {
-        self.users
+        let before = self
+            .users
             .insert(id_key(user.id).as_slice(), encode_user(user).as_slice())
-            .or_store()?;
+            .or_store()?
+            .and_then(|old| decode_user(user.id, old.value()));
+        if let Some(before) = before.filter(|b| b.email != user.email) {
+            let mut emails = self.tx.open_table(EMAILS).or_store()?;
+            index_email(&mut emails, &before, false)?;
+            index_email(&mut emails, user, true)?;
+        }
         Ok(())
     }
+}
+
+/// Adds (`present`) or removes `user`'s entry in the `emails` index; an
+/// empty email has none.
+fn index_email(emails: &mut Table<'_>, user: &User, present: bool) -> Result<(), StoreError> {
+    if user.email.is_empty() {
+        return Ok(());
+    }
+    let key = email_key(&user.email, user.id);
+    if present {
+        emails.insert(key.as_slice(), [].as_slice()).or_store()?;
+    } else {
+        emails.remove(key.as_slice()).or_store()?;
+    }
+    Ok(())
 }
