@@ -232,6 +232,12 @@ impl Accounts {
         self.store.user_by_name(username)
     }
 
+    /// Whether emails are the login field (`USERNAME_FIELD` `email`), and
+    /// so unique.
+    pub fn emails_are_unique(&self) -> bool {
+        self.settings.get().username_field == "email"
+    }
+
     /// The one user whose `field` is exactly `value` ([`Store::user_by`]).
     pub fn user_by(&self, field: UserField, value: &str) -> Result<Option<User>, StoreError> {
         self.store.user_by(field, value)

@@ -84,7 +84,7 @@ pub(super) fn validate_email(
         return Ok(Ok(Some(value)));
     }
     let mut messages = Messages::new();
-    if app.settings().username_field == "email" {
+    if app.auth.accounts().emails_are_unique() {
         let holder = app.auth.accounts().user_by(UserField::Email, &value)?;
         if holder.is_some_and(|user| Some(user.id) != own) {
             messages.push(EMAIL_TAKEN.into());
