@@ -18,3 +18,4 @@ mod replicas;
 mod review;
 mod settings;
 mod support;
+mod users;

@@ -25,6 +25,7 @@ mod delete;
 mod list;
 mod metrics;
 mod options;
+mod profile;
 mod retrieve;
 mod revoke;
 mod schema;
