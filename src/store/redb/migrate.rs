@@ -102,7 +102,7 @@ pub(super) fn from_v3(tx: &WriteTransaction) -> Result<(), StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+    use ::redb::{Database, ReadableDatabase, TableDefinition};
 
     use super::{BLACKLIST, FAMILIES, ISSUED};
     use crate::store::fixtures::{new_user, rotate, token};
