@@ -33,8 +33,8 @@
 use ::redb::{ReadableTable, TableDefinition, WriteTransaction};
 
 use super::schema::{
-    blacklisted_from_byte, decode_user, email_key, id_from, jti_key, pair_from, Bytes, Row, EMAILS,
-    TOKENS, USERS,
+    blacklisted_from_byte, decode_user, id_from, jti_key, pair_from, Bytes, Row, EMAILS, TOKENS,
+    USERS,
 };
 use super::OrStoreError;
 use crate::store::StoreError;
@@ -91,10 +91,8 @@ pub(super) fn from_v3(tx: &WriteTransaction) -> Result<(), StoreError> {
     for row in users.iter().or_store()? {
         let (key, value) = row.or_store()?;
         let user = id_from(key.value()).and_then(|id| decode_user(id, value.value()));
-        if let Some(user) = user.filter(|u| !u.email.is_empty()) {
-            emails
-                .insert(email_key(&user.email, user.id).as_slice(), [].as_slice())
-                .or_store()?;
+        if let Some(user) = user {
+            super::users::index_email(&mut emails, &user, true)?;
         }
     }
     Ok(())

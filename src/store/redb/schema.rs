@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `users` | id (u64 big-endian) | a user, encoded by [`encode_user`] |
 //! | `usernames` | username | id (u64 big-endian): the unique index |
-//! | `emails` | email, 0xFF, id (u64 big-endian) | nothing: the index of non-empty emails, which need not be unique |
+//! | `emails` | email | the ids (u64 big-endian each, ascending) of the users with it: the index of non-empty emails, which need not be unique |
 //! | `tokens` | jti, by [`jti_key`] | a refresh token's state, a [`Row`]: 25 bytes (9 for a root) |
 //! | `signing_keys` | key id | created at, retired at (microseconds, 0: not retired; u64 little-endian each), secret |
 //! | `meta` | name | schema version, next user id, the signing key generated before keys had ids |
@@ -216,10 +216,16 @@ pub(super) fn pair_from(row: &[u8]) -> Option<(u64, u64, &[u8])> {
     Some((a, b, row.get(16..)?))
 }
 
-/// An `emails` key: the email, 0xFF (which UTF-8 never holds, so one
-/// email's keys are never another's prefix), the id big-endian.
-pub(super) fn email_key(email: &str, id: u64) -> Vec<u8> {
-    [email.as_bytes(), &[0xFF], &id_key(id)].concat()
+/// An `emails` value `ids` with `id` added (`present`) or taken out: the
+/// ids big-endian, ascending, each once.
+pub(super) fn email_ids(ids: &[u8], id: u64, present: bool) -> Vec<u8> {
+    let mut all: Vec<u64> = ids.chunks_exact(8).filter_map(id_from).collect();
+    all.retain(|&other| other != id);
+    if present {
+        all.push(id);
+        all.sort_unstable();
+    }
+    all.iter().flat_map(|&id| id_key(id)).collect()
 }
 
 /// A `users` row, encoding version 3: `[3, flags, date_joined i64 LE,
@@ -352,6 +358,18 @@ mod tests {
         v1[0] = 1;
         u.tokens_valid_after = 0;
         assert_eq!(decode_user(7, &v1), Some(u));
+    }
+
+    #[test]
+    fn email_ids_are_kept_ascending_once_each() {
+        let one = email_ids(&[], 7, true);
+        assert_eq!(one, id_key(7));
+        let two = email_ids(&one, 3, true);
+        assert_eq!(two, [id_key(3), id_key(7)].concat());
+        assert_eq!(email_ids(&two, 3, true), two);
+        assert_eq!(email_ids(&two, 7, false), id_key(3));
+        assert_eq!(email_ids(&id_key(3), 3, false), Vec::<u8>::new());
+        assert_eq!(email_ids(&id_key(3), 9, false), id_key(3));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use ::redb::{ReadableTable, ReadableTableMetadata};
 
 use super::batch::Tables;
 use super::schema::{
-    decode_user, email_key, encode_user, id_from, id_key, next_user_id_from, Table, EMAILS, META,
+    decode_user, email_ids, encode_user, id_from, id_key, next_user_id_from, Table, EMAILS, META,
     NEXT_USER_ID_KEY, USERNAMES, USERS,
 };
 use super::{OrStoreError, RedbStore};
@@ -56,12 +56,9 @@ impl RedbStore {
             UserField::Email if value.is_empty() => return Ok(None),
             UserField::Email => self.read(|tx| {
                 let emails = tx.open_table(EMAILS).or_store()?;
-                let from = email_key(value, 0);
-                let to = email_key(value, u64::MAX);
-                let mut ids = emails.range(from.as_slice()..=to.as_slice()).or_store()?;
-                let first = ids.next().transpose().or_store()?;
-                let id = first.and_then(|(key, _)| id_from(&key.value()[value.len() + 1..]));
-                Ok(if ids.next().is_some() { None } else { id })
+                let ids = emails.get(value.as_bytes()).or_store()?;
+                // One id: its user; several share the email: none.
+                Ok(ids.and_then(|ids| id_from(ids.value())))
             })?,
         };
         match id {
@@ -282,17 +279,27 @@ impl Tables<'_> {
     }
 }
 
-/// Adds (`present`) or removes `user`'s entry in the `emails` index; an
-/// empty email has none.
-fn index_email(emails: &mut Table<'_>, user: &User, present: bool) -> Result<(), StoreError> {
+/// Adds (`present`) or removes `user`'s id in the `emails` index; an
+/// empty email has no entry.
+pub(super) fn index_email(
+    emails: &mut Table<'_>,
+    user: &User,
+    present: bool,
+) -> Result<(), StoreError> {
     if user.email.is_empty() {
         return Ok(());
     }
-    let key = email_key(&user.email, user.id);
-    if present {
-        emails.insert(key.as_slice(), [].as_slice()).or_store()?;
+    let key = user.email.as_bytes();
+    let ids = emails
+        .get(key)
+        .or_store()?
+        .map(|ids| ids.value().to_vec())
+        .unwrap_or_default();
+    let ids = email_ids(&ids, user.id, present);
+    if ids.is_empty() {
+        emails.remove(key).or_store()?;
     } else {
-        emails.remove(key.as_slice()).or_store()?;
+        emails.insert(key, ids.as_slice()).or_store()?;
     }
     Ok(())
 }
