@@ -226,9 +226,7 @@ fn parse_user(entry: &Value, now: i64) -> Result<User, String> {
 fn optional_text(fields: &Map<String, Value>, name: &str, max: usize) -> Result<String, String> {
     let text = match fields.get(name) {
         None => "",
-        Some(value) => value
-            .as_str()
-            .ok_or_else(|| format!("\"{name}\" must be a string"))?,
+        Some(_) => required_string(fields, name)?,
     };
     if text.chars().count() > max {
         return Err(format!(

@@ -31,9 +31,8 @@ impl Auth {
     /// claim read as SimpleJWT reads it; with a username or an email, the
     /// id of the one user who has the claim's text.
     pub(super) fn claimed_user(&self, claims: &TokenClaims<'_>) -> Result<UserClaim, StoreError> {
-        let field = match self.settings.get().user_id_field.as_str() {
-            "username" => UserField::Username,
-            "email" => UserField::Email,
+        let field = match UserField::named(&self.settings.get().user_id_field) {
+            Some(field @ (UserField::Username | UserField::Email)) => field,
             _ => return Ok(claims.user_claim()),
         };
         let Some(text) = claims.user_claim_text() else {

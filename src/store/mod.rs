@@ -95,10 +95,9 @@ impl Store {
     pub fn open_at(address: &Address, options: &OpenOptions) -> Result<Store, StoreError> {
         match address {
             Address::File(_) if !matches!(options.users.login.as_str(), "username" | "email") => {
-                Err(StoreError::Incompatible(format!(
-                    "USERNAME_FIELD {:?}: a redb database logs users in by username or email",
-                    options.users.login
-                )))
+                Err(StoreError::Incompatible(
+                    "USERNAME_FIELD: a redb database logs users in by username or email".to_owned(),
+                ))
             }
             Address::File(path) => Store::open(path, options.cache_bytes),
             #[cfg(feature = "postgres")]

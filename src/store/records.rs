@@ -82,15 +82,6 @@ impl UserField {
         }
     }
 
-    /// Django's name of the field.
-    pub fn name(self) -> &'static str {
-        match self {
-            UserField::Id => "id",
-            UserField::Username => "username",
-            UserField::Email => "email",
-        }
-    }
-
     /// `str(getattr(user, field))`: the field's value as SimpleJWT writes
     /// it in `USER_ID_CLAIM`.
     pub fn value_of(self, user: &User) -> String {

@@ -1,11 +1,11 @@
 //! Older layouts of the file to version 4, inside the transaction that
 //! opens it ([`super::schema::prepare`]), so a crash leaves the file in one
-//! version or the other: version 2 to 3 ([`from_v2`]), then 3 to 4
-//! ([`from_v3`]).
+//! version or the other: version 2 to 3 here ([`from_v2`]), then 3 to 4.
 //!
 //! Version 4 adds the `emails` index and user rows of encoding 3 (with
 //! `email`, `first_name`, `last_name`). Rows of encoding 1 and 2 stay as
-//! they are and read with those fields empty, so only the index is built:
+//! they are and read with those fields empty; as none holds an email, the
+//! index starts empty, and 3 to 4 is the new table alone:
 //!
 //! ```text
 //!   users  1 → [2, …alice…]      ──► users  1 → [2, …alice…]   (read: email "")
@@ -32,10 +32,7 @@
 
 use ::redb::{ReadableTable, TableDefinition, WriteTransaction};
 
-use super::schema::{
-    blacklisted_from_byte, decode_user, id_from, jti_key, pair_from, Bytes, Row, EMAILS, TOKENS,
-    USERS,
-};
+use super::schema::{blacklisted_from_byte, jti_key, pair_from, Bytes, Row, TOKENS};
 use super::OrStoreError;
 use crate::store::StoreError;
 
@@ -80,20 +77,6 @@ pub(super) fn from_v2(tx: &WriteTransaction) -> Result<(), StoreError> {
     }
     for table in [ISSUED, FAMILIES, BLACKLIST] {
         tx.delete_table(table).or_store()?;
-    }
-    Ok(())
-}
-
-/// Builds the `emails` index of a version-3 file from its user rows.
-pub(super) fn from_v3(tx: &WriteTransaction) -> Result<(), StoreError> {
-    let users = tx.open_table(USERS).or_store()?;
-    let mut emails = tx.open_table(EMAILS).or_store()?;
-    for row in users.iter().or_store()? {
-        let (key, value) = row.or_store()?;
-        let user = id_from(key.value()).and_then(|id| decode_user(id, value.value()));
-        if let Some(user) = user {
-            super::users::index_email(&mut emails, &user, true)?;
-        }
     }
     Ok(())
 }

@@ -8,8 +8,8 @@ use ::redb::{ReadableTable, ReadableTableMetadata};
 
 use super::batch::Tables;
 use super::schema::{
-    decode_user, email_ids, encode_user, id_from, id_key, next_user_id_from, Table, EMAILS, META,
-    NEXT_USER_ID_KEY, USERNAMES, USERS,
+    decode_user, email_ids, encode_user, id_from, id_key, next_user_id_from, Bytes, Table, EMAILS,
+    META, NEXT_USER_ID_KEY, USERNAMES, USERS,
 };
 use super::{OrStoreError, RedbStore};
 use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserField, UserKey};
@@ -27,11 +27,17 @@ impl RedbStore {
     /// The user with exactly this username (case-sensitive, as Django on
     /// SQLite and PostgreSQL).
     pub(crate) fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.user_in_index(USERNAMES, username)
+    }
+
+    /// The user `index` (`usernames` or `emails`) maps `key` to, in one read
+    /// transaction; none when it maps it to several ids (an email shared).
+    fn user_in_index(&self, index: Bytes, key: &str) -> Result<Option<User>, StoreError> {
         self.read(|tx| {
             let Some(id) = tx
-                .open_table(USERNAMES)
+                .open_table(index)
                 .or_store()?
-                .get(username.as_bytes())
+                .get(key.as_bytes())
                 .or_store()?
                 .and_then(|g| id_from(g.value()))
             else {
@@ -50,20 +56,10 @@ impl RedbStore {
         field: UserField,
         value: &str,
     ) -> Result<Option<User>, StoreError> {
-        let id = match field {
-            UserField::Id => return self.user(value.parse().unwrap_or(0)),
-            UserField::Username => return self.user_by_name(value),
-            UserField::Email if value.is_empty() => return Ok(None),
-            UserField::Email => self.read(|tx| {
-                let emails = tx.open_table(EMAILS).or_store()?;
-                let ids = emails.get(value.as_bytes()).or_store()?;
-                // One id: its user; several share the email: none.
-                Ok(ids.and_then(|ids| id_from(ids.value())))
-            })?,
-        };
-        match id {
-            Some(id) => self.user(id),
-            None => Ok(None),
+        match field {
+            UserField::Id => self.user(value.parse().unwrap_or(0)),
+            UserField::Username => self.user_by_name(value),
+            UserField::Email => self.user_in_index(EMAILS, value),
         }
     }
 

@@ -5,9 +5,9 @@
 //! trimmed as DRF trims, and reports every message in the order DRF's
 //! validators run: uniqueness, the length, NUL, then the email's form.
 
-use super::validation::{one, Messages};
+use super::validation::{string_of, Messages};
 use crate::api::body::FieldValue;
-use crate::api::messages::{surrogate, NOT_A_STRING, NULL, NULL_CHARACTERS};
+use crate::api::messages::NULL_CHARACTERS;
 use crate::app::App;
 use crate::auth::email_rule::{email_is_valid, EMAIL_MAX_CHARS};
 use crate::auth::rules::USERNAME_MAX_CHARS;
@@ -30,23 +30,11 @@ pub(super) struct Profile {
     pub(super) last_name: Option<String>,
 }
 
-/// The text of a `CharField`, trimmed, or its type's message.
+/// The text of an optional `CharField`, trimmed, or its type's message.
 fn text(raw: FieldValue) -> Result<Option<String>, Messages> {
     match raw {
         FieldValue::Missing => Ok(None),
-        FieldValue::Null => Err(one(NULL)),
-        FieldValue::Bool(_) | FieldValue::NotString => Err(one(NOT_A_STRING)),
-        FieldValue::Surrogate { first, has_nul } => {
-            let mut messages = Messages::new();
-            if has_nul {
-                messages.push(NULL_CHARACTERS.into());
-            }
-            messages.push(surrogate(first).into());
-            Err(messages)
-        }
-        FieldValue::Str(value) | FieldValue::Number(value) => {
-            Ok(Some(python_strip(&value).to_owned()))
-        }
+        raw => string_of(raw).map(|value| Some(python_strip(&value).to_owned())),
     }
 }
 
@@ -56,16 +44,22 @@ pub(super) fn validate_name(raw: FieldValue) -> Result<Option<String>, Messages>
         return Ok(None);
     };
     let mut messages = Messages::new();
-    if value.chars().count() > USERNAME_MAX_CHARS {
-        messages.push(NAME_TOO_LONG.into());
-    }
-    if value.contains('\0') {
-        messages.push(NULL_CHARACTERS.into());
-    }
+    check_length_and_nul(&value, USERNAME_MAX_CHARS, NAME_TOO_LONG, &mut messages);
     if messages.is_empty() {
         Ok(Some(value))
     } else {
         Err(messages)
+    }
+}
+
+/// DRF's `MaxLengthValidator` and `ProhibitNullCharactersValidator`, in
+/// that order.
+fn check_length_and_nul(value: &str, max: usize, too_long: &'static str, messages: &mut Messages) {
+    if value.chars().count() > max {
+        messages.push(too_long.into());
+    }
+    if value.contains('\0') {
+        messages.push(NULL_CHARACTERS.into());
     }
 }
 
@@ -90,12 +84,7 @@ pub(super) fn validate_email(
             messages.push(EMAIL_TAKEN.into());
         }
     }
-    if value.chars().count() > EMAIL_MAX_CHARS {
-        messages.push(EMAIL_TOO_LONG.into());
-    }
-    if value.contains('\0') {
-        messages.push(NULL_CHARACTERS.into());
-    }
+    check_length_and_nul(&value, EMAIL_MAX_CHARS, EMAIL_TOO_LONG, &mut messages);
     if !email_is_valid(&value) {
         messages.push(EMAIL_INVALID.into());
     }
