@@ -30,7 +30,7 @@ fn import_dump(accounts: &Accounts, text: &str) -> Result<(String, usize), Strin
         let existing = accounts.all().map_err(|e| e.to_string())?;
         if let Some(entry) = dumpdata::duplicate_email(&dump, &existing) {
             return Err(format!(
-                "entry {}: another user has the email {:?}, and emails are the login field",
+                "entry {}: email {:?} taken (USERNAME_FIELD email)",
                 entry.entry + 1,
                 entry.user.email
             ));
