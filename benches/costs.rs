@@ -180,6 +180,9 @@ fn main() {
                 date_joined: 0,
                 last_login: None,
                 tokens_valid_after: 0,
+                email: String::new(),
+                first_name: String::new(),
+                last_name: String::new(),
             },
         })
         .expect("add alice");

@@ -31,7 +31,7 @@ use crate::jwt::{
 };
 use crate::md5;
 use crate::primitives::{self, RandomError};
-use crate::store::User;
+use crate::store::{User, UserField};
 
 mod error;
 mod sliding;
@@ -163,6 +163,15 @@ impl<'p> TokenClaims<'p> {
         user_claim_of(self.0.picked[2].as_ref())
     }
 
+    /// The user id claim's value when it is a non-empty string: a username
+    /// or an email under `USER_ID_FIELD`.
+    pub fn user_claim_text(&self) -> Option<&'p str> {
+        match &self.0.picked[2] {
+            Some(ClaimValue::String(s)) if !s.is_empty() => Some(s),
+            _ => None,
+        }
+    }
+
     /// Whether the user id claim is there at all, whatever its value:
     /// what `JWTStatelessUserAuthentication` asks (`USER_ID_CLAIM in token`).
     pub fn has_user_claim(&self) -> bool {
@@ -233,6 +242,8 @@ pub struct Tokens {
     token_type_claim: Option<String>,
     jti_claim: Option<String>,
     user_id_claim: String,
+    /// `USER_ID_FIELD`: whose value `user_id_claim` carries.
+    user_id_field: UserField,
     revoke_claim: Option<String>,
     audience: Option<Audience>,
     issuer: Option<String>,
@@ -271,6 +282,7 @@ impl Tokens {
             token_type_claim: settings.token_type_claim.clone(),
             jti_claim: settings.jti_claim.clone(),
             user_id_claim: settings.user_id_claim.clone(),
+            user_id_field: UserField::named(&settings.user_id_field).unwrap_or(UserField::Id),
             revoke_claim: settings
                 .check_revoke_token
                 .then(|| settings.revoke_token_claim.clone()),
@@ -320,7 +332,7 @@ impl Tokens {
     pub fn refresh_for(&self, user: &User, now: u64) -> Result<Claims, RandomError> {
         let lifetime = self.refresh_lifetime.load(Ordering::Relaxed);
         let mut claims = self.new_token(TokenType::Refresh, lifetime, now)?;
-        claims.set(&self.user_id_claim, user.id.to_string());
+        claims.set(&self.user_id_claim, self.user_id_field.value_of(user));
         if let Some(name) = &self.revoke_claim {
             claims.set(name, revoke_hash(user));
         }
@@ -481,6 +493,9 @@ pub fn set_user_claims(claims: &mut Claims, user: &User, fields: &[String]) {
             "is_superuser" => claims.set(field, user.is_superuser),
             "is_active" => claims.set(field, user.is_active),
             "id" => claims.set(field, user.id),
+            "email" => claims.set(field, user.email.as_str()),
+            "first_name" => claims.set(field, user.first_name.as_str()),
+            "last_name" => claims.set(field, user.last_name.as_str()),
             // The settings refuse any other name at start-up.
             _ => {}
         }

@@ -875,6 +875,9 @@ fn app() -> &'static App {
                         date_joined: 0,
                         last_login: None,
                         tokens_valid_after: 0,
+                        email: String::new(),
+                        first_name: String::new(),
+                        last_name: String::new(),
                     },
                 })
                 .expect("a fresh store takes the user");

@@ -66,12 +66,28 @@ const DOCUMENT: &str = "GET, HEAD";
 
 /// The admin API's create serializer: every field in declared order, the
 /// read-only and write-only ones included.
-const ADMIN_USER_FIELDS: [Field; 8] = [
+const ADMIN_USER_FIELDS: [Field; 11] = [
     Field::read_only("id", "integer", "ID"),
     Field {
         help_text: Some("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
         max_length: Some(150),
         ..Field::string("username", "Username")
+    },
+    Field {
+        kind: "email",
+        required: false,
+        max_length: Some(254),
+        ..Field::string("email", "Email address")
+    },
+    Field {
+        required: false,
+        max_length: Some(150),
+        ..Field::string("first_name", "First name")
+    },
+    Field {
+        required: false,
+        max_length: Some(150),
+        ..Field::string("last_name", "Last name")
     },
     Field::string("password", "Password"),
     Field {

@@ -24,7 +24,7 @@ use crate::clock::Clock;
 use crate::config::{LiveSettings, Settings};
 use crate::password;
 use crate::store::{
-    Backup, Change, ChangeOutcome, NewUser, Store, StoreError, User, UserKey, UserUpdate,
+    Backup, Change, ChangeOutcome, NewUser, Store, StoreError, User, UserField, UserKey, UserUpdate,
 };
 use crate::writer::Writer;
 
@@ -103,6 +103,11 @@ pub struct NewAccount {
     pub is_staff: bool,
     /// Django's superuser flag; superusers use the admin API.
     pub is_superuser: bool,
+    /// Django's `email`, `first_name`, `last_name`, checked by the caller
+    /// (the admin API's serializer); may be empty.
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
 }
 
 impl fmt::Debug for NewAccount {
@@ -113,7 +118,8 @@ impl fmt::Debug for NewAccount {
             .field("is_active", &self.is_active)
             .field("is_staff", &self.is_staff)
             .field("is_superuser", &self.is_superuser)
-            .finish()
+            .field("email", &self.email)
+            .finish_non_exhaustive()
     }
 }
 
@@ -124,7 +130,8 @@ impl fmt::Debug for AccountChanges {
             .field("is_active", &self.is_active)
             .field("is_staff", &self.is_staff)
             .field("is_superuser", &self.is_superuser)
-            .finish()
+            .field("email", &self.email)
+            .finish_non_exhaustive()
     }
 }
 
@@ -139,6 +146,10 @@ pub struct AccountChanges {
     pub is_staff: Option<bool>,
     /// Django's superuser flag.
     pub is_superuser: Option<bool>,
+    /// Django's `email`, `first_name`, `last_name`, checked by the caller.
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
 }
 
 /// Whether a change or a deletion may leave no active superuser: with
@@ -221,6 +232,17 @@ impl Accounts {
         self.store.user_by_name(username)
     }
 
+    /// Whether emails are the login field (`USERNAME_FIELD` `email`), and
+    /// so unique.
+    pub fn emails_are_unique(&self) -> bool {
+        self.settings.get().username_field == "email"
+    }
+
+    /// The one user whose `field` is exactly `value` ([`Store::user_by`]).
+    pub fn user_by(&self, field: UserField, value: &str) -> Result<Option<User>, StoreError> {
+        self.store.user_by(field, value)
+    }
+
     /// Every user, by id.
     pub fn all(&self) -> Result<Vec<User>, StoreError> {
         self.store.users()
@@ -272,6 +294,9 @@ impl Accounts {
             date_joined: self.clock.now_micros(),
             last_login: None,
             tokens_valid_after: 0,
+            email: account.email,
+            first_name: account.first_name,
+            last_name: account.last_name,
         };
         let mut created = self
             .import(vec![NewUser { id: None, user }])
@@ -333,6 +358,9 @@ impl Accounts {
             is_active: changes.is_active,
             is_staff: changes.is_staff,
             is_superuser: changes.is_superuser,
+            email: changes.email,
+            first_name: changes.first_name,
+            last_name: changes.last_name,
         };
         let batch = vec![Change::UpdateUser {
             user: UserKey::Id(id),
@@ -502,6 +530,9 @@ mod tests {
             is_active: true,
             is_staff: false,
             is_superuser: false,
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
         }
     }
 

@@ -92,7 +92,7 @@ impl Auth {
         now: u64,
         kind: TokenType,
     ) -> Result<Issued, AuthError> {
-        let found = self.store.user_by_name(username)?;
+        let found = self.store.user_by(self.login_field(), username)?;
         let settings = self.settings.get();
         let policy = password::Policy {
             hashers: &settings.password_hashers,

@@ -23,6 +23,7 @@
 
 mod accounts;
 mod common_passwords;
+pub mod email_rule;
 mod error;
 mod login;
 mod password_validation;
@@ -30,6 +31,7 @@ mod refresh;
 pub mod rules;
 mod signing_keys;
 mod sliding;
+mod user_fields;
 
 pub use accounts::{AccountChanges, AccountError, Accounts, Changed, LastSuperuser, NewAccount};
 pub use error::{AuthError, NoAccount};
@@ -194,7 +196,7 @@ impl Auth {
         let jti = claims
             .jti()
             .filter(|_| self.settings.get().blacklist_after_rotation);
-        let user_id = match claims.user_claim() {
+        let user_id = match self.claimed_user(&claims)? {
             UserClaim::Id(id) => Some(id),
             _ => None,
         };
@@ -243,7 +245,7 @@ impl Auth {
             TokenType::Refresh
         };
         self.tokens.verify(&claims, Some(expected))?;
-        let user_id = match claims.user_claim() {
+        let user_id = match self.claimed_user(&claims)? {
             UserClaim::Id(id) => id,
             _ => 0,
         };
@@ -268,7 +270,7 @@ impl Auth {
         let Some(claims) = self.bearer(&settings, header, now, &mut buffer)? else {
             return Ok(None);
         };
-        let id = match claims.user_claim() {
+        let id = match self.claimed_user(&claims)? {
             UserClaim::Id(id) => id,
             UserClaim::Absent | UserClaim::NotAnId => return Err(AuthError::NoUserId),
         };
@@ -321,6 +323,9 @@ impl Auth {
             date_joined: 0,
             last_login: None,
             tokens_valid_after: 0,
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
         }))
     }
 

@@ -26,7 +26,7 @@ impl Auth {
         let mut whole = self.tokens.decode(token, now)?;
         let claims = self.tokens.claims_of(&whole);
         let jti = claims.jti().ok_or(TokenError::NoId)?;
-        let claimed = claims.user_claim();
+        let claimed = self.claimed_user(&claims)?;
         let claimed_id = match claimed {
             UserClaim::Id(id) => Some(id),
             _ => None,

@@ -81,6 +81,9 @@ fn add_user(store: &Store, name: &str, hash: &str, active: bool) -> User {
                 date_joined: 0,
                 last_login: None,
                 tokens_valid_after: 0,
+                email: String::new(),
+                first_name: String::new(),
+                last_name: String::new(),
             },
         })
         .unwrap()
@@ -907,6 +910,9 @@ fn a_reuse_names_the_user_and_the_client_address() {
         date_joined: 0,
         last_login: None,
         tokens_valid_after: 0,
+        email: String::new(),
+        first_name: String::new(),
+        last_name: String::new(),
     };
     let presenter = |claimed, user| {
         Presenter {

@@ -102,6 +102,10 @@ pub struct Settings {
     pub auth_header_name: String,
     /// `USER_ID_CLAIM`. Defaults to `user_id`.
     pub user_id_claim: String,
+    /// `USER_ID_FIELD`: the user field whose value (as text) goes in
+    /// `USER_ID_CLAIM`, and by which a token's user is found again: one of
+    /// [`USER_ID_FIELDS`]. Defaults to `id`.
+    pub user_id_field: String,
     /// `TOKEN_TYPE_CLAIM`; none disables the type check. Defaults to `token_type`.
     pub token_type_claim: Option<String>,
     /// `JTI_CLAIM`; none disables the id check on access tokens. Defaults to `jti`.
@@ -199,8 +203,10 @@ pub struct Settings {
     /// `USER_TABLE`: on PostgreSQL, the table of the users (a custom
     /// Django user model's). Defaults to Django's `auth_user`.
     pub user_table: String,
-    /// `USERNAME_FIELD`: on PostgreSQL, the user table's column users log
-    /// in by (Django's `USERNAME_FIELD`). Defaults to `username`.
+    /// `USERNAME_FIELD`: the user field users log in by (Django's
+    /// `USERNAME_FIELD`), which names the login body's field too:
+    /// `username` or `email` (then unique); on PostgreSQL, any column of
+    /// the user table. Defaults to `username`.
     pub username_field: String,
     /// `OUTSTANDING_TOKEN_TEXT`: on PostgreSQL, write each refresh token's
     /// text in `token_blacklist_outstandingtoken.token`, as SimpleJWT does.
@@ -339,6 +345,7 @@ impl Default for Settings {
             auth_header_types: vec!["Bearer".into()],
             auth_header_name: "HTTP_AUTHORIZATION".into(),
             user_id_claim: "user_id".into(),
+            user_id_field: "id".into(),
             token_type_claim: Some("token_type".into()),
             jti_claim: Some("jti".into()),
             token_claims: Vec::new(),
@@ -415,8 +422,19 @@ impl Settings {
 /// The user fields `TOKEN_CLAIMS` may name: those of jwtd's user that are
 /// a JSON string, boolean or number in a token (`id` as the number
 /// Django's `user.id` is, not the string of `USER_ID_CLAIM`).
-pub const TOKEN_CLAIM_FIELDS: [&str; 5] =
-    ["username", "is_staff", "is_superuser", "is_active", "id"];
+pub const TOKEN_CLAIM_FIELDS: [&str; 8] = [
+    "username",
+    "is_staff",
+    "is_superuser",
+    "is_active",
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+];
+
+/// The user fields `USER_ID_FIELD` may name: the unique ones.
+pub const USER_ID_FIELDS: [&str; 3] = ["id", "username", "email"];
 
 /// A setting that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use super::shown::{self, Shown};
 use super::values::{
     algorithm, allowed_hosts, audience, boolean, claim_name, cookie_name, duration, header_name,
     header_types, integer, optional_string, password_hashers, positive_seconds, same_site, seconds,
-    sql_name, token_claims, token_classes, SettingValue,
+    sql_name, token_claims, token_classes, user_id_field, SettingValue,
 };
 use super::{ConfigError, ControlSocket, Settings};
 
@@ -107,7 +107,7 @@ const CORS_ROWS: usize = if cfg!(feature = "cors") { 9 } else { 0 };
 /// policy's per operation), the token lifetimes and the throttle's limits,
 /// which a reload hands to their owners. One row a line, as a table.
 #[rustfmt::skip]
-pub static SETTINGS: [Setting; 66 + CORS_ROWS] = [
+pub static SETTINGS: [Setting; 67 + CORS_ROWS] = [
     setting!("ACCESS_TOKEN_LIFETIME", access_token_lifetime, Live, positive_seconds, shown::number),
     setting!("REFRESH_TOKEN_LIFETIME", refresh_token_lifetime, Live, positive_seconds, shown::number),
     setting!("ROTATE_REFRESH_TOKENS", rotate_refresh_tokens, Live, boolean, shown::boolean),
@@ -126,6 +126,7 @@ pub static SETTINGS: [Setting; 66 + CORS_ROWS] = [
     setting!("LEEWAY", leeway, Restart, seconds, shown::number),
     setting!("AUTH_HEADER_TYPES", auth_header_types, Restart, header_types, shown::list),
     setting!("AUTH_HEADER_NAME", auth_header_name, Restart, header_name, shown::text),
+    setting!("USER_ID_FIELD", user_id_field, Restart, user_id_field, shown::text),
     setting!("USER_ID_CLAIM", user_id_claim, Restart, claim_name, shown::text),
     setting!("TOKEN_TYPE_CLAIM", token_type_claim, Restart, optional_string, shown::optional_text),
     setting!("JTI_CLAIM", jti_claim, Restart, optional_string, shown::optional_text),

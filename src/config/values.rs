@@ -207,6 +207,18 @@ pub(super) fn token_classes(raw: SettingValue<'_>) -> Result<Vec<String>, String
     Ok(classes)
 }
 
+/// `USER_ID_FIELD`: one of [`super::USER_ID_FIELDS`].
+pub(super) fn user_id_field(raw: SettingValue<'_>) -> Result<String, String> {
+    let name = string(raw)?;
+    if !super::USER_ID_FIELDS.contains(&name.as_str()) {
+        return Err(format!(
+            "{name:?} is not a unique user field; allowed: {}",
+            super::USER_ID_FIELDS.join(", ")
+        ));
+    }
+    Ok(name)
+}
+
 /// A table or column name of a database shared with Django: lower-case
 /// letters, digits and `_`, as Django names them (the only names jwtd
 /// puts in SQL text).
@@ -513,6 +525,20 @@ mod tests {
     }
 
     #[test]
+    fn user_id_field_is_a_unique_user_field() {
+        let field = |pairs: &[(&str, &str)]| load(pairs).map(|s| s.user_id_field);
+        assert_eq!(field(&[]), Ok("id".into()));
+        for good in ["id", "username", "email"] {
+            assert_eq!(field(&[("JWTD_USER_ID_FIELD", good)]), Ok(good.into()));
+        }
+        for bad in ["first_name", "password", "", "ID"] {
+            let e = field(&[("JWTD_USER_ID_FIELD", bad)]).unwrap_err();
+            assert_eq!(e.setting, "USER_ID_FIELD");
+            assert!(e.problem.contains("allowed: id, username, email"), "{e}");
+        }
+    }
+
+    #[test]
     fn token_claims_are_user_fields_simplejwt_does_not_write() {
         let claims = |pairs: &[(&str, &str)]| load(pairs).map(|s| s.token_claims);
         assert_eq!(claims(&[]), Ok(vec![]));
@@ -525,12 +551,22 @@ mod tests {
             Ok(vec!["is_superuser".into(), "is_active".into()])
         );
         assert_eq!(claims(&[("JWTD_TOKEN_CLAIMS", "")]), Ok(vec![]));
-        let e = claims(&[("JWTD_TOKEN_CLAIMS", "username,email")]).unwrap_err();
+        assert_eq!(
+            claims(&[("JWTD_TOKEN_CLAIMS", "email,first_name,last_name")]),
+            Ok(vec![
+                "email".into(),
+                "first_name".into(),
+                "last_name".into()
+            ])
+        );
+        let e = claims(&[("JWTD_TOKEN_CLAIMS", "username,groups")]).unwrap_err();
         assert_eq!(e.setting, "TOKEN_CLAIMS");
         assert!(
-            e.problem.contains("\"email\"")
-                && e.problem
-                    .contains("allowed: username, is_staff, is_superuser, is_active, id"),
+            e.problem.contains("\"groups\"")
+                && e.problem.contains(
+                    "allowed: username, is_staff, is_superuser, is_active, id, \
+                     email, first_name, last_name"
+                ),
             "{e}"
         );
         for bad in ["date_joined", "last_login", "password"] {

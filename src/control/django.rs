@@ -26,6 +26,16 @@ pub(super) fn import(operator: &Operator<'_>, dump: &str, source: &str) -> Reply
 /// users added, or why nothing was imported.
 fn import_dump(accounts: &Accounts, text: &str) -> Result<(String, usize), String> {
     let dump = dumpdata::parse(text, accounts.now_micros()).map_err(|e| e.to_string())?;
+    if accounts.emails_are_unique() {
+        let existing = accounts.all().map_err(|e| e.to_string())?;
+        if let Some(entry) = dumpdata::duplicate_email(&dump, &existing) {
+            return Err(format!(
+                "entry {}: email {:?} taken (USERNAME_FIELD email)",
+                entry.entry + 1,
+                entry.user.email
+            ));
+        }
+    }
     let fresh = sort_out(accounts, &dump.users)?;
     let ids: Vec<Option<u64>> = fresh.iter().map(|u| u.id).collect();
     let added = accounts.import(fresh).map_err(|(i, e)| {

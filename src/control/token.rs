@@ -6,6 +6,7 @@
 use super::{Operator, Reply};
 use crate::config::Settings;
 use crate::explain::{self, Explanation, KeyChoice};
+use crate::store::UserField;
 use crate::token;
 
 /// `token explain`: the explanation, its exit status the reply's code.
@@ -50,13 +51,20 @@ fn store_facts(
         Some(jti) => accounts.is_blacklisted(jti).ok()?,
         None => false,
     };
-    let revoked = match token::user_claim(claims, &settings.user_id_claim) {
-        token::UserClaim::Id(id) => accounts
-            .user(id)
-            .ok()?
-            .is_some_and(|user| token::revoked_for(claims, &user)),
-        _ => false,
+    // The user as USER_ID_FIELD names it.
+    let user = match (
+        UserField::named(&settings.user_id_field),
+        claims.get_str(&settings.user_id_claim),
+    ) {
+        (Some(field @ (UserField::Username | UserField::Email)), Some(text)) => {
+            accounts.user_by(field, text).ok()?
+        }
+        _ => match token::user_claim(claims, &settings.user_id_claim) {
+            token::UserClaim::Id(id) => accounts.user(id).ok()?,
+            _ => None,
+        },
     };
+    let revoked = user.is_some_and(|user| token::revoked_for(claims, &user));
     Some(explain::StoreFacts {
         blacklisted,
         revoked,

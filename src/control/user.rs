@@ -44,6 +44,10 @@ pub(super) fn add(operator: &Operator<'_>, account: ToAdd<'_>) -> Reply {
         is_active: !account.inactive,
         is_staff: account.staff || account.superuser,
         is_superuser: account.superuser,
+        // The command line sets none of these; the admin API does.
+        email: String::new(),
+        first_name: String::new(),
+        last_name: String::new(),
     });
     match created {
         Ok(user) => {

@@ -233,6 +233,12 @@ pub struct UserUpdate {
     pub is_staff: Option<bool>,
     /// A new `is_superuser`.
     pub is_superuser: Option<bool>,
+    /// A new `email`.
+    pub email: Option<String>,
+    /// A new `first_name`.
+    pub first_name: Option<String>,
+    /// A new `last_name`.
+    pub last_name: Option<String>,
 }
 
 impl UserUpdate {
@@ -250,6 +256,15 @@ impl UserUpdate {
         if let Some(value) = self.is_superuser {
             user.is_superuser = value;
         }
+        for (value, field) in [
+            (&self.email, &mut user.email),
+            (&self.first_name, &mut user.first_name),
+            (&self.last_name, &mut user.last_name),
+        ] {
+            if let Some(value) = value {
+                field.clone_from(value);
+            }
+        }
     }
 }
 
@@ -260,6 +275,9 @@ impl std::fmt::Debug for UserUpdate {
             .field("is_active", &self.is_active)
             .field("is_staff", &self.is_staff)
             .field("is_superuser", &self.is_superuser)
+            .field("email", &self.email)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
             .finish()
     }
 }

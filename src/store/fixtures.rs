@@ -16,6 +16,9 @@ pub(crate) fn new_user(name: &str) -> NewUser {
             date_joined: 1_735_689_600_000_000,
             last_login: None,
             tokens_valid_after: 0,
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
         },
     }
 }

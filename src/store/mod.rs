@@ -13,7 +13,7 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | `records.rs` | the records, backend-neutral: [`User`], [`NewUser`], [`TokenRecord`], [`Blacklisted`], [`StoredKey`], [`Backup`] |
+//! | `records.rs` | the records, backend-neutral: [`User`], [`UserField`], [`NewUser`], [`TokenRecord`], [`Blacklisted`], [`StoredKey`], [`Backup`] |
 //! | `change.rs` | the batch given to apply: [`Change`], [`ChangeOutcome`], [`UserKey`], [`UserUpdate`] |
 //! | `decide.rs` | how each change is decided, once for every backend, from its batch's reads and writes |
 //! | `error.rs` | [`StoreError`], which keeps the backend's error as its source |
@@ -46,7 +46,7 @@ pub use self::redb::RedbStore;
 pub use address::{Address, PostgresHost, PostgresUrl};
 pub use change::{Change, ChangeOutcome, Rehash, UserKey, UserUpdate};
 pub use error::StoreError;
-pub use records::{Backup, Blacklisted, NewUser, StoredKey, TokenRecord, User};
+pub use records::{Backup, Blacklisted, NewUser, StoredKey, TokenRecord, User, UserField};
 pub use user_table::UserTable;
 
 /// The database, whichever backend holds it; shared by every thread.
@@ -64,7 +64,8 @@ pub enum Store {
 pub struct OpenOptions {
     /// redb's page cache, in bytes.
     pub cache_bytes: usize,
-    /// PostgreSQL: the user table and its login field.
+    /// The login field (redb: `username` or `email`); PostgreSQL: the user
+    /// table too.
     pub users: UserTable,
     /// PostgreSQL: the most connections this process opens.
     pub connections: usize,
@@ -93,6 +94,11 @@ impl Store {
     /// or a PostgreSQL database (its tables created if missing).
     pub fn open_at(address: &Address, options: &OpenOptions) -> Result<Store, StoreError> {
         match address {
+            Address::File(_) if !matches!(options.users.login.as_str(), "username" | "email") => {
+                Err(StoreError::Incompatible(
+                    "USERNAME_FIELD: a redb database logs users in by username or email".to_owned(),
+                ))
+            }
             Address::File(path) => Store::open(path, options.cache_bytes),
             #[cfg(feature = "postgres")]
             Address::Postgres(url) => PostgresStore::open(url, &options.users, options.connections)
@@ -172,6 +178,14 @@ impl Store {
     /// SQLite and PostgreSQL).
     pub fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
         on_backend!(self, store => store.user_by_name(username))
+    }
+
+    /// The one user whose `field` is exactly `value` (Django's default
+    /// `ModelBackend`: an exact match); `None` when none is, or when
+    /// several are (emails need not be unique). On PostgreSQL `Username`
+    /// is the user table's login column.
+    pub fn user_by(&self, field: UserField, value: &str) -> Result<Option<User>, StoreError> {
+        on_backend!(self, store => store.user_by(field, value))
     }
 
     /// The number of users, and up to `limit` of them by id starting at the

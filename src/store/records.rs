@@ -30,6 +30,13 @@ pub struct User {
     /// Unix seconds: tokens of this user issued (`iat`) before it are
     /// refused. 0 until the user's tokens are first revoked.
     pub tokens_valid_after: u64,
+    /// Django's `email` (at most 254 characters, may be empty). Unique
+    /// among non-empty ones when it is the login field (`USERNAME_FIELD`).
+    pub email: String,
+    /// Django's `first_name` (at most 150 characters, may be empty).
+    pub first_name: String,
+    /// Django's `last_name` (at most 150 characters, may be empty).
+    pub last_name: String,
 }
 
 impl fmt::Debug for User {
@@ -44,7 +51,45 @@ impl fmt::Debug for User {
             .field("date_joined", &self.date_joined)
             .field("last_login", &self.last_login)
             .field("tokens_valid_after", &self.tokens_valid_after)
+            .field("email", &self.email)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
             .finish()
+    }
+}
+
+/// A user field that names at most one user: what Django's
+/// `USERNAME_FIELD` (users log in by it) and SimpleJWT's `USER_ID_FIELD`
+/// (tokens name their user by it) may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserField {
+    /// The primary key.
+    Id,
+    /// The unique username (on PostgreSQL, the user table's login column).
+    Username,
+    /// The email: unique where it is the login field.
+    Email,
+}
+
+impl UserField {
+    /// The field called `name` (Django's field names), if it is one of these.
+    pub fn named(name: &str) -> Option<UserField> {
+        match name {
+            "id" => Some(UserField::Id),
+            "username" => Some(UserField::Username),
+            "email" => Some(UserField::Email),
+            _ => None,
+        }
+    }
+
+    /// `str(getattr(user, field))`: the field's value as SimpleJWT writes
+    /// it in `USER_ID_CLAIM`.
+    pub fn value_of(self, user: &User) -> String {
+        match self {
+            UserField::Id => user.id.to_string(),
+            UserField::Username => user.username.clone(),
+            UserField::Email => user.email.clone(),
+        }
     }
 }
 

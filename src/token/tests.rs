@@ -49,6 +49,9 @@ fn user_1() -> User {
         date_joined: 0,
         last_login: None,
         tokens_valid_after: 0,
+        email: String::new(),
+        first_name: String::new(),
+        last_name: String::new(),
     }
 }
 

@@ -44,7 +44,13 @@ same stored password hash) and checks, with SimpleJWT's own classes and views:
                    JWTStatelessUserAuthentication, byte for byte;
   sliding          (HS256+sliding, tests/interop/sliding.py)
                    AUTH_TOKEN_CLASSES=sliding against SimpleJWT's sliding
-                   views and SlidingToken authentication, both ways.
+                   views and SlidingToken authentication, both ways;
+  user fields      (HS256+user-fields) USER_ID_FIELD=email and TOKEN_CLAIMS
+                   with email, first_name, last_name: a Django user with
+                   them, imported by dumpdata, gets from jwtd the bytes of a
+                   serializer adding the same claims, under the same
+                   USER_ID_FIELD; each side takes the other's tokens
+                   (protected, verify, refresh).
 
 One line per check, "PASS [scenario] what" or "FAIL [scenario] what: why",
 then "interop: N passed, M failed". Exit status 0 only if nothing failed.
@@ -125,6 +131,12 @@ SCENARIOS = {
     # AUTH_TOKEN_CLASSES=sliding against SimpleJWT's sliding views and
     # SlidingToken authentication (tests/interop/sliding.py).
     "HS256+sliding": {"ALGORITHM": "HS256", "AUTH_TOKEN_CLASSES": "sliding"},
+    # USER_ID_FIELD and the user's email and names (run_user_fields_scenario).
+    "HS256+user-fields": {
+        "ALGORITHM": "HS256",
+        "USER_ID_FIELD": "email",
+        "TOKEN_CLAIMS": ["username", "email", "first_name", "last_name"],
+    },
 }
 
 JW_NAME, JW_PASSWORD = "jw_alice", "correct horse battery staple"
@@ -302,7 +314,7 @@ def configure_django(cfg, key, extra=None):
         "SIGNING_KEY": key,
         "AUDIENCE": cfg.get("AUDIENCE"),
         "ISSUER": cfg.get("ISSUER"),
-        "USER_ID_FIELD": "id",
+        "USER_ID_FIELD": cfg.get("USER_ID_FIELD", "id"),
         "USER_ID_CLAIM": "user_id",
         "TOKEN_TYPE_CLAIM": "token_type",
         "JTI_CLAIM": "jti",
@@ -409,8 +421,143 @@ def end_scenario(r, server, tmp):
     else:
         shutil.rmtree(tmp, ignore_errors=True)
 
+def run_user_fields_scenario(name, jwtd):
+    """USER_ID_FIELD and TOKEN_CLAIMS of a user's email and names: jwtd's
+    tokens are the bytes SimpleJWT's serializer (adding the same claims,
+    under the same USER_ID_FIELD) makes, and each side takes the other's."""
+    spec = SCENARIOS[name]
+    cfg = dict(COMMON)
+    cfg.update(spec)
+    fields, id_field = spec["TOKEN_CLAIMS"], spec["USER_ID_FIELD"]
+    key = KEY.format(name)
+    r = Report(name)
+    tmp = tempfile.mkdtemp(prefix="jwtd-interop-")
+    server = None
+    try:
+        configure_django(cfg, key)
+        from django.contrib.auth import get_user_model
+        from rest_framework_simplejwt.authentication import JWTAuthentication
+        from rest_framework_simplejwt.serializers import (
+            TokenObtainPairSerializer,
+            TokenRefreshSerializer,
+        )
+
+        class ClaimsSerializer(TokenObtainPairSerializer):
+            @classmethod
+            def get_token(cls, user):
+                token = super().get_token(user)
+                for field in fields:
+                    token[field] = getattr(user, field)
+                return token
+
+        django = Django()
+        db = os.path.join(tmp, "jwtd.redb")
+        env = jwtd_env(cfg, key)
+        env["JWTD_TOKEN_CLAIMS"] = ",".join(fields)
+        env["JWTD_USER_ID_FIELD"] = id_field
+        order = ["token_type", "exp", "iat", "jti", "user_id", *fields]
+        dj_user = get_user_model().objects.create_user(
+            id=DJ_ID, username=DJ_NAME, password=DJ_PASSWORD,
+            email="bob@example.com", first_name="Böb", last_name="O'Neil",
+        )
+        r.check(
+            f"Django user {DJ_NAME} with email and names added to jwtd by dumpdata",
+            lambda: expect_eq(import_django_user(jwtd, db, env, dj_user), DJ_ID, "id"),
+        )
+        server = Server(jwtd, db, env, os.path.join(tmp, "jwtd.log"))
+
+        def login():
+            status, _, body = server.request(
+                "POST", "/api/token/", {"username": DJ_NAME, "password": DJ_PASSWORD}
+            )
+            expect_eq(status, 200, f"POST /api/token/ status (body {body!r})")
+            return json.loads(body)
+
+        pair = r.check(f"jwtd login of {DJ_NAME} with USER_ID_FIELD={id_field}", login)
+        if pair is not None:
+
+            def same_bytes():
+                expect_eq(payload_of(pair["access"])["user_id"], dj_user.email, "user_id claim")
+                mine = ClaimsSerializer.get_token(dj_user)
+                theirs = payload_of(pair["refresh"])
+                for claim in ("exp", "iat", "jti"):
+                    mine[claim] = theirs[claim]
+                expect_eq(list(theirs), order, "refresh claim order")
+                expect_eq(str(mine), pair["refresh"], "refresh token bytes")
+                access = mine.access_token
+                theirs = payload_of(pair["access"])
+                for claim in ("exp", "iat", "jti"):
+                    access[claim] = theirs[claim]
+                expect_eq(str(access), pair["access"], "access token bytes")
+
+            r.check(
+                "jwtd's tokens are the bytes of the serializer's get_token for the same exp, iat "
+                f"and jti, user_id the email: {','.join(order)}",
+                same_bytes,
+            )
+
+            def django_accepts():
+                req = django.rf.get("/", HTTP_AUTHORIZATION="Bearer " + pair["access"])
+                user, _ = JWTAuthentication().authenticate(req)
+                expect_eq(user.pk, DJ_ID, "JWTAuthentication user")
+                ser = TokenRefreshSerializer(data={"refresh": pair["refresh"]})
+                ser.is_valid(raise_exception=True)
+                expect_eq(payload_of(ser.validated_data["access"])["user_id"], dj_user.email, "user_id")
+
+            r.check(
+                "SimpleJWT with the same USER_ID_FIELD takes jwtd's tokens: JWTAuthentication, "
+                "TokenRefreshSerializer",
+                django_accepts,
+            )
+
+        def django_tokens_in_jwtd():
+            ser = ClaimsSerializer(data={"username": DJ_NAME, "password": DJ_PASSWORD})
+            ser.is_valid(raise_exception=True)
+            refresh, access = ser.validated_data["refresh"], ser.validated_data["access"]
+            expect_eq(payload_of(access)["user_id"], dj_user.email, "SimpleJWT's user_id")
+            same_answer(
+                server, django, "GET", "/api/protected/",
+                headers={"Authorization": "Bearer " + access}, want_status=200,
+            )
+            status, _, body = server.request("POST", "/api/token/verify/", {"token": access})
+            expect_eq((status, body), (200, b"{}"), "verify")
+            status, _, body = server.request("POST", "/api/token/refresh/", {"refresh": refresh})
+            expect_eq(status, 200, f"refresh status (body {body!r})")
+            p = payload_of(json.loads(body)["access"])
+            expect_eq(list(p), order, "jwtd's new access claims")
+            expect_eq([p[f] for f in fields], [getattr(dj_user, f) for f in fields], "values")
+
+        r.check(
+            "the serializer's tokens work in jwtd (protected finds the user by email, verify, "
+            "refresh carrying the claims on)",
+            django_tokens_in_jwtd,
+        )
+
+        def nobody():
+            import jwt as pyjwt
+
+            now = int(time.time())
+            token = pyjwt.encode(
+                {"token_type": "access", "exp": now + 300, "iat": now, "jti": uuid.uuid4().hex,
+                 "user_id": "nobody@example.com"}, key, algorithm="HS256")
+            same_answer(
+                server, django, "GET", "/api/protected/",
+                headers={"Authorization": "Bearer " + token}, want_status=401,
+            )
+
+        r.check("an email naming nobody: 401 from both, same body", nobody)
+    except Exception:  # noqa: BLE001
+        r.fail("scenario aborted", traceback.format_exc().strip().splitlines()[-1])
+        traceback.print_exc(file=sys.stderr)
+    finally:
+        end_scenario(r, server, tmp)
+    return r
+
+
 def run_scenario(name, jwtd):
     spec = SCENARIOS[name]
+    if "USER_ID_FIELD" in spec:
+        return run_user_fields_scenario(name, jwtd)
     if "TOKEN_CLAIMS" in spec:
         return run_claims_scenario(name, jwtd)
     if "AUTH_TOKEN_CLASSES" in spec:

@@ -24,3 +24,4 @@ mod review;
 mod settings;
 mod sliding;
 mod support;
+mod users;

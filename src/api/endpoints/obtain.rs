@@ -1,7 +1,9 @@
 //! `POST /api/token/` {username, password} -> {refresh, access}; with
 //! `REFRESH_COOKIE`, {access} and the refresh token in the cookie
 //! ([`refresh_cookie`]); with `AUTH_TOKEN_CLASSES` `sliding` alone,
-//! {token} (`TokenObtainSlidingView`), never in a cookie.
+//! {token} (`TokenObtainSlidingView`), never in a cookie. With
+//! `USERNAME_FIELD` `email`, {email, password}, as SimpleJWT names the
+//! field after the user model's `USERNAME_FIELD`.
 //!
 //! The login runs on the login pool: the password hash takes over 100 ms,
 //! and while it runs the connection waits in epoll, holding no HTTP worker.
@@ -22,7 +24,11 @@ pub fn handle(call: &Call<'_>) -> Response {
     if !app.auth.can_sign() {
         return auth_error(app, &AuthError::NotSigning);
     }
-    let [username, password] = match call.fields(["username", "password"]) {
+    let login = match app.settings().username_field.as_str() {
+        "email" => "email",
+        _ => "username",
+    };
+    let [username, password] = match call.fields([login, "password"]) {
         Ok(fields) => fields,
         Err(refused) => return refused,
     };

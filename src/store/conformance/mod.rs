@@ -4,10 +4,12 @@
 //! other passes.
 
 mod keys;
+mod profiles;
 mod tokens;
 mod users;
 
 use keys::*;
+use profiles::*;
 use tokens::*;
 use users::*;
 
@@ -54,6 +56,7 @@ on_every_backend!(
     the_last_active_superuser_is_kept_when_asked_and_only_then,
     user_changes_in_one_batch_see_each_other,
     record_login_updates_the_user,
+    emails_and_names_are_kept_and_found_exactly,
     signing_keys_are_kept_listed_and_retired,
     signing_key_is_generated_once,
 );

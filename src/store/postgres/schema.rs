@@ -40,6 +40,11 @@ pub(super) struct UserColumns {
     pub(super) is_superuser: bool,
     pub(super) date_joined: bool,
     pub(super) last_login: bool,
+    /// `email`, `first_name`, `last_name` (Django's `AbstractUser`); the
+    /// email only when it is not the login field, written as such.
+    pub(super) email: bool,
+    pub(super) first_name: bool,
+    pub(super) last_name: bool,
 }
 
 /// The SQL that depends on the user table, built once at start.
@@ -47,7 +52,7 @@ pub(super) struct UserColumns {
 pub(super) struct UserSql {
     pub(super) table: String,
     pub(super) columns: UserColumns,
-    /// Selects the nine fields [`super::users::user_from`] reads; append a
+    /// Selects the twelve fields [`super::users::user_from`] reads; append a
     /// `WHERE`.
     pub(super) select: String,
     /// Whether Django's `auth_user_groups` and `auth_user_user_permissions`
@@ -59,6 +64,8 @@ pub(super) struct UserSql {
     pub(super) insert_columns: Vec<&'static str>,
     pub(super) blank_columns: Vec<String>,
     pub(super) login: String,
+    /// Whether the table has an `email` column (to find users by).
+    pub(super) has_email: bool,
 }
 
 /// The SQL built for this database's tables.
@@ -179,6 +186,16 @@ fn user_sql(
         is_superuser: has("is_superuser"),
         date_joined: has("date_joined"),
         last_login: has("last_login"),
+        email: has("email") && users.login != "email",
+        first_name: has("first_name"),
+        last_name: has("last_name"),
+    };
+    let text = |present: bool, column: &str| {
+        if present {
+            format!("coalesce(u.{column}, '')::text AS {column}")
+        } else {
+            format!("''::text AS {column}")
+        }
     };
     let or = |present: bool, column: &str, otherwise: &str| {
         if present {
@@ -189,7 +206,8 @@ fn user_sql(
     };
     let select = format!(
         "SELECT u.id::bigint, u.{login}::text, u.password, {active}, {staff}, {superuser}, \
-         {joined}, {last_login}, coalesce(j.tokens_valid_after, 0) \
+         {joined}, {last_login}, coalesce(j.tokens_valid_after, 0) AS tokens_valid_after, \
+         {email}, {first_name}, {last_name} \
          FROM {table} u LEFT JOIN jwtd_user j ON j.user_id = u.id",
         login = users.login,
         table = users.table,
@@ -198,6 +216,9 @@ fn user_sql(
         superuser = or(present.is_superuser, "is_superuser", "false"),
         joined = or(present.date_joined, "date_joined", "NULL::timestamptz"),
         last_login = or(present.last_login, "last_login", "NULL::timestamptz"),
+        email = text(has("email"), "email"),
+        first_name = text(present.first_name, "first_name"),
+        last_name = text(present.last_name, "last_name"),
     );
     let mut insert_columns = Vec::new();
     for (name, is_present) in [
@@ -206,6 +227,9 @@ fn user_sql(
         ("is_staff", present.is_staff),
         ("is_active", present.is_active),
         ("date_joined", present.date_joined),
+        ("email", present.email),
+        ("first_name", present.first_name),
+        ("last_name", present.last_name),
     ] {
         if is_present {
             insert_columns.push(name);
@@ -219,6 +243,7 @@ fn user_sql(
             !nullable
                 && !default
                 && *name != users.login
+                && !insert_columns.contains(&name.as_str())
                 && ["username", "first_name", "last_name", "email"].contains(&name.as_str())
         })
         .map(|(name, _, _)| name.clone())
@@ -232,6 +257,7 @@ fn user_sql(
         insert_columns,
         blank_columns,
         login: users.login.clone(),
+        has_email: has("email"),
     }
 }
 

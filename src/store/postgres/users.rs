@@ -12,9 +12,9 @@ use postgres::{GenericClient, Row};
 use super::pool::Db;
 use super::schema::UserSql;
 use super::{at_micros, big, micros_of, unsigned, PostgresStore};
-use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey};
+use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserField, UserKey};
 
-/// A user from the nine columns of [`UserSql::select`], starting at
+/// A user from the twelve columns of [`UserSql::select`], starting at
 /// column `first` of `row`.
 pub(super) fn user_from(row: &Row, first: usize) -> User {
     User {
@@ -29,6 +29,9 @@ pub(super) fn user_from(row: &Row, first: usize) -> User {
             .map_or(0, micros_of),
         last_login: row.get::<_, Option<SystemTime>>(first + 7).map(micros_of),
         tokens_valid_after: unsigned(row.get(first + 8)),
+        email: row.get(first + 9),
+        first_name: row.get(first + 10),
+        last_name: row.get(first + 11),
     }
 }
 
@@ -48,6 +51,30 @@ impl PostgresStore {
         let (_, user) = self.read_token_state(None, Some(id))?;
         self.cache.remember_user(id, user.clone(), read);
         Ok(user)
+    }
+
+    /// The one user whose `field` is exactly `value` (`Username`: the login
+    /// column); `None` when none is or several are.
+    pub(crate) fn user_by(
+        &self,
+        field: UserField,
+        value: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let column = match field {
+            UserField::Id => return self.user(value.parse().unwrap_or(0)),
+            UserField::Username => return self.user_by_name(value),
+            UserField::Email if value.is_empty() => return Ok(None),
+            UserField::Email if !self.sql.users.has_email => return Ok(None),
+            UserField::Email => "email",
+        };
+        let sql = format!("{} WHERE u.{column} = $1 LIMIT 2", self.sql.users.select);
+        self.pool.read(|db| {
+            let rows = db.query(&sql, &[&value])?;
+            Ok(match rows.as_slice() {
+                [one] => Some(user_from(one, 0)),
+                _ => None,
+            })
+        })
     }
 
     /// The user whose login field is exactly `username`.
@@ -156,6 +183,9 @@ pub(super) fn write_user<C: GenericClient>(
         (c.is_staff, "is_staff", &user.is_staff),
         (c.is_superuser, "is_superuser", &user.is_superuser),
         (c.date_joined, "date_joined", &joined),
+        (c.email, "email", &user.email),
+        (c.first_name, "first_name", &user.first_name),
+        (c.last_name, "last_name", &user.last_name),
     ] {
         if present {
             params.push(value);
@@ -280,6 +310,9 @@ fn insert_user<C: GenericClient>(
             "is_superuser" => &user.is_superuser,
             "is_staff" => &user.is_staff,
             "is_active" => &user.is_active,
+            "email" => &user.email,
+            "first_name" => &user.first_name,
+            "last_name" => &user.last_name,
             _ => &joined,
         };
         columns.push((*column).to_owned());

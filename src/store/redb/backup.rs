@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use ::redb::backends::FileBackend;
 use ::redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
-use super::schema::{META, SIGNING_KEYS, TOKENS, USERNAMES, USERS};
+use super::schema::{EMAILS, META, SIGNING_KEYS, TOKENS, USERNAMES, USERS};
 use super::{begin_durable_write, OrStoreError, RedbStore};
 use crate::files::OWNER_ONLY;
 use crate::store::{Backup, StoreError};
@@ -72,6 +72,7 @@ impl RedbStore {
         for (table, count) in [
             (USERS, Some(0)),
             (USERNAMES, None),
+            (EMAILS, None),
             (TOKENS, Some(1)),
             (SIGNING_KEYS, Some(2)),
             (META, None),

@@ -1,6 +1,17 @@
-//! Version 2 of the file to version 3, inside the transaction that opens
-//! it ([`super::schema::prepare`]), so a crash leaves the file in one
-//! version or the other.
+//! Older layouts of the file to version 4, inside the transaction that
+//! opens it ([`super::schema::prepare`]), so a crash leaves the file in one
+//! version or the other: version 2 to 3 here ([`from_v2`]), then 3 to 4.
+//!
+//! Version 4 adds the `emails` index and user rows of encoding 3 (with
+//! `email`, `first_name`, `last_name`). Rows of encoding 1 and 2 stay as
+//! they are and read with those fields empty; as none holds an email, the
+//! index starts empty, and 3 to 4 is the new table alone:
+//!
+//! ```text
+//!   users  1 → [2, …alice…]      ──► users  1 → [2, …alice…]   (read: email "")
+//!                                     emails (none: no row holds an email yet)
+//!   the next write of user 1 ──► users 1 → [3, …alice…, email, first, last]
+//! ```
 //!
 //! Version 2 kept a refresh token in three tables, each keyed by the jti as
 //! text: `issued` (user, exp, family), `blacklist` (at, exp, why) and
@@ -72,7 +83,7 @@ pub(super) fn from_v2(tx: &WriteTransaction) -> Result<(), StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use ::redb::{Database, TableDefinition};
+    use ::redb::{Database, ReadableDatabase, TableDefinition};
 
     use super::{BLACKLIST, FAMILIES, ISSUED};
     use crate::store::fixtures::{new_user, rotate, token};
@@ -204,15 +215,108 @@ mod tests {
         let meta: Bytes = TableDefinition::new("meta");
         tx.open_table(meta)
             .unwrap()
-            .insert(b"schema_version".as_slice(), b"4".as_slice())
+            .insert(b"schema_version".as_slice(), b"5".as_slice())
             .unwrap();
         tx.commit().unwrap();
         drop(db);
         let refused = Store::open(&path, 1 << 20).unwrap_err();
         assert!(
-            matches!(&refused, StoreError::Incompatible(v) if v == "schema version 4"),
+            matches!(&refused, StoreError::Incompatible(v) if v == "schema version 5"),
             "{refused}"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A version-3 file as the version-3 code wrote it: alice (id 1) in a
+    /// row of encoding 2, and a token of hers.
+    fn version_3(path: &std::path::Path) {
+        let db = Database::create(path).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let meta: Bytes = TableDefinition::new("meta");
+            let mut meta = tx.open_table(meta).unwrap();
+            meta.insert(b"schema_version".as_slice(), b"3".as_slice())
+                .unwrap();
+            meta.insert(b"next_user_id".as_slice(), 2u64.to_le_bytes().as_slice())
+                .unwrap();
+            // [2, flags active, date_joined, last_login none, "alice",
+            // "pbkdf2...", tokens_valid_after 7]
+            let hash = b"pbkdf2_sha256$1000$salt$hash";
+            let row = [
+                &[2u8, 1][..],
+                &1_735_689_600_000_000i64.to_le_bytes(),
+                &i64::MIN.to_le_bytes(),
+                &5u16.to_le_bytes(),
+                b"alice",
+                &(hash.len() as u16).to_le_bytes(),
+                hash,
+                &7u64.to_le_bytes(),
+            ]
+            .concat();
+            let users: Bytes = TableDefinition::new("users");
+            tx.open_table(users)
+                .unwrap()
+                .insert(1u64.to_be_bytes().as_slice(), row.as_slice())
+                .unwrap();
+            let usernames: Bytes = TableDefinition::new("usernames");
+            tx.open_table(usernames)
+                .unwrap()
+                .insert(b"alice".as_slice(), 1u64.to_be_bytes().as_slice())
+                .unwrap();
+            let tokens: Bytes = TableDefinition::new("tokens");
+            let live = super::super::schema::Row {
+                spent: None,
+                user: 1,
+                exp: 900,
+                family: None,
+                revoked: false,
+            };
+            tx.open_table(tokens)
+                .unwrap()
+                .insert(
+                    super::super::schema::jti_key("t1").as_slice(),
+                    live.encode().as_slice(),
+                )
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn a_version_3_file_opens_its_users_with_empty_emails_and_indexes_new_ones() {
+        let dir = std::env::temp_dir().join(format!("jwtd-migrate-v3-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("v3.redb");
+        version_3(&path);
+        let store = Store::open(&path, 1 << 20).unwrap();
+        let alice = store.user_by_name("alice").unwrap().unwrap();
+        assert_eq!((alice.id, alice.tokens_valid_after), (1, 7));
+        assert_eq!(alice.password, "pbkdf2_sha256$1000$salt$hash");
+        assert_eq!((alice.email.as_str(), alice.first_name.as_str()), ("", ""));
+        assert_eq!(store.family_of("t1").unwrap().as_deref(), Some("t1"));
+        // Her row is rewritten in encoding 3 on its next change, and the
+        // email index follows.
+        store
+            .update_user("alice", |u| u.email = "alice@example.com".into())
+            .unwrap();
+        let by_email = store
+            .user_by(crate::store::UserField::Email, "alice@example.com")
+            .unwrap();
+        assert_eq!(by_email.map(|u| u.id), Some(1));
+        assert_eq!(store.add_user(new_user("bob")).unwrap().id, 2);
+        drop(store);
+        // Version 4 now: opened again as such, everything kept.
+        let store = Store::open(&path, 1 << 20).unwrap();
+        assert_eq!(store.user(1).unwrap().unwrap().email, "alice@example.com");
+        assert_eq!(store.user(1).unwrap().unwrap().tokens_valid_after, 7);
+        drop(store);
+        let db = Database::create(&path).unwrap();
+        let tx = db.begin_read().unwrap();
+        let meta: Bytes = TableDefinition::new("meta");
+        let version = tx.open_table(meta).unwrap();
+        let version = version.get(b"schema_version".as_slice()).unwrap().unwrap();
+        assert_eq!(version.value(), b"4");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

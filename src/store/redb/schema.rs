@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | `users` | id (u64 big-endian) | a user, encoded by [`encode_user`] |
 //! | `usernames` | username | id (u64 big-endian): the unique index |
+//! | `emails` | email | the ids (u64 big-endian each) of the users with it: the index of non-empty emails, which need not be unique |
 //! | `tokens` | jti, by [`jti_key`] | a refresh token's state, a [`Row`]: 25 bytes (9 for a root) |
 //! | `signing_keys` | key id | created at, retired at (microseconds, 0: not retired; u64 little-endian each), secret |
 //! | `meta` | name | schema version, next user id, the signing key generated before keys had ids |
@@ -32,19 +33,20 @@ pub(super) type Table<'tx> = ::redb::Table<'tx, &'static [u8], &'static [u8]>;
 
 pub(super) const USERS: Bytes = TableDefinition::new("users");
 pub(super) const USERNAMES: Bytes = TableDefinition::new("usernames");
+pub(super) const EMAILS: Bytes = TableDefinition::new("emails");
 pub(super) const TOKENS: Bytes = TableDefinition::new("tokens");
 pub(super) const META: Bytes = TableDefinition::new("meta");
 pub(super) const SIGNING_KEYS: Bytes = TableDefinition::new("signing_keys");
 
 /// `meta` keys.
 const SCHEMA_KEY: &[u8] = b"schema_version";
-const SCHEMA_VERSION: &[u8] = b"3";
+const SCHEMA_VERSION: &[u8] = b"4";
 pub(super) const NEXT_USER_ID_KEY: &[u8] = b"next_user_id";
 pub(super) const SIGNING_KEY_KEY: &[u8] = b"signing_key";
 
 /// Creates the tables (a read of a table never created fails), checks the
-/// schema version, and brings a version-2 file to this layout, all in one
-/// durable transaction.
+/// schema version, and brings a version-2 or -3 file to this layout, all in
+/// one durable transaction.
 pub(super) fn prepare(db: &Database) -> Result<(), StoreError> {
     let tx = begin_durable_write(db)?;
     {
@@ -53,6 +55,9 @@ pub(super) fn prepare(db: &Database) -> Result<(), StoreError> {
         match version.as_deref() {
             None | Some(SCHEMA_VERSION) => {}
             Some(b"2") => migrate::from_v2(&tx)?,
+            // Version 3 to 4: the `emails` table, created below, starts
+            // empty, as no row of a version-3 file holds an email.
+            Some(b"3") => {}
             Some(v) => {
                 return Err(StoreError::Incompatible(format!(
                     "schema version {}",
@@ -61,7 +66,7 @@ pub(super) fn prepare(db: &Database) -> Result<(), StoreError> {
             }
         }
         meta.insert(SCHEMA_KEY, SCHEMA_VERSION).or_store()?;
-        for table in [USERS, USERNAMES, TOKENS, SIGNING_KEYS] {
+        for table in [USERS, USERNAMES, EMAILS, TOKENS, SIGNING_KEYS] {
             tx.open_table(table).or_store()?;
         }
     }
@@ -210,34 +215,58 @@ pub(super) fn pair_from(row: &[u8]) -> Option<(u64, u64, &[u8])> {
     Some((a, b, row.get(16..)?))
 }
 
-/// A `users` row, encoding version 2: `[2, flags, date_joined i64 LE,
-/// last_login i64 LE (i64::MIN for none), username len u16 LE, username,
-/// password len u16 LE, password, tokens_valid_after u64 LE]`; flags bit 0
-/// active, bit 1 staff, bit 2 superuser. The id is the row's key.
+/// An `emails` value `ids` with `id` added (`present`, last) or taken out:
+/// the ids big-endian, each once.
+pub(super) fn email_ids(ids: &[u8], id: u64, present: bool) -> Vec<u8> {
+    let key = id_key(id);
+    let mut kept: Vec<u8> = ids
+        .chunks_exact(8)
+        .filter(|other| *other != key)
+        .flatten()
+        .copied()
+        .collect();
+    if present {
+        kept.extend_from_slice(&key);
+    }
+    kept
+}
+
+/// A `users` row, encoding version 3: `[3, flags, date_joined i64 LE,
+/// last_login i64 LE (i64::MIN for none), username, password,
+/// tokens_valid_after u64 LE, email, first_name, last_name]`, each text a
+/// u16 LE length and its UTF-8; flags bit 0 active, bit 1 staff, bit 2
+/// superuser. The id is the row's key.
 pub(super) fn encode_user(user: &User) -> Vec<u8> {
-    let mut out = Vec::with_capacity(30 + user.username.len() + user.password.len());
-    out.push(2);
+    let mut out = Vec::with_capacity(40 + user.username.len() + user.password.len());
+    out.push(3);
     out.push(
         u8::from(user.is_active) | u8::from(user.is_staff) << 1 | u8::from(user.is_superuser) << 2,
     );
     out.extend_from_slice(&user.date_joined.to_le_bytes());
     out.extend_from_slice(&user.last_login.unwrap_or(i64::MIN).to_le_bytes());
-    for text in [&user.username, &user.password] {
-        // Both are bounded far below 64 KiB where they are accepted.
-        let len = u16::try_from(text.len()).unwrap_or(u16::MAX);
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&text.as_bytes()[..usize::from(len)]);
-    }
+    push_text(&mut out, &user.username);
+    push_text(&mut out, &user.password);
     out.extend_from_slice(&user.tokens_valid_after.to_le_bytes());
+    for text in [&user.email, &user.first_name, &user.last_name] {
+        push_text(&mut out, text);
+    }
     out
 }
 
-/// Reads a `users` row of version 2, or of version 1 (the same without
-/// `tokens_valid_after`, which reads as 0).
+/// A u16 LE length and the text's bytes. Every text is bounded far below
+/// 64 KiB where it is accepted.
+fn push_text(out: &mut Vec<u8>, text: &str) {
+    let len = u16::try_from(text.len()).unwrap_or(u16::MAX);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&text.as_bytes()[..usize::from(len)]);
+}
+
+/// Reads a `users` row of version 3, 2 (without the names and email, which
+/// read as empty) or 1 (without `tokens_valid_after` too, which reads as 0).
 pub(super) fn decode_user(id: u64, bytes: &[u8]) -> Option<User> {
     let mut r = Reader(bytes);
     let version = r.take(1)?[0];
-    if version != 1 && version != 2 {
+    if !(1..=3).contains(&version) {
         return None;
     }
     let flags = r.take(1)?[0];
@@ -249,6 +278,13 @@ pub(super) fn decode_user(id: u64, bytes: &[u8]) -> Option<User> {
         1 => 0,
         _ => u64::from_le_bytes(r.take(8)?.try_into().ok()?),
     };
+    let mut names = [String::new(), String::new(), String::new()];
+    if version == 3 {
+        for name in &mut names {
+            *name = r.text()?;
+        }
+    }
+    let [email, first_name, last_name] = names;
     Some(User {
         id,
         username,
@@ -259,6 +295,9 @@ pub(super) fn decode_user(id: u64, bytes: &[u8]) -> Option<User> {
         date_joined,
         last_login: (last_login != i64::MIN).then_some(last_login),
         tokens_valid_after,
+        email,
+        first_name,
+        last_name,
     })
 }
 
@@ -301,12 +340,39 @@ mod tests {
         assert_eq!(decode_user(7, &[2, 0]), None);
         assert_eq!(decode_user(7, &[1, 0, 1]), None);
         assert_eq!(decode_user(7, &[3, 0]), None);
+        assert_eq!(decode_user(7, &[4, 0]), None);
+        u.email = "zoë@example.com".into();
+        u.first_name = "Zoë".into();
+        u.last_name = "Ng".into();
+        let v3 = encode_user(&u);
+        assert_eq!(decode_user(7, &v3), Some(u.clone()));
+        assert_eq!(decode_user(7, &v3[..v3.len() - 1]), None);
+        // Version 2, written before the names and email, reads them empty.
+        let names = 2 + u.email.len() + 2 + u.first_name.len() + 2 + u.last_name.len();
+        let mut v2 = v3[..v3.len() - names].to_vec();
+        v2[0] = 2;
+        u.email.clear();
+        u.first_name.clear();
+        u.last_name.clear();
+        assert_eq!(decode_user(7, &v2), Some(u.clone()));
         // Version 1, written before revocation existed, reads as never revoked.
-        let mut v1 = encode_user(&u);
+        let mut v1 = v2;
         v1.truncate(v1.len() - 8);
         v1[0] = 1;
         u.tokens_valid_after = 0;
         assert_eq!(decode_user(7, &v1), Some(u));
+    }
+
+    #[test]
+    fn email_ids_are_kept_once_each() {
+        let one = email_ids(&[], 7, true);
+        assert_eq!(one, id_key(7));
+        let two = email_ids(&one, 3, true);
+        assert_eq!(two, [id_key(7), id_key(3)].concat());
+        assert_eq!(email_ids(&two, 3, true), two);
+        assert_eq!(email_ids(&two, 7, false), id_key(3));
+        assert_eq!(email_ids(&id_key(3), 3, false), Vec::<u8>::new());
+        assert_eq!(email_ids(&id_key(3), 9, false), id_key(3));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Users in the redb file: the `users` rows by id, the `usernames` unique
-//! index, and the next free id in `meta`. Ids only grow, so a deleted
+//! index, the `emails` index (of non-empty emails, not unique: Django's
+//! `auth_user.email` is not), and the next free id in `meta`. Ids only grow, so a deleted
 //! user's tokens can never name a new user; a username always names at
 //! most one row.
 
@@ -7,11 +8,11 @@ use ::redb::{ReadableTable, ReadableTableMetadata};
 
 use super::batch::Tables;
 use super::schema::{
-    decode_user, encode_user, id_from, id_key, next_user_id_from, META, NEXT_USER_ID_KEY,
-    USERNAMES, USERS,
+    decode_user, email_ids, encode_user, id_from, id_key, next_user_id_from, Bytes, Table, EMAILS,
+    META, NEXT_USER_ID_KEY, USERNAMES, USERS,
 };
 use super::{OrStoreError, RedbStore};
-use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserKey};
+use crate::store::{ChangeOutcome, NewUser, Rehash, StoreError, User, UserField, UserKey};
 
 impl RedbStore {
     /// The user with this id.
@@ -26,11 +27,17 @@ impl RedbStore {
     /// The user with exactly this username (case-sensitive, as Django on
     /// SQLite and PostgreSQL).
     pub(crate) fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.user_in_index(USERNAMES, username)
+    }
+
+    /// The user `index` (`usernames` or `emails`) maps `key` to, in one read
+    /// transaction; none when it maps it to several ids (an email shared).
+    fn user_in_index(&self, index: Bytes, key: &str) -> Result<Option<User>, StoreError> {
         self.read(|tx| {
             let Some(id) = tx
-                .open_table(USERNAMES)
+                .open_table(index)
                 .or_store()?
-                .get(username.as_bytes())
+                .get(key.as_bytes())
                 .or_store()?
                 .and_then(|g| id_from(g.value()))
             else {
@@ -40,6 +47,20 @@ impl RedbStore {
             let found = users.get(id_key(id).as_slice()).or_store()?;
             Ok(found.and_then(|bytes| decode_user(id, bytes.value())))
         })
+    }
+
+    /// The one user whose `field` is exactly `value`; `None` when none is,
+    /// or (an email, which need not be unique) when several are.
+    pub(crate) fn user_by(
+        &self,
+        field: UserField,
+        value: &str,
+    ) -> Result<Option<User>, StoreError> {
+        match field {
+            UserField::Id => self.user(value.parse().unwrap_or(0)),
+            UserField::Username => self.user_by_name(value),
+            UserField::Email => self.user_in_index(EMAILS, value),
+        }
     }
 
     /// The number of users, and up to `limit` of them by id starting at the
@@ -102,6 +123,7 @@ impl Tables<'_> {
         now: u64,
     ) -> Result<ChangeOutcome, StoreError> {
         let mut usernames = self.tx.open_table(USERNAMES).or_store()?;
+        let mut emails = self.tx.open_table(EMAILS).or_store()?;
         let mut meta = self.tx.open_table(META).or_store()?;
         let mut next = match meta.get(NEXT_USER_ID_KEY).or_store()? {
             Some(bytes) => next_user_id_from(bytes.value()),
@@ -143,6 +165,7 @@ impl Tables<'_> {
             usernames
                 .insert(user.username.as_bytes(), id_key(id).as_slice())
                 .or_store()?;
+            index_email(&mut emails, &user, true)?;
             self.users
                 .insert(id_key(id).as_slice(), encode_user(&user).as_slice())
                 .or_store()?;
@@ -194,6 +217,7 @@ impl Tables<'_> {
             .or_store()?
             .remove(user.username.as_bytes())
             .or_store()?;
+        index_email(&mut self.tx.open_table(EMAILS).or_store()?, &user, false)?;
         Ok(ChangeOutcome::UserDeleted { user })
     }
 
@@ -234,11 +258,44 @@ impl Tables<'_> {
             .and_then(|bytes| decode_user(id, bytes.value())))
     }
 
-    /// Writes `user`'s row over the one with its id.
+    /// Writes `user`'s row over the one with its id, and moves its
+    /// `emails` entry if its email changed.
     pub(super) fn write_user(&mut self, user: &User) -> Result<(), StoreError> {
-        self.users
+        let before = self
+            .users
             .insert(id_key(user.id).as_slice(), encode_user(user).as_slice())
-            .or_store()?;
+            .or_store()?
+            .and_then(|old| decode_user(user.id, old.value()));
+        if let Some(before) = before.filter(|b| b.email != user.email) {
+            let mut emails = self.tx.open_table(EMAILS).or_store()?;
+            index_email(&mut emails, &before, false)?;
+            index_email(&mut emails, user, true)?;
+        }
         Ok(())
     }
+}
+
+/// Adds (`present`) or removes `user`'s id in the `emails` index; an
+/// empty email has no entry.
+pub(super) fn index_email(
+    emails: &mut Table<'_>,
+    user: &User,
+    present: bool,
+) -> Result<(), StoreError> {
+    if user.email.is_empty() {
+        return Ok(());
+    }
+    let key = user.email.as_bytes();
+    let ids = emails
+        .get(key)
+        .or_store()?
+        .map(|ids| ids.value().to_vec())
+        .unwrap_or_default();
+    let ids = email_ids(&ids, user.id, present);
+    if ids.is_empty() {
+        emails.remove(key).or_store()?;
+    } else {
+        emails.insert(key, ids.as_slice()).or_store()?;
+    }
+    Ok(())
 }

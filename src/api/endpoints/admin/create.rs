@@ -2,6 +2,7 @@
 //! adds the user on the login pool.
 
 use super::lookup::{account_error, store_error};
+use super::profile::{validate_email, validate_name};
 use super::representation;
 use super::validation::{validate_bool, validate_password, validate_username, Errors};
 use crate::api::body::{self, FieldValue};
@@ -16,8 +17,11 @@ use crate::log;
 use crate::python_str::python_strip;
 use crate::store::User;
 
-const CREATE_FIELDS: [&str; 5] = [
+const CREATE_FIELDS: [&str; 8] = [
     "username",
+    "email",
+    "first_name",
+    "last_name",
     "password",
     "is_active",
     "is_staff",
@@ -33,7 +37,8 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
             Ok(values) => values,
             Err(e) => return body_error(app, e),
         };
-    let [username, password, is_active, is_staff, is_superuser] = values;
+    let [username, email, first_name, last_name, password, is_active, is_staff, is_superuser] =
+        values;
     let mut errors = Errors::default();
     // The password is compared with the username sent, valid or not.
     let similar_to = match &username {
@@ -44,6 +49,12 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
         Ok(result) => errors.check("username", result),
         Err(e) => return store_error(app, &e),
     };
+    let email = match validate_email(email, app, None) {
+        Ok(result) => errors.check("email", result),
+        Err(e) => return store_error(app, &e),
+    };
+    let first_name = errors.check("first_name", validate_name(first_name));
+    let last_name = errors.check("last_name", validate_name(last_name));
     let password = errors.check(
         "password",
         validate_password(password, app, similar_to.as_deref()),
@@ -56,6 +67,9 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
     else {
         return errors.response(app);
     };
+    let (Some(email), Some(first_name), Some(last_name)) = (email, first_name, last_name) else {
+        return errors.response(app);
+    };
     let new = NewAccount {
         username,
         password,
@@ -63,6 +77,9 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
         is_active: is_active.unwrap_or(true),
         is_staff: is_staff.unwrap_or(false),
         is_superuser: is_superuser.unwrap_or(false),
+        email: email.unwrap_or_default(),
+        first_name: first_name.unwrap_or_default(),
+        last_name: last_name.unwrap_or_default(),
     };
     on_login_pool(call, move |app| add_user(app, &admin, new))
 }

@@ -3,7 +3,7 @@
 //! | path | methods |
 //! |---|---|
 //! | `/api/admin/users/` | `GET` a page of users, `POST` a new one |
-//! | `/api/admin/users/{id}/` | `GET`, `PATCH` (`is_active`, `is_staff`, `is_superuser`, `password`), `DELETE` |
+//! | `/api/admin/users/{id}/` | `GET`, `PATCH` (`is_active`, `is_staff`, `is_superuser`, `password`, `email`, `first_name`, `last_name`), `DELETE` |
 //! | `/api/admin/users/{id}/revoke/` | `POST`: log the user out everywhere |
 //!
 //! Each view answers as a DRF generic view would, with `JWTAuthentication`
@@ -40,13 +40,15 @@
 //! The files: this one routes each method to its view; [`list`],
 //! [`create`], [`update`], [`delete`] and [`revoke`] are the views,
 //! [`lookup`] finds the user a path names, [`representation`] is the
-//! serializer's output and [`validation`] its input fields. What OPTIONS
+//! serializer's output, [`validation`] its input fields and [`profile`]
+//! the optional `email`, `first_name` and `last_name`. What OPTIONS
 //! says is in the route table (`api::routes`).
 
 mod create;
 mod delete;
 mod list;
 mod lookup;
+mod profile;
 mod representation;
 mod revoke;
 mod update;

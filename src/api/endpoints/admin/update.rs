@@ -1,8 +1,9 @@
 //! `UpdateAPIView.partial_update`: PATCH changes `is_active`, `is_staff`,
-//! `is_superuser` and the password; anything else sent is ignored, as DRF
+//! `is_superuser`, `email`, `first_name`, `last_name` and the password; anything else sent is ignored, as DRF
 //! ignores read-only fields. A new password is hashed on the login pool.
 
-use super::lookup::{account_error, find};
+use super::lookup::{account_error, find, store_error};
+use super::profile::{validate_email, validate_name, Profile};
 use super::representation;
 use super::validation::{one, validate_bool, validate_password, Errors};
 use crate::api::body::{self, FieldValue};
@@ -20,7 +21,15 @@ use crate::store::{User, UserKey};
 pub(super) const SELF_DEACTIVATE: &str = "You cannot deactivate your own account.";
 pub(super) const SELF_DEMOTE: &str = "You cannot remove your own superuser status.";
 
-const UPDATE_FIELDS: [&str; 4] = ["password", "is_active", "is_staff", "is_superuser"];
+const UPDATE_FIELDS: [&str; 7] = [
+    "email",
+    "first_name",
+    "last_name",
+    "password",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+];
 
 /// What a PATCH changes; `None` leaves a field as it is.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,9 +52,21 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
             Ok(values) => values,
             Err(e) => return body_error(app, e),
         };
-    let [password, is_active, is_staff, is_superuser] = values;
+    let [email, first_name, last_name, password, is_active, is_staff, is_superuser] = values;
     let itself = user.id == admin.id;
     let mut errors = Errors::default();
+    let profile = Profile {
+        email: match validate_email(email, app, Some(user.id)) {
+            Ok(result) => errors.check("email", result).flatten(),
+            Err(e) => return store_error(app, &e),
+        },
+        first_name: errors
+            .check("first_name", validate_name(first_name))
+            .flatten(),
+        last_name: errors
+            .check("last_name", validate_name(last_name))
+            .flatten(),
+    };
     let password = match password {
         FieldValue::Missing => None,
         raw => errors.check(
@@ -79,9 +100,9 @@ pub fn handle(call: &Call<'_>, admin: User) -> Response {
     }
     let id = user.id;
     match password {
-        None => apply_update(app, &admin, id, flags, None),
+        None => apply_update(app, &admin, id, flags, profile, None),
         Some(password) => on_login_pool(call, move |app| {
-            apply_update(app, &admin, id, flags, Some(password))
+            apply_update(app, &admin, id, flags, profile, Some(password))
         }),
     }
 }
@@ -95,32 +116,45 @@ fn apply_update(
     admin: &User,
     id: u64,
     flags: Flags,
+    profile: Profile,
     password: Option<String>,
 ) -> Response {
     let new_password = password.is_some();
-    let changes = AccountChanges {
+    let mut changes: Vec<String> = [
+        ("email", &profile.email),
+        ("first_name", &profile.first_name),
+        ("last_name", &profile.last_name),
+    ]
+    .iter()
+    .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name} {v:?}")))
+    .collect();
+    let account_changes = AccountChanges {
         password,
         is_active: flags.is_active,
         is_staff: flags.is_staff,
         is_superuser: flags.is_superuser,
+        email: profile.email,
+        first_name: profile.first_name,
+        last_name: profile.last_name,
     };
     let changed = app
         .auth
         .accounts()
-        .change(UserKey::Id(id), changes, LastSuperuser::Keep);
+        .change(UserKey::Id(id), account_changes, LastSuperuser::Keep);
     let Changed { user, revoked } = match changed {
         Ok(changed) => changed,
         // Deleted meanwhile: 404.
         Err(e) => return account_error(app, e),
     };
-    let mut changes: Vec<String> = [
-        ("is_active", flags.is_active),
-        ("is_staff", flags.is_staff),
-        ("is_superuser", flags.is_superuser),
-    ]
-    .iter()
-    .filter_map(|(name, value)| value.map(|v| format!("{name} {v}")))
-    .collect();
+    changes.extend(
+        [
+            ("is_active", flags.is_active),
+            ("is_staff", flags.is_staff),
+            ("is_superuser", flags.is_superuser),
+        ]
+        .iter()
+        .filter_map(|(name, value)| value.map(|v| format!("{name} {v}"))),
+    );
     if new_password {
         changes.push("password changed".into());
     }

@@ -130,20 +130,7 @@ pub fn validate_password(
     app: &App,
     username: Option<&str>,
 ) -> Result<String, Messages> {
-    let value = match raw {
-        FieldValue::Missing => return Err(one(REQUIRED)),
-        FieldValue::Null => return Err(one(NULL)),
-        FieldValue::Bool(_) | FieldValue::NotString => return Err(one(NOT_A_STRING)),
-        FieldValue::Surrogate { first, has_nul } => {
-            let mut messages = Messages::new();
-            if has_nul {
-                messages.push(NULL_CHARACTERS.into());
-            }
-            messages.push(surrogate(first).into());
-            return Err(messages);
-        }
-        FieldValue::Str(value) | FieldValue::Number(value) => value,
-    };
+    let value = string_of(raw)?;
     let messages: Messages = rules::password_problems(&value)
         .into_iter()
         .map(|problem| match problem {
@@ -156,6 +143,25 @@ pub fn validate_password(
         return Err(messages);
     }
     refused(&app.auth.accounts().password_refusals(&value, username)).map_or(Ok(value), Err)
+}
+
+/// A `CharField`'s string as sent (numbers are strings to it), or the
+/// messages of a value of another type, or of a field left out.
+pub fn string_of(raw: FieldValue) -> Result<String, Messages> {
+    match raw {
+        FieldValue::Missing => Err(one(REQUIRED)),
+        FieldValue::Null => Err(one(NULL)),
+        FieldValue::Bool(_) | FieldValue::NotString => Err(one(NOT_A_STRING)),
+        FieldValue::Surrogate { first, has_nul } => {
+            let mut messages = Messages::new();
+            if has_nul {
+                messages.push(NULL_CHARACTERS.into());
+            }
+            messages.push(surrogate(first).into());
+            Err(messages)
+        }
+        FieldValue::Str(value) | FieldValue::Number(value) => Ok(value),
+    }
 }
 
 /// The validators' refusals as a field's messages, if there are any.

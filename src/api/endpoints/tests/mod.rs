@@ -100,6 +100,9 @@ fn add_user(app: &App, id: u64, username: &str, password: &str, is_active: bool)
                 date_joined: 0,
                 last_login: None,
                 tokens_valid_after: 0,
+                email: String::new(),
+                first_name: String::new(),
+                last_name: String::new(),
             },
         })
         .unwrap();

@@ -16,7 +16,7 @@ fn create_then_log_in_as_the_new_user() {
         USERS,
         r#"{"username":"bob","password":"s3cret pass"}"#,
     );
-    let body = r#"{"id":5,"username":"bob","is_active":true,"is_staff":false,"is_superuser":false,"date_joined":"2025-01-01T00:00:00Z","last_login":null}"#;
+    let body = r#"{"id":5,"username":"bob","email":"","first_name":"","last_name":"","is_active":true,"is_staff":false,"is_superuser":false,"date_joined":"2025-01-01T00:00:00Z","last_login":null}"#;
     expect(&r, ALLOW_LIST, 201, body);
     assert_eq!(
         r.header("Location"),
@@ -266,6 +266,9 @@ fn a_full_login_pool_answers_429_to_what_needs_a_hash() {
                 date_joined: 0,
                 last_login: None,
                 tokens_valid_after: 0,
+                email: String::new(),
+                first_name: String::new(),
+                last_name: String::new(),
             },
         })
         .unwrap();

@@ -11,7 +11,7 @@ fn a_page_of_users_in_id_order_without_passwords() {
     let date = "2025-01-02T03:04:05.678901Z";
     let user = |id: u64, name: &str, active: bool, staff: bool, superuser: bool| {
         format!(
-            r#"{{"id":{id},"username":"{name}","is_active":{active},"is_staff":{staff},"is_superuser":{superuser},"date_joined":"{date}","last_login":null}}"#
+            r#"{{"id":{id},"username":"{name}","email":"","first_name":"","last_name":"","is_active":{active},"is_staff":{staff},"is_superuser":{superuser},"date_joined":"{date}","last_login":null}}"#
         )
     };
     let results = [
@@ -48,6 +48,9 @@ fn paged(size: usize, extra: usize) -> Fixture {
                     date_joined: 0,
                     last_login: None,
                     tokens_valid_after: 0,
+                    email: String::new(),
+                    first_name: String::new(),
+                    last_name: String::new(),
                 },
             })
             .unwrap();

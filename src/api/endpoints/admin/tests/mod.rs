@@ -25,6 +25,7 @@ mod delete;
 mod list;
 mod metrics;
 mod options;
+mod profile;
 mod retrieve;
 mod revoke;
 mod schema;
@@ -88,6 +89,9 @@ fn fixture_with(settings: Settings) -> Fixture {
                     date_joined: 1_735_787_045_678_901,
                     last_login: None,
                     tokens_valid_after: 0,
+                    email: String::new(),
+                    first_name: String::new(),
+                    last_name: String::new(),
                 },
             })
             .unwrap();

@@ -14,6 +14,9 @@ fn options_describe_the_views_to_superusers() {
     let fields = [
         "id",
         "username",
+        "email",
+        "first_name",
+        "last_name",
         "password",
         "is_active",
         "is_staff",

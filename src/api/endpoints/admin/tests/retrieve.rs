@@ -14,7 +14,7 @@ fn one_user_dates_as_drf_writes_them() {
         })
         .unwrap();
     let r = f.get("/api/admin/users/2/");
-    let body = r#"{"id":2,"username":"alice","is_active":true,"is_staff":false,"is_superuser":false,"date_joined":"2025-01-01T00:00:00Z","last_login":"2025-01-01T00:00:01.000500Z"}"#;
+    let body = r#"{"id":2,"username":"alice","email":"","first_name":"","last_name":"","is_active":true,"is_staff":false,"is_superuser":false,"date_joined":"2025-01-01T00:00:00Z","last_login":"2025-01-01T00:00:01.000500Z"}"#;
     expect(&r, ALLOW_USER, 200, body);
     expect(&f.get("/api/admin/users/9/"), ALLOW_USER, 404, NO_USER_BODY);
     expect(&f.get("/api/admin/users/0/"), ALLOW_USER, 404, NO_USER_BODY);

@@ -14,7 +14,7 @@ fn patch_changes_flags_and_ignores_what_it_may_not_change() {
         "/api/admin/users/2/",
         r#"{"is_staff":true,"username":"mallory","id":9,"date_joined":"x","extra":1}"#,
     );
-    let body = r#"{"id":2,"username":"alice","is_active":true,"is_staff":true,"is_superuser":false,"date_joined":"2025-01-02T03:04:05.678901Z","last_login":null}"#;
+    let body = r#"{"id":2,"username":"alice","email":"","first_name":"","last_name":"","is_active":true,"is_staff":true,"is_superuser":false,"date_joined":"2025-01-02T03:04:05.678901Z","last_login":null}"#;
     expect(&r, ALLOW_USER, 200, body);
     // An empty PATCH changes nothing and answers the user.
     expect(
