@@ -155,8 +155,9 @@ fn method(call: &Call<'_>) -> Option<Response> {
     if !call.route.allows(method) {
         return Some(respond::method_not_allowed(call.app, method));
     }
-    let sliding_views = call.app.settings().sliding_views();
-    match call.route.metadata(sliding_views) {
+    let settings = call.app.settings();
+    let email_login = settings.username_field == "email";
+    match call.route.metadata(settings.sliding_views(), email_login) {
         Some(described) if method == "OPTIONS" => Some(metadata::respond(described)),
         _ => None,
     }

@@ -126,14 +126,7 @@ pub static ROUTES: [Route; ROUTE_COUNT] = [
         path: "/api/token/",
         endpoint: Endpoint::Obtain,
         allow: TOKEN_VIEW,
-        metadata: Some(&Metadata {
-            name: "Token Obtain Pair",
-            description: "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.",
-            post: Some(&[
-                Field::string("username", "Username"),
-                Field::string("password", "Password"),
-            ]),
-        }),
+        metadata: Some(&OBTAIN_PAIR),
         label: "obtain",
     },
     Route {
@@ -277,6 +270,34 @@ static OBTAIN_SLIDING: Metadata = Metadata {
     ]),
 };
 
+/// OPTIONS on `/api/token/`: SimpleJWT's `TokenObtainPairView`.
+static OBTAIN_PAIR: Metadata = Metadata {
+    name: "Token Obtain Pair",
+    description: "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.",
+    post: Some(&[
+        Field::string("username", "Username"),
+        Field::string("password", "Password"),
+    ]),
+};
+
+/// The credentials of the obtain views when users log in by email.
+const BY_EMAIL: &[Field] = &[
+    Field::string("email", "Email"),
+    Field::string("password", "Password"),
+];
+
+/// OPTIONS on `/api/token/` with `USERNAME_FIELD` email.
+static OBTAIN_BY_EMAIL: Metadata = Metadata {
+    post: Some(BY_EMAIL),
+    ..OBTAIN_PAIR
+};
+
+/// [`OBTAIN_SLIDING`] with `USERNAME_FIELD` email.
+static OBTAIN_SLIDING_BY_EMAIL: Metadata = Metadata {
+    post: Some(BY_EMAIL),
+    ..OBTAIN_SLIDING
+};
+
 /// OPTIONS on `/api/token/refresh/` with `AUTH_TOKEN_CLASSES` `sliding`
 /// alone: SimpleJWT's `TokenRefreshSlidingView`.
 static REFRESH_SLIDING: Metadata = Metadata {
@@ -289,9 +310,17 @@ impl Route {
     /// What OPTIONS says about it: with `sliding_views` (see
     /// [`crate::config::Settings::sliding_views`]) the obtain and refresh
     /// routes are SimpleJWT's sliding views.
-    pub fn metadata(&self, sliding_views: bool) -> Option<&'static Metadata> {
+    /// `email_login`: users log in by `email` (`USERNAME_FIELD`), which
+    /// names the obtain views' first field, as SimpleJWT names it after the
+    /// user model's `USERNAME_FIELD`.
+    pub fn metadata(&self, sliding_views: bool, email_login: bool) -> Option<&'static Metadata> {
         match self.endpoint {
-            Endpoint::Obtain if sliding_views => Some(&OBTAIN_SLIDING),
+            Endpoint::Obtain => Some(match (sliding_views, email_login) {
+                (false, false) => return self.metadata,
+                (false, true) => &OBTAIN_BY_EMAIL,
+                (true, false) => &OBTAIN_SLIDING,
+                (true, true) => &OBTAIN_SLIDING_BY_EMAIL,
+            }),
             Endpoint::Refresh if sliding_views => Some(&REFRESH_SLIDING),
             _ => self.metadata,
         }

@@ -34,6 +34,8 @@ pub(super) struct Arguments {
     pub(super) addr: Option<String>,
     /// `--workers`, from 1 to 1024.
     pub(super) workers: Option<usize>,
+    /// `--email`, `user add`'s (Django's `email`).
+    pub(super) email: Option<String>,
     /// `-h` or `--help`.
     pub(super) help: bool,
     /// `-V` or `--version`; nothing after it is read.
@@ -55,6 +57,7 @@ impl Arguments {
             config: variable("JWTD_CONFIG").map(PathBuf::from),
             addr: variable("JWTD_ADDR"),
             workers: None,
+            email: None,
             help: false,
             version: false,
         };
@@ -75,6 +78,7 @@ impl Arguments {
                 "--config" => read.config = Some(PathBuf::from(value("a file")?)),
                 "--addr" => read.addr = Some(value("an address")?),
                 "--workers" => read.workers = Some(workers(&value("a number")?)?),
+                "--email" => read.email = Some(value("an address")?),
                 "-h" | "--help" => read.help = true,
                 "-V" | "--version" => {
                     read.version = true;

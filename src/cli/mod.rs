@@ -61,6 +61,8 @@ pub enum Command {
         staff: bool,
         /// `--inactive`.
         inactive: bool,
+        /// `--email`, empty if not given.
+        email: String,
         /// `--password-stdin`.
         password_stdin: bool,
     },
@@ -330,6 +332,9 @@ fn parse_words(
     if arguments.workers.is_some() && !matches!(command, Command::Serve { .. } | Command::Help(_)) {
         return Err(UsageError::new("--workers applies to serve only"));
     }
+    if arguments.email.is_some() && !matches!(command, Command::UserAdd { .. } | Command::Help(_)) {
+        return Err(UsageError::new("--email applies to user add only"));
+    }
     Ok(Invocation {
         command,
         db: match arguments.db {
@@ -424,6 +429,7 @@ fn run_configured(command: Command, settings: Settings, db: &Address) -> Result<
             superuser,
             staff,
             inactive,
+            email,
             password_stdin,
         } => {
             let account = user::UserToAdd {
@@ -431,6 +437,7 @@ fn run_configured(command: Command, settings: Settings, db: &Address) -> Result<
                 superuser,
                 staff,
                 inactive,
+                email,
             };
             user::add(&settings, db, account, password_stdin)
         }

@@ -40,7 +40,7 @@ Options:
 const ADD_HELP: &str = "\
 Create a user.
 
-Usage: jwtd user add NAME [--superuser] [--staff] [--inactive] [--password-stdin]
+Usage: jwtd user add NAME [--email ADDRESS] [--superuser] [--staff] [--inactive] [--password-stdin]
 
 Without --password-stdin the password is asked for twice on the terminal,
 without echo. With it, the first line of standard input is the password.
@@ -51,6 +51,8 @@ messages are Django's. Passwords are hashed as Django does (pbkdf2_sha256,
 PASSWORD_ITERATIONS). Creates the database if there is none yet.
 
 Options:
+  --email ADDRESS   Django's email: what the user logs in by when
+                    USERNAME_FIELD is email (then required, and unique)
   --superuser       May use the admin API (implies --staff)
   --staff           Django's is_staff
   --inactive        Cannot log in until `jwtd user activate NAME`
@@ -155,6 +157,7 @@ pub(super) fn parse(words: &[&str], arguments: &Arguments) -> Result<Command, Us
                 superuser: arguments.flag("--superuser"),
                 staff: arguments.flag("--staff"),
                 inactive: arguments.flag("--inactive"),
+                email: arguments.email.clone().unwrap_or_default(),
                 password_stdin: arguments.flag("--password-stdin"),
             })
         }
@@ -222,6 +225,8 @@ pub(super) struct UserToAdd {
     pub(super) staff: bool,
     /// `--inactive`.
     pub(super) inactive: bool,
+    /// `--email`, empty if not given.
+    pub(super) email: String,
 }
 
 /// `user add`: the name checked and free, then the password asked for,
@@ -241,6 +246,7 @@ pub(super) fn add(
         superuser: account.superuser,
         staff: account.staff,
         inactive: account.inactive,
+        email: account.email,
     })
 }
 
@@ -289,9 +295,24 @@ mod tests {
                 superuser: true,
                 staff: false,
                 inactive: false,
+                email: String::new(),
                 password_stdin: true
             }
         );
+        assert_eq!(
+            parse_args("user add alice --email a@example.com")
+                .unwrap()
+                .command,
+            Command::UserAdd {
+                name: "alice".into(),
+                superuser: false,
+                staff: false,
+                inactive: false,
+                email: "a@example.com".into(),
+                password_stdin: false
+            }
+        );
+        assert!(parse_args("user add alice --email").is_err());
         assert_eq!(
             parse_args("user passwd bob").unwrap().command,
             Command::UserPasswd {

@@ -52,6 +52,8 @@ pub enum ControlCommand {
         staff: bool,
         /// `--inactive`.
         inactive: bool,
+        /// `--email`, empty if not given.
+        email: String,
     },
     /// `user passwd NAME`.
     UserPasswd {
@@ -160,12 +162,14 @@ impl ControlCommand {
                 superuser,
                 staff,
                 inactive,
+                email,
             } => vec![
                 ("name", text(name)),
                 ("password", text(&password.0)),
                 ("superuser", (*superuser).into()),
                 ("staff", (*staff).into()),
                 ("inactive", (*inactive).into()),
+                ("email", text(email)),
             ],
             ControlCommand::UserPasswd { name, password } => {
                 vec![("name", text(name)), ("password", text(&password.0))]
@@ -218,6 +222,7 @@ impl ControlCommand {
                 superuser: arguments.flag("superuser")?,
                 staff: arguments.flag("staff")?,
                 inactive: arguments.flag("inactive")?,
+                email: arguments.text("email")?,
             },
             "user passwd" => ControlCommand::UserPasswd {
                 name: name()?,
@@ -274,6 +279,7 @@ impl ControlCommand {
                 superuser,
                 staff,
                 inactive,
+                email,
             } => user::add(
                 operator,
                 user::ToAdd {
@@ -282,6 +288,7 @@ impl ControlCommand {
                     superuser: *superuser,
                     staff: *staff,
                     inactive: *inactive,
+                    email,
                 },
             ),
             ControlCommand::UserPasswd { name, password } => {
@@ -348,6 +355,7 @@ mod tests {
                 superuser: true,
                 staff: false,
                 inactive: true,
+                email: "alice@example.com".into(),
             },
             ControlCommand::UserPasswd {
                 name: "alice".into(),

@@ -6,9 +6,10 @@
 //! [`Accounts`]: crate::auth::Accounts
 
 use super::{Operator, Reply};
+use crate::auth::email_rule::email_is_valid;
 use crate::auth::rules::{self, PasswordProblem};
 use crate::auth::{self, AccountChanges, AccountError, Changed, LastSuperuser, PasswordRefusal};
-use crate::store::{User, UserKey};
+use crate::store::{User, UserField, UserKey};
 use crate::time;
 
 /// `user add`'s account.
@@ -18,6 +19,8 @@ pub(super) struct ToAdd<'a> {
     pub(super) superuser: bool,
     pub(super) staff: bool,
     pub(super) inactive: bool,
+    /// Django's `email`; may be empty unless users log in by it.
+    pub(super) email: &'a str,
 }
 
 /// Before a password is asked for: the name valid and free, or taken.
@@ -38,14 +41,17 @@ pub(super) fn add(operator: &Operator<'_>, account: ToAdd<'_>) -> Reply {
     if let Some(refusal) = password_refusal(account.password) {
         return refusal;
     }
+    if let Some(refusal) = email_refusal(operator, account.email) {
+        return refusal;
+    }
     let created = operator.accounts().create(auth::NewAccount {
         username: account.name.to_owned(),
         password: account.password.to_owned(),
         is_active: !account.inactive,
         is_staff: account.staff || account.superuser,
         is_superuser: account.superuser,
-        // The command line sets none of these; the admin API does.
-        email: String::new(),
+        // The command line sets no names; the admin API does.
+        email: account.email.to_owned(),
         first_name: String::new(),
         last_name: String::new(),
     });
@@ -223,6 +229,34 @@ fn refused(refusals: &[PasswordRefusal]) -> String {
         text.push_str(&format!("\n  {refusal}"));
     }
     text
+}
+
+/// `--email`: Django's `EmailValidator` (the subset [`email_is_valid`]
+/// reads) within Django's 254 characters; when users log in by it
+/// (`USERNAME_FIELD` email), given and nobody else's.
+fn email_refusal(operator: &Operator<'_>, email: &str) -> Option<Reply> {
+    let accounts = operator.accounts();
+    let login_field = accounts.emails_are_unique();
+    if email.is_empty() {
+        return login_field.then(|| {
+            Reply::failed("USERNAME_FIELD is email, which users log in by: give the user's --email")
+        });
+    }
+    if email.chars().count() > 254 || !email_is_valid(email) {
+        return Some(Reply::failed(format!(
+            "{email:?} is not a valid email address"
+        )));
+    }
+    if !login_field {
+        return None;
+    }
+    match accounts.user_by(UserField::Email, email) {
+        Ok(None) => None,
+        Ok(Some(_)) => Some(Reply::failed(format!(
+            "a user with the email {email:?} already exists"
+        ))),
+        Err(e) => Some(Reply::failed(e)),
+    }
 }
 
 /// The refusal of a password that could never be used, if it is one.

@@ -121,3 +121,67 @@ fn login_by_email_and_tokens_that_name_the_user_by_username() {
     );
     assert_eq!(r.status, 401, "{}", r.body);
 }
+
+/// `jwtd user add --email`: under `USERNAME_FIELD` email a user is made
+/// with the address they log in by, checked and unique, on a running
+/// server (through its control socket) as without one.
+#[test]
+fn user_add_gives_the_email_users_log_in_by() {
+    let dir = TempDir::new();
+    let email = [("JWTD_USERNAME_FIELD", "email")];
+    let add = |args: &[&str]| {
+        let mut all = vec!["user", "add"];
+        all.extend_from_slice(args);
+        all.push("--password-stdin");
+        run_with(&dir, &all, &format!("{PASSWORD}\n"), &email)
+    };
+    let out = add(&["carol"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("USERNAME_FIELD is email, which users log in by: give the user's --email"),
+        "{}",
+        out.stderr
+    );
+    let out = add(&["carol", "--email", "carol@"]);
+    assert!(
+        out.stderr
+            .contains(r#""carol@" is not a valid email address"#),
+        "{}",
+        out.stderr
+    );
+    let out = add(&["carol", "--email=carol@example.com", "--superuser"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let server = Server::start(&dir, &email);
+    // Through the running server this time: the address is taken.
+    let out = add(&["carol2", "--email", "carol@example.com"]);
+    assert!(
+        out.stderr
+            .contains(r#"a user with the email "carol@example.com" already exists"#),
+        "{}",
+        out.stderr
+    );
+    let r = server.post_json(
+        "/api/token/",
+        &format!(r#"{{"email":"carol@example.com","password":"{PASSWORD}"}}"#),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // OPTIONS describes the view's fields as DRF does, `email` first.
+    let r = server.request("OPTIONS", "/api/token/", &[], b"");
+    assert!(
+        r.body.contains(
+            r#""actions":{"POST":{"email":{"type":"string","required":true,"read_only":false,"label":"Email"},"password":"#
+        ),
+        "{}",
+        r.body
+    );
+    server.stop();
+    // Any other command refuses the option.
+    let out = run(&dir, &["user", "list", "--email", "x@example.com"], "");
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("--email applies to user add only"),
+        "{}",
+        out.stderr
+    );
+}
