@@ -47,8 +47,9 @@ without echo. With it, the first line of standard input is the password.
 A new password must pass Django's password validators
 (AUTH_PASSWORD_VALIDATORS: by default not too similar to the username, at
 least 8 characters, not a common password, not entirely numeric), whose
-messages are Django's. Passwords are hashed as Django does (pbkdf2_sha256,
-PASSWORD_ITERATIONS). Creates the database if there is none yet.
+messages are Django's. Passwords are hashed as Django does, with the first
+of PASSWORD_HASHERS (pbkdf2_sha256 at PASSWORD_ITERATIONS unless set).
+Creates the database if there is none yet.
 
 Options:
   --email ADDRESS   Django's email: what the user logs in by when
