@@ -43,6 +43,11 @@ pub(super) fn emails_and_names_are_kept_and_found_exactly(store: Store) {
     assert_eq!(id_by(UserField::Username, "bob"), Some(2));
     assert_eq!(id_by(UserField::Id, "3"), Some(3));
     assert_eq!(id_by(UserField::Id, "x"), None);
+    // A NUL names nobody (PostgreSQL's text cannot hold one), and is no
+    // store failure.
+    assert_eq!(id_by(UserField::Email, "alice@example.com\0"), None);
+    assert_eq!(id_by(UserField::Username, "bo\0b"), None);
+    assert_eq!(store.user_by_name("bo\0b").unwrap().map(|u| u.id), None);
     // A change of email moves it; the names change alone.
     let update = UserUpdate {
         email: Some("a@example.org".into()),

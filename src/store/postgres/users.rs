@@ -63,7 +63,9 @@ impl PostgresStore {
         let column = match field {
             UserField::Id => return self.user(value.parse().unwrap_or(0)),
             UserField::Username => return self.user_by_name(value),
-            UserField::Email if value.is_empty() => return Ok(None),
+            // PostgreSQL's text holds no NUL: no row can match (and the
+            // query would fail).
+            UserField::Email if value.is_empty() || value.contains('\0') => return Ok(None),
             UserField::Email if !self.sql.users.has_email => return Ok(None),
             UserField::Email => "email",
         };
@@ -79,6 +81,11 @@ impl PostgresStore {
 
     /// The user whose login field is exactly `username`.
     pub(crate) fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        // PostgreSQL's text holds no NUL: no row can match (and the query
+        // would fail).
+        if username.contains('\0') {
+            return Ok(None);
+        }
         let sql = format!(
             "{} WHERE u.{} = $1",
             self.sql.users.select, self.sql.users.login
