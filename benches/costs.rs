@@ -170,20 +170,7 @@ fn main() {
     store
         .add_user(NewUser {
             id: None,
-            user: User {
-                id: 0,
-                username: "alice".into(),
-                password: stored.clone(),
-                is_active: true,
-                is_staff: false,
-                is_superuser: false,
-                date_joined: 0,
-                last_login: None,
-                tokens_valid_after: 0,
-                email: String::new(),
-                first_name: String::new(),
-                last_name: String::new(),
-            },
+            user: User::active(0, "alice", stored.clone()),
         })
         .expect("add alice");
     let settings = Arc::new(Settings {

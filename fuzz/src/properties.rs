@@ -866,18 +866,8 @@ fn app() -> &'static App {
                 .add_user(NewUser {
                     id: Some(id),
                     user: User {
-                        id,
-                        username: username.to_owned(),
-                        password: P1.to_owned(),
                         is_active,
-                        is_staff: false,
-                        is_superuser: false,
-                        date_joined: 0,
-                        last_login: None,
-                        tokens_valid_after: 0,
-                        email: String::new(),
-                        first_name: String::new(),
-                        last_name: String::new(),
+                        ..User::active(id, username, P1)
                     },
                 })
                 .expect("a fresh store takes the user");

@@ -310,23 +310,11 @@ impl Auth {
         if !claims.has_user_claim() {
             return Err(AuthError::NoUserId);
         }
-        Ok(Some(User {
-            id: match claims.user_claim() {
-                UserClaim::Id(id) => id,
-                UserClaim::Absent | UserClaim::NotAnId => 0,
-            },
-            username: claims.username().to_owned(),
-            password: String::new(),
-            is_active: true,
-            is_staff: false,
-            is_superuser: false,
-            date_joined: 0,
-            last_login: None,
-            tokens_valid_after: 0,
-            email: String::new(),
-            first_name: String::new(),
-            last_name: String::new(),
-        }))
+        let id = match claims.user_claim() {
+            UserClaim::Id(id) => id,
+            UserClaim::Absent | UserClaim::NotAnId => 0,
+        };
+        Ok(Some(User::active(id, claims.username(), String::new())))
     }
 
     /// The header's token, read and checked as each class of

@@ -72,18 +72,8 @@ fn add_user(store: &Store, name: &str, hash: &str, active: bool) -> User {
         .add_user(NewUser {
             id: None,
             user: User {
-                id: 0,
-                username: name.into(),
-                password: hash.into(),
                 is_active: active,
-                is_staff: false,
-                is_superuser: false,
-                date_joined: 0,
-                last_login: None,
-                tokens_valid_after: 0,
-                email: String::new(),
-                first_name: String::new(),
-                last_name: String::new(),
+                ..User::active(0, name, hash)
             },
         })
         .unwrap()
@@ -900,20 +890,7 @@ fn the_error_types_stay_small() {
 
 #[test]
 fn a_reuse_names_the_user_and_the_client_address() {
-    let alice = User {
-        id: 1,
-        username: "alice".into(),
-        password: String::new(),
-        is_active: true,
-        is_staff: false,
-        is_superuser: false,
-        date_joined: 0,
-        last_login: None,
-        tokens_valid_after: 0,
-        email: String::new(),
-        first_name: String::new(),
-        last_name: String::new(),
-    };
+    let alice = User::active(1, "alice", String::new());
     let presenter = |claimed, user| {
         Presenter {
             claimed,

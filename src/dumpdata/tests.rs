@@ -155,18 +155,10 @@ fn reads_the_reference_entry_with_and_without_indent() {
             [DumpUser {
                 entry: 0,
                 user: User {
-                    id: 1,
-                    username: "alice".into(),
-                    password: P1.into(),
-                    is_active: true,
-                    is_staff: false,
-                    is_superuser: false,
                     date_joined: JOINED,
-                    last_login: None,
-                    tokens_valid_after: 0,
                     email: "alice@example.com".into(),
                     first_name: "Alice".into(),
-                    last_name: String::new(),
+                    ..User::active(1, "alice", P1)
                 }
             }]
         );
@@ -237,18 +229,8 @@ fn missing_fields_take_djangos_defaults() {
     assert_eq!(
         users(text),
         [User {
-            id: 3,
-            username: "bob".into(),
-            password: "!x".into(),
-            is_active: true,
-            is_staff: false,
-            is_superuser: false,
             date_joined: NOW,
-            last_login: None,
-            tokens_valid_after: 0,
-            email: String::new(),
-            first_name: String::new(),
-            last_name: String::new(),
+            ..User::active(3, "bob", "!x")
         }]
     );
     // What is given is kept, each field on its own.

@@ -7,18 +7,8 @@ pub(crate) fn new_user(name: &str) -> NewUser {
     NewUser {
         id: None,
         user: User {
-            id: 0,
-            username: name.into(),
-            password: "pbkdf2_sha256$1000$salt$hash".into(),
-            is_active: true,
-            is_staff: false,
-            is_superuser: false,
             date_joined: 1_735_689_600_000_000,
-            last_login: None,
-            tokens_valid_after: 0,
-            email: String::new(),
-            first_name: String::new(),
-            last_name: String::new(),
+            ..User::active(0, name, "pbkdf2_sha256$1000$salt$hash")
         },
     }
 }

@@ -39,6 +39,29 @@ pub struct User {
     pub last_name: String,
 }
 
+impl User {
+    /// An active account with no staff or superuser flag, an empty profile,
+    /// joined at the epoch, never logged in and never revoked: the user a
+    /// token alone stands for (`TokenUser`), and the record callers start
+    /// from, naming only the fields that differ.
+    pub fn active(id: u64, username: impl Into<String>, password: impl Into<String>) -> User {
+        User {
+            id,
+            username: username.into(),
+            password: password.into(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            date_joined: 0,
+            last_login: None,
+            tokens_valid_after: 0,
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+        }
+    }
+}
+
 impl fmt::Debug for User {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("User")

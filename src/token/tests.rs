@@ -39,20 +39,7 @@ fn both<R: PartialEq + fmt::Debug>(
 }
 
 fn user_1() -> User {
-    User {
-        id: 1,
-        username: "alice".into(),
-        password: P1.into(),
-        is_active: true,
-        is_staff: false,
-        is_superuser: false,
-        date_joined: 0,
-        last_login: None,
-        tokens_valid_after: 0,
-        email: String::new(),
-        first_name: String::new(),
-        last_name: String::new(),
-    }
+    User::active(1, "alice", P1)
 }
 
 #[test]

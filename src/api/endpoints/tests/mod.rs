@@ -91,18 +91,8 @@ fn add_user(app: &App, id: u64, username: &str, password: &str, is_active: bool)
         .add_user(NewUser {
             id: Some(id),
             user: User {
-                id,
-                username: username.into(),
-                password: password.into(),
                 is_active,
-                is_staff: false,
-                is_superuser: false,
-                date_joined: 0,
-                last_login: None,
-                tokens_valid_after: 0,
-                email: String::new(),
-                first_name: String::new(),
-                last_name: String::new(),
+                ..User::active(id, username, password)
             },
         })
         .unwrap();

@@ -257,18 +257,9 @@ fn a_full_login_pool_answers_429_to_what_needs_a_hash() {
         .add_user(NewUser {
             id: None,
             user: User {
-                id: 0,
-                username: "root".into(),
-                password: make_password(PASSWORD, 1000).unwrap(),
-                is_active: true,
                 is_staff: true,
                 is_superuser: true,
-                date_joined: 0,
-                last_login: None,
-                tokens_valid_after: 0,
-                email: String::new(),
-                first_name: String::new(),
-                last_name: String::new(),
+                ..User::active(0, "root", make_password(PASSWORD, 1000).unwrap())
             },
         })
         .unwrap();

@@ -38,20 +38,7 @@ fn paged(size: usize, extra: usize) -> Fixture {
             .store()
             .add_user(NewUser {
                 id: None,
-                user: User {
-                    id: 0,
-                    username: format!("user{i}"),
-                    password: String::from("!"),
-                    is_active: true,
-                    is_staff: false,
-                    is_superuser: false,
-                    date_joined: 0,
-                    last_login: None,
-                    tokens_valid_after: 0,
-                    email: String::new(),
-                    first_name: String::new(),
-                    last_name: String::new(),
-                },
+                user: User::active(0, format!("user{i}"), String::from("!")),
             })
             .unwrap();
     }

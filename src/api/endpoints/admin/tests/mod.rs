@@ -80,18 +80,11 @@ fn fixture_with(settings: Settings) -> Fixture {
             .add_user(NewUser {
                 id: Some(id),
                 user: User {
-                    id,
-                    username: name.into(),
-                    password: hash.clone(),
                     is_active: active,
                     is_staff: staff,
                     is_superuser: superuser,
                     date_joined: 1_735_787_045_678_901,
-                    last_login: None,
-                    tokens_valid_after: 0,
-                    email: String::new(),
-                    first_name: String::new(),
-                    last_name: String::new(),
+                    ..User::active(id, name, hash.clone())
                 },
             })
             .unwrap();

@@ -113,18 +113,10 @@ fn a_taken_email_is_refused_when_users_log_in_by_email() {
         (2, "alice", "alice@example.com", false),
     ] {
         let user = User {
-            id,
-            username: name.into(),
-            password: hash.clone(),
-            is_active: true,
             is_staff: superuser,
             is_superuser: superuser,
-            date_joined: 0,
-            last_login: None,
-            tokens_valid_after: 0,
             email: email.into(),
-            first_name: String::new(),
-            last_name: String::new(),
+            ..User::active(id, name, hash.clone())
         };
         app.auth
             .store()
