@@ -272,8 +272,7 @@ mod tests {
 
     #[test]
     fn a_key_file_is_read_up_to_its_bound_and_refused_beyond_it() {
-        let dir = std::env::temp_dir().join(format!("jwtd-keyfile-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir::ScratchDir::new("keyfile");
         let path = dir.join("key");
         let longest = vec![b'k'; MAX_KEY_FILE_BYTES as usize];
         std::fs::write(&path, &longest).unwrap();
@@ -285,15 +284,12 @@ mod tests {
         // A device that never ends is refused after the bound, not read forever.
         let zero = read_key_file(Path::new("/dev/zero")).unwrap_err();
         assert_eq!(zero.kind(), io::ErrorKind::InvalidData);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_created_file_is_owner_only_and_an_existing_one_is_left_alone() {
-        let dir = std::env::temp_dir().join(format!("jwtd-files-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir::ScratchDir::new("files");
         let path = dir.join("secret");
-        let _ = std::fs::remove_file(&path);
         drop(open_private(&path).unwrap());
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
@@ -322,6 +318,5 @@ mod tests {
                 ["readable by user 4000000 (ACL)"]
             );
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

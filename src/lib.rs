@@ -118,6 +118,8 @@ mod python_str;
 #[cfg(feature = "cors")]
 pub mod re_match;
 mod refusal;
+#[cfg(test)]
+mod scratch_dir;
 pub mod service;
 mod sql_name;
 pub mod store;

@@ -424,10 +424,8 @@ mod tests {
     #[test]
     fn a_unix_socket_is_created_with_the_mode_given_not_the_umasks() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("jwtd-sys-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir::ScratchDir::new("sys");
         let path = dir.join("s.sock");
-        let _ = std::fs::remove_file(&path);
         let listener = bind_unix_listener(&path, 0o600).unwrap();
         // std's bind would leave 0777 less the umask (0755 under 022).
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
@@ -438,7 +436,6 @@ mod tests {
         assert_eq!(peer_uid(server.as_raw_fd()).unwrap(), own_uid());
         assert!(bind_unix_listener(&path, 0o600).is_err(), "taken");
         assert!(bind_unix_listener(&dir.join("x".repeat(120)), 0o600).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

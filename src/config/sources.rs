@@ -152,8 +152,7 @@ mod tests {
 
     #[test]
     fn the_file_is_read_and_the_environment_wins() {
-        let dir = std::env::temp_dir().join(format!("jwtd-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir::ScratchDir::new("config");
         let path = dir.join("settings.json");
         std::fs::write(
             &path,
@@ -195,7 +194,6 @@ mod tests {
             .unwrap_err()
             .setting
             .starts_with("config file"));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -187,10 +187,9 @@ mod tests {
     use crate::jwt::{self, Algorithm, Claims, Validation};
     use crate::pki::{Curve, KeyKind, PrivateKey};
 
-    /// Writes `files` into a new directory; its path.
-    fn files(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("jwtd-keyfiles-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
+    /// Writes `files` into a new directory, removed when dropped.
+    fn files(name: &str, files: &[(&str, &str)]) -> crate::scratch_dir::ScratchDir {
+        let dir = crate::scratch_dir::ScratchDir::new(&format!("keyfiles-{name}"));
         for (file, text) in files {
             std::fs::write(dir.join(file), text).expect("a key file");
         }
@@ -293,6 +292,5 @@ mod tests {
             None,
         ));
         assert!(why.contains("public key"), "{why}");
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -61,9 +61,7 @@ fn concurrent_rotations_of_one_token_have_one_winner() {
 #[test]
 fn a_batch_nobody_waits_for_is_synced_later_and_before_the_writer_stops() {
     use std::sync::atomic::{AtomicU32, Ordering};
-    let dir = std::env::temp_dir().join(format!("jwtd-writer-sync-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::scratch_dir::ScratchDir::new("writer-sync");
     let path = dir.join("db.redb");
     let syncs = Arc::new(AtomicU32::new(0));
     let store = Arc::new(Store::open_counting_syncs(&path, syncs.clone()).unwrap());
@@ -108,7 +106,6 @@ fn a_batch_nobody_waits_for_is_synced_later_and_before_the_writer_stops() {
     assert!(synced() > before, "synced before the writer stopped");
     assert_eq!(store.token_counts().unwrap().0, 3);
     drop(store);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn timing(sync_within: Duration) -> Timing {

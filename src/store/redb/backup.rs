@@ -106,9 +106,7 @@ mod tests {
 
     #[test]
     fn a_backup_is_the_whole_database_owner_only_and_never_overwrites() {
-        let dir = std::env::temp_dir().join(format!("jwtd-backup-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir::ScratchDir::new("backup");
         let live = Store::open(&dir.join("live.redb"), 1 << 20).unwrap();
         live.apply(&[
             Change::CreateUsers {
@@ -146,6 +144,5 @@ mod tests {
 
         let again = live.backup(&path).unwrap_err();
         assert!(again.to_string().contains("already exists"), "{again}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

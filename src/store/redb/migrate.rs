@@ -159,9 +159,7 @@ mod tests {
 
     #[test]
     fn a_version_2_file_is_carried_over_whole_in_one_open() {
-        let dir = std::env::temp_dir().join(format!("jwtd-migrate-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir::ScratchDir::new("migrate");
         let path = dir.join("v2.redb");
         version_2(&path);
         let store = Store::open(&path, 1 << 20).unwrap();
@@ -224,7 +222,6 @@ mod tests {
             matches!(&refused, StoreError::Incompatible(v) if v == "schema version 5"),
             "{refused}"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A version-3 file as the version-3 code wrote it: alice (id 1) in a
@@ -284,9 +281,7 @@ mod tests {
 
     #[test]
     fn a_version_3_file_opens_its_users_with_empty_emails_and_indexes_new_ones() {
-        let dir = std::env::temp_dir().join(format!("jwtd-migrate-v3-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir::ScratchDir::new("migrate-v3");
         let path = dir.join("v3.redb");
         version_3(&path);
         let store = Store::open(&path, 1 << 20).unwrap();
@@ -317,6 +312,5 @@ mod tests {
         let version = tx.open_table(meta).unwrap();
         let version = version.get(b"schema_version".as_slice()).unwrap().unwrap();
         assert_eq!(version.value(), b"4");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

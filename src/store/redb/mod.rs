@@ -292,10 +292,8 @@ mod tests {
 
     #[test]
     fn a_full_disk_fails_writes_keeps_reads_and_recovers_after_reopen() {
-        let dir = std::env::temp_dir().join(format!("jwtd-full-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir::ScratchDir::new("full");
         let path = dir.join("full.redb");
-        let _ = std::fs::remove_file(&path);
         let full = Arc::new(AtomicBool::new(false));
         let store = Store::open_on_failing_disk(&path, full.clone()).unwrap();
         store.add_user(new_user("alice")).unwrap();
@@ -334,15 +332,12 @@ mod tests {
         assert_eq!(store.family_of("c").unwrap().as_deref(), Some("c"));
         assert_eq!(store.user(1).unwrap().unwrap().username, "alice");
         drop(store);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_second_open_of_the_file_is_refused_and_reopen_works() {
-        let dir = std::env::temp_dir().join(format!("jwtd-store-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir::ScratchDir::new("store");
         let path = dir.join("lock.redb");
-        let _ = std::fs::remove_file(&path);
         let store = Store::open(&path, 1 << 20).unwrap();
         store.add_user(new_user("alice")).unwrap();
         assert_eq!(Store::open(&path, 1 << 20).unwrap_err(), StoreError::InUse);
@@ -352,7 +347,6 @@ mod tests {
         let store = Store::open(&path, 1 << 20).unwrap();
         assert_eq!(store.users().unwrap().len(), 1);
         drop(store);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

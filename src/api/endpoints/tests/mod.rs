@@ -110,19 +110,17 @@ fn app_with(settings: Settings) -> Arc<App> {
 }
 
 /// An application on a file-backed store whose disk fills up when the
-/// flag is set, with alice (id 1, password P1) in it; the directory to
-/// remove after.
+/// flag is set, with alice (id 1, password P1) in it; the directory it
+/// lives in, removed when dropped (after the application).
 fn app_on_failing_disk(
     name: &str,
 ) -> (
     Arc<App>,
     Arc<std::sync::atomic::AtomicBool>,
-    std::path::PathBuf,
+    crate::scratch_dir::ScratchDir,
 ) {
-    let dir = std::env::temp_dir().join(format!("jwtd-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::scratch_dir::ScratchDir::new(name);
     let path = dir.join("db.redb");
-    let _ = std::fs::remove_file(&path);
     let full = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let store = Arc::new(crate::store::Store::open_on_failing_disk(&path, full.clone()).unwrap());
     let app = App::with_store(settings(), KEY, NOW, JtiSource::counter(), store).unwrap();

@@ -367,7 +367,7 @@ fn not_signing() -> Refusal {
 fn unavailable() -> Refusal {
     use std::sync::atomic::Ordering;
 
-    let (app, full, dir) = app_on_failing_disk("refusals");
+    let (app, full, _dir) = app_on_failing_disk("refusals");
     let (token, _) = login(&app);
     app.auth.settle().unwrap();
     full.store(true, Ordering::SeqCst);
@@ -378,6 +378,5 @@ fn unavailable() -> Refusal {
     assert_eq!(after[i], before[i] + 1);
     assert_eq!(after.iter().sum::<u64>(), before.iter().sum::<u64>() + 1);
     drop(app);
-    std::fs::remove_dir_all(&dir).unwrap();
     Refusal::Unavailable
 }

@@ -6,7 +6,7 @@ use super::*;
 fn a_full_disk_answers_503_to_writes_keeps_reads_and_recovers() {
     use std::sync::atomic::Ordering;
 
-    let (app, full, dir) = app_on_failing_disk("full-app");
+    let (app, full, _dir) = app_on_failing_disk("full-app");
     let (refresh, access) = login(&app);
 
     full.store(true, Ordering::SeqCst);
@@ -38,5 +38,4 @@ fn a_full_disk_answers_503_to_writes_keeps_reads_and_recovers() {
     );
     assert_eq!(post(&app, OBTAIN, &login_body).status, 200);
     drop(app);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
