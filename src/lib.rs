@@ -69,6 +69,7 @@
 //! | `time`, `log`, `pyjson`, `python_str`, `md5`, `sys` | dates, the log, Python's JSON and `str.strip`/`str.isdigit`, MD5 (SimpleJWT's revoke claim), system calls |
 //! | `difflib` | Python's `SequenceMatcher` ratios, for Django's similarity validator |
 //! | `sql_name` | the table and column names a database shared with Django may be given |
+//! | `scratch_dir` | the unit tests' temporary directories (test builds only) |
 //! | `re_match`, `urlsplit` | a linear-time subset of Python's `re.match`, and `urlsplit`'s scheme and netloc: how CORS compares origins (feature `cors`) |
 //!
 //! # Each external crate's one home
