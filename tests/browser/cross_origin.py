@@ -23,8 +23,9 @@ Path=/api/token/ would make it visible to document.cookie were it not
 HttpOnly: its absence there is the point, checked against the browser's
 cookie jar (CDP Network.getCookies), which has it.
 
-Standard library only; the DevTools client is learner_page.py's. Prints
-one line per step and `browser: N passed, N failed`; exits 1 on a failure.
+Standard library only; the DevTools client, the step runner and the bound
+on the run (--timeout) are learner_page.py's. Prints one line per step and
+`browser: N passed, N failed`; exits 1 on a failure.
 """
 
 import argparse
@@ -39,7 +40,7 @@ import tempfile
 import threading
 import time
 
-from learner_page import Page, StepFailed, connect, start_chromium
+from learner_page import Page, StepFailed, connect, parse_bounded_args, run_steps, start_chromium
 
 COOKIE = "jwtd_refresh"
 
@@ -223,18 +224,7 @@ def run(page, api, allowed, other, username, password, jwtd_log):
         press("#btn-refresh", 400)
         return "login, refresh and logout through the cookie; refresh after logout: 400"
 
-    passed = failed = 0
-    for number, (name, fn) in enumerate(steps, 1):
-        started = time.monotonic()
-        try:
-            detail = fn()
-        except StepFailed as e:
-            failed += 1
-            print(f"browser: cors {number:2} FAIL {name}: {e}", flush=True)
-            break
-        passed += 1
-        print(f"browser: cors {number:2} ok   {name} [{detail}] ({time.monotonic() - started:.1f} s)", flush=True)
-    return passed, failed, len(steps) - passed - failed
+    return run_steps(steps, "cors ")
 
 
 def main():
@@ -244,16 +234,7 @@ def main():
     ap.add_argument("--db", required=True, help="a database with the user")
     ap.add_argument("--username", required=True)
     ap.add_argument("--password", required=True)
-    ap.add_argument("--pid-file", help="write chromium's process (group) id here")
-    ap.add_argument("--timeout", type=int, default=120, help="seconds for the whole run")
-    args = ap.parse_args()
-
-    def give_up(signum, _frame):
-        raise SystemExit(f"browser: stopped by signal {signum} (timeout {args.timeout} s?)")
-
-    signal.signal(signal.SIGTERM, give_up)
-    signal.signal(signal.SIGALRM, give_up)
-    signal.alarm(args.timeout)
+    args = parse_bounded_args(ap)
     work = tempfile.mkdtemp(prefix="jwtd-cors-")
     log = open(os.path.join(work, "chromium.log"), "w")
     jwtd_log = open(os.path.join(work, "jwtd.log"), "w")

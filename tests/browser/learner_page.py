@@ -225,6 +225,45 @@ def connect(proc, profile, timeout=30):
         time.sleep(0.1)
 
 
+# --- What cross_origin.py runs the same way -----------------------------
+
+
+def parse_bounded_args(ap):
+    """ap's arguments, with --pid-file and --timeout added. From here on
+    SIGTERM, and SIGALRM at the end of --timeout seconds (signal.alarm(0)
+    cancels it), raise SystemExit: the caller's finally stops Chromium."""
+    ap.add_argument("--pid-file", help="write chromium's process (group) id here")
+    ap.add_argument("--timeout", type=int, default=120, help="seconds for the whole run")
+    args = ap.parse_args()
+
+    def give_up(signum, _frame):
+        raise SystemExit(f"browser: stopped by signal {signum} (timeout {args.timeout} s?)")
+
+    signal.signal(signal.SIGTERM, give_up)
+    signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(args.timeout)
+    return args
+
+
+def run_steps(steps, label=""):
+    """Runs each (name, fn) of `steps` in order, a line each: "browser:
+    LABELN ok   name [what fn returned] (seconds)", or "browser: LABELN
+    FAIL name: why" when fn raises StepFailed, after which none runs.
+    Returns (passed, failed, not run)."""
+    passed = failed = 0
+    for number, (name, fn) in enumerate(steps, 1):
+        started = time.monotonic()
+        try:
+            detail = fn()
+        except StepFailed as e:
+            failed += 1
+            print(f"browser: {label}{number:2} FAIL {name}: {e}", flush=True)
+            break
+        passed += 1
+        print(f"browser: {label}{number:2} ok   {name} [{detail}] ({time.monotonic() - started:.1f} s)", flush=True)
+    return passed, failed, len(steps) - passed - failed
+
+
 def run(page, base, username, password):
     calls = 0  # API requests the page has made, by the buttons clicked
     tokens = {}
@@ -406,21 +445,11 @@ def run(page, base, username, password):
             raise StepFailed(f"CSP violations {violations}, script errors {errors}")
         return f"{calls} API requests logged, {len(urls)} URLs fetched, all from {base}"
 
-    passed = failed = 0
-    for number, (name, fn) in enumerate(steps, 1):
-        started = time.monotonic()
-        try:
-            detail = fn()
-        except StepFailed as e:
-            failed += 1
-            print(f"browser: {number:2} FAIL {name}: {e}", flush=True)
-            break
-        passed += 1
-        print(f"browser: {number:2} ok   {name} [{detail}] ({time.monotonic() - started:.1f} s)", flush=True)
+    passed, failed, not_run = run_steps(steps)
     if failed:
         print("browser: the wire log, newest first:\n" + "\n".join(page.js(
             "Array.from(document.querySelectorAll('#log .entry'), e => e.textContent)") or []), flush=True)
-    return passed, failed, len(steps) - passed - failed
+    return passed, failed, not_run
 
 
 def main():
@@ -430,16 +459,7 @@ def main():
     ap.add_argument("--username", required=True)
     ap.add_argument("--password", required=True)
     ap.add_argument("--screenshot", help="write a PNG of the page at the end here")
-    ap.add_argument("--pid-file", help="write chromium's process (group) id here")
-    ap.add_argument("--timeout", type=int, default=120, help="seconds for the whole run")
-    args = ap.parse_args()
-
-    def give_up(signum, _frame):
-        raise SystemExit(f"browser: stopped by signal {signum} (timeout {args.timeout} s?)")
-
-    signal.signal(signal.SIGTERM, give_up)
-    signal.signal(signal.SIGALRM, give_up)
-    signal.alarm(args.timeout)
+    args = parse_bounded_args(ap)
     profile = tempfile.mkdtemp(prefix="jwtd-browser-")
     log = open(os.path.join(profile, "chromium.log"), "w")
     proc = None

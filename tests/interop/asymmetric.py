@@ -45,12 +45,10 @@ import base64
 import concurrent.futures
 import hashlib
 import hmac
-import http.client
 import http.server
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -62,7 +60,18 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from checks import CheckFailed, Report, describe, expect, expect_eq, serve  # noqa: E402
+import checks  # noqa: E402
+from checks import (  # noqa: E402
+    COMMON,
+    CheckFailed,
+    JwtdServer,
+    Report,
+    describe,
+    expect,
+    expect_eq,
+    jwtd_environment,
+    pinned_version_problems,
+)
 
 PINS = {
     # distribution name -> the version tests/interop/requirements.txt pins
@@ -86,15 +95,6 @@ NOT_SIGNING = (
     b'"code":"not_signing"}'
 )
 TOKEN_INVALID = b'{"detail":"Token is invalid","code":"token_not_valid"}'
-SETTINGS = {
-    # both sides; SimpleJWT's lifetimes are timedelta, jwtd's seconds
-    "ACCESS_TOKEN_LIFETIME": 3600,
-    "REFRESH_TOKEN_LIFETIME": 86400,
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
-    "LEEWAY": 0,
-}
 
 
 # --------------------------------------------------------------------------
@@ -243,15 +243,11 @@ def simplejwt_payload(token_type="access", user_id="1", lifetime=3600):
 
 
 def jwtd_env(alg, **files):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JWTD_")}
-    env["JWTD_ALGORITHM"] = alg
-    for name, value in SETTINGS.items():
-        env["JWTD_" + name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    settings = {"ALGORITHM": alg, **COMMON}
     # Logins here prove tokens, not hashes (check.py covers those): fast ones.
-    env["JWTD_PASSWORD_ITERATIONS"] = "1000"
-    for name, value in files.items():
-        env["JWTD_" + name.upper()] = value
-    return env
+    settings["PASSWORD_ITERATIONS"] = "1000"
+    settings.update((name.upper(), value) for name, value in files.items())
+    return jwtd_environment(settings)
 
 
 def add_user(jwtd, db, env):
@@ -264,39 +260,25 @@ def add_user(jwtd, db, env):
     expect("with id 1." in proc.stdout, f"`jwtd user add` printed {proc.stdout!r}, not id 1")
 
 
-class Jwtd:
+class Jwtd(JwtdServer):
     """`jwtd serve` on a fresh database holding the user alice (id 1)."""
 
     def __init__(self, jwtd, tmp, name, env):
         db = os.path.join(tmp, name + ".redb")
-        self.logpath = os.path.join(tmp, name + ".log")
         add_user(jwtd, db, env)
-        self.log = open(self.logpath, "w", encoding="utf-8")  # noqa: SIM115
-        self.proc, self.pump, addr = serve(jwtd, db, env, self.log)
-        if addr is None:
+        super().__init__(jwtd, db, env, os.path.join(tmp, name + ".log"))
+        if self.addr is None:
             self.stop()
             with open(self.logpath, encoding="utf-8") as f:
                 tail = " | ".join(f.read().strip().splitlines()[-3:])
             raise CheckFailed(f"jwtd serve printed no 'listening on' line: {tail}")
-        self.host, _, port = addr.rpartition(":")
-        self.port = int(port)
-        self.url = f"http://{addr}"
+        self.url = f"http://{self.addr}"
 
     def request(self, method, path, body=None, token=None):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=15)
-        try:
-            headers = {}
-            data = None
-            if body is not None:
-                data = json.dumps(body).encode()
-                headers["Content-Type"] = "application/json"
-            if token is not None:
-                headers["Authorization"] = "Bearer " + token
-            conn.request(method, path, body=data, headers=headers)
-            resp = conn.getresponse()
-            return resp.status, resp.read()
-        finally:
-            conn.close()
+        """(status, body); `token`, if not None, goes as the bearer."""
+        headers = None if token is None else {"Authorization": "Bearer " + token}
+        status, _, data = super().request(method, path, body, headers)
+        return status, data
 
     def login(self):
         status, body = self.request("POST", "/api/token/", {"username": USER, "password": PASSWORD})
@@ -329,59 +311,20 @@ class Jwtd:
         status, body = self.request("POST", "/api/token/verify/", {"token": token})
         expect_eq((status, body), (401, TOKEN_INVALID), "POST /api/token/verify/")
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.pump.join(5)
-        self.log.close()
-
 
 # --------------------------------------------------------------------------
 # Django + SimpleJWT, configured once per process
 
 
 def configure_django(simple_jwt):
-    from datetime import timedelta
-
-    import django
-    from django.conf import settings
-
-    cfg = {
-        "USER_ID_FIELD": "id",
-        "USER_ID_CLAIM": "user_id",
-        "AUTH_HEADER_TYPES": ("Bearer",),
-        **SETTINGS,
-        "ACCESS_TOKEN_LIFETIME": timedelta(seconds=SETTINGS["ACCESS_TOKEN_LIFETIME"]),
-        "REFRESH_TOKEN_LIFETIME": timedelta(seconds=SETTINGS["REFRESH_TOKEN_LIFETIME"]),
-        **simple_jwt,
-    }
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="django-secret-key-that-is-not-any-jwt-key",
-        ALLOWED_HOSTS=["testserver"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        INSTALLED_APPS=[
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "rest_framework",
-            "rest_framework_simplejwt",
-            "rest_framework_simplejwt.token_blacklist",
-        ],
-        MIDDLEWARE=[],
-        USE_TZ=True,
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-        SIMPLE_JWT=cfg,
+    """Django (an in-memory database) with COMMON and `simple_jwt` as
+    SIMPLE_JWT, and the user alice (id 1, no usable password): returned."""
+    checks.configure_django(
+        checks.simple_jwt_settings(COMMON, **simple_jwt),
+        {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
     )
-    django.setup()
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0, interactive=False)
     user = get_user_model()(id=1, username=USER)
     user.set_unusable_password()
     user.save()
@@ -864,18 +807,8 @@ def install_jose(target):
 
 def check_env(jwtd, jose_dir):
     """Lines for the environment: [(ok, text)]."""
-    from importlib import metadata
-
     lines = []
-    problems = []
-    for dist, want in PINS.items():
-        try:
-            got = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            problems.append(f"{dist} is not installed")
-            continue
-        if got != want:
-            problems.append(f"{dist} {got} installed, {want} pinned")
+    problems = pinned_version_problems(PINS)
     if problems:
         lines += [(False, f"pinned Python packages: {p} (run scripts/interop.sh)") for p in problems]
     else:

@@ -40,12 +40,10 @@ stopped and the database dropped on every exit.
 
 import argparse
 import base64
-import http.client
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -56,7 +54,18 @@ import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checks import CheckFailed, describe, expect, expect_eq, serve  # noqa: E402
+import checks  # noqa: E402
+from checks import (  # noqa: E402
+    COMMON,
+    CheckFailed,
+    JwtdServer,
+    describe,
+    expect,
+    expect_eq,
+    jwtd_environment,
+    pinned_version_problems,
+    send_json,
+)
 
 PINS = {
     # distribution name -> the version tests/postgres/requirements.txt pins
@@ -68,17 +77,6 @@ PINS = {
     "psycopg-binary": "3.3.9",
 }
 
-# Settings both sides get, as tests/interop/check.py passes them.
-COMMON = {
-    "ACCESS_TOKEN_LIFETIME": 3600,
-    "REFRESH_TOKEN_LIFETIME": 86400,
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
-    "LEEWAY": 0,
-    "CHECK_USER_IS_ACTIVE": True,
-    "CHECK_REVOKE_TOKEN": False,
-}
 ALGORITHM = "HS256"
 KEY = "jwtd-postgres-e2e-signing-key-0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -163,15 +161,10 @@ def jwtd_env(key_file):
     """The environment jwtd runs with: none of ours JWTD_*, the settings
     Django has, and (unless key_file is None: keys kept in the database)
     the signing key from a file."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JWTD_")}
+    settings = {"ALGORITHM": ALGORITHM, **COMMON}
     if key_file is not None:
-        env["JWTD_SIGNING_KEY_FILE"] = key_file
-    env["JWTD_ALGORITHM"] = ALGORITHM
-    for name, value in COMMON.items():
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        env["JWTD_" + name] = str(value)
-    return env
+        settings["SIGNING_KEY_FILE"] = key_file
+    return jwtd_environment(settings)
 
 
 def run_cli(jwtd, args, env, cwd, stdin=None):
@@ -189,15 +182,16 @@ ACCESS_LINE = re.compile(r" INFO \S+ (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\
 SERVERS = []  # every replica started, stopped on every exit
 
 
-class Server:
+class Server(JwtdServer):
     """`jwtd serve --addr 127.0.0.1:0 --db URL`, as tests/interop/check.py
     starts it; the port is read from its 'listening on' line."""
 
+    http_timeout = HTTP_TIMEOUT
+    stop_wait = 10
+
     def __init__(self, name, jwtd, db, env, cwd, logpath):
         self.name = name
-        self.logpath = logpath
-        self.log = open(logpath, "w", encoding="utf-8")  # noqa: SIM115
-        self.proc, self.pump, self.addr = serve(jwtd, db, env, self.log, cwd=cwd)
+        super().__init__(jwtd, db, env, logpath, cwd=cwd)
         SERVERS.append(self)
         if self.addr is None:
             rc = self.stop()
@@ -205,8 +199,6 @@ class Server:
                 f"`jwtd serve --addr 127.0.0.1:0 --db {db}` printed no 'listening on' line "
                 f"(exit status {rc}): {self.tail(6)}"
             )
-        host, _, port = self.addr.rpartition(":")
-        self.host, self.port = host, int(port)
 
     def tail(self, n):
         """The log's last n lines, less the one-line-per-request ones."""
@@ -217,15 +209,10 @@ class Server:
             return "(no log)"
         return " | ".join(lines[-n:]) or "(no log lines but requests)"
 
-    def connection(self):
-        return http.client.HTTPConnection(self.host, self.port, timeout=HTTP_TIMEOUT)
-
     def request(self, method, path, body=None, headers=None):
-        conn = self.connection()
-        try:
-            return send(conn, method, path, body, headers)
-        finally:
-            conn.close()
+        """(status, body)."""
+        status, _, data = super().request(method, path, body, headers)
+        return status, data
 
     def login(self, username, password):
         status, body = self.request("POST", "/api/token/", {"username": username, "password": password})
@@ -245,30 +232,6 @@ class Server:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.pump.join(5)
-        if not self.log.closed:
-            self.log.close()
-        return self.proc.returncode
-
-
-def send(conn, method, path, body=None, headers=None):
-    hdrs = dict(headers or {})
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        hdrs["Content-Type"] = "application/json"
-    conn.request(method, path, body=data, headers=hdrs)
-    resp = conn.getresponse()
-    return resp.status, resp.read()
 
 
 def poll(fn, cap=POLL_CAP):
@@ -309,57 +272,20 @@ def drop_database(admin_url, name):
 
 
 def configure_django(admin_url, name):
-    import django
-    from django.conf import settings
-
+    """Django on the database `name` of admin_url's server, migrated."""
     u = urllib.parse.urlsplit(admin_url)
-    from datetime import timedelta
-
-    simple_jwt = {
-        "ALGORITHM": ALGORITHM,
-        "SIGNING_KEY": KEY,
-        "USER_ID_FIELD": "id",
-        "USER_ID_CLAIM": "user_id",
-        "TOKEN_TYPE_CLAIM": "token_type",
-        "JTI_CLAIM": "jti",
-        "AUTH_HEADER_TYPES": ("Bearer",),
-        "REVOKE_TOKEN_CLAIM": "hash_password",
-    }
-    simple_jwt.update(COMMON)
-    simple_jwt["ACCESS_TOKEN_LIFETIME"] = timedelta(seconds=COMMON["ACCESS_TOKEN_LIFETIME"])
-    simple_jwt["REFRESH_TOKEN_LIFETIME"] = timedelta(seconds=COMMON["REFRESH_TOKEN_LIFETIME"])
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="django-secret-key-that-is-not-the-jwt-signing-key",
-        ALLOWED_HOSTS=["testserver"],
-        DATABASES={
-            "default": {
-                "ENGINE": "django.db.backends.postgresql",
-                "NAME": name,
-                "USER": urllib.parse.unquote(u.username or "postgres"),
-                "PASSWORD": urllib.parse.unquote(u.password or ""),
-                "HOST": u.hostname or "127.0.0.1",
-                "PORT": str(u.port or 5432),
-                "OPTIONS": {"connect_timeout": 10},
-            }
+    checks.configure_django(
+        checks.simple_jwt_settings(COMMON, ALGORITHM=ALGORITHM, SIGNING_KEY=KEY),
+        {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": urllib.parse.unquote(u.username or "postgres"),
+            "PASSWORD": urllib.parse.unquote(u.password or ""),
+            "HOST": u.hostname or "127.0.0.1",
+            "PORT": str(u.port or 5432),
+            "OPTIONS": {"connect_timeout": 10},
         },
-        INSTALLED_APPS=[
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "rest_framework",
-            "rest_framework_simplejwt",
-            "rest_framework_simplejwt.token_blacklist",
-        ],
-        MIDDLEWARE=[],
-        USE_TZ=True,
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-        SIMPLE_JWT=simple_jwt,
-        # PASSWORD_HASHERS: Django's default (PBKDF2-SHA256, 1,000,000 rounds in 5.2).
     )
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def simplejwt_refresh(token):
@@ -576,7 +502,7 @@ class Run:
                 try:
                     conn.connect()
                     barrier.wait()
-                    status, body = send(conn, "POST", "/api/token/refresh/", {"refresh": token})
+                    status, _, body = send_json(conn, "POST", "/api/token/refresh/", {"refresh": token})
                     results[i] = (server.name, status, body)
                 except Exception as e:  # noqa: BLE001
                     results[i] = (server.name, None, describe(e))
@@ -870,21 +796,6 @@ class Run:
 # Driver
 
 
-def check_versions():
-    from importlib import metadata
-
-    problems = []
-    for dist, want in PINS.items():
-        try:
-            got = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            problems.append(f"{dist} is not installed")
-            continue
-        if got != want:
-            problems.append(f"{dist} {got} installed, {want} pinned")
-    return problems
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jwtd", required=True, help="path to the jwtd binary (built with --features postgres)")
@@ -945,7 +856,7 @@ def main():
     timer.start()
 
     try:
-        problems = check_versions()
+        problems = pinned_version_problems(PINS)
         if problems:
             for p in problems:
                 r.fail("env", "pinned Python packages", p)
