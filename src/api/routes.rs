@@ -347,7 +347,12 @@ pub fn find(path: &str) -> Option<Found> {
 /// Whether `path` matches `pattern`: `Some` with the `<int:pk>` it holds
 /// (`None` where there is none or it overflows).
 fn matches(pattern: &str, path: &str) -> Option<Option<u64>> {
-    let Some((prefix, suffix)) = pattern.split_once("<int:pk>") else {
+    // A search for one byte, then a comparison: a search for the whole
+    // placeholder would set up a substring searcher per route per request.
+    let Some((prefix, suffix)) = pattern
+        .split_once('<')
+        .and_then(|(prefix, rest)| Some((prefix, rest.strip_prefix("int:pk>")?)))
+    else {
         return (pattern == path).then_some(None);
     };
     let digits = path.strip_prefix(prefix)?.strip_suffix(suffix)?;
@@ -408,6 +413,7 @@ mod tests {
             "/api/admin/users/+5/",
             "/api/admin/users/5/revoke/5/",
             "/api/admin/users/5/x/",
+            "/api/admin/users/<int:pk>/",
             "/api/token",
             "",
         ] {
