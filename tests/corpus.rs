@@ -2,7 +2,7 @@
 //! `cargo test` on stable, where cargo-fuzz cannot run.
 //!
 //! For each target, every seed in `tests/corpus/<target>/` goes through the
-//! same property function the fuzz target calls (`fuzz/src/properties.rs`,
+//! same property function the fuzz target calls (`fuzz/src/properties/`,
 //! compiled here as a module), then a fixed number of inputs derived from the
 //! seeds by a hand-written xorshift generator with a fixed seed. The same
 //! inputs are tried on every run and every machine, so a failure always
@@ -16,7 +16,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "../fuzz/src/properties.rs"]
+#[path = "../fuzz/src/properties/mod.rs"]
 mod properties;
 
 use std::panic::{self, AssertUnwindSafe};
