@@ -18,7 +18,7 @@
 #                     these paths, so AddressSanitizer mostly costs speed
 #                     (about 6x fewer executions); use it to check the
 #                     dependencies' unsafe code (httparse, serde_json, base64).
-#   JWTD_FUZZ_STRICT  1: known bugs (fuzz/src/properties.rs, KnownBug) crash
+#   JWTD_FUZZ_STRICT  1: known bugs (fuzz/src/properties/mod.rs, KnownBug) crash
 #                     like any other property instead of being tolerated.
 #
 # New corpus entries go to fuzz/corpus/<target> and crashes to
