@@ -79,7 +79,7 @@ of theirs issued up to now, access tokens included, at once.
 ";
 
 const LIST_HELP: &str = "\
-List users: id, username, active, staff, superuser, joined, last login.
+List users: id, username, email, active, staff, superuser, joined, last login.
 
 Usage: jwtd user list
 ";

@@ -279,15 +279,21 @@ fn password_error(problems: &[PasswordProblem]) -> String {
     .into()
 }
 
-/// `user list`'s table.
+/// `user list`'s table: one word a cell (`-` for no email), so that a
+/// script may split its lines on white space.
 fn users_table(users: &[User]) -> String {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
-    let rows: Vec<[String; 7]> = users
+    let rows: Vec<[String; 8]> = users
         .iter()
         .map(|u| {
             [
                 u.id.to_string(),
                 u.username.clone(),
+                if u.email.is_empty() {
+                    "-".into()
+                } else {
+                    u.email.clone()
+                },
                 yes_no(u.is_active).into(),
                 yes_no(u.is_staff).into(),
                 yes_no(u.is_superuser).into(),
@@ -300,6 +306,7 @@ fn users_table(users: &[User]) -> String {
     let header = [
         "ID",
         "USERNAME",
+        "EMAIL",
         "ACTIVE",
         "STAFF",
         "SUPERUSER",

@@ -7,14 +7,18 @@ use crate::support::*;
 #[test]
 fn user_lifecycle() {
     let dir = TempDir::new();
-    add_user(&dir, "alice", &["--superuser"]);
+    add_user(
+        &dir,
+        "alice",
+        &["--superuser", "--email", "alice@example.com"],
+    );
     add_user(&dir, "bob", &["--staff", "--inactive"]);
 
     let list = run(&dir, &["user", "list"], "");
     assert_eq!(list.code, 0);
     let lines: Vec<&str> = list.stdout.lines().collect();
     assert!(
-        lines[0].starts_with("ID  USERNAME  ACTIVE  STAFF  SUPERUSER"),
+        lines[0].starts_with("ID  USERNAME  EMAIL              ACTIVE  STAFF  SUPERUSER"),
         "{}",
         list.stdout
     );
@@ -23,9 +27,12 @@ fn user_lifecycle() {
             .map(String::from)
             .collect::<Vec<_>>()
     };
-    assert_eq!(cells(lines[1])[..5], ["1", "alice", "yes", "yes", "yes"]);
-    assert_eq!(cells(lines[2])[..5], ["2", "bob", "no", "yes", "no"]);
-    assert_eq!(cells(lines[1])[6], "never");
+    assert_eq!(
+        cells(lines[1])[..6],
+        ["1", "alice", "alice@example.com", "yes", "yes", "yes"]
+    );
+    assert_eq!(cells(lines[2])[..6], ["2", "bob", "-", "no", "yes", "no"]);
+    assert_eq!(cells(lines[1])[7], "never");
 
     let dup = run(&dir, &["user", "add", "alice", "--password-stdin"], "x\n");
     assert_eq!(dup.code, 1);
@@ -44,11 +51,13 @@ fn user_lifecycle() {
     assert_eq!(forced.code, 0, "{}", forced.stderr);
     let list = run(&dir, &["user", "list"], "").stdout;
     assert!(
-        list.lines().any(|l| l.starts_with("1   alice     no")),
+        list.lines()
+            .any(|l| l.starts_with("1   alice     alice@example.com  no")),
         "{list}"
     );
     assert!(
-        list.lines().any(|l| l.starts_with("2   bob       yes")),
+        list.lines()
+            .any(|l| l.starts_with("2   bob       -                  yes")),
         "{list}"
     );
 
