@@ -91,6 +91,12 @@ impl Fixture {
         self.auth.login("alice", PASSWORD, CLIENT, NOW).unwrap()
     }
 
+    /// The refresh token a refresh of `refresh` at `now` rotates it for.
+    fn rotate(&self, refresh: &str, now: u64) -> String {
+        let refreshed = self.auth.refresh(refresh, CLIENT, now).unwrap();
+        refreshed.refresh.expect("ROTATE_REFRESH_TOKENS is on")
+    }
+
     pub(super) fn claims(&self, token: &str) -> Claims {
         self.tokens.decode(token, NOW + 100).unwrap()
     }

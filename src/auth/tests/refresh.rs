@@ -41,13 +41,8 @@ fn reuse_revokes_the_whole_family_but_not_other_logins() {
     let f = fixture();
     let stolen = f.login();
     let other = f.login();
-    let r1 = f
-        .auth
-        .refresh(&stolen.refresh, CLIENT, NOW)
-        .unwrap()
-        .refresh
-        .unwrap();
-    let r2 = f.auth.refresh(&r1, CLIENT, NOW).unwrap().refresh.unwrap();
+    let r1 = f.rotate(&stolen.refresh, NOW);
+    let r2 = f.rotate(&r1, NOW);
     // The attacker replays the first token, after REUSE_GRACE_PERIOD:
     // refused, and r2 dies with it.
     let later = NOW + 60;
@@ -75,12 +70,7 @@ fn without_reuse_detection_the_live_token_survives_a_replay() {
         ..settings()
     });
     let pair = f.login();
-    let r1 = f
-        .auth
-        .refresh(&pair.refresh, CLIENT, NOW)
-        .unwrap()
-        .refresh
-        .unwrap();
+    let r1 = f.rotate(&pair.refresh, NOW);
     assert_eq!(
         f.auth.refresh(&pair.refresh, CLIENT, NOW),
         Err(TokenError::Blacklisted.into())
@@ -283,12 +273,7 @@ fn losers_of_a_concurrent_refresh_keep_the_winner_within_the_grace_period() {
         ..settings()
     }));
     let token = f.login().refresh;
-    let winner = f
-        .auth
-        .refresh(&token, CLIENT, NOW)
-        .unwrap()
-        .refresh
-        .unwrap();
+    let winner = f.rotate(&token, NOW);
     assert!(f.auth.refresh(&token, CLIENT, NOW).is_err());
     assert!(f.auth.refresh(&winner, CLIENT, NOW).is_ok());
 }

@@ -56,12 +56,7 @@ fn blacklist_once_then_refused() {
     assert_eq!(f.auth.reuse_events(), 0);
     // A rotated one still is, even after the newest was logged out.
     let second = f.login();
-    let newer = f
-        .auth
-        .refresh(&second.refresh, CLIENT, NOW)
-        .unwrap()
-        .refresh
-        .unwrap();
+    let newer = f.rotate(&second.refresh, NOW);
     f.auth.blacklist(&newer, NOW).unwrap();
     assert_eq!(
         f.auth.refresh(&second.refresh, CLIENT, NOW),
